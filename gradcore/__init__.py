@@ -1,0 +1,1 @@
+"""gradcore: the math behind Gradient Lab. Never imports streamlit or plotly."""

@@ -1,0 +1,47 @@
+"""Home: what each page teaches, and how a teacher shares a view."""
+
+import streamlit as st
+
+st.title("Gradient Lab")
+st.markdown(
+    "An interactive companion to *Understanding the Basics of Gradients*. A gradient collects "
+    "the partial derivatives of a function into one vector that points where the function "
+    "rises fastest; following it downhill is how a model learns."
+)
+st.latex(r"\nabla f(x_1,\dots,x_n)=\Big(\tfrac{\partial f}{\partial x_1},\dots,"
+         r"\tfrac{\partial f}{\partial x_n}\Big)")
+
+LESSONS = [
+    ("pages/derivatives.py", "Derivatives", "📈",
+     "The slope of f at a point: a secant that turns into the tangent as the step h shrinks."),
+    ("pages/gradients.py", "Gradients", "🧭",
+     "Partial derivatives of f(x, y, z, ...) as one vector; contour maps, arrows and the "
+     "direction of steepest ascent."),
+    ("pages/subgradients.py", "Subgradients", "📐",
+     "What replaces the derivative at a kink such as |x| at 0: a whole interval of "
+     "supporting lines, and the subgradient method."),
+    ("pages/chain_rule.py", "Chain rule", "🔗",
+     "Derivatives of composed functions f(g(x)), step by step, as a tiny computation graph "
+     "(the seed of backpropagation)."),
+    ("pages/linear_regression.py", "Linear regression", "🎯",
+     "Gradient descent on the mean squared error with your own CSV or generated data, "
+     "step by step, checked against scikit-learn."),
+]
+
+st.subheader("Lessons")
+for path, title, icon, line in LESSONS:
+    with st.container(border=True):
+        st.page_link(path, label=f"**{title}**", icon=icon)
+        st.caption(line)
+
+st.subheader("For teachers: share a view")
+st.markdown(
+    "1. Open a page and set it up: pick the function, the point, the dataset, the learning "
+    "rate, the step.\n"
+    "2. Every setting is written into the address bar as you go. Copy the address (or use "
+    "**Share this view** at the bottom of each page).\n"
+    "3. Paste the link into your course page. Whoever opens it lands on exactly that view, "
+    "with the same numbers.\n\n"
+    "Uploaded CSV files stay with the student who uploaded them and never travel in a link; "
+    "generated and bundled datasets do."
+)
