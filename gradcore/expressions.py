@@ -1,0 +1,2 @@
+"""Being written in this session."""
+Expression = parse_expression = None

@@ -1,0 +1,2 @@
+"""Being written in this session."""
+subdifferential = None
