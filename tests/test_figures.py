@@ -1,0 +1,179 @@
+"""ui/figures.py: the data the plot builders draw (slopes, arrows, crossings, maxima)."""
+
+import numpy as np
+import pytest
+
+from ui import figures, palette
+
+TOL = 1e-12
+
+
+def _trace(fig, name):
+    """The first trace of `fig` with this name."""
+    return next(t for t in fig.data if t.name == name)
+
+
+def _slope(trace):
+    """Slope of a straight-line trace from its first and last points."""
+    x, y = np.asarray(trace.x, dtype=float), np.asarray(trace.y, dtype=float)
+    return (y[-1] - y[0]) / (x[-1] - x[0])
+
+
+def test_tangent_line_has_the_given_slope_and_passes_through_the_point():
+    """The tangent trace is y = f0 + slope·(x − x0)."""
+    xs = np.linspace(-3, 3, 61)
+    fig = figures.derivative_figure(xs, xs**2, 1.0, 1.0, 2.0)
+    tangent = _trace(fig, "tangent")
+    assert _slope(tangent) == pytest.approx(2.0, abs=TOL)
+    at_x0 = np.interp(1.0, tangent.x, tangent.y)
+    assert at_x0 == pytest.approx(1.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("h", [1.0, 0.1, 1e-4])
+def test_secant_slope_is_the_chord_slope_and_approaches_the_tangent(h):
+    """For x² at 1 the secant slope is 2 + h, so it tends to the tangent slope 2."""
+    xs = np.linspace(-3, 3, 61)
+    fig = figures.derivative_figure(xs, xs**2, 1.0, 1.0, 2.0, secant_point=(1 + h, (1 + h) ** 2))
+    assert _slope(_trace(fig, "secant")) == pytest.approx(2 + h, rel=1e-9, abs=1e-9)
+    assert abs(_slope(_trace(fig, "secant")) - 2.0) <= h + 1e-9
+
+
+def test_derivative_figure_keeps_gaps_where_f_is_undefined():
+    """NaN values of f stay NaN (a gap), and the y-range ignores them."""
+    xs = np.linspace(-2, 2, 41)
+    fx = np.where(xs > 0, np.log(np.abs(xs) + 1e-300), np.nan)
+    fig = figures.derivative_figure(xs, fx, 1.0, 0.0, 1.0)
+    assert np.isnan(np.asarray(_trace(fig, "f(x)").y, dtype=float)[0])
+    assert all(np.isfinite(fig.layout.yaxis.range))
+
+
+def test_every_figure_titles_its_axes_and_is_transparent():
+    """Both axes titled, transparent paper: readable on light and dark themes."""
+    xs = np.linspace(-1, 1, 11)
+    built = [
+        figures.derivative_figure(xs, xs**2, 0.0, 0.0, 0.0),
+        figures.derivative_curve_figure(xs, 2 * xs, 0.0, 0.0),
+        figures.directional_figure((1.0, 2.0), 30.0),
+        figures.subgradient_figure(xs, np.abs(xs), 0.0, 0.0, (-1, 1), 0.5),
+        figures.iterates_figure(xs, xs**2, xs[:3], xs[:3] ** 2),
+        figures.values_by_step_figure(xs, xs),
+        figures.composite_figure(xs, xs + 1, (xs + 1) ** 2, 0.0, 1.0, 2.0),
+    ]
+    for fig in built:
+        assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
+        assert fig.layout.paper_bgcolor == "rgba(0,0,0,0)"
+
+
+def test_quiver_arrows_point_along_the_vectors_with_equal_length():
+    """Each arrow's shaft goes from (x, y) in the direction (u, v), length fixed."""
+    x = np.array([0.0, 1.0, 2.0])
+    y = np.array([0.0, 0.0, 1.0])
+    u = np.array([1.0, 0.0, -3.0])
+    v = np.array([0.0, 2.0, 4.0])
+    xs, ys = figures.quiver_segments(x, y, u, v, length=0.5)
+    shaft = np.column_stack([xs.reshape(-1, 9)[:, :2], ys.reshape(-1, 9)[:, :2]])
+    dx, dy = shaft[:, 1] - shaft[:, 0], shaft[:, 3] - shaft[:, 2]
+    np.testing.assert_allclose(np.hypot(dx, dy), 0.5, rtol=1e-12)
+    np.testing.assert_allclose(np.column_stack([dx, dy]) / 0.5,
+                               np.column_stack([u, v]) / np.hypot(u, v)[:, None], atol=1e-12)
+
+
+def test_quiver_barbs_point_back_from_the_tip():
+    """Both barbs end behind the tip (negative projection on the arrow direction)."""
+    xs, ys = figures.quiver_segments([0.0], [0.0], [0.0], [1.0], length=1.0)
+    barb_y = ys[[4, 7]]
+    assert np.all(barb_y < 1.0) and np.all(barb_y > 0.5)
+
+
+def test_quiver_skips_zero_and_nonfinite_vectors():
+    """Zero or NaN gradients draw no arrow (no division by zero)."""
+    xs, ys = figures.quiver_segments([0, 1, 2], [0, 0, 0], [0, np.nan, 1], [0, 1, 0], 1.0)
+    assert xs.size == 9 and ys.size == 9
+
+
+def test_contour_figure_draws_the_gradient_at_the_point():
+    """The '∇f at the point' line starts at the point and points along ∇f."""
+    xs = np.linspace(-2, 2, 21)
+    X, Y = np.meshgrid(xs, xs)
+    fig = figures.contour_gradient_figure(xs, xs, X**2 + 2 * Y**2, (X, Y, 2 * X, 4 * Y),
+                                          (1.0, 1.0), (2.0, 4.0), direction=(1.0, 0.0))
+    arrow = _trace(fig, "∇f at the point")
+    assert (arrow.x[0], arrow.y[0]) == (1.0, 1.0)
+    dx, dy = arrow.x[1] - arrow.x[0], arrow.y[1] - arrow.y[0]
+    assert dy / dx == pytest.approx(2.0, rel=1e-12)
+    assert _trace(fig, "∇f field").line.color == palette.DERIVATIVE
+    assert fig.layout.yaxis.scaleanchor == "x"
+
+
+def test_directional_curve_is_largest_along_the_gradient_with_value_its_norm():
+    """max over θ of ∇f·(cos θ, sin θ) is ‖∇f‖, reached at the angle of ∇f."""
+    g = np.array([3.0, -4.0])
+    angles = np.radians(np.linspace(0, 360, 3601))
+    values = figures.directional_curve(g, angles)
+    best = angles[np.argmax(values)]
+    assert values.max() == pytest.approx(5.0, rel=1e-6)
+    assert np.degrees(best) % 360 == pytest.approx(np.degrees(np.arctan2(-4, 3)) % 360, abs=0.1)
+
+
+def test_directional_figure_marks_the_maximum_and_the_chosen_angle():
+    """The star sits at (angle of ∇f, ‖∇f‖); the chosen marker at (θ, ∇f·v)."""
+    fig = figures.directional_figure((0.0, 2.0), 0.0)
+    star = _trace(fig, "max = ‖∇f‖")
+    assert star.x[0] == pytest.approx(90.0) and star.y[0] == pytest.approx(2.0)
+    chosen = _trace(fig, "chosen v")
+    assert chosen.x[0] == 0.0 and chosen.y[0] == pytest.approx(0.0, abs=TOL)
+
+
+def test_first_crossing_finds_where_a_too_steep_line_rises_above_abs():
+    """For |x| at 0 with g = 1.5 the line 1.5·y is above |y| for every y > 0."""
+    xs = np.linspace(-2, 2, 401)
+    y = figures.first_crossing(xs, np.abs(xs), 0.0, 0.0, 1.5)
+    assert y is not None and 0 < y <= 0.011
+    assert figures.line_through(0.0, 0.0, 1.5, [y])[0] > abs(y)
+
+
+@pytest.mark.parametrize("g", [-1.0, 0.0, 0.3, 1.0])
+def test_first_crossing_is_none_for_subgradients(g):
+    """Slopes inside ∂|x|(0) = [-1, 1] never rise above |x|."""
+    xs = np.linspace(-2, 2, 401)
+    assert figures.first_crossing(xs, np.abs(xs), 0.0, 0.0, g) is None
+
+
+def test_first_crossing_on_relu_away_from_the_kink():
+    """ReLU at x0 = 1 with g = 0.5 (∂ = {1}): the line is above f to the left of 1."""
+    xs = np.linspace(-2, 2, 401)
+    y = figures.first_crossing(xs, np.maximum(xs, 0), 1.0, 1.0, 0.5)
+    assert y is not None and y < 1.0 and y == pytest.approx(0.99, abs=0.011)
+
+
+def test_subgradient_figure_fan_spans_the_interval_and_marks_a_rejected_line():
+    """Fan slopes go from lo to hi; a rejected g is dashed pink and its crossing is marked."""
+    xs = np.linspace(-2, 2, 41)
+    fig = figures.subgradient_figure(xs, np.abs(xs), 0.0, 0.0, (-1.0, 1.0), 1.5,
+                                     crossing=(0.01, 0.015))
+    fan = [t for t in fig.data if t.name == "∂f(x₀) fan"]
+    slopes = sorted(_slope(t) for t in fan)
+    assert slopes[0] == pytest.approx(-1.0) and slopes[-1] == pytest.approx(1.0)
+    line = next(t for t in fig.data if t.name.startswith("f(x₀) + g"))
+    assert _slope(line) == pytest.approx(1.5) and line.line.color == palette.SECANT
+    assert _trace(fig, "crosses f").x[0] == 0.01
+
+
+def test_subgradient_figure_accepted_line_is_a_solid_tangent_colour():
+    """A g inside the interval is drawn as a supporting line, with no crossing marker."""
+    xs = np.linspace(-2, 2, 41)
+    fig = figures.subgradient_figure(xs, np.abs(xs), 0.0, 0.0, (-1.0, 1.0), 0.5)
+    line = next(t for t in fig.data if t.name.startswith("f(x₀) + g"))
+    assert line.line.color == palette.TANGENT and line.line.dash == "solid"
+    assert not [t for t in fig.data if t.name == "crosses f"]
+
+
+def test_composite_tangent_slope_and_graph_backward_product():
+    """The composite's tangent has the chain-rule slope; the graph shows df·dg at x."""
+    xs = np.linspace(-1, 3, 41)
+    fig = figures.composite_figure(xs, xs + 1, (xs + 1) ** 2, 2.0, 9.0, 6.0)
+    assert _slope(_trace(fig, "tangent")) == pytest.approx(6.0)
+    graph = figures.computation_graph_figure(2.0, 3.0, 9.0, 1.0, 6.0)
+    texts = " ".join(a.text for a in graph.layout.annotations)
+    assert "∂f/∂x = f′(u)·g′(x)<br><b>6</b>" in texts
+    assert "<b>u = g(x)</b><br>3" in texts and "<b>f(u)</b><br>9" in texts

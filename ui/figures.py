@@ -1,0 +1,345 @@
+"""Plotly figure builders for the calculus pages: arrays in, ``go.Figure`` out.
+
+No streamlit here and no calculus either: every value that is a derivative, a gradient or a
+subdifferential arrives already computed by ``gradcore``. What these functions do is geometry
+for display (a line through a point with a slope, arrow segments, the crossing of two sampled
+curves), which is why their data is unit-tested in ``tests/test_figures.py``.
+
+Every figure has titled axes, colours from :mod:`ui.palette` (one colour per idea) and a
+transparent background so Streamlit's light and dark themes both read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ui import palette
+
+LINE_WIDTH = 3
+
+
+def _style(fig: go.Figure, x_title: str, y_title: str, height: int = 380) -> go.Figure:
+    """Shared look: titled axes, transparent background, legend above the plot (fits phones)."""
+    fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        hovermode="closest",
+    )
+    fig.update_xaxes(title_text=x_title, zeroline=True)
+    fig.update_yaxes(title_text=y_title, zeroline=True)
+    return fig
+
+
+def _y_range(values: np.ndarray, pad: float = 0.12) -> list[float] | None:
+    """A y-range fitted to the finite values of the curve, so long lines do not rescale it."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return None
+    low, high = float(finite.min()), float(finite.max())
+    span = high - low if high > low else max(1.0, abs(high))
+    return [low - pad * span, high + pad * span]
+
+
+def line_through(x0: float, y0: float, slope: float, xs: np.ndarray) -> np.ndarray:
+    """Points of the line y = y0 + slope·(x − x0) at `xs` (tangent, secant or supporting line)."""
+    return y0 + slope * (np.asarray(xs, dtype=float) - x0)
+
+
+def secant_slope(x0: float, y0: float, x1: float, y1: float) -> float:
+    """Slope (y1 − y0)/(x1 − x0) of the chord through two points of the curve."""
+    return (y1 - y0) / (x1 - x0)
+
+
+def derivative_figure(
+    xs: np.ndarray,
+    fx: np.ndarray,
+    x0: float,
+    f0: float,
+    slope: float,
+    secant_point: tuple[float, float] | None = None,
+) -> go.Figure:
+    """f with its tangent at (x0, f0) and, optionally, the secant to `secant_point`.
+
+    xs, fx: the sampled curve (NaN where f is undefined leaves a gap).
+    slope: f'(x0) from gradcore. secant_point: (x0 + h, f(x0 + h)).
+    Trace names: "f", "tangent", "secant", "x₀".
+    """
+    fig = go.Figure()
+    fig.add_scatter(x=xs, y=fx, name="f(x)", mode="lines",
+                    line={"color": palette.FUNCTION, "width": LINE_WIDTH})
+    fig.add_scatter(x=xs, y=line_through(x0, f0, slope, xs), name="tangent", mode="lines",
+                    line={"color": palette.TANGENT, "width": 2})
+    if secant_point is not None:
+        x1, y1 = secant_point
+        chord = secant_slope(x0, f0, x1, y1)
+        fig.add_scatter(x=xs, y=line_through(x0, f0, chord, xs), name="secant", mode="lines",
+                        line={"color": palette.SECANT, "width": 2, "dash": "dash"})
+        fig.add_scatter(x=[x1], y=[y1], name="x₀ + h", mode="markers", showlegend=False,
+                        marker={"color": palette.SECANT, "size": 10})
+    fig.add_scatter(x=[x0], y=[f0], name="x₀", mode="markers", showlegend=False,
+                    marker={"color": palette.TANGENT, "size": 11,
+                            "line": {"color": "white", "width": 1}})
+    fig.update_yaxes(range=_y_range(fx))
+    return _style(fig, "x", "f(x)")
+
+
+def derivative_curve_figure(xs: np.ndarray, dfx: np.ndarray, x0: float, slope: float) -> go.Figure:
+    """f′ over `xs` with the point (x0, f′(x0)): the tangent's slope read off as a height."""
+    fig = go.Figure()
+    fig.add_scatter(x=xs, y=dfx, name="f′(x)", mode="lines",
+                    line={"color": palette.DERIVATIVE, "width": LINE_WIDTH})
+    fig.add_scatter(x=[x0], y=[slope], name="slope at x₀", mode="markers",
+                    marker={"color": palette.TANGENT, "size": 11})
+    fig.update_yaxes(range=_y_range(dfx))
+    return _style(fig, "x", "f′(x)")
+
+
+def quiver_segments(
+    x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray, length: float,
+    head: float = 0.3,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Line segments (NaN-separated) drawing arrows at (x, y) along (u, v).
+
+    Every arrow gets the same `length` (the field shows directions; its size is in the
+    colour of the contours), with a head of two strokes `head`·length long at ±25°.
+    Zero vectors draw nothing. Returns (xs, ys) for one plotly scatter trace: 9 values per
+    arrow (tail, tip, NaN, tip, left barb, NaN, tip, right barb, NaN).
+    """
+    x, y, u, v = (np.ravel(np.asarray(a, dtype=float)) for a in (x, y, u, v))
+    norm = np.hypot(u, v)
+    keep = np.isfinite(norm) & (norm > 0)
+    x, y, u, v, norm = x[keep], y[keep], u[keep], v[keep], norm[keep]
+    ux, uy = u / norm, v / norm
+    tip_x, tip_y = x + length * ux, y + length * uy
+    cos, sin = np.cos(np.radians(25)), np.sin(np.radians(25))
+    barbs = []
+    for sign in (1, -1):
+        bx = -(ux * cos - sign * uy * sin) * head * length
+        by = -(uy * cos + sign * ux * sin) * head * length
+        barbs.append((tip_x + bx, tip_y + by))
+    gap = np.full_like(x, np.nan)
+    xs = np.column_stack([x, tip_x, gap, tip_x, barbs[0][0], gap, tip_x, barbs[1][0], gap])
+    ys = np.column_stack([y, tip_y, gap, tip_y, barbs[0][1], gap, tip_y, barbs[1][1], gap])
+    return xs.ravel(), ys.ravel()
+
+
+def _arrow(fig: go.Figure, start: Sequence[float], vector: Sequence[float], color: str,
+           name: str) -> None:
+    """A labelled arrow annotation from `start` to `start + vector` (data coordinates)."""
+    fig.add_annotation(
+        x=start[0] + vector[0], y=start[1] + vector[1], ax=start[0], ay=start[1],
+        xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=2,
+        arrowsize=1.2, arrowwidth=3, arrowcolor=color, text="",
+    )
+    fig.add_scatter(x=[start[0], start[0] + vector[0]], y=[start[1], start[1] + vector[1]],
+                    mode="lines", name=name, line={"color": color, "width": 3})
+
+
+def contour_gradient_figure(
+    xs: np.ndarray,
+    ys: np.ndarray,
+    z: np.ndarray,
+    field: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    point: tuple[float, float],
+    gradient: tuple[float, float],
+    direction: tuple[float, float] | None = None,
+    labels: tuple[str, str] = ("x", "y"),
+) -> go.Figure:
+    """Contour map of f on a 2-D grid with a gradient arrow field and ∇f at the point.
+
+    xs (m,), ys (k,): grid axes; z (k, m): f values (NaN where undefined).
+    field: (X, Y, U, V) arrow positions and gradient components (any equal shapes).
+    gradient: (∂f/∂a, ∂f/∂b) at `point`, drawn to scale up to a quarter of the window.
+    direction: the unit vector v, drawn from the point at the same display length.
+    """
+    span = float(min(np.ptp(xs), np.ptp(ys))) or 1.0
+    fig = go.Figure()
+    fig.add_contour(x=xs, y=ys, z=z, colorscale="Blues", reversescale=True, opacity=0.75,
+                    contours={"coloring": "fill", "showlabels": True,
+                              "labelfont": {"size": 10, "color": "white"}},
+                    colorbar={"title": {"text": "f", "side": "right"}, "thickness": 12},
+                    name="f", hovertemplate=f"{labels[0]}=%{{x:.3g}}<br>{labels[1]}=%{{y:.3g}}"
+                    "<br>f=%{z:.4g}<extra></extra>")
+    qx, qy = quiver_segments(*field, length=span / 14)
+    fig.add_scatter(x=qx, y=qy, mode="lines", name="∇f field", hoverinfo="skip",
+                    line={"color": palette.DERIVATIVE, "width": 1.3})
+    norm = float(np.hypot(*gradient))
+    if norm > 0 and np.isfinite(norm):
+        scale = min(1.0, span / 4 / norm)
+        _arrow(fig, point, (gradient[0] * scale, gradient[1] * scale), palette.DERIVATIVE,
+               "∇f at the point")
+    if direction is not None:
+        _arrow(fig, point, (direction[0] * span / 5, direction[1] * span / 5), palette.TANGENT,
+               "direction v")
+    fig.add_scatter(x=[point[0]], y=[point[1]], mode="markers", name="point",
+                    marker={"color": palette.REFERENCE, "size": 10, "symbol": "x"})
+    fig.update_xaxes(range=[float(xs[0]), float(xs[-1])], constrain="domain")
+    fig.update_yaxes(range=[float(ys[0]), float(ys[-1])], scaleanchor="x", scaleratio=1,
+                     constrain="domain")
+    return _style(fig, labels[0], labels[1], height=460)
+
+
+def directional_curve(gradient: Sequence[float], angles: np.ndarray) -> np.ndarray:
+    """∇f·v for the unit directions v = (cos θ, sin θ), θ in radians: the plotted curve."""
+    g = np.asarray(gradient, dtype=float)
+    return g[0] * np.cos(angles) + g[1] * np.sin(angles)
+
+
+def directional_figure(gradient: Sequence[float], angle_deg: float) -> go.Figure:
+    """∇f·v over all angles 0…360°, the chosen angle, and the maximum ‖∇f‖ at the angle of ∇f.
+
+    Trace names: "∇f·v" (the curve), "chosen v", "max = ‖∇f‖".
+    """
+    degrees = np.linspace(0.0, 360.0, 361)
+    values = directional_curve(gradient, np.radians(degrees))
+    chosen = float(directional_curve(gradient, np.radians([angle_deg]))[0])
+    fig = go.Figure()
+    fig.add_scatter(x=degrees, y=values, mode="lines", name="∇f·v",
+                    line={"color": palette.DERIVATIVE, "width": LINE_WIDTH})
+    norm = float(np.hypot(gradient[0], gradient[1]))
+    if norm > 0:
+        best = float(np.degrees(np.arctan2(gradient[1], gradient[0]))) % 360.0
+        fig.add_scatter(x=[best], y=[norm], mode="markers+text", name="max = ‖∇f‖",
+                        text=[f"‖∇f‖ = {norm:.4g}"], textposition="top center",
+                        marker={"color": palette.REFERENCE, "size": 11, "symbol": "star"})
+    fig.add_scatter(x=[angle_deg], y=[chosen], mode="markers", name="chosen v",
+                    marker={"color": palette.TANGENT, "size": 11})
+    fig.update_xaxes(tickvals=list(range(0, 361, 45)))
+    fig.update_yaxes(range=[-1.25 * norm - 0.1, 1.25 * norm + 0.1])
+    return _style(fig, "angle θ of v (degrees)", "∇f·v", height=320)
+
+
+def first_crossing(xs: np.ndarray, fx: np.ndarray, x0: float, f0: float, g: float) -> float | None:
+    """The sample y nearest x0 where the line f(x0) + g(y − x0) is above f (None if nowhere).
+
+    Used to mark a rejected subgradient on the plot; the yes/no verdict itself comes from
+    gradcore's supporting-line check.
+    """
+    xs = np.asarray(xs, dtype=float)
+    above = line_through(x0, f0, g, xs) > np.asarray(fx, dtype=float) + 1e-9
+    if not above.any():
+        return None
+    candidates = xs[above]
+    return float(candidates[np.argmin(np.abs(candidates - x0))])
+
+
+def subgradient_figure(
+    xs: np.ndarray,
+    fx: np.ndarray,
+    x0: float,
+    f0: float,
+    interval: tuple[float, float],
+    g: float,
+    crossing: tuple[float, float] | None = None,
+    fan: int = 7,
+) -> go.Figure:
+    """f, the fan of supporting lines with slopes across ∂f(x0) = [lo, hi], and the line for g.
+
+    The chosen line is green when it supports f, pink and dashed when it is rejected; a
+    rejected line is marked at `crossing` = (y, line value) where it rises above f.
+    Trace names: "f", "∂f(x₀) fan" (legend entry of the fan), "g line", "crosses f".
+    """
+    lo, hi = interval
+    fig = go.Figure()
+    slopes = np.linspace(lo, hi, fan) if hi > lo else np.array([lo])
+    for i, slope in enumerate(slopes):
+        fig.add_scatter(x=xs, y=line_through(x0, f0, slope, xs), mode="lines",
+                        name="∂f(x₀) fan", legendgroup="fan", showlegend=i == 0,
+                        hoverinfo="skip", opacity=0.45,
+                        line={"color": palette.NEUTRAL, "width": 1.5})
+    fig.add_scatter(x=xs, y=fx, mode="lines", name="f(y)",
+                    line={"color": palette.FUNCTION, "width": LINE_WIDTH})
+    rejected = crossing is not None
+    fig.add_scatter(x=xs, y=line_through(x0, f0, g, xs), mode="lines",
+                    name=f"f(x₀) + g(y − x₀), g = {g:.3g}",
+                    line={"color": palette.SECANT if rejected else palette.TANGENT, "width": 3,
+                          "dash": "dash" if rejected else "solid"})
+    if rejected:
+        fig.add_scatter(x=[crossing[0]], y=[crossing[1]], mode="markers", name="crosses f",
+                        marker={"color": palette.SECANT, "size": 13, "symbol": "x"})
+    fig.add_scatter(x=[x0], y=[f0], mode="markers", name="x₀", showlegend=False,
+                    marker={"color": palette.TANGENT, "size": 11})
+    fig.update_yaxes(range=_y_range(fx, pad=0.3))
+    return _style(fig, "y", "f(y)")
+
+
+def iterates_figure(xs: np.ndarray, fx: np.ndarray, path_x: np.ndarray,
+                    path_f: np.ndarray) -> go.Figure:
+    """The subgradient-method iterates x_k drawn on f, numbered, start to end."""
+    fig = go.Figure()
+    fig.add_scatter(x=xs, y=fx, mode="lines", name="f(x)",
+                    line={"color": palette.FUNCTION, "width": LINE_WIDTH})
+    fig.add_scatter(x=path_x, y=path_f, mode="lines+markers", name="iterates x_k",
+                    text=[f"k = {k}" for k in range(len(path_x))],
+                    hovertemplate="%{text}<br>x=%{x:.4g}<br>f=%{y:.4g}<extra></extra>",
+                    line={"color": palette.NEUTRAL, "width": 1},
+                    marker={"color": palette.DERIVATIVE, "size": 8})
+    fig.add_scatter(x=path_x[:1], y=path_f[:1], mode="markers", name="start",
+                    marker={"color": palette.REFERENCE, "size": 12, "symbol": "diamond"})
+    return _style(fig, "x", "f(x)", height=340)
+
+
+def values_by_step_figure(values: np.ndarray, best: np.ndarray) -> go.Figure:
+    """f(x_k) and the best value so far against the step k (the method is not monotone)."""
+    steps = np.arange(len(values))
+    fig = go.Figure()
+    fig.add_scatter(x=steps, y=values, mode="lines+markers", name="f(x_k)",
+                    line={"color": palette.DERIVATIVE, "width": 2})
+    fig.add_scatter(x=steps, y=best, mode="lines", name="best so far",
+                    line={"color": palette.REFERENCE, "width": 2, "dash": "dot"})
+    return _style(fig, "step k", "f(x_k)", height=340)
+
+
+def composite_figure(xs: np.ndarray, gx: np.ndarray, fgx: np.ndarray, x: float, fg: float,
+                     slope: float) -> go.Figure:
+    """The inner g(x), the composite f(g(x)) and the composite's tangent at x (slope from gradcore)."""
+    fig = go.Figure()
+    fig.add_scatter(x=xs, y=gx, mode="lines", name="g(x)",
+                    line={"color": palette.EXTRA, "width": 2, "dash": "dot"})
+    fig.add_scatter(x=xs, y=fgx, mode="lines", name="f(g(x))",
+                    line={"color": palette.FUNCTION, "width": LINE_WIDTH})
+    fig.add_scatter(x=xs, y=line_through(x, fg, slope, xs), mode="lines", name="tangent",
+                    line={"color": palette.TANGENT, "width": 2})
+    fig.add_scatter(x=[x], y=[fg], mode="markers", name="x", showlegend=False,
+                    marker={"color": palette.TANGENT, "size": 11})
+    fig.update_yaxes(range=_y_range(np.concatenate([np.ravel(gx), np.ravel(fgx)])))
+    return _style(fig, "x", "value")
+
+
+def computation_graph_figure(x: float, gx: float, fgx: float, dg: float, df: float) -> go.Figure:
+    """The graph x → g → f: forward values above the edges, backward products below.
+
+    Backward: ∂f/∂f = 1, ∂f/∂g = f′(g(x)) = df, ∂f/∂x = df·dg (the chain rule).
+    """
+    nodes = [(0.0, "x", x), (1.0, "u = g(x)", gx), (2.0, "f(u)", fgx)]
+    fig = go.Figure()
+    for i, (left, right) in enumerate(zip(nodes[:-1], nodes[1:], strict=True)):
+        fig.add_annotation(x=right[0] - 0.22, y=0, ax=left[0] + 0.22, ay=0, xref="x", yref="y",
+                           axref="x", ayref="y", showarrow=True, arrowhead=2, arrowwidth=2,
+                           arrowcolor=palette.FUNCTION, text="")
+        fig.add_annotation(x=(left[0] + right[0]) / 2, y=0.22, showarrow=False,
+                           text=("g′(x) = " if i == 0 else "f′(u) = ")
+                           + f"{dg if i == 0 else df:.4g}", font={"color": palette.DERIVATIVE})
+    backward = [df * dg, df, 1.0]
+    names = ["∂f/∂x = f′(u)·g′(x)", "∂f/∂u = f′(u)", "∂f/∂f"]
+    for (pos, label, value), grad, name in zip(nodes, backward, names, strict=True):
+        fig.add_shape(type="rect", x0=pos - 0.22, x1=pos + 0.22, y0=-0.14, y1=0.14,
+                      line={"color": palette.FUNCTION, "width": 2},
+                      fillcolor="rgba(0,114,178,0.12)")
+        fig.add_annotation(x=pos, y=0, text=f"<b>{label}</b><br>{value:.4g}", showarrow=False)
+        fig.add_annotation(x=pos, y=-0.3, text=f"{name}<br><b>{grad:.4g}</b>", showarrow=False,
+                           font={"color": palette.REFERENCE})
+    fig.add_scatter(x=[0, 2], y=[0.45, -0.45], mode="markers", marker={"opacity": 0},
+                    hoverinfo="skip", showlegend=False)
+    fig.update_xaxes(visible=False, range=[-0.4, 2.4])
+    fig.update_yaxes(visible=False, range=[-0.45, 0.35])
+    fig = _style(fig, "", "", height=260)
+    fig.update_layout(showlegend=False)
+    return fig
