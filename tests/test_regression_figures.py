@@ -1,0 +1,116 @@
+"""Unit tests of the regression page's plotly builders (numpy in, figures out)."""
+
+import numpy as np
+import pytest
+
+from ui import regression_figures as rf
+
+
+@pytest.mark.parametrize("n", [0, 1, 10, rf.MAX_POINTS, rf.MAX_POINTS + 1, 1_000_000])
+def test_sample_indices_bounded_sorted_unique(n):
+    """At most MAX_POINTS distinct, sorted, in-range rows; all rows when there are few."""
+    idx = rf.sample_indices(n)
+    assert idx.size == min(n, rf.MAX_POINTS)
+    assert np.all(np.diff(idx) > 0)
+    if n:
+        assert idx.min() >= 0 and idx.max() < n
+
+
+def test_sample_indices_reproducible():
+    """The same n gives the same sample, so a shared link draws the same points."""
+    np.testing.assert_array_equal(rf.sample_indices(50_000), rf.sample_indices(50_000))
+
+
+@pytest.mark.parametrize("n", [1, 2, 59, 60, 61, 1001])
+def test_frame_steps_cover_both_ends(n):
+    """Frames start at step 0, end at the last iterate, and never exceed MAX_FRAMES."""
+    steps = rf.frame_steps(n)
+    assert steps[0] == 0 and steps[-1] == n - 1
+    assert steps.size <= rf.MAX_FRAMES
+    assert np.all(np.diff(steps) > 0)
+
+
+def test_contour_window_contains_start_path_and_optimum():
+    """A converging path and its optimum lie strictly inside the window."""
+    w_path = np.array([0.0, 0.5, 0.8, 0.95])
+    b_path = np.array([0.0, 1.0, 1.6, 1.9])
+    (w_lo, w_hi), (b_lo, b_hi) = rf.contour_window(w_path, b_path, 1.0, 2.0)
+    assert w_lo < 0.0 and w_hi > 1.0
+    assert b_lo < 0.0 and b_hi > 2.0
+
+
+def test_contour_window_ignores_the_runaway_part_of_a_diverging_path():
+    """A path that explodes to 1e150 does not stretch the window beyond 3x the start distance."""
+    w_path = np.array([0.0, -3.0, 9.0, -1e150])
+    b_path = np.array([0.0, 2.0, -5.0, 1e150])
+    (w_lo, w_hi), (b_lo, b_hi) = rf.contour_window(w_path, b_path, 1.0, 1.0)
+    assert w_hi - w_lo < 20 and b_hi - b_lo < 20
+    assert w_lo <= 0.0 <= w_hi and b_lo <= 0.0 <= b_hi
+
+
+def test_loss_figure_marks_step_and_log_axis():
+    """The marker sits at (k, loss[k]); log-y is applied only when asked and all losses > 0."""
+    loss = np.array([10.0, 5.0, 2.0, 1.0])
+    fig = rf.loss_figure(loss, 2, log_y=True)
+    assert fig.layout.yaxis.type == "log"
+    assert list(fig.data[1].x) == [2] and list(fig.data[1].y) == [2.0]
+    assert rf.loss_figure(loss, 0, log_y=False).layout.yaxis.type is None
+
+
+def test_fitted_line_figure_current_line_and_frames():
+    """The GD line at step k uses that iterate's slope/intercept; frames replay <= 60 steps."""
+    x = np.array([0.0, 1.0, 2.0])
+    y = np.array([1.0, 3.0, 5.0])
+    slopes = np.linspace(0.0, 2.0, 200)
+    intercepts = np.linspace(0.0, 1.0, 200)
+    fig = rf.fitted_line_figure(x, y, slopes, intercepts, 150, (2.0, 1.0))
+    current = fig.data[3]
+    np.testing.assert_allclose(current.y, slopes[150] * np.array([0.0, 2.0]) + intercepts[150],
+                               rtol=1e-12)
+    assert len(fig.frames) <= rf.MAX_FRAMES
+    assert fig.frames[-1].name == "k199"
+    assert fig.layout.updatemenus[0].buttons[0].method == "animate"
+
+
+def test_contour_figure_marks_current_point_and_optimum():
+    """Step k's (w, b) and the optimum are drawn; the axes span the grid."""
+    w_grid = np.linspace(-1, 3, 5)
+    b_grid = np.linspace(-2, 2, 4)
+    loss = np.ones((4, 5))
+    fig = rf.contour_figure(w_grid, b_grid, loss, np.array([0.0, 1.0]), np.array([0.0, 0.5]),
+                            1, (2.0, 1.0))
+    assert list(fig.data[3].x) == [1.0] and list(fig.data[3].y) == [0.5]
+    assert list(fig.data[2].x) == [2.0]
+    assert tuple(fig.layout.xaxis.range) == (-1.0, 3.0)
+
+
+def test_coefficient_paths_one_line_per_parameter_and_animated_marker():
+    """d features + intercept each get a line and a reference level; frames move the marker."""
+    w_path = np.cumsum(np.ones((30, 3)), axis=0)
+    b_path = np.arange(30.0)
+    fig = rf.coefficient_paths_figure(w_path, b_path, ["a", "b", "c"], 4,
+                                      (np.array([1.0, 2.0, 3.0]), 0.5))
+    assert len(fig.data) == 2 * 4 + 1
+    np.testing.assert_allclose(fig.data[-1].y, [5.0, 5.0, 5.0, 4.0])
+    assert len(fig.frames) == 30
+    assert fig.frames[0].traces == (8,)
+
+
+def test_residual_bars_limited_and_coloured_by_sign():
+    """At most MAX_RESIDUAL_BARS bars; positive residuals and negative ones differ in colour."""
+    residuals = np.tile([1.0, -1.0], 50)
+    fig = rf.residual_bars_figure(residuals, np.arange(100))
+    bar = fig.data[0]
+    assert len(bar.y) == rf.MAX_RESIDUAL_BARS
+    assert bar.marker.color[0] != bar.marker.color[1]
+
+
+def test_payload_does_not_grow_with_the_data(rng):
+    """Figures built from a sample of 1e6 rows and 5,000 iterates stay well under 1 MB of JSON."""
+    n = 1_000_000
+    idx = rf.sample_indices(n)
+    x = rng.normal(size=idx.size)
+    y = 2 * x + rng.normal(size=idx.size)
+    slopes = np.linspace(0, 2, 5001)
+    fig = rf.fitted_line_figure(x, y, slopes, np.zeros(5001), 2500, (2.0, 0.0))
+    assert len(fig.to_json()) < 300_000
