@@ -4,18 +4,31 @@ Everything a page or a notebook needs is importable from here: ``from gradcore i
 Add a new public name to the import block of its module below (one block per module).
 """
 
-from gradcore.data import load_csv, make_regression_data
+from gradcore.data import (
+    DATASETS,
+    MAX_ROWS,
+    MAX_UPLOAD_BYTES,
+    BundledDataset,
+    bundled_datasets,
+    load_bundled,
+    load_csv,
+    make_regression_data,
+)
+from gradcore.diagnostics import data_warnings
 from gradcore.errors import DataError, ExpressionError
 from gradcore.expressions import Expression, parse_expression
 from gradcore.numeric import GradientCheck, gradient_check, numeric_gradient
+from gradcore.reference import Comparison, compare_with_sklearn, sklearn_reference
 from gradcore.regression import (
     Trajectory,
+    condition_number,
     gradient_descent,
     max_stable_learning_rate,
     mse_gradient,
     mse_loss,
-    sklearn_reference,
 )
+from gradcore.standardize import Standardizer
+from gradcore.statistics import RegressionStatistics, regression_statistics
 from gradcore.subgradients import subdifferential
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,61 @@
+"""Feature standardisation that can be undone, so GD results are reported in original units.
+
+z_j = (x_j - mean_j) / scale_j with scale_j the standard deviation (1 for a constant column,
+which then becomes all zeros instead of a division by zero). A linear model fitted on z,
+y_hat = w_z . z + b_z, is the same model as y_hat = w . x + b with
+
+    w_j = w_z_j / scale_j,   b = b_z - sum_j w_j mean_j.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gradcore.errors import DataError
+
+
+@dataclass(frozen=True)
+class Standardizer:
+    """Per-column ``mean`` (d,) and ``scale`` (d,); ``constant`` (d,) marks columns with scale 1."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    constant: np.ndarray
+
+    @classmethod
+    def fit(cls, X) -> Standardizer:
+        """Means and standard deviations (population, ddof=0) of the columns of X (N, d)."""
+        X = np.asarray(X, dtype=float)
+        if X.ndim == 1:
+            X = X.reshape(-1, 1)
+        if X.ndim != 2 or X.shape[0] == 0 or not np.isfinite(X).all():
+            raise DataError("Standardisation needs a non-empty table of finite numbers.")
+        mean = X.mean(axis=0)
+        std = X.std(axis=0)
+        constant = (np.ptp(X, axis=0) == 0) | (std <= 64 * np.finfo(float).eps * np.abs(mean))
+        scale = np.where(constant, 1.0, std)
+        return cls(mean=mean, scale=scale, constant=constant)
+
+    def transform(self, X) -> np.ndarray:
+        """(X - mean) / scale, shape (N, d)."""
+        X = np.asarray(X, dtype=float)
+        return (X.reshape(len(X), -1) - self.mean) / self.scale
+
+    def inverse_transform(self, Z) -> np.ndarray:
+        """Z * scale + mean: back to the original columns."""
+        return np.asarray(Z, dtype=float) * self.scale + self.mean
+
+    def to_original(self, w, b):
+        """Coefficients on standardised features -> (w, b) in original units.
+
+        w is (d,) or a trajectory (k, d); b is a scalar or (k,). Returns arrays of the same shapes.
+        """
+        w = np.asarray(w, dtype=float) / self.scale
+        return w, np.asarray(b, dtype=float) - w @ self.mean
+
+    def from_original(self, w, b):
+        """(w, b) in original units -> coefficients on standardised features (inverse of above)."""
+        w = np.asarray(w, dtype=float)
+        return w * self.scale, np.asarray(b, dtype=float) + w @ self.mean

@@ -1,0 +1,215 @@
+"""Sufficient statistics of a least-squares problem, built in one pass over the data.
+
+With A = [X 1] (N x (d+1)) and theta = (w, b), the MSE loss is
+L(theta) = theta^T S theta - 2 theta^T t + c with S = A^T A / N, t = A^T y / N, c = y^T y / N.
+Everything gradient descent needs afterwards is in :class:`RegressionStatistics`; no step reads
+the data again.
+
+Near the optimum, theta^T S theta - 2 theta^T t + c subtracts numbers of size c to get a loss
+that may be a millionth of c. So the statistics are also kept centred (covariances of X and y)
+and the least-squares optimum (w*, b*) with its loss L* is solved here once; losses along a
+trajectory are then L* + (theta - theta*)^T S (theta - theta*), a sum of non-negative terms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gradcore.errors import DataError
+
+# Relative size below which a correlation-matrix eigenvalue counts as zero: a column that is
+# a linear combination of others leaves an eigenvalue of about 1e-16 there.
+RANK_TOLERANCE = 1e-10
+# The one-pass formula X^T X / N - mean mean^T loses about log10(mean^2 / variance) digits;
+# beyond this ratio the covariances are recomputed from data shifted by the mean.
+_MAX_MEAN_TO_SPREAD = 1e4
+# Below this fraction of the centred target variance the optimum's loss is recomputed
+# directly from the residuals (a nearly perfect fit would otherwise be rounding noise).
+_DIRECT_LOSS_FRACTION = 1e-4
+_BLOCK_ROWS = 4096
+_EPS = np.finfo(float).eps
+
+
+def as_xy(X, y, check_finite: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Check and convert regression inputs.
+
+    X: (N, d) array-like (a 1-D X is one feature), y: (N,). Returns float64 arrays.
+    Raises DataError for fewer than 2 rows, no feature column, mismatched lengths,
+    or (unless ``check_finite`` is False) values that are not finite numbers.
+    """
+    try:
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"The data must be numbers: {exc}") from None
+    if X.ndim == 1:
+        X = X.reshape(-1, 1)
+    if X.ndim != 2 or y.ndim != 1:
+        raise DataError("X must be a table (rows x features) and y a single column.")
+    if X.shape[0] != y.shape[0]:
+        raise DataError(f"X has {X.shape[0]} rows but y has {y.shape[0]}: they must match.")
+    if X.shape[0] < 2:
+        raise DataError(f"Regression needs at least 2 rows of data; this has {X.shape[0]}.")
+    if X.shape[1] == 0:
+        raise DataError("There is no feature column: choose at least one feature besides the target.")
+    if check_finite and not (np.isfinite(X).all() and np.isfinite(y).all()):
+        raise DataError("The data contain missing or infinite values: drop or fill those rows first.")
+    return X, y
+
+
+@dataclass(frozen=True)
+class RegressionStatistics:
+    """Everything gradient descent and the checks need, computed once from (X, y).
+
+    Attributes: ``n_rows`` N, ``n_features`` d; ``x_mean`` (d,), ``y_mean``; centred
+    ``cov`` C = Xc^T Xc / N (d, d), ``cov_xy`` r = Xc^T yc / N (d,), ``var_y`` v = yc^T yc / N;
+    uncentred ``S`` = A^T A / N ((d+1, d+1), last row/column for the intercept), ``t`` = A^T y / N,
+    ``c`` = y^T y / N; ``eigenvalues`` (ascending, clipped at 0) and ``eigenvectors`` of S;
+    the least-squares optimum ``w_opt``, ``b_opt`` (minimum-norm when not unique) and its loss
+    ``loss_opt``; ``rank`` of the centred features and ``constant_columns`` (indices).
+    """
+
+    n_rows: int
+    n_features: int
+    x_mean: np.ndarray
+    y_mean: float
+    cov: np.ndarray
+    cov_xy: np.ndarray
+    var_y: float
+    S: np.ndarray
+    t: np.ndarray
+    c: float
+    eigenvalues: np.ndarray
+    eigenvectors: np.ndarray
+    w_opt: np.ndarray
+    b_opt: float
+    loss_opt: float
+    rank: int
+    constant_columns: tuple[int, ...]
+
+    @property
+    def unique_optimum(self) -> bool:
+        """True when exactly one (w, b) minimises the loss (full column rank, N > d)."""
+        return self.rank == self.n_features and self.n_rows > self.n_features
+
+    @property
+    def max_stable_learning_rate(self) -> float:
+        """1 / lambda_max(S): GD with the gradient 2(S theta - t) converges for smaller rates."""
+        return float(1.0 / self.eigenvalues[-1])
+
+    @property
+    def condition_number(self) -> float:
+        """lambda_max(S) / lambda_min(S); inf when S is singular (the optimum is not unique)."""
+        lam_min, lam_max = self.eigenvalues[0], self.eigenvalues[-1]
+        if lam_min <= lam_max * len(self.eigenvalues) * _EPS:
+            return float("inf")
+        return float(lam_max / lam_min)
+
+    @property
+    def gradient_scale(self) -> float:
+        """2 sqrt(lambda_max(S) c): the largest gradient norm possible at theta = 0 (1 if y = 0).
+
+        ``gradient_descent`` calls a run converged when ||grad|| < tol * gradient_scale.
+        """
+        scale = 2.0 * np.sqrt(self.eigenvalues[-1] * self.c)
+        return float(scale) if scale > 0 else 1.0
+
+
+def _centred_moments(X: np.ndarray, y: np.ndarray, shift_x, shift_y):
+    """Means, covariances of X and y from one pass over row blocks of data minus a shift."""
+    n, d = X.shape
+    buffer = np.empty((min(_BLOCK_ROWS, n), d + 2))
+    buffer[:, d + 1] = 1.0
+    gram = np.zeros((d + 2, d + 2))
+    for start in range(0, n, _BLOCK_ROWS):
+        block = buffer[: min(_BLOCK_ROWS, n - start)]
+        np.subtract(X[start : start + len(block)], shift_x, out=block[:, :d])
+        np.subtract(y[start : start + len(block)], shift_y, out=block[:, d])
+        gram += block.T @ block
+    gram /= n
+    mx, my = gram[d + 1, :d], gram[d + 1, d]
+    cov = gram[:d, :d] - np.outer(mx, mx)
+    return shift_x + mx, shift_y + my, cov, gram[:d, d] - mx * my, gram[d, d] - my * my
+
+
+def _moments(X: np.ndarray, y: np.ndarray):
+    """Means and centred (co)variances: one BLAS pass, redone on shifted data if it cancels."""
+    n = X.shape[0]
+    x_mean = np.ones(n) @ X / n
+    y_mean = float(y.sum() / n)
+    cov = X.T @ X / n - np.outer(x_mean, x_mean)
+    cov_xy = y @ X / n - x_mean * y_mean
+    var_y = float(y @ y / n - y_mean * y_mean)
+    spread = np.concatenate([np.diag(cov), [var_y]])
+    size = np.concatenate([x_mean, [y_mean]]) ** 2
+    if np.any(size > _MAX_MEAN_TO_SPREAD * np.maximum(spread, 0.0)):
+        x_mean, y_mean, cov, cov_xy, var_y = _centred_moments(X, y, x_mean, y_mean)
+    cov = (cov + cov.T) / 2
+    return x_mean, float(y_mean), cov, cov_xy, max(float(var_y), 0.0)
+
+
+def _least_squares(cov, cov_xy, x_mean):
+    """Minimum-norm w with C w = r, solved on the correlation scale; also rank and constants."""
+    variance = np.clip(np.diag(cov), 0.0, None)
+    constant = variance <= 64 * _EPS * (x_mean**2 + variance)
+    inv_sd = np.where(constant, 0.0, 1.0 / np.sqrt(np.where(constant, 1.0, variance)))
+    corr = cov * np.outer(inv_sd, inv_sd)
+    mu, V = np.linalg.eigh(corr)
+    keep = mu > RANK_TOLERANCE * max(mu.max(initial=0.0), 1.0)
+
+    def solve(rhs):
+        coeffs = V[:, keep].T @ (inv_sd * rhs) / mu[keep]
+        return inv_sd * (V[:, keep] @ coeffs)
+
+    w = solve(cov_xy)
+    w = w + solve(cov_xy - cov @ w)
+    return w, int(keep.sum()), tuple(int(j) for j in np.flatnonzero(constant))
+
+
+def regression_statistics(X, y) -> RegressionStatistics:
+    """Build :class:`RegressionStatistics` from X (N, d) and y (N,) in one pass over the data.
+
+    A second pass happens only when it buys accuracy: data whose means dwarf their spread
+    (covariances recomputed around the mean) and nearly perfect fits (L* recomputed from the
+    residuals y - X w* - b*, since v - r^T w* would be rounding noise there).
+    """
+    X, y = as_xy(X, y, check_finite=False)
+    n, d = X.shape
+    x_mean, y_mean, cov, cov_xy, var_y = _moments(X, y)
+    # NaN or inf anywhere in X or y reaches these sums, so the full check runs only then.
+    if not (np.isfinite(cov).all() and np.isfinite(cov_xy).all() and np.isfinite(var_y)):
+        as_xy(X, y)
+        raise DataError("The values are too large to square in floating point (above about 1e150).")
+    w_opt, rank, constant = _least_squares(cov, cov_xy, x_mean)
+    b_opt = float(y_mean - w_opt @ x_mean)
+    loss_opt = max(float(var_y - 2 * w_opt @ cov_xy + w_opt @ cov @ w_opt), 0.0)
+    if loss_opt < _DIRECT_LOSS_FRACTION * var_y:
+        residual = X @ w_opt + b_opt - y
+        loss_opt = float(residual @ residual / n)
+    S = np.empty((d + 1, d + 1))
+    S[:d, :d] = cov + np.outer(x_mean, x_mean)
+    S[:d, d] = S[d, :d] = x_mean
+    S[d, d] = 1.0
+    t = np.append(cov_xy + x_mean * y_mean, y_mean)
+    eigenvalues, eigenvectors = np.linalg.eigh(S)
+    return RegressionStatistics(
+        n_rows=n,
+        n_features=d,
+        x_mean=x_mean,
+        y_mean=y_mean,
+        cov=cov,
+        cov_xy=cov_xy,
+        var_y=var_y,
+        S=S,
+        t=t,
+        c=var_y + y_mean**2,
+        eigenvalues=np.clip(eigenvalues, 0.0, None),
+        eigenvectors=eigenvectors,
+        w_opt=w_opt,
+        b_opt=b_opt,
+        loss_opt=loss_opt,
+        rank=rank,
+        constant_columns=constant,
+    )
