@@ -17,7 +17,24 @@ from gradcore.data import (
 from gradcore.diagnostics import data_warnings
 from gradcore.errors import DataError, ExpressionError
 from gradcore.expressions import Expression, parse_expression
-from gradcore.numeric import GradientCheck, gradient_check, numeric_gradient
+from gradcore.functions import (
+    CATALOGUE,
+    DOT_X,
+    KINK_KEYS,
+    ONE_D_KEYS,
+    CatalogueFunction,
+    get_function,
+    squared_norm_text,
+)
+from gradcore.numeric import (
+    RTOL,
+    GradientCheck,
+    derivative_1d,
+    gradient_check,
+    numeric_gradient,
+    relative_error,
+)
+from gradcore.parsing import FUNCTIONS, MAX_LENGTH, check_variable_name
 from gradcore.reference import Comparison, compare_with_sklearn, sklearn_reference
 from gradcore.regression import (
     Trajectory,
@@ -29,6 +46,13 @@ from gradcore.regression import (
 )
 from gradcore.standardize import Standardizer
 from gradcore.statistics import RegressionStatistics, regression_statistics
-from gradcore.subgradients import subdifferential
+from gradcore.subgradients import (
+    STEP_RULES,
+    SubgradientRun,
+    SupportCheck,
+    subdifferential,
+    subgradient_method,
+    supporting_line_check,
+)
 
 __all__ = [name for name in dir() if not name.startswith("_")]

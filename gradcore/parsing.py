@@ -1,0 +1,353 @@
+"""Typed formulas -> sympy expressions, without ``eval`` (the parser behind ``parse_expression``).
+
+``build_sympy("x^2 + 3*sin(y)")`` reads the text with Python's ``ast`` under a whitelist and
+builds the sympy expression node by node: numbers, variables, ``pi``, ``e``, ``+ - * / ** ^``,
+unary signs and calls of the functions in ``FUNCTIONS``. Nothing else is accepted, and the text
+never reaches ``eval``, ``exec``, ``sympify`` or ``parse_expr``. Every refusal is an
+``ExpressionError`` whose message names the offending piece and what is allowed.
+
+Limits against abuse (each with its own message): ``MAX_LENGTH`` characters, ``MAX_NODES`` pieces,
+``MAX_DEPTH`` levels of nesting, typed numbers up to ``MAX_LITERAL``, constant parts up to
+``MAX_CONSTANT``, constant exponents up to ``MAX_EXPONENT`` (nested powers multiply, and their
+product is bounded too). Constant parts are checked with float arithmetic *before* sympy sees
+them, so ``9**9**9`` is refused without being computed.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import keyword
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+
+import sympy
+
+from gradcore.errors import ExpressionError
+
+MAX_LENGTH = 200
+MAX_NODES = 150
+MAX_DEPTH = 30
+MAX_LITERAL = 1e6
+MAX_CONSTANT = 1e100
+MAX_EXPONENT = 100
+MAX_VARIABLES = 10
+MAX_NAME_LENGTH = 20
+
+
+def _stable_sigmoid(v: float) -> float:
+    return 1.0 / (1.0 + math.exp(-v)) if v >= 0 else math.exp(v) / (1.0 + math.exp(v))
+
+
+# name -> (fewest args, most args, sympy builder, float builder for constant arguments)
+FUNCTIONS = {
+    "sin": (1, 1, sympy.sin, math.sin),
+    "cos": (1, 1, sympy.cos, math.cos),
+    "tan": (1, 1, sympy.tan, math.tan),
+    "exp": (1, 1, sympy.exp, math.exp),
+    "log": (1, 1, sympy.log, math.log),
+    "ln": (1, 1, sympy.log, math.log),
+    "sqrt": (1, 1, sympy.sqrt, math.sqrt),
+    "abs": (1, 1, sympy.Abs, abs),
+    "max": (2, 10, sympy.Max, max),
+    "min": (2, 10, sympy.Min, min),
+    "relu": (1, 1, lambda a: sympy.Max(sympy.Integer(0), a), lambda v: max(0.0, v)),
+    "sigmoid": (1, 1, lambda a: 1 / (1 + sympy.exp(-a)), _stable_sigmoid),
+    "tanh": (1, 1, sympy.tanh, math.tanh),
+}
+CONSTANTS = {"pi": (sympy.pi, math.pi), "e": (sympy.E, math.e)}
+_DOMAIN = {"log": "log needs a positive argument", "ln": "log needs a positive argument",
+           "sqrt": "sqrt needs an argument that is not negative"}
+_ALLOWED_LIST = ", ".join([*CONSTANTS, *FUNCTIONS])
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+_RESERVED = set(FUNCTIONS) | set(CONSTANTS) | set(dir(builtins))
+_CHAR_HINTS = {
+    "[": "use round brackets ( ) for grouping", "]": "use round brackets ( ) for grouping",
+    "{": "use round brackets ( ) for grouping", "}": "use round brackets ( ) for grouping",
+    "'": "text in quotes is not part of a formula", '"': "text in quotes is not part of a formula",
+    "=": "type only the formula, e.g. x^2 + 1 (no '=', no name=value arguments)",
+    "|": "write abs(x) for |x|", "!": "factorials are not supported",
+    "<": "comparisons are not supported", ">": "comparisons are not supported",
+    "%": "the remainder operator is not supported", ";": "type one formula only",
+    ":": "type one formula only", "#": "comments are not allowed", "@": "use * to multiply",
+}
+_LOOKALIKES = {"\u0430": "a", "\u0435": "e", "\u043e": "o", "\u0440": "p", "\u0441": "c",
+               "\u0443": "y", "\u0445": "x", "\u03bf": "o", "\u03bd": "v",
+               "\u0410": "A", "\u0412": "B", "\u0415": "E", "\u041e": "O", "\u0425": "X",
+               "\u00a0": "a space", "\u2212": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*", "\u00f7": "/",
+               "\u00b2": "^2", "\u00b3": "^3", "\u03c0": "pi", "\u2013": "-", "\u2014": "-"}
+_IMPLICIT_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9_.])((?>\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?))[ \t]*([A-Za-z_]\w*|\()")
+_IMPLICIT_BRACKET = re.compile(r"\)[ \t]*([A-Za-z0-9_.(])")
+_EXPR_NODES = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Constant)
+_ALLOWED_NODES = (*_EXPR_NODES, ast.Expression, ast.Load, ast.Add, ast.Sub, ast.Mult, ast.Div,
+                  ast.Pow, ast.USub, ast.UAdd)
+_REFUSED = {
+    ast.Attribute: "attribute access with '.' (like a.b) is not allowed",
+    ast.Subscript: "square brackets are not allowed: use round brackets ( ) for grouping",
+    ast.Lambda: "'lambda' is not allowed: type the formula itself, e.g. x^2 + 1",
+    ast.Compare: "comparisons (<, >, ==) are not allowed: for a piecewise formula use max or min",
+    ast.BoolOp: "'and' / 'or' are not allowed", ast.Not: "'not' is not allowed",
+    ast.IfExp: "'if ... else' is not allowed: for a piecewise formula use max, min, abs or relu",
+    ast.Tuple: "a comma may only separate the arguments of max(a, b) or min(a, b)",
+    ast.Starred: "'*' in front of an argument is not allowed",
+    ast.JoinedStr: "text in quotes (f-strings) is not allowed",
+    ast.NamedExpr: "':=' is not allowed", ast.FloorDiv: "'//' is not allowed: use / to divide",
+    ast.Mod: "'%' is not allowed", ast.MatMult: "'@' is not allowed: use * to multiply",
+    ast.keyword: "name=value arguments are not allowed: write sin(x), not sin(x=1)",
+    ast.Invert: "'~' is not allowed",
+}
+for _kind, _words in [((ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp),
+                       "'for ... in' (comprehensions) is not allowed"),
+                      ((ast.List, ast.Set, ast.Dict), "brackets [ ] and { } are not allowed"),
+                      ((ast.BitAnd, ast.BitOr, ast.BitXor, ast.LShift, ast.RShift),
+                       "bitwise operators (& | << >>) are not allowed; write powers as x^2"),
+                      ((ast.Await, ast.Yield, ast.YieldFrom), "Python statements are not allowed")]:
+    _REFUSED.update(dict.fromkeys(_kind, _words))
+
+
+def _fail(message: str) -> ExpressionError:
+    return ExpressionError(message)
+
+
+def check_variable_name(name: object) -> str:
+    """Return ``name`` if it can be a variable, else raise ExpressionError saying why."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise _fail(f"{name!r} cannot be a variable name: use a letter followed by letters, "
+                    "digits or _, e.g. x, y2, w_1")
+    if len(name) > MAX_NAME_LENGTH:
+        raise _fail(f"the name '{name[:30]}' is too long: at most {MAX_NAME_LENGTH} characters")
+    if name in _RESERVED or keyword.iskeyword(name) or "__" in name:
+        kind = "a function" if name in FUNCTIONS else "a constant" if name in CONSTANTS else \
+            "a reserved word"
+        raise _fail(f"'{name}' is {kind} and cannot be a variable: choose a name such as x, y, w1")
+    return name
+
+
+def _check_text(text: object) -> str:
+    if not isinstance(text, str):
+        raise _fail("the formula must be text, e.g. x^2 + 1")
+    text = text.replace("\r", " ").replace("\n", " ").replace("\t", " ").strip()
+    if not text:
+        raise _fail("the formula is empty: type one, e.g. x^2 + 1")
+    if len(text) > MAX_LENGTH:
+        raise _fail(f"the formula is {len(text)} characters long: at most {MAX_LENGTH} are allowed")
+    for position, char in enumerate(text, start=1):
+        if ord(char) > 127 or (not char.isprintable() and char not in " \t"):
+            name = unicodedata.name(char, f"U+{ord(char):04X}")
+            plain = _LOOKALIKES.get(char) or unicodedata.normalize("NFKC", char)
+            hint = f"type {plain} instead" if plain.isascii() and plain.isprintable() else \
+                "use plain keyboard letters, digits and + - * / ^ ( )"
+            shown = char if char.isprintable() else repr(char)[1:-1]
+            raise _fail(f"character '{shown}' ({name}) at position {position} is not a plain "
+                        f"keyboard character: {hint}")
+        if char in _CHAR_HINTS or char in "\\`$?&~":
+            hint = _CHAR_HINTS.get(char, "it has no meaning in a formula")
+            raise _fail(f"character '{char}' at position {position} is not allowed: {hint}")
+    match = _IMPLICIT_NUMBER.search(text)
+    if match:
+        number, rest = match.groups()
+        fix = f"{number}*{rest}" if rest != "(" else f"{number}*(...)"
+        raise _fail(f"'{match.group(0).strip()}' has no * between the number and what follows: "
+                    f"write {fix} instead")
+    match = _IMPLICIT_BRACKET.search(text)
+    if match:
+        raise _fail(f"')' is followed by '{match.group(1)}' at position {match.start() + 1} with "
+                    "no operator: write * to multiply, e.g. (x+1)*(x-1)")
+    return text
+
+
+class _Builder:
+    """Walks a checked ast and returns (sympy node, float value if constant else None, power load).
+
+    The power load is the product of the constant exponents along a chain of nested powers;
+    bounding it keeps ((x^100)^100)^100 from being built.
+    """
+
+    def __init__(self, text: str, variables: tuple[str, ...] | None):
+        self.text, self.allowed = text, variables
+        self.symbols = {name: sympy.Symbol(name, real=True) for name in variables or ()}
+
+    def piece(self, node: ast.AST) -> str:
+        segment = ast.get_source_segment(self.text, node) or type(node).__name__
+        return (segment if len(segment) <= 40 else segment[:37] + "...").replace("**", "^")
+
+    def build(self, node: ast.AST) -> tuple[sympy.Expr, float | None, float]:
+        if isinstance(node, ast.Constant):
+            return self.constant(node)
+        if isinstance(node, ast.Name):
+            return self.name(node)
+        if isinstance(node, ast.UnaryOp):
+            operand, value, load = self.build(node.operand)
+            if isinstance(node.op, ast.USub):
+                return -operand, None if value is None else -value, load
+            return operand, value, load
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        return self.binary(node)
+
+    def constant(self, node: ast.Constant):
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            kind = "text in quotes" if isinstance(value, str) else \
+                "imaginary numbers" if isinstance(value, complex) else f"'{self.piece(node)}'"
+            raise _fail(f"{kind} cannot be used in a formula: use numbers, variables and functions")
+        if not math.isfinite(value) or abs(value) > MAX_LITERAL:
+            raise _fail(f"the number {self.piece(node)} is too large: typed numbers can be at "
+                        f"most {MAX_LITERAL:g} in size")
+        return (sympy.Integer(value) if isinstance(value, int) else sympy.Float(value)), \
+            float(value), 1.0
+
+    def name(self, node: ast.Name):
+        name = node.id
+        if name in CONSTANTS:
+            symbolic, value = CONSTANTS[name]
+            return symbolic, value, 1.0
+        if name in FUNCTIONS:
+            raise _fail(f"'{name}' is a function: give it an argument in brackets, e.g. {name}(x)")
+        if self.allowed is not None and name not in self.allowed:
+            raise _fail(f"unknown name '{name}' — allowed: {', '.join(self.allowed)}, "
+                        f"{_ALLOWED_LIST}")
+        if name not in self.symbols:
+            check_variable_name(name)
+            if len(self.symbols) >= MAX_VARIABLES:
+                raise _fail(f"too many variables: at most {MAX_VARIABLES} different names")
+            self.symbols[name] = sympy.Symbol(name, real=True)
+        return self.symbols[name], None, 1.0
+
+    def call(self, node: ast.Call):
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name not in FUNCTIONS:
+            shown = name or self.piece(node.func)
+            raise _fail(f"unknown function '{shown}' — allowed functions: {', '.join(FUNCTIONS)}")
+        fewest, most, symbolic, numeric = FUNCTIONS[name]
+        if not fewest <= len(node.args) <= most:
+            wanted = "one argument" if most == 1 else f"{fewest} to {most} arguments"
+            raise _fail(f"{name} takes {wanted}, but '{self.piece(node)}' has {len(node.args)}")
+        parts = [self.build(arg) for arg in node.args]
+        values = [value for _, value, _ in parts]
+        value = None
+        if all(v is not None for v in values):
+            value = self.compute(node, lambda: numeric(*values), _DOMAIN.get(name))
+        return symbolic(*(expr for expr, _, _ in parts)), value, max(load for *_, load in parts)
+
+    def binary(self, node: ast.BinOp):
+        left, left_value, left_load = self.build(node.left)
+        right, right_value, right_load = self.build(node.right)
+        constant = left_value is not None and right_value is not None
+        if isinstance(node.op, ast.Pow):
+            return self.power(node, left, left_value, left_load, right, right_value, right_load)
+        operations = {ast.Add: (lambda a, b: a + b), ast.Sub: (lambda a, b: a - b),
+                      ast.Mult: (lambda a, b: a * b), ast.Div: (lambda a, b: a / b)}
+        operation = operations[type(node.op)]
+        value = self.compute(node, lambda: operation(left_value, right_value),
+                             "division by zero") if constant else None
+        if isinstance(node.op, ast.Div) and right == 0:
+            raise _fail(f"division by zero in '{self.piece(node)}'")
+        return operation(left, right), value, max(left_load, right_load)
+
+    def power(self, node, base, base_value, base_load, exponent, exponent_value, exponent_load):
+        if exponent_value is None:
+            return sympy.Pow(base, exponent), None, max(base_load, exponent_load)
+        if abs(exponent_value) > MAX_EXPONENT:
+            raise _fail(f"the exponent in '{self.piece(node)}' is about {exponent_value:.3g}: "
+                        f"exponents can be at most {MAX_EXPONENT} in size")
+        load = base_load * max(1.0, abs(exponent_value))
+        if load > MAX_EXPONENT:
+            raise _fail(f"'{self.piece(node)}' nests powers whose exponents multiply to "
+                        f"{load:g}: at most {MAX_EXPONENT} is allowed")
+        value = None
+        if base_value is not None:
+            if base_value == 0 and exponent_value < 0:
+                raise _fail(f"division by zero in '{self.piece(node)}'")
+            if base_value < 0 and not float(exponent_value).is_integer():
+                raise _fail(f"'{self.piece(node)}' is undefined: a negative number to a "
+                            "fractional power is not a real number")
+            if base_value != 0 and abs(exponent_value) * math.log10(abs(base_value)) > 100:
+                raise _fail(f"'{self.piece(node)}' is too large: constants can be at most "
+                            f"{MAX_CONSTANT:g} in size")
+            value = self.compute(node, lambda: base_value**exponent_value, None)
+        return sympy.Pow(base, exponent), value, load
+
+    def compute(self, node, operation, domain_hint: str | None) -> float:
+        try:
+            value = float(operation())
+        except (ValueError, ZeroDivisionError) as error:
+            reason = domain_hint or "it is not a real number"
+            raise _fail(f"'{self.piece(node)}' is undefined: {reason}") from error
+        except OverflowError as error:
+            raise _fail(f"'{self.piece(node)}' is too large to compute: constants can be at "
+                        f"most {MAX_CONSTANT:g} in size") from error
+        if not abs(value) <= MAX_CONSTANT:
+            raise _fail(f"'{self.piece(node)}' is too large: constants can be at most "
+                        f"{MAX_CONSTANT:g} in size")
+        return value
+
+
+def _read_tree(text: str) -> ast.Expression:
+    python_text = text.replace("^", "**")
+    try:
+        tree = ast.parse(python_text, mode="eval")
+    except SyntaxError as error:
+        words = [w for w in re.findall(r"[A-Za-z_]\w*", text) if keyword.iskeyword(w)]
+        if words:
+            raise _fail(f"'{words[0]}' is a Python word, not part of a formula") from None
+        reason = (error.msg or "invalid syntax").split(". Perhaps")[0]
+        raise _fail(f"could not read the formula near position {error.offset or 1} ({reason}): "
+                    "check for a missing * (write 2*x, x*y) or a bracket that is not "
+                    "closed") from None
+    except (ValueError, RecursionError, MemoryError):
+        raise _fail("could not read the formula: it is nested too deeply or malformed") from None
+    count, stack = 0, [(tree.body, 1)]
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED_NODES):
+            segment = ast.get_source_segment(python_text, node)
+            where = f" in '{segment[:40]}'" if segment else ""
+            words = _REFUSED.get(type(node), f"'{type(node).__name__}' is not allowed")
+            raise _fail(f"{words}{where}; a formula uses numbers, variables, + - * / ^ and "
+                        f"{_ALLOWED_LIST}")
+        count += isinstance(node, _EXPR_NODES)
+    if count > MAX_NODES:
+        raise _fail(f"the formula has {count} pieces: at most {MAX_NODES} are allowed")
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _fail(f"the formula is nested {MAX_DEPTH}+ levels deep: at most {MAX_DEPTH}")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node)
+                     if isinstance(child, _EXPR_NODES))
+    return tree
+
+
+def build_sympy(text: object, variables: Sequence[str] | str | None = None
+                ) -> tuple[sympy.Expr, tuple[sympy.Symbol, ...], str]:
+    """Check ``text`` and build its sympy expression; raise ``ExpressionError`` if refused.
+
+    Returns (expression, symbols in variable order, stripped text). ``variables=None`` infers the
+    variables (sorted by name); a sequence fixes them and their order: the text may then use only
+    those names (unused ones are kept). Symbols are real, so d|x|/dx is sign(x).
+    """
+    if isinstance(variables, str):
+        variables = (variables,)
+    if variables is not None:
+        variables = tuple(check_variable_name(name) for name in variables)
+        if len(set(variables)) != len(variables) or len(variables) > MAX_VARIABLES:
+            raise _fail(f"variables must be different names, at most {MAX_VARIABLES}")
+    text = _check_text(text)
+    tree = _read_tree(text)
+    builder = _Builder(text.replace("^", "**"), variables)
+    try:
+        expr, _, _ = builder.build(tree.body)
+    except RecursionError:
+        raise _fail("the formula is nested too deeply") from None
+    check_real(expr, text)
+    names = variables or tuple(sorted(builder.symbols))
+    return expr, tuple(builder.symbols[name] for name in names), text
+
+
+def check_real(expr: sympy.Expr, text: str) -> None:
+    """Raise ExpressionError if ``expr`` contains 1/0, log(0), an imaginary part or infinity."""
+    if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I):
+        raise _fail(f"'{text[:40]}' is undefined everywhere: after simplifying it contains a "
+                    "division by zero, log(0) or the square root of a negative number")
