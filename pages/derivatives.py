@@ -1,5 +1,83 @@
-"""Placeholder while this page is being built in this session."""
+"""Derivatives: f and f′, the tangent at x₀, and a secant that turns into it as h shrinks."""
 
+import numpy as np
 import streamlit as st
 
-st.title("Under construction")
+from gradcore import ExpressionError, gradient_check
+from gradcore.functions import CATALOGUE, ONE_D_KEYS
+from ui import figures
+from ui.state import LinkCheck, share_box, show_link_notes
+from ui.widgets import check_panel, fmt, function_picker, page_header, undefined_here
+
+STEPS = ["1", "0.5", "0.2", "0.1", "0.05", "0.01", "0.001", "0.0001"]
+X_LOW, X_HIGH = -3.0, 3.0
+xs = np.linspace(-4.0, 4.0, 801)
+
+page_header(
+    "Derivatives",
+    "A derivative measures how fast f changes at a point: the slope of the tangent line. "
+    "It is the limit of secant slopes, the rise over a run h, as h shrinks to 0. For "
+    "f(x) = x² the slope at x is 2x.",
+    r"f'(x_0)=\lim_{h\to 0}\frac{f(x_0+h)-f(x_0)}{h}",
+)
+
+link = LinkCheck()
+link.number("x0", 1.0, X_LOW, X_HIGH)
+link.choice("h", STEPS, "1")
+controls, plots = st.columns([1, 2.4], gap="large")
+with controls:
+    expression, name = function_picker(link, ONE_D_KEYS, "square", scope="derivatives")
+    x0 = st.slider("Point x₀", X_LOW, X_HIGH, 1.0, 0.05, key="x0", bind="query-params")
+    h = float(st.select_slider("Secant step h", STEPS, value="1", key="h", bind="query-params",
+                               help="Move right: h shrinks and the secant turns into the "
+                                    "tangent."))
+show_link_notes(link.notes)
+
+fx = expression.evaluate(xs)
+dfx = expression.evaluate_gradient(xs)[0]
+f0 = slope = secant = None
+problem = None
+try:
+    f0 = expression.value([x0])
+    slope = float(expression.gradient([x0])[0])
+except ExpressionError as error:
+    problem = ("f′(x₀)" if f0 is not None else "f(x₀)", error)
+if slope is not None:
+    try:
+        secant = (x0 + h, expression.value([x0 + h]))
+    except ExpressionError:
+        problem = ("f(x₀ + h)", f"f has no value at x₀ + h = {fmt(x0 + h)}: no secant here.")
+
+with plots:
+    variable = expression.variables[0]
+    left, right = st.columns(2)
+    left.markdown("**f**")
+    left.latex(f"f({variable}) = {expression.latex}")
+    right.markdown("**f′ (symbolic, by sympy)**")
+    right.latex(f"f'({variable}) = {expression.gradient_latex[0]}")
+    if problem:
+        undefined_here(problem[1], problem[0])
+    st.plotly_chart(figures.derivative_figure(xs, fx, x0, f0, slope, secant),
+                    width="stretch", key="fig_f")
+    st.plotly_chart(figures.derivative_curve_figure(xs, dfx, x0, slope if slope is not None
+                                                    else np.nan), width="stretch", key="fig_df")
+
+if slope is not None:
+    chord = figures.secant_slope(x0, f0, *secant) if secant else float("nan")
+    a, b, c, d = st.columns(4)
+    a.metric("f(x₀)", fmt(f0))
+    b.metric("Tangent slope f′(x₀)", fmt(slope))
+    c.metric(f"Secant slope, h = {h:g}", fmt(chord))
+    d.metric("Secant − tangent", fmt(chord - slope))
+    kinks = CATALOGUE[name].kinks if name in CATALOGUE else ()
+    if any(abs(x0 - k) < 1e-9 for k in kinks):
+        st.info(f"f has a kink at x₀ = {fmt(x0)}: it is not differentiable there. The slope "
+                f"shown is one valid subgradient ({CATALOGUE[name].kink_choice}); the "
+                "**Subgradients** page shows all of them.")
+    try:
+        check = gradient_check(expression.value, expression.gradient, [x0])
+        check_panel(check.analytic[0], check.numeric[0], check.relative_error)
+    except (ExpressionError, ValueError) as error:
+        undefined_here(error, "The finite-difference slope")
+
+share_box()

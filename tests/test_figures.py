@@ -177,3 +177,11 @@ def test_composite_tangent_slope_and_graph_backward_product():
     texts = " ".join(a.text for a in graph.layout.annotations)
     assert "∂f/∂x = f′(u)·g′(x)<br><b>6</b>" in texts
     assert "<b>u = g(x)</b><br>3" in texts and "<b>f(u)</b><br>9" in texts
+
+
+def test_derivative_figure_at_an_undefined_point_draws_only_f_and_a_marker_line():
+    """With f0 = None there is no tangent; a vertical line marks x0."""
+    xs = np.linspace(0.1, 2, 20)
+    fig = figures.derivative_figure(xs, np.log(xs), -1.0, None, None)
+    assert [t.name for t in fig.data] == ["f(x)"]
+    assert fig.layout.shapes[0].x0 == -1.0

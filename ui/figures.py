@@ -61,19 +61,25 @@ def derivative_figure(
     xs: np.ndarray,
     fx: np.ndarray,
     x0: float,
-    f0: float,
-    slope: float,
+    f0: float | None,
+    slope: float | None,
     secant_point: tuple[float, float] | None = None,
 ) -> go.Figure:
     """f with its tangent at (x0, f0) and, optionally, the secant to `secant_point`.
 
     xs, fx: the sampled curve (NaN where f is undefined leaves a gap).
     slope: f'(x0) from gradcore. secant_point: (x0 + h, f(x0 + h)).
-    Trace names: "f", "tangent", "secant", "x₀".
+    f0 or slope None (undefined at x0): only f and a dotted vertical line at x0.
+    Trace names: "f(x)", "tangent", "secant", "x₀".
     """
     fig = go.Figure()
     fig.add_scatter(x=xs, y=fx, name="f(x)", mode="lines",
                     line={"color": palette.FUNCTION, "width": LINE_WIDTH})
+    fig.update_yaxes(range=_y_range(fx))
+    if f0 is None or slope is None:
+        fig.add_vline(x=x0, line={"color": palette.NEUTRAL, "dash": "dot"},
+                      annotation_text="x₀: undefined here")
+        return _style(fig, "x", "f(x)")
     fig.add_scatter(x=xs, y=line_through(x0, f0, slope, xs), name="tangent", mode="lines",
                     line={"color": palette.TANGENT, "width": 2})
     if secant_point is not None:
@@ -86,7 +92,6 @@ def derivative_figure(
     fig.add_scatter(x=[x0], y=[f0], name="x₀", mode="markers", showlegend=False,
                     marker={"color": palette.TANGENT, "size": 11,
                             "line": {"color": "white", "width": 1}})
-    fig.update_yaxes(range=_y_range(fx))
     return _style(fig, "x", "f(x)")
 
 

@@ -1,0 +1,142 @@
+"""Streamlit widgets shared by the calculus pages: header, function picker, check panel.
+
+One layout on every page: :func:`page_header` (the article's idea and its formula), the
+controls, the plots, then :func:`check_panel` (analytic against an independent computation).
+Numbers are shown with :func:`fmt` (4 significant digits) so tests can assert on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import streamlit as st
+
+from gradcore import Expression, ExpressionError, parse_expression
+from gradcore.functions import CATALOGUE
+from ui.state import LinkCheck
+
+TYPED = "typed"
+TYPED_LABEL = "✏️ type your own"
+
+
+def fmt(value: float) -> str:
+    """A number with 4 significant digits ("undefined" for NaN/inf, never "-0")."""
+    value = float(value)
+    if not np.isfinite(value):
+        return "undefined"
+    text = f"{value:.4g}"
+    return "0" if text in ("-0", "0") else text
+
+
+def fmt_vector(values: Sequence[float]) -> str:
+    """A vector as "(2, 8, 18)" with :func:`fmt` components."""
+    return "(" + ", ".join(fmt(v) for v in values) + ")"
+
+
+def page_header(title: str, idea: str, formula: str) -> None:
+    """Title, one or two sentences of the article's idea, and its formula in LaTeX."""
+    st.title(title)
+    st.markdown(idea)
+    st.latex(formula)
+
+
+def catalogue_label(name: str) -> str:
+    """How a catalogue entry (or the typed option) reads in a selectbox."""
+    return TYPED_LABEL if name == TYPED else CATALOGUE[name].label
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def parse_cached(text: str, variables: tuple[str, ...] | None = None) -> Expression:
+    """``parse_expression`` with its compiled functions kept across reruns (bounded cache)."""
+    return parse_expression(text, variables)
+
+
+def _parse_checked(text: str, max_variables: int | None) -> Expression:
+    """Parse typed text; a formula with no variable is read as a function of x."""
+    expression = parse_cached(text)
+    if not expression.variables:
+        expression = parse_cached(text, ("x",))
+    if max_variables is not None and len(expression.variables) > max_variables:
+        raise ExpressionError(
+            f"this page needs a function of {max_variables} variable(s); '{text}' uses "
+            f"{', '.join(expression.variables)}")
+    return expression
+
+
+def typed_function(text: str, memory_key: str, default_text: str,
+                   max_variables: int | None = None) -> tuple[Expression, str | None]:
+    """Parse typed text; on ``ExpressionError`` fall back to the last valid text.
+
+    The last valid text of this input lives in ``st.session_state[memory_key]`` (before any,
+    `default_text`). Returns (expression to use, error message or None).
+    """
+    try:
+        expression = _parse_checked(text, max_variables)
+    except ExpressionError as error:
+        last = st.session_state.get(memory_key, default_text)
+        return _parse_checked(last, max_variables), str(error)
+    st.session_state[memory_key] = text
+    return expression, None
+
+
+def function_picker(
+    link: LinkCheck,
+    names: Sequence[str],
+    default: str,
+    scope: str,
+    select_key: str = "fn",
+    text_key: str = "f",
+    default_text: str = "x^3 - 2*x",
+    label: str = "Function",
+    max_variables: int | None = 1,
+) -> tuple[Expression, str]:
+    """A catalogue selectbox whose "type your own" option opens a text input.
+
+    URL parameters: `select_key` (a catalogue key or "typed") and `text_key` (the formula).
+    Typed text goes only through ``parse_expression``; its error is shown under the input and
+    the page keeps the last valid function (remembered per `scope` and `text_key`).
+    Returns (expression, name): name is the catalogue key or "typed".
+    """
+    options = [*names, TYPED]
+    link.choice(select_key, options, default)
+    link.text(text_key, default_text)
+    choice = st.selectbox(label, options, index=options.index(default), key=select_key,
+                          format_func=catalogue_label, bind="query-params")
+    if choice != TYPED:
+        entry = CATALOGUE[choice]
+        return parse_cached(entry.text, entry.variables or None), choice
+    text = st.text_input(f"{label} — type a formula", value=default_text, key=text_key,
+                         bind="query-params", max_chars=200,
+                         help="Numbers, variables, + − * / ^, sin cos tan exp log sqrt abs "
+                              "max min relu sigmoid tanh, pi, e. Write 2*x, not 2x.")
+    expression, error = typed_function(text, f"_valid_{scope}_{text_key}", default_text,
+                                       max_variables)
+    if error:
+        st.error(f"{error}\n\nStill showing the last valid function: "
+                 f"`{expression.text}`.")
+    return expression, TYPED
+
+
+def undefined_here(error: Exception, what: str = "f") -> None:
+    """Say that `what` is undefined at the chosen point, with gradcore's reason."""
+    st.warning(f"**{what} is undefined here.** {error}")
+
+
+def check_panel(analytic: Sequence[float] | float, numeric: Sequence[float] | float,
+                relative_error: float, method: str = "central finite differences") -> None:
+    """The "Check" panel: analytic result, the independent one, and their relative error."""
+    st.subheader("Check")
+    scalar = np.ndim(analytic) == 0
+    show = fmt if scalar else fmt_vector
+    left, middle, right = st.columns(3)
+    left.metric("Analytic (symbolic)", show(analytic))
+    middle.metric(f"Independent ({method})", show(numeric))
+    right.metric("Relative error", f"{relative_error:.2e}" if np.isfinite(relative_error)
+                 else "undefined")
+    if np.isfinite(relative_error) and relative_error < 1e-5:
+        st.success("They agree: the symbolic result matches the independent computation.")
+    elif np.isfinite(relative_error):
+        st.warning("They differ noticeably: f may have a kink or be very steep near here.")
+    else:
+        st.warning("Undefined here: f or its derivative has no finite value at this point.")
