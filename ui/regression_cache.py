@@ -1,0 +1,254 @@
+"""Bounded caches for the regression page, keyed on an explicit content hash of the data.
+
+Three levels, each computed once per key and shared by every rerun (and every student who opens
+the same link):
+
+- :class:`LoadedData`: a table and the blake2b hash of its contents, computed once when the table
+  is loaded (never on a rerun), so a million-row table is not rehashed when a student steps;
+- :class:`Problem`: X, y for the chosen target/features, the optional standardisation, the
+  sufficient statistics, the scikit-learn fit and the data warnings, keyed on
+  (hash, target, features, standardise);
+- :class:`Run`: a gradient-descent trajectory with its values in original units, the final
+  comparison with scikit-learn and the loss contour, keyed on the problem key + GD settings.
+
+``st.cache_resource`` (bounded by ``max_entries`` and ``ttl``) rather than ``st.cache_data``:
+the cached objects hold arrays of up to 80 MB that ``cache_data`` would copy on every hit; here
+they are read-only (gradcore marks trajectory arrays read-only; nothing writes to the others).
+Large objects are passed as ``_``-prefixed (unhashed) arguments beside their key string, so
+Streamlit never hashes (or samples) a DataFrame.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from gradcore import (
+    DATASETS,
+    Comparison,
+    GradientCheck,
+    RegressionStatistics,
+    Standardizer,
+    Trajectory,
+    compare_with_sklearn,
+    data_warnings,
+    gradient_check,
+    gradient_descent,
+    load_bundled,
+    load_csv,
+    make_regression_data,
+    mse_gradient,
+    mse_loss,
+    regression_statistics,
+    sklearn_reference,
+)
+from ui.regression_figures import CONTOUR_GRID, contour_window, sample_indices
+
+TTL_SECONDS = 3600
+# Below this many rows the finite-difference check differentiates mse_loss on the data itself;
+# above it, the same loss from the sufficient statistics (2(d+1) passes over a million rows would
+# make every step take a second).
+DIRECT_CHECK_ROWS = 200_000
+COMPARISON_RTOL = 1e-6
+# Central differences of a quadratic are exact up to rounding, about eps * L / h ~ 1e-10 * L.
+GRADIENT_RTOL = 1e-5
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedData:
+    """A numeric table, its content hash, where it came from, and the loader's notes."""
+
+    frame: pd.DataFrame
+    digest: str
+    label: str
+    notes: tuple[str, ...]
+    default_target: str
+    default_features: tuple[str, ...]
+    truth: str | None = None
+
+
+def content_digest(frame: pd.DataFrame) -> str:
+    """blake2b (128 bit) of the column names and the float64 bytes of every column."""
+    digest = hashlib.blake2b(digest_size=16)
+    for name in frame.columns:
+        digest.update(str(name).encode() + b"\0")
+        digest.update(np.ascontiguousarray(frame[name].to_numpy(dtype=float)).tobytes())
+    return digest.hexdigest()
+
+
+def dataset_names() -> list[str]:
+    """Names of the bundled datasets, in DATASETS order."""
+    return list(DATASETS)
+
+
+def default_dataset() -> str:
+    """The dataset a fresh page opens with: tips (one feature) when it is bundled."""
+    return "tips" if "tips" in DATASETS else next(iter(DATASETS))
+
+
+def dataset_title(name: str) -> str:
+    """Short label for the dataset picker: name and the first clause of its description."""
+    entry = DATASETS.get(name)
+    return name if entry is None else f"{name} — {entry.description.split(':')[0].split('(')[0].strip()}"
+
+
+def _loaded(frame: pd.DataFrame, label: str, target: str | None = None,
+            features=None, truth: str | None = None) -> LoadedData:
+    columns = [str(c) for c in frame.columns]
+    target = target if target in columns else columns[-1]
+    features = tuple(f for f in (features or columns) if f in columns and f != target)
+    return LoadedData(frame=frame, digest=content_digest(frame), label=label,
+                      notes=tuple(frame.attrs.get("notes", ())), default_target=target,
+                      default_features=features or tuple(c for c in columns if c != target),
+                      truth=truth)
+
+
+@st.cache_resource(max_entries=4, ttl=TTL_SECONDS, show_spinner=False)
+def bundled_data(name: str) -> LoadedData:
+    """A bundled dataset with its default target and features (raises DataError)."""
+    frame = load_bundled(name)
+    return _loaded(frame, f"bundled dataset '{name}'", frame.attrs.get("target"),
+                   frame.attrs.get("features"))
+
+
+@st.cache_resource(max_entries=4, ttl=TTL_SECONDS, show_spinner=False)
+def generated_data(n: int, d: int, noise: float, seed: int, true_w: float,
+                   true_b: float) -> LoadedData:
+    """Synthetic data; with one feature the true w, b are the given ones, else drawn from seed."""
+    frame = make_regression_data(n, d, noise=noise, seed=seed,
+                                 true_w=[true_w] if d == 1 else None, true_b=true_b)
+    weights = ", ".join(f"{w:g}" for w in frame.attrs["true_w"])
+    truth = f"true w = ({weights}), true b = {frame.attrs['true_b']:g}, noise sd {noise:g}"
+    return _loaded(frame, f"generated data (n={n:,}, d={d}, seed={seed})", "y",
+                   frame.attrs["features"], truth)
+
+
+def uploaded_data(payload: bytes, name: str) -> LoadedData:
+    """An uploaded CSV read by gradcore's loader (raises DataError); kept per session."""
+    return _loaded(load_csv(payload), f"uploaded file '{name}'")
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """X (N, d), y (N,) in original units; X_fit is what GD runs on (standardised or X)."""
+
+    key: str
+    target: str
+    features: tuple[str, ...]
+    X: np.ndarray
+    y: np.ndarray
+    X_fit: np.ndarray
+    scaler: Standardizer | None
+    stats: RegressionStatistics
+    warnings: tuple[str, ...]
+    reference: tuple[np.ndarray, float]
+    reference_fit: tuple[np.ndarray, float]
+    reference_loss: float
+    sample: np.ndarray
+    sample_X: np.ndarray
+    sample_X_fit: np.ndarray
+    sample_y: np.ndarray
+
+
+@st.cache_resource(max_entries=6, ttl=TTL_SECONDS, show_spinner=False)
+def prepare(_data: LoadedData, digest: str, target: str, features: tuple[str, ...],
+            standardise: bool) -> Problem:
+    """Columns -> arrays, warnings, statistics and the scikit-learn fit (raises DataError)."""
+    X = _data.frame[list(features)].to_numpy(dtype=float)
+    y = _data.frame[target].to_numpy(dtype=float)
+    warnings = data_warnings(X, y, features, target)
+    scaler = Standardizer.fit(X) if standardise else None
+    X_fit = scaler.transform(X) if scaler else X
+    stats = regression_statistics(X_fit, y)
+    coef, intercept = sklearn_reference(X, y)
+    sample = sample_indices(len(y))
+    fit_coef, fit_intercept = scaler.from_original(coef, intercept) if scaler else (coef, intercept)
+    return Problem(
+        key=f"{digest}|{target}|{','.join(features)}|{int(standardise)}",
+        target=target, features=tuple(features), X=X, y=y, X_fit=X_fit, scaler=scaler,
+        stats=stats, warnings=tuple(warnings), reference=(coef, intercept),
+        reference_fit=(np.asarray(fit_coef), float(fit_intercept)),
+        reference_loss=mse_loss(X, y, coef, intercept), sample=sample, sample_X=X[sample],
+        sample_X_fit=X_fit[sample], sample_y=y[sample],
+    )
+
+
+def loss_from_statistics(problem: Problem, w, b) -> float:
+    """L(w, b) from the sufficient statistics (no pass over the data): a 0-step GD run's loss."""
+    run = gradient_descent(problem.X_fit, problem.y, 1.0, 0, w0=np.atleast_1d(w), b0=b,
+                           stats=problem.stats)
+    return float(run.loss[0])
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """A trajectory, its coefficients in original units, the final comparison and the contour."""
+
+    key: str
+    trajectory: Trajectory
+    coef: np.ndarray
+    intercept: np.ndarray
+    comparison: Comparison
+    contour: tuple[np.ndarray, np.ndarray, np.ndarray] | None
+
+
+@st.cache_resource(max_entries=12, ttl=TTL_SECONDS, show_spinner=False)
+def descend(_problem: Problem, problem_key: str, learning_rate: float, steps: int,
+            w0: float, b0: float) -> Run:
+    """Gradient descent from (w0 in every coordinate, b0), in the units GD runs in."""
+    d = len(_problem.features)
+    trajectory = gradient_descent(_problem.X_fit, _problem.y, learning_rate, steps,
+                                  w0=np.full(d, w0), b0=b0, stats=_problem.stats)
+    if _problem.scaler:
+        coef, intercept = _problem.scaler.to_original(trajectory.w, trajectory.b)
+    else:
+        coef, intercept = np.asarray(trajectory.w), np.asarray(trajectory.b)
+    comparison = compare_with_sklearn(_problem.X, _problem.y, trajectory, _problem.scaler,
+                                      rtol=COMPARISON_RTOL)
+    contour = _contour(_problem, trajectory) if d == 1 else None
+    return Run(key=f"{problem_key}|{learning_rate!r}|{steps}|{w0!r}|{b0!r}",
+               trajectory=trajectory, coef=coef, intercept=intercept,
+               comparison=comparison, contour=contour)
+
+
+def _contour(problem: Problem, trajectory: Trajectory):
+    """(w grid, b grid, loss[b, w]) around the path and the optimum, in GD units."""
+    (w_lo, w_hi), (b_lo, b_hi) = contour_window(trajectory.w[:, 0], trajectory.b,
+                                                float(problem.reference_fit[0][0]),
+                                                problem.reference_fit[1])
+    w_grid = np.linspace(w_lo, w_hi, CONTOUR_GRID)
+    b_grid = np.linspace(b_lo, b_hi, CONTOUR_GRID)
+    loss = np.array([[loss_from_statistics(problem, w, b) for w in w_grid] for b in b_grid])
+    return w_grid, b_grid, loss
+
+
+@dataclass(frozen=True)
+class StepCheck:
+    """The article's gradient at step k from the data, and its finite-difference check."""
+
+    grad_w: np.ndarray
+    grad_b: float
+    check: GradientCheck
+    direct: bool
+
+
+@st.cache_resource(max_entries=256, ttl=TTL_SECONDS, show_spinner=False)
+def check_step(_problem: Problem, _run: Run, run_key: str, k: int) -> StepCheck:
+    """mse_gradient at iterate k vs central differences of the loss (see DIRECT_CHECK_ROWS)."""
+    w, b = np.asarray(_run.trajectory.w[k]), float(_run.trajectory.b[k])
+    grad_w, grad_b = mse_gradient(_problem.X_fit, _problem.y, w, b)
+    d = w.size
+    direct = len(_problem.y) <= DIRECT_CHECK_ROWS
+    if direct:
+        def loss(theta):
+            return mse_loss(_problem.X_fit, _problem.y, theta[:d], theta[d])
+    else:
+        def loss(theta):
+            return loss_from_statistics(_problem, theta[:d], theta[d])
+    analytic = np.append(grad_w, grad_b)
+    check = gradient_check(loss, lambda _theta: analytic, np.append(w, b), rtol=GRADIENT_RTOL)
+    return StepCheck(grad_w=np.asarray(grad_w), grad_b=float(grad_b), check=check, direct=direct)

@@ -1,0 +1,260 @@
+"""Streamlit pieces of the regression page: the stepper fragment, the formula and check panels.
+
+Every number shown comes from gradcore through :mod:`ui.regression_cache`; this module formats
+it. The only arithmetic here is display arithmetic: predictions y_hat = X w + b of the few rows
+written into the formula or drawn (at most ``MAX_POINTS``), sums recovered from a gradient
+(sum_i r_i x_ij = N/2 * dL/dw_j), and the update theta - eta * grad written out.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ui import regression_figures as figures
+from ui.regression_cache import COMPARISON_RTOL, GRADIENT_RTOL, Problem, Run, StepCheck, check_step
+
+FORMULA_TERMS = 3
+
+
+def number(value: float, digits: int = 4) -> str:
+    """A finite float in `digits` significant figures (plain text)."""
+    return f"{float(value):.{digits}g}"
+
+
+def tex(value: float, digits: int = 4, wrap: bool = True) -> str:
+    """A float for LaTeX: 1.2e-05 -> 1.2\\times10^{-5}; negative values in parentheses if `wrap`."""
+    text = f"{float(value):.{digits}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = rf"{mantissa}\times10^{{{int(exponent)}}}"
+    return f"({text})" if wrap and float(value) < 0 else text
+
+
+def trajectory_frame(run: Run, features: tuple[str, ...]) -> pd.DataFrame:
+    """One row per iterate: step, w_<feature>..., b, loss, grad_w_<feature>..., grad_b."""
+    t = run.trajectory
+    columns = {"step": np.arange(len(t.b))}
+    columns |= {f"w_{name}": t.w[:, j] for j, name in enumerate(features)}
+    columns |= {"b": t.b, "loss": t.loss}
+    columns |= {f"grad_w_{name}": t.grad_w[:, j] for j, name in enumerate(features)}
+    columns["grad_b"] = t.grad_b
+    return pd.DataFrame(columns)
+
+
+def trajectory_csv(run: Run, features: tuple[str, ...]) -> bytes:
+    """The trajectory table as UTF-8 CSV bytes (full float precision)."""
+    buffer = io.StringIO()
+    trajectory_frame(run, features).to_csv(buffer, index=False, float_format="%.17g")
+    return buffer.getvalue().encode()
+
+
+def gradient_latex(problem: Problem, run: Run, k: int, step: StepCheck) -> list[str]:
+    """The article's formulas at iterate k with numbers: residuals, dL/dw_1, dL/db, updates."""
+    t = run.trajectory
+    n, rows = len(problem.y), min(FORMULA_TERMS, len(problem.y))
+    w, b, rate = t.w[k], float(t.b[k]), t.learning_rate
+    X_first, y_first = problem.X_fit[:rows], problem.y[:rows]
+    predicted = X_first @ w + b
+    residual = predicted - y_first
+    lines = [
+        r"r_i = \mathbf{w}\cdot\mathbf{x}_i + b - y_i = \hat y_i - y_i:\quad "
+        + r",\quad ".join(rf"r_{i + 1} = {tex(predicted[i], wrap=False)} - {tex(y_first[i])} = "
+                          rf"{tex(residual[i], wrap=False)}" for i in range(rows))
+    ]
+    more = r" + \dots" if n > rows else ""
+    frac = rf"\frac{{2}}{{{n}}}"
+    terms = " + ".join(rf"{tex(residual[i])}\cdot{tex(X_first[i, 0])}" for i in range(rows))
+    lines.append(
+        rf"\frac{{\partial L}}{{\partial w_1}} = \frac{{2}}{{N}}\sum_{{i=1}}^{{N}} r_i\,x_{{i1}}"
+        rf" = {frac}\big[{terms}{more}\big] = {frac}\times{tex(step.grad_w[0] * n / 2)}"
+        rf" = {tex(step.grad_w[0], wrap=False)}"
+    )
+    terms_b = " + ".join(tex(residual[i]) for i in range(rows))
+    lines.append(
+        rf"\frac{{\partial L}}{{\partial b}} = \frac{{2}}{{N}}\sum_{{i=1}}^{{N}} r_i"
+        rf" = {frac}\big[{terms_b}{more}\big] = {frac}\times{tex(step.grad_b * n / 2)}"
+        rf" = {tex(step.grad_b, wrap=False)}"
+    )
+    lines.append(
+        rf"w_1 \leftarrow w_1 - \eta\,\frac{{\partial L}}{{\partial w_1}} = {tex(w[0])} - "
+        rf"{tex(rate)}\times{tex(step.grad_w[0])} = {tex(w[0] - rate * step.grad_w[0], wrap=False)}"
+    )
+    lines.append(
+        rf"b \leftarrow b - \eta\,\frac{{\partial L}}{{\partial b}} = {tex(b)} - "
+        rf"{tex(rate)}\times{tex(step.grad_b)} = {tex(b - rate * step.grad_b, wrap=False)}"
+    )
+    return lines
+
+
+def update_table(problem: Problem, run: Run, k: int, step: StepCheck) -> pd.DataFrame:
+    """Every parameter at step k: value, sum term, gradient, -eta * gradient, next value."""
+    t, n = run.trajectory, len(problem.y)
+    values = np.append(t.w[k], t.b[k])
+    grads = np.append(step.grad_w, step.grad_b)
+    rate = t.learning_rate
+    return pd.DataFrame({
+        "parameter": [f"w ({name})" for name in problem.features] + ["b"],
+        f"value at step {k}": values,
+        "Σ r_i·x_ij (or Σ r_i)": grads * n / 2,
+        "gradient = 2/N · Σ": grads,
+        "−η · gradient": -rate * grads,
+        f"value at step {k + 1}": values - rate * grads,
+    })
+
+
+def _set_step(value: int) -> None:
+    st.session_state["k"] = value
+
+
+def _move_step(delta: int, last: int) -> None:
+    st.session_state["k"] = int(np.clip(st.session_state.get("k", 0) + delta, 0, last))
+
+
+def _step_controls(last: int) -> int:
+    cols = st.columns(4)
+    cols[0].button("⏮ start", on_click=_set_step, args=(0,), key="k_start", width="stretch")
+    cols[1].button("◀ back", on_click=_move_step, args=(-1, last), key="k_back", width="stretch")
+    cols[2].button("forward ▶", on_click=_move_step, args=(1, last), key="k_forward",
+                   width="stretch")
+    cols[3].button("end ⏭", on_click=_set_step, args=(last,), key="k_end", width="stretch")
+    if last == 0:
+        st.caption("The run has only its start point (step 0).")
+        return 0
+    return st.slider("step k", 0, last, key="k", bind="query-params")
+
+
+def _metrics(problem: Problem, run: Run, k: int) -> None:
+    t = run.trajectory
+    cols = st.columns(4)
+    cols[0].metric("step k", f"{k} of {t.steps_taken}")
+    if len(problem.features) == 1:
+        cols[1].metric("w", number(t.w[k, 0], 6))
+    else:
+        cols[1].metric("‖w‖", number(np.linalg.norm(t.w[k]), 6))
+    cols[2].metric("b", number(t.b[k], 6))
+    cols[3].metric("loss L(w, b)", number(t.loss[k], 6))
+
+
+def _plots(problem: Problem, run: Run, k: int, log_y: bool) -> None:
+    t = run.trajectory
+    w, b = t.w[k], float(t.b[k])
+    left, right = st.columns(2)
+    if len(problem.features) == 1:
+        left.plotly_chart(figures.fitted_line_figure(
+            problem.sample_X[:, 0], problem.sample_y, run.coef[:, 0], run.intercept, k,
+            (float(problem.reference[0][0]), problem.reference[1]),
+            (problem.features[0], problem.target)), width="stretch", key="fig_line")
+        w_grid, b_grid, loss_grid = run.contour
+        right.plotly_chart(figures.contour_figure(
+            w_grid, b_grid, loss_grid, t.w[:, 0], t.b, k,
+            (float(problem.reference_fit[0][0]), problem.reference_fit[1])),
+            width="stretch", key="fig_contour")
+    else:
+        reference = problem.sample_X @ problem.reference[0] + problem.reference[1]
+        left.plotly_chart(figures.predicted_actual_figure(
+            problem.sample_y, problem.sample_X_fit @ w + b, reference, k),
+            width="stretch", key="fig_pred")
+        right.plotly_chart(figures.coefficient_paths_figure(
+            t.w, t.b, problem.features, k, problem.reference_fit),
+            width="stretch", key="fig_paths")
+    left, right = st.columns(2)
+    left.plotly_chart(figures.loss_figure(t.loss, k, log_y), width="stretch", key="fig_loss")
+    shown = problem.sample[: figures.MAX_RESIDUAL_BARS]
+    residual = problem.sample_X_fit[: shown.size] @ w + b - problem.sample_y[: shown.size]
+    right.plotly_chart(figures.residual_bars_figure(residual, shown + 1), width="stretch",
+                       key="fig_residuals")
+
+
+def _gradient_check(step: StepCheck, run: Run, k: int) -> None:
+    check = step.check
+    names = [f"∂L/∂w{j + 1}" for j in range(step.grad_w.size)] + ["∂L/∂b"]
+    st.dataframe(pd.DataFrame({
+        "component": names,
+        "article's formula": np.append(step.grad_w, step.grad_b),
+        "GD engine (S, t)": np.append(run.trajectory.grad_w[k], run.trajectory.grad_b[k]),
+        "finite differences": np.asarray(check.numeric),
+    }), hide_index=True, width="stretch")
+    how = "of mse_loss on the data" if step.direct else "of the loss from the sufficient statistics"
+    verdict = st.success if check.passed else st.warning
+    verdict(f"Gradient check at step {k}: relative error {check.relative_error:.2e} between the "
+            f"article's formula and central differences {how} (tolerance "
+            f"{GRADIENT_RTOL:.0e}).")
+
+
+def _comparison(problem: Problem, run: Run, k: int) -> None:
+    coef_k, intercept_k = run.coef[k], float(run.intercept[k])
+    ref_coef, ref_intercept = problem.reference
+    st.dataframe(pd.DataFrame({
+        "parameter (original units)": [*problem.features, "b (intercept)"],
+        f"GD at step {k}": np.append(coef_k, intercept_k),
+        "scikit-learn": np.append(ref_coef, ref_intercept),
+        "|difference|": np.abs(np.append(coef_k - ref_coef, intercept_k - ref_intercept)),
+    }), hide_index=True, width="stretch")
+    gap = np.linalg.norm(np.append(coef_k - ref_coef, intercept_k - ref_intercept))
+    scale = max(np.linalg.norm(np.append(ref_coef, ref_intercept)), 1e-300)
+    loss_k = float(run.trajectory.loss[k])
+    st.markdown(
+        f"Loss at step {k}: **{number(loss_k, 8)}**, scikit-learn: **"
+        f"{number(problem.reference_loss, 8)}**; relative coefficient gap at step {k}: "
+        f"**{gap / scale:.2e}**."
+    )
+
+
+def check_panel(problem: Problem, run: Run, k: int, step: StepCheck) -> None:
+    """Analytic vs finite-difference gradient at k; GD vs scikit-learn; why not converged."""
+    st.subheader("Check")
+    _gradient_check(step, run, k)
+    _comparison(problem, run, k)
+    final = run.comparison
+    last = run.trajectory.steps_taken
+    if final.agrees and run.trajectory.stop_reason != "diverged":
+        where = "" if k == last else f" (at the last step, {last}; you are at step {k})"
+        st.success(f"Gradient descent matches scikit-learn{where}: relative coefficient gap "
+                   f"{final.relative_coef_gap:.2e}, within the tolerance {COMPARISON_RTOL:.0e}. "
+                   + ("" if final.unique_optimum else final.message))
+    else:
+        st.warning(f"Not matched yet: {final.message} {not_converged_reason(problem, run)}")
+
+
+def not_converged_reason(problem: Problem, run: Run) -> str:
+    """Why the run did not reach the optimum: diverged, learning rate too small, too few steps."""
+    t = run.trajectory
+    bound = t.max_stable_learning_rate
+    if t.stop_reason == "diverged":
+        return (f"Why: it diverged, because the learning rate {number(t.learning_rate)} is above "
+                f"the largest stable learning rate 1/λmax = {number(bound)}.")
+    if t.stop_reason == "converged":
+        return "The run converged; the remaining gap is the tolerance of the stopping rule."
+    if t.learning_rate < 0.05 * bound:
+        return (f"Why: the learning rate {number(t.learning_rate)} is small next to the stable "
+                f"bound {number(bound)}; raise it towards the bound (or add steps).")
+    return (f"Why: too few steps ({t.steps_requested}) for this problem (condition number "
+            f"{number(problem.stats.condition_number, 3)}); add steps, or standardise the "
+            "features to lower the condition number.")
+
+
+@st.fragment
+def stepper(problem: Problem, run: Run) -> None:
+    """Step controls, the numbers at step k, the plots, the formula and the check panel.
+
+    A fragment: a step change reruns only this, reading the cached trajectory.
+    """
+    last = run.trajectory.steps_taken
+    if st.session_state.get("k", 0) > last:
+        st.session_state["k"] = last
+    k = _step_controls(last)
+    _metrics(problem, run, k)
+    log_y = st.toggle("log-scale loss axis", key="logy", bind="query-params")
+    _plots(problem, run, k, log_y)
+    step = check_step(problem, run, run.key, k)
+    st.subheader(f"The gradient at step {k}, by the article's formula")
+    if problem.scaler is not None:
+        st.caption("In the units gradient descent works in: standardised features.")
+    for line in gradient_latex(problem, run, k, step):
+        st.latex(line)
+    st.dataframe(update_table(problem, run, k, step), hide_index=True, width="stretch")
+    check_panel(problem, run, k, step)
