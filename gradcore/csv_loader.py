@@ -159,8 +159,8 @@ def _to_numbers(column: pd.Series, decimal_comma_allowed: bool):
     if np.isinf(numbers).any():
         example = present.iloc[int(np.flatnonzero(np.isinf(numbers))[0])]
         raise DataError(
-            f"Column '{column.name}' has a value too large for 64-bit floating point "
-            f"({example!r}); the largest allowed magnitude is about 1.8e308."
+            f"Column '{column.name}' has a value that is infinite or too large for 64-bit "
+            f"floating point ({example!r}); the largest allowed magnitude is about 1.8e308."
         )
     values = np.full(len(text), np.nan)
     values[~missing] = numbers

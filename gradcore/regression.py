@@ -160,7 +160,8 @@ def gradient_descent(
     theta_opt = np.append(stats.w_opt, stats.b_opt)
     lam, Q = stats.eigenvalues, stats.eigenvectors
     z0 = Q.T @ (theta0 - theta_opt)
-    loss0 = stats.loss_opt + float(lam @ z0**2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss0 = stats.loss_opt + float(lam @ z0**2)
     if not loss0 < _MAX_START_LOSS:
         raise DataError("The loss at the start point is too large for floating point: start nearer 0.")
     bound = min(DIVERGENCE_FACTOR * max(loss0 + stats.c, np.finfo(float).tiny), 1e300)

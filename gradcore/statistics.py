@@ -177,7 +177,8 @@ def regression_statistics(X, y) -> RegressionStatistics:
     """
     X, y = as_xy(X, y, check_finite=False)
     n, d = X.shape
-    x_mean, y_mean, cov, cov_xy, var_y = _moments(X, y)
+    with np.errstate(over="ignore", invalid="ignore"):
+        x_mean, y_mean, cov, cov_xy, var_y = _moments(X, y)
     # NaN or inf anywhere in X or y reaches these sums, so the full check runs only then.
     if not (np.isfinite(cov).all() and np.isfinite(cov_xy).all() and np.isfinite(var_y)):
         as_xy(X, y)

@@ -1,0 +1,196 @@
+"""Tests of gradcore.data and gradcore.csv_loader: uploads, synthetic data, bundled datasets."""
+
+import io
+import time
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from gradcore import (
+    DATASETS,
+    MAX_UPLOAD_BYTES,
+    DataError,
+    bundled_datasets,
+    csv_loader,
+    load_bundled,
+    load_csv,
+    make_regression_data,
+    sklearn_reference,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The corpus: (id, file bytes, expected numeric table as {column: values}, a substring every
+# expected note must contain). Each file is built here so the bytes are visible in the test.
+READABLE = [
+    ("plain-comma", b"x,y\n1,2\n3,4\n", {"x": [1, 3], "y": [2, 4]}, []),
+    ("utf8-bom", b"\xef\xbb\xbfx,y\n1,2\n3,4\n", {"x": [1, 3], "y": [2, 4]}, []),
+    ("cp1252", "Größe;Preis €\n1;2\n3;4\n".encode("cp1252"), {"Größe": [1, 3], "Preis €": [2, 4]}, ["Windows-1252"]),
+    ("latin1-fallback", b"a\x81,b\n1,2\n3,4\n", {"a\x81": [1, 3], "b": [2, 4]}, ["Latin-1"]),
+    ("utf16-bom", "x,y\n1,2\n3,4\n".encode("utf-16"), {"x": [1, 3], "y": [2, 4]}, ["UTF-16"]),
+    ("semicolon-decimal-comma", b"x;y\n3,14;2,5\n1,0;-0,5\n", {"x": [3.14, 1.0], "y": [2.5, -0.5]}, []),
+    ("semicolon-decimal-point", b"x;y\n1.5;2\n2.5;3\n", {"x": [1.5, 2.5], "y": [2, 3]}, []),
+    ("tab", b"x\ty\n1\t2\n3\t4\n", {"x": [1, 3], "y": [2, 4]}, []),
+    ("pipe", b"x|y\n1|2\n3|4\n", {"x": [1, 3], "y": [2, 4]}, []),
+    ("quoted-fields", b'"x","y"\n"1.5","2"\n"3","4"\n', {"x": [1.5, 3], "y": [2, 4]}, []),
+    ("quoted-thousands-comma", b'x,y\n"1,234.5",2\n"12,000",3\n', {"x": [1234.5, 12000], "y": [2, 3]}, []),
+    ("thousands-dot-decimal-comma", b"x;y\n1.234,5;1\n2,5;2\n", {"x": [1234.5, 2.5], "y": [1, 2]}, []),
+    ("blank-trailing-lines", b"x,y\n1,2\n3,4\n\n\n  \n", {"x": [1, 3], "y": [2, 4]}, []),
+    ("crlf", b"x,y\r\n1,2\r\n3,4\r\n", {"x": [1, 3], "y": [2, 4]}, []),
+    ("missing-tokens", b"x,y\n1,2\nNA,3\n4,NaN\n5,\n?,6\n7,8\n", {"x": [1, 7], "y": [2, 8]}, ["Dropped 4 of 6 rows"]),
+    ("short-row", b"x,y\n1,2\n3\n5,6\n", {"x": [1, 5], "y": [2, 6]}, ["Dropped 1 of 3 rows"]),
+    ("text-column", b"name,x,y\nann,1,2\nbob,3,4\n", {"x": [1, 3], "y": [2, 4]}, ["'name'", "'ann'"]),
+    ("spaces", b" x , y \n 1 , 2 \n3,4\n", {"x": [1, 3], "y": [2, 4]}, []),
+    ("exponents-signs", b"x,y\n1e3,-2.5E-2\n+4,.5\n", {"x": [1000, 4], "y": [-0.025, 0.5]}, []),
+    ("index-column", b",x,y\n0,1,2\n1,3,4\n", {"column 1": [0, 1], "x": [1, 3], "y": [2, 4]}, []),
+    ("trailing-delimiter", b"x,y,\n1,2,\n3,4,\n", {"x": [1, 3], "y": [2, 4]}, ["'column 3'", "no values"]),
+]
+
+REJECTED = [
+    ("empty", b"", "empty"),
+    ("whitespace-only", b"\n \n\t\n", "empty"),
+    ("header-only", b"x,y\n", "no data rows"),
+    ("nul-bytes", b"x,y\n\x00\x01\x02\x03\n", "binary"),
+    ("control-characters", bytes(range(1, 32)) * 50, "binary"),
+    ("xlsx", b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 20, "Excel"),
+    ("single-column", b"x\n1\n2\n", r"1 numeric column\(s\) \('x'\)"),
+    ("one-numeric-plus-text", b"name,x\na,1\nb,2\n", r"1 numeric column\(s\) \('x'\)"),
+    ("duplicate-names", b"x,y,x\n1,2,3\n4,5,6\n", "more than once: 'x'"),
+    ("overflow", b"x,y\n1e400,2\n1,2\n", "too large for 64-bit"),
+    ("ragged", b"x,y\n1,2\n3,4,5\n", "line 3 has 3 fields but the header has 2"),
+    ("no-complete-row", b"x,y\nNA,1\n2,?\n", "Every row has a missing value"),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected", "notes"), [c[1:] for c in READABLE], ids=[c[0] for c in READABLE])
+def test_corpus_readable_files(raw, expected, notes):
+    """Each awkward but valid file gives exactly the expected numeric table and notes."""
+    table = load_csv(raw)
+    assert list(table.columns) == list(expected)
+    assert all(dtype == np.float64 for dtype in table.dtypes)
+    for name, values in expected.items():
+        assert_allclose(table[name].to_numpy(), values, rtol=1e-15)
+    for fragment in notes:
+        assert any(fragment in note for note in table.attrs["notes"]), table.attrs["notes"]
+    if not notes:
+        assert table.attrs["notes"] == []
+
+
+@pytest.mark.parametrize(("raw", "message"), [c[1:] for c in REJECTED], ids=[c[0] for c in REJECTED])
+def test_corpus_rejected_files(raw, message):
+    """Each unusable file raises DataError with the specific reason."""
+    with pytest.raises(DataError, match=message):
+        load_csv(raw)
+
+
+def test_corpus_size():
+    """The corpus has at least 25 files, as the issue asks."""
+    assert len(READABLE) + len(REJECTED) >= 25
+
+
+def test_byte_limit_is_enforced_and_matches_streamlit_config():
+    """Uploads over MAX_UPLOAD_BYTES are refused with the limit named; config.toml agrees."""
+    with pytest.raises(DataError, match="limit of 20 MB"):
+        load_csv(b"x" * (MAX_UPLOAD_BYTES + 1))
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * 1024 * 1024 == MAX_UPLOAD_BYTES
+
+
+def test_row_limit_is_enforced(monkeypatch):
+    """More than MAX_ROWS data rows is refused with the limit in the message."""
+    monkeypatch.setattr(csv_loader, "MAX_ROWS", 5)
+    with pytest.raises(DataError, match="more than 5 rows"):
+        load_csv(b"x,y\n" + b"1,2\n" * 6)
+    assert len(load_csv(b"x,y\n" + b"1,2\n" * 5)) == 5
+
+
+def test_sources_path_and_file_objects(tmp_path):
+    """A path, a str path, a binary and a text file object all read the same table."""
+    raw = b"x;y\n1,5;2\n2,5;3\n"
+    path = tmp_path / "d.csv"
+    path.write_bytes(raw)
+    for source in (path, str(path), io.BytesIO(raw), io.StringIO(raw.decode())):
+        assert_allclose(load_csv(source).to_numpy(), [[1.5, 2], [2.5, 3]], rtol=1e-15)
+    with pytest.raises(DataError, match="Could not read"):
+        load_csv(tmp_path / "missing.csv")
+    with pytest.raises(DataError, match="bytes, a path or a file object"):
+        load_csv(12)
+
+
+def test_make_regression_data_is_reproducible_and_documented():
+    """Same arguments, same table; columns x1..xd and y; true coefficients in attrs."""
+    first = make_regression_data(50, 3, noise=0.5, seed=11)
+    again = make_regression_data(50, 3, noise=0.5, seed=11)
+    pd.testing.assert_frame_equal(first, again, check_exact=True)
+    assert list(first.columns) == ["x1", "x2", "x3", "y"]
+    assert first.attrs["features"] == ["x1", "x2", "x3"] and first.attrs["target"] == "y"
+    assert len(first.attrs["true_w"]) == 3
+    assert not make_regression_data(50, 3, noise=0.5, seed=12).equals(first)
+    one = make_regression_data(30, 1, seed=1)
+    assert list(one.columns) == ["x1", "y"]
+
+
+def test_make_regression_data_recovers_its_coefficients():
+    """With small noise sklearn recovers true_w and true_b to 1e-3; no noise, exactly y = Xw + b."""
+    table = make_regression_data(2000, 2, noise=0.01, seed=3, true_w=[1.5, -2.0], true_b=0.5)
+    coef, intercept = sklearn_reference(table[["x1", "x2"]], table["y"])
+    assert_allclose(coef, [1.5, -2.0], atol=1e-3)
+    assert intercept == pytest.approx(0.5, abs=1e-3)
+    exact = make_regression_data(10, 2, noise=0.0, seed=3, true_w=[1.5, -2.0], true_b=0.5)
+    assert_allclose(exact["y"], exact[["x1", "x2"]].to_numpy() @ [1.5, -2.0] + 0.5, rtol=1e-15)
+    assert_allclose(exact["x1"], table["x1"][:10], rtol=0)
+
+
+def test_make_regression_data_a_million_rows_is_quick():
+    """n = 1,000,000, d = 10 is generated in well under 3 seconds."""
+    start = time.perf_counter()
+    table = make_regression_data(1_000_000, 10, noise=1.0, seed=0)
+    assert time.perf_counter() - start < 3.0
+    assert table.shape == (1_000_000, 11)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n": 1}, "rows"),
+        ({"n": 10.5}, "rows"),
+        ({"d": 0}, "features"),
+        ({"noise": -1.0}, "noise"),
+        ({"noise": float("nan")}, "finite"),
+        ({"seed": -3}, "seed"),
+        ({"true_w": [1.0, 2.0]}, "true_w needs 1"),
+    ],
+)
+def test_make_regression_data_rejects_bad_settings(kwargs, message):
+    """Bad generator settings raise DataError naming the setting."""
+    with pytest.raises(DataError, match=message):
+        make_regression_data(**({"n": 10, "d": 1} | kwargs))
+
+
+def test_bundled_datasets_exist_and_name_their_columns():
+    """Every DATASETS entry loads, has its target and features, and a non-empty description."""
+    paths = bundled_datasets()
+    assert set(paths) == set(DATASETS) == {"tips", "diabetes", "synthetic"}
+    for name, entry in DATASETS.items():
+        assert paths[name].is_file()
+        table = load_bundled(name)
+        assert {entry.target, *entry.features} <= set(table.columns)
+        assert entry.description
+    tips = load_bundled("tips")
+    assert tips.shape == (244, 3)
+    assert sum("Left out column" in note for note in tips.attrs["notes"]) == 4
+    assert load_bundled("diabetes").shape == (442, 11)
+    with pytest.raises(DataError, match="choose one of: tips, diabetes, synthetic"):
+        load_bundled("iris")
+
+
+def test_synthetic_csv_is_reproduced_by_its_recorded_call():
+    """data/synthetic.csv equals the make_regression_data call recorded in data/README.md."""
+    call = "make_regression_data(200, 1, noise=1.0, seed=7, true_w=[2.5], true_b=-1.0)"
+    assert call in (ROOT / "data" / "README.md").read_text()
+    expected = make_regression_data(200, 1, noise=1.0, seed=7, true_w=[2.5], true_b=-1.0)
+    assert_allclose(load_bundled("synthetic").to_numpy(), expected.to_numpy(), rtol=0)
