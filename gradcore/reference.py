@@ -10,7 +10,7 @@ from sklearn.linear_model import LinearRegression
 from gradcore.diagnostics import NOT_UNIQUE
 from gradcore.regression import Trajectory, mse_loss
 from gradcore.standardize import Standardizer
-from gradcore.statistics import as_xy, regression_statistics
+from gradcore.statistics import RegressionStatistics, as_xy, regression_statistics
 
 
 def sklearn_reference(X, y) -> tuple[np.ndarray, float]:
@@ -51,20 +51,26 @@ class Comparison:
     message: str
 
 
-def compare_with_sklearn(X, y, result, standardizer: Standardizer | None = None, rtol: float = 1e-6) -> Comparison:
+def compare_with_sklearn(
+    X, y, result, standardizer: Standardizer | None = None, rtol: float = 1e-6, *,
+    reference: tuple[np.ndarray, float] | None = None, stats: RegressionStatistics | None = None,
+) -> Comparison:
     """Compare a GD result with scikit-learn's fit on the raw data X (N, d), y (N,).
 
     ``result`` is a Trajectory (its last iterate) or a pair (w, b). If GD ran on
     ``standardizer.transform(X)``, pass that ``standardizer``: the result is first converted
-    to original units with ``standardizer.to_original``.
+    to original units with ``standardizer.to_original``. To avoid refitting, pass
+    ``reference`` = ``sklearn_reference(X, y)`` and ``stats`` = ``regression_statistics`` of
+    X or of the standardised X (only its ``unique_optimum`` and ``var_y`` are used).
     """
     X, y = as_xy(X, y)
     w, b = result.final if isinstance(result, Trajectory) else result
     if standardizer is not None:
         w, b = standardizer.to_original(w, b)
     w, b = np.asarray(w, dtype=float).reshape(-1), float(b)
-    sk_w, sk_b = sklearn_reference(X, y)
-    stats = regression_statistics(X, y)
+    sk_w, sk_b = sklearn_reference(X, y) if reference is None else reference
+    sk_w, sk_b = np.asarray(sk_w, dtype=float).reshape(-1), float(sk_b)
+    stats = regression_statistics(X, y) if stats is None else stats
     loss, sk_loss = mse_loss(X, y, w, b), mse_loss(X, y, sk_w, sk_b)
     floor = max(1e-12 * stats.var_y, np.finfo(float).tiny)
     reference_norm = np.linalg.norm(np.append(sk_w, sk_b))

@@ -94,6 +94,16 @@ class RegressionStatistics:
         """True when exactly one (w, b) minimises the loss (full column rank, N > d)."""
         return self.rank == self.n_features and self.n_rows > self.n_features
 
+    def loss_at(self, w, b) -> np.ndarray:
+        """L(w, b) for many points at once, without reading the data: w (..., d), b (...).
+
+        L = L* + z^T diag(lambda) z with z = Q^T (theta - theta*): never negative, accurate near
+        the optimum. Use it for loss contours over a grid of (w, b).
+        """
+        theta = np.concatenate([np.asarray(w, dtype=float), np.asarray(b, dtype=float)[..., None]], axis=-1)
+        z = (theta - np.append(self.w_opt, self.b_opt)) @ self.eigenvectors
+        return self.loss_opt + (z**2) @ self.eigenvalues
+
     @property
     def max_stable_learning_rate(self) -> float:
         """1 / lambda_max(S): GD with the gradient 2(S theta - t) converges for smaller rates."""

@@ -287,3 +287,27 @@ def test_inputs_are_not_mutated(rng):
     for original, copy in zip((X, y, w0), copies, strict=True):
         assert_allclose(original, copy, rtol=0)
     assert not trajectory.w.flags.writeable
+
+
+def test_loss_at_matches_mse_loss_on_a_grid(rng):
+    """stats.loss_at evaluates L on a (w, b) grid without the data, equal to mse_loss to 1e-12."""
+    X, y = random_problem(rng, d=1)
+    stats = regression_statistics(X, y)
+    w_grid, b_grid = np.meshgrid(np.linspace(-3, 3, 7), np.linspace(-2, 2, 5))
+    grid = stats.loss_at(w_grid[..., None], b_grid)
+    direct = np.array([[mse_loss(X, y, [w], b) for w, b in zip(ws, bs, strict=True)]
+                       for ws, bs in zip(w_grid, b_grid, strict=True)])
+    assert grid.shape == (5, 7)
+    assert_allclose(grid, direct, rtol=1e-12)
+
+
+def test_comparison_reuses_a_given_reference_and_statistics(rng):
+    """Passing the sklearn fit and statistics gives the same comparison as computing them."""
+    X, y = random_problem(rng)
+    trajectory = gradient_descent(X, y, 0.5 * max_stable_learning_rate(X), 2000)
+    fresh = compare_with_sklearn(X, y, trajectory)
+    reused = compare_with_sklearn(
+        X, y, trajectory, reference=sklearn_reference(X, y), stats=regression_statistics(X, y)
+    )
+    assert reused.relative_coef_gap == pytest.approx(fresh.relative_coef_gap, rel=1e-12)
+    assert reused.agrees == fresh.agrees
