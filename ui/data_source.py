@@ -18,8 +18,6 @@ from ui import regression_cache as cache
 from ui.state import LinkCheck
 
 SOURCES = ("bundled", "generate", "upload")
-SOURCE_LABELS = {"bundled": "Bundled dataset", "generate": "Generate data",
-                 "upload": "Upload a CSV"}
 GENERATOR_DEFAULTS = {"n": 200, "d": 1, "noise": 1.0, "seed": 0, "tw": 2.0, "tb": 1.0}
 GENERATOR_LIMITS = {"n": (10, 1_000_000), "d": (1, 10), "noise": (0.0, 1000.0),
                     "seed": (0, 2**31 - 1), "tw": (-1000.0, 1000.0), "tb": (-1000.0, 1000.0)}
@@ -101,8 +99,8 @@ def _uploaded() -> cache.LoadedData | None:
 
 def pick_data() -> cache.LoadedData | None:
     """The source radio and that source's widgets; returns the loaded table or None."""
-    source = st.radio("Data source", SOURCES, format_func=SOURCE_LABELS.get, key="src",
-                      horizontal=True, bind="query-params")
+    source = st.radio("Data source", SOURCES, key="src", horizontal=True, bind="query-params",
+                      help="The URL carries the option as written (src=generate).")
     try:
         if source == "generate":
             return _generated()
@@ -110,7 +108,8 @@ def pick_data() -> cache.LoadedData | None:
             return _uploaded()
         names = cache.dataset_names()
         name = st.selectbox("Dataset", names, index=names.index(cache.default_dataset()),
-                            format_func=cache.dataset_title, key="ds", bind="query-params")
+                            key="ds", bind="query-params")
+        st.caption(cache.dataset_description(name))
         with st.spinner(f"Loading {name}…"):
             return cache.bundled_data(name)
     except DataError as error:

@@ -90,10 +90,10 @@ def default_dataset() -> str:
     return "tips" if "tips" in DATASETS else next(iter(DATASETS))
 
 
-def dataset_title(name: str) -> str:
-    """Short label for the dataset picker: name and the first clause of its description."""
+def dataset_description(name: str) -> str:
+    """The one-line description of a bundled dataset ("" for an unknown name)."""
     entry = DATASETS.get(name)
-    return name if entry is None else f"{name} — {entry.description.split(':')[0].split('(')[0].strip()}"
+    return "" if entry is None else entry.description
 
 
 def _loaded(frame: pd.DataFrame, label: str, target: str | None = None,

@@ -1,0 +1,75 @@
+"""Step-change rerun time of the regression page at n = 1,000 vs n = 1,000,000 rows.
+
+Runs the page under Streamlit's AppTest with generated data (10 features), clicks "forward"
+REPEATS times at each size and prints the median rerun time of a step change, the ratio
+(issue 5 asks for at most 2), and the total size of the plotly JSON the page sends at
+n = 1,000,000 (asked: at most 1 MB). AppTest reruns the whole script on every run, so this
+measures the full rerun with warm caches, an upper bound on the fragment-only rerun in the
+browser. Usage: ``python benchmarks/bench_regression_page.py``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+REPEATS = 9
+FEATURES = 10
+
+
+def open_page(n: int) -> AppTest:
+    """The regression page on generated data with n rows, after its first (cold) run."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    at.run()
+    at.switch_page("pages/linear_regression.py")
+    at.query_params.update(src="generate", n=str(n), d=str(FEATURES), steps="500", lr="0.2")
+    at.run()
+    if at.exception or at.error:
+        raise SystemExit(f"page failed at n={n}: {[e.value for e in [*at.exception, *at.error]]}")
+    return at
+
+
+def step_times(at: AppTest) -> list[float]:
+    """Seconds per rerun for REPEATS clicks on the "forward" step button."""
+    times = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        at.button(key="k_forward").click().run()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def plotly_bytes(at: AppTest) -> int:
+    """Total length of the plotly figure JSON specs in the page's last run."""
+    return sum(len(chart.proto.spec.encode()) for chart in at.get("plotly_chart"))
+
+
+def main() -> int:
+    sys.path.insert(0, str(ROOT))
+    medians = {}
+    for n in (1_000, 1_000_000):
+        start = time.perf_counter()
+        at = open_page(n)
+        print(f"n = {n:>9,}: first run (data, statistics, scikit-learn, GD) "
+              f"{time.perf_counter() - start:.2f} s")
+        times = step_times(at)
+        medians[n] = statistics.median(times)
+        shown = [m.value for m in at.metric if m.label == "step k"]
+        print(f"n = {n:>9,}: median step-change rerun {medians[n] * 1000:.1f} ms "
+              f"(min {min(times) * 1000:.1f}, max {max(times) * 1000:.1f}); now at {shown}")
+        if n == 1_000_000:
+            size = plotly_bytes(at)
+    ratio = medians[1_000_000] / medians[1_000]
+    print(f"ratio (1,000,000 / 1,000): {ratio:.2f}  (asked: <= 2)")
+    print(f"plotly JSON sent at n = 1,000,000: {size:,} bytes = {size / 2**20:.3f} MB "
+          f"(asked: <= 1 MB)")
+    return 0 if ratio <= 2 and size <= 2**20 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
