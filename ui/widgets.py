@@ -13,11 +13,10 @@ import numpy as np
 import streamlit as st
 
 from gradcore import Expression, ExpressionError, parse_expression
-from gradcore.functions import CATALOGUE
+from gradcore.functions import CATALOGUE, squared_norm_text
 from ui.state import LinkCheck
 
 TYPED = "typed"
-TYPED_LABEL = "✏️ type your own"
 
 
 def fmt(value: float) -> str:
@@ -42,8 +41,8 @@ def page_header(title: str, idea: str, formula: str) -> None:
 
 
 def catalogue_label(name: str) -> str:
-    """How a catalogue entry (or the typed option) reads in a selectbox."""
-    return TYPED_LABEL if name == TYPED else CATALOGUE[name].label
+    """How a catalogue entry (or the typed option) reads under the selectbox."""
+    return "your own formula" if name == TYPED else CATALOGUE[name].label
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -101,11 +100,16 @@ def function_picker(
     options = [*names, TYPED]
     link.choice(select_key, options, default)
     link.text(text_key, default_text)
+    # No format_func: a bound selectbox writes its *formatted* option into the URL, and
+    # ?fn=abs reads better in a shared link than the label would.
     choice = st.selectbox(label, options, index=options.index(default), key=select_key,
-                          format_func=catalogue_label, bind="query-params")
+                          bind="query-params",
+                          help=f"A function from the article, or '{TYPED}' to enter your own.")
+    st.caption(catalogue_label(choice))
     if choice != TYPED:
         entry = CATALOGUE[choice]
-        return parse_cached(entry.text, entry.variables or None), choice
+        text = entry.text or squared_norm_text(3)
+        return parse_cached(text, entry.variables or None), choice
     text = st.text_input(f"{label} — type a formula", value=default_text, key=text_key,
                          bind="query-params", max_chars=200,
                          help="Numbers, variables, + − * / ^, sin cos tan exp log sqrt abs "
