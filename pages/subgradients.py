@@ -1,5 +1,106 @@
-"""Placeholder while this page is being built in this session."""
+"""Subgradients: the interval ∂f(x₀) at a kink, supporting lines, and the subgradient method."""
 
+import numpy as np
 import streamlit as st
 
-st.title("Under construction")
+from gradcore import (
+    CATALOGUE,
+    KINK_KEYS,
+    STEP_RULES,
+    subdifferential,
+    subgradient_method,
+    supporting_line_check,
+)
+from ui import figures
+from ui.state import LinkCheck, share_box, show_link_notes
+from ui.widgets import check_panel, fmt, page_header
+
+X_LOW, X_HIGH = -3.0, 3.0
+xs = np.linspace(-4.0, 4.0, 801)
+
+page_header(
+    "Subgradients",
+    "At a kink f has no derivative, but many lines through (x₀, f(x₀)) stay below f. Their "
+    "slopes g are the subgradients and fill an interval ∂f(x₀): for |x| at 0 it is [−1, 1], "
+    "for ReLU at 0 it is [0, 1]. Where f is smooth the interval is the single slope f′(x₀).",
+    r"g\in\partial f(x_0)\iff f(y)\ \ge\ f(x_0)+g\,(y-x_0)\quad\text{for all } y",
+)
+
+link = LinkCheck()
+link.choice("fn", KINK_KEYS, "abs")
+link.number("x0", 0.0, X_LOW, X_HIGH)
+link.number("g", 0.5, -3.0, 3.0)
+link.number("s", 2.0, X_LOW, X_HIGH)
+link.choice("r", STEP_RULES, "constant")
+link.number("t", 0.3, 0.01, 2.0)
+link.number("k", 30, 1, 200, integer=True)
+controls, plot = st.columns([1, 2.4], gap="large")
+with controls:
+    name = st.selectbox("Function", KINK_KEYS, key="fn", bind="query-params",
+                        help="Convex functions with kinks, from the article and beyond.")
+    entry = CATALOGUE[name]
+    st.latex(f"f(x) = {entry.latex}")
+    st.caption(f"Kinks at x = {', '.join(fmt(k) for k in entry.kinks)}. The slider snaps "
+               "onto them.")
+    x0 = st.slider("Point x₀", X_LOW, X_HIGH, 0.0, 0.05, key="x0", bind="query-params")
+    g = st.slider("Candidate subgradient g", -3.0, 3.0, 0.5, 0.05, key="g", bind="query-params")
+show_link_notes(link.notes)
+
+lo, hi = subdifferential(name, x0)
+f0 = float(entry.value(x0))
+check = supporting_line_check(name, x0, g, ys=xs)
+crossing = None
+if not check.supporting:
+    crossing = (check.nearest_failure, float(figures.line_through(x0, f0, g,
+                                                                  [check.nearest_failure])[0]))
+
+with controls:
+    interval = f"[{fmt(lo)}, {fmt(hi)}]" if hi > lo else f"{{{fmt(lo)}}}"
+    st.metric("∂f(x₀)", interval)
+    if check.supporting:
+        st.success(f"g = {fmt(g)} is a subgradient: the line stays below f.")
+    else:
+        st.error(f"g = {fmt(g)} is **not a subgradient**: it crosses f at "
+                 f"y = {fmt(check.nearest_failure)} and stays above f from there "
+                 f"to y = {fmt(check.failure_range[1] if check.side == 'right' else check.failure_range[0])}"
+                 f" ({check.side} of x₀).")
+with plot:
+    st.plotly_chart(figures.subgradient_figure(xs, entry.value(xs), x0, f0, (lo, hi), g, crossing),
+                    width="stretch", key="fig_support")
+    st.caption("Grey: the fan of supporting lines, one per slope in ∂f(x₀). Green: your line "
+               "when it supports f; pink and dashed when it does not, with × where it rises "
+               "above f.")
+
+st.subheader("The subgradient method")
+st.markdown("Step against a subgradient, x_{k+1} = x_k − t_k g_k. At a kink it uses your g "
+            "(clipped into ∂f). It is not a descent method: f(x_k) can go up, so we track the "
+            "best value so far. A constant step ends up circling the minimum; a shrinking "
+            "step 1/k gets there.")
+a, b, c, d = st.columns(4)
+start = a.slider("Start x₀", X_LOW, X_HIGH, 2.0, 0.05, key="s", bind="query-params")
+rule = b.radio("Step rule t_k", STEP_RULES, key="r", bind="query-params", horizontal=True,
+               help="constant: t; 1/k: t/k; 1/sqrt(k): t/√k")
+size = c.slider("Step size t", 0.01, 2.0, 0.3, 0.01, key="t", bind="query-params")
+steps = d.slider("Iterations", 1, 200, 30, key="k", bind="query-params")
+
+run = subgradient_method(name, start, step_rule=rule, step_size=size, iterations=int(steps),
+                         kink_choice=g)
+left, right = st.columns(2)
+left.plotly_chart(figures.iterates_figure(xs, entry.value(xs), run.x, run.f), width="stretch",
+                  key="fig_iterates")
+right.plotly_chart(figures.values_by_step_figure(run.f, run.best_f), width="stretch",
+                   key="fig_steps")
+m1, m2, m3 = st.columns(3)
+m1.metric("Last iterate x_k", fmt(run.x[-1]))
+m2.metric("Best f(x_k)", fmt(run.best_f[-1]))
+if entry.minimum_value is not None:
+    m3.metric("Gap to min f", fmt(run.best_f[-1] - entry.minimum_value))
+
+slopes = np.round(np.arange(-300, 301) / 100, 2)
+passing = [s for s in slopes if supporting_line_check(name, x0, s, ys=xs).supporting]
+found = (min(passing), max(passing)) if passing else (np.nan, np.nan)
+check_panel((lo, hi), found, float(np.max(np.abs(np.subtract((lo, hi), found)))),
+            method="supporting-line test of slopes −3 … 3 in steps of 0.01",
+            error_label="Largest endpoint gap", tolerance=0.01)
+
+share_box()

@@ -128,19 +128,24 @@ def undefined_here(error: Exception, what: str = "f") -> None:
 
 
 def check_panel(analytic: Sequence[float] | float, numeric: Sequence[float] | float,
-                relative_error: float, method: str = "central finite differences") -> None:
-    """The "Check" panel: analytic result, the independent one, and their relative error."""
+                relative_error: float, method: str = "central finite differences",
+                error_label: str = "Relative error", tolerance: float = 1e-5) -> None:
+    """The "Check" panel: the analytic result, an independent one, and how far apart they are.
+
+    Agreement means `relative_error` <= `tolerance`; vectors show as "(2, 8, 18)".
+    """
     st.subheader("Check")
     scalar = np.ndim(analytic) == 0
     show = fmt if scalar else fmt_vector
     left, middle, right = st.columns(3)
-    left.metric("Analytic (symbolic)", show(analytic))
-    middle.metric(f"Independent ({method})", show(numeric))
-    right.metric("Relative error", f"{relative_error:.2e}" if np.isfinite(relative_error)
-                 else "undefined")
-    if np.isfinite(relative_error) and relative_error < 1e-5:
-        st.success("They agree: the symbolic result matches the independent computation.")
-    elif np.isfinite(relative_error):
+    left.metric("Analytic (gradcore)", show(analytic))
+    middle.metric("Independent", show(numeric), help=method)
+    finite = bool(np.isfinite(relative_error))
+    right.metric(error_label, f"{relative_error:.2e}" if finite else "undefined")
+    st.caption(f"Independent computation: {method}.")
+    if finite and relative_error <= tolerance:
+        st.success("They agree: the analytic result matches the independent computation.")
+    elif finite:
         st.warning("They differ noticeably: f may have a kink or be very steep near here.")
     else:
-        st.warning("Undefined here: f or its derivative has no finite value at this point.")
+        st.warning("Undefined here: there is no finite value to compare at this point.")
