@@ -177,13 +177,6 @@ def prepare(_data: LoadedData, digest: str, target: str, features: tuple[str, ..
     )
 
 
-def loss_from_statistics(problem: Problem, w, b) -> float:
-    """L(w, b) from the sufficient statistics (no pass over the data): a 0-step GD run's loss."""
-    run = gradient_descent(problem.X_fit, problem.y, 1.0, 0, w0=np.atleast_1d(w), b0=b,
-                           stats=problem.stats)
-    return float(run.loss[0])
-
-
 @dataclass(frozen=True, eq=False)
 class Run:
     """A trajectory, its coefficients in original units, the final comparison and the contour."""
@@ -208,7 +201,8 @@ def descend(_problem: Problem, problem_key: str, learning_rate: float, steps: in
     else:
         coef, intercept = np.asarray(trajectory.w), np.asarray(trajectory.b)
     comparison = compare_with_sklearn(_problem.X, _problem.y, trajectory, _problem.scaler,
-                                      rtol=COMPARISON_RTOL)
+                                      rtol=COMPARISON_RTOL, reference=_problem.reference,
+                                      stats=_problem.stats)
     contour = _contour(_problem, trajectory) if d == 1 else None
     return Run(key=f"{problem_key}|{learning_rate!r}|{steps}|{w0!r}|{b0!r}",
                trajectory=trajectory, coef=coef, intercept=intercept,
@@ -222,8 +216,8 @@ def _contour(problem: Problem, trajectory: Trajectory):
                                                 problem.reference_fit[1])
     w_grid = np.linspace(w_lo, w_hi, CONTOUR_GRID)
     b_grid = np.linspace(b_lo, b_hi, CONTOUR_GRID)
-    loss = np.array([[loss_from_statistics(problem, w, b) for w in w_grid] for b in b_grid])
-    return w_grid, b_grid, loss
+    W, B = np.meshgrid(w_grid, b_grid)
+    return w_grid, b_grid, problem.stats.loss_at(W[..., None], B)
 
 
 @dataclass(frozen=True)
@@ -248,7 +242,7 @@ def check_step(_problem: Problem, _run: Run, run_key: str, k: int) -> StepCheck:
             return mse_loss(_problem.X_fit, _problem.y, theta[:d], theta[d])
     else:
         def loss(theta):
-            return loss_from_statistics(_problem, theta[:d], theta[d])
+            return float(_problem.stats.loss_at(theta[:d], theta[d]))
     analytic = np.append(grad_w, grad_b)
     check = gradient_check(loss, lambda _theta: analytic, np.append(w, b), rtol=GRADIENT_RTOL)
     return StepCheck(grad_w=np.asarray(grad_w), grad_b=float(grad_b), check=check, direct=direct)

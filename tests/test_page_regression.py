@@ -1,0 +1,205 @@
+"""AppTest tests of the linear-regression page: sources, uploads, stepping, checks, links, export."""
+
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
+
+from gradcore import Standardizer, gradient_descent, load_bundled, sklearn_reference
+from ui import data_source
+
+APP = str(Path(__file__).parent.parent / "app.py")
+PAGE = "pages/linear_regression.py"
+SHOWN_RTOL = 1e-5  # metrics are written with 6 significant digits
+GOOD_CSV = b"x,y\n1,3.1\n2,4.9\n3,7.2\n4,8.8\n5,11.1\n"
+OTHER_CSV = b"a;b;c\n1,5;2;10\n2,5;3;14\n3,0;5;21\n4,5;4;22\n"
+BAD_CSV = b"name,city\nann,paris\nbob,rome\n"
+
+
+def open_page(**params) -> AppTest:
+    """The regression page after one run, with the given URL query parameters."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(PAGE)
+    at.query_params.update({key: value for key, value in params.items()})
+    return at.run()
+
+
+def metric(at: AppTest, label: str) -> str:
+    """The shown value of the metric with this label."""
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def all_text(at: AppTest) -> str:
+    """Every piece of text the page shows: messages, markdown, metrics, formulas, tables."""
+    parts = [e.value for kind in ("markdown", "caption", "error", "warning", "success", "info",
+                                  "latex", "subheader", "title")
+             for e in getattr(at, kind)]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    parts += [frame.value.to_string() for frame in at.dataframe]
+    return "\n".join(str(p) for p in parts)
+
+
+def tips_trajectory(rate=0.1, steps=200):
+    """The trajectory the page should show for tips, standardised, from (0, 0)."""
+    table = load_bundled("tips")
+    X = table[["total_bill"]].to_numpy()
+    return gradient_descent(Standardizer.fit(X).transform(X), table["tip"].to_numpy(), rate,
+                            steps)
+
+
+def test_default_page_bundled_tips_runs_and_converges():
+    """The bare page opens on tips, converges, and says GD matches scikit-learn."""
+    at = open_page()
+    assert not at.exception and not at.error
+    assert "bundled dataset 'tips'" in all_text(at)
+    assert any("matches scikit-learn" in s.value for s in at.success)
+    assert metric(at, "step k") == f"0 of {tips_trajectory().steps_taken}"
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({"src": "bundled", "ds": "diabetes"}, "bundled dataset 'diabetes'"),
+    ({"src": "generate", "n": "300", "d": "3", "seed": "5"}, "generated data (n=300, d=3"),
+    ({"src": "upload"}, "Upload a CSV file"),
+])
+def test_each_data_source(params, expected):
+    """Bundled, generated and (before a file arrives) upload sources render without error."""
+    at = open_page(**params)
+    assert not at.exception and not at.error
+    assert expected in all_text(at)
+
+
+def test_good_upload_then_bad_upload_keeps_previous_data():
+    """A good CSV is used; a bad one shows its DataError and the good data stays in use."""
+    at = open_page(src="upload")
+    at.file_uploader(key="reg_upload").set_value(("good.csv", GOOD_CSV, "text/csv")).run()
+    assert not at.exception and not at.error
+    assert "uploaded file 'good.csv': 5 rows" in all_text(at)
+    fitted = metric(at, "loss L(w, b)")
+    at.file_uploader(key="reg_upload").set_value(("bad.csv", BAD_CSV, "text/csv")).run()
+    assert not at.exception
+    assert len(at.error) == 1 and "bad.csv" in at.error[0].value
+    assert "numeric column" in at.error[0].value
+    assert "Still using uploaded file 'good.csv'" in all_text(at)
+    assert metric(at, "loss L(w, b)") == fitted
+    assert "the link carries the settings, not the file" in all_text(at).lower()
+
+
+def test_accept_upload_directly():
+    """The upload handler parses once per file id and keeps old data on a bad file."""
+    store = {}
+    assert data_source.accept_upload(store, "id1", "semi.csv", OTHER_CSV) is None
+    first = store["reg_upload_data"]
+    assert list(first.frame.columns) == ["a", "b", "c"]
+    message = data_source.accept_upload(store, "id2", "bad.csv", BAD_CSV)
+    assert message and "bad.csv" in message
+    assert store["reg_upload_data"] is first
+    assert data_source.accept_upload(store, "id2", "bad.csv", BAD_CSV) == message
+
+
+def test_target_and_feature_selection():
+    """Choosing a target and two features runs GD on exactly those columns."""
+    at = open_page(src="bundled", ds="diabetes")
+    at.selectbox(key="target").set_value("bmi").run()
+    at.multiselect(key="feats").set_value(["age", "bp"]).run()
+    assert not at.exception and not at.error
+    table = next(f.value for f in at.dataframe if "parameter" in f.value.columns)
+    assert list(table["parameter"]) == ["w (age)", "w (bp)", "b"]
+    table = load_bundled("diabetes")
+    coef, _ = sklearn_reference(table[["age", "bp"]].to_numpy(), table["bmi"].to_numpy())
+    shown = next(f.value for f in at.dataframe if "scikit-learn" in f.value.columns)
+    np.testing.assert_allclose(shown["scikit-learn"].to_numpy()[:2], coef, rtol=1e-12)
+
+
+def test_stepping_shows_the_trajectory_values():
+    """Forward, forward, back lands on step 1; end lands on the last step; numbers match GD."""
+    trajectory = tips_trajectory()
+    at = open_page()
+    at.button(key="k_forward").click().run()
+    at.button(key="k_forward").click().run()
+    at.button(key="k_back").click().run()
+    for k in (1, trajectory.steps_taken):
+        assert metric(at, "step k") == f"{k} of {trajectory.steps_taken}"
+        for label, value in (("w", trajectory.w[k, 0]), ("b", trajectory.b[k]),
+                             ("loss L(w, b)", trajectory.loss[k])):
+            assert float(metric(at, label)) == pytest.approx(value, rel=SHOWN_RTOL)
+        at.button(key="k_end").click().run()
+    at.button(key="k_start").click().run()
+    assert float(metric(at, "loss L(w, b)")) == pytest.approx(trajectory.loss[0], rel=SHOWN_RTOL)
+
+
+def test_standardised_diabetes_matches_sklearn_within_tolerance():
+    """After enough steps on standardised diabetes, GD's coefficients match scikit-learn's."""
+    at = open_page(src="bundled", ds="diabetes", lr="0.2", steps="20000")
+    at.button(key="k_end").click().run()
+    assert not at.exception and not at.error
+    assert any("Gradient descent matches scikit-learn" in s.value for s in at.success)
+    shown = next(f.value for f in at.dataframe if "scikit-learn" in f.value.columns)
+    gd = shown.iloc[:, 1].to_numpy()
+    sk = shown["scikit-learn"].to_numpy()
+    assert np.linalg.norm(gd - sk) / np.linalg.norm(sk) < 1e-6
+
+
+def test_divergent_learning_rate_is_named_and_nothing_is_nan():
+    """η above 1/λmax shows a message with the bound; no nan or inf appears anywhere."""
+    at = open_page(lr="5", steps="500")
+    assert not at.exception
+    assert len(at.error) == 1 and "1/λmax" in at.error[0].value
+    bound = re.search(r"1/λmax = ([0-9.e+-]+)", at.error[0].value).group(1)
+    assert float(bound) < 5
+    at.button(key="k_end").click().run()
+    text = all_text(at)
+    assert not re.search(r"\b(nan|inf|infinity)\b", text, flags=re.IGNORECASE)
+
+
+def test_full_url_reproduces_the_numbers_in_a_fresh_session():
+    """Set every control by hand, then open its URL in a fresh AppTest: same numbers."""
+    at = open_page()
+    at.radio(key="src").set_value("generate").run()
+    for key, value in (("n", 500), ("noise", 0.5), ("seed", 3), ("tw", 1.5), ("tb", -2.0),
+                       ("steps", 80), ("w0", 0.5), ("b0", 1.0)):
+        at.number_input(key=key).set_value(value).run()
+    at.checkbox(key="std").set_value(False).run()
+    at.select_slider(key="lr").set_value(0.05).run()
+    at.slider(key="k").set_value(17).run()
+    by_hand = [m.value for m in at.metric]
+    link = dict(src="generate", n="500", noise="0.5", seed="3", tw="1.5", tb="-2", steps="80",
+                w0="0.5", b0="1", std="false", lr="0.05", k="17")
+    fresh = open_page(**link)
+    assert not fresh.exception and not fresh.info
+    assert [m.value for m in fresh.metric] == by_hand
+    assert by_hand[0] == "17 of 80"
+
+
+def test_unusable_link_parameters_fall_back_with_a_note():
+    """Bad values in the link are named in a note and the page still works."""
+    at = open_page(src="teleport", n="abc", lr="7.7", k="999999")
+    assert not at.exception and not at.error
+    notes = " ".join(i.value for i in at.info)
+    for key in ("src=teleport", "lr=7.7", "k=999999"):
+        assert key in notes
+    assert metric(at, "step k").startswith("0 of")
+
+
+def test_csv_download_has_one_row_per_iterate(monkeypatch):
+    """The trajectory CSV has columns step, w, b, loss, gradients and one row per iterate."""
+    captured = []
+    original = MediaFileManager.add_deferred
+
+    def capture(self, data_callable, *args, **kwargs):
+        captured.append(data_callable)
+        return original(self, data_callable, *args, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", capture)
+    at = open_page(src="bundled", ds="diabetes", steps="37", lr="0.01")
+    assert captured, "the page offers no deferred download"
+    table = pd.read_csv(io.BytesIO(captured[-1]()))
+    assert len(table) == 38
+    assert list(table["step"]) == list(range(38))
+    assert {"w_age", "w_s6", "b", "loss", "grad_w_age", "grad_b"} <= set(table.columns)
+    assert "38 rows" in at.get("download_button")[0].label
