@@ -34,6 +34,23 @@ for path, title, icon, line in LESSONS:
         st.page_link(path, label=f"**{title}**", icon=icon)
         st.caption(line)
 
+st.subheader("Try a prepared view")
+st.caption("Each of these is an ordinary link with the settings in its address, exactly what a "
+           "teacher would share.")
+EXAMPLES = [
+    ("pages/derivatives.py", "A secant almost on the tangent: x² at x₀ = 1, h = 0.01", "📈",
+     {"x0": "1.0", "h": "0.01"}),
+    ("pages/gradients.py", "The article's x² + 2y² + 3z² at (1, 2, 3): ∇f = (2, 8, 18)", "🧭",
+     {"fn": "article3d", "p_x": "1.0", "p_y": "2.0", "p_z": "3.0"}),
+    ("pages/subgradients.py", "|x| at 0 with g = 1.5: not a subgradient", "📐",
+     {"fn": "abs", "x0": "0.0", "g": "1.5"}),
+    ("pages/chain_rule.py", "The article's (x + 1)² at x = 2: the chain rule gives 6", "🔗",
+     {"x": "2.0"}),
+]
+example_columns = st.columns(2)
+for i, (path, label, icon, params) in enumerate(EXAMPLES):
+    example_columns[i % 2].page_link(path, label=label, icon=icon, query_params=params)
+
 st.subheader("For teachers: share a view")
 st.markdown(
     "1. Open a page and set it up: pick the function, the point, the dataset, the learning "

@@ -1,0 +1,241 @@
+"""The calculus pages under AppTest: widgets set by key, numbers shown, links in, bad input."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).parent.parent / "app.py"
+HOSTILE = "__import__('os').system('echo pwned')"
+
+
+def open_page(page: str, **params: str) -> AppTest:
+    """Run app.py, switch to `page` with these URL parameters, run it."""
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.switch_page(f"pages/{page}.py")
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    """Label -> shown value of every st.metric on the page."""
+    return {m.label: m.value for m in at.metric}
+
+
+def notes(at: AppTest) -> str:
+    """All st.info text (the link notes live there)."""
+    return " ".join(i.value for i in at.info)
+
+
+# --- Derivatives ---------------------------------------------------------------------------
+
+def test_derivatives_default_square_at_one_tangent_and_secant():
+    """x² at x₀ = 1: f′ = 2, the secant with h = 1 has slope 3, the check agrees."""
+    shown = metrics(open_page("derivatives"))
+    assert shown["Tangent slope f′(x₀)"] == "2"
+    assert shown["Secant slope, h = 1"] == "3"
+    assert float(shown["Relative error"]) < 1e-8
+
+
+def test_derivatives_secant_approaches_tangent_as_h_shrinks():
+    """Moving h from 1 to 0.0001 moves the secant slope of x² at 1 from 3 to 2.0001."""
+    at = open_page("derivatives")
+    at.select_slider(key="h").set_value("0.0001").run()
+    shown = metrics(at)
+    assert shown["Secant slope, h = 0.0001"] == "2"
+    assert float(shown["Secant − tangent"]) == pytest.approx(1e-4, rel=1e-3)
+
+
+def test_derivatives_typed_function_and_kink_note():
+    """Typed x^3 at x₀ = 2 gives slope 12; |x| at 0 says the kink has no derivative."""
+    at = open_page("derivatives")
+    at.selectbox(key="fn").set_value("typed").run()
+    at.text_input(key="f").set_value("x^3").run()
+    at.slider(key="x0").set_value(2.0).run()
+    assert metrics(at)["Tangent slope f′(x₀)"] == "12"
+    at.selectbox(key="fn").set_value("abs").run()
+    at.slider(key="x0").set_value(0.0).run()
+    assert "kink" in notes(at)
+
+
+def test_derivatives_link_sets_the_view():
+    """?fn=typed&f=sin(x)&x0=0&h=0.01 shows the slope cos 0 = 1 and a secant near it."""
+    at = open_page("derivatives", fn="typed", f="sin(x)", x0="0", h="0.01")
+    assert at.text_input(key="f").value == "sin(x)"
+    assert at.slider(key="x0").value == 0.0 and at.select_slider(key="h").value == "0.01"
+    shown = metrics(at)
+    assert shown["Tangent slope f′(x₀)"] == "1"
+    assert float(shown["Secant slope, h = 0.01"]) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_derivatives_malformed_link_falls_back_with_a_note():
+    """x0=banana and h=7 are reported and replaced by the defaults."""
+    at = open_page("derivatives", x0="banana", h="7")
+    assert "x0=banana" in notes(at) and "h=7" in notes(at)
+    assert at.slider(key="x0").value == 1.0
+    assert metrics(at)["Tangent slope f′(x₀)"] == "2"
+
+
+def test_derivatives_hostile_formula_is_refused_and_page_keeps_working():
+    """A code-injection attempt shows the parser's message and keeps the last valid f."""
+    at = open_page("derivatives", fn="typed", f=HOSTILE)
+    assert at.error and "not allowed" in at.error[0].value
+    assert "Still showing the last valid function" in at.error[0].value
+    assert metrics(at)["f(x₀)"] == "-1"  # the default typed f = x^3 - 2x at 1
+
+
+def test_derivatives_undefined_point_says_so():
+    """log(x) at x₀ = −1 says it is undefined there instead of crashing."""
+    at = open_page("derivatives", fn="typed", f="log(x)", x0="-1")
+    assert any("undefined here" in w.value for w in at.warning)
+
+
+# --- Gradients -----------------------------------------------------------------------------
+
+def test_gradients_article3d_at_1_2_3_is_2_8_18():
+    """The article's x² + 2y² + 3z² at (1, 2, 3): ∇f = (2, 8, 18), finite differences agree."""
+    at = open_page("gradients")
+    for key, value in [("p_x", 1.0), ("p_y", 2.0), ("p_z", 3.0)]:
+        at.number_input(key=key).set_value(value)
+    at.run()
+    shown = metrics(at)
+    assert [shown[f"∂f/∂{v}"] for v in "xyz"] == ["2", "8", "18"]
+    assert shown["Analytic (gradcore)"] == "(2, 8, 18)"
+    assert shown["Independent"] == "(2, 8, 18)"
+    assert float(shown["Relative error"]) < 1e-8
+    assert any("(2, 8, 18)" in m.value for m in at.markdown)
+
+
+def test_gradients_directional_derivative_along_an_axis_and_its_maximum():
+    """At (1, 2, 3), θ = 90° in the (x, y) slice gives ∂f/∂y = 8; the max is ‖(2, 8)‖."""
+    at = open_page("gradients", p_y="2", p_z="3")
+    at.slider(key="a").set_value(90.0).run()
+    shown = metrics(at)
+    assert shown["∇f·v at θ"] == "8"
+    assert float(shown["max over θ"]) == pytest.approx((2**2 + 8**2) ** 0.5, rel=1e-3)
+
+
+def test_gradients_link_sets_function_point_and_slice():
+    """?fn=article4d&p_w=3&sx=w&sy=z shows ∇f = (6, 2, 2, 2) and slices the (w, z) plane."""
+    at = open_page("gradients", fn="article4d", p_w="3", sx="w", sy="z", a="0")
+    assert at.number_input(key="p_w").value == 3.0
+    assert at.selectbox(key="sx").value == "w" and at.selectbox(key="sy").value == "z"
+    shown = metrics(at)
+    assert shown["Analytic (gradcore)"] == "(6, 2, 2, 2)"
+    assert shown["∇f·v at θ"] == "6"
+
+
+def test_gradients_typed_function_in_two_variables():
+    """Typed x*y at (1, 1) with x = 3 (from the link): ∇f = (y, x) = (1, 3)."""
+    at = open_page("gradients", fn="typed", f="x*y", p_x="3")
+    assert metrics(at)["Analytic (gradcore)"] == "(1, 3)"
+
+
+def test_gradients_malformed_link_falls_back_with_a_note():
+    """Unknown function and an out-of-range point fall back with a note each."""
+    at = open_page("gradients", fn="nope", p_x="1e9")
+    assert "fn=nope" in notes(at) and "p_x=1e9" in notes(at)
+    assert metrics(at)["Analytic (gradcore)"] == "(2, 4, 6)"
+
+
+def test_gradients_hostile_formula_is_refused():
+    """A hostile typed formula: error shown, the default typed function still drawn."""
+    at = open_page("gradients", fn="typed", f=HOSTILE)
+    assert at.error and "Still showing the last valid function" in at.error[0].value
+    assert "Analytic (gradcore)" in metrics(at)
+
+
+# --- Subgradients --------------------------------------------------------------------------
+
+def test_subgradients_abs_at_zero_interval_and_rejected_g():
+    """|x| at 0: ∂f = [-1, 1]; g = 0.5 supports f, g = 1.5 is flagged, crossing named."""
+    at = open_page("subgradients")
+    assert metrics(at)["∂f(x₀)"] == "[-1, 1]"
+    assert "is a subgradient" in at.success[0].value
+    at.slider(key="g").set_value(1.5).run()
+    assert "not a subgradient" in at.error[0].value
+    assert "crosses f at y = 0.01" in at.error[0].value
+
+
+def test_subgradients_relu_and_smooth_points():
+    """ReLU at 0 gives [0, 1]; at x₀ = 1 the interval collapses to {1}; checks agree."""
+    at = open_page("subgradients")
+    at.selectbox(key="fn").set_value("relu").run()
+    assert metrics(at)["∂f(x₀)"] == "[0, 1]"
+    at.slider(key="x0").set_value(1.0).run()
+    shown = metrics(at)
+    assert shown["∂f(x₀)"] == "{1}" and shown["Independent"] == "(1, 1)"
+
+
+def test_subgradients_method_with_shrinking_steps_gets_closer():
+    """|x| from 2.05 with t = 1: a constant step circles 0 (best gap 0.05); 1/k closes in."""
+    constant = metrics(open_page("subgradients", s="2.05", t="1", k="100"))
+    shrinking = metrics(open_page("subgradients", s="2.05", t="1", k="100", r="1/k"))
+    assert float(constant["Gap to min f"]) == pytest.approx(0.05, abs=1e-9)
+    assert float(shrinking["Gap to min f"]) < 1e-3
+
+
+def test_subgradients_link_sets_the_view():
+    """?fn=hinge&x0=1&g=-0.5 shows the hinge interval [-1, 0] and accepts g = -0.5."""
+    at = open_page("subgradients", fn="hinge", x0="1", g="-0.5")
+    assert at.selectbox(key="fn").value == "hinge" and at.slider(key="g").value == -0.5
+    assert metrics(at)["∂f(x₀)"] == "[-1, 0]"
+    assert "is a subgradient" in at.success[0].value
+
+
+def test_subgradients_malformed_link_falls_back_with_a_note():
+    """An unknown function and a non-integer iteration count are reported, defaults used."""
+    at = open_page("subgradients", fn="cube", k="2.5")
+    assert "fn=cube" in notes(at) and "k=2.5" in notes(at)
+    assert metrics(at)["∂f(x₀)"] == "[-1, 1]"
+
+
+# --- Chain rule ----------------------------------------------------------------------------
+
+def test_chain_rule_default_at_two_is_six():
+    """f = x², g = x + 1 at x = 2: g = 3, f′(g) = 6, g′ = 1, product 6 = direct = numeric."""
+    at = open_page("chain_rule")
+    at.slider(key="x").set_value(2.0).run()
+    shown = metrics(at)
+    assert (shown["g(x)"], shown["f(g(x))"], shown["g′(x)"], shown["f′(g(x))"]) == \
+        ("3", "9", "1", "6")
+    assert shown["f′(g(x))·g′(x)"] == "6" and shown["Direct d/dx f(g(x))"] == "6"
+    assert shown["Independent"] == "6"
+    assert any("= 6 × 1 = **6**" in m.value for m in at.markdown)
+
+
+def test_chain_rule_link_with_typed_functions():
+    """?f=sin(u)&g=x^2&x=1.5: d/dx sin(x²) = cos(2.25)·3."""
+    at = open_page("chain_rule", fn="typed", f="sin(u)", g="x^2", x="1.5")
+    shown = metrics(at)
+    assert float(shown["f′(g(x))·g′(x)"]) == pytest.approx(-1.8845, abs=1e-3)
+    assert shown["f′(g(x))·g′(x)"] == shown["Direct d/dx f(g(x))"] == shown["Independent"]
+
+
+def test_chain_rule_malformed_link_and_hostile_inner_function():
+    """x=abc falls back to 1 with a note; a hostile g keeps g = x + 1 and says why."""
+    at = open_page("chain_rule", x="abc", g=HOSTILE)
+    assert "x=abc" in notes(at)
+    assert at.error and "Still showing the last valid function: `x + 1`" in at.error[0].value
+    assert metrics(at)["f′(g(x))·g′(x)"] == "4"
+
+
+def test_chain_rule_undefined_composition_point_says_so():
+    """log(g(x)) with g(x) = x − 5 at x = 1: undefined here, no numbers, no exception."""
+    at = open_page("chain_rule", fn="typed", f="log(u)", g="x - 5")
+    assert any("undefined here" in w.value for w in at.warning)
+    assert "f′(g(x))·g′(x)" not in metrics(at)
+
+
+# --- Home ----------------------------------------------------------------------------------
+
+def test_home_links_every_lesson_and_explains_sharing():
+    """Home links the five lessons and tells teachers how to share a view."""
+    at = AppTest.from_file(str(APP), default_timeout=30).run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "Share this view" in text and "address bar" in text
+    assert len(at.subheader) >= 2
