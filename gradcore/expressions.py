@@ -194,9 +194,13 @@ class Expression:
         return self._grid(self._value_function, arrays)
 
     def evaluate_gradient(self, *arrays) -> np.ndarray:
-        """∇f on arrays: shape (n, *broadcast shape), nan where a partial is undefined."""
-        return np.stack([self._grid(function, arrays) for function in self._gradient_functions]) \
-            if self.variables else np.empty((0,))
+        """∇f on arrays: shape (n, *broadcast shape), nan where f or a partial is undefined."""
+        if not self.variables:
+            return np.empty((0,))
+        undefined = np.isnan(self.evaluate(*arrays))
+        grads = np.stack([self._grid(function, arrays) for function in self._gradient_functions])
+        grads[:, undefined] = np.nan
+        return grads
 
 
 def parse_expression(text: str, variables: Sequence[str] | str | None = None) -> Expression:

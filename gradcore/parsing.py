@@ -194,7 +194,7 @@ class _Builder:
             kind = "text in quotes" if isinstance(value, str) else \
                 "imaginary numbers" if isinstance(value, complex) else f"'{self.piece(node)}'"
             raise _fail(f"{kind} cannot be used in a formula: use numbers, variables and functions")
-        if not math.isfinite(value) or abs(value) > MAX_LITERAL:
+        if not abs(value) <= MAX_LITERAL:  # also catches inf and nan, without int -> float
             raise _fail(f"the number {self.piece(node)} is too large: typed numbers can be at "
                         f"most {MAX_LITERAL:g} in size")
         return (sympy.Integer(value) if isinstance(value, int) else sympy.Float(value)), \
