@@ -54,8 +54,8 @@ columns = [str(c) for c in data.frame.columns]
 with data_col:
     st.caption(f"Using {data.label}: {len(data.frame):,} rows." +
                (f" Generated with {data.truth}." if data.truth else ""))
-    for note in data.notes:
-        st.info(note)
+    if data.notes:
+        st.info("\n".join(f"- {note}" for note in data.notes))
     check.choice("target", columns, data.default_target)
     if st.session_state.get("target") not in (None, *columns):
         del st.session_state["target"]
@@ -99,7 +99,7 @@ with settings_col:
     stable = rate < bound
     st.markdown(
         f"Largest stable learning rate for this data: **1/λmax = {bound:.4g}** "
-        + ("✅ η is below it." if stable else "⛔ η is above it: GD will diverge.")
+        + ("(η is below it: stable)." if stable else "**η is above it: GD will diverge.**")
         + f" Condition number: {problem.stats.condition_number:.4g}."
     )
     steps = st.number_input("Steps", 0, MAX_STEPS, DEFAULTS["steps"], step=50, key="steps",

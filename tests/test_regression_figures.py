@@ -85,15 +85,16 @@ def test_contour_figure_marks_current_point_and_optimum():
 
 
 def test_coefficient_paths_one_line_per_parameter_and_animated_marker():
-    """d features + intercept each get a line and a reference level; frames move the marker."""
+    """Each weight and b get a path and a reference level; b sits on the right axis."""
     w_path = np.cumsum(np.ones((30, 3)), axis=0)
-    b_path = np.arange(30.0)
+    b_path = np.arange(30.0) * 100
     fig = rf.coefficient_paths_figure(w_path, b_path, ["a", "b", "c"], 4,
                                       (np.array([1.0, 2.0, 3.0]), 0.5))
-    assert len(fig.data) == 2 * 4 + 1
-    np.testing.assert_allclose(fig.data[-1].y, [5.0, 5.0, 5.0, 4.0])
+    assert len(fig.data) == 2 * 4 + 2
+    np.testing.assert_allclose(fig.data[-2].y, [5.0, 5.0, 5.0])
+    assert list(fig.data[-1].y) == [400.0] and fig.data[-1].yaxis == "y2"
     assert len(fig.frames) == 30
-    assert fig.frames[0].traces == (8,)
+    assert fig.frames[0].traces == (8, 9)
 
 
 def test_residual_bars_limited_and_coloured_by_sign():

@@ -20,7 +20,7 @@ MAX_POINTS = 2000
 MAX_FRAMES = 60
 MAX_RESIDUAL_BARS = 40
 CONTOUR_GRID = 60
-_MARGIN = dict(l=10, r=10, t=40, b=10)
+_MARGIN = dict(l=10, r=10, t=10, b=10)
 
 
 def sample_indices(n: int, max_points: int = MAX_POINTS, seed: int = 0) -> np.ndarray:
@@ -62,21 +62,21 @@ def contour_window(
     return framed(ws), framed(bs)
 
 
-def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 380) -> None:
+def _layout(fig: go.Figure, x_title: str, y_title: str, height: int = 380) -> None:
+    """Axis titles, legend below the plot, transparent background; titles live in the page."""
     fig.update_layout(
-        title=dict(text=title, x=0.0, xanchor="left"),
         xaxis_title=x_title,
         yaxis_title=y_title,
         height=height,
         margin=_MARGIN,
-        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0.0),
+        legend=dict(orientation="h", yanchor="top", y=-0.2, x=0.0),
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
     )
 
 
 def _animation_controls(fig: go.Figure, steps: np.ndarray, current_position: int) -> None:
-    """A Play button and a step slider that replay the frames in the browser."""
+    """A Play button and a step slider above the plot that replay the frames in the browser."""
     play = dict(
         label="▶ Play",
         method="animate",
@@ -95,13 +95,16 @@ def _animation_controls(fig: go.Figure, steps: np.ndarray, current_position: int
         for s in steps
     ]
     fig.update_layout(
-        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=1.0, xanchor="left",
-                          yanchor="bottom", pad=dict(t=0, r=8), showactive=False,
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=1.02, xanchor="left",
+                          yanchor="bottom", pad=dict(t=0, r=0), showactive=False,
                           buttons=[play, pause])],
-        sliders=[dict(active=current_position, steps=slider_steps, x=0.0, len=1.0, y=0.0,
-                      yanchor="top", pad=dict(t=45), currentvalue=dict(prefix="replay step "))],
+        sliders=[dict(active=current_position, steps=slider_steps, x=0.32, len=0.68, y=1.02,
+                      yanchor="bottom", pad=dict(t=0, b=0), ticklen=0, minorticklen=0,
+                      tickcolor="rgba(0,0,0,0)", font=dict(size=1, color="rgba(0,0,0,0)"),
+                      currentvalue=dict(prefix="replay step ",
+                                        font=dict(size=12, color=palette.NEUTRAL)))],
     )
-    fig.update_layout(margin=dict(l=10, r=10, t=70, b=10), height=460)
+    fig.update_layout(margin=dict(l=10, r=10, t=75, b=10), height=460)
 
 
 def loss_figure(loss: np.ndarray, k: int, log_y: bool = False) -> go.Figure:
@@ -113,7 +116,7 @@ def loss_figure(loss: np.ndarray, k: int, log_y: bool = False) -> go.Figure:
                     line=dict(color=palette.FUNCTION, width=2))
     fig.add_scatter(x=[k], y=[loss[k]], mode="markers", name=f"step {k}",
                     marker=dict(color=palette.DERIVATIVE, size=11, line=dict(width=1)))
-    _layout(fig, "Loss against step", "step k", "loss L(w, b)", height=320)
+    _layout(fig, "step k", "loss L(w, b)", height=320)
     if log_y and np.all(loss > 0):
         fig.update_yaxes(type="log")
     return fig
@@ -162,7 +165,7 @@ def fitted_line_figure(
     steps = frame_steps(len(slopes))
     fig.frames = [go.Frame(name=f"k{int(s)}", data=[go.Scatter(x=span, y=line(int(s)))],
                            traces=[3]) for s in steps]
-    _layout(fig, "Data, gradient-descent line and scikit-learn line", *labels)
+    _layout(fig, *labels)
     _animation_controls(fig, steps, int(np.searchsorted(steps, k).clip(0, steps.size - 1)))
     return fig
 
@@ -192,7 +195,7 @@ def contour_figure(
                     marker=dict(color=palette.REFERENCE, size=14, symbol="x"))
     fig.add_scatter(x=[w_path[k]], y=[b_path[k]], mode="markers", name=f"step {k}",
                     marker=dict(color=palette.DERIVATIVE, size=13, line=dict(width=1)))
-    _layout(fig, "Loss contours over (w, b) with the path", "w", "b")
+    _layout(fig, "w", "b")
     fig.update_xaxes(range=[float(w_grid[0]), float(w_grid[-1])])
     fig.update_yaxes(range=[float(b_grid[0]), float(b_grid[-1])])
     return fig
@@ -206,12 +209,14 @@ def predicted_actual_figure(
     low, high = float(np.min(y_true)), float(np.max(y_true))
     fig = go.Figure()
     fig.add_scatter(x=y_true, y=y_reference, mode="markers", name="scikit-learn",
-                    marker=dict(color=palette.REFERENCE, size=5, opacity=0.45, symbol="x"))
+                    marker=dict(color=palette.REFERENCE, size=7, opacity=0.6,
+                                symbol="x-thin-open", line=dict(width=1.2,
+                                                                color=palette.REFERENCE)))
     fig.add_scatter(x=y_true, y=y_pred, mode="markers", name=f"GD at step {k}",
                     marker=dict(color=palette.DERIVATIVE, size=5, opacity=0.6))
     fig.add_scatter(x=[low, high], y=[low, high], mode="lines", name="perfect (ŷ = y)",
                     line=dict(color=palette.NEUTRAL, dash="dot"))
-    _layout(fig, "Predicted against actual", "actual y", "predicted ŷ")
+    _layout(fig, "actual y", "predicted ŷ")
     return fig
 
 
@@ -222,33 +227,41 @@ def coefficient_paths_figure(
     k: int,
     reference: tuple[np.ndarray, float],
 ) -> go.Figure:
-    """Each coefficient (and b) against step, scikit-learn's values as dotted levels.
+    """Each weight against step (left axis), b on its own right axis; scikit-learn dotted.
 
-    The Play button moves the markers along the paths in the browser.
+    The intercept often dwarfs the weights (diabetes: b ~ 150, w ~ 10), hence its own axis.
+    The Play button moves the step markers along the paths in the browser.
     """
     w_path = np.atleast_2d(np.asarray(w_path, dtype=float))
-    paths = np.column_stack([w_path, np.asarray(b_path, dtype=float)])
-    labels = [*names, "b (intercept)"]
-    ref = np.append(np.asarray(reference[0], dtype=float), reference[1])
-    steps_all = np.arange(paths.shape[0])
+    b_path = np.asarray(b_path, dtype=float)
+    ref_w = np.asarray(reference[0], dtype=float)
+    last = w_path.shape[0] - 1
     colours = palette.SEQUENCE
     fig = go.Figure()
-    for j, label in enumerate(labels):
+    for j, name in enumerate(names):
         colour = colours[j % len(colours)]
-        fig.add_scatter(x=steps_all, y=paths[:, j], mode="lines", name=label,
-                        line=dict(color=colour, width=2), legendgroup=label)
-        fig.add_scatter(x=[0, steps_all[-1]], y=[ref[j], ref[j]], mode="lines",
-                        line=dict(color=colour, dash="dot", width=1), legendgroup=label,
-                        showlegend=False, hoverinfo="skip")
-    fig.add_scatter(x=np.full(len(labels), k), y=paths[k], mode="markers",
-                    name=f"step {k}", marker=dict(color=palette.DERIVATIVE, size=9,
-                                                  line=dict(width=1)))
-    marker_trace = 2 * len(labels)
-    steps = frame_steps(paths.shape[0])
-    fig.frames = [go.Frame(name=f"k{int(s)}",
-                           data=[go.Scatter(x=np.full(len(labels), int(s)), y=paths[int(s)])],
-                           traces=[marker_trace]) for s in steps]
-    _layout(fig, "Coefficients against step (dotted: scikit-learn)", "step k", "value")
+        fig.add_scatter(x=np.arange(last + 1), y=w_path[:, j], mode="lines", name=name,
+                        line=dict(color=colour, width=2), legendgroup=name)
+        fig.add_scatter(x=[0, last], y=[ref_w[j], ref_w[j]], mode="lines", showlegend=False,
+                        line=dict(color=colour, dash="dot", width=1), legendgroup=name,
+                        hoverinfo="skip")
+    fig.add_scatter(x=np.arange(last + 1), y=b_path, mode="lines", name="b (right axis)",
+                    line=dict(color=palette.NEUTRAL, width=2, dash="dash"), yaxis="y2")
+    fig.add_scatter(x=[0, last], y=[reference[1]] * 2, mode="lines", showlegend=False,
+                    line=dict(color=palette.NEUTRAL, dash="dot", width=1), yaxis="y2",
+                    hoverinfo="skip")
+    fig.add_scatter(x=np.full(len(names), k), y=w_path[k], mode="markers", name=f"step {k}",
+                    marker=dict(color=palette.DERIVATIVE, size=9, line=dict(width=1)))
+    fig.add_scatter(x=[k], y=[b_path[k]], mode="markers", showlegend=False, yaxis="y2",
+                    marker=dict(color=palette.DERIVATIVE, size=9, symbol="diamond",
+                                line=dict(width=1)))
+    markers = [len(fig.data) - 2, len(fig.data) - 1]
+    steps = frame_steps(last + 1)
+    fig.frames = [go.Frame(name=f"k{int(s)}", traces=markers,
+                           data=[go.Scatter(x=np.full(len(names), int(s)), y=w_path[int(s)]),
+                                 go.Scatter(x=[int(s)], y=[b_path[int(s)]])]) for s in steps]
+    _layout(fig, "step k", "weights w")
+    fig.update_layout(yaxis2=dict(title="b", overlaying="y", side="right", showgrid=False))
     _animation_controls(fig, steps, int(np.searchsorted(steps, k).clip(0, steps.size - 1)))
     return fig
 
@@ -264,7 +277,6 @@ def residual_bars_figure(residuals: np.ndarray, row_numbers: np.ndarray) -> go.F
     colours = [palette.SECANT if r > 0 else palette.TANGENT for r in residuals]
     fig = go.Figure(go.Bar(x=rows, y=residuals, marker_color=colours, name="residual",
                            hovertemplate="row %{x}<br>r = %{y:.4g}<extra></extra>"))
-    _layout(fig, "Residuals r = ŷ − y (pink: too high, pushes down; green: pulls up)",
-            "row", "residual", height=300)
+    _layout(fig, "row", "residual r = ŷ − y", height=300)
     fig.update_xaxes(type="category")
     return fig

@@ -52,6 +52,13 @@ def trajectory_csv(run: Run, features: tuple[str, ...]) -> bytes:
     return buffer.getvalue().encode()
 
 
+def _bracket(terms: list[str], more: bool, per_line: int = 2) -> str:
+    """[t1 + t2 \\ + t3 + ...]: at most `per_line` terms per line of an aligned block."""
+    chunks = [" + ".join(terms[i:i + per_line]) for i in range(0, len(terms), per_line)]
+    body = r"\\ &\qquad + ".join(chunks) + (r" + \dots" if more else "")
+    return rf"\Big[{body}\Big]"
+
+
 def gradient_latex(problem: Problem, run: Run, k: int, step: StepCheck) -> list[str]:
     """The article's formulas at iterate k with numbers: residuals, dL/dw_1, dL/db, updates."""
     t = run.trajectory
@@ -60,34 +67,30 @@ def gradient_latex(problem: Problem, run: Run, k: int, step: StepCheck) -> list[
     X_first, y_first = problem.X_fit[:rows], problem.y[:rows]
     predicted = X_first @ w + b
     residual = predicted - y_first
-    lines = [
-        r"r_i = \mathbf{w}\cdot\mathbf{x}_i + b - y_i = \hat y_i - y_i:\quad "
-        + r",\quad ".join(rf"r_{i + 1} = {tex(predicted[i], wrap=False)} - {tex(y_first[i])} = "
-                          rf"{tex(residual[i], wrap=False)}" for i in range(rows))
-    ]
-    more = r" + \dots" if n > rows else ""
+    more = n > rows
     frac = rf"\frac{{2}}{{{n}}}"
-    terms = " + ".join(rf"{tex(residual[i])}\cdot{tex(X_first[i, 0])}" for i in range(rows))
-    lines.append(
-        rf"\frac{{\partial L}}{{\partial w_1}} = \frac{{2}}{{N}}\sum_{{i=1}}^{{N}} r_i\,x_{{i1}}"
-        rf" = {frac}\big[{terms}{more}\big] = {frac}\times{tex(step.grad_w[0] * n / 2)}"
-        rf" = {tex(step.grad_w[0], wrap=False)}"
-    )
-    terms_b = " + ".join(tex(residual[i]) for i in range(rows))
-    lines.append(
-        rf"\frac{{\partial L}}{{\partial b}} = \frac{{2}}{{N}}\sum_{{i=1}}^{{N}} r_i"
-        rf" = {frac}\big[{terms_b}{more}\big] = {frac}\times{tex(step.grad_b * n / 2)}"
-        rf" = {tex(step.grad_b, wrap=False)}"
-    )
-    lines.append(
-        rf"w_1 \leftarrow w_1 - \eta\,\frac{{\partial L}}{{\partial w_1}} = {tex(w[0])} - "
-        rf"{tex(rate)}\times{tex(step.grad_w[0])} = {tex(w[0] - rate * step.grad_w[0], wrap=False)}"
-    )
-    lines.append(
-        rf"b \leftarrow b - \eta\,\frac{{\partial L}}{{\partial b}} = {tex(b)} - "
+    residuals = r"\\ ".join(
+        rf"r_{i + 1} &= \hat y_{i + 1} - y_{i + 1} = {tex(predicted[i], wrap=False)} - "
+        rf"{tex(y_first[i])} = {tex(residual[i], wrap=False)}" for i in range(rows))
+    terms_w = [rf"{tex(residual[i])}\cdot{tex(X_first[i, 0])}" for i in range(rows)]
+    terms_b = [tex(residual[i]) for i in range(rows)]
+    return [
+        rf"\begin{{aligned}}{residuals}\end{{aligned}}",
+        rf"\begin{{aligned}}\frac{{\partial L}}{{\partial w_1}} &= \frac{{2}}{{N}}"
+        rf"\sum_{{i=1}}^{{N}} r_i\,x_{{i1}} \\ &= {frac}{_bracket(terms_w, more)} \\ "
+        rf"&= {frac}\times{tex(step.grad_w[0] * n / 2)} = {tex(step.grad_w[0], wrap=False)}"
+        r"\end{aligned}",
+        rf"\begin{{aligned}}\frac{{\partial L}}{{\partial b}} &= \frac{{2}}{{N}}"
+        rf"\sum_{{i=1}}^{{N}} r_i = {frac}{_bracket(terms_b, more, 3)} \\ "
+        rf"&= {frac}\times{tex(step.grad_b * n / 2)} = {tex(step.grad_b, wrap=False)}"
+        r"\end{aligned}",
+        rf"\begin{{aligned}}w_1 &\leftarrow w_1 - \eta\,\frac{{\partial L}}{{\partial w_1}} = "
+        rf"{tex(w[0], wrap=False)} - {tex(rate)}\times{tex(step.grad_w[0])} = "
+        rf"{tex(w[0] - rate * step.grad_w[0], wrap=False)} \\ "
+        rf"b &\leftarrow b - \eta\,\frac{{\partial L}}{{\partial b}} = {tex(b, wrap=False)} - "
         rf"{tex(rate)}\times{tex(step.grad_b)} = {tex(b - rate * step.grad_b, wrap=False)}"
-    )
-    return lines
+        r"\end{aligned}",
+    ]
 
 
 def update_table(problem: Problem, run: Run, k: int, step: StepCheck) -> pd.DataFrame:
@@ -115,12 +118,15 @@ def _move_step(delta: int, last: int) -> None:
 
 
 def _step_controls(last: int) -> int:
-    cols = st.columns(4)
-    cols[0].button("⏮ start", on_click=_set_step, args=(0,), key="k_start", width="stretch")
-    cols[1].button("◀ back", on_click=_move_step, args=(-1, last), key="k_back", width="stretch")
-    cols[2].button("forward ▶", on_click=_move_step, args=(1, last), key="k_forward",
-                   width="stretch")
-    cols[3].button("end ⏭", on_click=_set_step, args=(last,), key="k_end", width="stretch")
+    row = st.container(horizontal=True, gap="small")
+    row.button("start", on_click=_set_step, args=(0,), key="k_start",
+               icon=":material/first_page:")
+    row.button("back", on_click=_move_step, args=(-1, last), key="k_back",
+               icon=":material/chevron_left:")
+    row.button("forward", on_click=_move_step, args=(1, last), key="k_forward",
+               icon=":material/chevron_right:", icon_position="right")
+    row.button("end", on_click=_set_step, args=(last,), key="k_end",
+               icon=":material/last_page:", icon_position="right")
     if last == 0:
         st.caption("The run has only its start point (step 0).")
         return 0
@@ -129,14 +135,21 @@ def _step_controls(last: int) -> int:
 
 def _metrics(problem: Problem, run: Run, k: int) -> None:
     t = run.trajectory
-    cols = st.columns(4)
-    cols[0].metric("step k", f"{k} of {t.steps_taken}")
+    row = st.container(horizontal=True, gap="medium")
+    row.metric("step k", f"{k} of {t.steps_taken}", width="content")
     if len(problem.features) == 1:
-        cols[1].metric("w", number(t.w[k, 0], 6))
+        row.metric("w", number(t.w[k, 0], 6), width="content")
     else:
-        cols[1].metric("‖w‖", number(np.linalg.norm(t.w[k]), 6))
-    cols[2].metric("b", number(t.b[k], 6))
-    cols[3].metric("loss L(w, b)", number(t.loss[k], 6))
+        row.metric("‖w‖", number(np.linalg.norm(t.w[k]), 6), width="content")
+    row.metric("b", number(t.b[k], 6), width="content")
+    row.metric("loss L(w, b)", number(t.loss[k], 6), width="content")
+
+
+def _titled(column, title: str, figure, key: str, note: str | None = None) -> None:
+    column.markdown(f"**{title}**")
+    column.plotly_chart(figure, width="stretch", key=key)
+    if note:
+        column.caption(note)
 
 
 def _plots(problem: Problem, run: Run, k: int, log_y: bool) -> None:
@@ -144,29 +157,34 @@ def _plots(problem: Problem, run: Run, k: int, log_y: bool) -> None:
     w, b = t.w[k], float(t.b[k])
     left, right = st.columns(2)
     if len(problem.features) == 1:
-        left.plotly_chart(figures.fitted_line_figure(
+        _titled(left, "Data, the line at step k and scikit-learn's line", figures.fitted_line_figure(
             problem.sample_X[:, 0], problem.sample_y, run.coef[:, 0], run.intercept, k,
             (float(problem.reference[0][0]), problem.reference[1]),
-            (problem.features[0], problem.target)), width="stretch", key="fig_line")
+            (problem.features[0], problem.target)), "fig_line",
+            "▶ Play replays the line over the whole run in your browser. Grey guides: residuals.")
         w_grid, b_grid, loss_grid = run.contour
-        right.plotly_chart(figures.contour_figure(
-            w_grid, b_grid, loss_grid, t.w[:, 0], t.b, k,
-            (float(problem.reference_fit[0][0]), problem.reference_fit[1])),
-            width="stretch", key="fig_contour")
+        _titled(right, "Loss contours over (w, b), the path and the optimum",
+                figures.contour_figure(w_grid, b_grid, loss_grid, t.w[:, 0], t.b, k,
+                                       (float(problem.reference_fit[0][0]),
+                                        problem.reference_fit[1])), "fig_contour",
+                "In the units GD works in" + (" (standardised x)." if problem.scaler else "."))
     else:
         reference = problem.sample_X @ problem.reference[0] + problem.reference[1]
-        left.plotly_chart(figures.predicted_actual_figure(
-            problem.sample_y, problem.sample_X_fit @ w + b, reference, k),
-            width="stretch", key="fig_pred")
-        right.plotly_chart(figures.coefficient_paths_figure(
-            t.w, t.b, problem.features, k, problem.reference_fit),
-            width="stretch", key="fig_paths")
+        _titled(left, "Predicted against actual", figures.predicted_actual_figure(
+            problem.sample_y, problem.sample_X_fit @ w + b, reference, k), "fig_pred",
+            f"{problem.sample.size:,} of {len(problem.y):,} rows drawn.")
+        _titled(right, "Coefficients against step (dotted: scikit-learn)",
+                figures.coefficient_paths_figure(t.w, t.b, problem.features, k,
+                                                 problem.reference_fit), "fig_paths",
+                "▶ Play replays the run in your browser. In the units GD works in"
+                + (" (standardised x)." if problem.scaler else "."))
     left, right = st.columns(2)
-    left.plotly_chart(figures.loss_figure(t.loss, k, log_y), width="stretch", key="fig_loss")
+    _titled(left, "Loss against step", figures.loss_figure(t.loss, k, log_y), "fig_loss")
     shown = problem.sample[: figures.MAX_RESIDUAL_BARS]
     residual = problem.sample_X_fit[: shown.size] @ w + b - problem.sample_y[: shown.size]
-    right.plotly_chart(figures.residual_bars_figure(residual, shown + 1), width="stretch",
-                       key="fig_residuals")
+    _titled(right, f"Residuals of {shown.size} rows at step k",
+            figures.residual_bars_figure(residual, shown + 1), "fig_residuals",
+            "Pink: prediction too high, the row pushes b (and w along x) down; green: pulls up.")
 
 
 def _gradient_check(step: StepCheck, run: Run, k: int) -> None:
@@ -252,8 +270,9 @@ def stepper(problem: Problem, run: Run) -> None:
     _plots(problem, run, k, log_y)
     step = check_step(problem, run, run.key, k)
     st.subheader(f"The gradient at step {k}, by the article's formula")
-    if problem.scaler is not None:
-        st.caption("In the units gradient descent works in: standardised features.")
+    st.caption(f"First {FORMULA_TERMS} rows written out; w_1 is the weight of "
+               f"'{problem.features[0]}' (every weight is in the table below)"
+               + ("; standardised features, the units GD works in." if problem.scaler else "."))
     for line in gradient_latex(problem, run, k, step):
         st.latex(line)
     st.dataframe(update_table(problem, run, k, step), hide_index=True, width="stretch")
