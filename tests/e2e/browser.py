@@ -32,9 +32,17 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-# Console messages that are not errors of this app. Each entry was seen and checked:
-# none so far -- keep it that way unless a message is proven to come from outside the app.
-HARMLESS_CONSOLE = [re.compile(p) for p in ()]
+# Console messages that are not errors of this app; each was seen, traced and checked.
+# - Opened at a page's own address (/derivatives), Streamlit's frontend does not know whether
+#   the app is served under a path prefix, so it probes `<first path segment>/_stcore/health`
+#   and `.../host-config` (function `PD` in streamlit/static/js/index.*.js builds the candidate
+#   base URLs), gets 404 there and connects at `/`. Only these two 404s, one segment deep.
+HARMLESS_CONSOLE = [
+    re.compile(
+        r"^console\.error: Failed to load resource: the server responded with a status of 404 "
+        r"\(Not Found\) \(https?://[^/]+/[^/?#]+/_stcore/(health|host-config)\)$"
+    ),
+]
 
 def find_chromium() -> str | None:
     """Path of an installed Chromium: $GRADLAB_CHROMIUM, else the usual names on the PATH."""
@@ -217,14 +225,18 @@ def page_problems(page) -> list[str]:
     return problems
 
 
-# For each Plotly chart: is it laid out with a size, and does it hold at least one trace with
-# at least one point? (`el.data` is the figure's data array that Plotly keeps on its div.)
+# For each Plotly chart: is it laid out with a size, and how many traces and points (and
+# annotations/shapes, which a diagram may use instead of traces) does it draw? `_fullData`
+# is the figure data Plotly keeps on its div after decoding (typed arrays).
 PLOTS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(el => {
     const box = el.getBoundingClientRect();
-    const traces = Array.isArray(el.data) ? el.data : [];
-    const points = traces.reduce((n, t) => n + Math.max(
-        (t.x || []).length, (t.y || []).length, (t.z || []).length, (t.values || []).length), 0);
-    return {width: box.width, height: box.height, traces: traces.length, points: points};
+    const traces = el._fullData || [];
+    const size = (a) => (a && typeof a.length === 'number') ? a.length : 0;
+    const points = traces.reduce((n, t) => n + Math.max(size(t.x), size(t.y), size(t.z)), 0);
+    const layout = el._fullLayout || {};
+    const marks = (layout.annotations || []).length + (layout.shapes || []).length;
+    return {width: box.width, height: box.height, traces: traces.length, points: points,
+            marks: marks};
 })"""
 
 
@@ -241,3 +253,38 @@ def metric_values(page) -> dict[str, str]:
             .map(m => [m.querySelector("[data-testid='stMetricLabel']")?.innerText.trim(),
                        m.querySelector("[data-testid='stMetricValue']")?.innerText.trim()]))"""
     )
+
+
+def latex_sources(page) -> list[str]:
+    """The TeX source of every rendered KaTeX formula on the page, in page order."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll(".katex annotation")].map(a => a.textContent)"""
+    )
+
+
+def wait_metric_change(page, label: str, old: str, timeout_ms: int = READY_TIMEOUT_MS) -> str:
+    """Wait until the st.metric called `label` shows something other than `old`; return it."""
+    page.wait_for_function(
+        """([label, old]) => [...document.querySelectorAll("[data-testid='stMetric']")].some(m =>
+            m.querySelector("[data-testid='stMetricLabel']")?.innerText.trim() === label
+            && m.querySelector("[data-testid='stMetricValue']")?.innerText.trim() !== old)""",
+        arg=[label, old],
+        timeout=timeout_ms,
+    )
+    wait_ready(page, timeout_ms)
+    return metric_values(page)[label]
+
+
+def nudge_slider(page, label: str, presses: int = 1, key: str = "ArrowRight") -> None:
+    """Move the st.slider called `label` by `presses` steps with the keyboard, as a person can."""
+    slider = page.get_by_role("slider", name=label)
+    slider.focus()
+    for _ in range(presses):
+        slider.press(key)
+
+
+def type_into(page, label: str, text: str) -> None:
+    """Replace the text of the st.text_input called `label` and submit it with Enter."""
+    box = page.get_by_role("textbox", name=label)
+    box.fill(text)
+    box.press("Enter")

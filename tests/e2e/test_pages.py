@@ -1,0 +1,43 @@
+"""Every lesson page in a real browser: its title, its charts and formulas, nothing broken."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.browser import latex_sources, open_page, page_problems, plot_summaries
+
+pytestmark = pytest.mark.e2e
+
+# url path -> (title shown as the page's h1, minimum number of Plotly charts on first load)
+PAGES = {
+    "derivatives": ("Derivatives", 2),
+    "gradients": ("Gradients", 2),
+    "subgradients": ("Subgradients", 2),
+    "chain-rule": ("Chain rule", 1),
+    "linear-regression": ("Gradient descent for linear regression", 4),
+}
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_page_renders_title_charts_and_formulas(page, app_server, path):
+    """The page shows its title, non-empty Plotly charts with a size, KaTeX, and no error."""
+    title, min_charts = PAGES[path]
+    open_page(page, f"{app_server.url}/{path}")
+    expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
+    charts = plot_summaries(page)
+    assert len(charts) >= min_charts, charts
+    for chart in charts:
+        assert chart["width"] > 100 and chart["height"] > 100, chart
+        assert chart["points"] >= 1 or chart["marks"] >= 1, chart
+    formulas = latex_sources(page)
+    assert len(formulas) >= 2 and all(f.strip() for f in formulas), formulas
+    assert page_problems(page) == []
+
+
+@pytest.mark.parametrize("path", ["derivatives", "linear-regression"])
+def test_page_fits_a_phone(new_page, app_server, path):
+    """At 390×844 the page renders with its charts no wider than the screen."""
+    page = new_page(390, 844)
+    open_page(page, f"{app_server.url}/{path}")
+    charts = plot_summaries(page)
+    assert charts and all(0 < c["width"] <= 390 for c in charts), charts
+    assert page_problems(page) == []
