@@ -98,8 +98,9 @@ with settings_col:
                             bind="query-params")
     stable = rate < bound
     st.markdown(
-        f"Largest stable learning rate for this data: **1/λmax = {bound:.4g}** "
-        + ("(η is below it: stable)." if stable else "**η is above it: GD will diverge.**")
+        f"Largest stable learning rate for this data: **1/λmax = {bound:.4g}**. "
+        + (f"η = {rate_label(rate)} is below it: stable." if stable
+           else f"**η = {rate_label(rate)} is above it: GD will diverge.**")
         + f" Condition number: {problem.stats.condition_number:.4g}."
     )
     steps = st.number_input("Steps", 0, MAX_STEPS, DEFAULTS["steps"], step=50, key="steps",

@@ -203,3 +203,22 @@ def test_csv_download_has_one_row_per_iterate(monkeypatch):
     assert list(table["step"]) == list(range(38))
     assert {"w_age", "w_s6", "b", "loss", "grad_w_age", "grad_b"} <= set(table.columns)
     assert "38 rows" in at.get("download_button")[0].label
+
+
+def test_no_feature_and_zero_steps_are_handled():
+    """No feature chosen gives a message; zero steps shows the start point only."""
+    at = open_page()
+    at.multiselect(key="feats").set_value([]).run()
+    assert not at.exception
+    assert any("at least one feature" in w.value for w in at.warning)
+    at = open_page(steps="0")
+    assert not at.exception and not at.error
+    assert metric(at, "step k") == "0 of 0"
+    assert any("only its start point" in c.value for c in at.caption)
+
+
+def test_feature_list_from_the_link():
+    """Repeated feats parameters in the link select exactly those features."""
+    at = open_page(ds="diabetes", feats=["bmi", "s5"])
+    assert not at.exception and not at.error
+    assert at.multiselect(key="feats").value == ["bmi", "s5"]

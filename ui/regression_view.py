@@ -81,15 +81,15 @@ def gradient_latex(problem: Problem, run: Run, k: int, step: StepCheck) -> list[
         rf"&= {frac}\times{tex(step.grad_w[0] * n / 2)} = {tex(step.grad_w[0], wrap=False)}"
         r"\end{aligned}",
         rf"\begin{{aligned}}\frac{{\partial L}}{{\partial b}} &= \frac{{2}}{{N}}"
-        rf"\sum_{{i=1}}^{{N}} r_i = {frac}{_bracket(terms_b, more, 3)} \\ "
+        rf"\sum_{{i=1}}^{{N}} r_i \\ &= {frac}{_bracket(terms_b, more, 3)} \\ "
         rf"&= {frac}\times{tex(step.grad_b * n / 2)} = {tex(step.grad_b, wrap=False)}"
         r"\end{aligned}",
-        rf"\begin{{aligned}}w_1 &\leftarrow w_1 - \eta\,\frac{{\partial L}}{{\partial w_1}} = "
-        rf"{tex(w[0], wrap=False)} - {tex(rate)}\times{tex(step.grad_w[0])} = "
-        rf"{tex(w[0] - rate * step.grad_w[0], wrap=False)} \\ "
-        rf"b &\leftarrow b - \eta\,\frac{{\partial L}}{{\partial b}} = {tex(b, wrap=False)} - "
-        rf"{tex(rate)}\times{tex(step.grad_b)} = {tex(b - rate * step.grad_b, wrap=False)}"
-        r"\end{aligned}",
+        rf"\begin{{aligned}}w_1 &\leftarrow w_1 - \eta\,\frac{{\partial L}}{{\partial w_1}}"
+        rf" \\ &= {tex(w[0], wrap=False)} - {tex(rate)}\times{tex(step.grad_w[0])} = "
+        rf"{tex(w[0] - rate * step.grad_w[0], wrap=False)} \\[4pt] "
+        rf"b &\leftarrow b - \eta\,\frac{{\partial L}}{{\partial b}} \\ &= "
+        rf"{tex(b, wrap=False)} - {tex(rate)}\times{tex(step.grad_b)} = "
+        rf"{tex(b - rate * step.grad_b, wrap=False)}\end{{aligned}}",
     ]
 
 
