@@ -68,7 +68,7 @@ def gradient_latex(problem: Problem, run: Run, k: int, step: StepCheck) -> list[
     predicted = X_first @ w + b
     residual = predicted - y_first
     more = n > rows
-    frac = rf"\frac{{2}}{{{n}}}"
+    frac = rf"\tfrac{{2}}{{{n}}}"
     residuals = r"\\ ".join(
         rf"r_{i + 1} &= \hat y_{i + 1} - y_{i + 1} = {tex(predicted[i], wrap=False)} - "
         rf"{tex(y_first[i])} = {tex(residual[i], wrap=False)}" for i in range(rows))
@@ -77,11 +77,11 @@ def gradient_latex(problem: Problem, run: Run, k: int, step: StepCheck) -> list[
     return [
         rf"\begin{{aligned}}{residuals}\end{{aligned}}",
         rf"\begin{{aligned}}\frac{{\partial L}}{{\partial w_1}} &= \frac{{2}}{{N}}"
-        rf"\sum_{{i=1}}^{{N}} r_i\,x_{{i1}} \\ &= {frac}{_bracket(terms_w, more)} \\ "
+        rf"\sum_{{i=1}}^{{N}} r_i\,x_{{i1}} \\ &= {frac}{_bracket(terms_w, more, 1)} \\ "
         rf"&= {frac}\times{tex(step.grad_w[0] * n / 2)} = {tex(step.grad_w[0], wrap=False)}"
         r"\end{aligned}",
         rf"\begin{{aligned}}\frac{{\partial L}}{{\partial b}} &= \frac{{2}}{{N}}"
-        rf"\sum_{{i=1}}^{{N}} r_i \\ &= {frac}{_bracket(terms_b, more, 3)} \\ "
+        rf"\sum_{{i=1}}^{{N}} r_i \\ &= {frac}{_bracket(terms_b, more, 2)} \\ "
         rf"&= {frac}\times{tex(step.grad_b * n / 2)} = {tex(step.grad_b, wrap=False)}"
         r"\end{aligned}",
         rf"\begin{{aligned}}w_1 &\leftarrow w_1 - \eta\,\frac{{\partial L}}{{\partial w_1}}"
