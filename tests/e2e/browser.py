@@ -146,10 +146,14 @@ def stop_process_group(process: subprocess.Popen, timeout_s: float = 10.0) -> No
 
 
 CONNECTED_SELECTOR = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
-# True once the page's script has run to the end and every placeholder has been replaced.
+# True once the page's script has run to the end: something is rendered in the main area
+# (before the first run starts the app is "notRunning" and empty), no run is in progress, no
+# placeholder skeleton and no element left stale from an earlier run.
 SCRIPT_IDLE_JS = """() => document.querySelector("[data-test-script-state='notRunning']") !== null
     && document.querySelector("[data-test-script-state='running']") === null
-    && document.querySelector("[data-testid='stSkeleton']") === null"""
+    && document.querySelector("[data-testid='stMain'] [data-testid='stElementContainer']") !== null
+    && document.querySelector("[data-testid='stSkeleton']") === null
+    && document.querySelector("[data-stale='true']") === null"""
 
 
 def wait_ready(page, timeout_ms: int = READY_TIMEOUT_MS) -> None:

@@ -22,11 +22,9 @@ def test_home_renders(page, app_server):
     expect(page.get_by_role("heading", name="Gradient Lab", level=1)).to_be_visible()
     assert page.locator("[data-testid='stMain'] .katex").count() >= 1
     links = page.locator("[data-testid='stMain'] [data-testid='stPageLink'] a")
-    hrefs = {links.nth(i).inner_text().strip().splitlines()[-1]: links.nth(i).get_attribute("href")
-             for i in range(links.count())}
-    assert {name: href.rstrip("/").rsplit("/", 1)[-1] for name, href in hrefs.items()} == {
-        name: path.lstrip("/") for name, path in LESSONS.items()
-    }
+    targets = {links.nth(i).get_attribute("href").split("//", 1)[-1].split("/", 1)[-1]
+               for i in range(links.count())}
+    assert {path.lstrip("/") for path in LESSONS.values()} <= targets, targets
     assert page_problems(page) == []
 
 
