@@ -64,11 +64,12 @@ with plots:
 
 if slope is not None:
     chord = figures.secant_slope(x0, f0, *secant) if secant else float("nan")
-    a, b, c, d = st.columns(4)
-    a.metric("f(x₀)", fmt(f0))
-    b.metric("Tangent slope f′(x₀)", fmt(slope))
-    c.metric(f"Secant slope, h = {h:g}", fmt(chord))
-    d.metric("Secant − tangent", fmt(chord - slope))
+    with controls:
+        a, b = st.columns(2)
+        a.metric("f(x₀)", fmt(f0))
+        b.metric("Tangent slope f′(x₀)", fmt(slope))
+        a.metric(f"Secant slope, h = {h:g}", fmt(chord))
+        b.metric("Secant − tangent", fmt(chord - slope))
     kinks = CATALOGUE[name].kinks if name in CATALOGUE else ()
     if any(abs(x0 - k) < 1e-9 for k in kinks):
         st.info(f"f has a kink at x₀ = {fmt(x0)}: it is not differentiable there. The slope "

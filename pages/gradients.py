@@ -118,7 +118,8 @@ if len(variables) >= 2:
                        f"{fmt(plane_norm)} is reached at θ = {fmt(best)}°, the direction of "
                        "∇f" + (" in this plane (its length there)." if len(variables) > 2
                                else ": ‖∇f‖."))
-            st.plotly_chart(figures.directional_figure(in_plane, angle), width="stretch",
+            label = "‖∇f‖" if len(variables) == 2 else f"‖(∂f/∂{axis_a}, ∂f/∂{axis_b})‖"
+            st.plotly_chart(figures.directional_figure(in_plane, angle, label), width="stretch",
                             key="fig_directional")
 else:
     st.info("With one variable there is no contour map: the gradient is just f′ "

@@ -23,7 +23,7 @@ page_header(
     "At a kink f has no derivative, but many lines through (x₀, f(x₀)) stay below f. Their "
     "slopes g are the subgradients and fill an interval ∂f(x₀): for |x| at 0 it is [−1, 1], "
     "for ReLU at 0 it is [0, 1]. Where f is smooth the interval is the single slope f′(x₀).",
-    r"g\in\partial f(x_0)\iff f(y)\ \ge\ f(x_0)+g\,(y-x_0)\quad\text{for all } y",
+    r"g\in\partial f(x_0)\iff f(y)\ge f(x_0)+g\,(y-x_0)\ \ \forall y",
 )
 
 link = LinkCheck()
@@ -39,9 +39,8 @@ with controls:
     name = st.selectbox("Function", KINK_KEYS, key="fn", bind="query-params",
                         help="Convex functions with kinks, from the article and beyond.")
     entry = CATALOGUE[name]
-    st.latex(f"f(x) = {entry.latex}")
-    st.caption(f"Kinks at x = {', '.join(fmt(k) for k in entry.kinks)}. The slider snaps "
-               "onto them.")
+    st.caption(f"Kinks at x = {', '.join(fmt(k) for k in entry.kinks)}: put x₀ on one to "
+               "see a whole interval of subgradients.")
     x0 = st.slider("Point x₀", X_LOW, X_HIGH, 0.0, 0.05, key="x0", bind="query-params")
     g = st.slider("Candidate subgradient g", -3.0, 3.0, 0.5, 0.05, key="g", bind="query-params")
 show_link_notes(link.notes)
@@ -65,14 +64,16 @@ with controls:
                  f"to y = {fmt(check.failure_range[1] if check.side == 'right' else check.failure_range[0])}"
                  f" ({check.side} of x₀).")
 with plot:
-    st.plotly_chart(figures.subgradient_figure(xs, entry.value(xs), x0, f0, (lo, hi), g, crossing),
+    st.latex(f"f(x) = {entry.latex}")
+    st.plotly_chart(figures.subgradient_figure(xs, entry.value(xs), x0, f0, (lo, hi), g, crossing,
+                                               above=check.failure_range),
                     width="stretch", key="fig_support")
     st.caption("Grey: the fan of supporting lines, one per slope in ∂f(x₀). Green: your line "
                "when it supports f; pink and dashed when it does not, with × where it rises "
-               "above f.")
+               "above f and the gap shaded.")
 
 st.subheader("The subgradient method")
-st.markdown("Step against a subgradient, x_{k+1} = x_k − t_k g_k. At a kink it uses your g "
+st.markdown("Step against a subgradient, $x_{k+1} = x_k - t_k\\,g_k$. At a kink it uses your g "
             "(clipped into ∂f). It is not a descent method: f(x_k) can go up, so we track the "
             "best value so far. A constant step ends up circling the minimum; a shrinking "
             "step 1/k gets there.")

@@ -119,6 +119,7 @@ def test_directional_figure_marks_the_maximum_and_the_chosen_angle():
     """The star sits at (angle of ∇f, ‖∇f‖); the chosen marker at (θ, ∇f·v)."""
     fig = figures.directional_figure((0.0, 2.0), 0.0)
     star = _trace(fig, "max = ‖∇f‖")
+    assert star.text[0] == "2"
     assert star.x[0] == pytest.approx(90.0) and star.y[0] == pytest.approx(2.0)
     chosen = _trace(fig, "chosen v")
     assert chosen.x[0] == 0.0 and chosen.y[0] == pytest.approx(0.0, abs=TOL)
@@ -185,3 +186,14 @@ def test_derivative_figure_at_an_undefined_point_draws_only_f_and_a_marker_line(
     fig = figures.derivative_figure(xs, np.log(xs), -1.0, None, None)
     assert [t.name for t in fig.data] == ["f(x)"]
     assert fig.layout.shapes[0].x0 == -1.0
+
+
+def test_subgradient_figure_shades_the_gap_where_the_line_is_above_f():
+    """The shaded trace spans exactly the given range and lies above f there."""
+    xs = np.linspace(-2, 2, 401)
+    fig = figures.subgradient_figure(xs, np.abs(xs), 0.0, 0.0, (-1.0, 1.0), 1.5,
+                                     crossing=(0.01, 0.015), above=(0.01, 2.0))
+    shade = _trace(fig, "line above f")
+    assert shade.fill == "tonexty"
+    assert min(shade.x) == pytest.approx(0.01) and max(shade.x) == pytest.approx(2.0)
+    assert np.all(np.asarray(shade.y) > np.abs(np.asarray(shade.x)))

@@ -166,9 +166,11 @@ def contour_gradient_figure(
     """
     span = float(min(np.ptp(xs), np.ptp(ys))) or 1.0
     fig = go.Figure()
-    fig.add_contour(x=xs, y=ys, z=z, colorscale="Blues", reversescale=True, opacity=0.75,
-                    contours={"coloring": "fill", "showlabels": True,
-                              "labelfont": {"size": 10, "color": "white"}},
+    # Mid-to-light blues at partial opacity: the labels keep the theme's font colour, which
+    # reads on this fill over both the light and the dark background.
+    fig.add_contour(x=xs, y=ys, z=z, colorscale=[[0.0, "#3a86c8"], [1.0, "#e6f0fa"]],
+                    opacity=0.6, ncontours=14,
+                    contours={"coloring": "fill", "showlabels": True, "labelfont": {"size": 11}},
                     colorbar={"title": {"text": "f", "side": "right"}, "thickness": 12},
                     name="f", hovertemplate=f"{labels[0]}=%{{x:.3g}}<br>{labels[1]}=%{{y:.3g}}"
                     "<br>f=%{z:.4g}<extra></extra>")
@@ -197,10 +199,12 @@ def directional_curve(gradient: Sequence[float], angles: np.ndarray) -> np.ndarr
     return g[0] * np.cos(angles) + g[1] * np.sin(angles)
 
 
-def directional_figure(gradient: Sequence[float], angle_deg: float) -> go.Figure:
+def directional_figure(gradient: Sequence[float], angle_deg: float,
+                       norm_label: str = "‖∇f‖") -> go.Figure:
     """∇f·v over all angles 0…360°, the chosen angle, and the maximum ‖∇f‖ at the angle of ∇f.
 
-    Trace names: "∇f·v" (the curve), "chosen v", "max = ‖∇f‖".
+    `gradient` is the (in-plane) gradient (a, b); `norm_label` names its length in the plot.
+    Trace names: "∇f·v" (the curve), "chosen v", "max = <norm_label>".
     """
     degrees = np.linspace(0.0, 360.0, 361)
     values = directional_curve(gradient, np.radians(degrees))
@@ -211,8 +215,8 @@ def directional_figure(gradient: Sequence[float], angle_deg: float) -> go.Figure
     norm = float(np.hypot(gradient[0], gradient[1]))
     if norm > 0:
         best = float(np.degrees(np.arctan2(gradient[1], gradient[0]))) % 360.0
-        fig.add_scatter(x=[best], y=[norm], mode="markers+text", name="max = ‖∇f‖",
-                        text=[f"‖∇f‖ = {norm:.4g}"], textposition="top center",
+        fig.add_scatter(x=[best], y=[norm], mode="markers+text", name=f"max = {norm_label}",
+                        text=[f"{norm:.4g}"], textposition="top center",
                         marker={"color": palette.REFERENCE, "size": 11, "symbol": "star"})
     fig.add_scatter(x=[angle_deg], y=[chosen], mode="markers", name="chosen v",
                     marker={"color": palette.TANGENT, "size": 11})
@@ -244,12 +248,15 @@ def subgradient_figure(
     g: float,
     crossing: tuple[float, float] | None = None,
     fan: int = 7,
+    above: tuple[float, float] | None = None,
 ) -> go.Figure:
     """f, the fan of supporting lines with slopes across ∂f(x0) = [lo, hi], and the line for g.
 
     The chosen line is green when it supports f, pink and dashed when it is rejected; a
-    rejected line is marked at `crossing` = (y, line value) where it rises above f.
-    Trace names: "f", "∂f(x₀) fan" (legend entry of the fan), "g line", "crosses f".
+    rejected line is marked at `crossing` = (y, line value) where it rises above f, and the
+    gap between line and f is shaded over `above` = (first, last) y where the line is above.
+    Trace names: "f(y)", "∂f(x₀) fan" (legend entry of the fan), "f(x₀) + g(y − x₀), g = …",
+    "line above f" (the shaded gap), "crosses f".
     """
     lo, hi = interval
     fig = go.Figure()
@@ -266,11 +273,19 @@ def subgradient_figure(
                     name=f"f(x₀) + g(y − x₀), g = {g:.3g}",
                     line={"color": palette.SECANT if rejected else palette.TANGENT, "width": 3,
                           "dash": "dash" if rejected else "solid"})
-    if rejected:
-        fig.add_scatter(x=[crossing[0]], y=[crossing[1]], mode="markers", name="crosses f",
-                        marker={"color": palette.SECANT, "size": 13, "symbol": "x"})
+    if above is not None:
+        inside = (xs >= min(above)) & (xs <= max(above))
+        fig.add_scatter(x=xs[inside], y=np.asarray(fx)[inside], mode="lines", hoverinfo="skip",
+                        showlegend=False, line={"width": 0})
+        fig.add_scatter(x=xs[inside], y=line_through(x0, f0, g, xs[inside]), mode="lines",
+                        name="line above f", fill="tonexty", hoverinfo="skip",
+                        fillcolor="rgba(204,121,167,0.3)", line={"width": 0})
     fig.add_scatter(x=[x0], y=[f0], mode="markers", name="x₀", showlegend=False,
                     marker={"color": palette.TANGENT, "size": 11})
+    if rejected:
+        fig.add_scatter(x=[crossing[0]], y=[crossing[1]], mode="markers", name="crosses f",
+                        marker={"color": palette.SECANT, "size": 14, "symbol": "x",
+                                "line": {"color": "white", "width": 1}})
     fig.update_yaxes(range=_y_range(fx, pad=0.3))
     return _style(fig, "y", "f(y)")
 
@@ -319,32 +334,31 @@ def composite_figure(xs: np.ndarray, gx: np.ndarray, fgx: np.ndarray, x: float, 
 
 
 def computation_graph_figure(x: float, gx: float, fgx: float, dg: float, df: float) -> go.Figure:
-    """The graph x → g → f: forward values above the edges, backward products below.
+    """The graph x → g → f: forward values in the nodes, local derivatives on the edges,
+    backward products under the nodes.
 
-    Backward: ∂f/∂f = 1, ∂f/∂g = f′(g(x)) = df, ∂f/∂x = df·dg (the chain rule).
+    Backward: ∂f/∂f = 1, ∂f/∂u = f′(u) = df, ∂f/∂x = f′(u)·g′(x) = df·dg (the chain rule).
     """
     nodes = [(0.0, "x", x), (1.0, "u = g(x)", gx), (2.0, "f(u)", fgx)]
+    edges = [f"g′(x) = {dg:.4g}", f"f′(u) = {df:.4g}"]
     fig = go.Figure()
-    for i, (left, right) in enumerate(zip(nodes[:-1], nodes[1:], strict=True)):
-        fig.add_annotation(x=right[0] - 0.22, y=0, ax=left[0] + 0.22, ay=0, xref="x", yref="y",
+    for (left, _, _), (right, _, _), text in zip(nodes[:-1], nodes[1:], edges, strict=True):
+        fig.add_annotation(x=right - 0.25, y=0, ax=left + 0.25, ay=0, xref="x", yref="y",
                            axref="x", ayref="y", showarrow=True, arrowhead=2, arrowwidth=2,
                            arrowcolor=palette.FUNCTION, text="")
-        fig.add_annotation(x=(left[0] + right[0]) / 2, y=0.22, showarrow=False,
-                           text=("g′(x) = " if i == 0 else "f′(u) = ")
-                           + f"{dg if i == 0 else df:.4g}", font={"color": palette.DERIVATIVE})
-    backward = [df * dg, df, 1.0]
-    names = ["∂f/∂x = f′(u)·g′(x)", "∂f/∂u = f′(u)", "∂f/∂f"]
-    for (pos, label, value), grad, name in zip(nodes, backward, names, strict=True):
-        fig.add_shape(type="rect", x0=pos - 0.22, x1=pos + 0.22, y0=-0.14, y1=0.14,
+        fig.add_annotation(x=(left + right) / 2, y=0.2, showarrow=False, text=text,
+                           font={"color": palette.DERIVATIVE, "size": 14})
+    backward = [("∂f/∂x = f′(u)·g′(x)", df * dg), ("∂f/∂u = f′(u)", df), ("∂f/∂f", 1.0)]
+    for (pos, label, value), (name, grad) in zip(nodes, backward, strict=True):
+        fig.add_shape(type="rect", x0=pos - 0.25, x1=pos + 0.25, y0=-0.14, y1=0.14,
                       line={"color": palette.FUNCTION, "width": 2},
-                      fillcolor="rgba(0,114,178,0.12)")
-        fig.add_annotation(x=pos, y=0, text=f"<b>{label}</b><br>{value:.4g}", showarrow=False)
+                      fillcolor="rgba(0,114,178,0.15)")
+        fig.add_annotation(x=pos, y=0, text=f"<b>{label}</b><br>{value:.4g}", showarrow=False,
+                           font={"size": 14})
         fig.add_annotation(x=pos, y=-0.3, text=f"{name}<br><b>{grad:.4g}</b>", showarrow=False,
-                           font={"color": palette.REFERENCE})
-    fig.add_scatter(x=[0, 2], y=[0.45, -0.45], mode="markers", marker={"opacity": 0},
-                    hoverinfo="skip", showlegend=False)
-    fig.update_xaxes(visible=False, range=[-0.4, 2.4])
-    fig.update_yaxes(visible=False, range=[-0.45, 0.35])
-    fig = _style(fig, "", "", height=260)
-    fig.update_layout(showlegend=False)
+                           font={"color": palette.REFERENCE, "size": 13})
+    fig.update_xaxes(visible=False, range=[-0.32, 2.32], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[-0.42, 0.3], fixedrange=True)
+    fig = _style(fig, "", "", height=230)
+    fig.update_layout(showlegend=False, margin={"l": 0, "r": 0, "t": 10, "b": 0})
     return fig
