@@ -23,7 +23,8 @@ page_header(
     "At a kink f has no derivative, but many lines through (x₀, f(x₀)) stay below f. Their "
     "slopes g are the subgradients and fill an interval ∂f(x₀): for |x| at 0 it is [−1, 1], "
     "for ReLU at 0 it is [0, 1]. Where f is smooth the interval is the single slope f′(x₀).",
-    r"g\in\partial f(x_0)\iff f(y)\ge f(x_0)+g\,(y-x_0)\ \ \forall y",
+    r"\begin{gathered}g\in\partial f(x_0)\iff\\ f(y)\ge f(x_0)+g\,(y-x_0)\ \text{ for all } y"
+    r"\end{gathered}",
 )
 
 link = LinkCheck()

@@ -221,7 +221,7 @@ def directional_figure(gradient: Sequence[float], angle_deg: float,
     fig.add_scatter(x=[angle_deg], y=[chosen], mode="markers", name="chosen v",
                     marker={"color": palette.TANGENT, "size": 11})
     fig.update_xaxes(tickvals=list(range(0, 361, 45)))
-    fig.update_yaxes(range=[-1.25 * norm - 0.1, 1.25 * norm + 0.1])
+    fig.update_yaxes(range=[-1.25 * norm - 0.1, 1.45 * norm + 0.1])
     return _style(fig, "angle θ of v (degrees)", "∇f·v", height=320)
 
 
