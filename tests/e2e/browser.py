@@ -292,3 +292,13 @@ def type_into(page, label: str, text: str) -> None:
     box = page.get_by_role("textbox", name=label)
     box.fill(text)
     box.press("Enter")
+
+
+def warm_up(browser, url: str) -> None:
+    """Open the entry page once in a throwaway context. A fresh server treats its first
+    visitors differently (see test_cold_start.py); after this every test sees the same."""
+    context = browser.new_context()
+    try:
+        open_page(context.new_page(), url + "/")
+    finally:
+        context.close()

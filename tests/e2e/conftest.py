@@ -26,10 +26,10 @@ from tests.e2e.browser import (
     AppServer,
     PageLog,
     find_chromium,
-    open_page,
     save_screenshots,
     start_app_server,
     stop_process_group,
+    warm_up,
 )
 
 
@@ -112,14 +112,8 @@ def browser(playwright_instance, chromium_path):
 def app_server(tmp_path_factory, browser) -> AppServer:
     log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
     server = start_app_server(log_path)
-    # One visit to the entry page first, so every test sees the same server state whatever
-    # order the tests run in: a fresh server behaves differently for its first visitors
-    # (see test_cold_start.py).
-    context = browser.new_context()
-    try:
-        open_page(context.new_page(), server.url + "/")
-    finally:
-        context.close()
+    # Every test sees the same server state whatever order the tests run in.
+    warm_up(browser, server.url)
     yield server
     stop_process_group(server.process)
 

@@ -22,19 +22,23 @@ import pytest
 
 from tests.e2e.browser import (
     REPO_ROOT,
+    PageLog,
     free_port,
+    metric_values,
     open_page,
     page_problems,
     start_app_server,
     stop_process_group,
     wait_http_ok,
+    warm_up,
 )
 
 pytestmark = pytest.mark.e2e
 
 COOKIE = "gradlab_replica"
-# The view a teacher shares, and how to read its numbers back (see the page tests).
-SHARED_VIEW = "/"
+# The view a teacher shares: x² at x₀ = 1.5 has slope 3.
+SHARED_VIEW = "/derivatives?fn=square&x0=1.5"
+LINE_CSV = b"x,y\n1,4\n2,7\n3,10\n4,13\n5,16\n"
 
 
 def find_nginx() -> str | None:
@@ -103,7 +107,7 @@ class Proxy:
 
 
 @pytest.fixture(scope="module")
-def proxy(tmp_path_factory, chromium_path):
+def proxy(tmp_path_factory, browser):
     nginx = find_nginx()
     if nginx is None:
         pytest.skip("nginx is not installed (apt-get install nginx-light); see README 'Deploy'")
@@ -114,20 +118,24 @@ def proxy(tmp_path_factory, chromium_path):
         servers = list(
             pool.map(lambda i: start_app_server(prefix / f"replica{i}.log"), range(2))
         )
-    ports = tuple(int(s.url.rsplit(":", 1)[1]) for s in servers)
-    listen = free_port()
-    (prefix / "gradlab.conf").write_text(render_site_config(listen, ports))
-    (prefix / "nginx.conf").write_text(main_config(prefix))
-    command = [nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
-               "-e", str(prefix / "error.log")]
-    process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
-    )
+    process = None
     try:
+        for server in servers:
+            warm_up(browser, server.url)
+        ports = tuple(int(s.url.rsplit(":", 1)[1]) for s in servers)
+        listen = free_port()
+        (prefix / "gradlab.conf").write_text(render_site_config(listen, ports))
+        (prefix / "nginx.conf").write_text(main_config(prefix))
+        command = [nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
+                   "-e", str(prefix / "error.log")]
+        process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
+        )
         wait_http_ok(f"http://127.0.0.1:{listen}/_stcore/health", 20, process)
         yield Proxy(f"http://127.0.0.1:{listen}", prefix, [f"127.0.0.1:{p}" for p in ports])
     finally:
-        stop_process_group(process)
+        if process is not None:
+            stop_process_group(process)
         for server in servers:
             stop_process_group(server.process)
 
@@ -157,26 +165,48 @@ def test_proxy_sets_an_affinity_cookie_and_spreads_browsers(proxy):
     assert all(len(upstreams) == 1 for upstreams in routes.values()), routes
 
 
-def test_shared_link_through_the_proxy_on_both_replicas(proxy, browser):
-    """A view set up on one replica opens with the same content on the other one, and each
-    browser's page, assets and WebSocket all stay on its own replica."""
+def _visit(browser, proxy: Proxy, cookie: str):
+    """A fresh browser context pinned to one replica by its affinity cookie."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    host = proxy.url.split("//", 1)[1].split(":")[0]
+    context.add_cookies([{"name": COOKIE, "value": cookie, "domain": host, "path": "/"}])
+    page = context.new_page()
+    log = PageLog()
+    log.attach(page)
+    return context, page, log
+
+
+def test_shared_link_and_upload_through_the_proxy_on_both_replicas(proxy, browser):
+    """A view set up on one replica opens with the same numbers on the other; an upload goes
+    through the proxy to the replica holding the session; each browser's page, assets,
+    WebSocket and upload all stay on its own replica."""
     chosen = _cookie_for_each_replica(proxy)
-    (first, second) = (chosen[proxy.upstreams[0]], chosen[proxy.upstreams[1]])
-    shown = []
-    for cookie in (first, second):
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        host = proxy.url.split("//", 1)[1].split(":")[0]
-        context.add_cookies([{"name": COOKIE, "value": cookie, "domain": host, "path": "/"}])
-        page = context.new_page()
-        errors = []
-        page.on("console", lambda m, errors=errors: m.type == "error" and errors.append(m.text))
-        open_page(page, proxy.url + (SHARED_VIEW if not shown else shown[0]["url"]))
-        assert page_problems(page) == []
-        shown.append({"url": page.url.removeprefix(proxy.url),
-                      "text": page.locator("[data-testid='stMain']").inner_text()})
-        context.close()
-        assert errors == []
-    assert shown[0]["text"] == shown[1]["text"]
+    first, second = chosen[proxy.upstreams[0]], chosen[proxy.upstreams[1]]
+
+    context, page, log = _visit(browser, proxy, first)
+    open_page(page, proxy.url + SHARED_VIEW)
+    shown = metric_values(page)
+    assert shown["Tangent slope f′(x₀)"] == "3"
+    link = page.url
+    assert page_problems(page) == []
+    context.close()
+    assert log.real_errors() == []
+
+    context, page, log = _visit(browser, proxy, second)
+    open_page(page, link)
+    assert metric_values(page) == shown
+    open_page(page, proxy.url + "/linear-regression?src=upload&lr=0.1")
+    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(
+        {"name": "line.csv", "mimeType": "text/csv", "buffer": LINE_CSV}
+    )
+    page.wait_for_function(
+        """() => [...document.querySelectorAll("[data-testid='stMetricValue']")]
+                 .some(v => v.innerText.trim() === '118')"""
+    )
+    assert page_problems(page) == []
+    context.close()
+    assert log.real_errors() == []
+
     # nginx logs a WebSocket when it closes: wait for both browsers' streams to be written.
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -186,6 +216,9 @@ def test_shared_link_through_the_proxy_on_both_replicas(proxy, browser):
             break
         time.sleep(0.1)
     assert {first, second} <= streams
+    uploads = [line for line in (proxy.prefix / "access.log").read_text().splitlines()
+               if "/_stcore/upload_file/" in line]
+    assert uploads and all(line.split(" ")[0] == second for line in uploads), uploads
     routes = proxy.routes()
     assert routes[first] == {proxy.upstreams[0]}
     assert routes[second] == {proxy.upstreams[1]}
