@@ -14,7 +14,8 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
-COPY --chown=gradlab:gradlab . .
+# The code stays owned by root: the app user can run it but not change it.
+COPY . .
 USER gradlab
 
 EXPOSE 8501

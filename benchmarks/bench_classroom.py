@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import statistics
 import sys
@@ -82,6 +83,26 @@ def tree_rss_bytes(pid: int) -> int:
     return total
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of `pid` and its descendants so far, from /proc/<pid>/stat."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    times: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        times[int(stat.parent.name)] = int(fields[11]) + int(fields[12])
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo.extend(children.get(current, []))
+        total += times.get(current, 0)
+    return total / ticks
+
+
 class RssSampler(threading.Thread):
     """Samples tree_rss_bytes(pid) every `interval` seconds; keeps the maximum."""
 
@@ -111,6 +132,7 @@ class Student:
     open_seconds: float | None = None
     errors: list[str] = field(default_factory=list)
     foreign_columns: set[str] = field(default_factory=set)
+    waited_for_failed_classmate: bool = False
 
     @property
     def column(self) -> str:
@@ -190,6 +212,8 @@ async def run_student(browser, base_url: str, student: Student, steps: int,
             student.errors.append("exception box on the page")
         if "Traceback" in await page.inner_text("body"):
             student.errors.append("'Traceback' text on the page")
+    except asyncio.BrokenBarrierError:
+        student.waited_for_failed_classmate = True
     except Exception as exc:  # a failed student is counted and reported, not fatal
         student.errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
         if not uploaded.broken:
@@ -268,8 +292,10 @@ def main() -> int:
             sampler = RssSampler(server.process.pid)
             sampler.start()
             started = time.perf_counter()
+            cpu_start = cpu_seconds(server.process.pid)
             class_ = asyncio.run(classroom(server.url, chromium, args.students, args.steps))
             wall = time.perf_counter() - started
+            server_cpu = cpu_seconds(server.process.pid) - cpu_start
             time.sleep(args.after)
             sampler.stop()
             rss_after = tree_rss_bytes(server.process.pid)
@@ -287,15 +313,22 @@ def main() -> int:
     uploads = [s.upload_latency for s in class_ if s.upload_latency is not None]
     opens = [s.open_seconds for s in class_ if s.open_seconds is not None]
     errors = [f"student {s.index}: {e}" for s in class_ for e in s.errors]
+    stranded = sum(s.waited_for_failed_classmate for s in class_)
     tracebacks = log.count("Traceback")
     leaks = {s.column: sorted(s.foreign_columns) for s in class_ if s.foreign_columns}
     print(f"Classroom benchmark: {args.students} students at once, one server, one Chromium "
           f"({len(class_)} browser contexts), {args.steps} steps + 1 upload each; "
           f"wall time {wall:.1f} s")
+    print(f"  server CPU: {server_cpu:.1f} s over {wall:.1f} s wall on {os.cpu_count()} cores "
+          f"({100 * server_cpu / (wall * os.cpu_count()):.0f}% of the machine; the rest of the "
+          "time the cores ran the browsers)")
     print(f"  errors: {len(errors) + tracebacks} ({len(errors)} in browsers, {tracebacks} "
           "server tracebacks)")
     for error in errors[:10]:
         print(f"    {error}")
+    if stranded:
+        print(f"  {stranded} students finished but skipped the last isolation check: a "
+              "classmate failed before uploading")
     print(f"  session isolation: {'OK' if not leaks else 'LEAK ' + str(leaks)} (each student "
           "saw only their own uploaded column)")
     if latencies:
