@@ -17,6 +17,7 @@ from tests.e2e.browser import (
     page_problems,
     type_into,
     wait_metric_change,
+    wait_ready,
 )
 
 pytestmark = pytest.mark.e2e
@@ -60,6 +61,7 @@ def test_typed_function_shows_its_derivative_and_a_hostile_one_is_refused(page, 
     type_into(page, label, "__import__('os').system('echo pwned')")
     error = page.locator("[data-testid='stAlertContentError']").first
     expect(error).to_contain_text("Still showing the last valid function")
+    wait_ready(page)
     assert metric_values(page)[SLOPE] == "1.382"
     assert page_problems(page) == []
 
@@ -88,6 +90,7 @@ def test_subgradients_interval_at_the_kink_and_a_line_that_is_not_one(page, app_
     nudge_slider(page, "Candidate subgradient g", presses=2)
     error = page.locator("[data-testid='stAlertContentError']").first
     expect(error).to_contain_text("g = 1.05 is not a subgradient")
+    wait_ready(page)
     assert page_problems(page) == []
 
 

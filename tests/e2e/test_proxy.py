@@ -30,6 +30,7 @@ from tests.e2e.browser import (
     start_app_server,
     stop_process_group,
     wait_http_ok,
+    wait_ready,
     warm_up,
 )
 
@@ -203,6 +204,7 @@ def test_shared_link_and_upload_through_the_proxy_on_both_replicas(proxy, browse
         """() => [...document.querySelectorAll("[data-testid='stMetricValue']")]
                  .some(v => v.innerText.trim() === '118')"""
     )
+    wait_ready(page)
     assert page_problems(page) == []
     context.close()
     assert log.real_errors() == []

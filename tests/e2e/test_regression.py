@@ -11,7 +11,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser import metric_values, open_page, page_problems, wait_metric_change
+from tests.e2e.browser import (
+    metric_values,
+    open_page,
+    page_problems,
+    wait_metric_change,
+    wait_ready,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -64,6 +70,7 @@ def test_upload_a_csv_and_step_gradient_descent(page, app_server):
         """() => [...document.querySelectorAll("[data-testid='stMetricValue']")]
                  .some(v => v.innerText.trim() === '118')"""
     )
+    wait_ready(page)
     start = metric_values(page)
     assert start["loss L(w, b)"] == "118" and start["step k"].startswith("0 of ")
     page.locator(FORWARD).click()
