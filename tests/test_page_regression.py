@@ -14,7 +14,7 @@ from gradcore import Standardizer, gradient_descent, load_bundled, sklearn_refer
 from ui import data_source
 
 APP = str(Path(__file__).parent.parent / "app.py")
-PAGE = "pages/linear_regression.py"
+PAGE = "lessons/linear_regression.py"
 SHOWN_RTOL = 1e-5  # metrics are written with 6 significant digits
 GOOD_CSV = b"x,y\n1,3.1\n2,4.9\n3,7.2\n4,8.8\n5,11.1\n"
 OTHER_CSV = b"a;b;c\n1,5;2;10\n2,5;3;14\n3,0;5;21\n4,5;4;22\n"

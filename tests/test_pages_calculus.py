@@ -10,9 +10,13 @@ HOSTILE = "__import__('os').system('echo pwned')"
 
 
 def open_page(page: str, **params: str) -> AppTest:
-    """Run app.py, switch to `page` with these URL parameters, run it."""
+    """Run app.py, switch to `page` with these URL parameters, run it.
+
+    app.py runs once first so the pages are registered under their own addresses (AppTest
+    only knows file names before a run)."""
     at = AppTest.from_file(str(APP), default_timeout=30)
-    at.switch_page(f"pages/{page}.py")
+    at.run()
+    at.switch_page(f"lessons/{page}.py")
     for key, value in params.items():
         at.query_params[key] = value
     at.run()

@@ -130,7 +130,7 @@ def current_link() -> str:
 
 def share_box(extra_note: str | None = None) -> None:
     """A 'copy link to this view' box: the link, with a copy button, and how to use it."""
-    with st.expander("🔗 Share this view"):
+    with st.expander("Share this view", icon=":material/link:"):
         st.caption(
             "Everything you set on this page is in the address bar. Copy the link below "
             "(or the address bar) and paste it into your course page: it opens this exact view."

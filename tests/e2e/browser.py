@@ -295,8 +295,8 @@ def type_into(page, label: str, text: str) -> None:
 
 
 def warm_up(browser, url: str) -> None:
-    """Open the entry page once in a throwaway context. A fresh server treats its first
-    visitors differently (see test_cold_start.py); after this every test sees the same."""
+    """Open the entry page once in a throwaway context, so the first test does not pay for
+    the server's first imports (test_cold_start.py covers a visitor who arrives first)."""
     context = browser.new_context()
     try:
         open_page(context.new_page(), url + "/")

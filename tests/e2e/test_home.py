@@ -10,7 +10,7 @@ pytestmark = pytest.mark.e2e
 LESSONS = {
     "Derivatives": "/derivatives",
     "Gradients": "/gradients",
-    "Subgradients": "/subgradients",
+    "Subgradients": "/subgradient",
     "Chain rule": "/chain-rule",
     "Linear regression": "/linear-regression",
 }

@@ -84,7 +84,7 @@ def test_gradients_at_the_article_point_and_the_direction_slider(page, new_page,
 def test_subgradients_interval_at_the_kink_and_a_line_that_is_not_one(page, app_server):
     """|x| at 0 has ∂f = [−1, 1]: g = 0.95 supports f, g = 1.05 is flagged as not a
     subgradient."""
-    open_page(page, f"{app_server.url}/subgradients?fn=abs&x0=0&g=0.95")
+    open_page(page, f"{app_server.url}/subgradient?fn=abs&x0=0&g=0.95")
     assert metric_values(page)["∂f(x₀)"] == "[-1, 1]"
     expect(page.get_by_text("is a subgradient: the line stays below f")).to_be_visible()
     nudge_slider(page, "Candidate subgradient g", presses=2)

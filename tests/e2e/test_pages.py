@@ -3,7 +3,13 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser import latex_sources, open_page, page_problems, plot_summaries
+from tests.e2e.browser import (
+    latex_sources,
+    metric_values,
+    open_page,
+    page_problems,
+    plot_summaries,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -11,7 +17,7 @@ pytestmark = pytest.mark.e2e
 PAGES = {
     "derivatives": ("Derivatives", 2),
     "gradients": ("Gradients", 2),
-    "subgradients": ("Subgradients", 2),
+    "subgradient": ("Subgradients", 2),
     "chain-rule": ("Chain rule", 1),
     "linear-regression": ("Gradient descent for linear regression", 4),
 }
@@ -41,3 +47,36 @@ def test_page_fits_a_phone(new_page, app_server, path):
     charts = plot_summaries(page)
     assert charts and all(0 < c["width"] <= 390 for c in charts), charts
     assert page_problems(page) == []
+
+
+# A view per page whose settings are all away from their defaults (Streamlit drops a
+# setting at its default from the address), so the link has to carry every one of them.
+SHARED_VIEWS = {
+    "derivatives": "fn=sigmoid&x0=0.5&h=0.1",
+    "gradients": "p_x=0.5&p_y=2.0&p_z=3.0",
+    "subgradient": "fn=hinge&x0=1.0&g=-0.5",
+    "chain-rule": "x=3.0",
+    "linear-regression": "ds=diabetes&k=3",
+}
+
+
+@pytest.mark.parametrize("path", list(SHARED_VIEWS))
+def test_share_box_gives_this_pages_address_and_it_opens_the_same_view(page, new_page,
+                                                                       app_server, path):
+    """The link in "Share this view" is the page's own address with its settings, and a
+    fresh browser that opens it sees the same title and numbers."""
+    open_page(page, f"{app_server.url}/{path}?{SHARED_VIEWS[path]}")
+    page.get_by_text("Share this view").click()
+    code = page.locator("[data-testid='stExpander'] [data-testid='stCode'] code").last
+    expect(code).to_be_visible()
+    link = code.inner_text().strip()
+    assert link.startswith(f"{app_server.url}/{path}?"), link
+    assert link == page.url
+    for setting in SHARED_VIEWS[path].split("&"):
+        assert setting in link, (setting, link)
+    visitor = new_page()
+    open_page(visitor, link)
+    title = PAGES[path][0]
+    expect(visitor.get_by_role("heading", name=title, level=1)).to_be_visible()
+    assert metric_values(visitor) == metric_values(page)
+    assert page_problems(visitor) == []
