@@ -30,6 +30,29 @@ def test_frame_steps_cover_both_ends(n):
     assert np.all(np.diff(steps) > 0)
 
 
+@pytest.mark.parametrize("n, current", [(1001, 1), (1001, 999), (61, 30), (30, 7)])
+def test_frame_steps_include_the_current_step(n, current):
+    """The page's step k is always a frame, so the replay slider can sit on it exactly."""
+    steps = rf.frame_steps(n, current=current)
+    assert current in steps
+    assert steps[0] == 0 and steps[-1] == n - 1
+    assert steps.size <= rf.MAX_FRAMES + 1 and np.all(np.diff(steps) > 0)
+
+
+@pytest.mark.parametrize("k", [1, 2, 77, 999])
+def test_replay_slider_shows_the_pages_step(k):
+    """With 1,000 steps (frames thinned out) the replay slider starts on step k itself,
+    not on the next frame (it once said "replay step 2" at k = 1)."""
+    slopes = np.linspace(0.0, 2.0, 1000)
+    fig = rf.fitted_line_figure(np.array([0.0, 1.0]), np.array([1.0, 3.0]), slopes,
+                                slopes / 2, k, (2.0, 1.0))
+    slider = fig.layout.sliders[0]
+    assert slider.steps[slider.active].label == str(k)
+    paths = rf.coefficient_paths_figure(np.c_[slopes], slopes / 2, ["x"], k,
+                                        (np.array([2.0]), 1.0))
+    assert paths.layout.sliders[0].steps[paths.layout.sliders[0].active].label == str(k)
+
+
 def test_contour_window_contains_start_path_and_optimum():
     """A converging path and its optimum lie strictly inside the window."""
     w_path = np.array([0.0, 0.5, 0.8, 0.95])
@@ -67,7 +90,7 @@ def test_fitted_line_figure_current_line_and_frames():
     current = fig.data[3]
     np.testing.assert_allclose(current.y, slopes[150] * np.array([0.0, 2.0]) + intercepts[150],
                                rtol=1e-12)
-    assert len(fig.frames) <= rf.MAX_FRAMES
+    assert len(fig.frames) <= rf.MAX_FRAMES + 1
     assert fig.frames[-1].name == "k199"
     assert fig.layout.updatemenus[0].buttons[0].method == "animate"
 

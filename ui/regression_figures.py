@@ -31,11 +31,16 @@ def sample_indices(n: int, max_points: int = MAX_POINTS, seed: int = 0) -> np.nd
     return np.sort(chosen)
 
 
-def frame_steps(n_iterates: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
-    """At most `max_frames` iterate indices from 0 to n_iterates - 1, both ends included."""
+def frame_steps(n_iterates: int, max_frames: int = MAX_FRAMES,
+                current: int | None = None) -> np.ndarray:
+    """At most `max_frames` iterate indices from 0 to n_iterates - 1, both ends included,
+    plus the `current` step, so the replay slider can sit exactly where the page is."""
     if n_iterates <= max_frames:
         return np.arange(n_iterates)
-    return np.unique(np.linspace(0, n_iterates - 1, max_frames).round().astype(int))
+    steps = np.linspace(0, n_iterates - 1, max_frames).round().astype(int)
+    if current is not None:
+        steps = np.append(steps, int(np.clip(current, 0, n_iterates - 1)))
+    return np.unique(steps)
 
 
 def contour_window(
@@ -162,11 +167,11 @@ def fitted_line_figure(
                     line=dict(color=palette.NEUTRAL, width=1), hoverinfo="skip")
     fig.add_scatter(x=span, y=line(k), mode="lines", name=f"GD line at step {k}",
                     line=dict(color=palette.DERIVATIVE, width=3))
-    steps = frame_steps(len(slopes))
+    steps = frame_steps(len(slopes), current=k)
     fig.frames = [go.Frame(name=f"k{int(s)}", data=[go.Scatter(x=span, y=line(int(s)))],
                            traces=[3]) for s in steps]
     _layout(fig, *labels)
-    _animation_controls(fig, steps, int(np.searchsorted(steps, k).clip(0, steps.size - 1)))
+    _animation_controls(fig, steps, int(np.searchsorted(steps, k)))
     return fig
 
 
@@ -256,13 +261,13 @@ def coefficient_paths_figure(
                     marker=dict(color=palette.DERIVATIVE, size=9, symbol="diamond",
                                 line=dict(width=1)))
     markers = [len(fig.data) - 2, len(fig.data) - 1]
-    steps = frame_steps(last + 1)
+    steps = frame_steps(last + 1, current=k)
     fig.frames = [go.Frame(name=f"k{int(s)}", traces=markers,
                            data=[go.Scatter(x=np.full(len(names), int(s)), y=w_path[int(s)]),
                                  go.Scatter(x=[int(s)], y=[b_path[int(s)]])]) for s in steps]
     _layout(fig, "step k", "weights w")
     fig.update_layout(yaxis2=dict(title="b", overlaying="y", side="right", showgrid=False))
-    _animation_controls(fig, steps, int(np.searchsorted(steps, k).clip(0, steps.size - 1)))
+    _animation_controls(fig, steps, int(np.searchsorted(steps, k)))
     return fig
 
 
