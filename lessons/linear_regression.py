@@ -19,6 +19,19 @@ def rate_label(rate: float) -> str:
     return f"{rate:g}"
 
 
+def stale_column_settings(digest: str, columns: list[str]) -> set[str]:
+    """After the student switches to another table, the address still names the previous
+    table's columns. Those are stale settings, not a teacher's link: they are not reported
+    as a bad link, and the widgets fall back to this table's defaults (Streamlit drops a
+    bound parameter that is not one of the options)."""
+    seen = st.session_state.get("reg_table")
+    st.session_state["reg_table"] = digest
+    if seen is None or seen == digest:
+        return set()
+    return {key for key in ("target", "feats")
+            if any(value not in columns for value in st.query_params.get_all(key))}
+
+
 st.title("Gradient descent for linear regression")
 st.markdown(
     "A linear model predicts $\\hat y_i = \\mathbf{w}\\cdot\\mathbf{x}_i + b$. Gradient descent "
@@ -56,16 +69,20 @@ with data_col:
                (f" Generated with {data.truth}." if data.truth else ""))
     if data.notes:
         st.info("\n".join(f"- {note}" for note in data.notes))
-    check.choice("target", columns, data.default_target)
+    stale = stale_column_settings(data.digest, columns)
+    if "target" not in stale:
+        check.choice("target", columns, data.default_target)
     if st.session_state.get("target") not in (None, *columns):
-        del st.session_state["target"]
+        # Set, not delete: the browser's box would keep showing the old column otherwise.
+        st.session_state["target"] = data.default_target
     target = st.selectbox("Target y", columns, index=columns.index(data.default_target),
                           key="target", bind="query-params")
     options = [c for c in columns if c != target]
     defaults = [f for f in data.default_features if f in options] or options[:1]
-    check.choices("feats", options, defaults)
+    if "feats" not in stale:
+        check.choices("feats", options, defaults)
     if any(f not in options for f in st.session_state.get("feats", ())):
-        del st.session_state["feats"]
+        st.session_state["feats"] = defaults
     features = tuple(st.multiselect("Features x", options, default=defaults, key="feats",
                                     bind="query-params"))
     standardise = st.checkbox("Standardise the features (z = (x − mean) / sd)", value=True,

@@ -222,3 +222,24 @@ def test_feature_list_from_the_link():
     at = open_page(ds="diabetes", feats=["bmi", "s5"])
     assert not at.exception and not at.error
     assert at.multiselect(key="feats").value == ["bmi", "s5"]
+
+
+def test_switching_dataset_forgets_the_old_columns_without_a_link_note():
+    """Target and features chosen on diabetes are not reported as a bad link after the
+    student switches to tips: the page takes tips' defaults and shows no note."""
+    at = open_page(src="bundled", ds="diabetes", target="bmi", feats=["age", "bp"])
+    assert at.selectbox(key="target").value == "bmi" and not at.info
+    # The address keeps target=bmi&feats=age&feats=bp, as a browser's would.
+    at.selectbox(key="ds").set_value("tips").run()
+    assert not at.exception and not at.error
+    assert "not usable" not in " ".join(i.value for i in at.info)
+    assert at.selectbox(key="target").value == "tip"
+    table = next(f.value for f in at.dataframe if "parameter" in f.value.columns)
+    assert list(table["parameter"]) == ["w (total_bill)", "b"]
+
+
+def test_a_link_naming_a_missing_column_still_gets_a_note():
+    """A teacher's link with a column the table does not have is still reported."""
+    at = open_page(src="bundled", ds="tips", target="bmi")
+    assert "target=bmi" in " ".join(i.value for i in at.info)
+    assert at.selectbox(key="target").value == "tip"

@@ -77,3 +77,19 @@ def test_upload_a_csv_and_step_gradient_descent(page, app_server):
     wait_metric_change(page, "step k", start["step k"])
     assert metric_values(page)["b"] == "2"
     assert page_problems(page) == []
+
+
+def test_switching_dataset_after_choosing_columns_gives_a_clean_page(page, app_server):
+    """Diabetes with target bmi, then the dataset box set to tips: tips' own target and
+    feature, no "not usable" note, no error, and the address no longer names bmi."""
+    open_page(page, f"{app_server.url}/linear-regression?ds=diabetes&target=bmi&feats=age")
+    target = page.get_by_role("combobox", name="Target y")
+    expect(target).to_have_value("bmi")
+    page.get_by_role("combobox", name="Dataset").click()
+    page.get_by_role("option", name="tips", exact=True).click()
+    expect(target).to_have_value("tip", timeout=30_000)
+    wait_ready(page)
+    assert "not usable" not in page.inner_text("body")
+    assert "bmi" not in page.url
+    assert metric_values(page)["step k"].startswith("0 of ")
+    assert page_problems(page) == []
