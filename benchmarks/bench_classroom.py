@@ -19,7 +19,15 @@ sessions closed. Streamlit keeps a closed session for ``server.disconnectedSessi
 (120 s) in case the student reconnects; ``--after`` sets how long to wait before the last
 sample, and ``--ttl-check`` adds a sample after that TTL.
 
-Usage: ``python benchmarks/bench_classroom.py [--students 30] [--after 60] [--ttl-check]``
+``--ramp S`` spreads the arrivals over S seconds (a class that opens the link within a minute
+rather than in the same millisecond); with ``--ramp 0`` all students open it at once.
+
+On a 2-core machine the one Chromium that plays every student is what runs out of CPU (the
+server uses a few per cent of the machine; the script prints both), so the figures there
+describe the browsers as much as the server. See the README's "Serving a large class".
+
+Usage: ``python benchmarks/bench_classroom.py [--students 30] [--ramp 0] [--after 60]
+[--ttl-check]``
 (needs Chromium: $GRADLAB_CHROMIUM or ``chromium`` on the PATH).
 """
 
@@ -154,9 +162,11 @@ async def check_isolation(page, student: Student) -> None:
     student.foreign_columns |= {f"x_s{m}" for m in COLUMN.findall(text)} - {student.column}
 
 
-async def run_student(browser, base_url: str, student: Student, steps: int,
+async def run_student(browser, base_url: str, student: Student, steps: int, delay: float,
                       uploaded: asyncio.Barrier, one_finished, all_done: asyncio.Event) -> None:
-    """One student's visit; the context stays open until every student is done."""
+    """One student's visit, `delay` seconds after the first; the context stays open until
+    every student is done."""
+    await asyncio.sleep(delay)
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     context.set_default_timeout(TIMEOUT_MS)
     page = await context.new_page()
@@ -224,11 +234,14 @@ async def run_student(browser, base_url: str, student: Student, steps: int,
         await context.close()
 
 
-async def classroom(base_url: str, chromium: str, students: int, steps: int) -> list[Student]:
+async def classroom(base_url: str, chromium: str, students: int, steps: int,
+                    ramp: float, browsers: int) -> list[Student]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        launched = [await playwright.chromium.launch(executable_path=chromium,
+                                                     args=CHROMIUM_ARGS)
+                    for _ in range(max(1, min(browsers, students)))]
         class_ = [Student(i) for i in range(students)]
         uploaded = asyncio.Barrier(students)
         all_done = asyncio.Event()
@@ -241,10 +254,12 @@ async def classroom(base_url: str, chromium: str, students: int, steps: int) -> 
                 all_done.set()
 
         await asyncio.gather(*(
-            run_student(browser, base_url, s, steps, uploaded, one_finished, all_done)
+            run_student(launched[s.index % len(launched)], base_url, s, steps,
+                        ramp * s.index / students, uploaded, one_finished, all_done)
             for s in class_
         ))
-        await browser.close()
+        for browser in launched:
+            await browser.close()
     return class_
 
 
@@ -273,6 +288,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--ramp", type=float, default=0.0,
+                        help="spread the students' arrivals evenly over this many seconds "
+                             "(0: all open the link at the same instant)")
+    parser.add_argument("--browsers", type=int, default=1,
+                        help="Chromium processes to spread the students over (each student "
+                             "is still a browser context of its own)")
     parser.add_argument("--after", type=float, default=60.0,
                         help="seconds to wait after the sessions close before the last sample")
     parser.add_argument("--ttl-check", action="store_true",
@@ -293,7 +314,8 @@ def main() -> int:
             sampler.start()
             started = time.perf_counter()
             cpu_start = cpu_seconds(server.process.pid)
-            class_ = asyncio.run(classroom(server.url, chromium, args.students, args.steps))
+            class_ = asyncio.run(classroom(server.url, chromium, args.students, args.steps,
+                                          args.ramp, args.browsers))
             wall = time.perf_counter() - started
             server_cpu = cpu_seconds(server.process.pid) - cpu_start
             time.sleep(args.after)
@@ -316,9 +338,9 @@ def main() -> int:
     stranded = sum(s.waited_for_failed_classmate for s in class_)
     tracebacks = log.count("Traceback")
     leaks = {s.column: sorted(s.foreign_columns) for s in class_ if s.foreign_columns}
-    print(f"Classroom benchmark: {args.students} students at once, one server, one Chromium "
-          f"({len(class_)} browser contexts), {args.steps} steps + 1 upload each; "
-          f"wall time {wall:.1f} s")
+    print(f"Classroom benchmark: {args.students} students at once, one server, "
+          f"{args.browsers} Chromium process(es) ({len(class_)} browser contexts), {args.steps} steps + 1 upload each; "
+          f"arrivals spread over {args.ramp:g} s; wall time {wall:.1f} s")
     print(f"  server CPU: {server_cpu:.1f} s over {wall:.1f} s wall on {os.cpu_count()} cores "
           f"({100 * server_cpu / (wall * os.cpu_count()):.0f}% of the machine; the rest of the "
           "time the cores ran the browsers)")
