@@ -16,6 +16,13 @@ from ui.state import LinkCheck, share_box, show_link_notes
 from ui.widgets import check_panel, fmt, page_header
 
 X_LOW, X_HIGH = -3.0, 3.0
+
+
+def interval_text(lo: float, hi: float) -> str:
+    """∂f(x₀) as a student writes it: "[-1, 1]" at a kink, "{2}" where f is smooth."""
+    return f"[{fmt(lo)}, {fmt(hi)}]" if hi > lo else f"{{{fmt(lo)}}}"
+
+
 xs = np.linspace(-4.0, 4.0, 801)
 
 page_header(
@@ -55,8 +62,7 @@ if not check.supporting:
                                                                   [check.nearest_failure])[0]))
 
 with controls:
-    interval = f"[{fmt(lo)}, {fmt(hi)}]" if hi > lo else f"{{{fmt(lo)}}}"
-    st.metric("∂f(x₀)", interval)
+    st.metric("∂f(x₀)", interval_text(lo, hi))
     if check.supporting:
         st.success(f"g = {fmt(g)} is a subgradient: the line stays below f.")
     else:
@@ -103,6 +109,7 @@ passing = [s for s in slopes if supporting_line_check(name, x0, s, ys=xs).suppor
 found = (min(passing), max(passing)) if passing else (np.nan, np.nan)
 check_panel((lo, hi), found, float(np.max(np.abs(np.subtract((lo, hi), found)))),
             method="supporting-line test of slopes −3 … 3 in steps of 0.01",
-            error_label="Largest endpoint gap", tolerance=0.01)
+            error_label="Largest endpoint gap", tolerance=0.01,
+            show=lambda ends: interval_text(*ends))
 
 share_box()

@@ -7,7 +7,8 @@ Numbers are shown with :func:`fmt` (4 significant digits) so tests can assert on
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -129,14 +130,16 @@ def undefined_here(error: Exception, what: str = "f") -> None:
 
 def check_panel(analytic: Sequence[float] | float, numeric: Sequence[float] | float,
                 relative_error: float, method: str = "central finite differences",
-                error_label: str = "Relative error", tolerance: float = 1e-5) -> None:
+                error_label: str = "Relative error", tolerance: float = 1e-5,
+                show: Callable[[Any], str] | None = None) -> None:
     """The "Check" panel: the analytic result, an independent one, and how far apart they are.
 
-    Agreement means `relative_error` <= `tolerance`; vectors show as "(2, 8, 18)".
+    Agreement means `relative_error` <= `tolerance`; vectors show as "(2, 8, 18)" unless a
+    `show` formatter is given (an interval shows as "[-1, 1]").
     """
     st.subheader("Check")
-    scalar = np.ndim(analytic) == 0
-    show = fmt if scalar else fmt_vector
+    if show is None:
+        show = fmt if np.ndim(analytic) == 0 else fmt_vector
     left, middle, right = st.columns(3)
     left.metric("Analytic (gradcore)", show(analytic))
     middle.metric("Independent", show(numeric), help=method)
