@@ -38,9 +38,10 @@ st.markdown(
     "lowers the mean squared error by stepping against its gradient, which the chain rule gives "
     "as a sum of residuals $r_i = \\hat y_i - y_i$ (article, section 5.3):"
 )
-st.latex(r"L(\mathbf{w},b)=\frac1N\sum_{i=1}^N(\mathbf{w}\cdot\mathbf{x}_i+b-y_i)^2,\quad "
-         r"\nabla_{\mathbf{w}}L=\frac2N\sum_{i=1}^N r_i\,\mathbf{x}_i,\quad "
-         r"\frac{\partial L}{\partial b}=\frac2N\sum_{i=1}^N r_i")
+# Two lines, so the formula fits a phone's width without scrolling sideways.
+st.latex(r"\begin{gathered}L(\mathbf{w},b)=\frac1N\sum_{i=1}^N(\mathbf{w}\cdot\mathbf{x}_i+b-y_i)^2"
+         r"\\ \nabla_{\mathbf{w}}L=\frac2N\sum_{i=1}^N r_i\,\mathbf{x}_i,\quad "
+         r"\frac{\partial L}{\partial b}=\frac2N\sum_{i=1}^N r_i\end{gathered}")
 notes_box = st.container()
 
 check = LinkCheck()
