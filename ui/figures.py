@@ -166,10 +166,11 @@ def contour_gradient_figure(
     """
     span = float(min(np.ptp(xs), np.ptp(ys))) or 1.0
     fig = go.Figure()
-    # Mid-to-light blues at partial opacity: the labels keep the theme's font colour, which
-    # reads on this fill over both the light and the dark background.
-    fig.add_contour(x=xs, y=ys, z=z, colorscale=[[0.0, "#3a86c8"], [1.0, "#e6f0fa"]],
-                    opacity=0.6, ncontours=14,
+    # Light blues, fully opaque: the map looks the same in the light and the dark theme, and
+    # the dark contour labels read on it in both (at partial opacity the dark background
+    # showed through and the labels were lost on it).
+    fig.add_contour(x=xs, y=ys, z=z, colorscale=[[0.0, "#78aede"], [1.0, "#eef5fc"]],
+                    opacity=1.0, ncontours=14,
                     contours={"coloring": "fill", "showlabels": True, "labelfont": {"size": 11}},
                     colorbar={"title": {"text": "f", "side": "right"}, "thickness": 12},
                     name="f", hovertemplate=f"{labels[0]}=%{{x:.3g}}<br>{labels[1]}=%{{y:.3g}}"
