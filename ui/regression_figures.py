@@ -160,7 +160,8 @@ def fitted_line_figure(
 
     fig = go.Figure()
     fig.add_scatter(x=x, y=y, mode="markers", name="data",
-                    marker=dict(color=palette.FUNCTION, size=5, opacity=0.55))
+                    marker=dict(color=palette.FUNCTION, size=5, opacity=0.75,
+                                line=dict(width=0.5, color="rgba(255,255,255,0.5)")))
     fig.add_scatter(x=span, y=ref_slope * span + ref_intercept, mode="lines",
                     name="scikit-learn fit", line=dict(color=palette.REFERENCE, dash="dash"))
     fig.add_scatter(x=guides_x, y=guides_y, mode="lines", name="residuals",
@@ -191,7 +192,10 @@ def contour_figure(
     """
     fig = go.Figure()
     fig.add_contour(x=w_grid, y=b_grid, z=np.log10(np.maximum(loss_grid, 1e-300)),
-                    colorscale="Blues", reversescale=True, ncontours=25, showscale=False,
+                    # Mid blues only: every level line shows on white and on the dark theme
+                    # (plotly's "Blues" ends in near-white and navy, each lost on one of them).
+                    colorscale=[[0.0, "#1f6fb5"], [1.0, "#9cc3e6"]], ncontours=25,
+                    showscale=False,
                     contours=dict(coloring="lines"), name="log10 loss",
                     hovertemplate="w=%{x:.4g}<br>b=%{y:.4g}<br>log10 L=%{z:.3f}<extra></extra>")
     fig.add_scatter(x=w_path, y=b_path, mode="lines+markers", name="GD path",
