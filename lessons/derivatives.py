@@ -65,11 +65,12 @@ with plots:
 if slope is not None:
     chord = figures.secant_slope(x0, f0, *secant) if secant else float("nan")
     with controls:
-        a, b = st.columns(2)
-        a.metric("f(x₀)", fmt(f0))
-        b.metric("Tangent slope f′(x₀)", fmt(slope))
-        a.metric(f"Secant slope, h = {h:g}", fmt(chord))
-        b.metric("Secant − tangent", fmt(chord - slope))
+        # One metric per row: side by side, this narrow column cut the labels short
+        # ("Tangent slope…").
+        st.metric("f(x₀)", fmt(f0))
+        st.metric("Tangent slope f′(x₀)", fmt(slope))
+        st.metric(f"Secant slope, h = {h:g}", fmt(chord))
+        st.metric("Secant − tangent", fmt(chord - slope))
     kinks = CATALOGUE[name].kinks if name in CATALOGUE else ()
     if any(abs(x0 - k) < 1e-9 for k in kinks):
         st.info(f"f has a kink at x₀ = {fmt(x0)}: it is not differentiable there. The slope "
