@@ -69,19 +69,31 @@ COLUMN = re.compile(r"x_s(\d+)")
 TIMEOUT_MS = 180_000
 
 
-def tree_rss_bytes(pid: int) -> int:
-    """Resident memory of `pid` and all its descendants, from /proc (VmRSS)."""
+def process_tree(pid: int) -> dict[int, list[str]]:
+    """`pid` and all its descendants, each with its /proc/<pid>/stat fields after the name."""
     children: dict[int, list[int]] = {}
+    stats: dict[int, list[str]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    total, todo = 0, [pid]
+        child = int(stat.parent.name)
+        children.setdefault(int(fields[1]), []).append(child)
+        stats[child] = fields
+    tree, todo = {}, [pid]
     while todo:
         current = todo.pop()
         todo.extend(children.get(current, []))
+        if current in stats:
+            tree[current] = stats[current]
+    return tree
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory of `pid` and all its descendants, from /proc (VmRSS)."""
+    total = 0
+    for current in process_tree(pid):
         try:
             for line in Path(f"/proc/{current}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -94,21 +106,7 @@ def tree_rss_bytes(pid: int) -> int:
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of `pid` and its descendants so far, from /proc/<pid>/stat."""
     ticks = os.sysconf("SC_CLK_TCK")
-    children: dict[int, list[int]] = {}
-    times: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-        times[int(stat.parent.name)] = int(fields[11]) + int(fields[12])
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        todo.extend(children.get(current, []))
-        total += times.get(current, 0)
-    return total / ticks
+    return sum(int(f[11]) + int(f[12]) for f in process_tree(pid).values()) / ticks
 
 
 class RssSampler(threading.Thread):
