@@ -11,10 +11,11 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from gradcore import Standardizer, gradient_descent, load_bundled, sklearn_reference
+from tests.page_helpers import shown
 from ui import data_source
 
 APP = str(Path(__file__).parent.parent / "app.py")
-PAGE = "lessons/linear_regression.py"
+PAGE = "pages/linear-regression.py"
 SHOWN_RTOL = 1e-5  # metrics are written with 6 significant digits
 GOOD_CSV = b"x,y\n1,3.1\n2,4.9\n3,7.2\n4,8.8\n5,11.1\n"
 OTHER_CSV = b"a;b;c\n1,5;2;10\n2,5;3;14\n3,0;5;21\n4,5;4;22\n"
@@ -42,7 +43,7 @@ def all_text(at: AppTest) -> str:
              for e in getattr(at, kind)]
     parts += [f"{m.label} {m.value}" for m in at.metric]
     parts += [frame.value.to_string() for frame in at.dataframe]
-    return "\n".join(str(p) for p in parts)
+    return shown("\n".join(str(p) for p in parts))
 
 
 def tips_trajectory(rate=0.1, steps=200):
@@ -83,7 +84,7 @@ def test_good_upload_then_bad_upload_keeps_previous_data():
     fitted = metric(at, "loss L(w, b)")
     at.file_uploader(key="reg_upload").set_value(("bad.csv", BAD_CSV, "text/csv")).run()
     assert not at.exception
-    assert len(at.error) == 1 and "bad.csv" in at.error[0].value
+    assert len(at.error) == 1 and "bad.csv" in shown(at.error[0].value)
     assert "numeric column" in at.error[0].value
     assert "Still using uploaded file 'good.csv'" in all_text(at)
     assert metric(at, "loss L(w, b)") == fitted
@@ -97,7 +98,7 @@ def test_accept_upload_directly():
     first = store["reg_upload_data"]
     assert list(first.frame.columns) == ["a", "b", "c"]
     message = data_source.accept_upload(store, "id2", "bad.csv", BAD_CSV)
-    assert message and "bad.csv" in message
+    assert message and "bad.csv" in shown(message)
     assert store["reg_upload_data"] is first
     assert data_source.accept_upload(store, "id2", "bad.csv", BAD_CSV) == message
 
@@ -180,7 +181,7 @@ def test_unusable_link_parameters_fall_back_with_a_note():
     """Bad values in the link are named in a note and the page still works."""
     at = open_page(src="teleport", n="abc", lr="7.7", k="999999")
     assert not at.exception and not at.error
-    notes = " ".join(i.value for i in at.info)
+    notes = shown(" ".join(i.value for i in at.info))
     for key in ("src=teleport", "lr=7.7", "k=999999"):
         assert key in notes
     assert metric(at, "step k").startswith("0 of")

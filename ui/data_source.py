@@ -15,7 +15,7 @@ import streamlit as st
 
 from gradcore import DataError
 from ui import regression_cache as cache
-from ui.state import LinkCheck
+from ui.state import Link, inert
 
 SOURCES = ("bundled", "generate", "upload")
 GENERATOR_DEFAULTS = {"n": 200, "d": 1, "noise": 1.0, "seed": 0, "tw": 2.0, "tb": 1.0}
@@ -28,15 +28,6 @@ UPLOAD_LIMITS = (
 _UPLOADED = "reg_upload_data"
 _UPLOAD_ID = "reg_upload_id"
 _UPLOAD_ERROR = "reg_upload_error"
-
-
-def check_link(check: LinkCheck) -> None:
-    """Validate the data-source URL parameters before their widgets exist."""
-    check.choice("src", SOURCES, "bundled")
-    check.choice("ds", tuple(cache.dataset_names()), cache.default_dataset())
-    for key, (low, high) in GENERATOR_LIMITS.items():
-        check.number(key, GENERATOR_DEFAULTS[key], low, high,
-                     integer=key in ("n", "d", "seed"))
 
 
 def accept_upload(store: MutableMapping, file_id: str, name: str, payload: bytes) -> str | None:
@@ -52,29 +43,26 @@ def accept_upload(store: MutableMapping, file_id: str, name: str, payload: bytes
     try:
         store[_UPLOADED] = cache.uploaded_data(payload, name)
     except DataError as error:
-        store[_UPLOAD_ERROR] = f"**{name}** could not be used: {error}"
+        store[_UPLOAD_ERROR] = f"**{inert(name)}** could not be used: {inert(error)}"
         return store[_UPLOAD_ERROR]
     store[_UPLOAD_ERROR] = None
     return None
 
 
-def _generated() -> cache.LoadedData | None:
+def _generated(link: Link) -> cache.LoadedData | None:
     limits, defaults = GENERATOR_LIMITS, GENERATOR_DEFAULTS
     c1, c2 = st.columns(2)
-    n = c1.number_input("rows n", *limits["n"], defaults["n"], step=100, key="n",
-                        bind="query-params")
-    d = c2.number_input("features d", *limits["d"], defaults["d"], key="d",
-                        bind="query-params")
-    noise = c1.number_input("noise (std)", *limits["noise"], defaults["noise"], step=0.5,
-                            key="noise", bind="query-params")
-    seed = c2.number_input("seed", *limits["seed"], defaults["seed"], key="seed",
-                           bind="query-params")
+    n = link.number("n", "rows n", *limits["n"], defaults["n"], step=100, integer=True,
+                    where=c1)
+    d = link.number("d", "features d", *limits["d"], defaults["d"], integer=True, where=c2)
+    noise = link.number("noise", "noise (std)", *limits["noise"], defaults["noise"], step=0.5,
+                        where=c1)
+    seed = link.number("seed", "seed", *limits["seed"], defaults["seed"], integer=True,
+                       where=c2)
     true_w, true_b = defaults["tw"], defaults["tb"]
     if d == 1:
-        true_w = c1.number_input("true w", *limits["tw"], defaults["tw"], key="tw",
-                                 bind="query-params")
-        true_b = c2.number_input("true b", *limits["tb"], defaults["tb"], key="tb",
-                                 bind="query-params")
+        true_w = link.number("tw", "true w", *limits["tw"], defaults["tw"], where=c1)
+        true_b = link.number("tb", "true b", *limits["tb"], defaults["tb"], where=c2)
     with st.spinner("Generating data…"):
         return cache.generated_data(int(n), int(d), float(noise), int(seed),
                                     float(true_w), float(true_b))
@@ -90,28 +78,27 @@ def _uploaded() -> cache.LoadedData | None:
         if message:
             st.error(message)
             if st.session_state.get(_UPLOADED) is not None:
-                st.caption(f"Still using {st.session_state[_UPLOADED].label}.")
+                st.caption(f"Still using {inert(st.session_state[_UPLOADED].label)}.")
     data = st.session_state.get(_UPLOADED)
     if data is None:
         st.info("Upload a CSV file with a numeric target column and numeric features.")
     return data
 
 
-def pick_data() -> cache.LoadedData | None:
+def pick_data(link: Link) -> cache.LoadedData | None:
     """The source radio and that source's widgets; returns the loaded table or None."""
-    source = st.radio("Data source", SOURCES, key="src", horizontal=True, bind="query-params",
-                      help="The URL carries the option as written (src=generate).")
+    source = link.choice("src", "Data source", SOURCES, "bundled", widget="radio",
+                         horizontal=True, help="The link carries the choice (src=generate).")
     try:
         if source == "generate":
-            return _generated()
+            return _generated(link)
         if source == "upload":
             return _uploaded()
         names = cache.dataset_names()
-        name = st.selectbox("Dataset", names, index=names.index(cache.default_dataset()),
-                            key="ds", bind="query-params")
+        name = link.choice("ds", "Dataset", names, cache.default_dataset())
         st.caption(cache.dataset_description(name))
         with st.spinner(f"Loading {name}…"):
             return cache.bundled_data(name)
     except DataError as error:
-        st.error(str(error))
+        st.error(inert(error))
         return None

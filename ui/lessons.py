@@ -1,16 +1,27 @@
 """The lessons table: one place for each page's script, title, address and icon.
 
-``app.py`` builds its ``st.Page`` entries from it and the home page its links, so a page's
-name and icon are the same in the sidebar and on the home page. Icons are Material Symbols
-(``:material/...:``), which Streamlit ships with its own font, so they render the same in
-every browser (emoji need an emoji font that many Linux machines lack).
+Routing is Streamlit's folder-based multipage mode: ``app.py`` is the home page and every
+script in ``pages/`` is a page whose address is its file name (``pages/chain-rule.py`` is
+``/chain-rule``). That mode is chosen once per server process, from the folder alone, so a
+fresh server serves the same pages as a warm one: ``st.navigation`` next to a ``pages/``
+folder did not (the first visitor of a fresh server got the folder pages and "Page not
+found"). So nothing here calls ``st.navigation``; the sidebar is ours (:func:`page_frame`,
+with ``client.showSidebarNavigation = false``) and so titles and icons stay ours.
+
+Icons are Material Symbols (``:material/...:``), which Streamlit ships with its own font, so
+they render the same in every browser (emoji need an emoji font that many machines lack).
 
 Addresses must never end with another page's address: Streamlit 1.67 trims the first page
 address that ``st.context.url`` ends with, so "subgradients" after "gradients" gave the share
-box a wrong link. ``tests/test_app_smoke.py`` checks this.
+box a wrong link. ``tests/test_app_smoke.py`` checks this and that each script's file name is
+its address.
 """
 
+from __future__ import annotations
+
 from typing import NamedTuple
+
+import streamlit as st
 
 
 class Lesson(NamedTuple):
@@ -21,25 +32,38 @@ class Lesson(NamedTuple):
     line: str
 
 
-HOME = Lesson("lessons/home.py", "Home", "home", ":material/home:", "")
+HOME = Lesson("app.py", "Home", "", ":material/home:", "")
 
 LESSONS = [
-    Lesson("lessons/derivatives.py", "Derivatives", "derivatives", ":material/show_chart:",
+    Lesson("pages/derivatives.py", "Derivatives", "derivatives", ":material/show_chart:",
            "The slope of f at a point: a secant that turns into the tangent as the step h "
            "shrinks."),
-    Lesson("lessons/gradients.py", "Gradients", "gradients", ":material/explore:",
+    Lesson("pages/gradients.py", "Gradients", "gradients", ":material/explore:",
            "Partial derivatives of f(x, y, z, ...) as one vector; contour maps, arrows and the "
            "direction of steepest ascent."),
-    Lesson("lessons/subgradients.py", "Subgradients", "subgradient", ":material/change_history:",
+    Lesson("pages/subgradient.py", "Subgradients", "subgradient", ":material/change_history:",
            "What replaces the derivative at a kink such as |x| at 0: a whole interval of "
            "supporting lines, and the subgradient method."),
-    Lesson("lessons/chain_rule.py", "Chain rule", "chain-rule", ":material/link:",
+    Lesson("pages/chain-rule.py", "Chain rule", "chain-rule", ":material/link:",
            "Derivatives of composed functions f(g(x)), step by step, as a tiny computation "
            "graph (the seed of backpropagation)."),
-    Lesson("lessons/linear_regression.py", "Linear regression", "linear-regression",
+    Lesson("pages/linear-regression.py", "Linear regression", "linear-regression",
            ":material/scatter_plot:",
            "Gradient descent on the mean squared error with your own CSV or generated data, "
            "step by step, checked against scikit-learn."),
 ]
 
-ICON = {lesson.script: lesson.icon for lesson in [HOME, *LESSONS]}
+BY_SCRIPT = {lesson.script: lesson for lesson in [HOME, *LESSONS]}
+ICON = {script: lesson.icon for script, lesson in BY_SCRIPT.items()}
+
+
+def page_frame(script: str) -> Lesson:
+    """Tab title, wide layout and the sidebar of lesson links; every page calls it first."""
+    lesson = BY_SCRIPT[script]
+    title = "Gradient Lab" if lesson is HOME else f"{lesson.title} · Gradient Lab"
+    st.set_page_config(page_title=title, page_icon=lesson.icon, layout="wide")
+    with st.sidebar:
+        st.markdown("**Gradient Lab**")
+        for entry in [HOME, *LESSONS]:
+            st.page_link(entry.script, label=entry.title, icon=entry.icon)
+    return lesson

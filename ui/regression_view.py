@@ -16,6 +16,7 @@ import streamlit as st
 
 from ui import regression_figures as figures
 from ui.regression_cache import COMPARISON_RTOL, GRADIENT_RTOL, Problem, Run, StepCheck, check_step
+from ui.state import Link, share_box
 
 FORMULA_TERMS = 3
 
@@ -117,7 +118,7 @@ def _move_step(delta: int, last: int) -> None:
     st.session_state["k"] = int(np.clip(st.session_state.get("k", 0) + delta, 0, last))
 
 
-def _step_controls(last: int) -> int:
+def _step_controls(link: Link, last: int) -> int:
     row = st.container(horizontal=True, gap="small")
     row.button("start", on_click=_set_step, args=(0,), key="k_start",
                icon=":material/first_page:")
@@ -130,7 +131,7 @@ def _step_controls(last: int) -> int:
     if last == 0:
         st.caption("The run has only its start point (step 0).")
         return 0
-    return st.slider("step k", 0, last, key="k", bind="query-params")
+    return link.number("k", "step k", 0, last, 0, integer=True, slider=True)
 
 
 def _metrics(problem: Problem, run: Run, k: int) -> None:
@@ -256,17 +257,18 @@ def not_converged_reason(problem: Problem, run: Run) -> str:
 
 
 @st.fragment
-def stepper(problem: Problem, run: Run) -> None:
-    """Step controls, the numbers at step k, the plots, the formula and the check panel.
+def stepper(problem: Problem, run: Run, link: Link, upload_note: str | None) -> None:
+    """Step controls, the numbers at step k, the plots, the formula, the check panel and the
+    share box (here, so that a step, which reruns only this fragment, updates the link too).
 
-    A fragment: a step change reruns only this, reading the cached trajectory.
+    A fragment: a step change reruns only this, reading the cached trajectory. `link` is the
+    page's :class:`~ui.state.Link` (a step beyond a shortened run is clamped to its last step);
+    its share box ends the page's run (notes, address).
     """
     last = run.trajectory.steps_taken
-    if st.session_state.get("k", 0) > last:
-        st.session_state["k"] = last
-    k = _step_controls(last)
+    k = _step_controls(link, last)
     _metrics(problem, run, k)
-    log_y = st.toggle("log-scale loss axis", key="logy", bind="query-params")
+    log_y = link.flag("logy", "log-scale loss axis", False, toggle=True)
     _plots(problem, run, k, log_y)
     step = check_step(problem, run, run.key, k)
     st.subheader(f"The gradient at step {k}, by the article's formula")
@@ -277,3 +279,4 @@ def stepper(problem: Problem, run: Run) -> None:
         st.latex(line)
     st.dataframe(update_table(problem, run, k, step), hide_index=True, width="stretch")
     check_panel(problem, run, k, step)
+    share_box(link, upload_note)

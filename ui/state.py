@@ -1,123 +1,295 @@
 """Page state <-> URL query parameters, so a teacher's link opens exactly the view they set up.
 
-Widgets carry their own state in the URL with ``bind="query-params"`` and an explicit ``key``
-(the key is the parameter name). Streamlit silently ignores a value it cannot use; a teacher
-would never learn that their link is broken. So before a page creates its widgets it checks
-each parameter with a :class:`LinkCheck`: a value that cannot be used is removed from the URL
-(the widget then starts from its default) and a note says what was wrong. Pages show the notes
-with :func:`show_link_notes`.
+One helper call per URL-bound widget (:class:`Link`): it checks the value the address holds,
+puts the value the widget must show into ``st.session_state`` *before* the widget exists, creates
+the widget, and writes its value back to the address (removed when it is the default, so links
+stay short). Key, default and range are declared once, in that call.
+
+Why not Streamlit's ``bind="query-params"``: a bound key cannot be deleted or set by the app
+(``StreamlitAPIException``), a bound widget seeds itself from the session's first address even
+after the app has rejected the value (an integer ``number_input`` seeded with ``inf`` raised
+``OverflowError`` inside Streamlit), and a ``format_func`` would put display labels into the
+address. Here nothing is bound, so the app decides every value:
+
+- a widget's first appearance in the session (or a browser back/forward, which is a history
+  navigation) takes the value in the address if it is usable, else the default and a note
+  (shown by :meth:`Link.finish` where the Link was made) that says what was wrong;
+- later runs keep the widget's own state, corrected silently when it has become stale (a step
+  beyond a shortened run, a column not in the new table, an axis not in the new function);
+- each value is written to ``st.query_params`` only when it changed, so one click is one entry
+  in the browser's history, and ``AppTest`` sees the address exactly as a browser does.
+
+:meth:`Link.finish` (called by :func:`share_box`) removes the parameters of this page's widgets
+that were not drawn in this run, so the address never carries a hidden widget's old value.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
 from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+_KEYS = "_link_keys"
+_SHOWN_CHARS = 40
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&^=])")
 
 
-def _raw(key: str) -> str | None:
-    if key not in st.query_params:
-        return None
-    values = st.query_params.get_all(key)
-    return values[-1] if values else None
+def inert(text: object) -> str:
+    """User text made safe for ``st.markdown``: every Markdown/HTML/LaTeX character escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
-class LinkCheck:
-    """Validates URL parameters before the widgets bound to them are created."""
+def _shown(raw: str) -> str:
+    text = raw if len(raw) <= _SHOWN_CHARS else raw[:_SHOWN_CHARS - 3] + "..."
+    return inert(text)
 
-    def __init__(self) -> None:
+
+def _history_navigation() -> bool:
+    """True when the browser's back/forward button started this run (the address wins then)."""
+    ctx = get_script_run_ctx()
+    return bool(getattr(ctx, "is_history_navigation", False))
+
+
+def format_number(value: float, integer: bool = False) -> str:
+    """How a number is written into the address: shortest round-trip form (0.1, 1e-06, 200)."""
+    return str(int(value)) if integer else repr(float(value))
+
+
+class Link:
+    """The URL-bound widgets of one page: each method validates, creates and writes back.
+
+    `page` names the page (its url path); it scopes :meth:`finish`. Every method takes the
+    widget's `key` (also the URL parameter), its `label`, its default, its range or options,
+    `where` (a container or column; default the main area) and any further keyword arguments
+    of the Streamlit widget (``help``, ``disabled``, ``format_func``...).
+    """
+
+    def __init__(self, page: str) -> None:
+        self.page = page
         self.notes: list[str] = []
+        self.drawn: set[str] = set()
+        self.history = _history_navigation()
+        # The notes go here, where the Link was made (near the top of the page), but are
+        # written by finish(), once every widget has had its say.
+        self._box = st.container()
+        self._notes_shown = False
 
-    def _reject(self, key: str, raw: str, expected: str, default: object) -> None:
-        shown = raw if len(raw) <= 40 else raw[:37] + "..."
+    # -- the shared mechanism ----------------------------------------------------------------
+
+    def _prepare(self, key: str, default: Any, parse: Callable[[list[str]], Any],
+                 expected: str, fix: Callable[[Any], Any] | None = None) -> None:
+        """Before the widget exists: put the value it must show into session state.
+
+        `parse` turns the address's values for `key` into a value, or raises ValueError;
+        `fix` maps a kept state value to a usable one (same value when it still is).
+        """
+        state = st.session_state
+        raw = st.query_params.get_all(key)
+        if key not in state or self.history:
+            if raw:
+                try:
+                    state[key] = parse(raw)
+                    return
+                except ValueError as problem:
+                    if not self.history:
+                        self._note(key, raw[-1], str(problem) or expected, default)
+                    state[key] = default
+                    return
+            if self.history:
+                state[key] = default
+            return
+        if fix is not None:
+            current = state[key]
+            fixed = fix(current)
+            if fixed != current:
+                state[key] = fixed
+
+    def _note(self, key: str, raw: str, expected: str, default: Any) -> None:
+        shown_default = ", ".join(map(str, default)) if isinstance(default, list) else default
         self.notes.append(
-            f"`{key}={shown}` in the link is not usable ({expected}); using the default "
-            f"`{default}` instead."
+            f"{inert(key)}={_shown(raw)} in the link is not usable ({inert(expected)}); using "
+            f"the default {inert(shown_default) or 'none'} instead."
         )
-        del st.query_params[key]
 
-    def number(
-        self,
-        key: str,
-        default: float,
-        low: float | None = None,
-        high: float | None = None,
-        integer: bool = False,
-    ) -> float | int:
-        """Return the parameter as a number in [low, high], or `default` with a note."""
-        raw = _raw(key)
-        if raw is None:
-            return default
-        expected = "a whole number" if integer else "a number"
-        if low is not None and high is not None:
-            expected += f" from {low:g} to {high:g}"
-        try:
-            value = float(raw)
-        except ValueError:
-            self._reject(key, raw, expected, default)
-            return default
-        bad = (
-            not math.isfinite(value)
-            or (integer and value != int(value))
-            or (low is not None and value < low)
-            or (high is not None and value > high)
-        )
-        if bad:
-            self._reject(key, raw, expected, default)
-            return default
-        return int(value) if integer else value
+    def _write(self, key: str, values: list[str] | None) -> None:
+        """After the widget: its value into the address (None removes the parameter)."""
+        self.drawn.add(key)
+        keys = st.session_state.setdefault(_KEYS, {}).setdefault(self.page, set())
+        keys.add(key)
+        current = st.query_params.get_all(key)
+        if values is None:
+            if current:
+                del st.query_params[key]
+        elif current != values:
+            st.query_params[key] = values if len(values) != 1 else values[0]
 
-    def choice(self, key: str, options: Sequence[str], default: str) -> str:
-        """Return the parameter if it is one of `options`, else `default` with a note."""
-        raw = _raw(key)
-        if raw is None:
-            return default
-        if raw not in options:
-            listed = ", ".join(map(str, options[:8])) + (", ..." if len(options) > 8 else "")
-            self._reject(key, raw, f"expected one of: {listed}", default)
-            return default
-        return raw
+    # -- one method per widget kind --------------------------------------------------------
 
-    def choices(self, key: str, options: Sequence[str], default: Sequence[str]) -> list[str]:
-        """Multi-valued parameter (repeated key): every value must be one of `options`."""
-        if key not in st.query_params:
-            return list(default)
-        values = st.query_params.get_all(key)
-        unknown = [v for v in values if v not in options]
-        if unknown:
-            self._reject(key, unknown[0], "not a column of this data", ", ".join(default))
-            return list(default)
-        return values
+    def number(self, key: str, label: str, low: float, high: float, default: float, *,
+               step: float | None = None, integer: bool = False, slider: bool = False,
+               where=None, **kwargs) -> float | int:
+        """A number in [low, high]: ``st.slider`` if `slider`, else ``st.number_input``."""
+        cast = int if integer else float
+        low, high, default = cast(low), cast(high), cast(default)
+        kind = "a whole number" if integer else "a number"
+        expected = f"{kind} from {format_number(low, integer)} to {format_number(high, integer)}"
 
-    def flag(self, key: str, default: bool) -> bool:
-        """Boolean parameter written by checkboxes/toggles ("true"/"false")."""
-        raw = _raw(key)
-        if raw is None:
-            return default
-        lowered = raw.lower()
-        if lowered not in ("true", "false"):
-            self._reject(key, raw, "expected true or false", default)
-            return default
-        return lowered == "true"
+        def parse(raw: list[str]) -> float | int:
+            try:
+                value = float(raw[-1])
+            except ValueError:
+                raise ValueError(expected) from None
+            if not math.isfinite(value) or not low <= value <= high:
+                raise ValueError(expected)
+            if integer and value != int(value):
+                raise ValueError(expected)
+            return cast(value)
 
-    def text(self, key: str, default: str, max_length: int = 200) -> str:
-        """Free text (a typed formula); its content is validated by the page's parser."""
-        raw = _raw(key)
-        if raw is None:
-            return default
-        if len(raw) > max_length:
-            self._reject(key, raw, f"longer than {max_length} characters", default)
-            return default
-        return raw
+        def fix(value: Any) -> float | int:
+            try:
+                value = cast(value)
+            except (TypeError, ValueError, OverflowError):
+                return default
+            return min(max(value, low), high) if math.isfinite(value) else default
 
+        self._prepare(key, default, parse, expected, fix)
+        where = st if where is None else where
+        if step is not None:
+            kwargs["step"] = cast(step)
+        if slider:
+            value = where.slider(label, low, high, default, key=key, **kwargs)
+        else:
+            value = where.number_input(label, low, high, default, key=key, **kwargs)
+        value = cast(value)
+        self._write(key, None if value == default else [format_number(value, integer)])
+        return value
 
-def show_link_notes(notes: Iterable[str]) -> None:
-    """Show the link problems found by a :class:`LinkCheck` (nothing when there are none)."""
-    notes = list(notes)
-    if notes:
-        st.info("**This link had settings that could not be used.**\n\n- " + "\n- ".join(notes))
+    def choice(self, key: str, label: str, options: Sequence[str], default: str, *,
+               widget: str = "selectbox", where=None, fallback: str | None = None,
+               **kwargs) -> str:
+        """One of `options` (strings, written as they are into the address).
+
+        `widget` is "selectbox", "radio", "select_slider", "pills" or "segmented_control".
+        A kept value that is no longer an option becomes `fallback` (default: `default`).
+        """
+        options = list(options)
+        if default not in options:
+            raise ValueError(f"default {default!r} is not one of the options")
+        listed = ", ".join(options[:8]) + (", ..." if len(options) > 8 else "")
+
+        def parse(raw: list[str]) -> str:
+            if raw[-1] not in options:
+                raise ValueError(f"expected one of: {listed}")
+            return raw[-1]
+
+        def fix(value: Any) -> str:
+            if value in options:
+                return value
+            return fallback if fallback in options else default
+
+        self._prepare(key, default, parse, f"expected one of: {listed}", fix)
+        where = st if where is None else where
+        if widget == "select_slider":
+            value = where.select_slider(label, options, value=default, key=key, **kwargs)
+        elif widget == "radio":
+            value = where.radio(label, options, index=options.index(default), key=key, **kwargs)
+        else:
+            value = getattr(where, widget)(label, options, index=options.index(default),
+                                           key=key, **kwargs)
+        self._write(key, None if value == default else [str(value)])
+        return value
+
+    def choices(self, key: str, label: str, options: Sequence[str], default: Sequence[str], *,
+                where=None, **kwargs) -> list[str]:
+        """Several of `options` (``st.multiselect``; a repeated parameter in the address).
+
+        Unknown values in a link are left out with a note; kept values that stopped being
+        options (a new table) are dropped silently, and if none is left the default is used.
+        """
+        options, default = list(options), [d for d in default if d in options]
+
+        def parse(raw: list[str]) -> list[str]:
+            if raw == [""]:
+                return []
+            known = [value for value in dict.fromkeys(raw) if value in options]
+            unknown = [value for value in raw if value not in options]
+            if unknown and not self.history:
+                self.notes.append(
+                    f"{inert(key)}={_shown(unknown[0])} in the link is not one of the choices "
+                    "here; " + (f"left out, using {inert(', '.join(known))}." if known else
+                                f"using the default {inert(', '.join(default)) or 'none'}."))
+            if not known and unknown:
+                return list(default)
+            return known
+
+        def fix(value: Any) -> list[str]:
+            kept = [v for v in (value or []) if v in options]
+            if value and not kept:
+                return list(default)
+            return kept
+
+        self._prepare(key, list(default), parse, "not one of the choices here", fix)
+        where = st if where is None else where
+        value = list(where.multiselect(label, options, default=default, key=key, **kwargs))
+        self._write(key, None if value == default else (value or [""]))
+        return value
+
+    def flag(self, key: str, label: str, default: bool, *, toggle: bool = False, where=None,
+             **kwargs) -> bool:
+        """A checkbox (or ``st.toggle``); written as true/false."""
+        def parse(raw: list[str]) -> bool:
+            if raw[-1].lower() not in ("true", "false"):
+                raise ValueError("expected true or false")
+            return raw[-1].lower() == "true"
+
+        self._prepare(key, default, parse, "expected true or false",
+                      lambda value: bool(value))
+        where = st if where is None else where
+        widget = where.toggle if toggle else where.checkbox
+        value = bool(widget(label, value=default, key=key, **kwargs))
+        self._write(key, None if value == default else [str(value).lower()])
+        return value
+
+    def text(self, key: str, label: str, default: str, *, max_chars: int = 200, where=None,
+             **kwargs) -> str:
+        """Free text (a typed formula); its content is checked by the page's parser."""
+        expected = f"longer than {max_chars} characters"
+
+        def parse(raw: list[str]) -> str:
+            if len(raw[-1]) > max_chars:
+                raise ValueError(expected)
+            return raw[-1]
+
+        self._prepare(key, default, parse, expected,
+                      lambda value: value if isinstance(value, str) else default)
+        where = st if where is None else where
+        value = where.text_input(label, value=default, key=key, max_chars=max_chars, **kwargs)
+        self._write(key, None if value == default else [value])
+        return value
+
+    # -- the end of a run --------------------------------------------------------------------
+
+    def _show_notes(self) -> None:
+        """Say which settings of the link could not be used (nothing when all were fine)."""
+        if self.notes and not self._notes_shown:
+            self._box.info("**This link had settings that could not be used.**\n\n- "
+                           + "\n- ".join(self.notes))
+        # Once per page run: a fragment's own rerun may not write outside the fragment.
+        self._notes_shown = True
+
+    def finish(self) -> None:
+        """Show the notes; remove the parameters of this page's widgets not drawn this run."""
+        self._show_notes()
+        keys = st.session_state.setdefault(_KEYS, {}).setdefault(self.page, set())
+        for key in sorted(keys - self.drawn):
+            if key in st.query_params:
+                del st.query_params[key]
+        keys &= self.drawn
 
 
 def current_link() -> str:
@@ -128,8 +300,10 @@ def current_link() -> str:
     return f"{base}?{query}" if query else base or "?"
 
 
-def share_box(extra_note: str | None = None) -> None:
-    """A 'copy link to this view' box: the link, with a copy button, and how to use it."""
+def share_box(link: Link | None = None, extra_note: str | None = None) -> None:
+    """A 'copy link to this view' box; first ends `link`'s run so the address is final."""
+    if link is not None:
+        link.finish()
     with st.expander("Share this view", icon=":material/link:"):
         st.caption(
             "Everything you set on this page is in the address bar. Copy the link below "

@@ -15,7 +15,7 @@ import streamlit as st
 
 from gradcore import Expression, ExpressionError, parse_expression
 from gradcore.functions import CATALOGUE, squared_norm_text
-from ui.state import LinkCheck
+from ui.state import Link, inert
 
 TYPED = "typed"
 
@@ -81,7 +81,7 @@ def typed_function(text: str, memory_key: str, default_text: str,
 
 
 def function_picker(
-    link: LinkCheck,
+    link: Link,
     names: Sequence[str],
     default: str,
     scope: str,
@@ -90,42 +90,39 @@ def function_picker(
     default_text: str = "x^3 - 2*x",
     label: str = "Function",
     max_variables: int | None = 1,
+    fallback: str | None = None,
 ) -> tuple[Expression, str]:
     """A catalogue selectbox whose "type your own" option opens a text input.
 
-    URL parameters: `select_key` (a catalogue key or "typed") and `text_key` (the formula).
-    Typed text goes only through ``parse_expression``; its error is shown under the input and
-    the page keeps the last valid function (remembered per `scope` and `text_key`).
-    Returns (expression, name): name is the catalogue key or "typed".
+    URL parameters: `select_key` (a catalogue key or "typed": the address carries the key, the
+    box shows the formula) and `text_key` (the formula). Typed text goes only through
+    ``parse_expression``; its error is shown under the input and the page keeps the last valid
+    function (remembered per `scope` and `text_key`). Returns (expression, name): name is the
+    catalogue key or "typed".
     """
     options = [*names, TYPED]
-    link.choice(select_key, options, default)
-    link.text(text_key, default_text)
-    # No format_func: a bound selectbox writes its *formatted* option into the URL, and
-    # ?fn=abs reads better in a shared link than the label would.
-    choice = st.selectbox(label, options, index=options.index(default), key=select_key,
-                          bind="query-params",
-                          help=f"A function from the article, or '{TYPED}' to enter your own.")
-    st.caption(catalogue_label(choice))
+    choice = link.choice(select_key, label, options, default, format_func=catalogue_label,
+                         fallback=fallback,
+                         help="A function from the article, or the last option to type your "
+                              "own.")
     if choice != TYPED:
         entry = CATALOGUE[choice]
         text = entry.text or squared_norm_text(3)
         return parse_cached(text, entry.variables or None), choice
-    text = st.text_input(f"{label} — type a formula", value=default_text, key=text_key,
-                         bind="query-params", max_chars=200,
-                         help="Numbers, variables, + − * / ^, sin cos tan exp log sqrt abs "
-                              "max min relu sigmoid tanh, pi, e. Write 2*x, not 2x.")
+    text = link.text(text_key, f"{label}: type a formula", default_text,
+                     help="Numbers, variables, + − * / ^, sin cos tan exp log sqrt abs "
+                          "max min relu sigmoid tanh, pi, e. Write 2\\*x, not 2x.")
     expression, error = typed_function(text, f"_valid_{scope}_{text_key}", default_text,
                                        max_variables)
     if error:
-        st.error(f"{error}\n\nStill showing the last valid function: "
-                 f"`{expression.text}`.")
+        st.error(f"{inert(error)}\n\nStill showing the last valid function: "
+                 f"{inert(expression.text)}")
     return expression, TYPED
 
 
-def undefined_here(error: Exception, what: str = "f") -> None:
+def undefined_here(error: Exception | str, what: str = "f") -> None:
     """Say that `what` is undefined at the chosen point, with gradcore's reason."""
-    st.warning(f"**{what} is undefined here.** {error}")
+    st.warning(f"**{what} is undefined here.** {inert(error)}")
 
 
 def check_panel(analytic: Sequence[float] | float, numeric: Sequence[float] | float,

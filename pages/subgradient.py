@@ -12,8 +12,9 @@ from gradcore import (
     supporting_line_check,
 )
 from ui import figures
-from ui.state import LinkCheck, share_box, show_link_notes
-from ui.widgets import check_panel, fmt, page_header
+from ui.lessons import page_frame
+from ui.state import Link, share_box
+from ui.widgets import catalogue_label, check_panel, fmt, page_header
 
 X_LOW, X_HIGH = -3.0, 3.0
 
@@ -25,6 +26,7 @@ def interval_text(lo: float, hi: float) -> str:
 
 xs = np.linspace(-4.0, 4.0, 801)
 
+page_frame("pages/subgradient.py")
 page_header(
     "Subgradients",
     "At a kink f has no derivative, but many lines through (x₀, f(x₀)) stay below f. Their "
@@ -34,24 +36,16 @@ page_header(
     r"\end{gathered}",
 )
 
-link = LinkCheck()
-link.choice("fn", KINK_KEYS, "abs")
-link.number("x0", 0.0, X_LOW, X_HIGH)
-link.number("g", 0.5, -3.0, 3.0)
-link.number("s", 2.0, X_LOW, X_HIGH)
-link.choice("r", STEP_RULES, "constant")
-link.number("t", 0.3, 0.01, 2.0)
-link.number("k", 30, 1, 200, integer=True)
+link = Link("subgradient")
 controls, plot = st.columns([1, 2.4], gap="large")
 with controls:
-    name = st.selectbox("Function", KINK_KEYS, key="fn", bind="query-params",
-                        help="Convex functions with kinks, from the article and beyond.")
+    name = link.choice("fn", "Function", KINK_KEYS, "abs", format_func=catalogue_label,
+                       help="Convex functions with kinks, from the article and beyond.")
     entry = CATALOGUE[name]
     st.caption(f"Kinks at x = {', '.join(fmt(k) for k in entry.kinks)}: put x₀ on one to "
                "see a whole interval of subgradients.")
-    x0 = st.slider("Point x₀", X_LOW, X_HIGH, 0.0, 0.05, key="x0", bind="query-params")
-    g = st.slider("Candidate subgradient g", -3.0, 3.0, 0.5, 0.05, key="g", bind="query-params")
-show_link_notes(link.notes)
+    x0 = link.number("x0", "Point x₀", X_LOW, X_HIGH, 0.0, step=0.05, slider=True)
+    g = link.number("g", "Candidate subgradient g", -3.0, 3.0, 0.5, step=0.05, slider=True)
 
 lo, hi = subdifferential(name, x0)
 f0 = float(entry.value(x0))
@@ -85,11 +79,11 @@ st.markdown("Step against a subgradient, $x_{k+1} = x_k - t_k\\,g_k$. At a kink 
             "best value so far. A constant step ends up circling the minimum; a shrinking "
             "step 1/k gets there.")
 a, b, c, d = st.columns(4)
-start = a.slider("Start x₀", X_LOW, X_HIGH, 2.0, 0.05, key="s", bind="query-params")
-rule = b.radio("Step rule t_k", STEP_RULES, key="r", bind="query-params", horizontal=True,
-               help="constant: t; 1/k: t/k; 1/sqrt(k): t/√k")
-size = c.slider("Step size t", 0.01, 2.0, 0.3, 0.01, key="t", bind="query-params")
-steps = d.slider("Iterations", 1, 200, 30, key="k", bind="query-params")
+start = link.number("s", "Start x₀", X_LOW, X_HIGH, 2.0, step=0.05, slider=True, where=a)
+rule = link.choice("r", "Step rule t_k", STEP_RULES, "constant", widget="radio", where=b,
+                   horizontal=True, help="constant: t; 1/k: t/k; 1/sqrt(k): t/√k")
+size = link.number("t", "Step size t", 0.01, 2.0, 0.3, step=0.01, slider=True, where=c)
+steps = link.number("k", "Iterations", 1, 200, 30, integer=True, slider=True, where=d)
 
 run = subgradient_method(name, start, step_rule=rule, step_size=size, iterations=int(steps),
                          kink_choice=g)
@@ -112,4 +106,4 @@ check_panel((lo, hi), found, float(np.max(np.abs(np.subtract((lo, hi), found))))
             error_label="Largest endpoint gap", tolerance=0.01,
             show=lambda ends: interval_text(*ends))
 
-share_box()
+share_box(link)

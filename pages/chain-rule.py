@@ -5,12 +5,14 @@ import streamlit as st
 
 from gradcore import ONE_D_KEYS, ExpressionError, gradient_check, relative_error
 from ui import figures
-from ui.state import LinkCheck, share_box, show_link_notes
+from ui.lessons import page_frame
+from ui.state import Link, inert, share_box
 from ui.widgets import TYPED, check_panel, fmt, function_picker, page_header, undefined_here
 
 X_LOW, X_HIGH = -3.0, 3.0
 xs = np.linspace(-4.0, 4.0, 801)
 
+page_frame("pages/chain-rule.py")
 page_header(
     "Chain rule",
     "To differentiate a composition f(g(x)), take the outer derivative at the inner value and "
@@ -19,8 +21,7 @@ page_header(
     r"\frac{d}{dx}f(g(x))=f'(g(x))\cdot g'(x)",
 )
 
-link = LinkCheck()
-link.number("x", 1.0, X_LOW, X_HIGH)
+link = Link("chain-rule")
 pick_f, pick_g, pick_x = st.columns(3)
 with pick_f:
     outer, _ = function_picker(link, ONE_D_KEYS, "square", scope="chain", label="Outer f",
@@ -29,15 +30,14 @@ with pick_g:
     inner, _ = function_picker(link, ONE_D_KEYS, TYPED, scope="chain", label="Inner g",
                                select_key="gn", text_key="g", default_text="x + 1")
 with pick_x:
-    x = st.slider("Point x", X_LOW, X_HIGH, 1.0, 0.05, key="x", bind="query-params")
-show_link_notes(link.notes)
+    x = link.number("x", "Point x", X_LOW, X_HIGH, 1.0, step=0.05, slider=True)
 
 u, v = outer.variables[0], inner.variables[0]
 try:
     composite = outer.compose(inner)
 except ExpressionError as error:
-    st.error(f"These two functions cannot be composed: {error}")
-    share_box()
+    st.error(f"These two functions cannot be composed: {inert(error)}")
+    share_box(link)
     st.stop()
 
 left, right = st.columns(2)
@@ -101,4 +101,4 @@ if numbers:
     except (ExpressionError, ValueError) as error:
         undefined_here(error, "The finite-difference derivative")
 
-share_box()
+share_box(link)

@@ -5,7 +5,8 @@ import streamlit as st
 
 from gradcore import ExpressionError, gradient_check, squared_norm_text
 from ui import figures
-from ui.state import LinkCheck, share_box, show_link_notes
+from ui.lessons import page_frame
+from ui.state import Link, share_box
 from ui.widgets import (
     check_panel,
     fmt,
@@ -20,6 +21,7 @@ NAMES = ["article3d", "article4d", "sqnorm", "dot"]
 LIMIT = 1000.0
 HALF_WIDTH = 3.0
 
+page_frame("pages/gradients.py")
 page_header(
     "Gradients",
     "The gradient collects the partial derivatives of f into one vector. Its dot product "
@@ -29,39 +31,33 @@ page_header(
     r"\qquad D_v f=\nabla f\cdot v",
 )
 
-link = LinkCheck()
-link.number("n", 3, 1, 8, integer=True)
+link = Link("gradients")
 controls, shown = st.columns([1, 2], gap="large")
 with controls:
     expression, name = function_picker(link, NAMES, "article3d", scope="gradients",
                                        default_text="x*exp(-x^2 - y^2)", max_variables=None)
     if name == "sqnorm":
-        size = st.number_input("Length n of w", 1, 8, 3, key="n", bind="query-params")
+        size = link.number("n", "Length n of w", 1, 8, 3, integer=True)
         expression = parse_cached(squared_norm_text(int(size)))
     variables = expression.variables
     st.markdown("**The point**")
     columns = st.columns(min(len(variables), 4))
     point = []
     for i, variable in enumerate(variables):
-        link.number(f"p_{variable}", 1.0, -LIMIT, LIMIT)
-        point.append(columns[i % len(columns)].number_input(
-            variable, -LIMIT, LIMIT, 1.0, 0.5, key=f"p_{variable}", bind="query-params"))
+        point.append(link.number(f"p_{variable}", variable, -LIMIT, LIMIT, 1.0, step=0.5,
+                                 where=columns[i % len(columns)]))
     if len(variables) > 2:
-        link.choice("sx", variables, variables[0])
-        link.choice("sy", variables, variables[1])
         st.markdown("**The 2-D slice to draw** (other variables held at the point)")
         left, right = st.columns(2)
-        axis_a = left.selectbox("Horizontal axis", variables, 0, key="sx", bind="query-params")
-        axis_b = right.selectbox("Vertical axis", variables, 1, key="sy", bind="query-params")
+        axis_a = link.choice("sx", "Horizontal axis", variables, variables[0], where=left)
+        axis_b = link.choice("sy", "Vertical axis", variables, variables[1], where=right)
         if axis_a == axis_b:
             axis_b = next(v for v in variables if v != axis_a)
             st.warning(f"Pick two different variables; showing ({axis_a}, {axis_b}).")
     elif len(variables) == 2:
         axis_a, axis_b = variables
-    link.number("a", 0.0, 0.0, 360.0)
-    angle = st.slider("Direction angle θ of v (degrees)", 0.0, 360.0, 0.0, 5.0, key="a",
-                      bind="query-params", disabled=len(variables) < 2)
-show_link_notes(link.notes)
+    angle = link.number("a", "Direction angle θ of v (degrees)", 0.0, 360.0, 0.0, step=5.0,
+                        slider=True, disabled=len(variables) < 2)
 
 point = np.array(point, dtype=float)
 try:
@@ -132,4 +128,4 @@ if gradient is not None:
     except (ExpressionError, ValueError) as error:
         undefined_here(error, "The finite-difference gradient")
 
-share_box()
+share_box(link)

@@ -5,8 +5,9 @@ import streamlit as st
 from gradcore import DataError
 from ui import data_source
 from ui import regression_cache as cache
+from ui.lessons import page_frame
 from ui.regression_view import stepper, trajectory_csv
-from ui.state import LinkCheck, share_box, show_link_notes
+from ui.state import Link, inert, share_box
 
 LEARNING_RATES = tuple(float(f"{m}e{e}") for e in range(-6, 2) for m in (1, 2, 5))
 DEFAULTS = {"lr": 0.1, "steps": 200, "w0": 0.0, "b0": 0.0}
@@ -19,19 +20,21 @@ def rate_label(rate: float) -> str:
     return f"{rate:g}"
 
 
-def stale_column_settings(digest: str, columns: list[str]) -> set[str]:
-    """After the student switches to another table, the address still names the previous
-    table's columns. Those are stale settings, not a teacher's link: they are not reported
-    as a bad link, and the widgets fall back to this table's defaults (Streamlit drops a
-    bound parameter that is not one of the options)."""
-    seen = st.session_state.get("reg_table")
-    st.session_state["reg_table"] = digest
-    if seen is None or seen == digest:
-        return set()
-    return {key for key in ("target", "feats")
-            if any(value not in columns for value in st.query_params.get_all(key))}
+def reset_columns_for_a_new_table(columns: list[str], target: str,
+                                  features: tuple[str, ...]) -> None:
+    """When the student switches to a table with other columns, start from its defaults.
+
+    The target and feature boxes keep their state across reruns; after a switch to another
+    table that state names the previous table's columns. Set, before the boxes exist, to the
+    new table's defaults (a teacher's link, the session's first run, is left alone)."""
+    seen = st.session_state.get("reg_columns")
+    st.session_state["reg_columns"] = tuple(columns)
+    if seen is not None and seen != tuple(columns):
+        st.session_state["target"] = target
+        st.session_state["feats"] = list(features)
 
 
+page_frame("pages/linear-regression.py")
 st.title("Gradient descent for linear regression")
 st.markdown(
     "A linear model predicts $\\hat y_i = \\mathbf{w}\\cdot\\mathbf{x}_i + b$. Gradient descent "
@@ -42,78 +45,53 @@ st.markdown(
 st.latex(r"\begin{gathered}L(\mathbf{w},b)=\frac1N\sum_{i=1}^N(\mathbf{w}\cdot\mathbf{x}_i+b-y_i)^2"
          r"\\ \nabla_{\mathbf{w}}L=\frac2N\sum_{i=1}^N r_i\,\mathbf{x}_i,\quad "
          r"\frac{\partial L}{\partial b}=\frac2N\sum_{i=1}^N r_i\end{gathered}")
-notes_box = st.container()
+link = Link("linear-regression")
 
-check = LinkCheck()
-data_source.check_link(check)
 rate_names = [rate_label(r) for r in LEARNING_RATES]
-check.choice("lr", rate_names, rate_label(DEFAULTS["lr"]))
-check.number("steps", DEFAULTS["steps"], 0, MAX_STEPS, integer=True)
-check.number("w0", DEFAULTS["w0"], -START_LIMIT, START_LIMIT)
-check.number("b0", DEFAULTS["b0"], -START_LIMIT, START_LIMIT)
-check.flag("std", True)
-check.flag("logy", False)
 
 data_col, settings_col = st.columns(2, gap="large")
 with data_col:
     st.subheader("1 · Data")
-    data = data_source.pick_data()
+    data = data_source.pick_data(link)
 if data is None:
-    with notes_box:
-        show_link_notes(check.notes)
-    share_box()
+    share_box(link)
     st.stop()
 
 columns = [str(c) for c in data.frame.columns]
 with data_col:
-    st.caption(f"Using {data.label}: {len(data.frame):,} rows." +
-               (f" Generated with {data.truth}." if data.truth else ""))
+    st.caption(f"Using {inert(data.label)}: {len(data.frame):,} rows." +
+               (f" Generated with {inert(data.truth)}." if data.truth else ""))
     if data.notes:
-        st.info("\n".join(f"- {note}" for note in data.notes))
-    stale = stale_column_settings(data.digest, columns)
-    if "target" not in stale:
-        check.choice("target", columns, data.default_target)
-    if st.session_state.get("target") not in (None, *columns):
-        # Set, not delete: the browser's box would keep showing the old column otherwise.
-        st.session_state["target"] = data.default_target
-    target = st.selectbox("Target y", columns, index=columns.index(data.default_target),
-                          key="target", bind="query-params")
+        st.info("\n".join(f"- {inert(note)}" for note in data.notes))
+    reset_columns_for_a_new_table(columns, data.default_target, data.default_features)
+    target = link.choice("target", "Target y", columns, data.default_target)
     options = [c for c in columns if c != target]
     defaults = [f for f in data.default_features if f in options] or options[:1]
-    if "feats" not in stale:
-        check.choices("feats", options, defaults)
-    if any(f not in options for f in st.session_state.get("feats", ())):
-        st.session_state["feats"] = defaults
-    features = tuple(st.multiselect("Features x", options, default=defaults, key="feats",
-                                    bind="query-params"))
-    standardise = st.checkbox("Standardise the features (z = (x − mean) / sd)", value=True,
-                              key="std", bind="query-params")
+    features = tuple(link.choices("feats", "Features x", options, defaults))
+    standardise = link.flag("std", "Standardise the features (z = (x − mean) / sd)", True)
 
 upload_note = ("The link carries the settings, not the file: whoever opens it must upload the "
                "same file." if st.session_state.get("src") == "upload" else None)
 if not features:
     data_col.warning("Choose at least one feature.")
-    with notes_box:
-        show_link_notes(check.notes)
-    share_box(upload_note)
+    share_box(link, upload_note)
     st.stop()
 
 try:
     with st.spinner("Preparing the data: statistics and the scikit-learn fit…"):
         problem = cache.prepare(data, data.digest, target, features, standardise)
 except DataError as error:
-    data_col.error(str(error))
-    share_box(upload_note)
+    data_col.error(inert(error))
+    share_box(link, upload_note)
     st.stop()
 for warning in problem.warnings:
-    data_col.warning(warning)
+    data_col.warning(inert(warning))
 
 bound = problem.stats.max_stable_learning_rate
 with settings_col:
     st.subheader("2 · Gradient descent")
-    rate = st.select_slider("Learning rate η (log scale)", LEARNING_RATES,
-                            value=DEFAULTS["lr"], format_func=rate_label, key="lr",
-                            bind="query-params")
+    rate = float(link.choice("lr", "Learning rate η (log scale)", rate_names,
+                             rate_label(DEFAULTS["lr"]), widget="select_slider"))
     stable = rate < bound
     st.markdown(
         f"Largest stable learning rate for this data: **1/λmax = {bound:.4g}**. "
@@ -121,20 +99,18 @@ with settings_col:
            else f"**η = {rate_label(rate)} is above it: GD will diverge.**")
         + f" Condition number: {problem.stats.condition_number:.4g}."
     )
-    steps = st.number_input("Steps", 0, MAX_STEPS, DEFAULTS["steps"], step=50, key="steps",
-                            bind="query-params")
+    steps = link.number("steps", "Steps", 0, MAX_STEPS, DEFAULTS["steps"], step=50,
+                        integer=True)
     c1, c2 = st.columns(2)
-    w0 = c1.number_input("start w0 (every weight)", -START_LIMIT, START_LIMIT, DEFAULTS["w0"],
-                         key="w0", bind="query-params")
-    b0 = c2.number_input("start b0", -START_LIMIT, START_LIMIT, DEFAULTS["b0"], key="b0",
-                         bind="query-params")
+    w0 = link.number("w0", "start w0 (every weight)", -START_LIMIT, START_LIMIT,
+                     DEFAULTS["w0"], where=c1)
+    b0 = link.number("b0", "start b0", -START_LIMIT, START_LIMIT, DEFAULTS["b0"], where=c2)
     try:
         with st.spinner("Running gradient descent…"):
-            run = cache.descend(problem, problem.key, float(rate), int(steps), float(w0),
-                                float(b0))
+            run = cache.descend(problem, problem.key, rate, int(steps), float(w0), float(b0))
     except DataError as error:
-        st.error(str(error))
-        share_box(upload_note)
+        st.error(inert(error))
+        share_box(link, upload_note)
         st.stop()
     trajectory = run.trajectory
     if trajectory.stop_reason == "diverged":
@@ -154,11 +130,6 @@ with settings_col:
         mime="text/csv", on_click="ignore", key="download",
     )
 
-check.number("k", 0, 0, trajectory.steps_taken, integer=True)
-with notes_box:
-    show_link_notes(check.notes)
-
 st.divider()
 st.subheader("3 · Step through gradient descent")
-stepper(problem, run)
-share_box(upload_note)
+stepper(problem, run, link, upload_note)

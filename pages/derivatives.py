@@ -6,13 +6,15 @@ import streamlit as st
 from gradcore import ExpressionError, gradient_check
 from gradcore.functions import CATALOGUE, ONE_D_KEYS
 from ui import figures
-from ui.state import LinkCheck, share_box, show_link_notes
+from ui.lessons import page_frame
+from ui.state import Link, share_box
 from ui.widgets import check_panel, fmt, function_picker, page_header, undefined_here
 
 STEPS = ["1", "0.5", "0.2", "0.1", "0.05", "0.01", "0.001", "0.0001"]
 X_LOW, X_HIGH = -3.0, 3.0
 xs = np.linspace(-4.0, 4.0, 801)
 
+page_frame("pages/derivatives.py")
 page_header(
     "Derivatives",
     "A derivative measures how fast f changes at a point: the slope of the tangent line. "
@@ -21,17 +23,13 @@ page_header(
     r"f'(x_0)=\lim_{h\to 0}\frac{f(x_0+h)-f(x_0)}{h}",
 )
 
-link = LinkCheck()
-link.number("x0", 1.0, X_LOW, X_HIGH)
-link.choice("h", STEPS, "1")
+link = Link("derivatives")
 controls, plots = st.columns([1, 2.4], gap="large")
 with controls:
     expression, name = function_picker(link, ONE_D_KEYS, "square", scope="derivatives")
-    x0 = st.slider("Point x₀", X_LOW, X_HIGH, 1.0, 0.05, key="x0", bind="query-params")
-    h = float(st.select_slider("Secant step h", STEPS, value="1", key="h", bind="query-params",
-                               help="Move right: h shrinks and the secant turns into the "
-                                    "tangent."))
-show_link_notes(link.notes)
+    x0 = link.number("x0", "Point x₀", X_LOW, X_HIGH, 1.0, step=0.05, slider=True)
+    h = float(link.choice("h", "Secant step h", STEPS, "1", widget="select_slider",
+                          help="Move right: h shrinks and the secant turns into the tangent."))
 
 fx = expression.evaluate(xs)
 dfx = expression.evaluate_gradient(xs)[0]
@@ -82,4 +80,4 @@ if slope is not None:
     except (ExpressionError, ValueError) as error:
         undefined_here(error, "The finite-difference slope")
 
-share_box()
+share_box(link)
