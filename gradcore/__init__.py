@@ -13,6 +13,7 @@ from gradcore.data import (
     load_bundled,
     load_csv,
     make_regression_data,
+    select_xy,
 )
 from gradcore.diagnostics import data_warnings
 from gradcore.errors import DataError, ExpressionError
@@ -37,9 +38,12 @@ from gradcore.numeric import (
 from gradcore.parsing import FUNCTIONS, MAX_LENGTH, check_variable_name
 from gradcore.reference import Comparison, compare_with_sklearn, sklearn_reference
 from gradcore.regression import (
+    EDGE_RTOL,
+    LearningRateVerdict,
     Trajectory,
     condition_number,
     gradient_descent,
+    learning_rate_verdict,
     max_stable_learning_rate,
     mse_gradient,
     mse_loss,

@@ -4,8 +4,10 @@
 It decodes UTF-8 (with or without BOM), UTF-16 with BOM, then Windows-1252 or Latin-1; sniffs
 the separator among , ; tab |; reads decimal commas in files not separated by commas and
 thousands separators where the pattern is unambiguous (1,234,567.5 or 1.234.567,5); treats
-empty, NA, N/A, NaN, null and ? as missing. Non-numeric columns and rows with missing values
-are dropped and listed in ``df.attrs["notes"]``. Anything unusable raises DataError.
+empty, NA, N/A, NaN, null and ? as missing. Non-numeric columns are dropped and listed in
+``df.attrs["notes"]``. Missing numeric values stay in the table as NaN (counted in a note): a row
+is left out only by a regression that uses one of its missing columns (``gradcore.select_xy``).
+Anything unusable raises DataError.
 """
 
 from __future__ import annotations
@@ -176,7 +178,7 @@ def load_csv(source, min_columns: int = 2) -> pd.DataFrame:
     ``attrs["delimiter"]`` record how the file was read. Raises DataError with a message for
     the user: empty file, header only, binary content, duplicate column names, fewer than
     ``min_columns`` numeric columns, more than MAX_ROWS rows or MAX_UPLOAD_BYTES bytes,
-    values overflowing float64, ragged rows, or no complete row.
+    values overflowing float64, or ragged rows. Missing values are kept as NaN.
     """
     text, encoding = _decode(_read_bytes(source))
     lines = [line for line in text.splitlines() if line.strip()]
@@ -202,14 +204,23 @@ def load_csv(source, min_columns: int = 2) -> pd.DataFrame:
             f"Found {len(columns)} numeric column(s) ({found}); regression needs a target and at "
             f"least one feature, so at least {min_columns}. Check the separator and decimal mark."
         )
-    incomplete = numeric.isna().any(axis=1)
-    if incomplete.all():
-        raise DataError("Every row has a missing value (empty, NA, NaN or ?): no complete row is left.")
-    if incomplete.any():
-        notes.append(
-            f"Dropped {int(incomplete.sum())} of {len(numeric)} rows with missing values "
-            "(empty, NA, NaN or ?)."
-        )
-        numeric = numeric.loc[~incomplete].reset_index(drop=True)
+    missing = missing_values_note(numeric)
+    if missing:
+        notes.append(missing)
     numeric.attrs.update(notes=notes, encoding=encoding, delimiter=_DELIMITER_NAMES[delimiter])
     return numeric
+
+
+def missing_values_note(table: pd.DataFrame) -> str | None:
+    """A note counting the rows with a missing value (NaN) per column, or None if there are none."""
+    counts = table.isna().sum()
+    counts = counts[counts > 0]
+    if counts.empty:
+        return None
+    rows = int(table.isna().any(axis=1).sum())
+    per_column = ", ".join(f"'{name}' ({int(count):,})" for name, count in counts.items())
+    return (
+        f"{rows:,} of {len(table):,} rows have a missing value (empty, NA, NaN or ?), in "
+        f"{per_column}. They are kept: a regression leaves a row out only if it uses a column "
+        "where that row's value is missing."
+    )

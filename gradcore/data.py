@@ -3,6 +3,8 @@
 ``load_csv`` (from gradcore.csv_loader) reads uploads. ``make_regression_data`` draws a
 reproducible synthetic table with known coefficients. ``DATASETS`` lists the CSV files shipped
 in ``data/`` (sources and licences in data/README.md); nothing is downloaded at run time.
+``select_xy`` turns the chosen target and feature columns into arrays, leaving out only the rows
+with a missing value in those columns.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from gradcore.errors import DataError
 
 __all__ = [
     "DATASETS", "DATA_DIR", "MAX_FEATURES", "MAX_ROWS", "MAX_UPLOAD_BYTES", "BundledDataset",
-    "bundled_datasets", "load_bundled", "load_csv", "make_regression_data",
+    "bundled_datasets", "load_bundled", "load_csv", "make_regression_data", "select_xy",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -115,3 +117,60 @@ def make_regression_data(
         features=features, target="y",
     )
     return table
+
+
+def _column(frame: pd.DataFrame, name) -> np.ndarray:
+    """One column as float64; DataError if it is absent, not numeric or has infinite values."""
+    if name not in frame.columns:
+        raise DataError(f"There is no column '{name}'; the table has: {', '.join(map(str, frame.columns))}.")
+    try:
+        values = frame[name].to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        raise DataError(f"Column '{name}' is not numeric: choose a numeric column.") from None
+    if np.isinf(values).any():
+        raise DataError(f"Column '{name}' has infinite values: fix or remove those rows first.")
+    return values
+
+
+def _either(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
+
+
+def select_xy(frame: pd.DataFrame, target, features) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The chosen columns as X (M, d) and y (M,), leaving out rows with a missing value in them.
+
+    Only ``target`` and ``features`` count: a missing value in another column keeps its row.
+    Returns X, y (float64, M <= N rows, in table order) and notes (list of str): empty, or one
+    sentence saying how many rows were left out and which columns had the missing values,
+    e.g. "Left out 24 of 1,694 rows with a missing value in 'gdpPercap' (12) or 'lifeExp' (12)."
+    Raises DataError for an unknown, non-numeric or infinite column, no feature, a feature
+    chosen twice or equal to the target, and when fewer than 2 complete rows remain.
+    """
+    features = list(features)
+    if not features:
+        raise DataError("There is no feature column: choose at least one feature besides the target.")
+    if target in features:
+        raise DataError(f"'{target}' is the target, so it cannot also be a feature.")
+    twice = sorted({str(name) for name in features if features.count(name) > 1})
+    if twice:
+        raise DataError(f"Each feature can be chosen once; chosen twice: {', '.join(twice)}.")
+    columns = [*features, target]
+    values = np.column_stack([_column(frame, name) for name in columns])
+    missing = np.isnan(values)
+    incomplete = missing.any(axis=1)
+    n, kept = len(values), int((~incomplete).sum())
+    counts = missing.sum(axis=0)
+    named = [f"'{name}'" for name, count in zip(columns, counts, strict=True) if count]
+    if len(named) > 1:
+        named = [f"'{name}' ({count:,})" for name, count in zip(columns, counts, strict=True) if count]
+    if kept < 2:
+        which = "No row has" if kept == 0 else "Only 1 row has"
+        raise DataError(
+            f"{which} a value in every chosen column ({n:,} rows, with missing values in "
+            f"{_either(named)}); regression needs at least 2. Choose other columns."
+        )
+    notes = []
+    if kept < n:
+        values = values[~incomplete]
+        notes.append(f"Left out {n - kept:,} of {n:,} rows with a missing value in {_either(named)}.")
+    return np.ascontiguousarray(values[:, :-1]), values[:, -1].copy(), notes

@@ -28,6 +28,10 @@ MAX_TRAJECTORY_VALUES = 20_000_000
 _MAX_START_LOSS = 1e280
 
 StopReason = str  # "converged" | "diverged" | "max_steps"
+# A learning rate within this relative distance of 1/lambda_max is "on the edge": rounding in
+# lambda_max alone moves the bound by more than eps, so closer than this is not "below" or "above".
+EDGE_RTOL = 1e-9
+VERDICT_KINDS = ("stable", "edge", "diverges")
 
 
 def mse_loss(X, y, w, b) -> float:
@@ -94,6 +98,79 @@ class Trajectory:
         """The last iterate (w, b)."""
         return self.w[-1].copy(), float(self.b[-1])
 
+    @property
+    def verdict(self) -> LearningRateVerdict:
+        """``learning_rate_verdict`` of this run's learning rate and stable limit."""
+        return learning_rate_verdict(self.learning_rate, self.max_stable_learning_rate)
+
+
+@dataclass(frozen=True)
+class LearningRateVerdict:
+    """What a constant learning rate eta does to gradient descent on the MSE.
+
+    ``kind``: "stable" (eta < 1/lambda_max: converges), "edge" (eta = 1/lambda_max within a
+    relative ``EDGE_RTOL``: oscillates along the top eigenvector of S, neither converging nor
+    diverging) or "diverges" (eta > 1/lambda_max). ``factor`` = |1 - 2 eta lambda_max|, the
+    factor by which one step multiplies the error along the top eigenvector. ``message``: a
+    sentence for the page.
+    """
+
+    kind: str
+    message: str
+    learning_rate: float
+    max_stable_rate: float
+    factor: float
+
+
+def _two_numbers(a: float, b: float) -> tuple[str, str]:
+    """a and b with 4 significant digits, or enough more that different values print differently."""
+    gap = abs(a - b) / max(abs(a), abs(b))
+    digits = 4 if gap == 0 else int(np.clip(np.ceil(-np.log10(gap)) + 2, 4, 17))
+    return f"{a:.{digits}g}", f"{b:.{digits}g}"
+
+
+def learning_rate_verdict(learning_rate, max_stable_rate) -> LearningRateVerdict:
+    """Classify a learning rate against the stable limit 1/lambda_max (``max_stable_learning_rate``).
+
+    Each step multiplies the error along the top eigenvector of S by 1 - 2 eta lambda_max =
+    1 - 2 eta / max_stable_rate: |.| < 1 (stable), = -1 (edge: the error flips sign and keeps
+    its size) or > 1 (diverges). Raises DataError unless both are positive finite numbers.
+    """
+    try:
+        rate, bound = float(learning_rate), float(max_stable_rate)
+    except (TypeError, ValueError):
+        raise DataError("The learning rate and the stable limit must be numbers.") from None
+    if not (np.isfinite(rate) and rate > 0 and np.isfinite(bound) and bound > 0):
+        raise DataError(f"The learning rate must be a positive number; got {learning_rate!r}.")
+    factor = abs(1.0 - 2.0 * rate / bound)
+    eta, limit = _two_numbers(rate, bound)
+    shown_factor = _two_numbers(factor, 1.0)[0]
+    if abs(rate - bound) <= EDGE_RTOL * bound:
+        kind = "edge"
+        message = (
+            f"η = {rate:.4g} equals the largest stable learning rate 1/λmax = {bound:.4g} (within "
+            f"a relative {EDGE_RTOL:.0e}): the edge. Each step multiplies the error along the "
+            "steepest direction (the top eigenvector of S) by 1 − 2ηλmax ≈ −1, so it flips sign "
+            "without shrinking: gradient descent oscillates there and neither converges nor "
+            "diverges; the loss levels off above the minimum. Choose a slightly smaller η."
+        )
+    elif rate < bound:
+        kind = "stable"
+        message = (
+            f"η = {eta} is below the largest stable learning rate 1/λmax = {limit}: stable, "
+            "gradient descent converges (each step multiplies the error along the steepest "
+            f"direction by |1 − 2ηλmax| = {shown_factor} < 1)."
+        )
+    else:
+        kind = "diverges"
+        message = (
+            f"η = {eta} is above the largest stable learning rate 1/λmax = {limit}: gradient "
+            f"descent diverges. Each step multiplies the error along the steepest direction by "
+            f"|1 − 2ηλmax| = {shown_factor} > 1. Choose η below {limit}."
+        )
+    return LearningRateVerdict(kind=kind, message=message, learning_rate=rate,
+                               max_stable_rate=bound, factor=factor)
+
 
 def _check_settings(learning_rate, steps, tol, d: int) -> tuple[float, int, float]:
     try:
@@ -149,8 +226,10 @@ def gradient_descent(
     each coordinate of z = Q^T (theta - theta*) is multiplied by (1 - 2 learning_rate lam_i) per
     step. The iterates are evaluated that way, all steps at once, so 100,000 steps cost
     milliseconds; the loss is L* + sum_i lam_i z_i^2, accurate near the optimum and never
-    negative. Divergence is found from the growth rates before any value can overflow.
-    Raises DataError for unusable data or settings.
+    negative. Divergence is found from the growth rates before any value can overflow. At
+    learning_rate = 1/lambda_max (``learning_rate_verdict`` kind "edge") the error along the top
+    eigenvector keeps its size and flips sign every step: the run ends at the step limit and its
+    message says it oscillates. Raises DataError for unusable data or settings.
     """
     if stats is None:
         stats = regression_statistics(X, y)
@@ -216,11 +295,12 @@ def _stop_message(reason, end, steps, rate, stats, grad_norm, threshold, ratio, 
             f"iterate before the loss passed {DIVERGENCE_FACTOR:.0e} x its starting size."
         )
     text = f"Stopped at the step limit ({steps} steps); the gradient norm is {grad_norm:.3g}."
-    active = z0 != 0
-    if np.any(np.abs(ratio[active]) > 1):
-        text += f" The loss is growing: {rate:.3g} is above the stable limit {limit:.3g}, so more steps diverge."
-    elif np.any(np.abs(ratio[active & (stats.eigenvalues > 0)]) > 1 - 1e-9):
-        text += f" At the stable limit {limit:.3g} the iterates oscillate instead of converging."
+    verdict = learning_rate_verdict(rate, limit)
+    active = (z0 != 0) & (stats.eigenvalues > 0)
+    if verdict.kind == "diverges" and np.any(np.abs(ratio[active]) > 1):
+        text += f" The loss is growing, so more steps diverge: {verdict.message}"
+    elif verdict.kind == "edge" and np.any(np.abs(ratio[active] + 1) <= 4 * EDGE_RTOL):
+        text += f" {verdict.message}"
     elif rate < 1e-3 * limit:
         text += f" The learning rate is tiny next to the stable limit {limit:.3g}: try a larger one."
     return text

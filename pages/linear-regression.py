@@ -6,7 +6,7 @@ from gradcore import DataError
 from ui import data_source
 from ui import regression_cache as cache
 from ui.lessons import page_frame
-from ui.regression_view import stepper, trajectory_csv
+from ui.regression_view import learning_rate_note, stepper, trajectory_csv
 from ui.state import Link, inert, share_box
 
 LEARNING_RATES = tuple(float(f"{m}e{e}") for e in range(-6, 2) for m in (1, 2, 5))
@@ -79,7 +79,7 @@ if not features:
 
 try:
     with st.spinner("Preparing the data: statistics and the scikit-learn fit…"):
-        problem = cache.prepare(data, data.digest, target, features, standardise)
+        problem = cache.prepare(data, target, features, standardise)
 except DataError as error:
     data_col.error(inert(error))
     share_box(link, upload_note)
@@ -92,13 +92,7 @@ with settings_col:
     st.subheader("2 · Gradient descent")
     rate = float(link.choice("lr", "Learning rate η (log scale)", rate_names,
                              rate_label(DEFAULTS["lr"]), widget="select_slider"))
-    stable = rate < bound
-    st.markdown(
-        f"Largest stable learning rate for this data: **1/λmax = {bound:.4g}**. "
-        + (f"η = {rate_label(rate)} is below it: stable." if stable
-           else f"**η = {rate_label(rate)} is above it: GD will diverge.**")
-        + f" Condition number: {problem.stats.condition_number:.4g}."
-    )
+    st.markdown(learning_rate_note(rate, bound, problem.stats.condition_number, standardise))
     steps = link.number("steps", "Steps", 0, MAX_STEPS, DEFAULTS["steps"], step=50,
                         integer=True)
     c1, c2 = st.columns(2)
@@ -107,7 +101,7 @@ with settings_col:
     b0 = link.number("b0", "start b0", -START_LIMIT, START_LIMIT, DEFAULTS["b0"], where=c2)
     try:
         with st.spinner("Running gradient descent…"):
-            run = cache.descend(problem, problem.key, rate, int(steps), float(w0), float(b0))
+            run = cache.descend(problem, rate, int(steps), float(w0), float(b0))
     except DataError as error:
         st.error(inert(error))
         share_box(link, upload_note)

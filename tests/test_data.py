@@ -19,10 +19,12 @@ from gradcore import (
     load_bundled,
     load_csv,
     make_regression_data,
+    select_xy,
     sklearn_reference,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+NA = np.nan
 
 # The corpus: (id, file bytes, expected numeric table as {column: values}, a substring every
 # expected note must contain). Each file is built here so the bytes are visible in the test.
@@ -41,8 +43,11 @@ READABLE = [
     ("thousands-dot-decimal-comma", b"x;y\n1.234,5;1\n2,5;2\n", {"x": [1234.5, 2.5], "y": [1, 2]}, []),
     ("blank-trailing-lines", b"x,y\n1,2\n3,4\n\n\n  \n", {"x": [1, 3], "y": [2, 4]}, []),
     ("crlf", b"x,y\r\n1,2\r\n3,4\r\n", {"x": [1, 3], "y": [2, 4]}, []),
-    ("missing-tokens", b"x,y\n1,2\nNA,3\n4,NaN\n5,\n?,6\n7,8\n", {"x": [1, 7], "y": [2, 8]}, ["Dropped 4 of 6 rows"]),
-    ("short-row", b"x,y\n1,2\n3\n5,6\n", {"x": [1, 5], "y": [2, 6]}, ["Dropped 1 of 3 rows"]),
+    ("missing-tokens", b"x,y\n1,2\nNA,3\n4,NaN\n5,\n?,6\n7,8\n",
+     {"x": [1, NA, 4, 5, NA, 7], "y": [2, 3, NA, NA, 6, 8]},
+     ["4 of 6 rows have a missing value", "'x' (2), 'y' (2)", "They are kept"]),
+    ("short-row", b"x,y\n1,2\n3\n5,6\n", {"x": [1, 3, 5], "y": [2, NA, 6]}, ["1 of 3 rows", "'y' (1)"]),
+    ("no-complete-row", b"x,y\nNA,1\n2,?\n", {"x": [NA, 2], "y": [1, NA]}, ["2 of 2 rows have a missing value"]),
     ("text-column", b"name,x,y\nann,1,2\nbob,3,4\n", {"x": [1, 3], "y": [2, 4]}, ["'name'", "'ann'"]),
     ("spaces", b" x , y \n 1 , 2 \n3,4\n", {"x": [1, 3], "y": [2, 4]}, []),
     ("exponents-signs", b"x,y\n1e3,-2.5E-2\n+4,.5\n", {"x": [1000, 4], "y": [-0.025, 0.5]}, []),
@@ -62,7 +67,6 @@ REJECTED = [
     ("duplicate-names", b"x,y,x\n1,2,3\n4,5,6\n", "more than once: 'x'"),
     ("overflow", b"x,y\n1e400,2\n1,2\n", "too large for 64-bit"),
     ("ragged", b"x,y\n1,2\n3,4,5\n", "line 3 has 3 fields but the header has 2"),
-    ("no-complete-row", b"x,y\nNA,1\n2,?\n", "Every row has a missing value"),
 ]
 
 
@@ -194,3 +198,107 @@ def test_synthetic_csv_is_reproduced_by_its_recorded_call():
     assert call in (ROOT / "data" / "README.md").read_text()
     expected = make_regression_data(200, 1, noise=1.0, seed=7, true_w=[2.5], true_b=-1.0)
     assert_allclose(load_bundled("synthetic").to_numpy(), expected.to_numpy(), rtol=0)
+
+
+def gapminder_like_table() -> pd.DataFrame:
+    """1,694 rows like gapminder: 12 missing gdpPercap, 12 other rows missing lifeExp, 10 more
+    rows missing pop; year is complete."""
+    rng = np.random.default_rng(5)
+    n = 1694
+    table = pd.DataFrame({
+        "year": np.tile(np.arange(1952.0, 2008.0, 5.0), n // 12 + 1)[:n],
+        "pop": np.round(10 ** rng.uniform(5, 9, n)),
+        "gdpPercap": 10 ** rng.uniform(2.5, 4.5, n),
+        "lifeExp": rng.uniform(30, 80, n),
+    })
+    rows = rng.permutation(n)
+    table.loc[rows[:12], "gdpPercap"] = np.nan
+    table.loc[rows[12:24], "lifeExp"] = np.nan
+    table.loc[rows[24:34], "pop"] = np.nan
+    return table
+
+
+def test_select_xy_drops_rows_only_for_the_chosen_columns():
+    """lifeExp ~ year + gdpPercap keeps 1,670 of 1,694 rows: pop's missing values do not count."""
+    table = gapminder_like_table()
+    X, y, notes = select_xy(table, "lifeExp", ("year", "gdpPercap"))
+    complete = table[["year", "gdpPercap", "lifeExp"]].dropna()
+    assert X.shape == (1670, 2) and y.shape == (1670,)
+    assert_allclose(X, complete[["year", "gdpPercap"]].to_numpy(), rtol=0)
+    assert_allclose(y, complete["lifeExp"].to_numpy(), rtol=0)
+    assert notes == ["Left out 24 of 1,694 rows with a missing value in 'gdpPercap' (12) or 'lifeExp' (12)."]
+
+
+def test_select_xy_names_a_single_column_without_counts():
+    """One column with missing values is named alone; complete columns give no note at all."""
+    table = gapminder_like_table()
+    assert select_xy(table, "lifeExp", ["year"])[2] == [
+        "Left out 12 of 1,694 rows with a missing value in 'lifeExp'."
+    ]
+    assert select_xy(table, "year", ["gdpPercap"])[2] == [
+        "Left out 12 of 1,694 rows with a missing value in 'gdpPercap'."
+    ]
+    complete = table.dropna()
+    X, y, notes = select_xy(complete, "lifeExp", ["year", "pop"])
+    assert notes == [] and len(y) == len(complete)
+
+
+def test_select_xy_counts_overlapping_missing_values_per_column():
+    """A row missing two chosen values is left out once but counted under both columns."""
+    table = pd.DataFrame({"a": [1, NA, 3, 4, 5], "b": [1, NA, NA, 4, 5], "y": [1, 2, 3, 4, 5.0]})
+    X, y, notes = select_xy(table, "y", ["a", "b"])
+    assert_allclose(y, [1, 4, 5], rtol=0)
+    assert notes == ["Left out 2 of 5 rows with a missing value in 'a' (1) or 'b' (2)."]
+
+
+def test_select_xy_does_not_modify_the_table():
+    """The table keeps its rows and NaNs after select_xy."""
+    table = gapminder_like_table()
+    before = table.copy()
+    select_xy(table, "lifeExp", ["year", "gdpPercap"])
+    pd.testing.assert_frame_equal(table, before)
+
+
+@pytest.mark.parametrize(
+    ("target", "features", "message"),
+    [
+        ("y", ["a", "b"], r"No row has a value in every chosen column \(3 rows, with missing "
+                          r"values in 'a' \(2\) or 'b' \(1\)\); regression needs at least 2"),
+        ("y", ["a"], r"Only 1 row has a value in every chosen column"),
+        ("y", [], "no feature column"),
+        ("y", ["a", "a"], "chosen twice: a"),
+        ("y", ["y"], "'y' is the target"),
+        ("y", ["zz"], "There is no column 'zz'"),
+        ("y", ["name"], "Column 'name' is not numeric"),
+        ("y", ["big"], "Column 'big' has infinite values"),
+    ],
+)
+def test_select_xy_rejects_unusable_choices(target, features, message):
+    """Too few complete rows, no or repeated features, unknown, text or infinite columns: DataError."""
+    table = pd.DataFrame({"a": [1, NA, NA], "b": [NA, 2, 3], "y": [1, 2, 3.0],
+                          "name": ["p", "q", "r"], "big": [1, np.inf, 2]})
+    with pytest.raises(DataError, match=message):
+        select_xy(table, target, features)
+
+
+def test_load_csv_keeps_missing_values_for_select_xy():
+    """An upload with a gap in an unused column keeps that row for a regression without it."""
+    raw = b"year,pop,lifeExp\n1952,8425333,28.8\n1957,,30.3\n1962,10267083,32.0\n"
+    table = load_csv(raw)
+    assert len(table) == 3 and table["pop"].isna().sum() == 1
+    assert table.attrs["notes"][0].startswith("1 of 3 rows have a missing value")
+    X, y, notes = select_xy(table, "lifeExp", ["year"])
+    assert len(y) == 3 and notes == []
+    assert select_xy(table, "lifeExp", ["year", "pop"])[2] == [
+        "Left out 1 of 3 rows with a missing value in 'pop'."
+    ]
+
+
+@pytest.mark.parametrize("name", ["tips", "diabetes", "synthetic"])
+def test_bundled_datasets_have_no_missing_values(name):
+    """None of the bundled datasets has a missing value, so none of their rows is ever left out."""
+    table = load_bundled(name)
+    assert not table.isna().to_numpy().any()
+    assert not any("missing value" in note for note in table.attrs["notes"])
+    entry = DATASETS[name]
+    assert select_xy(table, entry.target, entry.features)[2] == []

@@ -126,7 +126,8 @@ def test_stepping_shows_the_trajectory_values():
     at.button(key="k_back").click().run()
     for k in (1, trajectory.steps_taken):
         assert metric(at, "step k") == f"{k} of {trajectory.steps_taken}"
-        for label, value in (("w", trajectory.w[k, 0]), ("b", trajectory.b[k]),
+        for label, value in (("w (standardised units)", trajectory.w[k, 0]),
+                             ("b (standardised units)", trajectory.b[k]),
                              ("loss L(w, b)", trajectory.loss[k])):
             assert float(metric(at, label)) == pytest.approx(value, rel=SHOWN_RTOL)
         at.button(key="k_end").click().run()

@@ -7,12 +7,14 @@ import pytest
 from numpy.testing import assert_allclose
 
 from gradcore import (
+    EDGE_RTOL,
     DataError,
     Standardizer,
     compare_with_sklearn,
     condition_number,
     data_warnings,
     gradient_descent,
+    learning_rate_verdict,
     load_bundled,
     max_stable_learning_rate,
     mse_gradient,
@@ -143,6 +145,74 @@ def test_stable_learning_rate_bound_separates_convergence_from_divergence(rng):
     at = gradient_descent(X, y, limit, 5000, tol=1e-9)
     assert at.stop_reason == "max_steps" and "oscillate" in at.message
     assert at.loss[-1] < 10 * at.loss[0]
+
+
+@pytest.mark.parametrize(
+    ("ratio", "kind"),
+    [(1e-6, "stable"), (0.5, "stable"), (1 - 1e-7, "stable"), (1 - 0.5 * EDGE_RTOL, "edge"),
+     (1.0, "edge"), (1 + 0.5 * EDGE_RTOL, "edge"), (1 + 1e-7, "diverges"), (2.0, "diverges")],
+)
+def test_learning_rate_verdict_kinds(ratio, kind):
+    """Below 1/lambda_max stable, within a relative EDGE_RTOL of it the edge, above it diverges."""
+    verdict = learning_rate_verdict(ratio * 0.37, 0.37)
+    assert verdict.kind == kind
+    assert verdict.factor == pytest.approx(abs(1 - 2 * ratio), rel=1e-12, abs=1e-15)
+    words = {"stable": "converges", "edge": "neither converges nor diverges", "diverges": "diverges"}
+    assert words[kind] in verdict.message and "1/λmax" in verdict.message
+
+
+def test_learning_rate_verdict_prints_rates_that_differ_differently():
+    """Just above the edge band, eta and 1/lambda_max are printed with enough digits to differ."""
+    verdict = learning_rate_verdict(0.37 * (1 + 1e-7), 0.37)
+    assert verdict.kind == "diverges"
+    assert "η = 0.370000037 is above the largest stable learning rate 1/λmax = 0.37:" in verdict.message
+    assert "|1 − 2ηλmax| = 1.0000002 > 1" in verdict.message
+
+
+@pytest.mark.parametrize(("rate", "bound"), [(0.0, 1.0), (-1.0, 1.0), (float("nan"), 1.0),
+                                              (0.1, 0.0), (0.1, float("inf")), ("fast", 1.0)])
+def test_learning_rate_verdict_rejects_bad_numbers(rate, bound):
+    """A rate or bound that is not a positive finite number raises DataError."""
+    with pytest.raises(DataError):
+        learning_rate_verdict(rate, bound)
+
+
+@pytest.mark.parametrize("relative", [0.0, 0.5 * EDGE_RTOL, -0.5 * EDGE_RTOL])
+def test_gd_at_the_edge_oscillates_and_says_so(rng, relative):
+    """At eta = 1/lambda_max the error along the top eigenvector flips sign at constant size:
+    no convergence, no divergence, and the run's message is the edge verdict."""
+    X, y = random_problem(rng, d=2)
+    stats = regression_statistics(X, y)
+    rate = stats.max_stable_learning_rate * (1 + relative)
+    trajectory = gradient_descent(X, y, rate, 2000, stats=stats)
+    top = stats.eigenvectors[:, -1]
+    along = (np.column_stack([trajectory.w, trajectory.b]) - np.append(stats.w_opt, stats.b_opt)) @ top
+    assert np.all(np.sign(along[1:]) == -np.sign(along[:-1]))
+    assert_allclose(np.abs(along), abs(along[0]), rtol=1e-5)
+    assert trajectory.stop_reason == "max_steps" and trajectory.verdict.kind == "edge"
+    assert trajectory.verdict.message in trajectory.message
+    assert "growing" not in trajectory.message
+    assert trajectory.loss[-1] - stats.loss_opt > 0.5 * stats.eigenvalues[-1] * along[0] ** 2
+
+
+def test_gd_at_the_edge_matches_the_literal_loop(rng):
+    """The engine's iterates at eta = 1/lambda_max equal the literal update loop (200 steps)."""
+    X, y = random_problem(rng, d=2)
+    rate = max_stable_learning_rate(X)
+    trajectory = gradient_descent(X, y, rate, 200, tol=0.0)
+    w, b = np.zeros(2), 0.0
+    for k in range(201):
+        assert_allclose(np.append(trajectory.w[k], trajectory.b[k]), np.append(w, b), rtol=1e-7, atol=1e-9)
+        grad_w, grad_b = mse_gradient(X, y, w, b)
+        w, b = w - rate * grad_w, b - rate * grad_b
+
+
+def test_tiny_learning_rate_is_not_called_oscillating(rng):
+    """eta = 1e-12 / lambda_max: the message says the rate is tiny, never that GD oscillates."""
+    X, y = random_problem(rng, d=2)
+    trajectory = gradient_descent(X, y, 1e-12 * max_stable_learning_rate(X), 100)
+    assert trajectory.verdict.kind == "stable"
+    assert "tiny" in trajectory.message and "oscillat" not in trajectory.message
 
 
 def test_max_stable_learning_rate_and_condition_number_match_numpy(rng):

@@ -22,8 +22,9 @@ GENERATOR_DEFAULTS = {"n": 200, "d": 1, "noise": 1.0, "seed": 0, "tw": 2.0, "tb"
 GENERATOR_LIMITS = {"n": (10, 1_000_000), "d": (1, 10), "noise": (0.0, 1000.0),
                     "seed": (0, 2**31 - 1), "tw": (-1000.0, 1000.0), "tb": (-1000.0, 1000.0)}
 UPLOAD_LIMITS = (
-    "CSV, up to 20 MB. Numeric columns are used; text columns and rows with missing values "
-    "are dropped (and listed). Comma, semicolon or tab separated; UTF-8 or Latin-1."
+    "CSV, up to 20 MB. Numeric columns are used; text columns are left out (and listed), and "
+    "rows with a missing value in the chosen columns are left out (and counted). Comma, "
+    "semicolon or tab separated; UTF-8 or Latin-1."
 )
 _UPLOADED = "reg_upload_data"
 _UPLOAD_ID = "reg_upload_id"

@@ -5,17 +5,18 @@ the same link):
 
 - :class:`LoadedData`: a table and the blake2b hash of its contents, computed once when the table
   is loaded (never on a rerun), so a million-row table is not rehashed when a student steps;
-- :class:`Problem`: X, y for the chosen target/features, the optional standardisation, the
-  sufficient statistics, the scikit-learn fit and the data warnings, keyed on
-  (hash, target, features, standardise);
+- :class:`Problem`: X, y for the chosen target/features (rows with a missing value in those
+  columns left out), the optional standardisation, the sufficient statistics, the scikit-learn
+  fit and the data warnings, keyed on (hash, target, features, standardise);
 - :class:`Run`: a gradient-descent trajectory with its values in original units, the final
   comparison with scikit-learn and the loss contour, keyed on the problem key + GD settings.
 
 ``st.cache_resource`` (bounded by ``max_entries`` and ``ttl``) rather than ``st.cache_data``:
 the cached objects hold arrays of up to 80 MB that ``cache_data`` would copy on every hit; here
 they are read-only (gradcore marks trajectory arrays read-only; nothing writes to the others).
-Large objects are passed as ``_``-prefixed (unhashed) arguments beside their key string, so
-Streamlit never hashes (or samples) a DataFrame.
+Each object's key is a tuple of values (``Problem.key``, ``Run.key``); ``hash_funcs`` tells
+Streamlit to hash a LoadedData, Problem or Run argument by that digest or tuple, so it never
+hashes (or samples) a DataFrame, and two different inputs never share a key.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from gradcore import (
     mse_gradient,
     mse_loss,
     regression_statistics,
+    select_xy,
     sklearn_reference,
 )
 from ui.regression_figures import CONTOUR_GRID, contour_window, sample_indices
@@ -96,15 +98,31 @@ def dataset_description(name: str) -> str:
     return "" if entry is None else entry.description
 
 
+def _complete_rows(frame: pd.DataFrame, columns) -> int:
+    """How many rows have a value (not NaN) in every one of `columns`."""
+    return int(frame[list(columns)].notna().all(axis=1).sum())
+
+
+def default_features(frame: pd.DataFrame, target: str, candidates) -> tuple[str, ...]:
+    """`candidates` when at least 2 rows have all of them and the target, else the first single
+    candidate that has (so a table with scattered missing values still opens on a working
+    choice), else `candidates` unchanged (the page then says why no row is left)."""
+    candidates = tuple(candidates)
+    if _complete_rows(frame, (*candidates, target)) >= 2:
+        return candidates
+    usable = [c for c in candidates if _complete_rows(frame, (c, target)) >= 2]
+    return (usable[0],) if usable else candidates
+
+
 def _loaded(frame: pd.DataFrame, label: str, target: str | None = None,
             features=None, truth: str | None = None) -> LoadedData:
     columns = [str(c) for c in frame.columns]
     target = target if target in columns else columns[-1]
     features = tuple(f for f in (features or columns) if f in columns and f != target)
+    features = features or tuple(c for c in columns if c != target)
     return LoadedData(frame=frame, digest=content_digest(frame), label=label,
                       notes=tuple(frame.attrs.get("notes", ())), default_target=target,
-                      default_features=features or tuple(c for c in columns if c != target),
-                      truth=truth)
+                      default_features=default_features(frame, target, features), truth=truth)
 
 
 @st.cache_resource(max_entries=4, ttl=TTL_SECONDS, show_spinner=False)
@@ -134,9 +152,14 @@ def uploaded_data(payload: bytes, name: str) -> LoadedData:
 
 @dataclass(frozen=True, eq=False)
 class Problem:
-    """X (N, d), y (N,) in original units; X_fit is what GD runs on (standardised or X)."""
+    """X (N, d), y (N,) in original units; X_fit is what GD runs on (standardised or X).
 
-    key: str
+    ``key`` = (data digest, target, features, standardise): what the problem was built from.
+    ``warnings``: first the note on rows left out for missing values (if any), then
+    ``data_warnings`` (constant or collinear features, ...).
+    """
+
+    key: tuple[str, str, tuple[str, ...], bool]
     target: str
     features: tuple[str, ...]
     X: np.ndarray
@@ -154,13 +177,26 @@ class Problem:
     sample_y: np.ndarray
 
 
-@st.cache_resource(max_entries=6, ttl=TTL_SECONDS, show_spinner=False)
-def prepare(_data: LoadedData, digest: str, target: str, features: tuple[str, ...],
+def _data_key(data: LoadedData) -> str:
+    return data.digest
+
+
+def _problem_key(problem: Problem) -> tuple:
+    return problem.key
+
+
+@st.cache_resource(max_entries=6, ttl=TTL_SECONDS, show_spinner=False,
+                   hash_funcs={LoadedData: _data_key})
+def prepare(data: LoadedData, target: str, features: tuple[str, ...],
             standardise: bool) -> Problem:
-    """Columns -> arrays, warnings, statistics and the scikit-learn fit (raises DataError)."""
-    X = _data.frame[list(features)].to_numpy(dtype=float)
-    y = _data.frame[target].to_numpy(dtype=float)
-    warnings = data_warnings(X, y, features, target)
+    """Columns -> arrays, warnings, statistics and the scikit-learn fit (raises DataError).
+
+    Rows with a missing value in the target or a chosen feature are left out (and counted in
+    the first warning); missing values in other columns do not matter.
+    """
+    features = tuple(features)
+    X, y, notes = select_xy(data.frame, target, features)
+    warnings = [*notes, *data_warnings(X, y, features, target)]
     scaler = Standardizer.fit(X) if standardise else None
     X_fit = scaler.transform(X) if scaler else X
     stats = regression_statistics(X_fit, y)
@@ -168,8 +204,8 @@ def prepare(_data: LoadedData, digest: str, target: str, features: tuple[str, ..
     sample = sample_indices(len(y))
     fit_coef, fit_intercept = scaler.from_original(coef, intercept) if scaler else (coef, intercept)
     return Problem(
-        key=f"{digest}|{target}|{','.join(features)}|{int(standardise)}",
-        target=target, features=tuple(features), X=X, y=y, X_fit=X_fit, scaler=scaler,
+        key=(data.digest, target, features, bool(standardise)),
+        target=target, features=features, X=X, y=y, X_fit=X_fit, scaler=scaler,
         stats=stats, warnings=tuple(warnings), reference=(coef, intercept),
         reference_fit=(np.asarray(fit_coef), float(fit_intercept)),
         reference_loss=mse_loss(X, y, coef, intercept), sample=sample, sample_X=X[sample],
@@ -179,9 +215,12 @@ def prepare(_data: LoadedData, digest: str, target: str, features: tuple[str, ..
 
 @dataclass(frozen=True, eq=False)
 class Run:
-    """A trajectory, its coefficients in original units, the final comparison and the contour."""
+    """A trajectory, its coefficients in original units, the final comparison and the contour.
 
-    key: str
+    ``key`` = (problem key, learning rate, steps, w0, b0).
+    """
+
+    key: tuple
     trajectory: Trajectory
     coef: np.ndarray
     intercept: np.ndarray
@@ -189,24 +228,28 @@ class Run:
     contour: tuple[np.ndarray, np.ndarray, np.ndarray] | None
 
 
-@st.cache_resource(max_entries=12, ttl=TTL_SECONDS, show_spinner=False)
-def descend(_problem: Problem, problem_key: str, learning_rate: float, steps: int,
-            w0: float, b0: float) -> Run:
+@st.cache_resource(max_entries=12, ttl=TTL_SECONDS, show_spinner=False,
+                   hash_funcs={Problem: _problem_key})
+def descend(problem: Problem, learning_rate: float, steps: int, w0: float, b0: float) -> Run:
     """Gradient descent from (w0 in every coordinate, b0), in the units GD runs in."""
-    d = len(_problem.features)
-    trajectory = gradient_descent(_problem.X_fit, _problem.y, learning_rate, steps,
-                                  w0=np.full(d, w0), b0=b0, stats=_problem.stats)
-    if _problem.scaler:
-        coef, intercept = _problem.scaler.to_original(trajectory.w, trajectory.b)
+    d = len(problem.features)
+    trajectory = gradient_descent(problem.X_fit, problem.y, learning_rate, steps,
+                                  w0=np.full(d, w0), b0=b0, stats=problem.stats)
+    if problem.scaler:
+        coef, intercept = problem.scaler.to_original(trajectory.w, trajectory.b)
     else:
         coef, intercept = np.asarray(trajectory.w), np.asarray(trajectory.b)
-    comparison = compare_with_sklearn(_problem.X, _problem.y, trajectory, _problem.scaler,
-                                      rtol=COMPARISON_RTOL, reference=_problem.reference,
-                                      stats=_problem.stats)
-    contour = _contour(_problem, trajectory) if d == 1 else None
-    return Run(key=f"{problem_key}|{learning_rate!r}|{steps}|{w0!r}|{b0!r}",
+    comparison = compare_with_sklearn(problem.X, problem.y, trajectory, problem.scaler,
+                                      rtol=COMPARISON_RTOL, reference=problem.reference,
+                                      stats=problem.stats)
+    contour = _contour(problem, trajectory) if d == 1 else None
+    return Run(key=(problem.key, float(learning_rate), int(steps), float(w0), float(b0)),
                trajectory=trajectory, coef=coef, intercept=intercept,
                comparison=comparison, contour=contour)
+
+
+def _run_key(run: Run) -> tuple:
+    return run.key
 
 
 def _contour(problem: Problem, trajectory: Trajectory):
@@ -230,19 +273,20 @@ class StepCheck:
     direct: bool
 
 
-@st.cache_resource(max_entries=256, ttl=TTL_SECONDS, show_spinner=False)
-def check_step(_problem: Problem, _run: Run, run_key: str, k: int) -> StepCheck:
+@st.cache_resource(max_entries=256, ttl=TTL_SECONDS, show_spinner=False,
+                   hash_funcs={Problem: _problem_key, Run: _run_key})
+def check_step(problem: Problem, run: Run, k: int) -> StepCheck:
     """mse_gradient at iterate k vs central differences of the loss (see DIRECT_CHECK_ROWS)."""
-    w, b = np.asarray(_run.trajectory.w[k]), float(_run.trajectory.b[k])
-    grad_w, grad_b = mse_gradient(_problem.X_fit, _problem.y, w, b)
+    w, b = np.asarray(run.trajectory.w[k]), float(run.trajectory.b[k])
+    grad_w, grad_b = mse_gradient(problem.X_fit, problem.y, w, b)
     d = w.size
-    direct = len(_problem.y) <= DIRECT_CHECK_ROWS
+    direct = len(problem.y) <= DIRECT_CHECK_ROWS
     if direct:
         def loss(theta):
-            return mse_loss(_problem.X_fit, _problem.y, theta[:d], theta[d])
+            return mse_loss(problem.X_fit, problem.y, theta[:d], theta[d])
     else:
         def loss(theta):
-            return float(_problem.stats.loss_at(theta[:d], theta[d]))
+            return float(problem.stats.loss_at(theta[:d], theta[d]))
     analytic = np.append(grad_w, grad_b)
     check = gradient_check(loss, lambda _theta: analytic, np.append(w, b), rtol=GRADIENT_RTOL)
     return StepCheck(grad_w=np.asarray(grad_w), grad_b=float(grad_b), check=check, direct=direct)

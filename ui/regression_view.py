@@ -4,6 +4,10 @@ Every number shown comes from gradcore through :mod:`ui.regression_cache`; this 
 it. The only arithmetic here is display arithmetic: predictions y_hat = X w + b of the few rows
 written into the formula or drawn (at most ``MAX_POINTS``), sums recovered from a gradient
 (sum_i r_i x_ij = N/2 * dL/dw_j), and the update theta - eta * grad written out.
+
+Units: gradient descent runs on standardised features when standardisation is on, so its w, b
+(metrics, formula panel, update and gradient tables) are in standardised units, while the
+scikit-learn check table is in original units. Every label says which (``gd_units``).
 """
 
 from __future__ import annotations
@@ -14,11 +18,43 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from gradcore import learning_rate_verdict
 from ui import regression_figures as figures
 from ui.regression_cache import COMPARISON_RTOL, GRADIENT_RTOL, Problem, Run, StepCheck, check_step
 from ui.state import Link, share_box
 
 FORMULA_TERMS = 3
+STANDARDISED_UNITS = "standardised units"
+ORIGINAL_UNITS = "original units"
+# Without standardisation, a condition number above this earns the advice to standardise.
+STANDARDISE_ADVICE_CONDITION = 10.0
+
+
+def gd_units(problem: Problem) -> str:
+    """The units gradient descent's w, b are in: standardised when the features were."""
+    return STANDARDISED_UNITS if problem.scaler else ORIGINAL_UNITS
+
+
+def learning_rate_note(rate: float, bound: float, condition_number: float,
+                       standardised: bool) -> str:
+    """Markdown: the stable bound 1/λmax, gradcore's verdict on `rate`, the condition number.
+
+    The verdict (stable / edge / diverges) is ``gradcore.learning_rate_verdict``'s, in bold
+    unless stable. The advice to standardise the features appears only when they are not
+    standardised (and the condition number is above STANDARDISE_ADVICE_CONDITION).
+    """
+    verdict = learning_rate_verdict(rate, bound)
+    text = f"Largest stable learning rate for this data: **1/λmax = {bound:.4g}**. "
+    text += verdict.message if verdict.kind == "stable" else f"**{verdict.message}**"
+    if np.isfinite(condition_number):
+        text += (f" Condition number: {condition_number:.4g} (gradient descent needs about that "
+                 "many steps per factor e of progress).")
+    else:
+        text += " Condition number: infinite (the optimum is not unique)."
+    if not standardised and condition_number > STANDARDISE_ADVICE_CONDITION:
+        text += (" Standardise the features (z = (x − mean) / sd) to lower the condition number, "
+                 "so gradient descent needs far fewer steps.")
+    return text
 
 
 def number(value: float, digits: int = 4) -> str:
@@ -36,13 +72,17 @@ def tex(value: float, digits: int = 4, wrap: bool = True) -> str:
 
 
 def trajectory_frame(run: Run, features: tuple[str, ...]) -> pd.DataFrame:
-    """One row per iterate: step, w_<feature>..., b, loss, grad_w_<feature>..., grad_b."""
+    """One row per iterate: step, w_<feature>..., b, loss, grad_w_<feature>..., grad_b in the
+    units GD runs in (standardised when standardisation is on), then w_<feature>_original...,
+    b_original: the same iterates in original units."""
     t = run.trajectory
     columns = {"step": np.arange(len(t.b))}
     columns |= {f"w_{name}": t.w[:, j] for j, name in enumerate(features)}
     columns |= {"b": t.b, "loss": t.loss}
     columns |= {f"grad_w_{name}": t.grad_w[:, j] for j, name in enumerate(features)}
     columns["grad_b"] = t.grad_b
+    columns |= {f"w_{name}_original": run.coef[:, j] for j, name in enumerate(features)}
+    columns["b_original"] = run.intercept
     return pd.DataFrame(columns)
 
 
@@ -100,13 +140,14 @@ def update_table(problem: Problem, run: Run, k: int, step: StepCheck) -> pd.Data
     values = np.append(t.w[k], t.b[k])
     grads = np.append(step.grad_w, step.grad_b)
     rate = t.learning_rate
+    units = gd_units(problem)
     return pd.DataFrame({
         "parameter": [f"w ({name})" for name in problem.features] + ["b"],
-        f"value at step {k}": values,
+        f"value at step {k} ({units})": values,
         "Σ r_i·x_ij (or Σ r_i)": grads * n / 2,
         "gradient = 2/N · Σ": grads,
         "−η · gradient": -rate * grads,
-        f"value at step {k + 1}": values - rate * grads,
+        f"value at step {k + 1} ({units})": values - rate * grads,
     })
 
 
@@ -134,16 +175,33 @@ def _step_controls(link: Link, last: int) -> int:
     return link.number("k", "step k", 0, last, 0, integer=True, slider=True)
 
 
-def _metrics(problem: Problem, run: Run, k: int) -> None:
+def metric_values(problem: Problem, run: Run, k: int) -> list[tuple[str, str]]:
+    """(label, value) of each metric at step k; every w and b label names its units.
+
+    One feature: w; several: ‖w‖. In GD's units, and in original units beside them when GD
+    runs on standardised features. The loss is the same in both.
+    """
     t = run.trajectory
+    one = len(problem.features) == 1
+    name = "w" if one else "‖w‖"
+
+    def size(w: np.ndarray) -> float:
+        return float(w[0]) if one else float(np.linalg.norm(w))
+
+    units = gd_units(problem)
+    shown = [("step k", f"{k} of {t.steps_taken}"),
+             (f"{name} ({units})", number(size(t.w[k]), 6)),
+             (f"b ({units})", number(t.b[k], 6))]
+    if problem.scaler:
+        shown += [(f"{name} ({ORIGINAL_UNITS})", number(size(run.coef[k]), 6)),
+                  (f"b ({ORIGINAL_UNITS})", number(run.intercept[k], 6))]
+    return shown + [("loss L(w, b)", number(t.loss[k], 6))]
+
+
+def _metrics(problem: Problem, run: Run, k: int) -> None:
     row = st.container(horizontal=True, gap="medium")
-    row.metric("step k", f"{k} of {t.steps_taken}", width="content")
-    if len(problem.features) == 1:
-        row.metric("w", number(t.w[k, 0], 6), width="content")
-    else:
-        row.metric("‖w‖", number(np.linalg.norm(t.w[k]), 6), width="content")
-    row.metric("b", number(t.b[k], 6), width="content")
-    row.metric("loss L(w, b)", number(t.loss[k], 6), width="content")
+    for label, value in metric_values(problem, run, k):
+        row.metric(label, value, width="content")
 
 
 def _titled(column, title: str, figure, key: str, note: str | None = None) -> None:
@@ -168,7 +226,7 @@ def _plots(problem: Problem, run: Run, k: int, log_y: bool) -> None:
                 figures.contour_figure(w_grid, b_grid, loss_grid, t.w[:, 0], t.b, k,
                                        (float(problem.reference_fit[0][0]),
                                         problem.reference_fit[1])), "fig_contour",
-                "In the units GD works in" + (" (standardised x)." if problem.scaler else "."))
+                f"In {gd_units(problem)}, the units GD works in.")
     else:
         reference = problem.sample_X @ problem.reference[0] + problem.reference[1]
         _titled(left, "Predicted against actual", figures.predicted_actual_figure(
@@ -177,8 +235,8 @@ def _plots(problem: Problem, run: Run, k: int, log_y: bool) -> None:
         _titled(right, "Coefficients against step (dotted: scikit-learn)",
                 figures.coefficient_paths_figure(t.w, t.b, problem.features, k,
                                                  problem.reference_fit), "fig_paths",
-                "▶ Play replays the run in your browser. In the units GD works in"
-                + (" (standardised x)." if problem.scaler else "."))
+                f"▶ Play replays the run in your browser. In {gd_units(problem)}, the units "
+                "GD works in.")
     left, right = st.columns(2)
     _titled(left, "Loss against step", figures.loss_figure(t.loss, k, log_y), "fig_loss")
     shown = problem.sample[: figures.MAX_RESIDUAL_BARS]
@@ -188,11 +246,11 @@ def _plots(problem: Problem, run: Run, k: int, log_y: bool) -> None:
             "Pink: prediction too high, the row pushes b (and w along x) down; green: pulls up.")
 
 
-def _gradient_check(step: StepCheck, run: Run, k: int) -> None:
+def _gradient_check(problem: Problem, step: StepCheck, run: Run, k: int) -> None:
     check = step.check
     names = [f"∂L/∂w{j + 1}" for j in range(step.grad_w.size)] + ["∂L/∂b"]
     st.dataframe(pd.DataFrame({
-        "component": names,
+        f"component ({gd_units(problem)})": names,
         "article's formula": np.append(step.grad_w, step.grad_b),
         "GD engine (S, t)": np.append(run.trajectory.grad_w[k], run.trajectory.grad_b[k]),
         "finite differences": np.asarray(check.numeric),
@@ -226,34 +284,64 @@ def _comparison(problem: Problem, run: Run, k: int) -> None:
 def check_panel(problem: Problem, run: Run, k: int, step: StepCheck) -> None:
     """Analytic vs finite-difference gradient at k; GD vs scikit-learn; why not converged."""
     st.subheader("Check")
-    _gradient_check(step, run, k)
+    _gradient_check(problem, step, run, k)
     _comparison(problem, run, k)
+    kind, text = final_verdict(problem, run, k)
+    {"success": st.success, "info": st.info, "warning": st.warning}[kind](text)
+
+
+def final_verdict(problem: Problem, run: Run, k: int) -> tuple[str, str]:
+    """("success" | "info" | "warning", message) on the last iterate against scikit-learn.
+
+    success: they match. info: they differ but gradient descent's loss is not the higher one
+    (the reference is worse, or both are equal to rounding): nothing to blame on the run.
+    warning: gradient descent has the higher loss, with ``not_converged_reason``.
+    """
     final = run.comparison
     last = run.trajectory.steps_taken
     if final.agrees and run.trajectory.stop_reason != "diverged":
         where = "" if k == last else f" (at the last step, {last}; you are at step {k})"
-        st.success(f"Gradient descent matches scikit-learn{where}: relative coefficient gap "
-                   f"{final.relative_coef_gap:.2e}, within the tolerance {COMPARISON_RTOL:.0e}. "
-                   + ("" if final.unique_optimum else final.message))
-    else:
-        st.warning(f"Not matched yet: {final.message} {not_converged_reason(problem, run)}")
+        return "success", (
+            f"Gradient descent matches scikit-learn{where}: relative coefficient gap "
+            f"{final.relative_coef_gap:.2e}, within the tolerance {COMPARISON_RTOL:.0e}. "
+            + ("" if final.unique_optimum else final.message))
+    if final.higher_loss != "gradient descent":
+        return "info", final.message
+    return "warning", f"Not matched yet: {final.message} {not_converged_reason(problem, run)}"
 
 
 def not_converged_reason(problem: Problem, run: Run) -> str:
-    """Why the run did not reach the optimum: diverged, learning rate too small, too few steps."""
+    """Why gradient descent's loss is still above the reference's: diverged, on the edge,
+    learning rate too small, too few steps, or (after converging) the stopping tolerance."""
     t = run.trajectory
     bound = t.max_stable_learning_rate
+    verdict = t.verdict
     if t.stop_reason == "diverged":
         return (f"Why: it diverged, because the learning rate {number(t.learning_rate)} is above "
                 f"the largest stable learning rate 1/λmax = {number(bound)}.")
     if t.stop_reason == "converged":
         return "The run converged; the remaining gap is the tolerance of the stopping rule."
+    if verdict.kind != "stable":
+        return f"Why: {verdict.message}"
     if t.learning_rate < 0.05 * bound:
         return (f"Why: the learning rate {number(t.learning_rate)} is small next to the stable "
                 f"bound {number(bound)}; raise it towards the bound (or add steps).")
+    advice = ("" if problem.scaler else
+              ", or standardise the features to lower the condition number")
     return (f"Why: too few steps ({t.steps_requested}) for this problem (condition number "
-            f"{number(problem.stats.condition_number, 3)}); add steps, or standardise the "
-            "features to lower the condition number.")
+            f"{number(problem.stats.condition_number, 3)}); add steps{advice}.")
+
+
+def formula_caption(problem: Problem) -> str:
+    """What the formula panel writes out, and in which units its numbers are."""
+    text = (f"First {FORMULA_TERMS} rows written out; w_1 is the weight of "
+            f"'{problem.features[0]}' (every weight is in the table below). ")
+    if problem.scaler:
+        return text + ("Here w, b and x_ij are in standardised units, the units GD works in "
+                       "(x_ij is the standardised feature (x − mean) / sd); y, the residuals and "
+                       "the loss are in the units of y. The check table further down is in "
+                       "original units.")
+    return text + "Here w, b and x_ij are in original units, as in the check table."
 
 
 @st.fragment
@@ -270,11 +358,9 @@ def stepper(problem: Problem, run: Run, link: Link, upload_note: str | None) -> 
     _metrics(problem, run, k)
     log_y = link.flag("logy", "log-scale loss axis", False, toggle=True)
     _plots(problem, run, k, log_y)
-    step = check_step(problem, run, run.key, k)
+    step = check_step(problem, run, k)
     st.subheader(f"The gradient at step {k}, by the article's formula")
-    st.caption(f"First {FORMULA_TERMS} rows written out; w_1 is the weight of "
-               f"'{problem.features[0]}' (every weight is in the table below)"
-               + ("; standardised features, the units GD works in." if problem.scaler else "."))
+    st.caption(formula_caption(problem))
     for line in gradient_latex(problem, run, k, step):
         st.latex(line)
     st.dataframe(update_table(problem, run, k, step), hide_index=True, width="stretch")

@@ -32,12 +32,13 @@ def test_step_forward_changes_the_numbers_and_the_link_keeps_the_step(page, new_
     """One click on "forward" shows step 1 with new w and loss; the link opens step 1."""
     open_page(page, f"{app_server.url}/linear-regression?lr=0.1")
     start = metric_values(page)
-    assert start["step k"].startswith("0 of ") and start["w"] == "0" and start["b"] == "0"
+    assert start["step k"].startswith("0 of ") and start["w (standardised units)"] == "0" \
+        and start["b (standardised units)"] == "0"
     page.locator(FORWARD).click()
     total = start["step k"].split(" of ")[1]
     assert wait_metric_change(page, "step k", start["step k"]) == f"1 of {total}"
     after = metric_values(page)
-    assert after["w"] != "0" and float(after["loss L(w, b)"]) < float(start["loss L(w, b)"])
+    assert after["w (standardised units)"] != "0" and float(after["loss L(w, b)"]) < float(start["loss L(w, b)"])
     expect(page).to_have_url(re.compile(r"[?&]k=1(&|$)"))
     visitor = new_page()
     open_page(visitor, page.url)
@@ -75,7 +76,7 @@ def test_upload_a_csv_and_step_gradient_descent(page, app_server):
     assert start["loss L(w, b)"] == "118" and start["step k"].startswith("0 of ")
     page.locator(FORWARD).click()
     wait_metric_change(page, "step k", start["step k"])
-    assert metric_values(page)["b"] == "2"
+    assert metric_values(page)["b (standardised units)"] == "2"
     assert page_problems(page) == []
 
 
