@@ -61,7 +61,9 @@ def page_frame(script: str) -> Lesson:
     """Tab title, wide layout and the sidebar of lesson links; every page calls it first."""
     lesson = BY_SCRIPT[script]
     title = "Gradient Lab" if lesson is HOME else f"{lesson.title} · Gradient Lab"
-    st.set_page_config(page_title=title, page_icon=lesson.icon, layout="wide")
+    # The tab icon is an emoji: a Material icon here makes the browser fetch its picture from
+    # an outside font server, which a school network (and the e2e tests) may not reach.
+    st.set_page_config(page_title=title, page_icon="📉", layout="wide")
     with st.sidebar:
         st.markdown("**Gradient Lab**")
         for entry in [HOME, *LESSONS]:

@@ -50,7 +50,7 @@ def test_typed_function_shows_its_derivative_and_a_hostile_one_is_refused(page, 
     """x·sin(x) gets f′ = x cos x + sin x; a hostile formula is refused with a message and the
     page keeps the last valid function."""
     open_page(page, f"{app_server.url}/derivatives?fn=typed")
-    label = "Function — type a formula"
+    label = "Function: type a formula"
     before = metric_values(page)[SLOPE]
     type_into(page, label, "x*sin(x)")
     slope = wait_metric_change(page, SLOPE, before)
