@@ -17,22 +17,25 @@ from gradcore.data import (
 )
 from gradcore.diagnostics import data_warnings
 from gradcore.errors import DataError, ExpressionError
-from gradcore.expressions import Expression, parse_expression
+from gradcore.expressions import Expression, kink_at, parse_expression
 from gradcore.functions import (
     CATALOGUE,
     DOT_X,
     KINK_KEYS,
     ONE_D_KEYS,
     CatalogueFunction,
+    display_name,
     get_function,
     squared_norm_text,
 )
+from gradcore.kinks import Kink
 from gradcore.numeric import (
     RTOL,
     GradientCheck,
     derivative_1d,
     gradient_check,
     numeric_gradient,
+    one_sided_derivatives,
     relative_error,
 )
 from gradcore.parsing import FUNCTIONS, MAX_LENGTH, check_variable_name

@@ -9,9 +9,14 @@ message such as "log(x) is undefined at x = -1: log needs a positive argument, b
 -1 here". The vectorised ``.evaluate`` / ``.evaluate_gradient`` (for plots) return nan there
 instead, so a curve shows a gap.
 
-Kinks: sympy's derivatives are used as they are. d|x|/dx = sign(x) is 0 at x = 0, and
-d max(a, b) = Heaviside(a - b) is 1/2 at a tie (so relu'(0) = 1/2); both are valid subgradients
-of abs, relu and max at their kinks.
+Kinks (one variable): at a kink ``gradient`` returns the midpoint of the slopes from the
+left and from the right, (f′₋ + f′₊)/2, and ``kink(x0)`` / ``kink_at(expression, x0)`` describe
+the kink (see ``gradcore.kinks`` for the convention, why it was chosen, and how a kink is found).
+With several variables each partial derivative is sympy's, whose rules give the same midpoint
+for a single abs or max node (sign(0) = 0, Heaviside(0) = 1/2).
+
+``notes`` says how the text was read where a student may have meant something else (a glued
+name such as 'sinx' or 'xy' is one variable): plain text, one sentence each.
 """
 
 from __future__ import annotations
@@ -23,7 +28,15 @@ import numpy as np
 import sympy
 
 from gradcore.errors import ExpressionError
-from gradcore.parsing import build_sympy, check_real
+from gradcore.kinks import (
+    Kink,
+    on_switch,
+    one_sided_slopes,
+    polynomial_kink_candidates,
+    same_slope,
+    switch_arguments,
+)
+from gradcore.parsing import NUMPY_FUNCTIONS, build_sympy, check_real
 
 
 def _show(expr: sympy.Expr) -> str:
@@ -32,7 +45,7 @@ def _show(expr: sympy.Expr) -> str:
 
 def _lambdify(symbols: tuple[sympy.Symbol, ...], expr):
     # dummify: generated code never uses the variable names, so no name can shadow numpy.
-    return sympy.lambdify(symbols, expr, modules="numpy", dummify=True)
+    return sympy.lambdify(symbols, expr, modules=[NUMPY_FUNCTIONS, "numpy"], dummify=True)
 
 
 class Expression:
@@ -40,15 +53,18 @@ class Expression:
 
     Attributes: ``variables`` (tuple of str, the order of every point), ``symbols`` (the real
     sympy symbols in that order), ``sympy`` (the expression), ``text`` (what was typed),
-    ``latex``, ``partials`` (sympy ∂f/∂vi), ``gradient_latex`` (list of LaTeX strings).
+    ``latex``, ``partials`` (sympy ∂f/∂vi), ``gradient_latex`` (list of LaTeX strings),
+    ``notes`` (tuple of plain-text remarks on how the text was read, often empty).
     Build one with ``parse_expression``; the numeric functions are compiled once and cached.
     """
 
-    def __init__(self, expr: sympy.Expr, symbols: tuple[sympy.Symbol, ...], text: str):
+    def __init__(self, expr: sympy.Expr, symbols: tuple[sympy.Symbol, ...], text: str,
+                 notes: tuple[str, ...] = ()):
         self.sympy = expr
         self.symbols = symbols
         self.variables = tuple(symbol.name for symbol in symbols)
         self.text = text
+        self.notes = tuple(notes)
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r}, variables={self.variables!r})"
@@ -73,6 +89,61 @@ class Expression:
     def _gradient_functions(self):
         return [_lambdify(self.symbols, partial) for partial in self.partials]
 
+    @cached_property
+    def _switch_function(self):
+        """The switches (``gradcore.kinks``) of a one-variable f, compiled; None if f has none."""
+        switches = switch_arguments(self.sympy)
+        if len(self.variables) != 1 or not switches:
+            return None
+        return _lambdify(self.symbols, list(switches))
+
+    def _on_switch(self, x) -> np.ndarray | bool:
+        if self._switch_function is None:
+            return False
+        return on_switch(lambda v: self._run(self._switch_function, (v,)), x)
+
+    def _one_sided(self, x: float) -> tuple[float, float] | None:
+        return one_sided_slopes(lambda v: self._run(self._gradient_functions[0], (v,)), x)
+
+    def kink(self, x0: float) -> Kink | None:
+        """The kink of this one-variable f at x0, or None where f is differentiable there.
+
+        See ``gradcore.kinks``: cheap (no solver), exact slopes for piecewise linear f. Raises
+        ExpressionError if f has several variables, is undefined at x0, or has an infinite or
+        undefined slope on one side of x0 (sqrt(|x|) at 0).
+        """
+        if len(self.variables) != 1:
+            raise ExpressionError(f"kinks are found for functions of one variable; "
+                                  f"{self.text} has {len(self.variables)}")
+        args = self._point([x0])
+        value = self.value(args)
+        x = float(args[0])
+        if not self._on_switch(x):
+            return None
+        sides = self._one_sided(x)
+        if sides is None:
+            raise ExpressionError(f"the slope of {self.text} at x = {x:g} is infinite or "
+                                  "undefined on one side, so it has no one-sided derivatives")
+        left, right = sides
+        return None if same_slope(left, right) else Kink(x, value + 0.0, left, right)
+
+    def kinks(self, lo: float = -np.inf, hi: float = np.inf) -> tuple[float, ...]:
+        """The kinks of a one-variable f in [lo, hi] whose switch is a polynomial (sorted).
+
+        Enough for max/min/abs/relu of polynomials (every catalogue entry); a kink of
+        abs(sin(x)) is not listed, but ``kink(x0)`` still finds it at x0.
+        """
+        if self._switch_function is None:
+            return ()
+        found = []
+        for x in polynomial_kink_candidates(self.sympy, self.symbols[0]):
+            try:
+                if lo <= x <= hi and self.kink(x) is not None:
+                    found.append(x)
+            except ExpressionError:
+                continue
+        return tuple(found)
+
     def derivative(self, variable: str | None = None) -> Expression:
         """∂f/∂variable as an Expression in the same variables (default: the only variable)."""
         if variable is None:
@@ -84,7 +155,7 @@ class Expression:
             raise ExpressionError(f"'{variable}' is not a variable of this formula: "
                                   f"{', '.join(self.variables) or '(none)'}")
         partial = self.partials[self.variables.index(variable)]
-        return Expression(partial, self.symbols, f"d/d{variable} ({self.text})")
+        return Expression(partial, self.symbols, f"d/d{variable} ({self.text})", self.notes)
 
     def compose(self, inner: Expression) -> Expression:
         """f(g(...)): substitute ``inner`` for this one-variable formula's variable.
@@ -99,7 +170,8 @@ class Expression:
         text = self.text if not self.variables else f"{self.text} with {self.variables[0]} = " \
             f"{inner.text}"
         check_real(expr, text)
-        return Expression(expr, inner.symbols, text)
+        return Expression(expr, inner.symbols, text, tuple(dict.fromkeys(self.notes +
+                                                                        inner.notes)))
 
     def _point(self, point) -> tuple[np.float64, ...]:
         try:
@@ -164,11 +236,15 @@ class Expression:
         """∇f(point), shape (n,): the analytic partial derivatives evaluated at ``point``.
 
         Raises ExpressionError if f or a partial derivative is undefined there (e.g. sqrt(x) at
-        0, where the slope is infinite). At kinks see the module docstring (sign(0) = 0,
-        Heaviside(0) = 1/2).
+        0, where the slope is infinite). At a kink of a one-variable f: the midpoint of the
+        one-sided slopes (module docstring), e.g. 0 for abs(x) and 1/2 for relu(x) at 0.
         """
         args = self._point(point)
         self.value(args)
+        if self._on_switch(args[0] if args else 0.0):
+            sides = self._one_sided(float(args[0]))
+            if sides is not None:
+                return np.array([0.5 * (sides[0] + sides[1])])
         result = np.empty(len(self.variables))
         for i, function in enumerate(self._gradient_functions):
             out = np.asarray(self._run(function, args), dtype=float).reshape(-1)
@@ -200,6 +276,12 @@ class Expression:
         undefined = np.isnan(self.evaluate(*arrays))
         grads = np.stack([self._grid(function, arrays) for function in self._gradient_functions])
         grads[:, undefined] = np.nan
+        if self._switch_function is not None:
+            xs = np.broadcast_to(np.asarray(arrays[0], dtype=float), undefined.shape)
+            for index in map(tuple, np.argwhere(self._on_switch(xs) & ~undefined)):
+                sides = self._one_sided(float(xs[index]))
+                if sides is not None:
+                    grads[(0, *index)] = 0.5 * (sides[0] + sides[1])
         return grads
 
 
@@ -209,7 +291,14 @@ def parse_expression(text: str, variables: Sequence[str] | str | None = None) ->
     ``variables=None`` infers the variables (sorted by name); a sequence fixes them and their
     order: the text may then use only those names, and unused ones stay in the Expression.
     Accepted: numbers, variables, pi, e, + - * / ** ^, unary signs, and sin cos tan exp log ln
-    sqrt abs max min relu sigmoid tanh. ``2x`` is refused with the fix ("write 2*x").
+    sqrt abs max min relu sigmoid tanh, and student notation (2x, |x|, x², sin x: see
+    ``gradcore.notation``); an ambiguous form (x(x+1), e^2x) is refused with the fix.
     """
-    expr, symbols, clean_text = build_sympy(text, variables)
-    return Expression(expr, symbols, clean_text)
+    parsed = build_sympy(text, variables)
+    return Expression(parsed.expr, parsed.symbols, parsed.text, parsed.notes)
+
+
+def kink_at(expression: Expression, x0: float) -> Kink | None:
+    """The kink of a one-variable ``expression`` at x0 (``Kink``), or None if f is
+    differentiable there: ``expression.kink(x0)``. ExpressionError as documented there."""
+    return expression.kink(x0)

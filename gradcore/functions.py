@@ -1,166 +1,40 @@
-"""The catalogue of named functions the pages and the article use, each with its derivative.
+"""The catalogue of named functions the pages and the article use.
 
-Every entry keeps its value and its hand-written analytic gradient side by side (and, for a
-function with kinks, its subdifferential), so the lesson "this is the function, this is its
-derivative" is visible in the code too. Two kinds of entry:
+**One definition per entry: its formula** (``text``, in the syntax students type). Everything
+else is derived from the parsed formula, so no two places can disagree:
+
+- ``value`` and ``gradient`` are sympy's expression and derivative compiled to numpy;
+- ``latex`` and ``gradient_latex`` are sympy's LaTeX of the same expression and derivative;
+- ``kinks`` are the points where the formula bends (``Expression.kinks``);
+- at a kink ``gradient`` returns gradcore's one convention, the midpoint of the one-sided
+  slopes (see ``gradcore.kinks`` for why), and ``subdifferential`` the interval [f′₋, f′₊];
+  the note a page shows there comes from the same ``Kink`` (``kink_at(x).note``).
+
+Two kinds of entry:
 
 - one variable (``dimension == 1``): ``value(x)`` and ``gradient(x)`` work elementwise on a float
   or an array of any shape (so pages can plot them); ``subdifferential(x) -> (lo, hi)``.
 - n variables: ``value(point)`` takes shape (n,) and returns a float; ``gradient(point)`` returns
-  shape (n,). ``"sqnorm"`` accepts any n (``dimension is None``).
+  shape (n,). ``"sqnorm"`` accepts any n (``dimension is None``): its formula is
+  ``squared_norm_text(n)``.
 
-``text`` is the same function as a formula ``parse_expression`` accepts (None for ``"sqnorm"``,
-whose length varies: use ``squared_norm_text(n)``).
+``label`` is how a student reads the entry in a dropdown (plain text, Unicode): use
+``display_name(key)``, which also names the "type your own" option ``TYPED``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 
-KINK_TOL = 1e-12
+from gradcore.expressions import Expression, parse_expression
+from gradcore.kinks import Kink
+
 DOT_X = np.array([1.0, -2.0, 3.0])
-
-
-@dataclass(frozen=True)
-class CatalogueFunction:
-    """One named function: see the module docstring for the shapes of ``value`` / ``gradient``.
-
-    ``kinks`` lists the points where a one-variable entry is not differentiable; ``gradient``
-    there returns the subgradient named in ``kink_choice``. ``minimum_value`` is min f (None if
-    f has no minimum), used to show the gap f(x_k) − f* in the subgradient method.
-    """
-
-    key: str
-    label: str
-    latex: str
-    gradient_latex: str
-    variables: tuple[str, ...]
-    value: Callable
-    gradient: Callable
-    text: str | None
-    dimension: int | None
-    subdifferential: Callable[[float], tuple[float, float]] | None = None
-    kinks: tuple[float, ...] = ()
-    kink_choice: str = ""
-    convex: bool = True
-    minimum_value: float | None = 0.0
-
-
-def _at_kinks(x: float, kinks: dict[float, tuple[float, float]],
-              derivative: Callable[[float], float]) -> tuple[float, float]:
-    """∂f(x): the interval stored for a kink within KINK_TOL of x, else (f'(x), f'(x))."""
-    for kink, interval in kinks.items():
-        if abs(x - kink) <= KINK_TOL:
-            return interval
-    slope = float(derivative(x))
-    return slope, slope
-
-
-def _square(x):
-    return np.square(x)
-
-
-def _square_gradient(x):
-    return 2.0 * np.asarray(x, dtype=float)
-
-
-def _abs(x):
-    return np.abs(x)
-
-
-def _abs_gradient(x):
-    return np.sign(np.asarray(x, dtype=float))
-
-
-def _relu(x):
-    return np.maximum(0.0, x)
-
-
-def _relu_gradient(x):
-    return np.where(np.asarray(x, dtype=float) > 0, 1.0, 0.0)
-
-
-def _hinge(x):
-    return np.maximum(0.0, 1.0 - np.asarray(x, dtype=float))
-
-
-def _hinge_gradient(x):
-    return np.where(np.asarray(x, dtype=float) < 1, -1.0, 0.0)
-
-
-def _sigmoid(x):
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=float)))
-
-
-def _sigmoid_gradient(x):
-    s = _sigmoid(x)
-    return s * (1.0 - s)
-
-
-def _maxlin(x):
-    x = np.asarray(x, dtype=float)
-    return np.maximum(np.maximum(-x, 0.5 * x), 2.0 * x - 3.0)
-
-
-def _maxlin_gradient(x):
-    x = np.asarray(x, dtype=float)
-    slopes = np.select([x < 0, x < 2, x > 2], [-1.0, 0.5, 2.0], default=1.25)
-    return np.where(x == 0, -0.25, slopes)
-
-
-def _abs_shift(x):
-    x = np.asarray(x, dtype=float)
-    return np.abs(x - 1.0) + 0.5 * x
-
-
-def _abs_shift_gradient(x):
-    return np.sign(np.asarray(x, dtype=float) - 1.0) + 0.5
-
-
-def _vector(point, n: int | None = None) -> np.ndarray:
-    w = np.asarray(point, dtype=float).reshape(-1)
-    if n is not None and w.size != n:
-        raise ValueError(f"this function takes {n} numbers, got {w.size}")
-    return w
-
-
-def _article3d(point):
-    x, y, z = _vector(point, 3)
-    return float(x**2 + 2 * y**2 + 3 * z**2)
-
-
-def _article3d_gradient(point):
-    x, y, z = _vector(point, 3)
-    return np.array([2 * x, 4 * y, 6 * z])
-
-
-def _article4d(point):
-    return float(np.sum(_vector(point, 4) ** 2))
-
-
-def _article4d_gradient(point):
-    return 2.0 * _vector(point, 4)
-
-
-def _sqnorm(point):
-    w = _vector(point)
-    return float(w @ w)
-
-
-def _sqnorm_gradient(point):
-    return 2.0 * _vector(point)
-
-
-def _dot(point):
-    return float(_vector(point, DOT_X.size) @ DOT_X)
-
-
-def _dot_gradient(point):
-    _vector(point, DOT_X.size)
-    return DOT_X.copy()
+TYPED = "typed"
+TYPED_LABEL = "your own formula (type it)"
 
 
 def squared_norm_text(n: int) -> str:
@@ -168,50 +42,142 @@ def squared_norm_text(n: int) -> str:
     return " + ".join(f"w{i}^2" for i in range(1, n + 1))
 
 
+def dot_text(x) -> str:
+    """w·x for a fixed vector x as typed text: x = (1, -2, 3) gives ``"w1 - 2*w2 + 3*w3"``."""
+    text = ""
+    for i, coefficient in enumerate(np.asarray(x, dtype=float), start=1):
+        term = f"w{i}" if abs(coefficient) == 1 else f"{abs(coefficient):g}*w{i}"
+        sign = "-" if coefficient < 0 else "+"
+        text += (f" {sign} " if text else "-" if sign == "-" else "") + term
+    return text
+
+
+@cache
+def _parsed(text: str, variables: tuple[str, ...] | None) -> Expression:
+    return parse_expression(text, variables)
+
+
+@dataclass(frozen=True)
+class CatalogueFunction:
+    """One named function, defined by its formula ``text`` (None only for ``"sqnorm"``).
+
+    ``variables`` fixes the order of a point; ``convex`` and ``minimum_value`` (min f, or None
+    if f has no minimum; used for the gap f(x_k) − f* of the subgradient method) are facts
+    about the formula that the pages show. ``family_latex`` is the display LaTeX (f, ∇f) of an
+    entry whose formula depends on n (``"sqnorm"``).
+    """
+
+    key: str
+    label: str
+    text: str | None
+    variables: tuple[str, ...]
+    convex: bool = True
+    minimum_value: float | None = 0.0
+    family_latex: tuple[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def dimension(self) -> int | None:
+        return len(self.variables) if self.text is not None else None
+
+    @property
+    def expression(self) -> Expression:
+        """The parsed formula (for ``"sqnorm"``: with n = 3)."""
+        if self.text is None:
+            return _parsed(squared_norm_text(3), None)
+        return _parsed(self.text, self.variables)
+
+    def expression_for(self, point) -> Expression:
+        """The parsed formula for a point of this length (only ``"sqnorm"`` depends on it)."""
+        if self.text is not None:
+            return self.expression
+        n = np.asarray(point, dtype=float).size
+        if n < 1:
+            raise ValueError("‖w‖² needs at least one number")
+        return _parsed(squared_norm_text(n), None)
+
+    @property
+    def latex(self) -> str:
+        return self.family_latex[0] if self.family_latex else self.expression.latex
+
+    @property
+    def gradient_latex(self) -> str:
+        """f′ for one variable, (∂f/∂v1, ..., ∂f/∂vn) otherwise, as LaTeX."""
+        if self.family_latex:
+            return self.family_latex[1]
+        parts = self.expression.gradient_latex
+        return parts[0] if len(parts) == 1 else r"\left(" + r",\ ".join(parts) + r"\right)"
+
+    def value(self, x):
+        """f(x): elementwise for one variable (float or array in, same shape out), else f(point)."""
+        if self.dimension == 1:
+            out = self.expression.evaluate(np.asarray(x, dtype=float))
+            return out[()] if out.ndim == 0 else out
+        return self.expression_for(x).value(x)
+
+    def gradient(self, x):
+        """f′(x) elementwise for one variable (the midpoint convention at kinks), else ∇f(point)."""
+        if self.dimension == 1:
+            out = self.expression.evaluate_gradient(np.asarray(x, dtype=float))[0]
+            return out[()] if out.ndim == 0 else out
+        return self.expression_for(x).gradient(x)
+
+    @property
+    def kinks(self) -> tuple[float, ...]:
+        """Where a one-variable entry is not differentiable (found from its formula)."""
+        return _kinks(self.key) if self.dimension == 1 else ()
+
+    def kink_at(self, x: float) -> Kink | None:
+        """The ``Kink`` at x of a one-variable entry, or None where it is differentiable."""
+        return self.expression.kink(x)
+
+    def subdifferential(self, x: float) -> tuple[float, float]:
+        """∂f(x) = (f′₋(x), f′₊(x)) at a kink of a one-variable convex entry, else (f′(x), f′(x))."""
+        kink = self.kink_at(x)
+        if kink is None:
+            slope = float(self.expression.gradient([x])[0])
+            return slope, slope
+        if kink.interval is None:
+            raise ValueError(f"{self.label} is not convex near x = {x:g}: no subgradient there")
+        return kink.interval
+
+    @property
+    def kink_choice(self) -> str:
+        """Which subgradient ``gradient`` returns at each kink, in words (empty if no kinks)."""
+        chosen = [f"{self.kink_at(k).slope:g} at x = {k:g}" for k in self.kinks]
+        if not chosen:
+            return ""
+        return "the middle of the interval of subgradients: " + ", ".join(chosen)
+
+
 _ONE = ("x",)
-CATALOGUE: dict[str, CatalogueFunction] = {entry.key: entry for entry in [
-    CatalogueFunction("square", "x²", "x^2", "2x", _ONE, _square, _square_gradient, "x^2", 1,
-                      lambda x: _at_kinks(x, {}, _square_gradient)),
-    CatalogueFunction("abs", "|x|", "|x|", r"\operatorname{sign}(x)", _ONE, _abs, _abs_gradient,
-                      "abs(x)", 1, lambda x: _at_kinks(x, {0.0: (-1.0, 1.0)}, _abs_gradient),
-                      (0.0,), "0 at x = 0, the middle of [-1, 1] (numpy's sign(0))"),
-    CatalogueFunction("relu", "ReLU(x) = max(x, 0)", r"\max(x, 0)", r"\mathbb{1}[x > 0]", _ONE,
-                      _relu, _relu_gradient, "relu(x)", 1,
-                      lambda x: _at_kinks(x, {0.0: (0.0, 1.0)}, _relu_gradient), (0.0,),
-                      "0 at x = 0, as PyTorch and TensorFlow choose"),
-    CatalogueFunction("hinge", "hinge max(0, 1 − x)", r"\max(0, 1 - x)", r"-\mathbb{1}[x < 1]",
-                      _ONE, _hinge, _hinge_gradient, "max(0, 1 - x)", 1,
-                      lambda x: _at_kinks(x, {1.0: (-1.0, 0.0)}, _hinge_gradient), (1.0,),
-                      "0 at x = 1, the ReLU convention applied to 1 − x"),
-    CatalogueFunction("sigmoid", "sigmoid σ(x)", r"\sigma(x) = \frac{1}{1 + e^{-x}}",
-                      r"\sigma(x)\,(1 - \sigma(x))", _ONE, _sigmoid, _sigmoid_gradient,
-                      "sigmoid(x)", 1, lambda x: _at_kinks(x, {}, _sigmoid_gradient),
+_ENTRIES = [
+    CatalogueFunction("square", "x²", "x^2", _ONE),
+    CatalogueFunction("abs", "|x| (absolute value)", "abs(x)", _ONE),
+    CatalogueFunction("relu", "ReLU(x) = max(x, 0)", "relu(x)", _ONE),
+    CatalogueFunction("hinge", "hinge loss max(0, 1 − x)", "max(0, 1 - x)", _ONE),
+    CatalogueFunction("sigmoid", "sigmoid σ(x) = 1/(1 + e⁻ˣ)", "sigmoid(x)", _ONE,
                       convex=False, minimum_value=None),
-    CatalogueFunction("maxlin", "max(−x, x/2, 2x − 3)", r"\max(-x, \tfrac{x}{2}, 2x - 3)",
-                      r"-1,\ \tfrac12,\ 2 \text{ on } x<0,\ 0<x<2,\ x>2", _ONE, _maxlin,
-                      _maxlin_gradient, "max(-x, 0.5*x, 2*x - 3)", 1,
-                      lambda x: _at_kinks(x, {0.0: (-1.0, 0.5), 2.0: (0.5, 2.0)},
-                                          _maxlin_gradient), (0.0, 2.0),
-                      "the middle of the interval: -0.25 at x = 0, 1.25 at x = 2"),
-    CatalogueFunction("abs_shift", "|x − 1| + x/2", r"|x - 1| + \tfrac{x}{2}",
-                      r"\operatorname{sign}(x - 1) + \tfrac12", _ONE, _abs_shift,
-                      _abs_shift_gradient, "abs(x - 1) + 0.5*x", 1,
-                      lambda x: _at_kinks(x, {1.0: (-0.5, 1.5)}, _abs_shift_gradient), (1.0,),
-                      "0.5 at x = 1, the middle of [-0.5, 1.5]", minimum_value=0.5),
-    CatalogueFunction("article3d", "x² + 2y² + 3z²", "x^2 + 2y^2 + 3z^2", "(2x,\\ 4y,\\ 6z)",
-                      ("x", "y", "z"), _article3d, _article3d_gradient, "x^2 + 2*y^2 + 3*z^2", 3),
-    CatalogueFunction("article4d", "w² + x² + y² + z²", "w^2 + x^2 + y^2 + z^2",
-                      "(2w,\\ 2x,\\ 2y,\\ 2z)", ("w", "x", "y", "z"), _article4d,
-                      _article4d_gradient, "w^2 + x^2 + y^2 + z^2", 4),
-    CatalogueFunction("sqnorm", "‖w‖²", r"\|\mathbf{w}\|^2 = \sum_i w_i^2", r"2\mathbf{w}",
-                      (), _sqnorm, _sqnorm_gradient, None, None),
-    CatalogueFunction("dot", "w · x with x = (1, −2, 3)", r"\mathbf{w} \cdot \mathbf{x}",
-                      r"\mathbf{x} = (1, -2, 3)", ("w1", "w2", "w3"), _dot, _dot_gradient,
-                      "w1 - 2*w2 + 3*w3", 3, convex=True, minimum_value=None),
-]}
+    CatalogueFunction("maxlin", "max(−x, x/2, 2x − 3)", "max(-x, x/2, 2*x - 3)", _ONE),
+    CatalogueFunction("abs_shift", "|x − 1| + x/2", "abs(x - 1) + x/2", _ONE, minimum_value=0.5),
+    CatalogueFunction("article3d", "x² + 2y² + 3z² (the article's 3-D example)",
+                      "x^2 + 2*y^2 + 3*z^2", ("x", "y", "z")),
+    CatalogueFunction("article4d", "w² + x² + y² + z² (the article's 4-D example)",
+                      "w^2 + x^2 + y^2 + z^2", ("w", "x", "y", "z")),
+    CatalogueFunction("sqnorm", "‖w‖² = w₁² + … + wₙ² (squared norm)", None, (),
+                      family_latex=(r"\|\mathbf{w}\|^2 = \sum_i w_i^2", r"2\mathbf{w}")),
+    CatalogueFunction("dot", "w · x = w₁ − 2w₂ + 3w₃ (dot product with x = (1, −2, 3))",
+                      dot_text(DOT_X), ("w1", "w2", "w3"), minimum_value=None),
+]
+CATALOGUE: dict[str, CatalogueFunction] = {entry.key: entry for entry in _ENTRIES}
+
+
+@cache
+def _kinks(key: str) -> tuple[float, ...]:
+    return CATALOGUE[key].expression.kinks()
+
 
 ONE_D_KEYS = tuple(key for key, entry in CATALOGUE.items() if entry.dimension == 1)
-KINK_KEYS = tuple(key for key, entry in CATALOGUE.items() if entry.kinks)
+KINK_KEYS = tuple(key for key in ONE_D_KEYS if CATALOGUE[key].kinks)
 
 
 def get_function(key: str) -> CatalogueFunction:
@@ -221,3 +187,8 @@ def get_function(key: str) -> CatalogueFunction:
     except (KeyError, TypeError):
         raise ValueError(f"unknown function {key!r}: choose one of "
                          f"{', '.join(CATALOGUE)}") from None
+
+
+def display_name(key: str) -> str:
+    """How a catalogue key (or ``TYPED``, the "type your own" option) reads in a dropdown."""
+    return TYPED_LABEL if key == TYPED else get_function(key).label

@@ -55,6 +55,28 @@ def derivative_1d(f: Callable[[float], float], x: float, h: float | None = None)
     return float(numeric_gradient(lambda p: f(float(p[0])), [x], h)[0])
 
 
+def one_sided_derivatives(f: Callable[[float], float], x: float,
+                          h: float | None = None) -> tuple[float, float]:
+    """(f′₋(x), f′₊(x)) of a one-variable f by one-sided differences: the check of a kink.
+
+    Second-order one-sided formulas that use f only on one side of x (and at x):
+    f′₊ ≈ (−3f(x) + 4f(x + h) − f(x + 2h)) / (2h), f′₋ ≈ (3f(x) − 4f(x − h) + f(x − 2h)) / (2h),
+    with h = STEP_SCALE·max(1, |x|) unless given. Exact for a piecewise linear f whose other
+    kinks are more than 2h away (up to rounding, about ε/h ≈ 4e-11). ValueError if a value is
+    not finite.
+    """
+    h = STEP_SCALE * max(1.0, abs(x)) if h is None else float(h)
+    if not (h > 0 and np.isfinite(h)):
+        raise ValueError("the step h must be positive and finite")
+    values = {k: _scalar(f(x + k * h)) for k in (-2, -1, 0, 1, 2)}
+    if not all(np.isfinite(v) for v in values.values()):
+        raise ValueError("f is not finite next to this point, so its one-sided slopes are "
+                         "undefined")
+    left = (3 * values[0] - 4 * values[-1] + values[-2]) / (2 * h)
+    right = (-3 * values[0] + 4 * values[1] - values[2]) / (2 * h)
+    return float(left), float(right)
+
+
 @dataclass(frozen=True)
 class GradientCheck:
     """Analytic beside numeric gradient.

@@ -1,10 +1,12 @@
 """Typed formulas -> sympy expressions, without ``eval`` (the parser behind ``parse_expression``).
 
-``build_sympy("x^2 + 3*sin(y)")`` reads the text with Python's ``ast`` under a whitelist and
-builds the sympy expression node by node: numbers, variables, ``pi``, ``e``, ``+ - * / ** ^``,
-unary signs and calls of the functions in ``FUNCTIONS``. Nothing else is accepted, and the text
-never reaches ``eval``, ``exec``, ``sympify`` or ``parse_expr``. Every refusal is an
-``ExpressionError`` whose message names the offending piece and what is allowed.
+``build_sympy("x^2 + 3*sin(y)")`` checks the characters, rewrites student notation (2x, |x|,
+x², sin x: ``gradcore.notation``, a token-level rewrite), reads the result with Python's ``ast``
+under a whitelist and builds the sympy expression node by node: numbers, variables, ``pi``,
+``e``, ``+ - * / ** ^``, unary signs and calls of the functions in ``FUNCTIONS``. Nothing else
+is accepted, and the text never reaches ``eval``, ``exec``, ``sympify`` or ``parse_expr``. Every
+refusal is an ``ExpressionError`` whose message names the offending piece and what is allowed.
+A name that looks glued together (sinx, xy) is still one variable, with a note saying so.
 
 Limits against abuse (each with its own message): ``MAX_LENGTH`` characters, ``MAX_NODES`` pieces,
 ``MAX_DEPTH`` levels of nesting, typed numbers up to ``MAX_LITERAL``, constant parts up to
@@ -22,10 +24,13 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
+from typing import NamedTuple
 
+import numpy as np
 import sympy
 
 from gradcore.errors import ExpressionError
+from gradcore.notation import SUPERSCRIPTS, Reading, glued_name_hint, read_notation
 
 MAX_LENGTH = 200
 MAX_NODES = 150
@@ -41,6 +46,43 @@ def _stable_sigmoid(v: float) -> float:
     return 1.0 / (1.0 + math.exp(-v)) if v >= 0 else math.exp(v) / (1.0 + math.exp(v))
 
 
+class sigmoid(sympy.Function):  # lower case: sympy prints the class name, sigmoid(x)
+    """σ(a) = 1/(1 + e^(−a)) as one sympy node, with σ′ = σ·(1 − σ) beside it.
+
+    One node rather than the quotient, so the LaTeX reads σ(x), its derivative σ(x)(1 − σ(x)),
+    and numpy evaluates it without overflow (``NUMPY_FUNCTIONS``) where 1/(1 + exp(800)) fails.
+    """
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return self * (1 - self)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_rewrite_as_exp(self, arg, **kwargs):
+        return 1 / (1 + sympy.exp(-arg))
+
+    def _latex(self, printer, exp=None):
+        shown = rf"\sigma\left({printer._print(self.args[0])}\right)"
+        return shown if exp is None else rf"{shown}^{{{exp}}}"
+
+
+def _numpy_sigmoid(a):
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(a, dtype=float)))
+
+
+def _numpy_heaviside(a, at_zero=0.5):
+    return np.heaviside(np.asarray(a, dtype=float), at_zero)
+
+
+# What ``sympy.lambdify`` uses (modules=[NUMPY_FUNCTIONS, "numpy"]) for our sigmoid node and for
+# Heaviside, which sympy would otherwise rewrite as a Piecewise and simplify: over a second per
+# derivative of max(-x, x/2, 2x - 3), where np.heaviside takes microseconds. Same value at 0: 1/2.
+NUMPY_FUNCTIONS = {"sigmoid": _numpy_sigmoid, "Heaviside": _numpy_heaviside}
+
+
 # name -> (fewest args, most args, sympy builder, float builder for constant arguments)
 FUNCTIONS = {
     "sin": (1, 1, sympy.sin, math.sin),
@@ -54,10 +96,11 @@ FUNCTIONS = {
     "max": (2, 10, sympy.Max, max),
     "min": (2, 10, sympy.Min, min),
     "relu": (1, 1, lambda a: sympy.Max(sympy.Integer(0), a), lambda v: max(0.0, v)),
-    "sigmoid": (1, 1, lambda a: 1 / (1 + sympy.exp(-a)), _stable_sigmoid),
+    "sigmoid": (1, 1, sigmoid, _stable_sigmoid),
     "tanh": (1, 1, sympy.tanh, math.tanh),
 }
 CONSTANTS = {"pi": (sympy.pi, math.pi), "e": (sympy.E, math.e)}
+_ARITY = {name: most for name, (_, most, _, _) in FUNCTIONS.items()}
 _DOMAIN = {"log": "log needs a positive argument", "ln": "log needs a positive argument",
            "sqrt": "sqrt needs an argument that is not negative"}
 _ALLOWED_LIST = ", ".join([*CONSTANTS, *FUNCTIONS])
@@ -68,7 +111,7 @@ _CHAR_HINTS = {
     "{": "use round brackets ( ) for grouping", "}": "use round brackets ( ) for grouping",
     "'": "text in quotes is not part of a formula", '"': "text in quotes is not part of a formula",
     "=": "type only the formula, e.g. x^2 + 1 (no '=', no name=value arguments)",
-    "|": "write abs(x) for |x|", "!": "factorials are not supported",
+    "!": "factorials are not supported",
     "<": "comparisons are not supported", ">": "comparisons are not supported",
     "%": "the remainder operator is not supported", ";": "type one formula only",
     ":": "type one formula only", "#": "comments are not allowed", "@": "use * to multiply",
@@ -77,10 +120,7 @@ _LOOKALIKES = {"\u0430": "a", "\u0435": "e", "\u043e": "o", "\u0440": "p", "\u04
                "\u0443": "y", "\u0445": "x", "\u03bf": "o", "\u03bd": "v",
                "\u0410": "A", "\u0412": "B", "\u0415": "E", "\u041e": "O", "\u0425": "X",
                "\u00a0": "a space", "\u2212": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*", "\u00f7": "/",
-               "\u00b2": "^2", "\u00b3": "^3", "\u03c0": "pi", "\u2013": "-", "\u2014": "-"}
-_IMPLICIT_NUMBER = re.compile(
-    r"(?<![A-Za-z0-9_.])((?>\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?))[ \t]*([A-Za-z_]\w*|\()")
-_IMPLICIT_BRACKET = re.compile(r"\)[ \t]*([A-Za-z0-9_.(])")
+               "\u03c0": "pi", "\u207f": "^n", "\u2013": "-", "\u2014": "-"}
 _EXPR_NODES = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Constant)
 _ALLOWED_NODES = (*_EXPR_NODES, ast.Expression, ast.Load, ast.Add, ast.Sub, ast.Mult, ast.Div,
                   ast.Pow, ast.USub, ast.UAdd)
@@ -135,6 +175,8 @@ def _check_text(text: object) -> str:
     if len(text) > MAX_LENGTH:
         raise _fail(f"the formula is {len(text)} characters long: at most {MAX_LENGTH} are allowed")
     for position, char in enumerate(text, start=1):
+        if char in SUPERSCRIPTS:
+            continue
         if ord(char) > 127 or (not char.isprintable() and char not in " \t"):
             name = unicodedata.name(char, f"U+{ord(char):04X}")
             plain = _LOOKALIKES.get(char) or unicodedata.normalize("NFKC", char)
@@ -146,16 +188,6 @@ def _check_text(text: object) -> str:
         if char in _CHAR_HINTS or char in "\\`$?&~":
             hint = _CHAR_HINTS.get(char, "it has no meaning in a formula")
             raise _fail(f"character '{char}' at position {position} is not allowed: {hint}")
-    match = _IMPLICIT_NUMBER.search(text)
-    if match:
-        number, rest = match.groups()
-        fix = f"{number}*{rest}" if rest != "(" else f"{number}*(...)"
-        raise _fail(f"'{match.group(0).strip()}' has no * between the number and what follows: "
-                    f"write {fix} instead")
-    match = _IMPLICIT_BRACKET.search(text)
-    if match:
-        raise _fail(f"')' is followed by '{match.group(1)}' at position {match.start() + 1} with "
-                    "no operator: write * to multiply, e.g. (x+1)*(x-1)")
     return text
 
 
@@ -169,6 +201,7 @@ class _Builder:
     def __init__(self, text: str, variables: tuple[str, ...] | None):
         self.text, self.allowed = text, variables
         self.symbols = {name: sympy.Symbol(name, real=True) for name in variables or ()}
+        self.notes: list[str] = []
 
     def piece(self, node: ast.AST) -> str:
         segment = ast.get_source_segment(self.text, node) or type(node).__name__
@@ -207,14 +240,17 @@ class _Builder:
             return symbolic, value, 1.0
         if name in FUNCTIONS:
             raise _fail(f"'{name}' is a function: give it an argument in brackets, e.g. {name}(x)")
+        hint = glued_name_hint(name, FUNCTIONS, CONSTANTS, self.allowed)
         if self.allowed is not None and name not in self.allowed:
-            raise _fail(f"unknown name '{name}' — allowed: {', '.join(self.allowed)}, "
-                        f"{_ALLOWED_LIST}")
+            raise _fail(f"unknown name '{name}'{f' ({hint})' if hint else ''} — allowed: "
+                        f"{', '.join(self.allowed)}, {_ALLOWED_LIST}")
         if name not in self.symbols:
             check_variable_name(name)
             if len(self.symbols) >= MAX_VARIABLES:
                 raise _fail(f"too many variables: at most {MAX_VARIABLES} different names")
             self.symbols[name] = sympy.Symbol(name, real=True)
+            if hint:
+                self.notes.append(f"read '{name}' as one variable named {name}; {hint}")
         return self.symbols[name], None, 1.0
 
     def call(self, node: ast.Call):
@@ -286,18 +322,21 @@ class _Builder:
         return value
 
 
-def _read_tree(text: str) -> ast.Expression:
-    python_text = text.replace("^", "**")
+def _read_tree(reading: Reading) -> ast.Expression:
+    python_text = reading.text
     try:
         tree = ast.parse(python_text, mode="eval")
     except SyntaxError as error:
-        words = [w for w in re.findall(r"[A-Za-z_]\w*", text) if keyword.iskeyword(w)]
+        words = [w for w in re.findall(r"[A-Za-z_]\w*", python_text) if keyword.iskeyword(w)]
         if words:
             raise _fail(f"'{words[0]}' is a Python word, not part of a formula") from None
         reason = (error.msg or "invalid syntax").split(". Perhaps")[0]
-        raise _fail(f"could not read the formula near position {error.offset or 1} ({reason}): "
-                    "check for a missing * (write 2*x, x*y) or a bracket that is not "
-                    "closed") from None
+        # Python reports offset 0 when the text ends too early ("x +")
+        where = f"near position {reading.position(error.offset)}" if error.offset else \
+            "at its end"
+        raise _fail(f"could not read the formula {where} ({reason}): check for a missing * "
+                    "(write 2*x, x*y), a bracket that is not closed or a sign with nothing "
+                    "after it") from None
     except (ValueError, RecursionError, MemoryError):
         raise _fail("could not read the formula: it is nested too deeply or malformed") from None
     count, stack = 0, [(tree.body, 1)]
@@ -320,13 +359,22 @@ def _read_tree(text: str) -> ast.Expression:
     return tree
 
 
-def build_sympy(text: object, variables: Sequence[str] | str | None = None
-                ) -> tuple[sympy.Expr, tuple[sympy.Symbol, ...], str]:
+class Parsed(NamedTuple):
+    """What ``build_sympy`` returns: the expression, its symbols in variable order, the typed
+    text (stripped) and notes on how it was read (plain text, e.g. a glued name)."""
+
+    expr: sympy.Expr
+    symbols: tuple[sympy.Symbol, ...]
+    text: str
+    notes: tuple[str, ...]
+
+
+def build_sympy(text: object, variables: Sequence[str] | str | None = None) -> Parsed:
     """Check ``text`` and build its sympy expression; raise ``ExpressionError`` if refused.
 
-    Returns (expression, symbols in variable order, stripped text). ``variables=None`` infers the
-    variables (sorted by name); a sequence fixes them and their order: the text may then use only
-    those names (unused ones are kept). Symbols are real, so d|x|/dx is sign(x).
+    ``variables=None`` infers the variables (sorted by name); a sequence fixes them and their
+    order: the text may then use only those names (unused ones are kept). Symbols are real, so
+    d|x|/dx is sign(x).
     """
     if isinstance(variables, str):
         variables = (variables,)
@@ -335,15 +383,17 @@ def build_sympy(text: object, variables: Sequence[str] | str | None = None
         if len(set(variables)) != len(variables) or len(variables) > MAX_VARIABLES:
             raise _fail(f"variables must be different names, at most {MAX_VARIABLES}")
     text = _check_text(text)
-    tree = _read_tree(text)
-    builder = _Builder(text.replace("^", "**"), variables)
+    reading = read_notation(text, _ARITY, CONSTANTS)
+    tree = _read_tree(reading)
+    builder = _Builder(reading.text, variables)
     try:
         expr, _, _ = builder.build(tree.body)
     except RecursionError:
         raise _fail("the formula is nested too deeply") from None
     check_real(expr, text)
     names = variables or tuple(sorted(builder.symbols))
-    return expr, tuple(builder.symbols[name] for name in names), text
+    return Parsed(expr, tuple(builder.symbols[name] for name in names), text,
+                  tuple(dict.fromkeys(builder.notes)))
 
 
 def check_real(expr: sympy.Expr, text: str) -> None:

@@ -2,8 +2,12 @@
 
 g is a subgradient of a convex f at x₀ when the line through (x₀, f(x₀)) with slope g stays
 below f everywhere: f(y) >= f(x₀) + g·(y − x₀) for all y. At a point where f is differentiable
-the only subgradient is f′(x₀); at a kink the subgradients fill an interval [lo, hi]
-(|x| at 0: [-1, 1]; ReLU at 0: [0, 1]).
+the only subgradient is f′(x₀); at a kink the subgradients fill an interval [lo, hi] between the
+slopes from the left and from the right (|x| at 0: [-1, 1]; ReLU at 0: [0, 1]).
+
+The interval comes from the catalogue entry's formula (``CatalogueFunction.subdifferential``,
+``gradcore.kinks``); the subgradient gradcore reports at a kink is its midpoint, which is
+``kink_choice="mid"`` of the subgradient method (see ``gradcore.kinks`` for why).
 """
 
 from __future__ import annotations
@@ -35,12 +39,12 @@ def _finite(x, what: str) -> float:
 def subdifferential(name: str, x: float) -> tuple[float, float]:
     """∂f(x) as (lo, hi) for a one-variable catalogue function (``"abs"``, ``"relu"``, ...).
 
-    At a kink (|x − kink| <= functions.KINK_TOL = 1e-12) it is the whole interval of slopes;
-    elsewhere it is the derivative twice, (f′(x), f′(x)). ValueError for an unknown name or an
-    entry with more than one variable.
+    At a kink (within kinks.KINK_TOL·max(1, |x|) = 1e-10·max(1, |x|) of it) it is the whole
+    interval of slopes [f′₋(x), f′₊(x)]; elsewhere the derivative twice, (f′(x), f′(x)).
+    ValueError for an unknown name or an entry with more than one variable.
     """
     entry = get_function(name)
-    if entry.dimension != 1 or entry.subdifferential is None:
+    if entry.dimension != 1:
         raise ValueError(f"'{name}' is not a one-variable catalogue function")
     lo, hi = entry.subdifferential(_finite(x, "x"))
     return float(lo), float(hi)

@@ -3,12 +3,19 @@
 import numpy as np
 import streamlit as st
 
-from gradcore import ExpressionError, gradient_check
-from gradcore.functions import CATALOGUE, ONE_D_KEYS
+from gradcore import ExpressionError, gradient_check, kink_at
+from gradcore.functions import ONE_D_KEYS
 from ui import figures
 from ui.lessons import page_frame
-from ui.state import Link, share_box
-from ui.widgets import check_panel, fmt, function_picker, page_header, undefined_here
+from ui.state import Link, inert, share_box
+from ui.widgets import (
+    check_panel,
+    fmt,
+    function_picker,
+    interval_text,
+    page_header,
+    undefined_here,
+)
 
 STEPS = ["1", "0.5", "0.2", "0.1", "0.05", "0.01", "0.001", "0.0001"]
 X_LOW, X_HIGH = -3.0, 3.0
@@ -33,11 +40,13 @@ with controls:
 
 fx = expression.evaluate(xs)
 dfx = expression.evaluate_gradient(xs)[0]
-f0 = slope = secant = None
+f0 = slope = secant = kink = None
 problem = None
 try:
     f0 = expression.value([x0])
+    # At a kink gradcore's slope is the midpoint of the one-sided slopes (gradcore/kinks.py).
     slope = float(expression.gradient([x0])[0])
+    kink = kink_at(expression, x0)
 except ExpressionError as error:
     problem = ("f′(x₀)" if f0 is not None else "f(x₀)", error)
 if slope is not None:
@@ -55,10 +64,11 @@ with plots:
     right.latex(f"f'({variable}) = {expression.gradient_latex[0]}")
     if problem:
         undefined_here(problem[1], problem[0])
-    st.plotly_chart(figures.derivative_figure(xs, fx, x0, f0, slope, secant),
+    st.plotly_chart(figures.derivative_figure(xs, fx, x0, f0, slope, secant, kink=kink),
                     width="stretch", key="fig_f")
     st.plotly_chart(figures.derivative_curve_figure(xs, dfx, x0, slope if slope is not None
-                                                    else np.nan), width="stretch", key="fig_df")
+                                                    else np.nan, kink=kink),
+                    width="stretch", key="fig_df")
 
 if slope is not None:
     chord = figures.secant_slope(x0, f0, *secant) if secant else float("nan")
@@ -66,14 +76,21 @@ if slope is not None:
         # One metric per row: side by side, this narrow column cut the labels short
         # ("Tangent slope…").
         st.metric("f(x₀)", fmt(f0))
-        st.metric("Tangent slope f′(x₀)", fmt(slope))
+        if kink is None:
+            st.metric("Tangent slope f′(x₀)", fmt(slope))
+        elif kink.convex_here:
+            st.metric("∂f(x₀): no tangent at a kink", interval_text(*kink.interval),
+                      help="Every slope in this interval gives a line through (x₀, f(x₀)) "
+                           "that stays below f: the subgradients.")
+            st.metric("Subgradient g used by gradcore", fmt(slope),
+                      help="The midpoint of ∂f(x₀), the limit of the central difference.")
+        else:
+            st.metric("One-sided slopes f′₋, f′₊", f"{fmt(kink.left)}, {fmt(kink.right)}")
+            st.metric("Midpoint slope used by gradcore", fmt(slope))
         st.metric(f"Secant slope, h = {h:g}", fmt(chord))
-        st.metric("Secant − tangent", fmt(chord - slope))
-    kinks = CATALOGUE[name].kinks if name in CATALOGUE else ()
-    if any(abs(x0 - k) < 1e-9 for k in kinks):
-        st.info(f"f has a kink at x₀ = {fmt(x0)}: it is not differentiable there. The slope "
-                f"shown is one valid subgradient ({CATALOGUE[name].kink_choice}); the "
-                "**Subgradients** page shows all of them.")
+        st.metric("Secant − tangent" if kink is None else "Secant − g", fmt(chord - slope))
+    if kink is not None:
+        st.info(f"{inert(kink.note)} The **Subgradients** page shows every supporting line.")
     try:
         check = gradient_check(expression.value, expression.gradient, [x0])
         check_panel(check.analytic[0], check.numeric[0], check.relative_error)

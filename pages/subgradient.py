@@ -14,14 +14,9 @@ from gradcore import (
 from ui import figures
 from ui.lessons import page_frame
 from ui.state import Link, share_box
-from ui.widgets import catalogue_label, check_panel, fmt, page_header
+from ui.widgets import catalogue_label, check_panel, fmt, interval_text, page_header
 
 X_LOW, X_HIGH = -3.0, 3.0
-
-
-def interval_text(lo: float, hi: float) -> str:
-    """∂f(x₀) as a student writes it: "[-1, 1]" at a kink, "{2}" where f is smooth."""
-    return f"[{fmt(lo)}, {fmt(hi)}]" if hi > lo else f"{{{fmt(lo)}}}"
 
 
 xs = np.linspace(-4.0, 4.0, 801)

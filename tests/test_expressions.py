@@ -96,14 +96,12 @@ def test_bad_variable_lists_are_refused(variables):
         parse_expression("1", variables=variables)
 
 
-@pytest.mark.parametrize("text, fix", [("2x", "write 2*x"), ("3xy", "write 3*xy"),
-                                       ("2(x+1)", "write 2*(...)"), ("1.5x^2", "write 1.5*x"),
-                                       ("(x+1)(x-1)", "(x+1)*(x-1)")])
-def test_implicit_multiplication_message_shows_the_fix(text, fix):
-    """'2x' and friends are refused with a message that shows where to put '*'."""
-    with pytest.raises(ExpressionError) as error:
-        parse_expression(text)
-    assert fix in str(error.value)
+@pytest.mark.parametrize("text, explicit", [("2x", "2*x"), ("|x - 1|", "abs(x - 1)"),
+                                            ("x²", "x^2"), ("sin x", "sin(x)")])
+def test_student_notation_reaches_the_expression(text, explicit):
+    """parse_expression reads student notation (tests/test_notation.py has the full list)."""
+    assert parse_expression(text).sympy == parse_expression(explicit).sympy
+    assert parse_expression(text).text == text
 
 
 def test_scientific_notation_is_not_implicit_multiplication():
@@ -165,11 +163,37 @@ def test_evaluate_on_arrays_gives_nan_where_undefined():
     np.testing.assert_array_equal(parse_expression("3 + 0*x").evaluate(np.zeros(4)), [3.0] * 4)
 
 
-def test_kink_derivatives_are_documented_subgradients():
-    """At kinks: d|x|/dx = sign(0) = 0, relu'(0) = Heaviside(0) = 1/2, max ties split 1/2."""
+def test_gradient_at_a_kink_is_the_midpoint_of_the_one_sided_slopes():
+    """One variable: |x| → 0, relu → 1/2, −|x| → 0 at 0; several: sympy's max tie 1/2 each."""
     assert parse_expression("abs(x)").gradient([0]) == [0.0]
     assert parse_expression("relu(x)").gradient([0]) == [0.5]
+    assert parse_expression("-abs(x)").gradient([0]) == [0.0]
+    assert parse_expression("max(0, 1 - x)").gradient([1]) == [-0.5]
     np.testing.assert_array_equal(parse_expression("max(x, y)").gradient([1, 1]), [0.5, 0.5])
+
+
+def test_kink_method_describes_the_kink():
+    """Expression.kink gives the one-sided slopes; None where f is differentiable."""
+    f = parse_expression("abs(x - 1) + x/2")
+    kink = f.kink(1.0)
+    assert (kink.left, kink.right, kink.interval) == (-0.5, 1.5, (-0.5, 1.5))
+    assert f.kink(0.0) is None and f.kinks() == (1.0,)
+    assert parse_expression("x^2").kinks() == ()
+
+
+def test_sigmoid_is_one_node_with_a_stable_derivative():
+    """sigmoid(x) prints as σ(x), differentiates to σ(1 − σ) and stays finite at ±800."""
+    f = parse_expression("sigmoid(2*x)")
+    assert f.latex == r"\sigma\left(2 x\right)"
+    assert r"\left(1 - \sigma\left(2 x\right)\right)" in f.gradient_latex[0]
+    np.testing.assert_array_equal(f.evaluate(np.array([-800.0, 0.0, 800.0])), [0.0, 0.5, 1.0])
+    np.testing.assert_array_equal(f.evaluate_gradient(np.array([-800.0, 800.0])), [[0.0, 0.0]])
+    assert f.gradient([0.0])[0] == 0.5
+
+
+def test_plain_formulas_have_no_notes():
+    """notes is an empty tuple when nothing was read in a surprising way."""
+    assert parse_expression("x^2 + 3*sin(y)").notes == ()
 
 
 def test_compose_refuses_many_variable_outer_and_undefined_results():

@@ -1,8 +1,13 @@
 """ui/figures.py: the data the plot builders draw (slopes, arrows, crossings, maxima)."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from gradcore import Kink, kink_at, parse_expression
 from ui import figures, palette
 
 TOL = 1e-12
@@ -197,3 +202,70 @@ def test_subgradient_figure_shades_the_gap_where_the_line_is_above_f():
     assert shade.fill == "tonexty"
     assert min(shade.x) == pytest.approx(0.01) and max(shade.x) == pytest.approx(2.0)
     assert np.all(np.asarray(shade.y) > np.abs(np.asarray(shade.x)))
+
+
+def _kink_figure(text, x0):
+    """The Derivatives page's call at a kink: f, its point, gradcore's slope and the Kink."""
+    f = parse_expression(text)
+    xs = np.linspace(-3, 3, 61)
+    kink = kink_at(f, x0)
+    return figures.derivative_figure(xs, f.evaluate(xs), x0, f.value([x0]),
+                                     f.gradient([x0])[0], (x0 + 0.5, f.value([x0 + 0.5])),
+                                     kink=kink), kink
+
+
+@pytest.mark.parametrize("text, x0, label", [("relu(x)", 0.0, "subgradient g = 0.5"),
+                                             ("abs(x)", 0.0, "subgradient g = 0"),
+                                             ("max(0, 1 - x)", 1.0, "subgradient g = -0.5")])
+def test_at_a_kink_there_is_no_tangent_but_the_subgradient_gradcore_uses(text, x0, label):
+    """No trace is called tangent; the green line is 'subgradient g = …' with slope g."""
+    fig, kink = _kink_figure(text, x0)
+    names = [t.name for t in fig.data]
+    assert not any("tangent" in name for name in names)
+    line = _trace(fig, label)
+    assert _slope(line) == pytest.approx(kink.subgradient, abs=TOL)
+    assert line.line.color == palette.TANGENT
+    assert np.interp(x0, line.x, line.y) == pytest.approx(kink.value, abs=1e-9)
+    assert _slope(_trace(fig, "secant")) == pytest.approx(kink.right, abs=1e-9)
+
+
+def test_kink_figure_draws_both_one_sided_slopes_and_a_fan_between_them():
+    """|x − 1| + x/2 at 1: lines of slope −0.5 and 1.5, and fan slopes strictly inside."""
+    fig, _ = _kink_figure("abs(x - 1) + x/2", 1.0)
+    assert _slope(_trace(fig, "slope from the left = -0.5")) == pytest.approx(-0.5, abs=TOL)
+    assert _slope(_trace(fig, "slope from the right = 1.5")) == pytest.approx(1.5, abs=TOL)
+    fan = [t for t in fig.data if t.name == "supporting lines, g in ∂f(x₀)"]
+    assert len(fan) == 5 and sum(t.showlegend for t in fan) == 1
+    assert all(-0.5 < _slope(t) < 1.5 for t in fan)
+
+
+def test_concave_kink_has_no_subgradient_line_and_no_fan():
+    """−|x| at 0: the midpoint line says there is no subgradient; no supporting lines."""
+    fig, _ = _kink_figure("-abs(x)", 0.0)
+    names = [t.name for t in fig.data]
+    assert "midpoint slope 0 (no subgradient here)" in names
+    assert not any(name.startswith(("subgradient", "supporting", "tangent")) for name in names)
+
+
+def test_derivative_curve_at_a_kink_marks_both_limits_and_the_subgradient():
+    """On the f′ plot: open circles at f′₋ and f′₊ above x0, the point named as a subgradient."""
+    xs = np.linspace(-2, 2, 41)
+    kink = Kink(x=0.0, value=0.0, left=0.0, right=1.0)
+    fig = figures.derivative_curve_figure(xs, np.where(xs > 0, 1.0, 0.0), 0.0, kink.slope, kink)
+    limits = _trace(fig, "slopes from the left and right")
+    assert list(limits.y) == [0.0, 1.0] and limits.marker.symbol == "circle-open"
+    assert _trace(fig, "subgradient g at x₀").y[0] == 0.5
+    assert not [t for t in fig.data if t.name == "slope at x₀"]
+
+
+def test_number_labels_have_four_digits_and_no_negative_zero():
+    """Labels use the pages' number format: 4 significant digits, never '-0'."""
+    assert figures.number(-0.0) == "0" and figures.number(1 / 3) == "0.3333"
+
+
+def test_figures_module_does_not_import_streamlit():
+    """In a fresh interpreter, importing ui.figures leaves streamlit out of sys.modules."""
+    code = "import sys, ui.figures; assert 'streamlit' not in sys.modules"
+    result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr

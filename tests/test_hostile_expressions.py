@@ -35,18 +35,23 @@ CORPUS = [(text, None) for text in [
     # deep nesting and long input
     "(" * 500 + "x" + ")" * 500, "-" * 10000 + "x", "sin(" * 100 + "x" + ")" * 100,
     "-" * 150 + "x", "+".join(["x"] * 90), "x" * 201, "x+" * 5000 + "x",
-    # unicode look-alikes and invisible characters
-    "\u0445 + 1", "\u0455in(x)", "\uff11 + x", "x\u00b2", "x\u200b+1", "x \u2212 1", "\u03c0*x",
-    "x\x00", "x\u3000+1",
+    # unicode look-alikes and invisible characters (x² is notation now: tests/test_notation.py)
+    "\u0445 + 1", "\u0455in(x)", "\uff11 + x", "x\u200b+1", "x \u2212 1", "\u03c0*x",
+    "x\x00", "x\u3000+1", "x\u2070\u00b9\u00b2\u00b3", "\u00b2\u00b2",
     # empty input
     "", "   ", "\t\n",
     # strings, f-strings, walrus and other syntax that is not a formula
     "'x'", '"x" * 10', "f'{x}'", "b'x'", "(y := 2)", "x if x else y", "x < y", "x == 1",
     "x and y", "not x", "*x", "x, y", "x; y", "x # comment", "x @ y", "x // 2", "x % 2", "~x",
-    "x << 2", "x | y", "x & y", "True", "None", "...", "1j", "x^^2", "(x", "x)", "`x`",
-    # functions outside the whitelist, wrong arity, undefined constants, implicit products
+    "x << 2", "x | y", "x & y", "True", "None", "...", "x^^2", "(x", "x)", "`x`",
+    # functions outside the whitelist, wrong arity, undefined constants
     "foo(x)", "Abs(x)", "sin(x, y)", "max(x)", "sin()", "log(-1)", "1/0", "sqrt(-4)",
-    "tan(pi/2)", "2x", "(x+1)(x-1)",
+    "tan(pi/2)",
+    # student notation that stays ambiguous or hostile (2x, (x+1)(x-1), |x| are accepted)
+    "x(x+1)", "e^2x", "1/2x", "sin x^2", "|x", "x y", "(x+1)2", "sin\u00b2x", "2 3",
+    "|__import__('os')|", "2__import__('os')", "sin __import__", "2 open('/etc/passwd')",
+    "|" * 150, "x" + "\u00b9" * 150, "2(" * 60 + "x" + ")" * 60, "sin " * 40 + "x",
+    "|" * 60 + "x" + "|" * 60,
 ]] + [(text, NAMES_XY) for text in ["os", "sys", "z", "x + builtins", "sys + x", "a*x"]]
 
 
@@ -121,7 +126,7 @@ def test_parsing_never_calls_eval_or_exec(monkeypatch):
 def test_parser_source_has_no_eval_exec_or_sympify():
     """The parser's source never mentions eval(, exec(, sympify or parse_expr as a call."""
     package = Path(parsing.__file__).parent
-    for name in ("parsing.py", "expressions.py"):
+    for name in ("parsing.py", "notation.py", "expressions.py", "kinks.py"):
         source = (package / name).read_text(encoding="utf-8")
         assert not re.search(r"\b(eval|exec|sympify|parse_expr|S)\(", source), name
 

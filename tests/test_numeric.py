@@ -5,7 +5,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gradcore import GradientCheck, derivative_1d, gradient_check, numeric_gradient
+from gradcore import (
+    GradientCheck,
+    derivative_1d,
+    gradient_check,
+    numeric_gradient,
+    one_sided_derivatives,
+)
 from gradcore.numeric import RTOL, SCALE_FLOOR, STEP_SCALE, relative_error
 
 
@@ -103,3 +109,28 @@ def test_numeric_matches_a_transcendental_function(x, y):
 
     check = gradient_check(f, grad, [x, y])
     assert check.passed, str(check)
+
+
+@pytest.mark.parametrize("f, x, expected", [
+    (abs, 0.0, (-1.0, 1.0)), (lambda v: max(v, 0.0), 0.0, (0.0, 1.0)),
+    (lambda v: max(0.0, 1.0 - v), 1.0, (-1.0, 0.0)), (lambda v: -abs(v - 2.0), 2.0, (1.0, -1.0)),
+])
+def test_one_sided_differences_at_kinks(f, x, expected):
+    """At the kinks of |x|, ReLU, hinge and −|x − 2| the one-sided slopes are exact to 1e-9."""
+    assert one_sided_derivatives(f, x) == pytest.approx(expected, abs=1e-9)
+
+
+@given(x=st.floats(-3, 3, allow_nan=False))
+def test_one_sided_differences_agree_where_f_is_smooth(x):
+    """For sin both one-sided slopes are cos x (second-order formulas: error ~1e-10)."""
+    left, right = one_sided_derivatives(np.sin, x)
+    assert left == pytest.approx(np.cos(x), abs=1e-8)
+    assert right == pytest.approx(np.cos(x), abs=1e-8)
+
+
+def test_one_sided_differences_refuse_bad_steps_and_values():
+    """A step that is not positive, or f not finite beside x, is a ValueError."""
+    with pytest.raises(ValueError, match="positive and finite"):
+        one_sided_derivatives(abs, 0.0, h=0.0)
+    with pytest.raises(ValueError, match="not finite"):
+        one_sided_derivatives(lambda v: np.log(v) if v > 0 else np.nan, 0.0)

@@ -9,6 +9,7 @@ from tests.page_helpers import shown
 
 APP = Path(__file__).parent.parent / "app.py"
 PAGE_FILES = {"chain_rule": "chain-rule", "subgradients": "subgradient"}
+SLOPE_LABEL = "Tangent slope f′(x₀)"
 HOSTILE = "__import__('os').system('echo pwned')"
 
 
@@ -249,3 +250,29 @@ def test_home_links_every_lesson_and_explains_sharing():
     text = " ".join(m.value for m in at.markdown)
     assert "Share this view" in text and "address bar" in text
     assert len(at.subheader) >= 2
+
+
+@pytest.mark.parametrize("params, interval, chosen", [
+    ({"fn": "relu", "x0": "0.0"}, "[0, 1]", "0.5"),
+    ({"fn": "abs", "x0": "0.0"}, "[-1, 1]", "0"),
+    ({"fn": "hinge", "x0": "1.0"}, "[-1, 0]", "-0.5"),
+    ({"fn": "typed", "f": "max(x, 0)", "x0": "0.0"}, "[0, 1]", "0.5"),
+    ({"fn": "typed", "f": "abs(x)", "x0": "0.0"}, "[-1, 1]", "0"),
+])
+def test_derivatives_at_a_kink_shows_the_interval_and_the_subgradient_not_a_tangent(
+        params, interval, chosen):
+    """No "tangent slope" at a kink: ∂f(x₀) and the subgradient used, from one definition,
+    for catalogue and typed formulas alike; the note and the metric name the same g."""
+    at = open_page("derivatives", **params)
+    shown_metrics = metrics(at)
+    assert SLOPE_LABEL not in shown_metrics
+    assert shown_metrics["∂f(x₀): no tangent at a kink"] == interval
+    assert shown_metrics["Subgradient g used by gradcore"] == chosen
+    assert "kink" in notes(at)
+
+
+def test_derivatives_away_from_the_kink_has_a_tangent_again():
+    """ReLU at x₀ = 1 is smooth: the tangent slope 1 and no kink note."""
+    at = open_page("derivatives", fn="relu", x0="1.0")
+    assert metrics(at)[SLOPE_LABEL] == "1"
+    assert "kink" not in notes(at)

@@ -22,9 +22,23 @@ def test_subdifferential_intervals(name, x, interval):
 
 
 def test_kink_tolerance_is_tight():
-    """Within 1e-12 of a kink counts as the kink; 1e-9 away is an ordinary point."""
+    """Within 1e-10·max(1, |x|) of a kink counts as the kink; 1e-9·max(1, |x|) away does not."""
     assert subdifferential("abs", 1e-13) == (-1.0, 1.0)
     assert subdifferential("abs", 1e-9) == (1.0, 1.0)
+    assert subdifferential("maxlin", 2.0 + 1.5e-10) == (0.5, 2.0)
+    assert subdifferential("maxlin", 2.0 + 2e-9) == (2.0, 2.0)
+    assert subdifferential("abs_shift", sum([0.05] * 20)) == (-0.5, 1.5)  # 1.0000000000000002
+
+
+@pytest.mark.parametrize("name", KINK_KEYS)
+def test_midpoint_convention_is_the_methods_mid_choice(name):
+    """At every kink the catalogue's gradient is the middle of ∂f: kink_choice="mid" uses it."""
+    entry = get_function(name)
+    for kink in entry.kinks:
+        lo, hi = subdifferential(name, kink)
+        assert float(entry.gradient(kink)) == 0.5 * (lo + hi)
+        run = subgradient_method(name, kink, step_size=0.1, iterations=1)
+        assert run.g[0] == float(entry.gradient(kink))
 
 
 @pytest.mark.parametrize("name, x", [("cube", 0.0), ("article3d", 0.0), ("abs", np.nan),

@@ -12,11 +12,15 @@ transparent background so Streamlit's light and dark themes both read.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
 
 from ui import palette
+
+if TYPE_CHECKING:
+    from gradcore.kinks import Kink
 
 LINE_WIDTH = 3
 
@@ -57,6 +61,34 @@ def secant_slope(x0: float, y0: float, x1: float, y1: float) -> float:
     return (y1 - y0) / (x1 - x0)
 
 
+def number(value: float) -> str:
+    """A number as the pages print it: 4 significant digits, never "-0"."""
+    text = f"{float(value):.4g}"
+    return "0" if text == "-0" else text
+
+
+def _kink_lines(fig: go.Figure, xs: np.ndarray, x0: float, f0: float, kink: Kink,
+                fan: int = 5) -> None:
+    """At a kink: the two one-sided slopes, the fan of supporting lines between them (convex
+    corner only) and gradcore's slope g, labelled "subgradient g = …" or, at a concave corner,
+    "midpoint slope … (no subgradient here)"."""
+    if kink.interval is not None:
+        for i, g in enumerate(np.linspace(kink.left, kink.right, fan + 2)[1:-1]):
+            fig.add_scatter(x=xs, y=line_through(x0, f0, g, xs), mode="lines",
+                            name="supporting lines, g in ∂f(x₀)", legendgroup="fan",
+                            showlegend=i == 0, hoverinfo="skip", opacity=0.35,
+                            line={"color": palette.NEUTRAL, "width": 1})
+    for side, g in (("left", kink.left), ("right", kink.right)):
+        fig.add_scatter(x=xs, y=line_through(x0, f0, g, xs), mode="lines",
+                        name=f"slope from the {side} = {number(g)}",
+                        line={"color": palette.NEUTRAL, "width": 1.5,
+                              "dash": "dot" if side == "left" else "dashdot"})
+    label = f"subgradient g = {number(kink.slope)}" if kink.interval is not None else \
+        f"midpoint slope {number(kink.slope)} (no subgradient here)"
+    fig.add_scatter(x=xs, y=line_through(x0, f0, kink.slope, xs), name=label, mode="lines",
+                    line={"color": palette.TANGENT, "width": 2})
+
+
 def derivative_figure(
     xs: np.ndarray,
     fx: np.ndarray,
@@ -64,13 +96,20 @@ def derivative_figure(
     f0: float | None,
     slope: float | None,
     secant_point: tuple[float, float] | None = None,
+    kink: Kink | None = None,
 ) -> go.Figure:
     """f with its tangent at (x0, f0) and, optionally, the secant to `secant_point`.
 
     xs, fx: the sampled curve (NaN where f is undefined leaves a gap).
     slope: f'(x0) from gradcore. secant_point: (x0 + h, f(x0 + h)).
+    kink: gradcore's ``Kink`` at x0 (``kink_at(expression, x0)``), or None where f is
+    differentiable. At a kink there is no tangent: instead the figure draws the slopes from the
+    left and from the right, a light fan of supporting lines between them, and the line of
+    gradcore's slope (``kink.slope``, the value of ``slope``) named "subgradient g = …".
     f0 or slope None (undefined at x0): only f and a dotted vertical line at x0.
-    Trace names: "f(x)", "tangent", "secant", "x₀".
+    Trace names: "f(x)", "tangent" (no kink), "subgradient g = …", "slope from the left = …",
+    "slope from the right = …", "supporting lines, g in ∂f(x₀)", "midpoint slope … (no
+    subgradient here)" (concave corner), "secant", "x₀".
     """
     fig = go.Figure()
     fig.add_scatter(x=xs, y=fx, name="f(x)", mode="lines",
@@ -80,8 +119,11 @@ def derivative_figure(
         fig.add_vline(x=x0, line={"color": palette.NEUTRAL, "dash": "dot"},
                       annotation_text="x₀: undefined here")
         return _style(fig, "x", "f(x)")
-    fig.add_scatter(x=xs, y=line_through(x0, f0, slope, xs), name="tangent", mode="lines",
-                    line={"color": palette.TANGENT, "width": 2})
+    if kink is None:
+        fig.add_scatter(x=xs, y=line_through(x0, f0, slope, xs), name="tangent", mode="lines",
+                        line={"color": palette.TANGENT, "width": 2})
+    else:
+        _kink_lines(fig, xs, x0, f0, kink)
     if secant_point is not None:
         x1, y1 = secant_point
         chord = secant_slope(x0, f0, x1, y1)
@@ -95,12 +137,25 @@ def derivative_figure(
     return _style(fig, "x", "f(x)")
 
 
-def derivative_curve_figure(xs: np.ndarray, dfx: np.ndarray, x0: float, slope: float) -> go.Figure:
-    """f′ over `xs` with the point (x0, f′(x0)): the tangent's slope read off as a height."""
+def derivative_curve_figure(xs: np.ndarray, dfx: np.ndarray, x0: float, slope: float,
+                            kink: Kink | None = None) -> go.Figure:
+    """f′ over `xs` with the point (x0, f′(x0)): the tangent's slope read off as a height.
+
+    At a kink (gradcore's ``Kink``) f′ jumps: the one-sided slopes are drawn as open circles
+    ("slopes from the left and right") and the point is named "subgradient g at x₀" (or
+    "midpoint slope at x₀" at a concave corner) instead of "slope at x₀".
+    """
     fig = go.Figure()
     fig.add_scatter(x=xs, y=dfx, name="f′(x)", mode="lines",
                     line={"color": palette.DERIVATIVE, "width": LINE_WIDTH})
-    fig.add_scatter(x=[x0], y=[slope], name="slope at x₀", mode="markers",
+    name = "slope at x₀"
+    if kink is not None:
+        fig.add_scatter(x=[x0, x0], y=[kink.left, kink.right], mode="markers",
+                        name="slopes from the left and right",
+                        marker={"color": palette.DERIVATIVE, "size": 10, "symbol": "circle-open",
+                                "line": {"width": 2}})
+        name = "subgradient g at x₀" if kink.interval is not None else "midpoint slope at x₀"
+    fig.add_scatter(x=[x0], y=[slope], name=name, mode="markers",
                     marker={"color": palette.TANGENT, "size": 11})
     fig.update_yaxes(range=_y_range(dfx))
     return _style(fig, "x", "f′(x)")

@@ -14,10 +14,8 @@ import numpy as np
 import streamlit as st
 
 from gradcore import Expression, ExpressionError, parse_expression
-from gradcore.functions import CATALOGUE, squared_norm_text
+from gradcore.functions import CATALOGUE, TYPED, display_name
 from ui.state import Link, inert
-
-TYPED = "typed"
 
 
 def fmt(value: float) -> str:
@@ -42,8 +40,13 @@ def page_header(title: str, idea: str, formula: str) -> None:
 
 
 def catalogue_label(name: str) -> str:
-    """How a catalogue entry (or the typed option) reads under the selectbox."""
-    return "your own formula" if name == TYPED else CATALOGUE[name].label
+    """How a catalogue entry (or the typed option) reads in the function box."""
+    return display_name(name)
+
+
+def interval_text(lo: float, hi: float) -> str:
+    """∂f(x₀) as a student writes it: "[-1, 1]" at a kink, "{2}" where f is smooth."""
+    return f"[{fmt(lo)}, {fmt(hi)}]" if hi > lo else f"{{{fmt(lo)}}}"
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -106,17 +109,18 @@ def function_picker(
                          help="A function from the article, or the last option to type your "
                               "own.")
     if choice != TYPED:
-        entry = CATALOGUE[choice]
-        text = entry.text or squared_norm_text(3)
-        return parse_cached(text, entry.variables or None), choice
+        return CATALOGUE[choice].expression, choice
     text = link.text(text_key, f"{label}: type a formula", default_text,
-                     help="Numbers, variables, + − * / ^, sin cos tan exp log sqrt abs "
-                          "max min relu sigmoid tanh, pi, e. Write 2\\*x, not 2x.")
+                     help="Numbers, variables, + − \\* / ^, sin cos tan exp log ln sqrt abs "
+                          "max min relu sigmoid tanh, pi, e. 2x, |x|, x², sin x and e^x are "
+                          "read as 2\\*x, abs(x), x^2, sin(x) and exp(x).")
     expression, error = typed_function(text, f"_valid_{scope}_{text_key}", default_text,
                                        max_variables)
     if error:
         st.error(f"{inert(error)}\n\nStill showing the last valid function: "
                  f"{inert(expression.text)}")
+    for note in expression.notes:
+        st.caption(inert(note))
     return expression, TYPED
 
 

@@ -1,0 +1,177 @@
+"""Kinks of one-variable formulas: one-sided slopes, the local subdifferential, gradcore's choice.
+
+A kink is a point x where f is continuous but its slope jumps: the slope from the left
+f′₋(x) differs from the slope from the right f′₊(x) (|x| at 0: −1 and 1).
+
+**The convention: at a kink gradcore's slope is the midpoint g = (f′₋ + f′₊)/2**, for every
+formula, typed or from the catalogue (|x| at 0: 0; ReLU at 0: 1/2; max(0, 1 − x) at 1: −1/2).
+``Expression.gradient`` returns it, the figures draw it and the pages print it. Why the midpoint:
+
+- it is the limit of the central difference (f(x + h) − f(x − h))/(2h), so the page's
+  finite-difference check agrees with the analytic value at a kink too;
+- it is what sympy's derivative the page displays gives there (d|x|/dx = sign(x), sign(0) = 0;
+  d max(a, b) = Heaviside(a − b)·a′ + ..., Heaviside(0) = 1/2), so the f′ formula and the
+  number shown agree; we compute it from the one-sided slopes, so it stays the midpoint even
+  where sympy's rules give something else (a three-way tie: max(0, x/2, x) at 0 gives 3/4);
+- where f is convex near x it lies in the subdifferential [f′₋, f′₊], it favours neither side,
+  and it is the subgradient method's default choice ``kink_choice="mid"``;
+- for |x| it is sign(0) = 0, the convention DESIGN.md fixes for the MAE loss's gradient.
+  (PyTorch and TensorFlow instead use relu′(0) = 0, the lower end of [0, 1].)
+
+How a kink is found, cheaply (this runs on every slider move): the only places a formula of
+the parser's functions can bend are zeros of the *switches*, the arguments of abs, sign and
+Heaviside and the pairwise differences of the arguments of max and min (relu is max(0, ·)).
+If no switch changes sign within x ± KINK_TOL·max(1, |x|), f is smooth at x. Otherwise the
+one-sided slopes are the one-sided limits of the analytic derivative (for a continuous,
+piecewise smooth f these are equal), read at x ± PROBE·max(1, |x|) and x ± 2·PROBE·max(1, |x|)
+and extrapolated to x (Richardson: 2·f′(x ± δ) − f′(x ± 2δ), error O(δ²·f‴)): exact for
+piecewise linear f, about 1e-12 relative otherwise. No sympy solver is called.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import sympy
+
+KINK_TOL = 1e-10
+PROBE = 1e-6
+SAME_SLOPE = 1e-7
+CONVERGED = 1e-3
+_SWITCH_NODES = (sympy.Abs, sympy.sign, sympy.Heaviside)
+
+
+def _number(value: float) -> str:
+    text = f"{value:.4g}"
+    return "0" if text == "-0" else text
+
+
+@dataclass(frozen=True)
+class Kink:
+    """A kink of a one-variable f at ``x``: f(x) = ``value``, slopes ``left`` = f′₋(x), ``right``.
+
+    ``convex_here``: f′₋ < f′₊, a convex corner (|x| at 0). Then ``interval`` = [f′₋, f′₊] is
+    the set of slopes g whose line f(x) + g·(y − x) stays below f near x (the subdifferential
+    ∂f(x) when f is convex, where the line stays below f everywhere) and ``subgradient`` is
+    gradcore's choice in it. At a concave corner (−|x| at 0) no line stays below f on both
+    sides: ``interval`` and ``subgradient`` are None. ``slope`` is what ``Expression.gradient``
+    returns here in both cases: the midpoint (f′₋ + f′₊)/2 (see the module docstring for why).
+    """
+
+    x: float
+    value: float
+    left: float
+    right: float
+
+    @property
+    def convex_here(self) -> bool:
+        return self.left < self.right
+
+    @property
+    def slope(self) -> float:
+        return 0.5 * (self.left + self.right)
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        return (self.left, self.right) if self.convex_here else None
+
+    @property
+    def subgradient(self) -> float | None:
+        return self.slope if self.convex_here else None
+
+    @property
+    def note(self) -> str:
+        """Plain text for the page: why there is no derivative here and what is shown instead."""
+        where = _number(self.x)
+        sides = (f"f has a kink at x = {where}: its slope is {_number(self.left)} from the "
+                 f"left and {_number(self.right)} from the right, so f′({where}) does not exist.")
+        if self.convex_here:
+            return (f"{sides} Every g in [{_number(self.left)}, {_number(self.right)}] is a "
+                    f"subgradient (its line stays below f near x = {where}); gradcore uses the "
+                    f"middle one, g = {_number(self.slope)}.")
+        return (f"{sides} f bends down here, so no line through this point stays below f: "
+                f"there is no subgradient. gradcore reports the midpoint of the two slopes, "
+                f"{_number(self.slope)}.")
+
+
+def switch_arguments(expr: sympy.Expr) -> tuple[sympy.Expr, ...]:
+    """The expressions whose sign change can bend ``expr``: see the module docstring."""
+    switches = []
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, _SWITCH_NODES):
+            switches.append(node.args[0])
+        elif isinstance(node, sympy.Max | sympy.Min):
+            switches.extend(a - b for a, b in itertools.combinations(node.args, 2))
+    return tuple(dict.fromkeys(s for s in switches if not s.is_number))
+
+
+def _scale(x) -> np.ndarray:
+    return np.maximum(1.0, np.abs(x))
+
+
+def on_switch(switches: Callable, x) -> np.ndarray:
+    """True where some switch is 0 or changes sign within x ± KINK_TOL·max(1, |x|).
+
+    ``switches`` maps an array of points to an array of shape (number of switches, *x.shape).
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 0:  # the slider's case, kept cheap: plain floats in, one small array
+        width = KINK_TOL * max(1.0, abs(float(x)))
+        points = np.array([float(x) - width, float(x), float(x) + width])
+    else:
+        width = KINK_TOL * _scale(x)
+        points = np.stack([x - width, x, x + width])
+    with np.errstate(all="ignore"):
+        values = np.asarray(switches(points), dtype=float).reshape(-1, 3, *x.shape)
+        below, at, above = values[:, 0], values[:, 1], values[:, 2]
+        hit = ((at == 0) | (below * above <= 0)) & np.isfinite(below * above)
+    return hit.any(axis=0)
+
+
+def one_sided_slopes(derivative: Callable, x: float) -> tuple[float, float] | None:
+    """(f′₋(x), f′₊(x)) from the analytic derivative ``derivative`` (vectorised) near x.
+
+    Richardson-extrapolated one-sided limits (module docstring). None when a side has no
+    finite limit (f undefined there, or an infinite slope such as sqrt(|x|) at 0).
+    """
+    delta = PROBE * float(_scale(x))
+    probes = x + delta * np.array([-2.0, -1.0, 1.0, 2.0])
+    with np.errstate(all="ignore"):
+        far_left, near_left, near_right, far_right = np.broadcast_to(
+            np.asarray(derivative(probes), dtype=float), probes.shape)
+    slopes = []
+    for near, far in ((near_left, far_left), (near_right, far_right)):
+        if not (np.isfinite(near) and np.isfinite(far)) or \
+                abs(near - far) > CONVERGED * max(1.0, abs(near)):
+            return None
+        slopes.append(float(2.0 * near - far))
+    return slopes[0], slopes[1]
+
+
+def same_slope(left: float, right: float) -> bool:
+    """True when the two one-sided slopes agree: f is differentiable there."""
+    return abs(right - left) <= SAME_SLOPE * max(1.0, abs(left), abs(right))
+
+
+def polynomial_kink_candidates(expr: sympy.Expr, symbol: sympy.Symbol) -> tuple[float, ...]:
+    """Real zeros of the switches of ``expr`` that are polynomials in ``symbol`` (np.roots).
+
+    Switches that are not polynomials (abs(sin(x))) are skipped. A candidate is a kink only if
+    the one-sided slopes differ there: check each with ``Expression.kink``.
+    """
+    candidates = set()
+    for switch in switch_arguments(expr):
+        try:
+            coefficients = [float(c) for c in sympy.Poly(switch, symbol).all_coeffs()]
+        except (sympy.PolynomialError, TypeError):
+            continue
+        if len(coefficients) == 2:  # a line: its root exactly, not via a companion matrix
+            candidates.add(-coefficients[1] / coefficients[0] + 0.0)
+            continue
+        for root in np.roots(coefficients) if len(coefficients) > 2 else ():
+            if abs(root.imag) <= KINK_TOL * _scale(root.real):
+                candidates.add(float(root.real) + 0.0)
+    return tuple(sorted(candidates))
