@@ -6,7 +6,7 @@ import streamlit as st
 from gradcore import ExpressionError, gradient_check, squared_norm_text
 from ui import figures
 from ui.lessons import page_frame
-from ui.state import Link, share_box
+from ui.state import Link, inert, share_box
 from ui.widgets import (
     check_panel,
     fmt,
@@ -53,7 +53,8 @@ with controls:
         axis_b = link.choice("sy", "Vertical axis", variables, variables[1], where=right)
         if axis_a == axis_b:
             axis_b = next(v for v in variables if v != axis_a)
-            st.warning(f"Pick two different variables; showing ({axis_a}, {axis_b}).")
+            st.warning(f"Pick two different variables; showing ({inert(axis_a)}, "
+                       f"{inert(axis_b)}).")
     elif len(variables) == 2:
         axis_a, axis_b = variables
     angle = link.number("a", "Direction angle θ of v (degrees)", 0.0, 360.0, 0.0, step=5.0,
@@ -94,7 +95,7 @@ if len(variables) >= 2:
     in_plane = (gradient[i], gradient[j]) if gradient is not None else (np.nan, np.nan)
     v = (np.cos(np.radians(angle)), np.sin(np.radians(angle)))
     st.subheader("Contour map and gradient field")
-    st.caption(f"Slice through the point in the ({axis_a}, {axis_b}) plane. Arrows show the "
+    st.caption(f"Slice through the point in the ({inert(axis_a)}, {inert(axis_b)}) plane. Arrows show the "
                "direction of ∇f (uphill, across the contours); the long orange arrow is ∇f "
                "at the point, the green one the direction v.")
     map_column, curve_column = st.columns([3, 2])
@@ -110,7 +111,8 @@ if len(variables) >= 2:
             first, second = st.columns(2)
             first.metric("∇f·v at θ", fmt(rate))
             second.metric("max over θ", fmt(plane_norm))
-            st.caption(f"v = ({fmt(v[0])}, {fmt(v[1])}) along {axis_a}, {axis_b}. The maximum "
+            st.caption(f"v = ({fmt(v[0])}, {fmt(v[1])}) along {inert(axis_a)}, {inert(axis_b)}. "
+                       "The maximum "
                        f"{fmt(plane_norm)} is reached at θ = {fmt(best)}°, the direction of "
                        "∇f" + (" in this plane (its length there)." if len(variables) > 2
                                else ": ‖∇f‖."))

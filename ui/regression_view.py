@@ -21,7 +21,7 @@ import streamlit as st
 from gradcore import learning_rate_verdict
 from ui import regression_figures as figures
 from ui.regression_cache import COMPARISON_RTOL, GRADIENT_RTOL, Problem, Run, StepCheck, check_step
-from ui.state import Link, share_box
+from ui.state import Link, inert, share_box
 
 FORMULA_TERMS = 3
 STANDARDISED_UNITS = "standardised units"
@@ -334,14 +334,14 @@ def not_converged_reason(problem: Problem, run: Run) -> str:
 
 def formula_caption(problem: Problem) -> str:
     """What the formula panel writes out, and in which units its numbers are."""
-    text = (f"First {FORMULA_TERMS} rows written out; w_1 is the weight of "
-            f"'{problem.features[0]}' (every weight is in the table below). ")
+    text = (f"First {FORMULA_TERMS} rows written out; w₁ is the weight of "
+            f"'{inert(problem.features[0])}' (every weight is in the table below). ")
     if problem.scaler:
-        return text + ("Here w, b and x_ij are in standardised units, the units GD works in "
-                       "(x_ij is the standardised feature (x − mean) / sd); y, the residuals and "
+        return text + ("Here w, b and xᵢⱼ are in standardised units, the units GD works in "
+                       "(xᵢⱼ is the standardised feature (x − mean) / sd); y, the residuals and "
                        "the loss are in the units of y. The check table further down is in "
                        "original units.")
-    return text + "Here w, b and x_ij are in original units, as in the check table."
+    return text + "Here w, b and xᵢⱼ are in original units, as in the check table."
 
 
 @st.fragment
