@@ -120,7 +120,7 @@ def function_picker(
         st.error(f"{inert(error)}\n\nStill showing the last valid function: "
                  f"{inert(expression.text)}")
     for note in expression.notes:
-        st.caption(inert(note))
+        st.warning(inert(note), icon=":material/help:")
     return expression, TYPED
 
 
