@@ -21,80 +21,80 @@ STEPS = ["1", "0.5", "0.2", "0.1", "0.05", "0.01", "0.001", "0.0001"]
 X_LOW, X_HIGH = -3.0, 3.0
 xs = np.linspace(-4.0, 4.0, 801)
 
-page_frame("pages/derivatives.py")
-page_header(
-    "Derivatives",
-    "A derivative measures how fast f changes at a point: the slope of the tangent line. "
-    "It is the limit of secant slopes, the rise over a run h, as h shrinks to 0. For "
-    "f(x) = x² the slope at x is 2x.",
-    r"f'(x_0)=\lim_{h\to 0}\frac{f(x_0+h)-f(x_0)}{h}",
-)
+with page_frame("pages/derivatives.py"):
+    page_header(
+        "Derivatives",
+        "A derivative measures how fast f changes at a point: the slope of the tangent line. "
+        "It is the limit of secant slopes, the rise over a run h, as h shrinks to 0. For "
+        "f(x) = x² the slope at x is 2x.",
+        r"f'(x_0)=\lim_{h\to 0}\frac{f(x_0+h)-f(x_0)}{h}",
+    )
 
-link = Link("derivatives")
-controls, plots = st.columns([1, 2.4], gap="large")
-with controls:
-    expression, name = function_picker(link, ONE_D_KEYS, "square", scope="derivatives")
-    x0 = link.number("x0", "Point x₀", X_LOW, X_HIGH, 1.0, step=0.05, slider=True)
-    h = float(link.choice("h", "Secant step h", STEPS, "1", widget="select_slider",
-                          help="Move right: h shrinks and the secant turns into the tangent."))
-
-fx = expression.evaluate(xs)
-dfx = expression.evaluate_gradient(xs)[0]
-f0 = slope = secant = kink = None
-problem = None
-try:
-    f0 = expression.value([x0])
-    # At a kink gradcore's slope is the midpoint of the one-sided slopes (gradcore/kinks.py).
-    slope = float(expression.gradient([x0])[0])
-    kink = kink_at(expression, x0)
-except ExpressionError as error:
-    problem = ("f′(x₀)" if f0 is not None else "f(x₀)", error)
-if slope is not None:
-    try:
-        secant = (x0 + h, expression.value([x0 + h]))
-    except ExpressionError:
-        problem = ("f(x₀ + h)", f"f has no value at x₀ + h = {fmt(x0 + h)}: no secant here.")
-
-with plots:
-    variable = expression.variables[0]
-    left, right = st.columns(2)
-    left.markdown("**f**")
-    left.latex(f"f({variable}) = {expression.latex}")
-    right.markdown("**f′ (symbolic, by sympy)**")
-    right.latex(f"f'({variable}) = {expression.gradient_latex[0]}")
-    if problem:
-        undefined_here(problem[1], problem[0])
-    st.plotly_chart(figures.derivative_figure(xs, fx, x0, f0, slope, secant, kink=kink),
-                    width="stretch", key="fig_f")
-    st.plotly_chart(figures.derivative_curve_figure(xs, dfx, x0, slope if slope is not None
-                                                    else np.nan, kink=kink),
-                    width="stretch", key="fig_df")
-
-if slope is not None:
-    chord = figures.secant_slope(x0, f0, *secant) if secant else float("nan")
+    link = Link("derivatives")
+    controls, plots = st.columns([1, 2.4], gap="large")
     with controls:
-        # One metric per row: side by side, this narrow column cut the labels short
-        # ("Tangent slope…").
-        st.metric("f(x₀)", fmt(f0))
-        if kink is None:
-            st.metric("Tangent slope f′(x₀)", fmt(slope))
-        elif kink.convex_here:
-            st.metric("∂f(x₀): no tangent at a kink", interval_text(*kink.interval),
-                      help="Every slope in this interval gives a line through (x₀, f(x₀)) "
-                           "that stays below f: the subgradients.")
-            st.metric("Subgradient g used by gradcore", fmt(slope),
-                      help="The midpoint of ∂f(x₀), the limit of the central difference.")
-        else:
-            st.metric("One-sided slopes f′₋, f′₊", f"{fmt(kink.left)}, {fmt(kink.right)}")
-            st.metric("Midpoint slope used by gradcore", fmt(slope))
-        st.metric(f"Secant slope, h = {h:g}", fmt(chord))
-        st.metric("Secant − tangent" if kink is None else "Secant − g", fmt(chord - slope))
-    if kink is not None:
-        st.info(f"{inert(kink.note)} The **Subgradients** page shows every supporting line.")
-    try:
-        check = gradient_check(expression.value, expression.gradient, [x0])
-        check_panel(check.analytic[0], check.numeric[0], check.relative_error)
-    except (ExpressionError, ValueError) as error:
-        undefined_here(error, "The finite-difference slope")
+        expression, name = function_picker(link, ONE_D_KEYS, "square", scope="derivatives")
+        x0 = link.number("x0", "Point x₀", X_LOW, X_HIGH, 1.0, step=0.05, slider=True)
+        h = float(link.choice("h", "Secant step h", STEPS, "1", widget="select_slider",
+                              help="Move right: h shrinks and the secant turns into the tangent."))
 
-share_box(link)
+    fx = expression.evaluate(xs)
+    dfx = expression.evaluate_gradient(xs)[0]
+    f0 = slope = secant = kink = None
+    problem = None
+    try:
+        f0 = expression.value([x0])
+        # At a kink gradcore's slope is the midpoint of the one-sided slopes (gradcore/kinks.py).
+        slope = float(expression.gradient([x0])[0])
+        kink = kink_at(expression, x0)
+    except ExpressionError as error:
+        problem = ("f′(x₀)" if f0 is not None else "f(x₀)", error)
+    if slope is not None:
+        try:
+            secant = (x0 + h, expression.value([x0 + h]))
+        except ExpressionError:
+            problem = ("f(x₀ + h)", f"f has no value at x₀ + h = {fmt(x0 + h)}: no secant here.")
+
+    with plots:
+        variable = expression.variables[0]
+        left, right = st.columns(2)
+        left.markdown("**f**")
+        left.latex(f"f({variable}) = {expression.latex}")
+        right.markdown("**f′ (symbolic, by sympy)**")
+        right.latex(f"f'({variable}) = {expression.gradient_latex[0]}")
+        if problem:
+            undefined_here(problem[1], problem[0])
+        st.plotly_chart(figures.derivative_figure(xs, fx, x0, f0, slope, secant, kink=kink),
+                        width="stretch", key="fig_f")
+        st.plotly_chart(figures.derivative_curve_figure(xs, dfx, x0, slope if slope is not None
+                                                        else np.nan, kink=kink),
+                        width="stretch", key="fig_df")
+
+    if slope is not None:
+        chord = figures.secant_slope(x0, f0, *secant) if secant else float("nan")
+        with controls:
+            # One metric per row: side by side, this narrow column cut the labels short
+            # ("Tangent slope…").
+            st.metric("f(x₀)", fmt(f0))
+            if kink is None:
+                st.metric("Tangent slope f′(x₀)", fmt(slope))
+            elif kink.convex_here:
+                st.metric("∂f(x₀): no tangent at a kink", interval_text(*kink.interval),
+                          help="Every slope in this interval gives a line through (x₀, f(x₀)) "
+                               "that stays below f: the subgradients.")
+                st.metric("Subgradient g used by gradcore", fmt(slope),
+                          help="The midpoint of ∂f(x₀), the limit of the central difference.")
+            else:
+                st.metric("One-sided slopes f′₋, f′₊", f"{fmt(kink.left)}, {fmt(kink.right)}")
+                st.metric("Midpoint slope used by gradcore", fmt(slope))
+            st.metric(f"Secant slope, h = {h:g}", fmt(chord))
+            st.metric("Secant − tangent" if kink is None else "Secant − g", fmt(chord - slope))
+        if kink is not None:
+            st.info(f"{inert(kink.note)} The **Subgradients** page shows every supporting line.")
+        try:
+            check = gradient_check(expression.value, expression.gradient, [x0])
+            check_panel(check.analytic[0], check.numeric[0], check.relative_error)
+        except (ExpressionError, ValueError) as error:
+            undefined_here(error, "The finite-difference slope")
+
+    share_box(link)

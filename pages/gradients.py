@@ -21,113 +21,113 @@ NAMES = ["article3d", "article4d", "sqnorm", "dot"]
 LIMIT = 1000.0
 HALF_WIDTH = 3.0
 
-page_frame("pages/gradients.py")
-page_header(
-    "Gradients",
-    "The gradient collects the partial derivatives of f into one vector. Its dot product "
-    "with a unit direction v is the rate of change of f along v, largest when v points along "
-    "∇f: the direction of steepest ascent. For x² + 2y² + 3z² it is (2x, 4y, 6z).",
-    r"\nabla f=\Big(\frac{\partial f}{\partial x_1},\dots,\frac{\partial f}{\partial x_n}\Big),"
-    r"\qquad D_v f=\nabla f\cdot v",
-)
+with page_frame("pages/gradients.py"):
+    page_header(
+        "Gradients",
+        "The gradient collects the partial derivatives of f into one vector. Its dot product "
+        "with a unit direction v is the rate of change of f along v, largest when v points along "
+        "∇f: the direction of steepest ascent. For x² + 2y² + 3z² it is (2x, 4y, 6z).",
+        r"\nabla f=\Big(\frac{\partial f}{\partial x_1},\dots,\frac{\partial f}{\partial x_n}\Big),"
+        r"\qquad D_v f=\nabla f\cdot v",
+    )
 
-link = Link("gradients")
-controls, shown = st.columns([1, 2], gap="large")
-with controls:
-    expression, name = function_picker(link, NAMES, "article3d", scope="gradients",
-                                       default_text="x*exp(-x^2 - y^2)", max_variables=None)
-    if name == "sqnorm":
-        size = link.number("n", "Length n of w", 1, 8, 3, integer=True)
-        expression = parse_cached(squared_norm_text(int(size)))
-    variables = expression.variables
-    st.markdown("**The point**")
-    columns = st.columns(min(len(variables), 4))
-    point = []
-    for i, variable in enumerate(variables):
-        point.append(link.number(f"p_{variable}", variable, -LIMIT, LIMIT, 1.0, step=0.5,
-                                 where=columns[i % len(columns)]))
-    if len(variables) > 2:
-        st.markdown("**The 2-D slice to draw** (other variables held at the point)")
-        left, right = st.columns(2)
-        axis_a = link.choice("sx", "Horizontal axis", variables, variables[0], where=left)
-        axis_b = link.choice("sy", "Vertical axis", variables, variables[1], where=right)
-        if axis_a == axis_b:
-            axis_b = next(v for v in variables if v != axis_a)
-            st.warning(f"Pick two different variables; showing ({inert(axis_a)}, "
-                       f"{inert(axis_b)}).")
-    elif len(variables) == 2:
-        axis_a, axis_b = variables
-    angle = link.number("a", "Direction angle θ of v (degrees)", 0.0, 360.0, 0.0, step=5.0,
-                        slider=True, disabled=len(variables) < 2)
-
-point = np.array(point, dtype=float)
-try:
-    gradient = expression.gradient(point)
-except ExpressionError as error:
-    gradient = None
-    with shown:
-        undefined_here(error, "∇f at this point")
-
-with shown:
-    st.latex(r"f = " + expression.latex)
-    st.latex(r"\nabla f = \left(" + r",\ ".join(expression.gradient_latex) + r"\right)")
-    if gradient is not None:
-        st.markdown(f"**∇f{fmt_vector(point)} = {fmt_vector(gradient)}**  ·  "
-                    f"‖∇f‖ = {fmt(np.linalg.norm(gradient))}")
-        metric_columns = st.columns(min(len(variables), 4))
+    link = Link("gradients")
+    controls, shown = st.columns([1, 2], gap="large")
+    with controls:
+        expression, name = function_picker(link, NAMES, "article3d", scope="gradients",
+                                           default_text="x*exp(-x^2 - y^2)", max_variables=None)
+        if name == "sqnorm":
+            size = link.number("n", "Length n of w", 1, 8, 3, integer=True)
+            expression = parse_cached(squared_norm_text(int(size)))
+        variables = expression.variables
+        st.markdown("**The point**")
+        columns = st.columns(min(len(variables), 4))
+        point = []
         for i, variable in enumerate(variables):
-            metric_columns[i % len(metric_columns)].metric(f"∂f/∂{variable}", fmt(gradient[i]))
+            point.append(link.number(f"p_{variable}", variable, -LIMIT, LIMIT, 1.0, step=0.5,
+                                     where=columns[i % len(columns)]))
+        if len(variables) > 2:
+            st.markdown("**The 2-D slice to draw** (other variables held at the point)")
+            left, right = st.columns(2)
+            axis_a = link.choice("sx", "Horizontal axis", variables, variables[0], where=left)
+            axis_b = link.choice("sy", "Vertical axis", variables, variables[1], where=right)
+            if axis_a == axis_b:
+                axis_b = next(v for v in variables if v != axis_a)
+                st.warning(f"Pick two different variables; showing ({inert(axis_a)}, "
+                           f"{inert(axis_b)}).")
+        elif len(variables) == 2:
+            axis_a, axis_b = variables
+        angle = link.number("a", "Direction angle θ of v (degrees)", 0.0, 360.0, 0.0, step=5.0,
+                            slider=True, disabled=len(variables) < 2)
 
-if len(variables) >= 2:
-    i, j = variables.index(axis_a), variables.index(axis_b)
-    xs = np.linspace(point[i] - HALF_WIDTH, point[i] + HALF_WIDTH, 81)
-    ys = np.linspace(point[j] - HALF_WIDTH, point[j] + HALF_WIDTH, 81)
-
-    def on_plane(a, b):
-        """Arrays for every variable: a, b on the slice axes, the point elsewhere."""
-        arrays = [np.full(np.shape(a), value) for value in point]
-        arrays[i], arrays[j] = a, b
-        return arrays
-
-    z = expression.evaluate(*on_plane(*np.meshgrid(xs, ys)))
-    qa, qb = np.meshgrid(xs[::8], ys[::8])
-    field = expression.evaluate_gradient(*on_plane(qa, qb))
-    in_plane = (gradient[i], gradient[j]) if gradient is not None else (np.nan, np.nan)
-    v = (np.cos(np.radians(angle)), np.sin(np.radians(angle)))
-    st.subheader("Contour map and gradient field")
-    st.caption(f"Slice through the point in the ({inert(axis_a)}, {inert(axis_b)}) plane. Arrows show the "
-               "direction of ∇f (uphill, across the contours); the long orange arrow is ∇f "
-               "at the point, the green one the direction v.")
-    map_column, curve_column = st.columns([3, 2])
-    map_column.plotly_chart(
-        figures.contour_gradient_figure(xs, ys, z, (qa, qb, field[i], field[j]),
-                                        (point[i], point[j]), in_plane, v, (axis_a, axis_b)),
-        width="stretch", key="fig_contour")
-    if gradient is not None:
-        with curve_column:
-            rate = float(figures.directional_curve(in_plane, np.radians([angle]))[0])
-            plane_norm = float(np.hypot(*in_plane))
-            best = float(np.degrees(np.arctan2(in_plane[1], in_plane[0]))) % 360.0
-            first, second = st.columns(2)
-            first.metric("∇f·v at θ", fmt(rate))
-            second.metric("max over θ", fmt(plane_norm))
-            st.caption(f"v = ({fmt(v[0])}, {fmt(v[1])}) along {inert(axis_a)}, {inert(axis_b)}. "
-                       "The maximum "
-                       f"{fmt(plane_norm)} is reached at θ = {fmt(best)}°, the direction of "
-                       "∇f" + (" in this plane (its length there)." if len(variables) > 2
-                               else ": ‖∇f‖."))
-            label = "‖∇f‖" if len(variables) == 2 else f"‖(∂f/∂{axis_a}, ∂f/∂{axis_b})‖"
-            st.plotly_chart(figures.directional_figure(in_plane, angle, label), width="stretch",
-                            key="fig_directional")
-else:
-    st.info("With one variable there is no contour map: the gradient is just f′ "
-            "(see the **Derivatives** page). Add a second variable, e.g. x^2 + y^2.")
-
-if gradient is not None:
+    point = np.array(point, dtype=float)
     try:
-        check = gradient_check(expression.value, expression.gradient, point)
-        check_panel(check.analytic, check.numeric, check.relative_error)
-    except (ExpressionError, ValueError) as error:
-        undefined_here(error, "The finite-difference gradient")
+        gradient = expression.gradient(point)
+    except ExpressionError as error:
+        gradient = None
+        with shown:
+            undefined_here(error, "∇f at this point")
 
-share_box(link)
+    with shown:
+        st.latex(r"f = " + expression.latex)
+        st.latex(r"\nabla f = \left(" + r",\ ".join(expression.gradient_latex) + r"\right)")
+        if gradient is not None:
+            st.markdown(f"**∇f{fmt_vector(point)} = {fmt_vector(gradient)}**  ·  "
+                        f"‖∇f‖ = {fmt(np.linalg.norm(gradient))}")
+            metric_columns = st.columns(min(len(variables), 4))
+            for i, variable in enumerate(variables):
+                metric_columns[i % len(metric_columns)].metric(f"∂f/∂{variable}", fmt(gradient[i]))
+
+    if len(variables) >= 2:
+        i, j = variables.index(axis_a), variables.index(axis_b)
+        xs = np.linspace(point[i] - HALF_WIDTH, point[i] + HALF_WIDTH, 81)
+        ys = np.linspace(point[j] - HALF_WIDTH, point[j] + HALF_WIDTH, 81)
+
+        def on_plane(a, b):
+            """Arrays for every variable: a, b on the slice axes, the point elsewhere."""
+            arrays = [np.full(np.shape(a), value) for value in point]
+            arrays[i], arrays[j] = a, b
+            return arrays
+
+        z = expression.evaluate(*on_plane(*np.meshgrid(xs, ys)))
+        qa, qb = np.meshgrid(xs[::8], ys[::8])
+        field = expression.evaluate_gradient(*on_plane(qa, qb))
+        in_plane = (gradient[i], gradient[j]) if gradient is not None else (np.nan, np.nan)
+        v = (np.cos(np.radians(angle)), np.sin(np.radians(angle)))
+        st.subheader("Contour map and gradient field")
+        st.caption(f"Slice through the point in the ({inert(axis_a)}, {inert(axis_b)}) plane. Arrows show the "
+                   "direction of ∇f (uphill, across the contours); the long orange arrow is ∇f "
+                   "at the point, the green one the direction v.")
+        map_column, curve_column = st.columns([3, 2])
+        map_column.plotly_chart(
+            figures.contour_gradient_figure(xs, ys, z, (qa, qb, field[i], field[j]),
+                                            (point[i], point[j]), in_plane, v, (axis_a, axis_b)),
+            width="stretch", key="fig_contour")
+        if gradient is not None:
+            with curve_column:
+                rate = float(figures.directional_curve(in_plane, np.radians([angle]))[0])
+                plane_norm = float(np.hypot(*in_plane))
+                best = float(np.degrees(np.arctan2(in_plane[1], in_plane[0]))) % 360.0
+                first, second = st.columns(2)
+                first.metric("∇f·v at θ", fmt(rate))
+                second.metric("max over θ", fmt(plane_norm))
+                st.caption(f"v = ({fmt(v[0])}, {fmt(v[1])}) along {inert(axis_a)}, {inert(axis_b)}. "
+                           "The maximum "
+                           f"{fmt(plane_norm)} is reached at θ = {fmt(best)}°, the direction of "
+                           "∇f" + (" in this plane (its length there)." if len(variables) > 2
+                                   else ": ‖∇f‖."))
+                label = "‖∇f‖" if len(variables) == 2 else f"‖(∂f/∂{axis_a}, ∂f/∂{axis_b})‖"
+                st.plotly_chart(figures.directional_figure(in_plane, angle, label), width="stretch",
+                                key="fig_directional")
+    else:
+        st.info("With one variable there is no contour map: the gradient is just f′ "
+                "(see the **Derivatives** page). Add a second variable, e.g. x^2 + y^2.")
+
+    if gradient is not None:
+        try:
+            check = gradient_check(expression.value, expression.gradient, point)
+            check_panel(check.analytic, check.numeric, check.relative_error)
+        except (ExpressionError, ValueError) as error:
+            undefined_here(error, "The finite-difference gradient")
+
+    share_box(link)

@@ -34,96 +34,96 @@ def reset_columns_for_a_new_table(columns: list[str], target: str,
         st.session_state["feats"] = list(features)
 
 
-page_frame("pages/linear-regression.py")
-st.title("Gradient descent for linear regression")
-st.markdown(
-    "A linear model predicts $\\hat y_i = \\mathbf{w}\\cdot\\mathbf{x}_i + b$. Gradient descent "
-    "lowers the mean squared error by stepping against its gradient, which the chain rule gives "
-    "as a sum of residuals $r_i = \\hat y_i - y_i$ (article, section 5.3):"
-)
-# Two lines, so the formula fits a phone's width without scrolling sideways.
-st.latex(r"\begin{gathered}L(\mathbf{w},b)=\frac1N\sum_{i=1}^N(\mathbf{w}\cdot\mathbf{x}_i+b-y_i)^2"
-         r"\\ \nabla_{\mathbf{w}}L=\frac2N\sum_{i=1}^N r_i\,\mathbf{x}_i,\quad "
-         r"\frac{\partial L}{\partial b}=\frac2N\sum_{i=1}^N r_i\end{gathered}")
-link = Link("linear-regression")
+with page_frame("pages/linear-regression.py"):
+    st.title("Gradient descent for linear regression")
+    st.markdown(
+        "A linear model predicts $\\hat y_i = \\mathbf{w}\\cdot\\mathbf{x}_i + b$. Gradient descent "
+        "lowers the mean squared error by stepping against its gradient, which the chain rule gives "
+        "as a sum of residuals $r_i = \\hat y_i - y_i$ (article, section 5.3):"
+    )
+    # Two lines, so the formula fits a phone's width without scrolling sideways.
+    st.latex(r"\begin{gathered}L(\mathbf{w},b)=\frac1N\sum_{i=1}^N(\mathbf{w}\cdot\mathbf{x}_i+b-y_i)^2"
+             r"\\ \nabla_{\mathbf{w}}L=\frac2N\sum_{i=1}^N r_i\,\mathbf{x}_i,\quad "
+             r"\frac{\partial L}{\partial b}=\frac2N\sum_{i=1}^N r_i\end{gathered}")
+    link = Link("linear-regression")
 
-rate_names = [rate_label(r) for r in LEARNING_RATES]
+    rate_names = [rate_label(r) for r in LEARNING_RATES]
 
-data_col, settings_col = st.columns(2, gap="large")
-with data_col:
-    st.subheader("1 · Data")
-    data = data_source.pick_data(link)
-if data is None:
-    share_box(link)
-    st.stop()
+    data_col, settings_col = st.columns(2, gap="large")
+    with data_col:
+        st.subheader("1 · Data")
+        data = data_source.pick_data(link)
+    if data is None:
+        share_box(link)
+        st.stop()
 
-columns = [str(c) for c in data.frame.columns]
-with data_col:
-    st.caption(f"Using {inert(data.label)}: {len(data.frame):,} rows." +
-               (f" Generated with {inert(data.truth)}." if data.truth else ""))
-    if data.notes:
-        st.info("\n".join(f"- {inert(note)}" for note in data.notes))
-    reset_columns_for_a_new_table(columns, data.default_target, data.default_features)
-    target = link.choice("target", "Target y", columns, data.default_target)
-    options = [c for c in columns if c != target]
-    defaults = [f for f in data.default_features if f in options] or options[:1]
-    features = tuple(link.choices("feats", "Features x", options, defaults))
-    standardise = link.flag("std", "Standardise the features (z = (x − mean) / sd)", True)
+    columns = [str(c) for c in data.frame.columns]
+    with data_col:
+        st.caption(f"Using {inert(data.label)}: {len(data.frame):,} rows." +
+                   (f" Generated with {inert(data.truth)}." if data.truth else ""))
+        if data.notes:
+            st.info("\n".join(f"- {inert(note)}" for note in data.notes))
+        reset_columns_for_a_new_table(columns, data.default_target, data.default_features)
+        target = link.choice("target", "Target y", columns, data.default_target)
+        options = [c for c in columns if c != target]
+        defaults = [f for f in data.default_features if f in options] or options[:1]
+        features = tuple(link.choices("feats", "Features x", options, defaults))
+        standardise = link.flag("std", "Standardise the features (z = (x − mean) / sd)", True)
 
-upload_note = ("The link carries the settings, not the file: whoever opens it must upload the "
-               "same file." if st.session_state.get("src") == "upload" else None)
-if not features:
-    data_col.warning("Choose at least one feature.")
-    share_box(link, upload_note)
-    st.stop()
-
-try:
-    with st.spinner("Preparing the data: statistics and the scikit-learn fit…"):
-        problem = cache.prepare(data, target, features, standardise)
-except DataError as error:
-    data_col.error(inert(error))
-    share_box(link, upload_note)
-    st.stop()
-for warning in problem.warnings:
-    data_col.warning(inert(warning))
-
-bound = problem.stats.max_stable_learning_rate
-with settings_col:
-    st.subheader("2 · Gradient descent")
-    rate = float(link.choice("lr", "Learning rate η (log scale)", rate_names,
-                             rate_label(DEFAULTS["lr"]), widget="select_slider"))
-    st.markdown(learning_rate_note(rate, bound, problem.stats.condition_number, standardise))
-    steps = link.number("steps", "Steps", 0, MAX_STEPS, DEFAULTS["steps"], step=50,
-                        integer=True)
-    c1, c2 = st.columns(2)
-    w0 = link.number("w0", "start w0 (every weight)", -START_LIMIT, START_LIMIT,
-                     DEFAULTS["w0"], where=c1)
-    b0 = link.number("b0", "start b0", -START_LIMIT, START_LIMIT, DEFAULTS["b0"], where=c2)
-    try:
-        with st.spinner("Running gradient descent…"):
-            run = cache.descend(problem, rate, int(steps), float(w0), float(b0))
-    except DataError as error:
-        st.error(inert(error))
+    upload_note = ("The link carries the settings, not the file: whoever opens it must upload the "
+                   "same file." if st.session_state.get("src") == "upload" else None)
+    if not features:
+        data_col.warning("Choose at least one feature.")
         share_box(link, upload_note)
         st.stop()
-    trajectory = run.trajectory
-    if trajectory.stop_reason == "diverged":
-        st.error(
-            f"Diverged: the learning rate {rate_label(rate)} is above the largest stable "
-            f"learning rate 1/λmax = {bound:.4g}. The loss grows without bound, so the run "
-            f"stopped after {trajectory.steps_taken} steps; the plots show only those steps. "
-            f"Choose η below {bound:.4g}."
-        )
-    elif trajectory.stop_reason == "converged":
-        st.success(trajectory.message)
-    else:
-        st.warning(trajectory.message)
-    st.download_button(
-        f"Download the trajectory (CSV, {trajectory.steps_taken + 1:,} rows)",
-        data=lambda: trajectory_csv(run, problem.features), file_name="trajectory.csv",
-        mime="text/csv", on_click="ignore", key="download",
-    )
 
-st.divider()
-st.subheader("3 · Step through gradient descent")
-stepper(problem, run, link, upload_note)
+    try:
+        with st.spinner("Preparing the data: statistics and the scikit-learn fit…"):
+            problem = cache.prepare(data, target, features, standardise)
+    except DataError as error:
+        data_col.error(inert(error))
+        share_box(link, upload_note)
+        st.stop()
+    for warning in problem.warnings:
+        data_col.warning(inert(warning))
+
+    bound = problem.stats.max_stable_learning_rate
+    with settings_col:
+        st.subheader("2 · Gradient descent")
+        rate = float(link.choice("lr", "Learning rate η (log scale)", rate_names,
+                                 rate_label(DEFAULTS["lr"]), widget="select_slider"))
+        st.markdown(learning_rate_note(rate, bound, problem.stats.condition_number, standardise))
+        steps = link.number("steps", "Steps", 0, MAX_STEPS, DEFAULTS["steps"], step=50,
+                            integer=True)
+        c1, c2 = st.columns(2)
+        w0 = link.number("w0", "start w0 (every weight)", -START_LIMIT, START_LIMIT,
+                         DEFAULTS["w0"], where=c1)
+        b0 = link.number("b0", "start b0", -START_LIMIT, START_LIMIT, DEFAULTS["b0"], where=c2)
+        try:
+            with st.spinner("Running gradient descent…"):
+                run = cache.descend(problem, rate, int(steps), float(w0), float(b0))
+        except DataError as error:
+            st.error(inert(error))
+            share_box(link, upload_note)
+            st.stop()
+        trajectory = run.trajectory
+        if trajectory.stop_reason == "diverged":
+            st.error(
+                f"Diverged: the learning rate {rate_label(rate)} is above the largest stable "
+                f"learning rate 1/λmax = {bound:.4g}. The loss grows without bound, so the run "
+                f"stopped after {trajectory.steps_taken} steps; the plots show only those steps. "
+                f"Choose η below {bound:.4g}."
+            )
+        elif trajectory.stop_reason == "converged":
+            st.success(trajectory.message)
+        else:
+            st.warning(trajectory.message)
+        st.download_button(
+            f"Download the trajectory (CSV, {trajectory.steps_taken + 1:,} rows)",
+            data=lambda: trajectory_csv(run, problem.features), file_name="trajectory.csv",
+            mime="text/csv", on_click="ignore", key="download",
+        )
+
+    st.divider()
+    st.subheader("3 · Step through gradient descent")
+    stepper(problem, run, link, upload_note)

@@ -21,84 +21,84 @@ X_LOW, X_HIGH = -3.0, 3.0
 
 xs = np.linspace(-4.0, 4.0, 801)
 
-page_frame("pages/subgradient.py")
-page_header(
-    "Subgradients",
-    "At a kink f has no derivative, but many lines through (x₀, f(x₀)) stay below f. Their "
-    "slopes g are the subgradients and fill an interval ∂f(x₀): for |x| at 0 it is [−1, 1], "
-    "for ReLU at 0 it is [0, 1]. Where f is smooth the interval is the single slope f′(x₀).",
-    r"\begin{gathered}g\in\partial f(x_0)\iff\\ f(y)\ge f(x_0)+g\,(y-x_0)\ \text{ for all } y"
-    r"\end{gathered}",
-)
+with page_frame("pages/subgradient.py"):
+    page_header(
+        "Subgradients",
+        "At a kink f has no derivative, but many lines through (x₀, f(x₀)) stay below f. Their "
+        "slopes g are the subgradients and fill an interval ∂f(x₀): for |x| at 0 it is [−1, 1], "
+        "for ReLU at 0 it is [0, 1]. Where f is smooth the interval is the single slope f′(x₀).",
+        r"\begin{gathered}g\in\partial f(x_0)\iff\\ f(y)\ge f(x_0)+g\,(y-x_0)\ \text{ for all } y"
+        r"\end{gathered}",
+    )
 
-link = Link("subgradient")
-controls, plot = st.columns([1, 2.4], gap="large")
-with controls:
-    name = link.choice("fn", "Function", KINK_KEYS, "abs", format_func=catalogue_label,
-                       help="Convex functions with kinks, from the article and beyond.")
-    entry = CATALOGUE[name]
-    st.caption(f"Kinks at x = {', '.join(fmt(k) for k in entry.kinks)}: put x₀ on one to "
-               "see a whole interval of subgradients.")
-    x0 = link.number("x0", "Point x₀", X_LOW, X_HIGH, 0.0, step=0.05, slider=True)
-    g = link.number("g", "Candidate subgradient g", -3.0, 3.0, 0.5, step=0.05, slider=True)
+    link = Link("subgradient")
+    controls, plot = st.columns([1, 2.4], gap="large")
+    with controls:
+        name = link.choice("fn", "Function", KINK_KEYS, "abs", format_func=catalogue_label,
+                           help="Convex functions with kinks, from the article and beyond.")
+        entry = CATALOGUE[name]
+        st.caption(f"Kinks at x = {', '.join(fmt(k) for k in entry.kinks)}: put x₀ on one to "
+                   "see a whole interval of subgradients.")
+        x0 = link.number("x0", "Point x₀", X_LOW, X_HIGH, 0.0, step=0.05, slider=True)
+        g = link.number("g", "Candidate subgradient g", -3.0, 3.0, 0.5, step=0.05, slider=True)
 
-lo, hi = subdifferential(name, x0)
-f0 = float(entry.value(x0))
-check = supporting_line_check(name, x0, g, ys=xs)
-crossing = None
-if not check.supporting:
-    crossing = (check.nearest_failure, float(figures.line_through(x0, f0, g,
-                                                                  [check.nearest_failure])[0]))
+    lo, hi = subdifferential(name, x0)
+    f0 = float(entry.value(x0))
+    check = supporting_line_check(name, x0, g, ys=xs)
+    crossing = None
+    if not check.supporting:
+        crossing = (check.nearest_failure, float(figures.line_through(x0, f0, g,
+                                                                      [check.nearest_failure])[0]))
 
-with controls:
-    st.metric("∂f(x₀)", interval_text(lo, hi))
-    if check.supporting:
-        st.success(f"g = {fmt(g)} is a subgradient: the line stays below f.")
-    else:
-        st.error(f"g = {fmt(g)} is **not a subgradient**: it crosses f at "
-                 f"y = {fmt(check.nearest_failure)} and stays above f from there "
-                 f"to y = {fmt(check.failure_range[1] if check.side == 'right' else check.failure_range[0])}"
-                 f" ({check.side} of x₀).")
-with plot:
-    st.latex(f"f(x) = {entry.latex}")
-    st.plotly_chart(figures.subgradient_figure(xs, entry.value(xs), x0, f0, (lo, hi), g, crossing,
-                                               above=check.failure_range),
-                    width="stretch", key="fig_support")
-    st.caption("Grey: the fan of supporting lines, one per slope in ∂f(x₀). Green: your line "
-               "when it supports f; pink and dashed when it does not, with × where it rises "
-               "above f and the gap shaded.")
+    with controls:
+        st.metric("∂f(x₀)", interval_text(lo, hi))
+        if check.supporting:
+            st.success(f"g = {fmt(g)} is a subgradient: the line stays below f.")
+        else:
+            st.error(f"g = {fmt(g)} is **not a subgradient**: it crosses f at "
+                     f"y = {fmt(check.nearest_failure)} and stays above f from there "
+                     f"to y = {fmt(check.failure_range[1] if check.side == 'right' else check.failure_range[0])}"
+                     f" ({check.side} of x₀).")
+    with plot:
+        st.latex(f"f(x) = {entry.latex}")
+        st.plotly_chart(figures.subgradient_figure(xs, entry.value(xs), x0, f0, (lo, hi), g, crossing,
+                                                   above=check.failure_range),
+                        width="stretch", key="fig_support")
+        st.caption("Grey: the fan of supporting lines, one per slope in ∂f(x₀). Green: your line "
+                   "when it supports f; pink and dashed when it does not, with × where it rises "
+                   "above f and the gap shaded.")
 
-st.subheader("The subgradient method")
-st.markdown("Step against a subgradient, $x_{k+1} = x_k - t_k\\,g_k$. At a kink it uses your g "
-            "(clipped into ∂f). It is not a descent method: f(x_k) can go up, so we track the "
-            "best value so far. A constant step ends up circling the minimum; a shrinking "
-            "step 1/k gets there.")
-a, b, c, d = st.columns(4)
-start = link.number("s", "Start x₀", X_LOW, X_HIGH, 2.0, step=0.05, slider=True, where=a)
-rule = link.choice("r", "Step rule t_k", STEP_RULES, "constant", widget="radio", where=b,
-                   horizontal=True, help="constant: t; 1/k: t/k; 1/sqrt(k): t/√k")
-size = link.number("t", "Step size t", 0.01, 2.0, 0.3, step=0.01, slider=True, where=c)
-steps = link.number("k", "Iterations", 1, 200, 30, integer=True, slider=True, where=d)
+    st.subheader("The subgradient method")
+    st.markdown("Step against a subgradient, $x_{k+1} = x_k - t_k\\,g_k$. At a kink it uses your g "
+                "(clipped into ∂f). It is not a descent method: f(x_k) can go up, so we track the "
+                "best value so far. A constant step ends up circling the minimum; a shrinking "
+                "step 1/k gets there.")
+    a, b, c, d = st.columns(4)
+    start = link.number("s", "Start x₀", X_LOW, X_HIGH, 2.0, step=0.05, slider=True, where=a)
+    rule = link.choice("r", "Step rule t_k", STEP_RULES, "constant", widget="radio", where=b,
+                       horizontal=True, help="constant: t; 1/k: t/k; 1/sqrt(k): t/√k")
+    size = link.number("t", "Step size t", 0.01, 2.0, 0.3, step=0.01, slider=True, where=c)
+    steps = link.number("k", "Iterations", 1, 200, 30, integer=True, slider=True, where=d)
 
-run = subgradient_method(name, start, step_rule=rule, step_size=size, iterations=int(steps),
-                         kink_choice=g)
-left, right = st.columns(2)
-left.plotly_chart(figures.iterates_figure(xs, entry.value(xs), run.x, run.f), width="stretch",
-                  key="fig_iterates")
-right.plotly_chart(figures.values_by_step_figure(run.f, run.best_f), width="stretch",
-                   key="fig_steps")
-m1, m2, m3 = st.columns(3)
-m1.metric("Last iterate x_k", fmt(run.x[-1]))
-m2.metric("Best f(x_k)", fmt(run.best_f[-1]))
-if entry.minimum_value is not None:
-    m3.metric("Gap to min f", fmt(run.best_f[-1] - entry.minimum_value))
+    run = subgradient_method(name, start, step_rule=rule, step_size=size, iterations=int(steps),
+                             kink_choice=g)
+    left, right = st.columns(2)
+    left.plotly_chart(figures.iterates_figure(xs, entry.value(xs), run.x, run.f), width="stretch",
+                      key="fig_iterates")
+    right.plotly_chart(figures.values_by_step_figure(run.f, run.best_f), width="stretch",
+                       key="fig_steps")
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Last iterate x_k", fmt(run.x[-1]))
+    m2.metric("Best f(x_k)", fmt(run.best_f[-1]))
+    if entry.minimum_value is not None:
+        m3.metric("Gap to min f", fmt(run.best_f[-1] - entry.minimum_value))
 
-slopes = np.round(np.arange(-300, 301) / 100, 2)
-passing = [s for s in slopes if supporting_line_check(name, x0, s, ys=xs).supporting]
-found = (min(passing), max(passing)) if passing else (np.nan, np.nan)
-check_panel((lo, hi), found, float(np.max(np.abs(np.subtract((lo, hi), found)))),
-            method="supporting-line test of slopes −3 … 3 in steps of 0.01",
-            error_label="Largest endpoint gap", tolerance=0.01,
-            show=lambda ends: interval_text(*ends))
+    slopes = np.round(np.arange(-300, 301) / 100, 2)
+    passing = [s for s in slopes if supporting_line_check(name, x0, s, ys=xs).supporting]
+    found = (min(passing), max(passing)) if passing else (np.nan, np.nan)
+    check_panel((lo, hi), found, float(np.max(np.abs(np.subtract((lo, hi), found)))),
+                method="supporting-line test of slopes −3 … 3 in steps of 0.01",
+                error_label="Largest endpoint gap", tolerance=0.01,
+                show=lambda ends: interval_text(*ends))
 
-share_box(link)
+    share_box(link)

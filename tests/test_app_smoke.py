@@ -49,11 +49,20 @@ def test_no_script_calls_st_navigation():
         assert "navigation" not in _calls(ROOT / script), script
 
 
-def test_every_page_starts_with_the_shared_frame():
-    """Each page calls page_frame with its own script path (tab title, sidebar links)."""
+def test_every_page_runs_its_body_inside_the_shared_frame():
+    """Each page is `with page_frame(<its own path>):` and a body (tab title, sidebar links,
+    the last-resort guard): nothing but imports, constants and functions outside it."""
     for script in PAGE_SCRIPTS:
-        source = (ROOT / script).read_text()
-        assert f'page_frame("{script}")' in source, script
+        tree = ast.parse((ROOT / script).read_text())
+        frames = [node for node in tree.body if isinstance(node, ast.With)]
+        assert len(frames) == 1, script
+        call = frames[0].items[0].context_expr
+        assert call.func.id == "page_frame" and call.args[0].value == script
+        for node in tree.body:
+            assert isinstance(node, ast.With | ast.Import | ast.ImportFrom | ast.Assign |
+                              ast.FunctionDef | ast.Expr), (script, ast.dump(node)[:80])
+            if isinstance(node, ast.Expr):
+                assert isinstance(node.value, ast.Constant), (script, "a call outside the frame")
 
 
 def test_every_lesson_has_a_title_an_icon_and_a_summary():

@@ -19,9 +19,21 @@ its address.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import streamlit as st
+
+_LOGGER = logging.getLogger("gradlab")
+_FAILED = "_page_failed"
+# Session state that survives a reset: the student's uploaded table (ui/data_source.py).
+KEPT_STATE_PREFIX = "reg_upload"
+RESET_MESSAGE = ("Something went wrong with this page's settings, so it has been reset to its "
+                 "defaults. If it happens again, please tell your teacher which link you used.")
+FAILED_MESSAGE = ("This page could not be shown, even with its defaults. Please reload it; if "
+                  "that does not help, tell your teacher.")
 
 
 class Lesson(NamedTuple):
@@ -57,8 +69,17 @@ BY_SCRIPT = {lesson.script: lesson for lesson in [HOME, *LESSONS]}
 ICON = {script: lesson.icon for script, lesson in BY_SCRIPT.items()}
 
 
-def page_frame(script: str) -> Lesson:
-    """Tab title, wide layout and the sidebar of lesson links; every page calls it first."""
+@contextmanager
+def page_frame(script: str) -> Iterator[Lesson]:
+    """Tab title, wide layout and the sidebar of lesson links, then the page body, guarded.
+
+    Every page runs its body inside ``with page_frame("pages/<name>.py"):``. An exception the
+    body did not handle (a bug, never a student's mistake: those are ExpressionError and
+    DataError, caught where they happen) is logged with its traceback, the page's settings
+    are reset to the defaults (the address and the widget state; an uploaded table is kept)
+    and the page runs again with a short message at the top, so no student sees "This app
+    has encountered an error". If the defaults fail too, the page says so and stops there.
+    """
     lesson = BY_SCRIPT[script]
     title = "Gradient Lab" if lesson is HOME else f"{lesson.title} · Gradient Lab"
     # The tab icon is an emoji: a Material icon here makes the browser fetch its picture from
@@ -68,4 +89,24 @@ def page_frame(script: str) -> Lesson:
         st.markdown("**Gradient Lab**")
         for entry in [HOME, *LESSONS]:
             st.page_link(entry.script, label=entry.title, icon=entry.icon)
-    return lesson
+    failed_before = st.session_state.pop(_FAILED, None) == script
+    if failed_before:
+        st.warning(RESET_MESSAGE, icon=":material/restart_alt:")
+    try:
+        yield lesson
+    except Exception:
+        _LOGGER.exception("Page %s failed; resetting it to its defaults", script)
+        if failed_before:
+            st.error(FAILED_MESSAGE)
+            return
+        _reset_to_defaults()
+        st.session_state[_FAILED] = script
+        st.rerun()
+
+
+def _reset_to_defaults() -> None:
+    """Forget the address's settings and every widget's state; keep an uploaded table."""
+    st.query_params.clear()
+    for key in list(st.session_state.keys()):
+        if not str(key).startswith(KEPT_STATE_PREFIX):
+            del st.session_state[key]
