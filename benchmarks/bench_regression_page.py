@@ -24,7 +24,7 @@ FEATURES = 10
 
 def open_page(n: int) -> AppTest:
     """The regression page on generated data with n rows, after its first (cold) run."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    at = AppTest.from_file(str(ROOT / "home.py"), default_timeout=600)
     at.run()
     at.switch_page("pages/linear-regression.py")
     at.query_params.update(src="generate", n=str(n), d=str(FEATURES), steps="500", lr="0.2")

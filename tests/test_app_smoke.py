@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from ui.lessons import HOME, LESSONS
 
 ROOT = Path(__file__).parent.parent
-APP = ROOT / "app.py"
+APP = ROOT / "home.py"
 PAGE_SCRIPTS = [HOME.script, *(lesson.script for lesson in LESSONS)]
 
 

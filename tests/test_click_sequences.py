@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.page_helpers import shown
 
-APP = str(Path(__file__).parent.parent / "app.py")
+APP = str(Path(__file__).parent.parent / "home.py")
 REGRESSION = "pages/linear-regression.py"
 GRADIENTS = "pages/gradients.py"
 

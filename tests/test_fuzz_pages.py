@@ -23,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.page_helpers import shown
 
-APP = str(Path(__file__).parent.parent / "app.py")
+APP = str(Path(__file__).parent.parent / "home.py")
 PAGES = ["pages/derivatives.py", "pages/gradients.py", "pages/subgradient.py",
          "pages/chain-rule.py", "pages/linear-regression.py"]
 SEEDS = range(4)

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 import gradcore
 from ui.lessons import FAILED_MESSAGE, RESET_MESSAGE
 
-APP = str(Path(__file__).parent.parent / "app.py")
+APP = str(Path(__file__).parent.parent / "home.py")
 
 
 def open_derivatives(**params) -> AppTest:

@@ -14,7 +14,7 @@ from gradcore import Standardizer, gradient_descent, load_bundled, sklearn_refer
 from tests.page_helpers import shown
 from ui import data_source
 
-APP = str(Path(__file__).parent.parent / "app.py")
+APP = str(Path(__file__).parent.parent / "home.py")
 PAGE = "pages/linear-regression.py"
 SHOWN_RTOL = 1e-5  # metrics are written with 6 significant digits
 GOOD_CSV = b"x,y\n1,3.1\n2,4.9\n3,7.2\n4,8.8\n5,11.1\n"

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.page_helpers import shown
 
-APP = Path(__file__).parent.parent / "app.py"
+APP = Path(__file__).parent.parent / "home.py"
 PAGE_FILES = {"chain_rule": "chain-rule", "subgradients": "subgradient"}
 SLOPE_LABEL = "Tangent slope f′(x₀)"
 HOSTILE = "__import__('os').system('echo pwned')"

@@ -82,7 +82,10 @@ def _uploaded() -> cache.LoadedData | None:
                 st.caption(f"Still using {inert(st.session_state[_UPLOADED].label)}.")
     data = st.session_state.get(_UPLOADED)
     if data is None:
-        st.info("Upload a CSV file with a numeric target column and numeric features.")
+        st.info("Upload a CSV file with a numeric target column and numeric features. If you "
+                "had uploaded one already, please upload it again: an upload is kept only "
+                "while this browser tab stays connected, and a server restart or a long "
+                "break ends that.")
     return data
 
 

@@ -1,6 +1,6 @@
 """The lessons table: one place for each page's script, title, address and icon.
 
-Routing is Streamlit's folder-based multipage mode: ``app.py`` is the home page and every
+Routing is Streamlit's folder-based multipage mode: ``home.py`` is the home page and every
 script in ``pages/`` is a page whose address is its file name (``pages/chain-rule.py`` is
 ``/chain-rule``). That mode is chosen once per server process, from the folder alone, so a
 fresh server serves the same pages as a warm one: ``st.navigation`` next to a ``pages/``
@@ -44,7 +44,7 @@ class Lesson(NamedTuple):
     line: str
 
 
-HOME = Lesson("app.py", "Home", "", ":material/home:", "")
+HOME = Lesson("home.py", "Home", "", ":material/home:", "")
 
 LESSONS = [
     Lesson("pages/derivatives.py", "Derivatives", "derivatives", ":material/show_chart:",

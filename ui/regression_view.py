@@ -151,24 +151,30 @@ def update_table(problem: Problem, run: Run, k: int, step: StepCheck) -> pd.Data
     })
 
 
-def _set_step(value: int) -> None:
-    st.session_state["k"] = value
-
-
-def _move_step(delta: int, last: int) -> None:
-    st.session_state["k"] = int(np.clip(st.session_state.get("k", 0) + delta, 0, last))
-
-
 def _step_controls(link: Link, last: int) -> int:
+    """start / back / forward / end buttons and the step slider; returns the step k.
+
+    A click is read from the button's return value, not an ``on_click`` callback: after a
+    server restart the first click reaches a session that never created the buttons (so has
+    no callback for them) but does see their value (see ui/server.py).
+    """
     row = st.container(horizontal=True, gap="small")
-    row.button("start", on_click=_set_step, args=(0,), key="k_start",
-               icon=":material/first_page:")
-    row.button("back", on_click=_move_step, args=(-1, last), key="k_back",
-               icon=":material/chevron_left:")
-    row.button("forward", on_click=_move_step, args=(1, last), key="k_forward",
-               icon=":material/chevron_right:", icon_position="right")
-    row.button("end", on_click=_set_step, args=(last,), key="k_end",
-               icon=":material/last_page:", icon_position="right")
+    clicked = {
+        "start": row.button("start", key="k_start", icon=":material/first_page:"),
+        "back": row.button("back", key="k_back", icon=":material/chevron_left:"),
+        "forward": row.button("forward", key="k_forward", icon=":material/chevron_right:",
+                              icon_position="right"),
+        "end": row.button("end", key="k_end", icon=":material/last_page:",
+                          icon_position="right"),
+    }
+    current = st.session_state.get("k")
+    if current is None:  # a new session (a server restart): the step the address holds
+        address = st.query_params.get("k", "0")
+        current = int(address) if address.isdigit() else 0
+    moves = {"start": 0, "back": current - 1, "forward": current + 1, "end": last}
+    for name, target in moves.items():
+        if clicked[name]:
+            st.session_state["k"] = int(np.clip(target, 0, last))
     if last == 0:
         st.caption("The run has only its start point (step 0).")
         return 0
