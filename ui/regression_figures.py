@@ -15,6 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ui import palette
+from ui.text import plotly_inert
 
 MAX_POINTS = 2000
 MAX_FRAMES = 60
@@ -171,7 +172,7 @@ def fitted_line_figure(
     steps = frame_steps(len(slopes), current=k)
     fig.frames = [go.Frame(name=f"k{int(s)}", data=[go.Scatter(x=span, y=line(int(s)))],
                            traces=[3]) for s in steps]
-    _layout(fig, *labels)
+    _layout(fig, *(plotly_inert(label) for label in labels))
     _animation_controls(fig, steps, int(np.searchsorted(steps, k)))
     return fig
 
@@ -247,7 +248,7 @@ def coefficient_paths_figure(
     last = w_path.shape[0] - 1
     colours = palette.SEQUENCE
     fig = go.Figure()
-    for j, name in enumerate(names):
+    for j, name in enumerate(plotly_inert(name) for name in names):
         colour = colours[j % len(colours)]
         fig.add_scatter(x=np.arange(last + 1), y=w_path[:, j], mode="lines", name=name,
                         line=dict(color=colour, width=2), legendgroup=name)

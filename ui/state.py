@@ -26,7 +26,6 @@ that were not drawn in this run, so the address never carries a hidden widget's 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
@@ -34,14 +33,12 @@ from urllib.parse import urlencode
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from ui.text import inert
+
+__all__ = ["Link", "current_link", "inert", "share_box"]
+
 _KEYS = "_link_keys"
 _SHOWN_CHARS = 40
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&^=])")
-
-
-def inert(text: object) -> str:
-    """User text made safe for ``st.markdown``: every Markdown/HTML/LaTeX character escaped."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
 def _shown(raw: str) -> str:
