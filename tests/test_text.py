@@ -21,8 +21,8 @@ PAYLOADS = [
 
 
 def unescape(markdown: str) -> str:
-    """What CommonMark shows for backslash-escaped text."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    """What a reader sees of escaped text (CommonMark escapes; zero-width spaces are invisible)."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u200b", "")
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
@@ -44,3 +44,12 @@ def test_plotly_inert_leaves_no_tag(payload):
 def test_the_escape_check_itself_catches_raw_markdown():
     """The pattern of the first test flags an unescaped link (so it can fail)."""
     assert re.search(r"(?<!\\)[`*_\[\]()<>$!:&~#|]", "[x](https://example.com)")
+
+
+@pytest.mark.parametrize("address", ["https://evil.example/x.png", "www.evil.example",
+                                     "someone@evil.example", "HTTP://EVIL.EXAMPLE"])
+def test_inert_breaks_bare_addresses_that_markdown_would_turn_into_links(address):
+    """GFM links a bare address even with escaped punctuation; a zero-width space stops it."""
+    made = inert(f"see {address} now")
+    assert re.search(r"(://|www\.|\w@)", made.replace("\\", "")) is None
+    assert unescape(made) == f"see {address} now"

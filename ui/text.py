@@ -13,15 +13,23 @@ import html
 import re
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&^=])")
+# GitHub-flavoured Markdown turns bare addresses into links even when their punctuation is
+# escaped (checked in Chromium on Streamlit 1.67): "https://", "www." and "name@host".
+_AUTOLINK = re.compile(r"(?i)(://|www\.|@)")
+_BREAK = "\u200b"  # a zero-width space: invisible, but no address reads through it
 
 
 def inert(text: object) -> str:
     """For ``st.markdown`` and friends: every Markdown, HTML and LaTeX character escaped.
 
     Backslash escapes are CommonMark's, so the reader sees the text as typed; line breaks
-    become spaces (a user's text can never start a list, a heading or a new paragraph).
+    become spaces (a user's text can never start a list, a heading or a new paragraph), and
+    a zero-width space inside "://", "www." and before "@" keeps an address from turning
+    into a link.
     """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    text = _AUTOLINK.sub(lambda m: m.group(0)[0] + _BREAK + m.group(0)[1:]
+                         if m.group(0) != "@" else _BREAK + "@", " ".join(str(text).split()))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def plotly_inert(text: object) -> str:
