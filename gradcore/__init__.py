@@ -6,6 +6,10 @@ Add a new public name to the import block of its module below (one block per mod
 
 from gradcore.data import (
     DATASETS,
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_DEFAULT_FEATURES,
+    MAX_FEATURES,
     MAX_ROWS,
     MAX_UPLOAD_BYTES,
     BundledDataset,

@@ -4,16 +4,24 @@
 It decodes UTF-8 (with or without BOM), UTF-16 with BOM, then Windows-1252 or Latin-1; sniffs
 the separator among , ; tab |; reads decimal commas in files not separated by commas and
 thousands separators where the pattern is unambiguous (1,234,567.5 or 1.234.567,5); treats
-empty, NA, N/A, NaN, null and ? as missing. Non-numeric columns are dropped and listed in
-``df.attrs["notes"]``. Missing numeric values stay in the table as NaN (counted in a note): a row
-is left out only by a regression that uses one of its missing columns (``gradcore.select_xy``).
-Anything unusable raises DataError.
+empty, NA, N/A, NaN, null and ? as missing; honours Excel's ``sep=;`` first line. Non-numeric
+columns are dropped and listed in ``df.attrs["notes"]``. Missing numeric values stay in the table
+as NaN (counted in a note): a row is left out only by a regression that uses one of its missing
+columns (``gradcore.select_xy``). Anything unusable raises DataError.
+
+Limits (one app process serves a whole class, and a file can come from anyone with the link),
+each named in the message that enforces it: MAX_UPLOAD_BYTES (20 MB) per file, MAX_COLUMNS
+(200) columns, MAX_ROWS (2,000,000) rows, MAX_CELLS (4,000,000) rows x columns, and
+MAX_NAME_CHARS (200) characters per column name. The header is checked before the body is
+parsed, and the body parser stops after MAX_CELLS // columns rows, so no file costs more than
+about 4 million parsed values (a few seconds of CPU and a few hundred MB at the peak).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import os
 import re
 
@@ -24,12 +32,23 @@ from gradcore.errors import DataError
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # matches server.maxUploadSize = 20 in .streamlit/config.toml
 MAX_ROWS = 2_000_000
+MAX_COLUMNS = 200
+MAX_CELLS = 4_000_000
+MAX_NAME_CHARS = 200
 MISSING_TOKENS = frozenset({"", "NA", "N/A", "NAN", "NULL", "?"})
 DELIMITERS = (",", ";", "\t", "|")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _THOUSANDS_DOT_DECIMAL = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"
 _THOUSANDS_COMMA_DECIMAL = r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?"
 _SNIFF_LINES = 50
+_LINE = re.compile(r"[^\r\n]*")
+_SIGNED_NAN = re.compile(r"[+-]nan", re.IGNORECASE)
+# Every letter case of every missing token, for pandas' exact-match ``na_values``.
+_MISSING_SPELLINGS = sorted({
+    "".join(letters) for token in MISSING_TOKENS
+    for letters in itertools.product(*({c.lower(), c.upper()} for c in token))
+})
+_EXCEL_SEPARATOR_LINE = re.compile(r"\s*sep=(.)\s*", re.IGNORECASE)
 _BINARY_SAMPLE_CHARS = 65536
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SAVE_AS_CSV = "Save it as CSV (comma- or semicolon-separated text) and upload that."
@@ -95,11 +114,36 @@ def _decode(raw: bytes) -> tuple[str, str]:
     return text, label
 
 
+def _first_lines(text: str, count: int) -> list[str]:
+    """The first `count` non-blank lines of `text`, found without copying or splitting the
+    rest of a large file."""
+    lines = []
+    for match in _LINE.finditer(text):
+        if match[0].strip():
+            lines.append(match[0])
+            if len(lines) == count:
+                break
+    return lines
+
+
+def _rows(lines: list[str], delimiter: str) -> list[list[str]]:
+    """The lines split into fields, up to the first field longer than csv's limit (131,072
+    characters; a long line without this delimiter is one such field)."""
+    reader, rows = csv.reader(lines, delimiter=delimiter), []
+    while True:
+        try:
+            rows.append(next(reader))
+        except StopIteration:
+            return rows
+        except csv.Error:
+            return rows
+
+
 def _sniff(lines: list[str]) -> str:
     """The delimiter whose field count on the first lines most often equals the header's."""
     best, best_score = ",", (0.0, 0)
     for delimiter in DELIMITERS:
-        counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        counts = [len(row) for row in _rows(lines, delimiter)]
         if not counts or counts[0] < 2:
             continue
         score = (sum(c == counts[0] for c in counts) / len(counts), counts[0])
@@ -109,7 +153,23 @@ def _sniff(lines: list[str]) -> str:
 
 
 def _header(line: str, delimiter: str) -> list[str]:
-    names = [name.strip() for name in next(csv.reader([line], delimiter=delimiter))]
+    """Column names (blank ones named "column <i>"); DataError for too many, too long or
+    repeated names."""
+    rows = _rows([line], delimiter)
+    if not rows:
+        raise DataError(
+            f"The header line has a field longer than {csv.field_size_limit():,} characters, so "
+            "it is not a table's header. " + _SAVE_AS_CSV)
+    names = [name.strip() for name in rows[0]]
+    if len(names) > MAX_COLUMNS:
+        raise DataError(
+            f"The file has {len(names):,} columns; the limit is {MAX_COLUMNS:,}. Upload only the "
+            "columns you need (a target and some features).")
+    long = next((i for i, name in enumerate(names) if len(name) > MAX_NAME_CHARS), None)
+    if long is not None:
+        raise DataError(
+            f"The name of column {long + 1} has {len(names[long]):,} characters; the limit is "
+            f"{MAX_NAME_CHARS}. Shorten the header.")
     names = [name or f"column {i + 1}" for i, name in enumerate(names)]
     seen: dict[str, int] = {}
     duplicates = []
@@ -123,11 +183,42 @@ def _header(line: str, delimiter: str) -> list[str]:
     return names
 
 
+def _excel_separator(text: str) -> tuple[str, str | None]:
+    """Excel's optional first line ``sep=;`` names the delimiter: (the rest of the text, it).
+    Without that line: (text, None), and the delimiter is sniffed."""
+    stripped = text.lstrip("\r\n")
+    first = _LINE.match(stripped)[0]
+    found = _EXCEL_SEPARATOR_LINE.fullmatch(first)
+    if not found:
+        return text, None
+    rest = stripped[len(first):]  # starts with the line break: a blank line, skipped
+    if found[1] not in DELIMITERS:
+        names = ", ".join(_DELIMITER_NAMES.values())
+        raise DataError(f"The first line asks for the separator {found[1]!r}; this app reads {names}.")
+    return rest, found[1]
+
+
+def _row_limit(columns: int) -> int:
+    """The most data rows a file with `columns` columns may have: MAX_ROWS and MAX_CELLS."""
+    return min(MAX_ROWS, MAX_CELLS // columns)
+
+
+def _too_many_rows(columns: int):
+    limit = _row_limit(columns)
+    if limit == MAX_ROWS:
+        raise DataError(f"The file has more than {MAX_ROWS:,} rows, the limit. Upload a smaller sample.")
+    raise DataError(
+        f"The file has {columns:,} columns and more than {limit:,} rows: more than the limit of "
+        f"{MAX_CELLS:,} values (rows x columns). Upload fewer rows or fewer columns.")
+
+
 def _parse(text: str, delimiter: str, names: list[str]) -> pd.DataFrame:
     try:
+        # Bytes, not io.StringIO: StringIO holds 4 bytes per character.
         table = pd.read_csv(
-            io.StringIO(text), sep=delimiter, header=0, dtype=str, keep_default_na=False,
-            na_filter=False, skip_blank_lines=True, nrows=MAX_ROWS + 1, engine="c",
+            io.BytesIO(text.encode("utf-8")), encoding="utf-8", sep=delimiter, header=0,
+            dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=True, nrows=_row_limit(len(names)) + 1,
+            engine="c",
         )
     except pd.errors.ParserError as exc:
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
@@ -136,10 +227,23 @@ def _parse(text: str, delimiter: str, names: list[str]) -> pd.DataFrame:
             if found else "the rows do not line up with the header"
         )
         raise DataError(f"The file is not a regular table: {detail}. Check separators and quotes.") from None
+    except csv.Error:
+        raise DataError("The file is not a regular table (a quoted field is never closed?). "
+                        "Check separators and quotes.") from None
     if len(table.columns) != len(names):
         raise DataError("The header and the rows have different numbers of columns.")
+    if not isinstance(table.index, pd.RangeIndex):  # pandas' reading of one field too many
+        raise DataError(
+            f"The file is not a regular table: the data rows have more fields than the header "
+            f"({len(names)}). Check separators and quotes, or name every column in the header.")
     table.columns = names
     return table
+
+
+def _example(value: str, limit: int = 40) -> str:
+    """A cell quoted for a message, cut to `limit` characters (a cell can be 20 MB long)."""
+    shown = value if len(value) <= limit else value[:limit - 3] + "..."
+    return repr(shown) + ("" if len(value) <= limit else f" ({len(value):,} characters)")
 
 
 def _to_numbers(column: pd.Series, decimal_comma_allowed: bool):
@@ -159,16 +263,41 @@ def _to_numbers(column: pd.Series, decimal_comma_allowed: bool):
     numbers = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float)
     bad = np.flatnonzero(np.isnan(numbers))
     if bad.size:
-        return None, f"is not numeric (e.g. {present.iloc[bad[0]]!r})"
+        return None, f"is not numeric (e.g. {_example(present.iloc[bad[0]])})"
     if np.isinf(numbers).any():
         example = present.iloc[int(np.flatnonzero(np.isinf(numbers))[0])]
         raise DataError(
             f"Column '{column.name}' has a value that is infinite or too large for 64-bit "
-            f"floating point ({example!r}); the largest allowed magnitude is about 1.8e308."
+            f"floating point ({_example(example)}); the largest allowed magnitude is about 1.8e308."
         )
     values = np.full(len(text), np.nan)
     values[~missing] = numbers
     return values, None
+
+
+def _parse_numeric(text: str, delimiter: str, names: list[str]) -> pd.DataFrame | None:
+    """Every column as float64 straight from pandas' C parser (no Python object per value),
+    or None when the general path (``_parse`` + ``_to_numbers``) must decide: quotes, a
+    possible decimal comma, a text or infinite value, a ragged row.
+
+    Same result as the general path where it applies: missing tokens in any letter case are
+    NaN, and the numbers are the same float64 values (tests/test_data.py compares the two).
+    """
+    if '"' in text or (delimiter != "," and "," in text) or _SIGNED_NAN.search(text):
+        return None
+    try:
+        table = pd.read_csv(
+            io.BytesIO(text.encode("utf-8")), encoding="utf-8", sep=delimiter, header=0,
+            dtype=np.float64, na_values=_MISSING_SPELLINGS, keep_default_na=False,
+            skip_blank_lines=True, nrows=_row_limit(len(names)) + 1, engine="c",
+        )
+    except (ValueError, csv.Error):  # pandas' ParserError is a ValueError
+        return None
+    if len(table.columns) != len(names) or not isinstance(table.index, pd.RangeIndex) \
+            or np.isinf(table.to_numpy()).any():
+        return None
+    table.columns = names
+    return table
 
 
 def load_csv(source, min_columns: int = 2) -> pd.DataFrame:
@@ -176,24 +305,36 @@ def load_csv(source, min_columns: int = 2) -> pd.DataFrame:
 
     ``attrs["notes"]`` (list of str) says what was left out or guessed; ``attrs["encoding"]``,
     ``attrs["delimiter"]`` record how the file was read. Raises DataError with a message for
-    the user: empty file, header only, binary content, duplicate column names, fewer than
-    ``min_columns`` numeric columns, more than MAX_ROWS rows or MAX_UPLOAD_BYTES bytes,
-    values overflowing float64, or ragged rows. Missing values are kept as NaN.
+    the user: empty file, header only, binary content, duplicate or over-long column names, a
+    field over 131,072 characters in the header, fewer than ``min_columns`` numeric columns,
+    more than MAX_COLUMNS columns, MAX_ROWS rows, MAX_CELLS values or MAX_UPLOAD_BYTES
+    bytes, values overflowing float64, or ragged rows. Missing values are kept as NaN.
     """
     text, encoding = _decode(_read_bytes(source))
-    lines = [line for line in text.splitlines() if line.strip()]
-    delimiter = _sniff(lines[:_SNIFF_LINES])
+    text, delimiter = _excel_separator(text)
+    lines = _first_lines(text, _SNIFF_LINES)
+    if not lines:
+        raise DataError("The file has only a 'sep=' line and no table.")
+    delimiter = delimiter or _sniff(lines)
     names = _header(lines[0], delimiter)
-    table = _parse(text, delimiter, names)
+    table = _parse_numeric(text, delimiter, names)
+    numbers_only = table is not None
+    if not numbers_only:
+        table = _parse(text, delimiter, names)
     if table.empty:
-        raise DataError(f"The file has a header ({', '.join(names)}) but no data rows.")
-    if len(table) > MAX_ROWS:
-        raise DataError(f"The file has more than {MAX_ROWS:,} rows, the limit. Upload a smaller sample.")
+        shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
+        raise DataError(f"The file has a header ({shown}) but no data rows.")
+    if len(table) > _row_limit(len(names)):
+        _too_many_rows(len(names))
     notes = [] if encoding == "UTF-8" else [f"The file is not UTF-8; it was read as {encoding}."]
     columns = {}
     for name in names:
-        values, reason = _to_numbers(table[name], delimiter != ",")
-        if values is None:
+        if numbers_only:
+            values = table[name].to_numpy()
+            reason = None if not np.isnan(values).all() else "has no values"
+        else:
+            values, reason = _to_numbers(table[name], delimiter != ",")
+        if reason:
             notes.append(f"Left out column '{name}': it {reason}.")
         else:
             columns[name] = values

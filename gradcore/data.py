@@ -5,6 +5,12 @@ reproducible synthetic table with known coefficients. ``DATASETS`` lists the CSV
 in ``data/`` (sources and licences in data/README.md); nothing is downloaded at run time.
 ``select_xy`` turns the chosen target and feature columns into arrays, leaving out only the rows
 with a missing value in those columns.
+
+Limits on the number of features (one app process serves a whole class): a regression uses at
+most MAX_FEATURES (100) features, also the most columns ``make_regression_data`` generates; a
+new table opens with at most MAX_DEFAULT_FEATURES (10) of its columns chosen as features.
+The upload limits (MAX_COLUMNS, MAX_ROWS, MAX_CELLS, MAX_UPLOAD_BYTES) are in
+gradcore.csv_loader.
 """
 
 from __future__ import annotations
@@ -15,16 +21,24 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from gradcore.csv_loader import MAX_ROWS, MAX_UPLOAD_BYTES, load_csv
+from gradcore.csv_loader import (
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    MAX_UPLOAD_BYTES,
+    load_csv,
+)
 from gradcore.errors import DataError
 
 __all__ = [
-    "DATASETS", "DATA_DIR", "MAX_FEATURES", "MAX_ROWS", "MAX_UPLOAD_BYTES", "BundledDataset",
-    "bundled_datasets", "load_bundled", "load_csv", "make_regression_data", "select_xy",
+    "DATASETS", "DATA_DIR", "MAX_CELLS", "MAX_COLUMNS", "MAX_DEFAULT_FEATURES", "MAX_FEATURES",
+    "MAX_ROWS", "MAX_UPLOAD_BYTES", "BundledDataset", "bundled_datasets", "load_bundled",
+    "load_csv", "make_regression_data", "select_xy",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 MAX_FEATURES = 100
+MAX_DEFAULT_FEATURES = 10
 
 
 class BundledDataset(NamedTuple):
@@ -143,26 +157,37 @@ def select_xy(frame: pd.DataFrame, target, features) -> tuple[np.ndarray, np.nda
     Returns X, y (float64, M <= N rows, in table order) and notes (list of str): empty, or one
     sentence saying how many rows were left out and which columns had the missing values,
     e.g. "Left out 24 of 1,694 rows with a missing value in 'gdpPercap' (12) or 'lifeExp' (12)."
-    Raises DataError for an unknown, non-numeric or infinite column, no feature, a feature
-    chosen twice or equal to the target, and when fewer than 2 complete rows remain.
+    Raises DataError for an unknown, non-numeric or infinite column, no feature, more than
+    MAX_FEATURES features, a feature chosen twice or equal to the target, and when fewer than
+    2 complete rows remain.
     """
     features = list(features)
     if not features:
         raise DataError("There is no feature column: choose at least one feature besides the target.")
+    if len(features) > MAX_FEATURES:
+        raise DataError(
+            f"At most {MAX_FEATURES} features can be used at once; {len(features):,} are chosen. "
+            "Choose fewer.")
     if target in features:
         raise DataError(f"'{target}' is the target, so it cannot also be a feature.")
     twice = sorted({str(name) for name in features if features.count(name) > 1})
     if twice:
         raise DataError(f"Each feature can be chosen once; chosen twice: {', '.join(twice)}.")
     columns = [*features, target]
-    values = np.column_stack([_column(frame, name) for name in columns])
-    missing = np.isnan(values)
-    incomplete = missing.any(axis=1)
-    n, kept = len(values), int((~incomplete).sum())
-    counts = missing.sum(axis=0)
+    X = np.empty((len(frame), len(features)))
+    for j, name in enumerate(features):
+        X[:, j] = _column(frame, name)
+    y = _column(frame, target)
+    counts = np.append(np.isnan(X).sum(axis=0), np.isnan(y).sum())
+    incomplete = np.isnan(y)
+    if counts[:-1].any():
+        incomplete |= np.isnan(X).any(axis=1)
+    n, kept = len(y), int((~incomplete).sum())
     named = [f"'{name}'" for name, count in zip(columns, counts, strict=True) if count]
     if len(named) > 1:
         named = [f"'{name}' ({count:,})" for name, count in zip(columns, counts, strict=True) if count]
+    if kept < 2 and not named:
+        raise DataError(f"The table has {n} row(s) of data; regression needs at least 2.")
     if kept < 2:
         which = "No row has" if kept == 0 else "Only 1 row has"
         raise DataError(
@@ -171,6 +196,6 @@ def select_xy(frame: pd.DataFrame, target, features) -> tuple[np.ndarray, np.nda
         )
     notes = []
     if kept < n:
-        values = values[~incomplete]
+        X, y = X[~incomplete], y[~incomplete]
         notes.append(f"Left out {n - kept:,} of {n:,} rows with a missing value in {_either(named)}.")
-    return np.ascontiguousarray(values[:, :-1]), values[:, -1].copy(), notes
+    return X, y.copy(), notes

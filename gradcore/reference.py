@@ -32,7 +32,8 @@ def sklearn_reference(X, y) -> tuple[np.ndarray, float]:
     scaler = Standardizer.fit(X)
     Z = scaler.transform(X)
     Z[:, scaler.constant] = 0.0
-    model = LinearRegression().fit(Z, y)
+    # Z is this function's own copy, so scikit-learn may centre it in place (copy_X=False).
+    model = LinearRegression(copy_X=False).fit(Z, y)
     coef, intercept = scaler.to_original(np.asarray(model.coef_, dtype=float), float(model.intercept_))
     return coef, float(intercept)
 

@@ -23,8 +23,10 @@ from gradcore.statistics import RegressionStatistics, as_xy, regression_statisti
 # GD has diverged once the loss exceeds this many times (start loss + mean of y^2).
 DIVERGENCE_FACTOR = 1e12
 MAX_STEPS = 1_000_000
-# (steps + 1) * (d + 1) values per trajectory array: bounds the memory of one run.
-MAX_TRAJECTORY_VALUES = 20_000_000
+# (steps + 1) * (d + 1) values per trajectory array: bounds the memory of one run (the page
+# keeps about 4 such arrays, under 40 MB, and its CSV download about 100 MB of text). 100,000
+# steps are allowed with up to 10 features (the generator's most), 10,000 with up to 118.
+MAX_TRAJECTORY_VALUES = 1_200_000
 _MAX_START_LOSS = 1e280
 
 StopReason = str  # "converged" | "diverged" | "max_steps"

@@ -41,7 +41,9 @@ class Standardizer:
     def transform(self, X) -> np.ndarray:
         """(X - mean) / scale, shape (N, d)."""
         X = np.asarray(X, dtype=float)
-        return (X.reshape(len(X), -1) - self.mean) / self.scale
+        Z = X.reshape(len(X), -1) - self.mean
+        Z /= self.scale  # in place: one (N, d) array, not two
+        return Z
 
     def inverse_transform(self, Z) -> np.ndarray:
         """Z * scale + mean: back to the original columns."""

@@ -22,6 +22,12 @@ from gradcore.errors import DataError
 # Relative size below which a correlation-matrix eigenvalue counts as zero: a column that is
 # a linear combination of others leaves an eigenvalue of about 1e-16 there.
 RANK_TOLERANCE = 1e-10
+# Largest |value| whose squares, summed over MAX_ROWS (2 million) rows, stay below the largest
+# float64 (1.8e308); and the smallest non-zero |value| of a column whose squares are still
+# normal numbers (above 2.2e-308) with all their digits. ``diagnostics.check_magnitudes``
+# rejects columns outside [MIN_MAGNITUDE, MAX_MAGNITUDE] with the column's name.
+MAX_MAGNITUDE = 1e150
+MIN_MAGNITUDE = 1e-150
 # The one-pass formula X^T X / N - mean mean^T loses about log10(mean^2 / variance) digits;
 # beyond this ratio the covariances are recomputed from data shifted by the mean.
 _MAX_MEAN_TO_SPREAD = 1e4
@@ -192,7 +198,8 @@ def regression_statistics(X, y) -> RegressionStatistics:
     # NaN or inf anywhere in X or y reaches these sums, so the full check runs only then.
     if not (np.isfinite(cov).all() and np.isfinite(cov_xy).all() and np.isfinite(var_y)):
         as_xy(X, y)
-        raise DataError("The values are too large to square in floating point (above about 1e150).")
+        raise DataError(
+            f"The values are too large to square in floating point (above about {MAX_MAGNITUDE:.0e}).")
     w_opt, rank, constant = _least_squares(cov, cov_xy, x_mean)
     b_opt = float(y_mean - w_opt @ x_mean)
     loss_opt = max(float(var_y - 2 * w_opt @ cov_xy + w_opt @ cov @ w_opt), 0.0)

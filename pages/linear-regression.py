@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from gradcore import DataError
+from gradcore import MAX_FEATURES, DataError
 from ui import data_source
 from ui import regression_cache as cache
 from ui.lessons import page_frame
-from ui.regression_view import learning_rate_note, stepper, trajectory_csv
+from ui.regression_view import learning_rate_note, stepper, trajectory_download
 from ui.state import Link, inert, share_box
 
 LEARNING_RATES = tuple(float(f"{m}e{e}") for e in range(-6, 2) for m in (1, 2, 5))
@@ -67,7 +67,8 @@ with page_frame("pages/linear-regression.py"):
         target = link.choice("target", "Target y", columns, data.default_target)
         options = [c for c in columns if c != target]
         defaults = [f for f in data.default_features if f in options] or options[:1]
-        features = tuple(link.choices("feats", "Features x", options, defaults))
+        features = tuple(link.choices("feats", "Features x", options, defaults,
+                                       max_selections=MAX_FEATURES))
         standardise = link.flag("std", "Standardise the features (z = (x − mean) / sd)", True)
 
     upload_note = ("The link carries the settings, not the file: whoever opens it must upload the "
@@ -120,7 +121,7 @@ with page_frame("pages/linear-regression.py"):
             st.warning(trajectory.message)
         st.download_button(
             f"Download the trajectory (CSV, {trajectory.steps_taken + 1:,} rows)",
-            data=lambda: trajectory_csv(run, problem.features), file_name="trajectory.csv",
+            data=trajectory_download(problem, run), file_name="trajectory.csv",
             mime="text/csv", on_click="ignore", key="download",
         )
 

@@ -101,3 +101,28 @@ def test_a_link_with_an_unusable_step_count_says_so_and_uses_200(steps):
     assert f"steps={steps}" in notes(at)
     assert at.number_input(key="steps").value == 200
     assert "steps" not in at.query_params
+
+
+LIMITED_CHOICES = """
+import streamlit as st
+from ui.state import Link
+link = Link("demo")
+picked = link.choices("feats", "Features", ["a", "b", "c", "d"], ["a", "b", "c"], max_selections=2)
+st.write("picked " + ",".join(picked))
+for note in link.notes:
+    st.info(note)
+"""
+
+
+def test_a_link_cannot_choose_more_than_max_selections():
+    """A link naming more choices than the multiselect allows keeps the first ones, with a note,
+    and a default longer than the limit is cut to it (Streamlit would raise otherwise)."""
+    at = AppTest.from_string(LIMITED_CHOICES)
+    at.query_params["feats"] = ["d", "c", "b"]
+    at.run()
+    assert not at.exception
+    assert at.multiselect(key="feats").value == ["d", "c"]
+    assert any("at most 2" in info.value for info in at.info)
+    fresh = AppTest.from_string(LIMITED_CHOICES).run()
+    assert not fresh.exception
+    assert fresh.multiselect(key="feats").value == ["a", "b"]

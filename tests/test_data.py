@@ -12,10 +12,14 @@ from numpy.testing import assert_allclose
 
 from gradcore import (
     DATASETS,
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_FEATURES,
     MAX_UPLOAD_BYTES,
     DataError,
     bundled_datasets,
     csv_loader,
+    data_warnings,
     load_bundled,
     load_csv,
     make_regression_data,
@@ -53,6 +57,18 @@ READABLE = [
     ("exponents-signs", b"x,y\n1e3,-2.5E-2\n+4,.5\n", {"x": [1000, 4], "y": [-0.025, 0.5]}, []),
     ("index-column", b",x,y\n0,1,2\n1,3,4\n", {"column 1": [0, 1], "x": [1, 3], "y": [2, 4]}, []),
     ("trailing-delimiter", b"x,y,\n1,2,\n3,4,\n", {"x": [1, 3], "y": [2, 4]}, ["'column 3'", "no values"]),
+    ("excel-sep-line-bom", b"\xef\xbb\xbfsep=;\na;y\n1,5;2\n3;4\n", {"a": [1.5, 3], "y": [2, 4]}, []),
+    ("excel-sep-line-comma", b"sep=,\r\na,y\r\n1,2\r\n3,4\r\n", {"a": [1, 3], "y": [2, 4]}, []),
+    ("excel-sep-line-cr", b"sep=|\ra|y\r1|2\r3|4\r", {"a": [1, 3], "y": [2, 4]}, []),
+    ("names-like-numbers", b"1,2.5\n3,4\n5,6\n", {"1": [3, 5], "2.5": [4, 6]}, []),
+    ("cr-only-lines", b"x,y\r1,2\r3,4\r", {"x": [1, 3], "y": [2, 4]}, []),
+    ("missing-any-case", b"x,y\nnA,1\nNull,2\n3,n/a\n4,5\n", {"x": [NA, NA, 3, 4], "y": [1, 2, NA, 5]},
+     ["3 of 4 rows"]),
+    ("huge-but-finite", b"a,y\n1e200,1\n2e200,3\n3e200,2\n", {"a": [1e200, 2e200, 3e200], "y": [1, 3, 2]}, []),
+    ("subnormal", b"a,y\n1e-320,1\n2e-320,3\n", {"a": [1e-320, 2e-320], "y": [1, 3]}, []),
+    ("long-text-cell", b"a,b,y\n" + b"1" * 140_000 + b",1,2\n3,4,5\n",
+     {"b": [1, 4], "y": [2, 5]}, ["'a': it is not numeric (e.g. '1111", "(140,000 characters)"]),
+    ("one-row", b"a,y\n1,2\n", {"a": [1], "y": [2]}, []),
 ]
 
 REJECTED = [
@@ -67,6 +83,30 @@ REJECTED = [
     ("duplicate-names", b"x,y,x\n1,2,3\n4,5,6\n", "more than once: 'x'"),
     ("overflow", b"x,y\n1e400,2\n1,2\n", "too large for 64-bit"),
     ("ragged", b"x,y\n1,2\n3,4,5\n", "line 3 has 3 fields but the header has 2"),
+    ("every-row-one-field-more", b"x,y\n1,2,3\n4,5,6\n", r"more fields than the header \(2\)"),
+    ("header-field-over-csv-limit", b"a" * 140_000 + b",y\n1,2\n", "longer than 131,072 characters"),
+    ("long-line-without-separator", b"a;y\n" + b"x" * 140_000 + b"\n1;2\n", r"1 numeric column\(s\)"),
+    ("long-column-name", b"a" * 300 + b",y\n1,2\n3,4\n", "column 1 has 300 characters; the limit is 200"),
+    ("too-many-columns", (",".join(f"c{j}" for j in range(10_000)) + "\n").encode()
+     + (",".join("1" for _ in range(10_000)) + "\n").encode(), "10,000 columns; the limit is 200"),
+    ("only-sep-line", b"sep=;\n", "only a 'sep=' line"),
+    ("unknown-sep-line", b"sep=#\na#y\n1#2\n", "separator '#'"),
+    ("unclosed-quote", b'a,y\n"1,2\n3,4\n', "not a regular table"),
+    ("zero-bytes", b"", "empty"),
+    ("bom-only-header", b"\xef\xbb\xbfa,y\n", "no data rows"),
+    ("infinity-text", b"a,y\ninf,1\n2,3\n", "infinite or too large"),
+]
+
+# Files that load but cannot be fitted: (id, file bytes, the DataError of the regression on
+# the loaded table with its last column as the target, from select_xy or data_warnings).
+UNFITTABLE = [
+    ("huge-1e200", b"a,y\n1e200,1\n2e200,3\n3e200,2", "'a' has values as large as 3e\\+200"),
+    ("huge-pm-1e154", b"a,y\n1e154,1\n-1e154,3\n1e154,2", "'a' has values as large as 1e\\+154"),
+    ("huge-target", b"a,y\n1,1e200\n2,3e200\n3,2e200", "'y' has values as large as 3e\\+200"),
+    ("subnormal-1e-320", b"a,y\n1e-320,1\n2e-320,3\n3e-320,2", "'a' has no value larger than 3e-320"),
+    ("subnormal-target", b"a,y\n1,1e-320\n2,3e-320\n3,2e-320", "'y' has no value larger"),
+    ("one-row", b"a,y\n1,2", r"1 row\(s\) of data; regression needs at least 2"),
+    ("no-complete-row", b"a,y\n1,\n,2", "No row has a value in every chosen column"),
 ]
 
 
@@ -94,6 +134,68 @@ def test_corpus_rejected_files(raw, message):
 def test_corpus_size():
     """The corpus has at least 25 files, as the issue asks."""
     assert len(READABLE) + len(REJECTED) >= 25
+
+
+@pytest.mark.parametrize(("raw", "message"), [c[1:] for c in UNFITTABLE], ids=[c[0] for c in UNFITTABLE])
+def test_corpus_files_that_load_but_cannot_be_fitted(raw, message):
+    """Huge, subnormal or too few values load, then select_xy / data_warnings say why not."""
+    table = load_csv(raw)
+    target, features = table.columns[-1], list(table.columns[:-1])
+    with pytest.raises(DataError, match=message):
+        X, y, _ = select_xy(table, target, features)
+        data_warnings(X, y, features, target)
+
+
+@pytest.mark.parametrize("fmt", ["{!r}", "{:.17g}", "{:.3f}", "{:.6e}", "{:g}"])
+def test_numbers_only_fast_path_reads_the_same_values_as_the_general_path(fmt):
+    """The C float parser and the per-column text path give bit-identical float64 values."""
+    rng = np.random.default_rng(3)
+    values = rng.standard_normal(5000) * 10.0 ** rng.integers(-300, 300, 5000)
+    text = "x,y\n" + "\n".join(fmt.format(float(v)) + ",1" for v in values) + "\n"
+    fast = csv_loader._parse_numeric(text, ",", ["x", "y"])
+    slow, reason = csv_loader._to_numbers(csv_loader._parse(text, ",", ["x", "y"])["x"], False)
+    assert fast is not None and reason is None
+    np.testing.assert_array_equal(fast["x"].to_numpy(), slow)
+
+
+@pytest.mark.parametrize("text", [
+    'x,y\n"1",2\n', "x;y\n1,5;2\n", "x,y\n-nan,1\n2,3\n", "x,y\ninf,1\n2,3\n",
+    "x,y\nabc,1\n2,3\n", "x,y\n1,2,3\n4,5,6\n",
+])
+def test_fast_path_declines_what_only_the_general_path_reads_right(text):
+    """Quotes, decimal commas, signed NaN, infinities, text and extra fields go the long way."""
+    delimiter = ";" if ";" in text else ","
+    assert csv_loader._parse_numeric(text, delimiter, ["x", "y"]) is None
+
+
+def test_cell_limit_is_enforced_before_parsing_everything(monkeypatch):
+    """rows x columns above MAX_CELLS is refused, naming both the limit and the shape."""
+    assert MAX_CELLS == 4_000_000 and MAX_COLUMNS == 200
+    monkeypatch.setattr(csv_loader, "MAX_CELLS", 12)
+    with pytest.raises(DataError, match=r"3 columns and more than 4 rows: more than the limit of 12"):
+        load_csv(b"a,b,y\n" + b"1,2,3\n" * 5)
+    assert len(load_csv(b"a,b,y\n" + b"1,2,3\n" * 4)) == 4
+
+
+def test_column_limit_is_enforced_and_the_limit_itself_is_accepted():
+    """MAX_COLUMNS columns load; one more is refused with the limit in the message."""
+    def wide(columns: int) -> bytes:
+        return (",".join(f"c{j}" for j in range(columns)) + "\n" + ",".join("1" for _ in range(columns))
+                + "\n" + ",".join("2" for _ in range(columns)) + "\n").encode()
+
+    assert load_csv(wide(MAX_COLUMNS)).shape == (2, MAX_COLUMNS)
+    with pytest.raises(DataError, match=f"{MAX_COLUMNS + 1} columns; the limit is {MAX_COLUMNS}"):
+        load_csv(wide(MAX_COLUMNS + 1))
+
+
+def test_a_wide_upload_is_refused_quickly():
+    """The issue's 50 x 10,000 file (1 MB) is refused in well under a second, not parsed."""
+    raw = (",".join(f"c{j}" for j in range(10_000)) + "\n").encode()
+    raw += b"\n".join(b",".join(b"0.5" for _ in range(10_000)) for _ in range(50))
+    start = time.perf_counter()
+    with pytest.raises(DataError, match="the limit is 200"):
+        load_csv(raw)
+    assert time.perf_counter() - start < 1.0
 
 
 def test_byte_limit_is_enforced_and_matches_streamlit_config():
@@ -190,6 +292,17 @@ def test_bundled_datasets_exist_and_name_their_columns():
     assert load_bundled("diabetes").shape == (442, 11)
     with pytest.raises(DataError, match="choose one of: tips, diabetes, synthetic"):
         load_bundled("iris")
+
+
+def test_select_xy_refuses_more_than_max_features_before_reading_columns():
+    """MAX_FEATURES features are fine; one more is a DataError naming the limit."""
+    frame = pd.DataFrame(np.arange(3.0 * (MAX_FEATURES + 2)).reshape(3, -1) ** 1.5)
+    frame.columns = [f"c{j}" for j in range(MAX_FEATURES + 2)]
+    names = list(frame.columns)
+    X, _, _ = select_xy(frame, names[-1], names[:MAX_FEATURES])
+    assert X.shape == (3, MAX_FEATURES)
+    with pytest.raises(DataError, match=f"At most {MAX_FEATURES} features"):
+        select_xy(frame, names[-1], names[: MAX_FEATURES + 1])
 
 
 def test_synthetic_csv_is_reproduced_by_its_recorded_call():

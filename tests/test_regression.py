@@ -22,7 +22,7 @@ from gradcore import (
     regression_statistics,
     sklearn_reference,
 )
-from gradcore.regression import DIVERGENCE_FACTOR
+from gradcore.regression import DIVERGENCE_FACTOR, MAX_TRAJECTORY_VALUES
 
 # Agreement of GD's gradient with the article's formula: relative, plus an absolute floor at
 # rounding level of the problem's gradient scale (both are sums of O(1) terms near the optimum).
@@ -133,6 +133,19 @@ def test_extreme_settings_return_promptly_and_finite(rng, rate, steps):
         assert trajectory.stop_reason == "max_steps" and trajectory.steps_taken == steps
     if rate == 0.5 and steps == 100_000:
         assert trajectory.stop_reason == "converged"
+
+
+@pytest.mark.parametrize(("d", "steps", "allowed"), [(10, 100_000, True), (11, 100_000, False),
+                                                    (100, 11_000, True), (100, 12_000, False)])
+def test_trajectory_size_is_bounded_with_the_limit_in_the_message(rng, d, steps, allowed):
+    """(steps + 1)(d + 1) above MAX_TRAJECTORY_VALUES is a DataError naming the step limit."""
+    X, y = random_problem(rng, n=300, d=d)
+    if allowed:
+        assert gradient_descent(X, y, 1e-9, steps).w.size <= MAX_TRAJECTORY_VALUES
+    else:
+        limit = MAX_TRAJECTORY_VALUES // (d + 1) - 1
+        with pytest.raises(DataError, match=f"At most {limit:,} steps with {d} features"):
+            gradient_descent(X, y, 1e-9, steps)
 
 
 def test_stable_learning_rate_bound_separates_convergence_from_divergence(rng):

@@ -1,15 +1,26 @@
 """Tests of ui.regression_cache outside a Streamlit run: keys are values, missing values are
-left out per chosen column, and every cache is bounded."""
+left out per chosen column, every cache is bounded (by bytes), and what a session keeps is
+small and finds its arrays again after they were dropped."""
+
+import pickle
+import platform
+import threading
+import time
+import tomllib
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
+from streamlit import config as streamlit_config
 
-from gradcore import DataError, select_xy
+from gradcore import MAX_DEFAULT_FEATURES, DataError, select_xy
 from ui import regression_cache as cache
 
 CACHED = (cache.bundled_data, cache.generated_data, cache.prepare, cache.descend, cache.check_step)
+ROOT = Path(__file__).resolve().parent.parent
+MB = 2**20
 
 
 @pytest.fixture(autouse=True)
@@ -17,9 +28,11 @@ def empty_caches():
     """Every test starts with empty caches, so no result leaks from one test to the next."""
     for function in CACHED:
         function.clear()
+    cache.STORE.discard(lambda key: True)
     yield
     for function in CACHED:
         function.clear()
+    cache.STORE.discard(lambda key: True)
 
 
 def comma_table(rng) -> cache.LoadedData:
@@ -74,9 +87,189 @@ def test_equal_tables_loaded_twice_share_a_problem(rng):
 
 
 def test_every_cache_is_bounded():
-    """Each cached function has a max_entries and a ttl (a deployed app serves a whole class)."""
-    for function in CACHED:
-        assert function._info.max_entries and function._info.ttl
+    """Large values live in STORE (a byte budget and a ttl); check_step has max_entries and ttl."""
+    assert cache.STORE.budget_bytes == cache.CACHE_BUDGET_BYTES <= 256 * MB
+    assert cache.STORE.ttl_seconds == cache.TTL_SECONDS
+    for function in (cache.bundled_data, cache.generated_data, cache.prepare, cache.descend):
+        assert function.clear and function.lookup
+    assert cache.check_step._info.max_entries and cache.check_step._info.ttl
+
+
+def small_value(megabytes: float) -> np.ndarray:
+    """An array of about `megabytes` MB."""
+    return np.zeros(int(megabytes * MB) // 8)
+
+
+def test_byte_budget_drops_the_least_recently_used_first():
+    """Three 40 MB values in a 100 MB budget: the least recently used one goes."""
+    store = cache.ByteBudgetCache(100 * MB, ttl_seconds=60)
+    for key in ("a", "b"):
+        store.put(key, small_value(40))
+    assert store.get("a") is not None  # "b" is now the least recently used
+    store.put("c", small_value(40))
+    assert store.keys() == ["a", "c"] and store.total_bytes <= 100 * MB
+
+
+def test_a_value_larger_than_the_budget_is_kept_alone():
+    """A value over the budget evicts everything else but itself (the caller still needs it)."""
+    store = cache.ByteBudgetCache(10 * MB, ttl_seconds=60)
+    store.put("small", small_value(1))
+    big = store.put("big", small_value(30))
+    assert store.keys() == ["big"] and store.get("big") is big
+
+
+def test_reserve_makes_room_before_a_computation():
+    """reserve(size) drops old entries so that size more bytes fit."""
+    store = cache.ByteBudgetCache(100 * MB, ttl_seconds=60)
+    store.put("old", small_value(60))
+    store.put("recent", small_value(30))
+    store.reserve(50 * MB)
+    assert store.keys() == ["recent"]
+
+
+def test_entries_expire_after_the_ttl():
+    """An entry older than ttl_seconds counts as absent and is dropped on access."""
+    store = cache.ByteBudgetCache(10 * MB, ttl_seconds=0.05)
+    store.put("k", 1)
+    time.sleep(0.1)
+    assert store.get("k") is None and len(store) == 0
+
+
+def test_get_or_compute_computes_once_for_concurrent_callers():
+    """Eight threads asking for the same key at once share one computation."""
+    store = cache.ByteBudgetCache(10 * MB, ttl_seconds=60)
+    calls, results = [], []
+
+    def compute():
+        calls.append(1)
+        time.sleep(0.05)
+        return object()
+
+    threads = [threading.Thread(target=lambda: results.append(store.get_or_compute("k", compute)))
+               for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1 and len({id(r) for r in results}) == 1
+
+
+def test_a_failed_computation_is_not_cached_and_leaves_no_lock():
+    """A DataError propagates, nothing is stored, and the next call computes again."""
+    store = cache.ByteBudgetCache(10 * MB, ttl_seconds=60)
+
+    def fail():
+        raise DataError("bad")
+
+    with pytest.raises(DataError):
+        store.get_or_compute("k", fail)
+    assert len(store) == 0 and not store._computing
+    assert store.get_or_compute("k", lambda: 5) == 5
+
+
+def test_nbytes_counts_shared_memory_once():
+    """Views of one array, a frame's columns and nested dataclasses are counted by their memory."""
+    base = np.zeros((1000, 11))
+    assert cache.nbytes((base, base[:, :10], base[:, 10].copy())) == base.nbytes + 1000 * 8
+    frame = pd.DataFrame(np.zeros((100, 3)), columns=["a", "b", "c"])
+    assert cache.nbytes(frame) == 100 * 3 * 8
+    assert cache.nbytes({"x": [base], "s": "text", "n": 3}) == base.nbytes
+
+
+def test_generated_problem_and_run_sizes_fit_the_budget():
+    """The page's largest generated table (1e6 x 10, standardised) fits the budget with its run."""
+    data = cache.generated_data(1_000_000, 10, 1.0, 1, 2.0, 1.0)
+    problem = cache.prepare(data, "y", data.default_features, True)
+    run = cache.descend(problem, 0.1, 200, 0.0, 0.0)
+    total = cache.nbytes(data) + cache.nbytes(problem) + cache.nbytes(run)
+    assert total <= cache.CACHE_BUDGET_BYTES
+    assert cache.STORE.total_bytes <= cache.CACHE_BUDGET_BYTES
+
+
+def test_many_generated_datasets_stay_within_the_budget():
+    """Twelve distinct generated tables of 2e5 x 10 never hold more than the budget."""
+    for seed in range(12):
+        data = cache.generated_data(200_000, 10, 1.0, seed, 2.0, 1.0)
+        problem = cache.prepare(data, "y", data.default_features, True)
+        cache.descend(problem, 0.1, 200, 0.0, 0.0)
+        assert cache.STORE.total_bytes <= cache.CACHE_BUDGET_BYTES
+    assert len(cache.STORE) < 36
+
+
+def test_run_ref_is_small_and_resolves_to_equal_results_after_a_drop(rng):
+    """A RunRef pickles to under 1 kB; after STORE is emptied resolve() recomputes the same run."""
+    data = cache.generated_data(5000, 3, 1.0, 7, 2.0, 1.0)
+    problem = cache.prepare(data, "y", data.default_features, True)
+    run = cache.descend(problem, 0.1, 300, 0.5, -0.5)
+    ref = cache.RunRef.of(problem, run)
+    assert len(pickle.dumps(ref)) < 1000 and cache.nbytes(ref) == 0
+    assert cache.resolve(ref) == (problem, run)  # the very same cached objects
+    cache.STORE.discard(lambda key: True)
+    again_problem, again_run = cache.resolve(ref)
+    assert again_run is not run and again_run.key == run.key
+    assert_allclose(again_run.trajectory.w, run.trajectory.w, rtol=0)
+    assert_allclose(again_problem.X, problem.X, rtol=0)
+
+
+def test_resolve_reports_a_dropped_upload_as_none():
+    """An upload's table, once dropped from STORE, cannot be rebuilt from its reference alone."""
+    data = cache.uploaded_data(b"x,y\n1,2\n2,4.1\n3,5.9\n", "u.csv")
+    problem = cache.prepare(data, "y", ("x",), False)
+    ref = cache.RunRef.of(problem, cache.descend(problem, 0.1, 20, 0.0, 0.0))
+    assert ref.source == ("upload", data.digest)
+    cache.STORE.discard(lambda key: True)
+    assert cache.load(ref.source) is None and cache.resolve(ref) is None
+    assert cache.resolve(ref, lambda source: data)[1].key[1:] == (0.1, 20, 0.0, 0.0)
+
+
+def test_upload_ref_finds_the_table_while_it_is_cached():
+    """UploadRef.loaded() is the cached table; after a drop it is None and .frame says so."""
+    data = cache.uploaded_data(b"x,y\n1,2\n2,4.1\n", "u.csv")
+    ref = cache.UploadRef(data.source, data.label, "file-1")
+    assert ref.loaded() is data and list(ref.frame.columns) == ["x", "y"]
+    cache.STORE.discard(lambda key: True)
+    assert ref.loaded() is None
+    with pytest.raises(KeyError):
+        _ = ref.frame
+
+
+def test_default_features_are_capped_with_a_note(rng):
+    """A table of 30 columns opens with the first MAX_DEFAULT_FEATURES as features, and says so."""
+    frame = pd.DataFrame(rng.standard_normal((20, 30)), columns=[f"c{j}" for j in range(30)])
+    data = cache._loaded(frame, "wide")
+    assert data.default_target == "c29"
+    assert data.default_features == tuple(f"c{j}" for j in range(MAX_DEFAULT_FEATURES))
+    assert any(f"the first {MAX_DEFAULT_FEATURES} are chosen" in note for note in data.notes)
+    narrow = cache._loaded(frame.iloc[:, :5], "narrow")
+    assert narrow.default_features == ("c0", "c1", "c2", "c3") and narrow.notes == ()
+
+
+def test_heavy_work_runs_one_at_a_time():
+    """Two heavy blocks never overlap; light blocks do not wait."""
+    inside, overlaps = [], []
+
+    def heavy():
+        with cache.heavy_work(cache.HEAVY_CELLS + 1):
+            inside.append(1)
+            overlaps.append(len(inside))
+            time.sleep(0.05)
+            inside.pop()
+
+    threads = [threading.Thread(target=heavy) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    with cache.heavy_work(10):
+        pass  # returns at once even while a heavy block runs
+    for thread in threads:
+        thread.join()
+    assert overlaps == [1, 1, 1, 1]
+
+
+def test_disconnected_session_ttl_is_a_real_option_and_low():
+    """config.toml sets server.disconnectedSessionTTL, an option Streamlit knows, to at most 60 s."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert "server.disconnectedSessionTTL" in streamlit_config.get_config_options()
+    assert 0 < config["server"]["disconnectedSessionTTL"] <= 60
 
 
 def test_prepare_leaves_out_rows_missing_in_the_chosen_columns_only():
@@ -122,3 +315,9 @@ def test_default_features_fall_back_to_a_usable_column():
     select_xy(frame, data.default_target, data.default_features)
     complete = cache._loaded(frame.fillna(0.0), "filled")
     assert complete.default_features == ("p", "q", "r")
+
+
+def test_large_blocks_go_back_to_the_system_on_glibc():
+    """On Linux with glibc the mmap threshold is fixed (True); elsewhere nothing changes (False)."""
+    expected = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+    assert cache.return_large_blocks_to_the_system() is expected

@@ -3,8 +3,11 @@
 Every setting except the uploaded file itself is a widget bound to the URL (keys ``src``,
 ``ds``, ``n``, ``d``, ``noise``, ``seed``, ``tw``, ``tb``), so a link reproduces the data. The
 loaded table comes back as a :class:`ui.regression_cache.LoadedData` (table + content hash,
-computed once per load). An upload is parsed once per file and kept in ``st.session_state``:
-a later bad upload shows its ``DataError`` and the previous data stays in use.
+computed once per load). An upload is parsed once per file into the process-wide byte-bounded
+cache; ``st.session_state`` keeps only an :class:`~ui.regression_cache.UploadRef` to it (a few
+strings), so a session holds no table between runs. A later bad upload shows its
+``DataError`` and the previous data stays in use; if the cache has dropped the table meanwhile,
+it is read again from the file the uploader still holds (:func:`restore`).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import MutableMapping
 
 import streamlit as st
 
-from gradcore import DataError
+from gradcore import MAX_CELLS, MAX_COLUMNS, MAX_UPLOAD_BYTES, DataError
 from ui import regression_cache as cache
 from ui.state import Link, inert
 
@@ -22,7 +25,8 @@ GENERATOR_DEFAULTS = {"n": 200, "d": 1, "noise": 1.0, "seed": 0, "tw": 2.0, "tb"
 GENERATOR_LIMITS = {"n": (10, 1_000_000), "d": (1, 10), "noise": (0.0, 1000.0),
                     "seed": (0, 2**31 - 1), "tw": (-1000.0, 1000.0), "tb": (-1000.0, 1000.0)}
 UPLOAD_LIMITS = (
-    "CSV, up to 20 MB. Numeric columns are used; text columns are left out (and listed), and "
+    f"CSV, up to {MAX_UPLOAD_BYTES // 2**20} MB, {MAX_COLUMNS} columns and {MAX_CELLS:,} values "
+    "(rows × columns). Numeric columns are used; text columns are left out (and listed), and "
     "rows with a missing value in the chosen columns are left out (and counted). Comma, "
     "semicolon or tab separated; UTF-8 or Latin-1."
 )
@@ -32,17 +36,22 @@ _UPLOAD_ERROR = "reg_upload_error"
 
 
 def accept_upload(store: MutableMapping, file_id: str, name: str, payload: bytes) -> str | None:
-    """Parse an uploaded file once; on success it replaces the stored data.
+    """Parse an uploaded file once; on success its :class:`~ui.regression_cache.UploadRef`
+    replaces the stored one.
 
     Returns the ``DataError`` message of a bad file (also kept in `store` so it stays on
-    screen across reruns) or None. A file already seen (same `file_id`) is not parsed again.
-    The previously stored data is kept when the new file is bad.
+    screen across reruns) or None. A file already seen (same `file_id`) is not parsed again,
+    unless it is the stored good file and the cache has dropped its table. The previously
+    stored data is kept when the new file is bad.
     """
-    if store.get(_UPLOAD_ID) == file_id:
+    stored = store.get(_UPLOADED)
+    dropped = stored is not None and stored.file_id == file_id and stored.loaded() is None
+    if store.get(_UPLOAD_ID) == file_id and not dropped:
         return store.get(_UPLOAD_ERROR)
     store[_UPLOAD_ID] = file_id
     try:
-        store[_UPLOADED] = cache.uploaded_data(payload, name)
+        data = cache.uploaded_data(payload, name)
+        store[_UPLOADED] = cache.UploadRef(data.source, data.label, file_id)
     except DataError as error:
         store[_UPLOAD_ERROR] = f"**{inert(name)}** could not be used: {inert(error)}"
         return store[_UPLOAD_ERROR]
@@ -80,12 +89,31 @@ def _uploaded() -> cache.LoadedData | None:
             st.error(message)
             if st.session_state.get(_UPLOADED) is not None:
                 st.caption(f"Still using {inert(st.session_state[_UPLOADED].label)}.")
-    data = st.session_state.get(_UPLOADED)
-    if data is None:
+    stored = st.session_state.get(_UPLOADED)
+    data = stored.loaded() if stored is not None else None
+    if stored is not None and data is None:
+        st.warning(f"{inert(stored.label)} was dropped from the server's memory (it keeps "
+                   f"{cache.CACHE_BUDGET_BYTES // 2**20} MB of data for everyone): upload it again.")
+    elif data is None:
         st.info("Upload a CSV file with a numeric target column and numeric features. If you "
                 "had uploaded one already, please upload it again: an upload is kept only "
                 "while this browser tab stays connected, and a server restart or a long "
                 "break ends that.")
+    return data
+
+
+def restore(source: tuple) -> cache.LoadedData | None:
+    """The table a ``LoadedData.source`` names (``regression_cache.load``); an upload the cache
+    has dropped is read again from the file this session's uploader still holds, else None."""
+    data = cache.load(source)
+    stored = st.session_state.get(_UPLOADED)
+    upload = st.session_state.get("reg_upload")
+    if data is None and stored is not None and stored.source == source and upload is not None \
+            and upload.file_id == stored.file_id:
+        try:
+            data = cache.uploaded_data(upload.getvalue(), upload.name)
+        except DataError:
+            return None
     return data
 
 

@@ -1,28 +1,46 @@
-"""Bounded caches for the regression page, keyed on an explicit content hash of the data.
+"""Caches for the regression page, keyed on values and bounded by bytes per process.
 
-Three levels, each computed once per key and shared by every rerun (and every student who opens
-the same link):
+A deployed app is one process shared by a whole class, so everything large lives in ONE
+process-wide least-recently-used store, :data:`STORE`, whose values together hold at most
+``CACHE_BUDGET_BYTES`` (256 MB) of arrays (entries also expire after ``TTL_SECONDS``). Three
+kinds of entries, each computed once per key and shared by every session that asks for it:
 
 - :class:`LoadedData`: a table and the blake2b hash of its contents, computed once when the table
   is loaded (never on a rerun), so a million-row table is not rehashed when a student steps;
+  ``source`` says how to load it again (a bundled name, the generator's settings, or the
+  upload's digest);
 - :class:`Problem`: X, y for the chosen target/features (rows with a missing value in those
   columns left out), the optional standardisation, the sufficient statistics, the scikit-learn
   fit and the data warnings, keyed on (hash, target, features, standardise);
 - :class:`Run`: a gradient-descent trajectory with its values in original units, the final
   comparison with scikit-learn and the loss contour, keyed on the problem key + GD settings.
 
-``st.cache_resource`` (bounded by ``max_entries`` and ``ttl``) rather than ``st.cache_data``:
-the cached objects hold arrays of up to 80 MB that ``cache_data`` would copy on every hit; here
-they are read-only (gradcore marks trajectory arrays read-only; nothing writes to the others).
-Each object's key is a tuple of values (``Problem.key``, ``Run.key``); ``hash_funcs`` tells
-Streamlit to hash a LoadedData, Problem or Run argument by that digest or tuple, so it never
-hashes (or samples) a DataFrame, and two different inputs never share a key.
+Sessions never hold these objects between runs: a session keeps small keys (a
+:class:`RunRef`, an :class:`UploadRef`) and looks the objects up again with :func:`resolve`,
+which recomputes whatever was evicted (an evicted upload is parsed again by ``ui.data_source``
+from the file the uploader still holds). So memory does not grow with the number of sessions,
+open or disconnected. Work on more than ``HEAVY_CELLS`` values runs one at a time per process
+(:func:`heavy_work`), so the transient memory of at most one large computation adds to the
+budget.
+
+Keys are tuples of values (a LoadedData counts by its digest, a Problem or Run by its ``key``),
+so two different inputs never share a key and no DataFrame is ever hashed or sampled. The
+cached objects are read-only (gradcore marks trajectory arrays read-only; nothing writes to the
+others). ``check_step``'s small results stay in ``st.cache_resource`` (``max_entries``, ``ttl``).
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import hashlib
-from dataclasses import dataclass
+import platform
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from contextlib import contextmanager
+from dataclasses import dataclass, fields, is_dataclass
 
 import numpy as np
 import pandas as pd
@@ -30,6 +48,7 @@ import streamlit as st
 
 from gradcore import (
     DATASETS,
+    MAX_DEFAULT_FEATURES,
     Comparison,
     GradientCheck,
     RegressionStatistics,
@@ -51,18 +70,215 @@ from gradcore import (
 from ui.regression_figures import CONTOUR_GRID, contour_window, sample_indices
 
 TTL_SECONDS = 3600
-# Below this many rows the finite-difference check differentiates mse_loss on the data itself;
-# above it, the same loss from the sufficient statistics (2(d+1) passes over a million rows would
-# make every step take a second).
-DIRECT_CHECK_ROWS = 200_000
+# The total size of the arrays in STORE, per process. A 1,000,000 x 10 generated table with its
+# problem takes 256 MB (the table 88 MB; X, standardised X and y 168 MB), so the largest table the
+# page generates fits alone; a Streamlit Community Cloud app has about 1 GB in all.
+CACHE_BUDGET_BYTES = 256 * 2**20
+# Work on more than this many values (rows x columns) waits for any other such work in the
+# process to finish (heavy_work), so at most one large computation's temporaries exist at once.
+HEAVY_CELLS = 1_000_000
+# The finite-difference check differentiates mse_loss on the data itself (2(d+1) passes over
+# N x d values) while N (d+1)^2 is at most this; above it, the same loss from the sufficient
+# statistics (otherwise one step of a million rows by 10 features would take a second).
+DIRECT_CHECK_WORK = 30_000_000
 COMPARISON_RTOL = 1e-6
 # Central differences of a quadratic are exact up to rounding, about eps * L / h ~ 1e-10 * L.
 GRADIENT_RTOL = 1e-5
 
 
+def nbytes(value, _seen: set[int] | None = None) -> int:
+    """Bytes of the numpy arrays and DataFrames reachable from `value` through dataclass
+    fields, tuples, lists and dicts; an array's memory (its base, for a view) counts once."""
+    seen = set() if _seen is None else _seen
+    if isinstance(value, np.ndarray):
+        base = value if value.base is None or not isinstance(value.base, np.ndarray) else value.base
+        if id(base) in seen:
+            return 0
+        seen.add(id(base))
+        return int(base.nbytes)
+    if isinstance(value, pd.DataFrame):
+        return sum(nbytes(value[name].to_numpy(), seen) for name in value.columns)
+    if is_dataclass(value) and not isinstance(value, type):
+        return sum(nbytes(getattr(value, f.name), seen) for f in fields(value))
+    if isinstance(value, tuple | list):
+        return sum(nbytes(item, seen) for item in value)
+    if isinstance(value, dict):
+        return sum(nbytes(item, seen) for item in value.values())
+    return 0
+
+
+class ByteBudgetCache:
+    """A thread-safe least-recently-used map whose values hold at most `budget_bytes` in all.
+
+    ``get_or_compute(key, compute)`` returns the value for `key`, computing it once even when
+    several sessions ask at the same moment (the others wait for it). After an insertion the
+    least recently used entries are dropped until the total of ``nbytes(value)`` is within the
+    budget; the entry just inserted is never dropped, so a value larger than the whole budget is
+    kept until the next insertion. Entries older than `ttl_seconds` count as absent.
+    """
+
+    def __init__(self, budget_bytes: int, ttl_seconds: float) -> None:
+        self.budget_bytes = budget_bytes
+        self.ttl_seconds = ttl_seconds
+        self._entries: OrderedDict[Hashable, tuple[object, int, float]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._computing: dict[Hashable, threading.Lock] = {}
+
+    @property
+    def total_bytes(self) -> int:
+        """The sum of ``nbytes`` over the entries held now."""
+        with self._lock:
+            return sum(size for _, size, _ in self._entries.values())
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+    def keys(self) -> list[Hashable]:
+        """The keys held now, least recently used first."""
+        with self._lock:
+            return list(self._entries)
+
+    def get(self, key: Hashable, default=None):
+        """The value for `key` (and mark it used), or `default` if absent or expired."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return default
+            if time.monotonic() - entry[2] > self.ttl_seconds:
+                del self._entries[key]
+                return default
+            self._entries.move_to_end(key)
+            return entry[0]
+
+    def put(self, key: Hashable, value):
+        """Insert `value` under `key`, drop the least recently used entries beyond the budget,
+        and return `value`."""
+        size = nbytes(value)
+        with self._lock:
+            self._entries[key] = (value, size, time.monotonic())
+            self._entries.move_to_end(key)
+            total = sum(entry[1] for entry in self._entries.values())
+            while total > self.budget_bytes and len(self._entries) > 1:
+                _, (_, dropped, _) = self._entries.popitem(last=False)
+                total -= dropped
+        return value
+
+    def reserve(self, size: int) -> None:
+        """Drop least recently used entries until `size` more bytes fit in the budget: called
+        before computing a value of about that size, so the old entries are gone while the
+        new value's temporaries exist."""
+        with self._lock:
+            total = sum(entry[1] for entry in self._entries.values())
+            while self._entries and total + size > self.budget_bytes:
+                _, (_, dropped, _) = self._entries.popitem(last=False)
+                total -= dropped
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], object]):
+        """The cached value for `key`, else ``compute()`` (once, however many callers wait)."""
+        missing = object()
+        value = self.get(key, missing)
+        if value is not missing:
+            return value
+        with self._lock:
+            key_lock = self._computing.setdefault(key, threading.Lock())
+        try:
+            with key_lock:
+                value = self.get(key, missing)
+                if value is missing:
+                    value = self.put(key, compute())
+        finally:
+            with self._lock:
+                self._computing.pop(key, None)
+        return value
+
+    def discard(self, predicate: Callable[[Hashable], bool]) -> None:
+        """Drop every entry whose key satisfies `predicate`."""
+        with self._lock:
+            for key in [key for key in self._entries if predicate(key)]:
+                del self._entries[key]
+
+
+STORE = ByteBudgetCache(CACHE_BUDGET_BYTES, TTL_SECONDS)
+_HEAVY = threading.Lock()
+# glibc serves a freed block below its mmap threshold from the heap next time, and raises that
+# threshold (up to 32 MB) whenever a large block is freed; arrays of a few MB then stay in
+# per-thread heaps (Streamlit runs each session in its own thread) after STORE drops them: in
+# bench_memory.py, 20 uploads of 18 MB left 690 MB resident instead of 530 MB. A fixed threshold
+# gives every array of 1 MB or more its own mapping, returned to the system when freed.
+MMAP_THRESHOLD_BYTES = 2**20
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter number in glibc's malloc.h
+
+
+def return_large_blocks_to_the_system() -> bool:
+    """Fix glibc's mmap threshold at MMAP_THRESHOLD_BYTES (a process-wide setting, idempotent).
+    Returns False where there is no glibc (macOS, Windows, musl), where nothing changes."""
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    try:
+        return bool(ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
+    except (OSError, AttributeError):
+        return False
+
+
+return_large_blocks_to_the_system()
+
+
+@contextmanager
+def heavy_work(cells: int):
+    """Run the block alone among the process's heavy work when it touches > HEAVY_CELLS values."""
+    if cells <= HEAVY_CELLS:
+        yield
+        return
+    with _HEAVY:
+        yield
+
+
+def _value_key(value) -> Hashable:
+    """How an argument enters a cache key: LoadedData by its digest, Problem and Run by their
+    key, anything else (str, int, float, bool, tuple of those) as itself."""
+    if isinstance(value, LoadedData):
+        return ("data", value.digest)
+    if isinstance(value, Problem | Run):
+        return value.key
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+def memoized(size_estimate: Callable[..., int]):
+    """Cache a function in STORE on the values of its positional arguments (``_value_key``);
+    before computing, make room for ``size_estimate(*args)`` bytes (``STORE.reserve``).
+
+    ``function.clear()`` drops its entries; ``function.lookup(*keys)`` is the cached value for
+    arguments whose ``_value_key`` are `keys` (or None), without computing anything."""
+    return functools.partial(_memoize, size_estimate=size_estimate)
+
+
+def _memoize(function, size_estimate):
+    name = function.__qualname__
+
+    def compute(args):
+        STORE.reserve(size_estimate(*args))
+        return function(*args)
+
+    @functools.wraps(function)
+    def wrapper(*args):
+        key = (name, *(_value_key(arg) for arg in args))
+        return STORE.get_or_compute(key, lambda: compute(args))
+
+    wrapper.clear = lambda: STORE.discard(lambda key: key[0] == name)
+    wrapper.lookup = lambda *key: STORE.get((name, *key))
+    return wrapper
+
+
 @dataclass(frozen=True, eq=False)
 class LoadedData:
-    """A numeric table, its content hash, where it came from, and the loader's notes."""
+    """A numeric table, its content hash, where it came from, and the loader's notes.
+
+    ``source``: how to load it again, ("bundled", name), ("generated", n, d, noise, seed,
+    true_w, true_b) or ("upload", digest) (see ``load``).
+    """
 
     frame: pd.DataFrame
     digest: str
@@ -71,6 +287,7 @@ class LoadedData:
     default_target: str
     default_features: tuple[str, ...]
     truth: str | None = None
+    source: tuple = ()
 
 
 def content_digest(frame: pd.DataFrame) -> str:
@@ -115,46 +332,95 @@ def default_features(frame: pd.DataFrame, target: str, candidates) -> tuple[str,
 
 
 def _loaded(frame: pd.DataFrame, label: str, target: str | None = None,
-            features=None, truth: str | None = None) -> LoadedData:
+            features=None, truth: str | None = None, source: tuple = ()) -> LoadedData:
+    """The table with its digest and defaults: the target (else the last column) and at most
+    MAX_DEFAULT_FEATURES features (else the first columns besides the target, with a note)."""
     columns = [str(c) for c in frame.columns]
     target = target if target in columns else columns[-1]
     features = tuple(f for f in (features or columns) if f in columns and f != target)
     features = features or tuple(c for c in columns if c != target)
-    return LoadedData(frame=frame, digest=content_digest(frame), label=label,
-                      notes=tuple(frame.attrs.get("notes", ())), default_target=target,
-                      default_features=default_features(frame, target, features), truth=truth)
+    notes = tuple(frame.attrs.get("notes", ()))
+    if len(features) > MAX_DEFAULT_FEATURES:
+        notes += (f"The table has {len(features):,} columns besides the target '{target}'; the "
+                  f"first {MAX_DEFAULT_FEATURES} are chosen as features. Choose others under "
+                  "'Features x'.",)
+        features = features[:MAX_DEFAULT_FEATURES]
+    digest = content_digest(frame)
+    return LoadedData(frame=frame, digest=digest, label=label, notes=notes,
+                      default_target=target,
+                      default_features=default_features(frame, target, features), truth=truth,
+                      source=source or ("upload", digest))
 
 
-@st.cache_resource(max_entries=4, ttl=TTL_SECONDS, show_spinner=False)
+@memoized(lambda name: 0)
 def bundled_data(name: str) -> LoadedData:
     """A bundled dataset with its default target and features (raises DataError)."""
     frame = load_bundled(name)
     return _loaded(frame, f"bundled dataset '{name}'", frame.attrs.get("target"),
-                   frame.attrs.get("features"))
+                   frame.attrs.get("features"), source=("bundled", name))
 
 
-@st.cache_resource(max_entries=4, ttl=TTL_SECONDS, show_spinner=False)
+@memoized(lambda n, d, *_: 8 * n * (d + 1))
 def generated_data(n: int, d: int, noise: float, seed: int, true_w: float,
                    true_b: float) -> LoadedData:
     """Synthetic data; with one feature the true w, b are the given ones, else drawn from seed."""
-    frame = make_regression_data(n, d, noise=noise, seed=seed,
-                                 true_w=[true_w] if d == 1 else None, true_b=true_b)
-    weights = ", ".join(f"{w:g}" for w in frame.attrs["true_w"])
-    truth = f"true w = ({weights}), true b = {frame.attrs['true_b']:g}, noise sd {noise:g}"
-    return _loaded(frame, f"generated data (n={n:,}, d={d}, seed={seed})", "y",
-                   frame.attrs["features"], truth)
+    with heavy_work(n * (d + 1)):
+        frame = make_regression_data(n, d, noise=noise, seed=seed,
+                                     true_w=[true_w] if d == 1 else None, true_b=true_b)
+        weights = ", ".join(f"{w:g}" for w in frame.attrs["true_w"])
+        truth = f"true w = ({weights}), true b = {frame.attrs['true_b']:g}, noise sd {noise:g}"
+        return _loaded(frame, f"generated data (n={n:,}, d={d}, seed={seed})", "y",
+                       frame.attrs["features"], truth,
+                       source=("generated", n, d, noise, seed, true_w, true_b))
 
 
 def uploaded_data(payload: bytes, name: str) -> LoadedData:
-    """An uploaded CSV read by gradcore's loader (raises DataError); kept per session."""
-    return _loaded(load_csv(payload), f"uploaded file '{name}'")
+    """An uploaded CSV read by gradcore's loader (raises DataError), put in STORE under
+    ("upload", digest); sessions keep only an :class:`UploadRef` to it."""
+    with heavy_work(len(payload) // 2):
+        STORE.reserve(4 * len(payload))  # about 8 bytes per value, a value per 2 bytes
+        data = _loaded(load_csv(payload), f"uploaded file '{name}'")
+    return STORE.put(data.source, data)
+
+
+@dataclass(frozen=True)
+class UploadRef:
+    """What a session keeps of its upload: the STORE key, the label and the uploader's file id."""
+
+    source: tuple
+    label: str
+    file_id: str
+
+    def loaded(self) -> LoadedData | None:
+        """The uploaded table while STORE holds it, else None."""
+        return STORE.get(self.source)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The uploaded table (KeyError once STORE has dropped it)."""
+        data = self.loaded()
+        if data is None:
+            raise KeyError(f"{self.label} is no longer cached")
+        return data.frame
+
+
+def load(source: tuple) -> LoadedData | None:
+    """The table a ``LoadedData.source`` names, from STORE or loaded again; None for an upload
+    that STORE has dropped (only the session's uploader still has the file)."""
+    kind, *args = source
+    if kind == "bundled":
+        return bundled_data(*args)
+    if kind == "generated":
+        return generated_data(*args)
+    return STORE.get(source)
 
 
 @dataclass(frozen=True, eq=False)
 class Problem:
     """X (N, d), y (N,) in original units; X_fit is what GD runs on (standardised or X).
 
-    ``key`` = (data digest, target, features, standardise): what the problem was built from.
+    ``key`` = (data digest, target, features, standardise): what the problem was built from;
+    ``source``: the data's ``LoadedData.source``.
     ``warnings``: first the note on rows left out for missing values (if any), then
     ``data_warnings`` (constant or collinear features, ...).
     """
@@ -175,18 +441,15 @@ class Problem:
     sample_X: np.ndarray
     sample_X_fit: np.ndarray
     sample_y: np.ndarray
-
-
-def _data_key(data: LoadedData) -> str:
-    return data.digest
+    source: tuple = ()
 
 
 def _problem_key(problem: Problem) -> tuple:
     return problem.key
 
 
-@st.cache_resource(max_entries=6, ttl=TTL_SECONDS, show_spinner=False,
-                   hash_funcs={LoadedData: _data_key})
+@memoized(lambda data, target, features, standardise:
+          8 * len(data.frame) * ((2 if standardise else 1) * len(features) + 1))
 def prepare(data: LoadedData, target: str, features: tuple[str, ...],
             standardise: bool) -> Problem:
     """Columns -> arrays, warnings, statistics and the scikit-learn fit (raises DataError).
@@ -195,12 +458,13 @@ def prepare(data: LoadedData, target: str, features: tuple[str, ...],
     the first warning); missing values in other columns do not matter.
     """
     features = tuple(features)
-    X, y, notes = select_xy(data.frame, target, features)
-    warnings = [*notes, *data_warnings(X, y, features, target)]
-    scaler = Standardizer.fit(X) if standardise else None
-    X_fit = scaler.transform(X) if scaler else X
-    stats = regression_statistics(X_fit, y)
-    coef, intercept = sklearn_reference(X, y)
+    with heavy_work(len(data.frame) * (len(features) + 1)):
+        X, y, notes = select_xy(data.frame, target, features)
+        warnings = [*notes, *data_warnings(X, y, features, target)]
+        scaler = Standardizer.fit(X) if standardise else None
+        X_fit = scaler.transform(X) if scaler else X
+        stats = regression_statistics(X_fit, y)
+        coef, intercept = sklearn_reference(X, y)
     sample = sample_indices(len(y))
     fit_coef, fit_intercept = scaler.from_original(coef, intercept) if scaler else (coef, intercept)
     return Problem(
@@ -209,7 +473,7 @@ def prepare(data: LoadedData, target: str, features: tuple[str, ...],
         stats=stats, warnings=tuple(warnings), reference=(coef, intercept),
         reference_fit=(np.asarray(fit_coef), float(fit_intercept)),
         reference_loss=mse_loss(X, y, coef, intercept), sample=sample, sample_X=X[sample],
-        sample_X_fit=X_fit[sample], sample_y=y[sample],
+        sample_X_fit=X_fit[sample], sample_y=y[sample], source=data.source,
     )
 
 
@@ -228,8 +492,7 @@ class Run:
     contour: tuple[np.ndarray, np.ndarray, np.ndarray] | None
 
 
-@st.cache_resource(max_entries=12, ttl=TTL_SECONDS, show_spinner=False,
-                   hash_funcs={Problem: _problem_key})
+@memoized(lambda problem, learning_rate, steps, *_: 32 * (steps + 1) * (len(problem.features) + 1))
 def descend(problem: Problem, learning_rate: float, steps: int, w0: float, b0: float) -> Run:
     """Gradient descent from (w0 in every coordinate, b0), in the units GD runs in."""
     d = len(problem.features)
@@ -246,6 +509,43 @@ def descend(problem: Problem, learning_rate: float, steps: int, w0: float, b0: f
     return Run(key=(problem.key, float(learning_rate), int(steps), float(w0), float(b0)),
                trajectory=trajectory, coef=coef, intercept=intercept,
                comparison=comparison, contour=contour)
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """A few values that name a Problem and a Run: what a session may keep between runs
+    (a fragment's arguments, a download's callable) instead of the arrays themselves."""
+
+    source: tuple
+    digest: str
+    target: str
+    features: tuple[str, ...]
+    standardise: bool
+    learning_rate: float
+    steps: int
+    w0: float
+    b0: float
+
+    @classmethod
+    def of(cls, problem: Problem, run: Run) -> RunRef:
+        """The reference to `problem` and `run` (which ``resolve`` finds or rebuilds)."""
+        digest, target, features, standardise = problem.key
+        _, rate, steps, w0, b0 = run.key
+        return cls(problem.source, digest, target, features, standardise, rate, steps, w0, b0)
+
+
+def resolve(ref: RunRef, loader: Callable[[tuple], LoadedData | None] = load,
+            ) -> tuple[Problem, Run] | None:
+    """The Problem and Run `ref` names: from STORE, or computed again (the data from
+    ``loader(ref.source)``, only when the Problem is not cached). None when the loader has no
+    data (an upload STORE no longer holds). Raises DataError only if the data changed."""
+    problem = prepare.lookup(("data", ref.digest), ref.target, ref.features, ref.standardise)
+    if problem is None:
+        data = loader(ref.source)
+        if data is None:
+            return None
+        problem = prepare(data, ref.target, ref.features, ref.standardise)
+    return problem, descend(problem, ref.learning_rate, ref.steps, ref.w0, ref.b0)
 
 
 def _run_key(run: Run) -> tuple:
@@ -276,11 +576,11 @@ class StepCheck:
 @st.cache_resource(max_entries=256, ttl=TTL_SECONDS, show_spinner=False,
                    hash_funcs={Problem: _problem_key, Run: _run_key})
 def check_step(problem: Problem, run: Run, k: int) -> StepCheck:
-    """mse_gradient at iterate k vs central differences of the loss (see DIRECT_CHECK_ROWS)."""
+    """mse_gradient at iterate k vs central differences of the loss (see DIRECT_CHECK_WORK)."""
     w, b = np.asarray(run.trajectory.w[k]), float(run.trajectory.b[k])
     grad_w, grad_b = mse_gradient(problem.X_fit, problem.y, w, b)
     d = w.size
-    direct = len(problem.y) <= DIRECT_CHECK_ROWS
+    direct = len(problem.y) * (d + 1) ** 2 <= DIRECT_CHECK_WORK
     if direct:
         def loss(theta):
             return mse_loss(problem.X_fit, problem.y, theta[:d], theta[d])

@@ -12,15 +12,27 @@ scikit-learn check table is in original units. Every label says which (``gd_unit
 
 from __future__ import annotations
 
+import functools
 import io
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from gradcore import learning_rate_verdict
+from gradcore import DataError, learning_rate_verdict
+from ui import data_source
 from ui import regression_figures as figures
-from ui.regression_cache import COMPARISON_RTOL, GRADIENT_RTOL, Problem, Run, StepCheck, check_step
+from ui.regression_cache import (
+    COMPARISON_RTOL,
+    GRADIENT_RTOL,
+    Problem,
+    Run,
+    RunRef,
+    StepCheck,
+    check_step,
+    resolve,
+)
 from ui.state import Link, inert, share_box
 
 FORMULA_TERMS = 3
@@ -88,9 +100,24 @@ def trajectory_frame(run: Run, features: tuple[str, ...]) -> pd.DataFrame:
 
 def trajectory_csv(run: Run, features: tuple[str, ...]) -> bytes:
     """The trajectory table as UTF-8 CSV bytes (full float precision)."""
-    buffer = io.StringIO()
+    buffer = io.BytesIO()  # not StringIO, which holds 4 bytes per character
     trajectory_frame(run, features).to_csv(buffer, index=False, float_format="%.17g")
-    return buffer.getvalue().encode()
+    return buffer.getvalue()
+
+
+def trajectory_download(problem: Problem, run: Run) -> Callable[[], bytes]:
+    """The download button's ``data`` callable, holding a RunRef (a few values), not the arrays:
+    Streamlit keeps it with the session. On a click it makes ``trajectory_csv`` from the cached
+    run (computed again if the cache dropped it; a dropped upload gives a one-line note)."""
+    return functools.partial(_download_csv, RunRef.of(problem, run))
+
+
+def _download_csv(ref: RunRef) -> bytes:
+    found = resolve(ref)
+    if found is None:
+        return (b"note\nThe uploaded table was dropped from the server's memory: open the page, "
+                b"upload the file again and download once more.\n")
+    return trajectory_csv(found[1], found[0].features)
 
 
 def _bracket(terms: list[str], more: bool, per_line: int = 2) -> str:
@@ -350,15 +377,36 @@ def formula_caption(problem: Problem) -> str:
     return text + "Here w, b and xᵢⱼ are in original units, as in the check table."
 
 
-@st.fragment
 def stepper(problem: Problem, run: Run, link: Link, upload_note: str | None) -> None:
     """Step controls, the numbers at step k, the plots, the formula, the check panel and the
     share box (here, so that a step, which reruns only this fragment, updates the link too).
 
-    A fragment: a step change reruns only this, reading the cached trajectory. `link` is the
-    page's :class:`~ui.state.Link` (a step beyond a shortened run is clamped to its last step);
-    its share box ends the page's run (notes, address).
+    Runs the fragment :func:`_stepper`: a step change reruns only that, reading the cached
+    trajectory. The fragment gets a :class:`~ui.regression_cache.RunRef` (a few values), not
+    `problem` and `run`: Streamlit keeps a fragment's arguments for the session's lifetime, and
+    the arrays must stay in the byte-bounded cache only. `link` is the page's
+    :class:`~ui.state.Link` (a step beyond a shortened run is clamped to its last step); its
+    share box ends the page's run (notes, address).
     """
+    _stepper(RunRef.of(problem, run), link, upload_note)
+
+
+@st.fragment
+def _stepper(ref: RunRef, link: Link, upload_note: str | None) -> None:
+    """The stepper itself: finds `ref`'s problem and run in the cache, or computes them again
+    (an upload the cache dropped is read again from the session's uploader)."""
+    try:
+        found = resolve(ref, data_source.restore)
+    except DataError as error:
+        found, reason = None, inert(error)
+    else:
+        reason = ("the uploaded table was dropped from the server's memory and the uploader no "
+                  "longer holds the file: upload it again")
+    if found is None:
+        st.warning(f"Cannot show the steps: {reason}.")
+        share_box(link, upload_note)
+        return
+    problem, run = found
     last = run.trajectory.steps_taken
     k = _step_controls(link, last)
     _metrics(problem, run, k)

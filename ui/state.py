@@ -208,7 +208,8 @@ class Link:
         Unknown values in a link are left out with a note; kept values that stopped being
         options (a new table) are dropped silently, and if none is left the default is used.
         """
-        options, default = list(options), [d for d in default if d in options]
+        most = kwargs.get("max_selections") or len(options) or 1
+        options, default = list(options), [d for d in default if d in options][:most]
 
         def parse(raw: list[str]) -> list[str]:
             if raw == [""]:
@@ -218,14 +219,17 @@ class Link:
             if unknown and not self.history:
                 self.notes.append(
                     f"{inert(key)}={_shown(unknown[0])} in the link is not one of the choices "
-                    "here; " + (f"left out, using {inert(', '.join(known))}." if known else
+                    "here; " + (f"left out, using {inert(', '.join(known[:most]))}." if known else
                                 f"using the default {inert(', '.join(default)) or 'none'}."))
+            if len(known) > most and not self.history:
+                self.notes.append(f"{inert(key)} in the link names {len(known)} choices; at most "
+                                  f"{most} can be chosen, so the first {most} are used.")
             if not known and unknown:
                 return list(default)
-            return known
+            return known[:most]
 
         def fix(value: Any) -> list[str]:
-            kept = [v for v in (value or []) if v in options]
+            kept = [v for v in (value or []) if v in options][:most]
             if value and not kept:
                 return list(default)
             return kept
