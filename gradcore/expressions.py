@@ -1,7 +1,14 @@
-"""User-typed formulas: parse safely, differentiate with sympy, evaluate with numpy.
+"""User-typed formulas: parse safely, let sympy fold and differentiate them in a worker process,
+evaluate them with numpy here.
 
-``parse_expression(text, variables=None)`` reads the text under a whitelist (see
-``gradcore.parsing``: no ``eval``/``sympify`` ever) and returns an ``Expression``.
+``parse_expression(text, variables=None)`` reads the text under a whitelist into a formula tree
+(``gradcore.parsing``: no ``eval``/``sympify`` ever), has sympy fold it, print it as LaTeX and
+differentiate it in a worker process with time and memory limits (``gradcore.symbolic``,
+``gradcore.worker``: a formula that would freeze sympy cannot hold this process), and returns an
+``Expression``. Its values and slopes come from the folded tree, evaluated with numpy in this
+process (``gradcore.evaluation``): the exact derivative, node by node, in microseconds, with no
+sympy on the way. So a formula whose symbolic derivative is too large to show still has exact
+slopes: ``gradient_latex`` then holds a placeholder and ``notes`` says why.
 
 Domain: ``Expression.value`` and ``.gradient`` never return inf or nan. At a point outside the
 domain (``log(-1)``, ``sqrt(-4)``, ``1/x`` at 0, overflow) they raise ``ExpressionError`` with a
@@ -12,11 +19,16 @@ instead, so a curve shows a gap.
 Kinks (one variable): at a kink ``gradient`` returns the midpoint of the slopes from the
 left and from the right, (f′₋ + f′₊)/2, and ``kink(x0)`` / ``kink_at(expression, x0)`` describe
 the kink (see ``gradcore.kinks`` for the convention, why it was chosen, and how a kink is found).
-With several variables each partial derivative is sympy's, whose rules give the same midpoint
-for a single abs or max node (sign(0) = 0, Heaviside(0) = 1/2).
+With several variables each partial derivative follows sympy's rules, which give the same
+midpoint for a single abs or max node (sign(0) = 0, Heaviside(0) = 1/2).
 
 ``notes`` says how the text was read where a student may have meant something else (a glued
-name such as 'sinx' or 'xy' is one variable): plain text, one sentence each.
+name such as 'sinx' or 'xy' is one variable), or that the derivative was too complex to show:
+plain text, one sentence each.
+
+Only ``trusted_expression`` (for formulas written in gradcore's own code, such as the catalogue)
+and the ``sympy`` and ``partials`` attributes (for notebooks and tests; no page reads them) run
+sympy in the calling process.
 """
 
 from __future__ import annotations
@@ -27,7 +39,10 @@ from functools import cached_property
 import numpy as np
 import sympy
 
+from gradcore import worker
 from gradcore.errors import ExpressionError
+from gradcore.evaluation import Program, diagnose
+from gradcore.folding import to_sympy
 from gradcore.kinks import (
     Kink,
     on_switch,
@@ -36,74 +51,88 @@ from gradcore.kinks import (
     same_slope,
     switch_arguments,
 )
-from gradcore.parsing import NUMPY_FUNCTIONS, build_sympy, check_real
+from gradcore.parsing import Source, read_formula
+from gradcore.symbolic import Analysis, analyse
+from gradcore.tree import Tree, size, substitute
+
+MAX_SWITCH_NODES = 20_000
 
 
-def _show(expr: sympy.Expr) -> str:
-    return sympy.sstr(expr).replace("**", "^")
-
-
-def _lambdify(symbols: tuple[sympy.Symbol, ...], expr):
-    # dummify: generated code never uses the variable names, so no name can shadow numpy.
-    return sympy.lambdify(symbols, expr, modules=[NUMPY_FUNCTIONS, "numpy"], dummify=True)
+def _analyse(tree: Tree, variables: tuple[str, ...], trusted: bool) -> Analysis:
+    return analyse(tree, variables) if trusted else worker.analyse(tree, variables)
 
 
 class Expression:
     """A parsed formula f(v1, ..., vn) with its analytic partial derivatives.
 
-    Attributes: ``variables`` (tuple of str, the order of every point), ``symbols`` (the real
-    sympy symbols in that order), ``sympy`` (the expression), ``text`` (what was typed),
-    ``latex``, ``partials`` (sympy ∂f/∂vi), ``gradient_latex`` (list of LaTeX strings),
-    ``notes`` (tuple of plain-text remarks on how the text was read, often empty).
-    Build one with ``parse_expression``; the numeric functions are compiled once and cached.
+    Attributes: ``variables`` (tuple of str, the order of every point), ``tree`` (the folded
+    formula, gradcore.tree), ``text`` (what was typed), ``latex``, ``gradient_latex`` (list of
+    LaTeX strings, one per variable), ``notes`` (tuple of plain-text remarks, often empty);
+    ``symbols``, ``sympy`` and ``partials`` (∂f/∂vi) as sympy objects, built in this process on
+    first use. Build one with ``parse_expression``; the numeric program is compiled once.
     """
 
-    def __init__(self, expr: sympy.Expr, symbols: tuple[sympy.Symbol, ...], text: str,
-                 notes: tuple[str, ...] = ()):
-        self.sympy = expr
-        self.symbols = symbols
-        self.variables = tuple(symbol.name for symbol in symbols)
+    def __init__(self, analysis: Analysis, variables: Sequence[str], text: str,
+                 notes: tuple[str, ...] = (), trusted: bool = False):
+        self.tree = analysis.tree
+        self.variables = tuple(variables)
         self.text = text
-        self.notes = tuple(notes)
+        self.latex = analysis.latex
+        self.gradient_latex = list(analysis.gradient_latex)
+        self.notes = tuple(dict.fromkeys((*notes, *analysis.notes)))
+        self._analysis = analysis
+        self._reading_notes = tuple(notes)
+        self._trusted = trusted
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r}, variables={self.variables!r})"
 
     @cached_property
-    def latex(self) -> str:
-        return sympy.latex(self.sympy)
+    def symbols(self) -> tuple[sympy.Symbol, ...]:
+        return tuple(sympy.Symbol(name, real=True) for name in self.variables)
+
+    @cached_property
+    def sympy(self) -> sympy.Expr:
+        return to_sympy(self.tree, dict(zip(self.variables, self.symbols, strict=True)))
 
     @cached_property
     def partials(self) -> tuple[sympy.Expr, ...]:
-        return tuple(sympy.diff(self.sympy, symbol) for symbol in self.symbols)
+        symbols = dict(zip(self.variables, self.symbols, strict=True))
+        return tuple(to_sympy(tree, symbols) for tree in self._partial_trees())
+
+    def _partial_trees(self) -> tuple[Tree, ...]:
+        if self._analysis.partials is None:
+            raise ExpressionError(f"{self.text} is too complex to differentiate symbolically "
+                                  "here")
+        return self._analysis.partials
 
     @cached_property
-    def gradient_latex(self) -> list[str]:
-        return [sympy.latex(partial) for partial in self.partials]
+    def _program(self) -> Program:
+        return Program(self.tree, self.variables)
 
     @cached_property
-    def _value_function(self):
-        return _lambdify(self.symbols, self.sympy)
+    def _switch_program(self) -> Program | None:
+        """The switches (``gradcore.kinks``) of a one-variable f as one program that stacks
+        their values; None if f has none or they have more than MAX_SWITCH_NODES nodes."""
+        switches = switch_arguments(self.tree) if len(self.variables) == 1 else ()
+        program = ("list", *switches)
+        if not switches or size(program, MAX_SWITCH_NODES) > MAX_SWITCH_NODES:
+            return None  # too many to watch on every slider move: sympy's rules decide there
+        return Program(program, self.variables)
 
-    @cached_property
-    def _gradient_functions(self):
-        return [_lambdify(self.symbols, partial) for partial in self.partials]
-
-    @cached_property
-    def _switch_function(self):
-        """The switches (``gradcore.kinks``) of a one-variable f, compiled; None if f has none."""
-        switches = switch_arguments(self.sympy)
-        if len(self.variables) != 1 or not switches:
-            return None
-        return _lambdify(self.symbols, list(switches))
+    def _switches(self, points) -> np.ndarray:
+        return self._switch_program.run((points,))[0]
 
     def _on_switch(self, x) -> np.ndarray | bool:
-        if self._switch_function is None:
+        if self._switch_program is None:
             return False
-        return on_switch(lambda v: self._run(self._switch_function, (v,)), x)
+        return on_switch(self._switches, x)
+
+    def _slopes(self, points) -> np.ndarray:
+        return self._program.run((points,), gradient=True)[1][0]
 
     def _one_sided(self, x: float) -> tuple[float, float] | None:
-        return one_sided_slopes(lambda v: self._run(self._gradient_functions[0], (v,)), x)
+        return one_sided_slopes(self._slopes, x)
 
     def kink(self, x0: float) -> Kink | None:
         """The kink of this one-variable f at x0, or None where f is differentiable there.
@@ -133,10 +162,10 @@ class Expression:
         Enough for max/min/abs/relu of polynomials (every catalogue entry); a kink of
         abs(sin(x)) is not listed, but ``kink(x0)`` still finds it at x0.
         """
-        if self._switch_function is None:
+        if self._switch_program is None:
             return ()
         found = []
-        for x in polynomial_kink_candidates(self.sympy, self.symbols[0]):
+        for x in polynomial_kink_candidates(self.tree, self.variables[0]):
             try:
                 if lo <= x <= hi and self.kink(x) is not None:
                     found.append(x)
@@ -145,7 +174,10 @@ class Expression:
         return tuple(found)
 
     def derivative(self, variable: str | None = None) -> Expression:
-        """∂f/∂variable as an Expression in the same variables (default: the only variable)."""
+        """∂f/∂variable as an Expression in the same variables (default: the only variable).
+
+        Raises ExpressionError if f was too complex to differentiate symbolically.
+        """
         if variable is None:
             if len(self.variables) != 1:
                 raise ExpressionError(f"say which variable to differentiate by: one of "
@@ -154,24 +186,29 @@ class Expression:
         if variable not in self.variables:
             raise ExpressionError(f"'{variable}' is not a variable of this formula: "
                                   f"{', '.join(self.variables) or '(none)'}")
-        partial = self.partials[self.variables.index(variable)]
-        return Expression(partial, self.symbols, f"d/d{variable} ({self.text})", self.notes)
+        partial = self._partial_trees()[self.variables.index(variable)]
+        return Expression(_analyse(partial, self.variables, self._trusted), self.variables,
+                          f"d/d{variable} ({self.text})", self._reading_notes, self._trusted)
 
     def compose(self, inner: Expression) -> Expression:
         """f(g(...)): substitute ``inner`` for this one-variable formula's variable.
 
-        The result has ``inner``'s variables. Raises ExpressionError if self has more than one
-        variable or the composition is undefined everywhere (e.g. log of a negative constant).
+        The result has ``inner``'s variables and is folded and differentiated like a typed
+        formula (in the worker unless both came from gradcore's own code). Raises
+        ExpressionError if self has more than one variable, or the composition breaks a limit
+        or is undefined everywhere (e.g. log of a negative constant).
         """
         if len(self.variables) > 1:
             raise ExpressionError(f"the outer function must have one variable, not "
                                   f"{', '.join(self.variables)}")
-        expr = self.sympy.xreplace(dict(zip(self.symbols, [inner.sympy], strict=False)))
+        tree = substitute(self.tree, self.variables[0], inner.tree) if self.variables else \
+            self.tree
         text = self.text if not self.variables else f"{self.text} with {self.variables[0]} = " \
             f"{inner.text}"
-        check_real(expr, text)
-        return Expression(expr, inner.symbols, text, tuple(dict.fromkeys(self.notes +
-                                                                        inner.notes)))
+        trusted = self._trusted and inner._trusted
+        notes = tuple(dict.fromkeys(self._reading_notes + inner._reading_notes))
+        return Expression(_analyse(tree, inner.variables, trusted), inner.variables, text,
+                          notes, trusted)
 
     def _point(self, point) -> tuple[np.float64, ...]:
         try:
@@ -192,44 +229,16 @@ class Expression:
         return " at " + ", ".join(f"{n} = {float(v):g}" for n, v in zip(self.variables, args,
                                                                       strict=True))
 
-    def _run(self, function, args):
-        with np.errstate(all="ignore"):
-            try:
-                return function(*args)
-            except (ArithmeticError, ValueError, TypeError):
-                return np.nan
-
-    def _diagnose(self, expr: sympy.Expr, args) -> str:
-        """Name the first piece of ``expr`` (outermost first) that is undefined at ``args``."""
-        for sub in sympy.preorder_traversal(expr):
-            if isinstance(sub, sympy.log):
-                inside = self._sub_value(sub.args[0], args)
-                if inside <= 0:
-                    return f"log needs a positive argument, but {_show(sub)} gets {inside:g} here"
-            elif isinstance(sub, sympy.Pow) and sub.exp.is_number:
-                base = self._sub_value(sub.base, args)
-                if sub.exp.is_negative and base == 0:
-                    return f"division by zero: {_show(sub.base)} is 0 here"
-                if not sub.exp.is_integer and base < 0:
-                    return (f"a square root or fractional power needs a value that is not "
-                            f"negative, but {_show(sub.base)} is {base:g} here")
-        return "the value is too large to represent (overflow) or not a real number here"
-
-    def _sub_value(self, expr: sympy.Expr, args) -> float:
-        out = np.asarray(self._run(_lambdify(self.symbols, expr), args), dtype=float)
-        return float(out.reshape(-1)[0]) if out.size else float("nan")
-
     def value(self, point) -> float:
         """f(point) as a float; ``point`` lists one number per variable, in ``variables`` order.
 
         Raises ExpressionError if f is undefined there (never returns inf or nan).
         """
         args = self._point(point)
-        out = np.asarray(self._run(self._value_function, args), dtype=float).reshape(-1)
-        result = float(out[0]) if out.size == 1 else float("nan")
+        result = float(self._program.run(args)[0])
         if not np.isfinite(result):
             raise ExpressionError(f"{self.text} is undefined{self._where(args)}: "
-                                  f"{self._diagnose(self.sympy, args)}")
+                                  f"{diagnose(self._program, args)}")
         return result
 
     def gradient(self, point) -> np.ndarray:
@@ -245,44 +254,49 @@ class Expression:
             sides = self._one_sided(float(args[0]))
             if sides is not None:
                 return np.array([0.5 * (sides[0] + sides[1])])
-        result = np.empty(len(self.variables))
-        for i, function in enumerate(self._gradient_functions):
-            out = np.asarray(self._run(function, args), dtype=float).reshape(-1)
-            result[i] = out[0] if out.size == 1 else np.nan
-            if not np.isfinite(result[i]):
-                reason = self._diagnose(self.partials[i], args)
+        result = np.asarray(self._program.run(args, gradient=True)[1], dtype=float)
+        for i, slope in enumerate(result):
+            if not np.isfinite(slope):
+                reason = diagnose(self._program, args, i)
                 raise ExpressionError(f"the slope ∂f/∂{self.variables[i]} of {self.text} is "
                                       f"undefined{self._where(args)}: {reason}")
         return result
 
-    def _grid(self, function, arrays) -> np.ndarray:
+    def _grid(self, arrays, gradient: bool = False) -> np.ndarray:
         if len(arrays) != len(self.variables):
             raise ExpressionError(f"give one array per variable ({', '.join(self.variables)})")
         grids = [np.asarray(a, dtype=float) for a in arrays]
         shape = np.broadcast_shapes(*(g.shape for g in grids))
-        out = self._run(function, grids)
-        out = np.broadcast_to(np.asarray(out, dtype=float), shape).copy()
+        value, grad = self._program.run(grids, gradient=gradient)
+        out = grad if gradient else value
+        out = np.broadcast_to(np.asarray(out, dtype=float),
+                              (len(grids), *shape) if gradient else shape).copy()
         out[~np.isfinite(out)] = np.nan
         return out
 
     def evaluate(self, *arrays) -> np.ndarray:
         """f on arrays (one per variable, broadcast together), nan where f is undefined."""
-        return self._grid(self._value_function, arrays)
+        return self._grid(arrays)
 
     def evaluate_gradient(self, *arrays) -> np.ndarray:
         """∇f on arrays: shape (n, *broadcast shape), nan where f or a partial is undefined."""
         if not self.variables:
             return np.empty((0,))
         undefined = np.isnan(self.evaluate(*arrays))
-        grads = np.stack([self._grid(function, arrays) for function in self._gradient_functions])
+        grads = self._grid(arrays, gradient=True)
         grads[:, undefined] = np.nan
-        if self._switch_function is not None:
+        if self._switch_program is not None:
             xs = np.broadcast_to(np.asarray(arrays[0], dtype=float), undefined.shape)
             for index in map(tuple, np.argwhere(self._on_switch(xs) & ~undefined)):
                 sides = self._one_sided(float(xs[index]))
                 if sides is not None:
                     grads[(0, *index)] = 0.5 * (sides[0] + sides[1])
         return grads
+
+
+def _expression(source: Source, trusted: bool) -> Expression:
+    return Expression(_analyse(source.tree, source.variables, trusted), source.variables,
+                      source.text, source.notes, trusted)
 
 
 def parse_expression(text: str, variables: Sequence[str] | str | None = None) -> Expression:
@@ -292,10 +306,16 @@ def parse_expression(text: str, variables: Sequence[str] | str | None = None) ->
     order: the text may then use only those names, and unused ones stay in the Expression.
     Accepted: numbers, variables, pi, e, + - * / ** ^, unary signs, and sin cos tan exp log ln
     sqrt abs max min relu sigmoid tanh, and student notation (2x, |x|, x², sin x: see
-    ``gradcore.notation``); an ambiguous form (x(x+1), e^2x) is refused with the fix.
+    ``gradcore.notation``); an ambiguous form (x(x+1), e^2x) is refused with the fix. The
+    symbolic work runs in a worker process (module docstring), cached per formula.
     """
-    parsed = build_sympy(text, variables)
-    return Expression(parsed.expr, parsed.symbols, parsed.text, parsed.notes)
+    return _expression(read_formula(text, variables), trusted=False)
+
+
+def trusted_expression(text: str, variables: Sequence[str] | str | None = None) -> Expression:
+    """``parse_expression`` for a formula written in gradcore's own code (the catalogue): the
+    symbolic work runs in this process, without a time limit. Never pass it user text."""
+    return _expression(read_formula(text, variables), trusted=True)
 
 
 def kink_at(expression: Expression, x0: float) -> Kink | None:

@@ -35,13 +35,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import sympy
+
+from gradcore.tree import (
+    NUMBER_NODES,
+    SWITCH_NODES,
+    Tree,
+    difference,
+    polynomial,
+    variables_in,
+)
 
 KINK_TOL = 1e-10
 PROBE = 1e-6
 SAME_SLOPE = 1e-7
 CONVERGED = 1e-3
-_SWITCH_NODES = (sympy.Abs, sympy.sign, sympy.Heaviside)
+MAX_KINK_DEGREE = 50
 
 
 def _number(value: float) -> str:
@@ -97,15 +105,19 @@ class Kink:
                 f"{_number(self.slope)}.")
 
 
-def switch_arguments(expr: sympy.Expr) -> tuple[sympy.Expr, ...]:
-    """The expressions whose sign change can bend ``expr``: see the module docstring."""
-    switches = []
-    for node in sympy.preorder_traversal(expr):
-        if isinstance(node, _SWITCH_NODES):
-            switches.append(node.args[0])
-        elif isinstance(node, sympy.Max | sympy.Min):
-            switches.extend(a - b for a, b in itertools.combinations(node.args, 2))
-    return tuple(dict.fromkeys(s for s in switches if not s.is_number))
+def switch_arguments(tree: Tree) -> tuple[Tree, ...]:
+    """The trees whose sign change can bend ``tree``: see the module docstring."""
+    switches, stack = [], [tree]
+    while stack:
+        node = stack.pop()
+        if node[0] in NUMBER_NODES or node[0] == "var":
+            continue
+        if node[0] in SWITCH_NODES:
+            switches.append(node[1])
+        elif node[0] in ("max", "min"):
+            switches.extend(difference(a, b) for a, b in itertools.combinations(node[1:], 2))
+        stack.extend(reversed(node[1:]))
+    return tuple(dict.fromkeys(s for s in switches if variables_in(s)))
 
 
 def _scale(x) -> np.ndarray:
@@ -156,22 +168,22 @@ def same_slope(left: float, right: float) -> bool:
     return abs(right - left) <= SAME_SLOPE * max(1.0, abs(left), abs(right))
 
 
-def polynomial_kink_candidates(expr: sympy.Expr, symbol: sympy.Symbol) -> tuple[float, ...]:
-    """Real zeros of the switches of ``expr`` that are polynomials in ``symbol`` (np.roots).
+def polynomial_kink_candidates(tree: Tree, variable: str) -> tuple[float, ...]:
+    """Real zeros of the switches of ``tree`` that are polynomials in ``variable`` (np.roots).
 
-    Switches that are not polynomials (abs(sin(x))) are skipped. A candidate is a kink only if
-    the one-sided slopes differ there: check each with ``Expression.kink``.
+    Switches that are not polynomials (abs(sin(x))) or of degree above ``MAX_KINK_DEGREE`` are
+    skipped. A candidate is a kink only if the one-sided slopes differ there: check each with
+    ``Expression.kink``.
     """
     candidates = set()
-    for switch in switch_arguments(expr):
-        try:
-            coefficients = [float(c) for c in sympy.Poly(switch, symbol).all_coeffs()]
-        except (sympy.PolynomialError, TypeError):
+    for switch in switch_arguments(tree):
+        coefficients = polynomial(switch, variable, MAX_KINK_DEGREE)
+        if coefficients is None or len(coefficients) < 2:
             continue
         if len(coefficients) == 2:  # a line: its root exactly, not via a companion matrix
             candidates.add(-coefficients[1] / coefficients[0] + 0.0)
             continue
-        for root in np.roots(coefficients) if len(coefficients) > 2 else ():
+        for root in np.roots(coefficients):
             if abs(root.imag) <= KINK_TOL * _scale(root.real):
                 candidates.add(float(root.real) + 0.0)
     return tuple(sorted(candidates))

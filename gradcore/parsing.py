@@ -1,18 +1,21 @@
-"""Typed formulas -> sympy expressions, without ``eval`` (the parser behind ``parse_expression``).
+"""Typed formulas -> formula trees, without ``eval`` (the parser behind ``parse_expression``).
 
-``build_sympy("x^2 + 3*sin(y)")`` checks the characters, rewrites student notation (2x, |x|,
+``read_formula("x^2 + 3*sin(y)")`` checks the characters, rewrites student notation (2x, |x|,
 x², sin x: ``gradcore.notation``, a token-level rewrite), reads the result with Python's ``ast``
-under a whitelist and builds the sympy expression node by node: numbers, variables, ``pi``,
-``e``, ``+ - * / ** ^``, unary signs and calls of the functions in ``FUNCTIONS``. Nothing else
-is accepted, and the text never reaches ``eval``, ``exec``, ``sympify`` or ``parse_expr``. Every
-refusal is an ``ExpressionError`` whose message names the offending piece and what is allowed.
-A name that looks glued together (sinx, xy) is still one variable, with a note saying so.
+under a whitelist and builds a formula tree (``gradcore.tree``: nested tuples) node by node:
+numbers, variables, ``pi``, ``e``, ``+ - * / ** ^``, unary signs and calls of the functions in
+``FUNCTIONS``. Nothing else is accepted, and the text never reaches ``eval``, ``exec``,
+``sympify`` or ``parse_expr``. Every refusal is an ``ExpressionError`` whose message names the
+offending piece and what is allowed. A name that looks glued together (sinx, xy) is still one
+variable, with a note saying so. No sympy here: the tree is folded by sympy later, in a worker
+process, under the same limits (``gradcore.folding``).
 
 Limits against abuse (each with its own message): ``MAX_LENGTH`` characters, ``MAX_NODES`` pieces,
 ``MAX_DEPTH`` levels of nesting, typed numbers up to ``MAX_LITERAL``, constant parts up to
 ``MAX_CONSTANT``, constant exponents up to ``MAX_EXPONENT`` (nested powers multiply, and their
-product is bounded too). Constant parts are checked with float arithmetic *before* sympy sees
-them, so ``9**9**9`` is refused without being computed.
+product is bounded too). Constant parts are checked with float arithmetic as the tree is built,
+so ``9**9**9`` is refused without being computed. Parts that only become constant when sympy
+folds them (``(x-x+3)^(x-x+1000)``) meet the same limits in ``gradcore.folding``.
 """
 
 from __future__ import annotations
@@ -26,11 +29,9 @@ import unicodedata
 from collections.abc import Sequence
 from typing import NamedTuple
 
-import numpy as np
-import sympy
-
 from gradcore.errors import ExpressionError
 from gradcore.notation import SUPERSCRIPTS, Reading, glued_name_hint, read_notation
+from gradcore.tree import MINUS_ONE, Tree, negate
 
 MAX_LENGTH = 200
 MAX_NODES = 150
@@ -46,60 +47,27 @@ def _stable_sigmoid(v: float) -> float:
     return 1.0 / (1.0 + math.exp(-v)) if v >= 0 else math.exp(v) / (1.0 + math.exp(v))
 
 
-class sigmoid(sympy.Function):  # lower case: sympy prints the class name, sigmoid(x)
-    """σ(a) = 1/(1 + e^(−a)) as one sympy node, with σ′ = σ·(1 − σ) beside it.
-
-    One node rather than the quotient, so the LaTeX reads σ(x), its derivative σ(x)(1 − σ(x)),
-    and numpy evaluates it without overflow (``NUMPY_FUNCTIONS``) where 1/(1 + exp(800)) fails.
-    """
-
-    nargs = 1
-
-    def fdiff(self, argindex=1):
-        return self * (1 - self)
-
-    def _eval_is_real(self):
-        return self.args[0].is_real
-
-    def _eval_rewrite_as_exp(self, arg, **kwargs):
-        return 1 / (1 + sympy.exp(-arg))
-
-    def _latex(self, printer, exp=None):
-        shown = rf"\sigma\left({printer._print(self.args[0])}\right)"
-        return shown if exp is None else rf"{shown}^{{{exp}}}"
+def _call(name: str):
+    return lambda *args: (name, *args)
 
 
-def _numpy_sigmoid(a):
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(a, dtype=float)))
-
-
-def _numpy_heaviside(a, at_zero=0.5):
-    return np.heaviside(np.asarray(a, dtype=float), at_zero)
-
-
-# What ``sympy.lambdify`` uses (modules=[NUMPY_FUNCTIONS, "numpy"]) for our sigmoid node and for
-# Heaviside, which sympy would otherwise rewrite as a Piecewise and simplify: over a second per
-# derivative of max(-x, x/2, 2x - 3), where np.heaviside takes microseconds. Same value at 0: 1/2.
-NUMPY_FUNCTIONS = {"sigmoid": _numpy_sigmoid, "Heaviside": _numpy_heaviside}
-
-
-# name -> (fewest args, most args, sympy builder, float builder for constant arguments)
+# name -> (fewest args, most args, tree builder, float builder for constant arguments)
 FUNCTIONS = {
-    "sin": (1, 1, sympy.sin, math.sin),
-    "cos": (1, 1, sympy.cos, math.cos),
-    "tan": (1, 1, sympy.tan, math.tan),
-    "exp": (1, 1, sympy.exp, math.exp),
-    "log": (1, 1, sympy.log, math.log),
-    "ln": (1, 1, sympy.log, math.log),
-    "sqrt": (1, 1, sympy.sqrt, math.sqrt),
-    "abs": (1, 1, sympy.Abs, abs),
-    "max": (2, 10, sympy.Max, max),
-    "min": (2, 10, sympy.Min, min),
-    "relu": (1, 1, lambda a: sympy.Max(sympy.Integer(0), a), lambda v: max(0.0, v)),
-    "sigmoid": (1, 1, sigmoid, _stable_sigmoid),
-    "tanh": (1, 1, sympy.tanh, math.tanh),
+    "sin": (1, 1, _call("sin"), math.sin),
+    "cos": (1, 1, _call("cos"), math.cos),
+    "tan": (1, 1, _call("tan"), math.tan),
+    "exp": (1, 1, _call("exp"), math.exp),
+    "log": (1, 1, _call("log"), math.log),
+    "ln": (1, 1, _call("log"), math.log),
+    "sqrt": (1, 1, lambda a: ("pow", a, ("rat", 1, 2)), math.sqrt),
+    "abs": (1, 1, _call("abs"), abs),
+    "max": (2, 10, _call("max"), max),
+    "min": (2, 10, _call("min"), min),
+    "relu": (1, 1, lambda a: ("max", ("int", 0), a), lambda v: max(0.0, v)),
+    "sigmoid": (1, 1, _call("sigmoid"), _stable_sigmoid),
+    "tanh": (1, 1, _call("tanh"), math.tanh),
 }
-CONSTANTS = {"pi": (sympy.pi, math.pi), "e": (sympy.E, math.e)}
+CONSTANTS = {"pi": (("pi",), math.pi), "e": (("e",), math.e)}
 _ARITY = {name: most for name, (_, most, _, _) in FUNCTIONS.items()}
 _DOMAIN = {"log": "log needs a positive argument", "ln": "log needs a positive argument",
            "sqrt": "sqrt needs an argument that is not negative"}
@@ -192,7 +160,7 @@ def _check_text(text: object) -> str:
 
 
 class _Builder:
-    """Walks a checked ast and returns (sympy node, float value if constant else None, power load).
+    """Walks a checked ast and returns (tree, float value if constant else None, power load).
 
     The power load is the product of the constant exponents along a chain of nested powers;
     bounding it keeps ((x^100)^100)^100 from being built.
@@ -200,14 +168,14 @@ class _Builder:
 
     def __init__(self, text: str, variables: tuple[str, ...] | None):
         self.text, self.allowed = text, variables
-        self.symbols = {name: sympy.Symbol(name, real=True) for name in variables or ()}
+        self.symbols = {name: ("var", name) for name in variables or ()}
         self.notes: list[str] = []
 
     def piece(self, node: ast.AST) -> str:
         segment = ast.get_source_segment(self.text, node) or type(node).__name__
         return (segment if len(segment) <= 40 else segment[:37] + "...").replace("**", "^")
 
-    def build(self, node: ast.AST) -> tuple[sympy.Expr, float | None, float]:
+    def build(self, node: ast.AST) -> tuple[Tree, float | None, float]:
         if isinstance(node, ast.Constant):
             return self.constant(node)
         if isinstance(node, ast.Name):
@@ -215,7 +183,7 @@ class _Builder:
         if isinstance(node, ast.UnaryOp):
             operand, value, load = self.build(node.operand)
             if isinstance(node.op, ast.USub):
-                return -operand, None if value is None else -value, load
+                return negate(operand), None if value is None else -value, load
             return operand, value, load
         if isinstance(node, ast.Call):
             return self.call(node)
@@ -230,8 +198,7 @@ class _Builder:
         if not abs(value) <= MAX_LITERAL:  # also catches inf and nan, without int -> float
             raise _fail(f"the number {self.piece(node)} is too large: typed numbers can be at "
                         f"most {MAX_LITERAL:g} in size")
-        return (sympy.Integer(value) if isinstance(value, int) else sympy.Float(value)), \
-            float(value), 1.0
+        return ("int" if isinstance(value, int) else "float", value), float(value), 1.0
 
     def name(self, node: ast.Name):
         name = node.id
@@ -248,7 +215,7 @@ class _Builder:
             check_variable_name(name)
             if len(self.symbols) >= MAX_VARIABLES:
                 raise _fail(f"too many variables: at most {MAX_VARIABLES} different names")
-            self.symbols[name] = sympy.Symbol(name, real=True)
+            self.symbols[name] = ("var", name)
             if hint:
                 self.notes.append(f"read '{name}' as one variable named {name}; {hint}")
         return self.symbols[name], None, 1.0
@@ -275,18 +242,14 @@ class _Builder:
         constant = left_value is not None and right_value is not None
         if isinstance(node.op, ast.Pow):
             return self.power(node, left, left_value, left_load, right, right_value, right_load)
-        operations = {ast.Add: (lambda a, b: a + b), ast.Sub: (lambda a, b: a - b),
-                      ast.Mult: (lambda a, b: a * b), ast.Div: (lambda a, b: a / b)}
-        operation = operations[type(node.op)]
+        operation, tree = _BINARY[type(node.op)]
         value = self.compute(node, lambda: operation(left_value, right_value),
                              "division by zero") if constant else None
-        if isinstance(node.op, ast.Div) and right == 0:
-            raise _fail(f"division by zero in '{self.piece(node)}'")
-        return operation(left, right), value, max(left_load, right_load)
+        return tree(left, right), value, max(left_load, right_load)
 
     def power(self, node, base, base_value, base_load, exponent, exponent_value, exponent_load):
         if exponent_value is None:
-            return sympy.Pow(base, exponent), None, max(base_load, exponent_load)
+            return ("pow", base, exponent), None, max(base_load, exponent_load)
         if abs(exponent_value) > MAX_EXPONENT:
             raise _fail(f"the exponent in '{self.piece(node)}' is about {exponent_value:.3g}: "
                         f"exponents can be at most {MAX_EXPONENT} in size")
@@ -305,7 +268,7 @@ class _Builder:
                 raise _fail(f"'{self.piece(node)}' is too large: constants can be at most "
                             f"{MAX_CONSTANT:g} in size")
             value = self.compute(node, lambda: base_value**exponent_value, None)
-        return sympy.Pow(base, exponent), value, load
+        return ("pow", base, exponent), value, load
 
     def compute(self, node, operation, domain_hint: str | None) -> float:
         try:
@@ -320,6 +283,15 @@ class _Builder:
             raise _fail(f"'{self.piece(node)}' is too large: constants can be at most "
                         f"{MAX_CONSTANT:g} in size")
         return value
+
+
+# ast operator -> (float operation for constant parts, tree builder)
+_BINARY = {
+    ast.Add: (lambda a, b: a + b, lambda a, b: ("add", a, b)),
+    ast.Sub: (lambda a, b: a - b, lambda a, b: ("add", a, negate(b))),
+    ast.Mult: (lambda a, b: a * b, lambda a, b: ("mul", a, b)),
+    ast.Div: (lambda a, b: a / b, lambda a, b: ("mul", a, ("pow", b, MINUS_ONE))),
+}
 
 
 def _read_tree(reading: Reading) -> ast.Expression:
@@ -359,22 +331,22 @@ def _read_tree(reading: Reading) -> ast.Expression:
     return tree
 
 
-class Parsed(NamedTuple):
-    """What ``build_sympy`` returns: the expression, its symbols in variable order, the typed
-    text (stripped) and notes on how it was read (plain text, e.g. a glued name)."""
+class Source(NamedTuple):
+    """What ``read_formula`` returns: the formula tree as typed (not folded yet), the variables in
+    order, the typed text (stripped) and notes on how it was read (plain text, e.g. a glued
+    name)."""
 
-    expr: sympy.Expr
-    symbols: tuple[sympy.Symbol, ...]
+    tree: Tree
+    variables: tuple[str, ...]
     text: str
     notes: tuple[str, ...]
 
 
-def build_sympy(text: object, variables: Sequence[str] | str | None = None) -> Parsed:
-    """Check ``text`` and build its sympy expression; raise ``ExpressionError`` if refused.
+def read_formula(text: object, variables: Sequence[str] | str | None = None) -> Source:
+    """Check ``text`` and build its formula tree; raise ``ExpressionError`` if refused.
 
     ``variables=None`` infers the variables (sorted by name); a sequence fixes them and their
-    order: the text may then use only those names (unused ones are kept). Symbols are real, so
-    d|x|/dx is sign(x).
+    order: the text may then use only those names (unused ones are kept).
     """
     if isinstance(variables, str):
         variables = (variables,)
@@ -387,17 +359,8 @@ def build_sympy(text: object, variables: Sequence[str] | str | None = None) -> P
     tree = _read_tree(reading)
     builder = _Builder(reading.text, variables)
     try:
-        expr, _, _ = builder.build(tree.body)
+        built, _, _ = builder.build(tree.body)
     except RecursionError:
         raise _fail("the formula is nested too deeply") from None
-    check_real(expr, text)
     names = variables or tuple(sorted(builder.symbols))
-    return Parsed(expr, tuple(builder.symbols[name] for name in names), text,
-                  tuple(dict.fromkeys(builder.notes)))
-
-
-def check_real(expr: sympy.Expr, text: str) -> None:
-    """Raise ExpressionError if ``expr`` contains 1/0, log(0), an imaginary part or infinity."""
-    if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I):
-        raise _fail(f"'{text[:40]}' is undefined everywhere: after simplifying it contains a "
-                    "division by zero, log(0) or the square root of a negative number")
+    return Source(built, names, text, tuple(dict.fromkeys(builder.notes)))

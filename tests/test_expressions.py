@@ -212,9 +212,9 @@ def test_names_that_shadow_numpy_are_harmless():
 
 
 def test_compiled_functions_are_cached():
-    """The lambdified value function is built once per Expression."""
+    """The numeric program is built once per Expression."""
     f = parse_expression("x^3")
-    assert f._value_function is f._value_function
+    assert f._program is f._program
     assert isinstance(f.derivative(), Expression)
 
 

@@ -17,6 +17,7 @@ from gradcore import (
     parse_expression,
     supporting_line_check,
 )
+from gradcore.folding import to_sympy
 from gradcore.kinks import polynomial_kink_candidates, switch_arguments
 
 EXACT = 0.0             # piecewise linear: the slopes come out exactly
@@ -116,16 +117,30 @@ def test_kinks_lists_polynomial_switches_and_kink_at_finds_others():
     assert (kink.left, kink.right) == pytest.approx((-1.0, 1.0), abs=CURVED_ATOL)
 
 
+def _switch_texts(text: str) -> set[str]:
+    """The switches of a typed formula, each as the folded sympy expression it stands for."""
+    f = parse_expression(text)
+    symbols = dict(zip(f.variables, f.symbols, strict=True))
+    return {str(sympy.expand(to_sympy(s, symbols))) for s in switch_arguments(f.tree)}
+
+
 def test_switches_are_the_arguments_of_the_bending_nodes():
     """abs, sign, Heaviside give their argument; max and min the pairwise differences."""
-    x = sympy.Symbol("x", real=True)
-    assert switch_arguments(sympy.Abs(x - 1) + x) == (x - 1,)
-    assert set(switch_arguments(sympy.Max(-x, x / 2, 2 * x - 3))) == \
-        {-3 * x / 2, -3 * x + 3, -3 * x / 2 + 3}
-    assert switch_arguments(x**2 + sympy.sin(x)) == ()
-    assert polynomial_kink_candidates(sympy.Abs(x**2 - 4), x) == pytest.approx((-2.0, 2.0),
-                                                                               rel=1e-15)
-    assert polynomial_kink_candidates(sympy.Abs(3 * x - 1), x) == (1 / 3,)
+    assert _switch_texts("abs(x - 1) + x") == {"x - 1"}
+    assert _switch_texts("max(-x, x/2, 2*x - 3)") == {"-3*x/2", "3 - 3*x", "3 - 3*x/2"}
+    assert switch_arguments(parse_expression("x^2 + sin(x)").tree) == ()
+    assert switch_arguments(("sign", ("add", ("var", "x"), ("int", 2)))) == \
+        (("add", ("var", "x"), ("int", 2)),)
+    assert polynomial_kink_candidates(parse_expression("abs(x^2 - 4)").tree, "x") == \
+        pytest.approx((-2.0, 2.0), rel=1e-15)
+    assert polynomial_kink_candidates(parse_expression("abs(3*x - 1)").tree, "x") == (1 / 3,)
+
+
+def test_polynomial_candidates_skip_high_degrees_and_other_variables():
+    """A switch of degree above MAX_KINK_DEGREE, or in another variable, gives no candidate."""
+    assert polynomial_kink_candidates(parse_expression("abs((x+1)^60*(x-2)^60)").tree,
+                                      "x") == ()
+    assert polynomial_kink_candidates(parse_expression("abs(x - y)").tree, "x") == ()
 
 
 @pytest.mark.parametrize("text, x0, words", [

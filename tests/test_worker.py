@@ -1,0 +1,117 @@
+"""gradcore.worker: sympy's work happens in other processes, bounded in time, CPU and memory,
+cached (failures too), asked once per formula, and nothing is left running after shutdown."""
+
+import os
+import pickle
+import threading
+import time
+
+import pytest
+
+from gradcore import ExpressionError, parse_expression, worker
+from tests.process_helpers import SLOW, children_of, running, source
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Counts the jobs sent to the worker server."""
+    calls = []
+    ask = worker._client.ask
+
+    def counting(*job):
+        calls.append(job)
+        return ask(*job)
+
+    monkeypatch.setattr(worker._client, "ask", counting)
+    return calls
+
+
+def test_the_symbolic_work_runs_in_another_process():
+    """After a parse the worker server runs, and it is not this process."""
+    parse_expression("x^2 + 1")
+    pid = worker.server_pid()
+    assert pid is not None and pid != os.getpid() and running(pid)
+
+
+def test_answers_are_cached_failures_included(counted):
+    """A second parse of the same formula, accepted or refused, asks no worker."""
+    worker.clear_cache()
+    for text in ["x^3 + 7", "(x-x+3)^(x-x+1000)"]:
+        for _ in range(2):
+            try:
+                parse_expression(text)
+            except ExpressionError:
+                pass
+    assert len(counted) == 2
+
+
+def test_a_formula_asked_by_many_sessions_at_once_is_worked_on_once(counted):
+    """Eight threads parse the same new slow formula: one job, eight equal answers."""
+    worker.clear_cache()
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(parse_expression(SLOW).latex))
+               for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(counted) == 1 and len(set(answers)) == 1 and len(answers) == 8
+
+
+def test_the_cache_is_bounded(monkeypatch):
+    """No more than CACHE_SIZE answers are kept; the oldest go first."""
+    worker.clear_cache()
+    monkeypatch.setattr(worker, "CACHE_SIZE", 3)
+    for k in range(5):
+        parse_expression(f"x + {k}")
+    assert len(worker._cache) == 3
+    assert worker._cached(source("x + 4")) is not None
+    assert worker._cached(source("x + 0")) is None
+
+
+def test_no_answer_in_time_is_a_busy_message_and_not_cached(monkeypatch):
+    """When no answer comes, the student reads 'busy, try again', and the next try asks again."""
+    worker.clear_cache()
+    monkeypatch.setattr(worker._client, "ask", lambda tree, variables: None)
+    with pytest.raises(ExpressionError, match="busy"):
+        parse_expression("x + 123")
+    assert worker._cached(source("x + 123")) is None
+
+
+def test_a_lost_job_is_an_error_that_is_not_cached(monkeypatch):
+    """A "lost" answer (the worker was killed) raises ExpressionError and is asked again later."""
+    worker.clear_cache()
+    lost = pickle.dumps(("lost", "'x + 321' is too complex to read here"))
+    monkeypatch.setattr(worker._client, "ask", lambda tree, variables: lost)
+    with pytest.raises(ExpressionError, match="too complex to read here"):
+        parse_expression("x + 321")
+    assert worker._cached(source("x + 321")) is None
+
+
+def test_shutdown_leaves_nothing_running_and_the_next_formula_starts_again():
+    """shutdown() ends the server and its workers; a later parse starts a new server."""
+    worker.clear_cache()
+    parse_expression("x^2 + 5")
+    server = worker.server_pid()
+    workers = children_of(server)
+    worker.shutdown()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(running(p) for p in [server, *workers]):
+        time.sleep(0.05)
+    assert not any(running(p) for p in [server, *workers])
+    assert worker.server_pid() is None
+    assert parse_expression("x^2 + 6").gradient([1.0])[0] == 2.0
+    assert worker.server_pid() not in (None, server)
+
+
+def test_a_killed_server_is_replaced():
+    """If the server dies (killed from outside), the next formula gets a new one."""
+    parse_expression("x + 7")
+    server = worker.server_pid()
+    os.kill(server, 9)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and worker.server_pid() == server:
+        time.sleep(0.05)
+    worker.clear_cache()
+    assert parse_expression("x + 8").value([1.0]) == 9.0
+    assert worker.server_pid() not in (None, server)
