@@ -18,13 +18,13 @@ with page_frame("home.py"):
     st.latex(r"\nabla f(x_1,\dots,x_n)=\Big(\tfrac{\partial f}{\partial x_1},\dots,"
              r"\tfrac{\partial f}{\partial x_n}\Big)")
 
-    st.subheader("Lessons")
+    st.header("Lessons")
     for lesson in LESSONS:
         with st.container(border=True):
             st.page_link(lesson.script, label=f"**{lesson.title}**", icon=lesson.icon)
             st.caption(lesson.line)
 
-    st.subheader("Try a prepared view")
+    st.header("Try a prepared view")
     st.caption("Each of these is an ordinary link with the settings in its address, exactly what a "
                "teacher would share.")
     EXAMPLES = [
@@ -41,7 +41,7 @@ with page_frame("home.py"):
     for i, (path, label, params) in enumerate(EXAMPLES):
         example_columns[i % 2].page_link(path, label=label, icon=ICON[path], query_params=params)
 
-    st.subheader("For teachers: share a view")
+    st.header("For teachers: share a view")
     st.markdown(
         "1. Open a page and set it up: pick the function, the point, the dataset, the learning "
         "rate, the step.\n"

@@ -69,7 +69,7 @@ with page_frame("pages/chain-rule.py"):
     if numbers:
         gx, dg, fg, df, direct = numbers
         product = df * dg
-        st.subheader(f"Step by step at x = {fmt(x)}")
+        st.header(f"Step by step at x = {fmt(x)}")
         forward, local, backward = st.columns(3)
         with forward:
             st.markdown("**1 · Forward: values**")
@@ -86,7 +86,7 @@ with page_frame("pages/chain-rule.py"):
         st.markdown(f"**d/dx f(g(x)) at x = {fmt(x)}:** f′(g(x)) · g′(x) = f′({fmt(gx)}) · "
                     f"g′({fmt(x)}) = {fmt(df)} × {fmt(dg)} = **{fmt(product)}**")
 
-        st.subheader("Computation graph x → g → f")
+        st.header("Computation graph x → g → f")
         st.caption("Forward pass (left to right): each node's value. Backward pass (right to left): "
                    "start with ∂f/∂f = 1 and multiply by each edge's local derivative.")
         st.plotly_chart(figures.computation_graph_figure(x, gx, fg, dg, df), width="stretch",

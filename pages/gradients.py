@@ -94,7 +94,7 @@ with page_frame("pages/gradients.py"):
         field = expression.evaluate_gradient(*on_plane(qa, qb))
         in_plane = (gradient[i], gradient[j]) if gradient is not None else (np.nan, np.nan)
         v = (np.cos(np.radians(angle)), np.sin(np.radians(angle)))
-        st.subheader("Contour map and gradient field")
+        st.header("Contour map and gradient field")
         st.caption(f"Slice through the point in the ({inert(axis_a)}, {inert(axis_b)}) plane. Arrows show the "
                    "direction of ∇f (uphill, across the contours); the long orange arrow is ∇f "
                    "at the point, the green one the direction v.")

@@ -51,7 +51,7 @@ with page_frame("pages/linear-regression.py"):
 
     data_col, settings_col = st.columns(2, gap="large")
     with data_col:
-        st.subheader("1 · Data")
+        st.header("1 · Data")
         data = data_source.pick_data(link)
     if data is None:
         share_box(link)
@@ -90,7 +90,7 @@ with page_frame("pages/linear-regression.py"):
 
     bound = problem.stats.max_stable_learning_rate
     with settings_col:
-        st.subheader("2 · Gradient descent")
+        st.header("2 · Gradient descent")
         rate = float(link.choice("lr", "Learning rate η (log scale)", rate_names,
                                  rate_label(DEFAULTS["lr"]), widget="select_slider"))
         st.markdown(learning_rate_note(rate, bound, problem.stats.condition_number, standardise))
@@ -126,5 +126,5 @@ with page_frame("pages/linear-regression.py"):
         )
 
     st.divider()
-    st.subheader("3 · Step through gradient descent")
+    st.header("3 · Step through gradient descent")
     stepper(problem, run, link, upload_note)

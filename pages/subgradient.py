@@ -68,7 +68,7 @@ with page_frame("pages/subgradient.py"):
                    "when it supports f; pink and dashed when it does not, with × where it rises "
                    "above f and the gap shaded.")
 
-    st.subheader("The subgradient method")
+    st.header("The subgradient method")
     st.markdown("Step against a subgradient, $x_{k+1} = x_k - t_k\\,g_k$. At a kink it uses your g "
                 "(clipped into ∂f). It is not a descent method: f(x_k) can go up, so we track the "
                 "best value so far. A constant step ends up circling the minimum; a shrinking "

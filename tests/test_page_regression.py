@@ -39,7 +39,7 @@ def metric(at: AppTest, label: str) -> str:
 def all_text(at: AppTest) -> str:
     """Every piece of text the page shows: messages, markdown, metrics, formulas, tables."""
     parts = [e.value for kind in ("markdown", "caption", "error", "warning", "success", "info",
-                                  "latex", "subheader", "title")
+                                  "latex", "header", "title")
              for e in getattr(at, kind)]
     parts += [f"{m.label} {m.value}" for m in at.metric]
     parts += [frame.value.to_string() for frame in at.dataframe]

@@ -249,7 +249,7 @@ def test_home_links_every_lesson_and_explains_sharing():
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
     assert "Share this view" in text and "address bar" in text
-    assert len(at.subheader) >= 2
+    assert len(at.header) >= 2
 
 
 @pytest.mark.parametrize("params, interval, chosen", [

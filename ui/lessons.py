@@ -26,6 +26,8 @@ from typing import NamedTuple
 
 import streamlit as st
 
+from ui import style
+
 _LOGGER = logging.getLogger("gradlab")
 _FAILED = "_page_failed"
 # Session state that survives a reset: the student's uploaded table (ui/data_source.py).
@@ -85,6 +87,7 @@ def page_frame(script: str) -> Iterator[Lesson]:
     # The tab icon is an emoji: a Material icon here makes the browser fetch its picture from
     # an outside font server, which a school network (and the e2e tests) may not reach.
     st.set_page_config(page_title=title, page_icon="📉", layout="wide")
+    style.apply()
     with st.sidebar:
         st.markdown("**Gradient Lab**")
         for entry in [HOME, *LESSONS]:

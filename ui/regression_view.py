@@ -316,7 +316,7 @@ def _comparison(problem: Problem, run: Run, k: int) -> None:
 
 def check_panel(problem: Problem, run: Run, k: int, step: StepCheck) -> None:
     """Analytic vs finite-difference gradient at k; GD vs scikit-learn; why not converged."""
-    st.subheader("Check")
+    st.header("Check")
     _gradient_check(problem, step, run, k)
     _comparison(problem, run, k)
     kind, text = final_verdict(problem, run, k)
@@ -413,7 +413,7 @@ def _stepper(ref: RunRef, link: Link, upload_note: str | None) -> None:
     log_y = link.flag("logy", "log-scale loss axis", False, toggle=True)
     _plots(problem, run, k, log_y)
     step = check_step(problem, run, k)
-    st.subheader(f"The gradient at step {k}, by the article's formula")
+    st.header(f"The gradient at step {k}, by the article's formula")
     st.caption(formula_caption(problem))
     for line in gradient_latex(problem, run, k, step):
         st.latex(line)

@@ -138,7 +138,7 @@ def check_panel(analytic: Sequence[float] | float, numeric: Sequence[float] | fl
     Agreement means `relative_error` <= `tolerance`; vectors show as "(2, 8, 18)" unless a
     `show` formatter is given (an interval shows as "[-1, 1]").
     """
-    st.subheader("Check")
+    st.header("Check")
     if show is None:
         show = fmt if np.ndim(analytic) == 0 else fmt_vector
     left, middle, right = st.columns(3)

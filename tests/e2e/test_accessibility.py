@@ -1,0 +1,46 @@
+"""axe-core in Chromium: no serious or critical violation on any page, at laptop and phone
+width, in the light and the dark theme (the theme follows the system, as Streamlit's does).
+
+Runs axe-core through axe-playwright-python on each page after its first run has finished.
+A violation is reported with its rule, how many elements it hit and axe's own summary of the
+first one, so a failure says what to fix.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.browser import open_page
+
+PAGES = ["", "derivatives", "gradients", "subgradient", "chain-rule", "linear-regression"]
+WIDTHS = {"laptop": (1280, 800), "phone": (390, 844)}
+BLOCKING = ("serious", "critical")
+
+
+def _violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    response = Axe().run(page).response
+    return [f"{v['id']} ({v['impact']}, {len(v['nodes'])} elements): "
+            f"{v['nodes'][0].get('failureSummary', '')[:300]}"
+            for v in response["violations"] if v["impact"] in BLOCKING]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_no_serious_axe_violation_on_any_page(browser, app_server, scheme, width):
+    """Every page, in one browser context per theme and width."""
+    pytest.importorskip("axe_playwright_python")
+    w, h = WIDTHS[width]
+    context = browser.new_context(viewport={"width": w, "height": h}, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        found = {}
+        for name in PAGES:
+            open_page(page, f"{app_server.url}/{name}")
+            bad = _violations(page)
+            if bad:
+                found[name or "home"] = bad
+        assert not found, f"axe-core at {width} width, {scheme} theme: {found}"
+    finally:
+        context.close()
