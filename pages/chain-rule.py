@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from gradcore import ONE_D_KEYS, ExpressionError, gradient_check, relative_error
-from ui import figures
+from ui.chart_cache import chart_text, figures
 from ui.lessons import page_frame
 from ui.state import Link, inert, share_box
 from ui.widgets import TYPED, check_panel, fmt, function_picker, page_header, undefined_here
@@ -61,10 +61,16 @@ with page_frame("pages/chain-rule.py"):
             undefined_here(error, f"The chain at x = {fmt(x)}")
 
     with right:
+        gxs, fgxs = inner.evaluate(xs), composite.evaluate(xs)
+        about_composite = chart_text.composite(
+            (outer.text, u), (inner.text, v), xs, gxs, fgxs, x,
+            numbers[2] if numbers else np.nan, numbers[4] if numbers else np.nan)
         st.plotly_chart(figures.composite_figure(
-            xs, inner.evaluate(xs), composite.evaluate(xs), x,
+            xs, gxs, fgxs, x,
             numbers[2] if numbers else np.nan, numbers[4] if numbers else np.nan),
-            width="stretch", key="fig_composite")
+            width="stretch", key="fig_composite", alt=about_composite.alt,
+            config=chart_text.CONFIG)
+        chart_text.show(st, about_composite)
 
     if numbers:
         gx, dg, fg, df, direct = numbers
@@ -89,8 +95,10 @@ with page_frame("pages/chain-rule.py"):
         st.header("Computation graph x → g → f")
         st.caption("Forward pass (left to right): each node's value. Backward pass (right to left): "
                    "start with ∂f/∂f = 1 and multiply by each edge's local derivative.")
+        about_graph = chart_text.computation_graph(x, gx, fg, dg, df)
         st.plotly_chart(figures.computation_graph_figure(x, gx, fg, dg, df), width="stretch",
-                        key="fig_graph")
+                        key="fig_graph", alt=about_graph.alt, config=chart_text.CONFIG)
+        chart_text.show(st, about_graph)
 
         try:
             check = gradient_check(composite.value, composite.gradient, [x])

@@ -5,7 +5,7 @@ import streamlit as st
 
 from gradcore import ExpressionError, gradient_check, kink_at
 from gradcore.functions import ONE_D_KEYS
-from ui import figures
+from ui.chart_cache import chart_text, figures
 from ui.lessons import page_frame
 from ui.state import Link, inert, share_box
 from ui.widgets import (
@@ -64,11 +64,17 @@ with page_frame("pages/derivatives.py"):
         right.latex(f"f'({variable}) = {expression.gradient_latex[0]}")
         if problem:
             undefined_here(problem[1], problem[0])
+        about_f = chart_text.derivative(expression.text, variable, xs, fx, x0, f0, slope, secant,
+                                        kink)
         st.plotly_chart(figures.derivative_figure(xs, fx, x0, f0, slope, secant, kink=kink),
-                        width="stretch", key="fig_f")
+                        width="stretch", key="fig_f", alt=about_f.alt, config=chart_text.CONFIG)
+        chart_text.show(st, about_f)
+        about_df = chart_text.derivative_curve(variable, xs, dfx, x0,
+                                               slope if slope is not None else np.nan, kink)
         st.plotly_chart(figures.derivative_curve_figure(xs, dfx, x0, slope if slope is not None
                                                         else np.nan, kink=kink),
-                        width="stretch", key="fig_df")
+                        width="stretch", key="fig_df", alt=about_df.alt, config=chart_text.CONFIG)
+        chart_text.show(st, about_df)
 
     if slope is not None:
         chord = figures.secant_slope(x0, f0, *secant) if secant else float("nan")

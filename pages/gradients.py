@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from gradcore import ExpressionError, gradient_check, squared_norm_text
-from ui import figures
+from ui.chart_cache import chart_text, figures
 from ui.lessons import page_frame
 from ui.state import Link, inert, share_box
 from ui.widgets import (
@@ -96,13 +96,17 @@ with page_frame("pages/gradients.py"):
         v = (np.cos(np.radians(angle)), np.sin(np.radians(angle)))
         st.header("Contour map and gradient field")
         st.caption(f"Slice through the point in the ({inert(axis_a)}, {inert(axis_b)}) plane. Arrows show the "
-                   "direction of ∇f (uphill, across the contours); the long orange arrow is ∇f "
-                   "at the point, the green one the direction v.")
+                   "direction of ∇f (uphill, across the contours); the long thick arrow is ∇f "
+                   "at the point, the dashed one the direction v.")
         map_column, curve_column = st.columns([3, 2])
+        about_map = chart_text.contour_map(expression.text, (axis_a, axis_b), xs, ys, z,
+                                           (qa, qb, field[i], field[j]), (point[i], point[j]),
+                                           in_plane, v, held=len(variables) > 2)
         map_column.plotly_chart(
             figures.contour_gradient_figure(xs, ys, z, (qa, qb, field[i], field[j]),
                                             (point[i], point[j]), in_plane, v, (axis_a, axis_b)),
-            width="stretch", key="fig_contour")
+            width="stretch", key="fig_contour", alt=about_map.alt, config=chart_text.CONFIG)
+        chart_text.show(map_column, about_map)
         if gradient is not None:
             with curve_column:
                 rate = float(figures.directional_curve(in_plane, np.radians([angle]))[0])
@@ -117,8 +121,11 @@ with page_frame("pages/gradients.py"):
                            "∇f" + (" in this plane (its length there)." if len(variables) > 2
                                    else ": ‖∇f‖."))
                 label = "‖∇f‖" if len(variables) == 2 else f"‖(∂f/∂{axis_a}, ∂f/∂{axis_b})‖"
+                about_curve = chart_text.directional(in_plane, angle, label)
                 st.plotly_chart(figures.directional_figure(in_plane, angle, label), width="stretch",
-                                key="fig_directional")
+                                key="fig_directional", alt=about_curve.alt,
+                                config=chart_text.CONFIG)
+                chart_text.show(st, about_curve)
     else:
         st.info("With one variable there is no contour map: the gradient is just f′ "
                 "(see the **Derivatives** page). Add a second variable, e.g. x^2 + y^2.")

@@ -5,9 +5,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from gradcore import Kink, kink_at, parse_expression
+from tests.figure_marks import calculus_gallery, look_alikes, style
 from ui import figures, palette
 
 TOL = 1e-12
@@ -165,13 +167,18 @@ def test_subgradient_figure_fan_spans_the_interval_and_marks_a_rejected_line():
     assert _trace(fig, "crosses f").x[0] == 0.01
 
 
-def test_subgradient_figure_accepted_line_is_a_solid_tangent_colour():
-    """A g inside the interval is drawn as a supporting line, with no crossing marker."""
+def test_subgradient_figure_accepted_line_is_a_dashed_tangent_colour():
+    """A g inside the interval is drawn as a supporting line (green, dashed like a tangent),
+    with no crossing marker; a rejected one is pink and dotted."""
     xs = np.linspace(-2, 2, 41)
     fig = figures.subgradient_figure(xs, np.abs(xs), 0.0, 0.0, (-1.0, 1.0), 0.5)
     line = next(t for t in fig.data if t.name.startswith("f(x₀) + g"))
-    assert line.line.color == palette.TANGENT and line.line.dash == "solid"
+    assert line.line.color == palette.TANGENT and line.line.dash == "dash"
     assert not [t for t in fig.data if t.name == "crosses f"]
+    rejected = figures.subgradient_figure(xs, np.abs(xs), 0.0, 0.0, (-1.0, 1.0), 1.5,
+                                          crossing=(0.01, 0.015))
+    line = next(t for t in rejected.data if t.name.startswith("f(x₀) + g"))
+    assert line.line.color == palette.SECANT and line.line.dash == "dot"
 
 
 def test_composite_tangent_slope_and_graph_backward_product():
@@ -269,3 +276,80 @@ def test_figures_module_does_not_import_streamlit():
     result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent,
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
+
+
+# --- Colour is never the only signal -------------------------------------------------------
+
+GALLERY = calculus_gallery()
+
+
+@pytest.mark.parametrize("name", list(GALLERY))
+def test_no_two_traces_of_different_meaning_share_colour_and_style(name):
+    """No two traces of different meaning share both colour and dash/marker (or width)."""
+    assert look_alikes(GALLERY[name], with_colour=True) == []
+
+
+@pytest.mark.parametrize("name", list(GALLERY))
+def test_traces_of_different_meaning_differ_by_more_than_colour(name):
+    """Stronger: traces of different meaning differ in dash, width or marker shape whatever
+    their colours, so a reader who cannot tell the colours apart still can."""
+    assert look_alikes(GALLERY[name], with_colour=False) == []
+
+
+def test_look_alike_checker_flags_two_lines_told_apart_only_by_colour():
+    """The checker itself: two solid lines of different names and colours are flagged; a
+    dashed one is not; a fan of lines in one legend group is one meaning."""
+    fig = go.Figure()
+    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="f", line={"color": "#000000"})
+    fig.add_scatter(x=[0, 1], y=[1, 0], mode="lines", name="g", line={"color": "#0072B2"})
+    assert look_alikes(fig, with_colour=False) == [("f", "g")]
+    assert look_alikes(fig, with_colour=True) == []
+    fig.data[1].line.dash = "dash"
+    assert look_alikes(fig, with_colour=False) == []
+    for _ in range(2):
+        fig.add_scatter(x=[0, 1], y=[0, 2], mode="lines", legendgroup="fan", name="fan",
+                        line={"color": "#000000", "width": 1})
+    assert look_alikes(fig, with_colour=False) == []
+
+
+def test_tangent_dashed_secant_dotted_and_the_two_points_have_different_shapes():
+    """On the Derivatives plot: f solid, tangent dashed, secant dotted; x₀ a circle, x₀ + h a
+    diamond."""
+    fig = GALLERY["tangent and secant"]
+    assert _trace(fig, "f(x)").line.dash is None
+    assert _trace(fig, "tangent").line.dash == "dash"
+    assert _trace(fig, "secant").line.dash == "dot"
+    assert style(_trace(fig, "x₀")) != style(_trace(fig, "x₀ + h"))
+    assert _trace(fig, "x₀ + h").marker.symbol == "diamond"
+
+
+def test_at_a_kink_the_one_sided_slopes_and_gradcores_line_have_their_own_dashes():
+    """Left slope long-dashed, right slope dash-dotted, gradcore's line dashed like a tangent,
+    the fan thin and at full opacity (a see-through fan fell below 3:1)."""
+    fig = GALLERY["convex kink"]
+    assert _trace(fig, "slope from the left = -0.5").line.dash == "longdash"
+    assert _trace(fig, "slope from the right = 1.5").line.dash == "dashdot"
+    assert _trace(fig, "subgradient g = 0.5").line.dash == "dash"
+    fan = [t for t in fig.data if t.legendgroup == "fan"]
+    assert fan and all(t.opacity is None and t.line.width == 1 for t in fan)
+
+
+def test_contour_map_direction_is_dashed_and_its_arrow_head_leaves_the_shaft_visible():
+    """v is a dashed arrow; each arrow annotation draws only the head over the last fifth, so
+    the dash of the shaft shows; the gradient field and ∇f at the point are one group."""
+    fig = GALLERY["contour map"]
+    assert _trace(fig, "direction v").line.dash == "dash"
+    assert _trace(fig, "∇f field").legendgroup == _trace(fig, "∇f at the point").legendgroup
+    for note in fig.layout.annotations:
+        start_x, tip_x = 1.0, note.x
+        assert note.ax == pytest.approx(start_x + 0.8 * (tip_x - start_x))
+
+
+def test_computation_graph_labels_sit_on_opaque_chips_in_dark_ink():
+    """Every label of the graph has the chip colour behind it and a text colour of its own,
+    and the node boxes are filled with the same opaque chip colour."""
+    fig = GALLERY["computation graph"]
+    labels = [a for a in fig.layout.annotations if a.text]
+    assert len(labels) == 2 + 3 + 3
+    assert all(a.bgcolor == palette.CHIP and a.font.color for a in labels)
+    assert all(shape.fillcolor == palette.CHIP for shape in fig.layout.shapes)

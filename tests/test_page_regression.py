@@ -245,3 +245,31 @@ def test_a_link_naming_a_missing_column_still_gets_a_note():
     at = open_page(src="bundled", ds="tips", target="bmi")
     assert "target=bmi" in " ".join(i.value for i in at.info)
     assert at.selectbox(key="target").value == "tip"
+
+
+def test_every_regression_chart_has_a_sentence_with_the_numbers_and_a_table_behind_it():
+    """One feature (tips): four charts, each named for screen readers, each with a caption
+    sentence carrying the run's numbers and a collapsed table of at most 200 rows; the
+    loss sentence gives the first and last loss of the run the page shows."""
+    at = open_page(k="5")
+    charts = at.get("plotly_chart")
+    assert len(charts) == 4 and all(chart.proto.alt for chart in charts)
+    loss = tips_trajectory().loss
+    text = all_text(at)
+    assert (f"Loss falls from {loss[0]:.4g} to {loss[-1]:.4g} in {loss.size - 1} steps; at "
+            f"step 5 it is {loss[5]:.4g}.") in text
+    for fragment in ("data points of tip against total_bill; at step 5 gradient descent's line",
+                     "from the scikit-learn optimum", "Residuals ŷ − y of 40 rows at step 5"):
+        assert fragment in text, fragment
+    tables = [e for e in at.expander if e.label == "Numbers behind this chart"]
+    assert len(tables) == 4
+    assert all(0 < len(e.dataframe[0].value) <= 200 for e in tables)
+
+
+def test_several_features_charts_have_their_text_alternatives_too():
+    """Diabetes (several features): predicted-vs-actual and coefficient sentences."""
+    at = open_page(src="bundled", ds="diabetes")
+    text = all_text(at)
+    assert "gradient descent's predictions of" in text and "(root mean square)" in text
+    assert "the weight furthest from scikit-learn's is that of" in text
+    assert len([e for e in at.expander if e.label == "Numbers behind this chart"]) == 4

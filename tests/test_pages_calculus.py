@@ -276,3 +276,46 @@ def test_derivatives_away_from_the_kink_has_a_tangent_again():
     at = open_page("derivatives", fn="relu", x0="1.0")
     assert metrics(at)[SLOPE_LABEL] == "1"
     assert "kink" not in notes(at)
+
+
+# --- Text alternatives of the charts -------------------------------------------------------
+
+CHART_SENTENCES = {
+    "derivatives": ["f(x) = x^2 on [-4, 4]; the tangent at x₀ = 1, where f = 1, has slope 2; "
+                    "the secant to x₀ + h = 2 has slope 3.",
+                    "f′(x) on [-4, 4] runs between -8 and 8; at x₀ = 1 it is 2"],
+    "gradients": ["the gradient in this plane is (2, 4), length 4.472, pointing at 63.43°",
+                  "∇f·v for the angle θ of v from 0° to 360°: at θ = 0° it is 2; largest, 4.472"],
+    "subgradients": ["∂f(x₀) = [-1, 1] at x₀ = 0; the line f(x₀) + g(y − x₀) with g = 0.5 stays "
+                     "below f: g is a subgradient.",
+                     "30 steps of the subgradient method (constant step t = 0.3) go from x₀ = 2",
+                     "f(xₖ) goes from 2 at step 0"],
+    "chain_rule": ["at x = 1, f(g(x)) = 4 and its tangent has slope 4.",
+                   "∂f/∂x = f′(u)·g′(x) = 4 × 1 = 4."],
+}
+
+
+@pytest.mark.parametrize("page", list(CHART_SENTENCES))
+def test_every_chart_has_a_sentence_with_the_numbers_and_a_table_behind_it(page):
+    """Each plotly chart has an accessible name, a caption sentence with the page's numbers,
+    and a collapsed "Numbers behind this chart" table of at most 200 finite rows."""
+    at = open_page(page)
+    charts = at.get("plotly_chart")
+    assert charts and all(chart.proto.alt for chart in charts)
+    captions = [shown(c.value) for c in at.caption]
+    for sentence in CHART_SENTENCES[page]:
+        assert any(sentence in caption for caption in captions), (sentence, captions)
+    tables = [e for e in at.expander if e.label == "Numbers behind this chart"]
+    assert len(tables) == len(charts) == len(CHART_SENTENCES[page])
+    for expander in tables:
+        frame = expander.dataframe[0].value
+        assert 0 < len(frame) <= 200
+        assert frame.select_dtypes("number").abs().lt(float("inf")).all().all()  # no nan/inf
+
+
+def test_chart_sentences_follow_the_controls_and_a_kink():
+    """|x| at 0 on Derivatives: the sentence says kink and gives both one-sided slopes."""
+    at = open_page("derivatives", fn="abs", x0="0")
+    text = " ".join(shown(c.value) for c in at.caption)
+    assert "f has a kink, slope -1 from the left and 1 from the right, so no tangent" in text
+    assert "it jumps at x₀ = 0 from -1 to 1" in text

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from tests.figure_marks import look_alikes, regression_gallery
+from ui import palette
 from ui import regression_figures as rf
 
 
@@ -138,3 +140,62 @@ def test_payload_does_not_grow_with_the_data(rng):
     slopes = np.linspace(0, 2, 5001)
     fig = rf.fitted_line_figure(x, y, slopes, np.zeros(5001), 2500, (2.0, 0.0))
     assert len(fig.to_json()) < 300_000
+
+
+# --- Colour is never the only signal -------------------------------------------------------
+
+GALLERY = regression_gallery()
+
+
+@pytest.mark.parametrize("name", list(GALLERY))
+def test_no_two_traces_of_different_meaning_share_colour_and_style(name):
+    """No two traces of different meaning share both colour and dash/marker (or width)."""
+    assert look_alikes(GALLERY[name], with_colour=True) == []
+
+
+@pytest.mark.parametrize("name", [n for n in GALLERY if n != "coefficients"])
+def test_traces_of_different_meaning_differ_by_more_than_colour(name):
+    """Gradient descent, scikit-learn, the current step and the data differ in dash, width or
+    marker shape, whatever their colours (the coefficient chart, one line per weight, is
+    covered by the next test)."""
+    assert look_alikes(GALLERY[name], with_colour=False) == []
+
+
+@pytest.mark.parametrize("weights", [3, 7, 8, 28])
+def test_each_weight_has_its_own_colour_and_dash_and_scikit_learn_is_dotted(weights):
+    """Up to 28 weights no two paths share colour and dash; every scikit-learn level is
+    dotted, every path is not, and b is the only grey dashed line. (Beyond 7 weights two
+    dotted levels can share a colour: each is paired with its path by colour and height.)"""
+    fig = regression_gallery(weights)["coefficients"]
+    if weights <= len(palette.SEQUENCE):
+        assert look_alikes(fig, with_colour=True) == []
+    paths = [t for t in fig.data if t.showlegend is not False and t.mode == "lines"]
+    levels = [t for t in fig.data if t.showlegend is False and t.mode == "lines"]
+    assert len(paths) == weights + 1 and len(levels) == weights + 1
+    assert all(t.line.dash == "dot" for t in levels)
+    assert all(t.line.dash != "dot" for t in paths)
+    looks = {(t.line.color, t.line.dash) for t in paths}
+    assert len(looks) == len(paths)
+
+
+def test_contour_path_markers_are_open_and_the_step_is_a_filled_circle():
+    """The GD path's small markers are open circles, the current step a large filled one, the
+    optimum an x."""
+    fig = GALLERY["contour"]
+    path, optimum, step = fig.data[1], fig.data[2], fig.data[3]
+    assert path.marker.symbol == "circle-open" and path.marker.color == palette.NEUTRAL
+    assert optimum.marker.symbol == "x"
+    assert step.marker.symbol is None and step.marker.size > path.marker.size
+
+
+def test_scatter_clouds_use_the_opacity_that_keeps_contrast():
+    """Data points and predictions are drawn at POINT_OPACITY (0.75 fell below 3:1)."""
+    assert GALLERY["fitted line"].data[0].marker.opacity == rf.POINT_OPACITY
+    assert {t.marker.opacity for t in GALLERY["predicted"].data if t.mode == "markers"} == {
+        rf.POINT_OPACITY}
+
+
+def test_replay_label_takes_the_theme_text_colour():
+    """The "replay step" label is text: no grey of its own (it was 3.8:1 on white)."""
+    slider = GALLERY["fitted line"].layout.sliders[0]
+    assert slider.currentvalue.prefix == "replay step " and slider.currentvalue.font.color is None

@@ -6,7 +6,10 @@ for display (a line through a point with a slope, arrow segments, the crossing o
 curves), which is why their data is unit-tested in ``tests/test_figures.py``.
 
 Every figure has titled axes, colours from :mod:`ui.palette` (one colour per idea) and a
-transparent background so Streamlit's light and dark themes both read.
+transparent background so Streamlit's light and dark themes both read. Colour is never the only
+signal: within a figure, marks of different meaning also differ by dash, width or marker shape
+(f solid and thick, tangents and supporting lines dashed, secants and rejected lines dotted,
+the reference answer an x, a star or a diamond); traces of one meaning share a ``legendgroup``.
 """
 
 from __future__ import annotations
@@ -23,20 +26,28 @@ if TYPE_CHECKING:
     from gradcore.kinks import Kink
 
 LINE_WIDTH = 3
+DIRECTION_DEGREES = np.linspace(0.0, 360.0, 361)
+"""The angles θ (degrees) at which :func:`directional_figure` draws ∇f·v."""
 
 
 def _style(fig: go.Figure, x_title: str, y_title: str, height: int = 380) -> go.Figure:
-    """Shared look: titled axes, transparent background, legend above the plot (fits phones)."""
-    fig.update_layout(
-        height=height,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-        hovermode="closest",
-    )
-    fig.update_xaxes(title_text=x_title, zeroline=True)
-    fig.update_yaxes(title_text=y_title, zeroline=True)
+    """Shared look: titled axes, transparent background, legend above the plot (fits phones).
+
+    Set property by property: plotly's ``update_layout`` / ``update_xaxes`` cost several
+    milliseconds each (path parsing and change dispatch) for the same result.
+    """
+    layout = fig.layout
+    for side, pixels in {"l": 10, "r": 10, "t": 40, "b": 10}.items():
+        layout.margin[side] = pixels
+    for key, value in {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0}.items():
+        layout.legend[key] = value
+    layout.height = height
+    layout.paper_bgcolor = "rgba(0,0,0,0)"
+    layout.plot_bgcolor = "rgba(0,0,0,0)"
+    layout.hovermode = "closest"
+    for axis, title in ((layout.xaxis, x_title), (layout.yaxis, y_title)):
+        axis.title.text = title
+        axis.zeroline = True
     return fig
 
 
@@ -76,17 +87,17 @@ def _kink_lines(fig: go.Figure, xs: np.ndarray, x0: float, f0: float, kink: Kink
         for i, g in enumerate(np.linspace(kink.left, kink.right, fan + 2)[1:-1]):
             fig.add_scatter(x=xs, y=line_through(x0, f0, g, xs), mode="lines",
                             name="supporting lines, g in ∂f(x₀)", legendgroup="fan",
-                            showlegend=i == 0, hoverinfo="skip", opacity=0.35,
+                            showlegend=i == 0, hoverinfo="skip",
                             line={"color": palette.NEUTRAL, "width": 1})
     for side, g in (("left", kink.left), ("right", kink.right)):
         fig.add_scatter(x=xs, y=line_through(x0, f0, g, xs), mode="lines",
                         name=f"slope from the {side} = {number(g)}",
                         line={"color": palette.NEUTRAL, "width": 1.5,
-                              "dash": "dot" if side == "left" else "dashdot"})
+                              "dash": "longdash" if side == "left" else "dashdot"})
     label = f"subgradient g = {number(kink.slope)}" if kink.interval is not None else \
         f"midpoint slope {number(kink.slope)} (no subgradient here)"
     fig.add_scatter(x=xs, y=line_through(x0, f0, kink.slope, xs), name=label, mode="lines",
-                    line={"color": palette.TANGENT, "width": 2})
+                    line={"color": palette.TANGENT, "width": 2, "dash": "dash"})
 
 
 def derivative_figure(
@@ -109,7 +120,9 @@ def derivative_figure(
     f0 or slope None (undefined at x0): only f and a dotted vertical line at x0.
     Trace names: "f(x)", "tangent" (no kink), "subgradient g = …", "slope from the left = …",
     "slope from the right = …", "supporting lines, g in ∂f(x₀)", "midpoint slope … (no
-    subgradient here)" (concave corner), "secant", "x₀".
+    subgradient here)" (concave corner), "secant", "x₀ + h", "x₀". Styles: f solid, the tangent
+    (or gradcore's line at a kink) dashed, the secant dotted, the one-sided slopes long-dashed
+    and dash-dotted, the fan thin; x₀ a circle, x₀ + h a diamond.
     """
     fig = go.Figure()
     fig.add_scatter(x=xs, y=fx, name="f(x)", mode="lines",
@@ -121,16 +134,16 @@ def derivative_figure(
         return _style(fig, "x", "f(x)")
     if kink is None:
         fig.add_scatter(x=xs, y=line_through(x0, f0, slope, xs), name="tangent", mode="lines",
-                        line={"color": palette.TANGENT, "width": 2})
+                        line={"color": palette.TANGENT, "width": 2, "dash": "dash"})
     else:
         _kink_lines(fig, xs, x0, f0, kink)
     if secant_point is not None:
         x1, y1 = secant_point
         chord = secant_slope(x0, f0, x1, y1)
         fig.add_scatter(x=xs, y=line_through(x0, f0, chord, xs), name="secant", mode="lines",
-                        line={"color": palette.SECANT, "width": 2, "dash": "dash"})
+                        line={"color": palette.SECANT, "width": 2, "dash": "dot"})
         fig.add_scatter(x=[x1], y=[y1], name="x₀ + h", mode="markers", showlegend=False,
-                        marker={"color": palette.SECANT, "size": 10})
+                        marker={"color": palette.SECANT, "size": 10, "symbol": "diamond"})
     fig.add_scatter(x=[x0], y=[f0], name="x₀", mode="markers", showlegend=False,
                     marker={"color": palette.TANGENT, "size": 11,
                             "line": {"color": "white", "width": 1}})
@@ -191,15 +204,17 @@ def quiver_segments(
 
 
 def _arrow(fig: go.Figure, start: Sequence[float], vector: Sequence[float], color: str,
-           name: str) -> None:
-    """A labelled arrow annotation from `start` to `start + vector` (data coordinates)."""
+           name: str, dash: str = "solid", group: str | None = None) -> None:
+    """A labelled arrow from `start` to `start + vector` (data coordinates): a scatter line
+    (the shaft, in `dash`) and an annotation that draws the head over its last fifth."""
     fig.add_annotation(
-        x=start[0] + vector[0], y=start[1] + vector[1], ax=start[0], ay=start[1],
-        xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=2,
-        arrowsize=1.2, arrowwidth=3, arrowcolor=color, text="",
+        x=start[0] + vector[0], y=start[1] + vector[1], ax=start[0] + 0.8 * vector[0],
+        ay=start[1] + 0.8 * vector[1], xref="x", yref="y", axref="x", ayref="y",
+        showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=3, arrowcolor=color, text="",
     )
     fig.add_scatter(x=[start[0], start[0] + vector[0]], y=[start[1], start[1] + vector[1]],
-                    mode="lines", name=name, line={"color": color, "width": 3})
+                    mode="lines", name=name, legendgroup=group,
+                    line={"color": color, "width": 3, "dash": dash})
 
 
 def contour_gradient_figure(
@@ -218,29 +233,35 @@ def contour_gradient_figure(
     field: (X, Y, U, V) arrow positions and gradient components (any equal shapes).
     gradient: (∂f/∂a, ∂f/∂b) at `point`, drawn to scale up to a quarter of the window.
     direction: the unit vector v, drawn from the point at the same display length.
+    Styles: the field thin and ∇f at the point thick (one legend group, "gradient"), v dashed,
+    the point an x. The map is opaque and light (``palette.MAP_FILL``) in both themes, so the
+    arrows keep their contrast on it and its labels are dark (``palette.INK``).
     """
     span = float(min(np.ptp(xs), np.ptp(ys))) or 1.0
     fig = go.Figure()
     # Light blues, fully opaque: the map looks the same in the light and the dark theme, and
     # the dark contour labels read on it in both (at partial opacity the dark background
-    # showed through and the labels were lost on it).
-    fig.add_contour(x=xs, y=ys, z=z, colorscale=[[0.0, "#78aede"], [1.0, "#eef5fc"]],
+    # showed through and the labels were lost on it). Its darkest blue is light enough for
+    # the arrows drawn on it to keep 3:1 (a mid blue left the orange field at 1:1).
+    fig.add_contour(x=xs, y=ys, z=z, colorscale=[[0.0, palette.MAP_FILL[0]],
+                                                 [1.0, palette.MAP_FILL[1]]],
                     opacity=1.0, ncontours=14,
-                    contours={"coloring": "fill", "showlabels": True, "labelfont": {"size": 11}},
+                    contours={"coloring": "fill", "showlabels": True,
+                              "labelfont": {"size": 11, "color": palette.INK}},
                     colorbar={"title": {"text": "f", "side": "right"}, "thickness": 12},
                     name="f", hovertemplate=f"{labels[0]}=%{{x:.3g}}<br>{labels[1]}=%{{y:.3g}}"
                     "<br>f=%{z:.4g}<extra></extra>")
     qx, qy = quiver_segments(*field, length=span / 14)
     fig.add_scatter(x=qx, y=qy, mode="lines", name="∇f field", hoverinfo="skip",
-                    line={"color": palette.DERIVATIVE, "width": 1.3})
+                    legendgroup="gradient", line={"color": palette.DERIVATIVE, "width": 1.3})
     norm = float(np.hypot(*gradient))
     if norm > 0 and np.isfinite(norm):
         scale = min(1.0, span / 4 / norm)
         _arrow(fig, point, (gradient[0] * scale, gradient[1] * scale), palette.DERIVATIVE,
-               "∇f at the point")
+               "∇f at the point", group="gradient")
     if direction is not None:
         _arrow(fig, point, (direction[0] * span / 5, direction[1] * span / 5), palette.TANGENT,
-               "direction v")
+               "direction v", dash="dash")
     fig.add_scatter(x=[point[0]], y=[point[1]], mode="markers", name="point",
                     marker={"color": palette.REFERENCE, "size": 10, "symbol": "x"})
     fig.update_xaxes(range=[float(xs[0]), float(xs[-1])], constrain="domain")
@@ -260,9 +281,10 @@ def directional_figure(gradient: Sequence[float], angle_deg: float,
     """∇f·v over all angles 0…360°, the chosen angle, and the maximum ‖∇f‖ at the angle of ∇f.
 
     `gradient` is the (in-plane) gradient (a, b); `norm_label` names its length in the plot.
-    Trace names: "∇f·v" (the curve), "chosen v", "max = <norm_label>".
+    Trace names: "∇f·v" (the curve, at ``DIRECTION_DEGREES``), "chosen v" (a circle),
+    "max = <norm_label>" (a star).
     """
-    degrees = np.linspace(0.0, 360.0, 361)
+    degrees = DIRECTION_DEGREES
     values = directional_curve(gradient, np.radians(degrees))
     chosen = float(directional_curve(gradient, np.radians([angle_deg]))[0])
     fig = go.Figure()
@@ -308,9 +330,10 @@ def subgradient_figure(
 ) -> go.Figure:
     """f, the fan of supporting lines with slopes across ∂f(x0) = [lo, hi], and the line for g.
 
-    The chosen line is green when it supports f, pink and dashed when it is rejected; a
-    rejected line is marked at `crossing` = (y, line value) where it rises above f, and the
-    gap between line and f is shaded over `above` = (first, last) y where the line is above.
+    The chosen line is green and dashed (like a tangent) when it supports f, pink and dotted
+    when it is rejected; a rejected line is marked with an x at `crossing` = (y, line value)
+    where it rises above f, and the gap between line and f is shaded over `above` = (first,
+    last) y where the line is above. The fan's lines are thin and solid, f thick and solid.
     Trace names: "f(y)", "∂f(x₀) fan" (legend entry of the fan), "f(x₀) + g(y − x₀), g = …",
     "line above f" (the shaded gap), "crosses f".
     """
@@ -320,22 +343,21 @@ def subgradient_figure(
     for i, slope in enumerate(slopes):
         fig.add_scatter(x=xs, y=line_through(x0, f0, slope, xs), mode="lines",
                         name="∂f(x₀) fan", legendgroup="fan", showlegend=i == 0,
-                        hoverinfo="skip", opacity=0.45,
-                        line={"color": palette.NEUTRAL, "width": 1.5})
+                        hoverinfo="skip", line={"color": palette.NEUTRAL, "width": 1})
     fig.add_scatter(x=xs, y=fx, mode="lines", name="f(y)",
                     line={"color": palette.FUNCTION, "width": LINE_WIDTH})
     rejected = crossing is not None
     fig.add_scatter(x=xs, y=line_through(x0, f0, g, xs), mode="lines",
                     name=f"f(x₀) + g(y − x₀), g = {g:.3g}",
                     line={"color": palette.SECANT if rejected else palette.TANGENT, "width": 3,
-                          "dash": "dash" if rejected else "solid"})
+                          "dash": "dot" if rejected else "dash"})
     if above is not None:
         inside = (xs >= min(above)) & (xs <= max(above))
         fig.add_scatter(x=xs[inside], y=np.asarray(fx)[inside], mode="lines", hoverinfo="skip",
                         showlegend=False, line={"width": 0})
         fig.add_scatter(x=xs[inside], y=line_through(x0, f0, g, xs[inside]), mode="lines",
                         name="line above f", fill="tonexty", hoverinfo="skip",
-                        fillcolor="rgba(204,121,167,0.3)", line={"width": 0})
+                        fillcolor=palette.rgba(palette.SECANT, 0.3), line={"width": 0})
     fig.add_scatter(x=[x0], y=[f0], mode="markers", name="x₀", showlegend=False,
                     marker={"color": palette.TANGENT, "size": 11})
     if rejected:
@@ -356,7 +378,7 @@ def iterates_figure(xs: np.ndarray, fx: np.ndarray, path_x: np.ndarray,
                     text=[f"k = {k}" for k in range(len(path_x))],
                     hovertemplate="%{text}<br>x=%{x:.4g}<br>f=%{y:.4g}<extra></extra>",
                     line={"color": palette.NEUTRAL, "width": 1},
-                    marker={"color": palette.DERIVATIVE, "size": 8})
+                    marker={"color": palette.DERIVATIVE, "size": 8, "symbol": "circle"})
     fig.add_scatter(x=path_x[:1], y=path_f[:1], mode="markers", name="start",
                     marker={"color": palette.REFERENCE, "size": 12, "symbol": "diamond"})
     return _style(fig, "x", "f(x)", height=340)
@@ -382,7 +404,7 @@ def composite_figure(xs: np.ndarray, gx: np.ndarray, fgx: np.ndarray, x: float, 
     fig.add_scatter(x=xs, y=fgx, mode="lines", name="f(g(x))",
                     line={"color": palette.FUNCTION, "width": LINE_WIDTH})
     fig.add_scatter(x=xs, y=line_through(x, fg, slope, xs), mode="lines", name="tangent",
-                    line={"color": palette.TANGENT, "width": 2})
+                    line={"color": palette.TANGENT, "width": 2, "dash": "dash"})
     fig.add_scatter(x=[x], y=[fg], mode="markers", name="x", showlegend=False,
                     marker={"color": palette.TANGENT, "size": 11})
     fig.update_yaxes(range=_y_range(np.concatenate([np.ravel(gx), np.ravel(fgx)])))
@@ -394,26 +416,38 @@ def computation_graph_figure(x: float, gx: float, fgx: float, dg: float, df: flo
     backward products under the nodes.
 
     Backward: ∂f/∂f = 1, ∂f/∂u = f′(u) = df, ∂f/∂x = f′(u)·g′(x) = df·dg (the chain rule).
+    Every label sits on an opaque light chip (``palette.CHIP``) in dark ink, so it reads at
+    4.5:1 or more in both themes.
     """
     nodes = [(0.0, "x", x), (1.0, "u = g(x)", gx), (2.0, "f(u)", fgx)]
     edges = [f"g′(x) = {dg:.4g}", f"f′(u) = {df:.4g}"]
     fig = go.Figure()
+    # Collected and set once: each fig.add_annotation / add_shape re-validates the whole list
+    # (8 annotations cost 10 ms that way, 1 ms at once).
+    annotations, shapes = [], []
     for (left, _, _), (right, _, _), text in zip(nodes[:-1], nodes[1:], edges, strict=True):
-        fig.add_annotation(x=right - 0.25, y=0, ax=left + 0.25, ay=0, xref="x", yref="y",
-                           axref="x", ayref="y", showarrow=True, arrowhead=2, arrowwidth=2,
-                           arrowcolor=palette.FUNCTION, text="")
-        fig.add_annotation(x=(left + right) / 2, y=0.2, showarrow=False, text=text,
-                           font={"color": palette.DERIVATIVE, "size": 14})
+        annotations.append(dict(x=right - 0.25, y=0, ax=left + 0.25, ay=0, xref="x", yref="y",
+                                axref="x", ayref="y", showarrow=True, arrowhead=2, arrowwidth=2,
+                                arrowcolor=palette.FUNCTION, text=""))
+        annotations.append(dict(x=(left + right) / 2, y=0.2, showarrow=False, text=text,
+                                font={"color": palette.DERIVATIVE_TEXT, "size": 14},
+                                bgcolor=palette.CHIP, borderpad=3))
     backward = [("∂f/∂x = f′(u)·g′(x)", df * dg), ("∂f/∂u = f′(u)", df), ("∂f/∂f", 1.0)]
     for (pos, label, value), (name, grad) in zip(nodes, backward, strict=True):
-        fig.add_shape(type="rect", x0=pos - 0.25, x1=pos + 0.25, y0=-0.14, y1=0.14,
-                      line={"color": palette.FUNCTION, "width": 2},
-                      fillcolor="rgba(0,114,178,0.15)")
-        fig.add_annotation(x=pos, y=0, text=f"<b>{label}</b><br>{value:.4g}", showarrow=False,
-                           font={"size": 14})
-        fig.add_annotation(x=pos, y=-0.3, text=f"{name}<br><b>{grad:.4g}</b>", showarrow=False,
-                           font={"color": palette.REFERENCE, "size": 13})
-    fig.update_xaxes(visible=False, range=[-0.32, 2.32], fixedrange=True)
+        shapes.append(dict(type="rect", x0=pos - 0.25, x1=pos + 0.25, y0=-0.14, y1=0.14,
+                           line={"color": palette.FUNCTION, "width": 2},
+                           fillcolor=palette.CHIP))
+        annotations.append(dict(x=pos, y=0, text=f"<b>{label}</b><br>{value:.4g}",
+                                showarrow=False, font={"size": 14, "color": palette.INK},
+                                bgcolor=palette.CHIP))
+        annotations.append(dict(x=pos, y=-0.3, text=f"{name}<br><b>{grad:.4g}</b>",
+                                showarrow=False, font={"color": palette.REFERENCE_TEXT, "size": 13},
+                                bgcolor=palette.CHIP, borderpad=3))
+    fig.layout.annotations = annotations
+    fig.layout.shapes = shapes
+    # Room on both sides for the outer labels' chips on a phone (at ±0.32 the left one touched
+    # the edge at 390 px).
+    fig.update_xaxes(visible=False, range=[-0.45, 2.45], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-0.42, 0.3], fixedrange=True)
     fig = _style(fig, "", "", height=230)
     fig.update_layout(showlegend=False, margin={"l": 0, "r": 0, "t": 10, "b": 0})

@@ -5,6 +5,11 @@ from ``gradcore``; this module only decides what to draw and how much of it. Wha
 bounded whatever the data size (at most ``MAX_POINTS`` markers, ``MAX_FRAMES`` animation
 frames, a ``CONTOUR_GRID`` x ``CONTOUR_GRID`` loss grid), so the chart payload a browser
 receives stays the same for 1,000 and 1,000,000 rows.
+
+Colour is never the only signal: marks of different meaning also differ by dash, width or
+marker shape (gradient descent solid or a circle, scikit-learn dashed, dotted or an x, the
+current step a large circle), and every mark keeps 3:1 against both themes' backgrounds, its
+opacity included (``POINT_OPACITY``; tests/test_palette.py).
 """
 
 from __future__ import annotations
@@ -21,6 +26,12 @@ MAX_POINTS = 2000
 MAX_FRAMES = 60
 MAX_RESIDUAL_BARS = 40
 CONTOUR_GRID = 60
+# Dense scatters are slightly see-through so overlaps show; 0.9 keeps every palette colour at
+# 3:1 or more on both backgrounds (at 0.75 the blue fell to 2.5:1 on the dark theme).
+POINT_OPACITY = 0.9
+# A weight's path is solid, dashed, long-dashed or dash-dotted (with the colour, 28 distinct
+# styles); dotted is kept for the scikit-learn levels.
+WEIGHT_DASHES = ("solid", "dash", "longdash", "dashdot")
 _MARGIN = dict(l=10, r=10, t=10, b=10)
 
 
@@ -69,16 +80,21 @@ def contour_window(
 
 
 def _layout(fig: go.Figure, x_title: str, y_title: str, height: int = 380) -> None:
-    """Axis titles, legend below the plot, transparent background; titles live in the page."""
-    fig.update_layout(
-        xaxis_title=x_title,
-        yaxis_title=y_title,
-        height=height,
-        margin=_MARGIN,
-        legend=dict(orientation="h", yanchor="top", y=-0.2, x=0.0),
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-    )
+    """Axis titles, legend below the plot, transparent background; titles live in the page.
+
+    Set property by property: plotly's ``update_layout`` costs several milliseconds (path
+    parsing and change dispatch) for the same result.
+    """
+    layout = fig.layout
+    for side, pixels in _MARGIN.items():
+        layout.margin[side] = pixels
+    for key, value in dict(orientation="h", yanchor="top", y=-0.2, x=0.0).items():
+        layout.legend[key] = value
+    layout.xaxis.title.text = x_title
+    layout.yaxis.title.text = y_title
+    layout.height = height
+    layout.paper_bgcolor = "rgba(0,0,0,0)"
+    layout.plot_bgcolor = "rgba(0,0,0,0)"
 
 
 def _animation_controls(fig: go.Figure, steps: np.ndarray, current_position: int) -> None:
@@ -100,17 +116,17 @@ def _animation_controls(fig: go.Figure, steps: np.ndarray, current_position: int
                                         transition=dict(duration=0))])
         for s in steps
     ]
-    fig.update_layout(
-        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=1.02, xanchor="left",
-                          yanchor="bottom", pad=dict(t=0, r=0), showactive=False,
-                          buttons=[play, pause])],
-        sliders=[dict(active=current_position, steps=slider_steps, x=0.32, len=0.68, y=1.02,
-                      yanchor="bottom", pad=dict(t=0, b=0), ticklen=0, minorticklen=0,
-                      tickcolor="rgba(0,0,0,0)", font=dict(size=1, color="rgba(0,0,0,0)"),
-                      currentvalue=dict(prefix="replay step ",
-                                        font=dict(size=12, color=palette.NEUTRAL)))],
-    )
-    fig.update_layout(margin=dict(l=10, r=10, t=75, b=10), height=460)
+    layout = fig.layout  # set directly: update_layout costs milliseconds more (see _layout)
+    layout.updatemenus = [dict(type="buttons", direction="left", x=0.0, y=1.02, xanchor="left",
+                               yanchor="bottom", pad=dict(t=0, r=0), showactive=False,
+                               buttons=[play, pause])]
+    layout.sliders = [dict(active=current_position, steps=slider_steps, x=0.32, len=0.68, y=1.02,
+                           yanchor="bottom", pad=dict(t=0, b=0), ticklen=0, minorticklen=0,
+                           tickcolor="rgba(0,0,0,0)", font=dict(size=1, color="rgba(0,0,0,0)"),
+                           currentvalue=dict(prefix="replay step ", font=dict(size=12)))]
+    for side, pixels in dict(l=10, r=10, t=75, b=10).items():
+        layout.margin[side] = pixels
+    layout.height = 460
 
 
 def loss_figure(loss: np.ndarray, k: int, log_y: bool = False) -> go.Figure:
@@ -161,7 +177,7 @@ def fitted_line_figure(
 
     fig = go.Figure()
     fig.add_scatter(x=x, y=y, mode="markers", name="data",
-                    marker=dict(color=palette.FUNCTION, size=5, opacity=0.75,
+                    marker=dict(color=palette.FUNCTION, size=5, opacity=POINT_OPACITY,
                                 line=dict(width=0.5, color="rgba(255,255,255,0.5)")))
     fig.add_scatter(x=span, y=ref_slope * span + ref_intercept, mode="lines",
                     name="scikit-learn fit", line=dict(color=palette.REFERENCE, dash="dash"))
@@ -170,8 +186,12 @@ def fitted_line_figure(
     fig.add_scatter(x=span, y=line(k), mode="lines", name=f"GD line at step {k}",
                     line=dict(color=palette.DERIVATIVE, width=3))
     steps = frame_steps(len(slopes), current=k)
-    fig.frames = [go.Frame(name=f"k{int(s)}", data=[go.Scatter(x=span, y=line(int(s)))],
-                           traces=[3]) for s in steps]
+    # Frames as plain dicts of plain lists: plotly validates them into the same frames at a
+    # third of the cost of go.Frame and go.Scatter objects, and sends a list of two numbers as
+    # it is instead of encoding each tiny array (which made st.plotly_chart 3 times slower).
+    fig.frames = [dict(name=f"k{int(s)}", traces=[3],
+                       data=[dict(type="scatter", x=span.tolist(), y=line(int(s)).tolist())])
+                  for s in steps]
     _layout(fig, *(plotly_inert(label) for label in labels))
     _animation_controls(fig, steps, int(np.searchsorted(steps, k)))
     return fig
@@ -195,12 +215,15 @@ def contour_figure(
     fig.add_contour(x=w_grid, y=b_grid, z=np.log10(np.maximum(loss_grid, 1e-300)),
                     # Mid blues only: every level line shows on white and on the dark theme
                     # (plotly's "Blues" ends in near-white and navy, each lost on one of them).
-                    colorscale=[[0.0, "#1f6fb5"], [1.0, "#9cc3e6"]], ncontours=25,
+                    # (A lighter end, #9cc3e6, fell to 1.9:1 on white.)
+                    colorscale=[[0.0, palette.LOSS_CONTOURS[0]],
+                                [1.0, palette.LOSS_CONTOURS[1]]], ncontours=25,
                     showscale=False,
                     contours=dict(coloring="lines"), name="log10 loss",
                     hovertemplate="w=%{x:.4g}<br>b=%{y:.4g}<br>log10 L=%{z:.3f}<extra></extra>")
     fig.add_scatter(x=w_path, y=b_path, mode="lines+markers", name="GD path",
-                    line=dict(color=palette.NEUTRAL, width=1), marker=dict(size=4))
+                    line=dict(color=palette.NEUTRAL, width=1),
+                    marker=dict(color=palette.NEUTRAL, size=5, symbol="circle-open"))
     fig.add_scatter(x=[optimum[0]], y=[optimum[1]], mode="markers", name="scikit-learn optimum",
                     marker=dict(color=palette.REFERENCE, size=14, symbol="x"))
     fig.add_scatter(x=[w_path[k]], y=[b_path[k]], mode="markers", name=f"step {k}",
@@ -219,11 +242,11 @@ def predicted_actual_figure(
     low, high = float(np.min(y_true)), float(np.max(y_true))
     fig = go.Figure()
     fig.add_scatter(x=y_true, y=y_reference, mode="markers", name="scikit-learn",
-                    marker=dict(color=palette.REFERENCE, size=7, opacity=0.6,
+                    marker=dict(color=palette.REFERENCE, size=7, opacity=POINT_OPACITY,
                                 symbol="x-thin-open", line=dict(width=1.2,
                                                                 color=palette.REFERENCE)))
     fig.add_scatter(x=y_true, y=y_pred, mode="markers", name=f"GD at step {k}",
-                    marker=dict(color=palette.DERIVATIVE, size=5, opacity=0.6))
+                    marker=dict(color=palette.DERIVATIVE, size=5, opacity=POINT_OPACITY))
     fig.add_scatter(x=[low, high], y=[low, high], mode="lines", name="perfect (ŷ = y)",
                     line=dict(color=palette.NEUTRAL, dash="dot"))
     _layout(fig, "actual y", "predicted ŷ")
@@ -240,7 +263,8 @@ def coefficient_paths_figure(
     """Each weight against step (left axis), b on its own right axis; scikit-learn dotted.
 
     The intercept often dwarfs the weights (diabetes: b ~ 150, w ~ 10), hence its own axis.
-    The Play button moves the step markers along the paths in the browser.
+    The Play button moves the step markers along the paths in the browser. Weight j has colour
+    ``SEQUENCE[j % 7]`` and dash ``WEIGHT_DASHES[j // 7 % 4]``; b is grey and dashed.
     """
     w_path = np.atleast_2d(np.asarray(w_path, dtype=float))
     b_path = np.asarray(b_path, dtype=float)
@@ -250,26 +274,31 @@ def coefficient_paths_figure(
     fig = go.Figure()
     for j, name in enumerate(plotly_inert(name) for name in names):
         colour = colours[j % len(colours)]
+        dash = WEIGHT_DASHES[j // len(colours) % len(WEIGHT_DASHES)]
         fig.add_scatter(x=np.arange(last + 1), y=w_path[:, j], mode="lines", name=name,
-                        line=dict(color=colour, width=2), legendgroup=name)
+                        line=dict(color=colour, width=2, dash=dash), legendgroup=name)
         fig.add_scatter(x=[0, last], y=[ref_w[j], ref_w[j]], mode="lines", showlegend=False,
                         line=dict(color=colour, dash="dot", width=1), legendgroup=name,
                         hoverinfo="skip")
     fig.add_scatter(x=np.arange(last + 1), y=b_path, mode="lines", name="b (right axis)",
-                    line=dict(color=palette.NEUTRAL, width=2, dash="dash"), yaxis="y2")
+                    line=dict(color=palette.NEUTRAL, width=2, dash="dash"), yaxis="y2",
+                    legendgroup="b")
     fig.add_scatter(x=[0, last], y=[reference[1]] * 2, mode="lines", showlegend=False,
                     line=dict(color=palette.NEUTRAL, dash="dot", width=1), yaxis="y2",
-                    hoverinfo="skip")
+                    hoverinfo="skip", legendgroup="b")
     fig.add_scatter(x=np.full(len(names), k), y=w_path[k], mode="markers", name=f"step {k}",
-                    marker=dict(color=palette.DERIVATIVE, size=9, line=dict(width=1)))
+                    marker=dict(color=palette.DERIVATIVE, size=9, line=dict(width=1)),
+                    legendgroup="step")
     fig.add_scatter(x=[k], y=[b_path[k]], mode="markers", showlegend=False, yaxis="y2",
                     marker=dict(color=palette.DERIVATIVE, size=9, symbol="diamond",
-                                line=dict(width=1)))
+                                line=dict(width=1)), legendgroup="step")
     markers = [len(fig.data) - 2, len(fig.data) - 1]
     steps = frame_steps(last + 1, current=k)
-    fig.frames = [go.Frame(name=f"k{int(s)}", traces=markers,
-                           data=[go.Scatter(x=np.full(len(names), int(s)), y=w_path[int(s)]),
-                                 go.Scatter(x=[int(s)], y=[b_path[int(s)]])]) for s in steps]
+    fig.frames = [dict(name=f"k{int(s)}", traces=markers,  # plain: see fitted_line_figure
+                       data=[dict(type="scatter", x=[int(s)] * len(names),
+                                  y=w_path[int(s)].tolist()),
+                             dict(type="scatter", x=[int(s)], y=[float(b_path[int(s)])])])
+                  for s in steps]
     _layout(fig, "step k", "weights w")
     fig.update_layout(yaxis2=dict(title="b", overlaying="y", side="right", showgrid=False))
     _animation_controls(fig, steps, int(np.searchsorted(steps, k)))

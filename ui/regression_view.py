@@ -22,7 +22,9 @@ import streamlit as st
 
 from gradcore import DataError, learning_rate_verdict
 from ui import data_source
-from ui import regression_figures as figures
+from ui.chart_cache import chart_text
+from ui.chart_cache import regression_figures as figures
+from ui.lessons import trace_run
 from ui.regression_cache import (
     COMPARISON_RTOL,
     GRADIENT_RTOL,
@@ -237,11 +239,14 @@ def _metrics(problem: Problem, run: Run, k: int) -> None:
         row.metric(label, value, width="content")
 
 
-def _titled(column, title: str, figure, key: str, note: str | None = None) -> None:
+def _titled(column, title: str, figure, key: str, note: str | None = None, *,
+            about: chart_text.ChartText) -> None:
+    """The chart under its title, named by it for screen readers, then its text alternative."""
     column.markdown(f"**{title}**")
-    column.plotly_chart(figure, width="stretch", key=key)
+    column.plotly_chart(figure, width="stretch", key=key, alt=title, config=chart_text.CONFIG)
     if note:
         column.caption(note)
+    chart_text.show(column, about)
 
 
 def _plots(problem: Problem, run: Run, k: int, log_y: bool) -> None:
@@ -253,30 +258,44 @@ def _plots(problem: Problem, run: Run, k: int, log_y: bool) -> None:
             problem.sample_X[:, 0], problem.sample_y, run.coef[:, 0], run.intercept, k,
             (float(problem.reference[0][0]), problem.reference[1]),
             (problem.features[0], problem.target)), "fig_line",
-            "▶ Play replays the line over the whole run in your browser. Grey guides: residuals.")
+            "▶ Play replays the line over the whole run in your browser. Grey guides: residuals.",
+            about=chart_text.fitted_line(
+                problem.sample_X[:, 0], problem.sample_y, float(run.coef[k, 0]),
+                float(run.intercept[k]), (float(problem.reference[0][0]), problem.reference[1]),
+                (problem.features[0], problem.target), k))
         w_grid, b_grid, loss_grid = run.contour
+        optimum = (float(problem.reference_fit[0][0]), problem.reference_fit[1])
         _titled(right, "Loss contours over (w, b), the path and the optimum",
                 figures.contour_figure(w_grid, b_grid, loss_grid, t.w[:, 0], t.b, k,
-                                       (float(problem.reference_fit[0][0]),
-                                        problem.reference_fit[1])), "fig_contour",
-                f"In {gd_units(problem)}, the units GD works in.")
+                                       optimum), "fig_contour",
+                f"In {gd_units(problem)}, the units GD works in.",
+                about=chart_text.contour_path(t.w[:, 0], t.b, t.loss, k, optimum,
+                                              gd_units(problem)))
     else:
         reference = problem.sample_X @ problem.reference[0] + problem.reference[1]
+        predicted = problem.sample_X_fit @ w + b
         _titled(left, "Predicted against actual", figures.predicted_actual_figure(
-            problem.sample_y, problem.sample_X_fit @ w + b, reference, k), "fig_pred",
-            f"{problem.sample.size:,} of {len(problem.y):,} rows drawn.")
+            problem.sample_y, predicted, reference, k), "fig_pred",
+            f"{problem.sample.size:,} of {len(problem.y):,} rows drawn.",
+            about=chart_text.predicted_actual(problem.sample_y, predicted, reference, k,
+                                              problem.target, len(problem.y)))
         _titled(right, "Coefficients against step (dotted: scikit-learn)",
                 figures.coefficient_paths_figure(t.w, t.b, problem.features, k,
                                                  problem.reference_fit), "fig_paths",
                 f"▶ Play replays the run in your browser. In {gd_units(problem)}, the units "
-                "GD works in.")
+                "GD works in.",
+                about=chart_text.coefficient_paths(t.w, t.b, problem.features, k,
+                                                   problem.reference_fit, gd_units(problem)))
     left, right = st.columns(2)
-    _titled(left, "Loss against step", figures.loss_figure(t.loss, k, log_y), "fig_loss")
+    _titled(left, "Loss against step", figures.loss_figure(t.loss, k, log_y), "fig_loss",
+            about=chart_text.loss_curve(t.loss, k))
     shown = problem.sample[: figures.MAX_RESIDUAL_BARS]
     residual = problem.sample_X_fit[: shown.size] @ w + b - problem.sample_y[: shown.size]
     _titled(right, f"Residuals of {shown.size} rows at step k",
             figures.residual_bars_figure(residual, shown + 1), "fig_residuals",
-            "Pink: prediction too high, the row pushes b (and w along x) down; green: pulls up.")
+            "Bars above zero (pink): prediction too high, the row pushes b (and w along x) "
+            "down; below zero (green): pulls up.",
+            about=chart_text.residual_bars(residual, shown + 1, k))
 
 
 def _gradient_check(problem: Problem, step: StepCheck, run: Run, k: int) -> None:
@@ -395,6 +414,7 @@ def stepper(problem: Problem, run: Run, link: Link, upload_note: str | None) -> 
 def _stepper(ref: RunRef, link: Link, upload_note: str | None) -> None:
     """The stepper itself: finds `ref`'s problem and run in the cache, or computes them again
     (an upload the cache dropped is read again from the session's uploader)."""
+    trace_run("fragment stepper")
     try:
         found = resolve(ref, data_source.restore)
     except DataError as error:
