@@ -34,7 +34,7 @@ sympy in the calling process.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import sympy
@@ -56,10 +56,20 @@ from gradcore.symbolic import Analysis, analyse
 from gradcore.tree import Tree, size, substitute
 
 MAX_SWITCH_NODES = 20_000
+# Symbolic analyses of gradcore's own formulas (catalogue entries, their compositions and
+# derivatives) kept per (tree, variables), like the worker's cache for typed ones: the chain-rule
+# page composes two catalogue functions on every rerun, which cost sympy 1-10 ms each time.
+TRUSTED_CACHE_SIZE = 256
+
+
+@lru_cache(maxsize=TRUSTED_CACHE_SIZE)
+def _analyse_trusted(tree: Tree, variables: tuple[str, ...]) -> Analysis:
+    return analyse(tree, variables)
 
 
 def _analyse(tree: Tree, variables: tuple[str, ...], trusted: bool) -> Analysis:
-    return analyse(tree, variables) if trusted else worker.analyse(tree, variables)
+    variables = tuple(variables)
+    return _analyse_trusted(tree, variables) if trusted else worker.analyse(tree, variables)
 
 
 class Expression:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -24,6 +25,9 @@ STEP_RULES = ("constant", "1/k", "1/sqrt(k)")
 KINK_CHOICES = ("lo", "mid", "hi")
 MAX_ITERATIONS = 10_000
 DIVERGED_AT = 1e12
+# Values of catalogue functions kept per (name, points): the Subgradients page tests 601 slopes
+# at one x0 on one grid, and each test needs the same f(x0) and f on the grid.
+VALUES_CACHE_SIZE = 64
 
 
 def _finite(x, what: str) -> float:
@@ -79,10 +83,6 @@ class SupportCheck:
                 f"f at y = {self.nearest_failure:g}, to the {self.side} of x₀")
 
 
-def _callable(f: str | Callable) -> Callable:
-    return get_function(f).value if isinstance(f, str) else f
-
-
 def _values(f: Callable, ys: np.ndarray) -> np.ndarray:
     try:
         out = np.asarray(f(ys), dtype=float)
@@ -91,6 +91,22 @@ def _values(f: Callable, ys: np.ndarray) -> np.ndarray:
     except (TypeError, ValueError):
         pass
     return np.array([float(f(float(y))) for y in ys])
+
+
+@lru_cache(maxsize=VALUES_CACHE_SIZE)
+def _catalogue_values_cached(name: str, points: bytes) -> np.ndarray:
+    values = _values(get_function(name).value, np.frombuffer(points, dtype=float))
+    values.flags.writeable = False
+    return values
+
+
+def _values_of(f: str | Callable, ys: np.ndarray) -> np.ndarray:
+    """f at the float64 points `ys` (1-D): for a catalogue key from a small cache keyed on
+    the points' bytes (read-only), for a callable computed each time."""
+    if isinstance(f, str):
+        get_function(f)
+        return _catalogue_values_cached(f, np.ascontiguousarray(ys, dtype=float).tobytes())
+    return _values(f, ys)
 
 
 def supporting_line_check(f: str | Callable, x0: float, g: float, ys=None,
@@ -102,11 +118,10 @@ def supporting_line_check(f: str | Callable, x0: float, g: float, ys=None,
     (right when g > hi, left when g < lo), on an interval that starts at x0.
     """
     x0, g = _finite(x0, "x0"), _finite(g, "g")
-    function = _callable(f)
     grid = np.linspace(x0 - 3.0, x0 + 3.0, 601) if ys is None else \
         np.asarray(ys, dtype=float).reshape(-1)
-    fx0 = float(_values(function, np.array([x0]))[0])
-    f_grid = _values(function, grid)
+    fx0 = float(_values_of(f, np.array([x0]))[0])
+    f_grid = _values_of(f, grid)
     gap = fx0 + g * (grid - x0) - f_grid
     failing = gap > tol * (1.0 + np.abs(f_grid))
     if not failing.any():

@@ -20,6 +20,9 @@ its address.
 from __future__ import annotations
 
 import logging
+import os
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import NamedTuple
@@ -29,6 +32,12 @@ import streamlit as st
 from ui import style
 
 _LOGGER = logging.getLogger("gradlab")
+# GRADLAB_TRACE_RUNS=1 in the server's environment: every page run, stepper fragment run and
+# scikit-learn fit writes one line to the server's log (tests/e2e/test_fragment_rerun.py).
+TRACE_ENV = "GRADLAB_TRACE_RUNS"
+TRACE_PREFIX = "gradlab trace:"
+_TRACE = logging.getLogger("gradlab.trace")
+_TRACE_SETUP = threading.Lock()
 _FAILED = "_page_failed"
 # Session state that survives a reset: the student's uploaded table (ui/data_source.py).
 KEPT_STATE_PREFIX = "reg_upload"
@@ -83,6 +92,7 @@ def page_frame(script: str) -> Iterator[Lesson]:
     has encountered an error". If the defaults fail too, the page says so and stops there.
     """
     lesson = BY_SCRIPT[script]
+    trace_run(f"page {script}")
     title = "Gradient Lab" if lesson is HOME else f"{lesson.title} · Gradient Lab"
     # The tab icon is an emoji: a Material icon here makes the browser fetch its picture from
     # an outside font server, which a school network (and the e2e tests) may not reach.
@@ -105,6 +115,21 @@ def page_frame(script: str) -> Iterator[Lesson]:
         _reset_to_defaults()
         st.session_state[_FAILED] = script
         st.rerun()
+
+
+def trace_run(what: str) -> None:
+    """With ``GRADLAB_TRACE_RUNS=1`` set, log "gradlab trace: <what>" on the server's stderr;
+    otherwise nothing (the default: a deployed app logs no line per click)."""
+    if os.environ.get(TRACE_ENV) != "1":
+        return
+    with _TRACE_SETUP:
+        if not _TRACE.handlers:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            _TRACE.addHandler(handler)
+            _TRACE.setLevel(logging.INFO)
+            _TRACE.propagate = False
+    _TRACE.info("%s %s", TRACE_PREFIX, what)
 
 
 def _reset_to_defaults() -> None:

@@ -67,6 +67,7 @@ from gradcore import (
     select_xy,
     sklearn_reference,
 )
+from ui.lessons import trace_run
 from ui.regression_figures import CONTOUR_GRID, contour_window, sample_indices
 
 TTL_SECONDS = 3600
@@ -464,6 +465,7 @@ def prepare(data: LoadedData, target: str, features: tuple[str, ...],
         scaler = Standardizer.fit(X) if standardise else None
         X_fit = scaler.transform(X) if scaler else X
         stats = regression_statistics(X_fit, y)
+        trace_run(f"scikit-learn fit of {target} on {len(features)} feature(s)")
         coef, intercept = sklearn_reference(X, y)
     sample = sample_indices(len(y))
     fit_coef, fit_intercept = scaler.from_original(coef, intercept) if scaler else (coef, intercept)

@@ -13,9 +13,13 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from gradcore import Expression, ExpressionError, parse_expression
+from gradcore import Expression, ExpressionError, parse_expression, supporting_line_check
 from gradcore.functions import CATALOGUE, TYPED, display_name
+from ui.chart_cache import cached
 from ui.state import Link, inert
+
+SUPPORT_TEST_SLOPES = np.round(np.arange(-300, 301) / 100, 2)
+"""The slopes −3 … 3 (steps of 0.01) that :func:`supporting_slopes` tests."""
 
 
 def fmt(value: float) -> str:
@@ -122,6 +126,23 @@ def function_picker(
     for note in expression.notes:
         st.warning(inert(note), icon=":material/help:")
     return expression, TYPED
+
+
+def supporting_slopes(name: str, x0: float, ys: np.ndarray) -> tuple[float, float]:
+    """The Subgradients page's independent check of ∂f(x₀) for catalogue function `name`: the
+    smallest and largest of ``SUPPORT_TEST_SLOPES`` whose line through (x₀, f(x₀)) passes
+    gradcore's supporting-line test on the grid `ys`; (nan, nan) when none does.
+
+    601 tests, kept per (name, x₀, ys) (``ui.chart_cache.cached``): moving g, the step rule or
+    the iterations does not run them again.
+    """
+    return cached(_supporting_slopes, name, float(x0), np.asarray(ys, dtype=float))
+
+
+def _supporting_slopes(name: str, x0: float, ys: np.ndarray) -> tuple[float, float]:
+    passing = [s for s in SUPPORT_TEST_SLOPES
+               if supporting_line_check(name, x0, s, ys=ys).supporting]
+    return (min(passing), max(passing)) if passing else (np.nan, np.nan)
 
 
 def undefined_here(error: Exception | str, what: str = "f") -> None:
