@@ -90,14 +90,24 @@ class Proxy:
         self.prefix = prefix
         self.upstreams = upstreams
 
-    def routes(self) -> dict[str, set[str]]:
-        """Cookie value -> the set of upstream addresses its requests went to."""
-        seen: dict[str, set[str]] = defaultdict(set)
-        for line in (self.prefix / "access.log").read_text().splitlines():
-            cookie, upstream, *_ = line.split(" ")
-            if cookie != "-" and upstream != "-":
-                seen[cookie].add(upstream)
-        return seen
+    def routes(self, expected: tuple[str, ...] = (), timeout: float = 10.0
+               ) -> dict[str, set[str]]:
+        """Cookie value -> the set of upstream addresses its requests went to.
+
+        nginx writes a request's log line when it finalises the request, which can be just
+        after the client has read the response; so this waits (up to ``timeout`` s) until every
+        cookie value in ``expected`` has its line.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            seen: dict[str, set[str]] = defaultdict(set)
+            for line in (self.prefix / "access.log").read_text().splitlines():
+                cookie, upstream, *_ = line.split(" ")
+                if cookie != "-" and upstream != "-":
+                    seen[cookie].add(upstream)
+            if all(seen.get(c) for c in expected) or time.monotonic() > deadline:
+                return seen
+            time.sleep(0.05)
 
     def get(self, path: str, cookie: str | None = None):
         request = urllib.request.Request(self.url + path)
@@ -145,7 +155,7 @@ def _cookie_for_each_replica(proxy: Proxy) -> dict[str, str]:
     """Find an affinity cookie value that lands on each replica (the hash is deterministic)."""
     for i in range(32):
         proxy.get("/_stcore/health", cookie=f"student{i}")
-    routes = proxy.routes()
+    routes = proxy.routes(expected=tuple(f"student{i}" for i in range(32)))
     chosen = {}
     for i in range(32):
         (upstream,) = routes[f"student{i}"]
