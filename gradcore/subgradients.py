@@ -28,6 +28,7 @@ DIVERGED_AT = 1e12
 # Values of catalogue functions kept per (name, points): the Subgradients page tests 601 slopes
 # at one x0 on one grid, and each test needs the same f(x0) and f on the grid.
 VALUES_CACHE_SIZE = 64
+SUBDIFFERENTIAL_CACHE_SIZE = 4096
 
 
 def _finite(x, what: str) -> float:
@@ -47,10 +48,17 @@ def subdifferential(name: str, x: float) -> tuple[float, float]:
     interval of slopes [f′₋(x), f′₊(x)]; elsewhere the derivative twice, (f′(x), f′(x)).
     ValueError for an unknown name or an entry with more than one variable.
     """
+    return _subdifferential(name, _finite(x, "x"))
+
+
+@lru_cache(maxsize=SUBDIFFERENTIAL_CACHE_SIZE)
+def _subdifferential(name: str, x: float) -> tuple[float, float]:
+    # Kept per (name, x): the subgradient method passes the same iterates again when only the
+    # choice at a kink changed (the Subgradients page's g slider).
     entry = get_function(name)
     if entry.dimension != 1:
         raise ValueError(f"'{name}' is not a one-variable catalogue function")
-    lo, hi = entry.subdifferential(_finite(x, "x"))
+    lo, hi = entry.subdifferential(x)
     return float(lo), float(hi)
 
 
@@ -131,6 +139,22 @@ def supporting_line_check(f: str | Callable, x0: float, g: float, ys=None,
     on_side = grid[failing & ((grid > x0) if side == "right" else (grid < x0))]
     return SupportCheck(x0, g, fx0, grid, gap, False, nearest, side,
                         (float(on_side.min()), float(on_side.max())))
+
+
+def supporting(f: str | Callable, x0: float, slopes, ys, tol: float = SUPPORT_TOL) -> np.ndarray:
+    """For each slope g in ``slopes``: does :func:`supporting_line_check` pass on ``ys``?
+
+    The same test, f(y) >= f(x0) + g·(y − x0) − tol·(1 + |f(y)|), for all slopes at once
+    (one array of len(slopes) × len(ys)): a boolean array shaped like ``slopes``.
+    """
+    x0 = _finite(x0, "x0")
+    slopes = np.asarray(slopes, dtype=float)
+    grid = np.asarray(ys, dtype=float).reshape(-1)
+    fx0 = float(_values_of(f, np.array([x0]))[0])
+    f_grid = _values_of(f, grid)
+    allowed = tol * (1.0 + np.abs(f_grid)) + f_grid - fx0
+    gap = np.multiply.outer(slopes.reshape(-1), grid - x0)
+    return ~(gap - allowed > 0).any(axis=1).reshape(slopes.shape)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from gradcore import ONE_D_KEYS, ExpressionError, gradient_check, relative_error
+from gradcore.chain import chain_rule
 from ui.chart_cache import chart_text, figures
 from ui.lessons import page_frame
 from ui.state import Link, inert, share_box
@@ -22,82 +23,90 @@ with page_frame("pages/chain-rule.py"):
     )
 
     link = Link("chain-rule")
-    pick_f, pick_g, pick_x = st.columns(3)
+    pick_f, pick_g = st.columns(2)
     with pick_f:
         outer, _ = function_picker(link, ONE_D_KEYS, "square", scope="chain", label="Outer f",
                                    select_key="fn", text_key="f", default_text="x^2")
     with pick_g:
         inner, _ = function_picker(link, ONE_D_KEYS, TYPED, scope="chain", label="Inner g",
                                    select_key="gn", text_key="g", default_text="x + 1")
-    with pick_x:
-        x = link.number("x", "Point x", X_LOW, X_HIGH, 1.0, step=0.05, slider=True)
-
-    u, v = outer.variables[0], inner.variables[0]
     try:
-        composite = outer.compose(inner)
+        chain = chain_rule(outer, inner)
     except ExpressionError as error:
         st.error(f"These two functions cannot be composed: {inert(error)}")
+        link.number("x", "Point x", X_LOW, X_HIGH, 1.0, step=0.05, slider=True)
         share_box(link)
         st.stop()
+    v, u = chain.variable, chain.inner_name
+    outer, composite = chain.outer, chain.composite
 
-    left, right = st.columns(2)
-    with left:
-        st.latex(rf"f({u}) = {outer.latex},\qquad f'({u}) = {outer.gradient_latex[0]}")
+    formulas, right = st.columns(2)
+    with formulas:
+        st.markdown(f"**The two functions** ({u} = g({v}) names the inner value, as in the "
+                    "graph below)")
+        st.latex(rf"f({u}) = {outer.latex},\qquad f'({u}) = "
+                 rf"{outer.gradient_latex[0] if outer.gradient_latex else '0'}")
         st.latex(rf"g({v}) = {inner.latex},\qquad g'({v}) = {inner.gradient_latex[0]}")
-        st.latex(rf"\frac{{d}}{{d{v}}}f(g({v})) = {composite.gradient_latex[0]}")
-        st.caption("The last line is the direct symbolic derivative of the composite (sympy), "
-                   "not the product; below, both are evaluated and compared.")
+        st.markdown("**The rule, then this f and g put in, then simplified**")
+        st.latex(rf"\frac{{d}}{{d{v}}}f(g({v})) = f'(g({v}))\cdot g'({v})")
+        st.latex(rf"= {chain.product_latex}")
+        st.latex(rf"= {composite.gradient_latex[0]}")
+        st.caption(f"The middle line is f′ with {u} = g({v}) put in, times g′({v}), before any "
+                   "simplifying; the last line is sympy's derivative of f(g(x)) as one formula. "
+                   "Below, both are evaluated and compared.")
+    with right:
+        x = link.number("x", f"Point {v}", X_LOW, X_HIGH, 1.0, step=0.05, slider=True)
 
     numbers = None
     try:
         gx = inner.value([x])
         dg = float(inner.gradient([x])[0])
         fg = outer.value([gx])
-        df = float(outer.gradient([gx])[0])
+        df = float(outer.gradient([gx])[0]) if outer.variables else 0.0
         direct = float(composite.gradient([x])[0])
         numbers = gx, dg, fg, df, direct
     except ExpressionError as error:
         with right:
-            undefined_here(error, f"The chain at x = {fmt(x)}")
+            undefined_here(error, f"The chain at {v} = {fmt(x)}")
 
     with right:
         gxs, fgxs = inner.evaluate(xs), composite.evaluate(xs)
-        about_composite = chart_text.composite(
-            (outer.text, u), (inner.text, v), xs, gxs, fgxs, x,
-            numbers[2] if numbers else np.nan, numbers[4] if numbers else np.nan)
-        st.plotly_chart(figures.composite_figure(
-            xs, gxs, fgxs, x,
-            numbers[2] if numbers else np.nan, numbers[4] if numbers else np.nan),
-            width="stretch", key="fig_composite", alt=about_composite.alt,
-            config=chart_text.CONFIG)
+        fg_x, slope_x = (numbers[2], numbers[4]) if numbers else (np.nan, np.nan)
+        about_composite = chart_text.composite((outer.text, u), (inner.text, v), xs, gxs, fgxs,
+                                               x, fg_x, slope_x)
+        st.plotly_chart(figures.composite_figure(xs, gxs, fgxs, x, fg_x, slope_x, v),
+                        width="stretch", key="fig_composite", alt=about_composite.alt,
+                        config=chart_text.CONFIG)
         chart_text.show(st, about_composite)
 
     if numbers:
         gx, dg, fg, df, direct = numbers
         product = df * dg
-        st.header(f"Step by step at x = {fmt(x)}")
+        st.header(f"Step by step at {v} = {fmt(x)}")
         forward, local, backward = st.columns(3)
         with forward:
             st.markdown("**1 · Forward: values**")
-            st.metric("g(x)", fmt(gx))
-            st.metric("f(g(x))", fmt(fg))
+            st.metric(f"{u} = g({v})", fmt(gx))
+            st.metric(f"f({u}) = f(g({v}))", fmt(fg))
         with local:
             st.markdown("**2 · Local derivatives**")
-            st.metric("g′(x)", fmt(dg))
-            st.metric("f′(g(x))", fmt(df), help=f"f′ evaluated at u = g(x) = {fmt(gx)}")
+            st.metric(f"g′({v})", fmt(dg))
+            st.metric(f"f′({u}) = f′(g({v}))", fmt(df), help=f"f′ evaluated at {u} = g({v}) = "
+                                                               f"{fmt(gx)}")
         with backward:
             st.markdown("**3 · Multiply (backward)**")
-            st.metric("f′(g(x))·g′(x)", fmt(product))
-            st.metric("Direct d/dx f(g(x))", fmt(direct))
-        st.markdown(f"**d/dx f(g(x)) at x = {fmt(x)}:** f′(g(x)) · g′(x) = f′({fmt(gx)}) · "
-                    f"g′({fmt(x)}) = {fmt(df)} × {fmt(dg)} = **{fmt(product)}**")
+            st.metric(f"f′(g({v}))·g′({v})", fmt(product))
+            st.metric(f"Direct d/d{v} f(g({v}))", fmt(direct))
+        st.markdown(f"**d/d{v} f(g({v})) at {v} = {fmt(x)}:** f′(g({v})) · g′({v}) = "
+                    f"f′({fmt(gx)}) · g′({fmt(x)}) = {fmt(df)} × {fmt(dg)} = **{fmt(product)}**")
 
-        st.header("Computation graph x → g → f")
+        st.header(f"Computation graph {v} → {u} = g({v}) → f({u})")
         st.caption("Forward pass (left to right): each node's value. Backward pass (right to left): "
                    "start with ∂f/∂f = 1 and multiply by each edge's local derivative.")
-        about_graph = chart_text.computation_graph(x, gx, fg, dg, df)
-        st.plotly_chart(figures.computation_graph_figure(x, gx, fg, dg, df), width="stretch",
-                        key="fig_graph", alt=about_graph.alt, config=chart_text.CONFIG)
+        about_graph = chart_text.computation_graph(x, gx, fg, dg, df, (v, u))
+        st.plotly_chart(figures.computation_graph_figure(x, gx, fg, dg, df, (v, u)),
+                        width="stretch", key="fig_graph", alt=about_graph.alt,
+                        config=chart_text.CONFIG)
         chart_text.show(st, about_graph)
 
         try:
@@ -105,7 +114,8 @@ with page_frame("pages/chain-rule.py"):
             check_panel(product, check.numeric[0], relative_error([product], check.numeric),
                         method="central finite differences of f(g(x)); the direct symbolic "
                                f"derivative is {fmt(direct)} (relative error "
-                               f"{relative_error([product], [direct]):.1e} to the product)")
+                               f"{relative_error([product], [direct]):.1e} to the product)",
+                        components=[f"d/d{v} f(g({v}))"])
         except (ExpressionError, ValueError) as error:
             undefined_here(error, "The finite-difference derivative")
 

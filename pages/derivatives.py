@@ -31,12 +31,17 @@ with page_frame("pages/derivatives.py"):
     )
 
     link = Link("derivatives")
-    controls, plots = st.columns([1, 2.4], gap="large")
-    with controls:
+    # One column of controls beside the plots made a phone (390 px) stack every control and
+    # metric above the plot; here the sliders sit right above the plot on every width.
+    pick, formula_f, formula_df = st.columns([1.2, 1, 1], vertical_alignment="bottom")
+    with pick:
         expression, name = function_picker(link, ONE_D_KEYS, "square", scope="derivatives")
-        x0 = link.number("x0", "Point x₀", X_LOW, X_HIGH, 1.0, step=0.05, slider=True)
-        h = float(link.choice("h", "Secant step h", STEPS, "1", widget="select_slider",
-                              help="Move right: h shrinks and the secant turns into the tangent."))
+    slide_x, slide_h = st.columns(2)
+    x0 = link.number("x0", "Point x₀", X_LOW, X_HIGH, 1.0, step=0.05, slider=True,
+                     where=slide_x)
+    h = float(link.choice("h", "Secant step h", STEPS, "1", widget="select_slider",
+                          where=slide_h,
+                          help="Move right: h shrinks and the secant turns into the tangent."))
 
     fx = expression.evaluate(xs)
     dfx = expression.evaluate_gradient(xs)[0]
@@ -55,51 +60,47 @@ with page_frame("pages/derivatives.py"):
         except ExpressionError:
             problem = ("f(x₀ + h)", f"f has no value at x₀ + h = {fmt(x0 + h)}: no secant here.")
 
-    with plots:
-        variable = expression.variables[0]
-        left, right = st.columns(2)
-        left.markdown("**f**")
-        left.latex(f"f({variable}) = {expression.latex}")
-        right.markdown("**f′ (symbolic, by sympy)**")
-        right.latex(f"f'({variable}) = {expression.gradient_latex[0]}")
-        if problem:
-            undefined_here(problem[1], problem[0])
-        about_f = chart_text.derivative(expression.text, variable, xs, fx, x0, f0, slope, secant,
-                                        kink)
-        st.plotly_chart(figures.derivative_figure(xs, fx, x0, f0, slope, secant, kink=kink),
-                        width="stretch", key="fig_f", alt=about_f.alt, config=chart_text.CONFIG)
-        chart_text.show(st, about_f)
-        about_df = chart_text.derivative_curve(variable, xs, dfx, x0,
-                                               slope if slope is not None else np.nan, kink)
-        st.plotly_chart(figures.derivative_curve_figure(xs, dfx, x0, slope if slope is not None
-                                                        else np.nan, kink=kink),
-                        width="stretch", key="fig_df", alt=about_df.alt, config=chart_text.CONFIG)
-        chart_text.show(st, about_df)
+    variable = expression.variables[0]
+    formula_f.latex(f"f({variable}) = {expression.latex}")
+    formula_df.latex(f"f'({variable}) = {expression.gradient_latex[0]}")
+    if problem:
+        undefined_here(problem[1], problem[0])
+    about_f = chart_text.derivative(expression.text, variable, xs, fx, x0, f0, slope, secant,
+                                    kink)
+    st.plotly_chart(figures.derivative_figure(xs, fx, x0, f0, slope, secant, kink=kink),
+                    width="stretch", key="fig_f", alt=about_f.alt, config=chart_text.CONFIG)
+    chart_text.show(st, about_f)
+    numbers = st.container()
+    about_df = chart_text.derivative_curve(variable, xs, dfx, x0,
+                                           slope if slope is not None else np.nan, kink)
+    st.plotly_chart(figures.derivative_curve_figure(xs, dfx, x0, slope if slope is not None
+                                                    else np.nan, kink=kink),
+                    width="stretch", key="fig_df", alt=about_df.alt, config=chart_text.CONFIG)
+    chart_text.show(st, about_df)
 
     if slope is not None:
         chord = figures.secant_slope(x0, f0, *secant) if secant else float("nan")
-        with controls:
-            # One metric per row: side by side, this narrow column cut the labels short
-            # ("Tangent slope…").
-            st.metric("f(x₀)", fmt(f0))
-            if kink is None:
-                st.metric("Tangent slope f′(x₀)", fmt(slope))
-            elif kink.convex_here:
-                st.metric("∂f(x₀): no tangent at a kink", interval_text(*kink.interval),
+        first, second, third, fourth = numbers.columns(4)
+        first.metric("f(x₀)", fmt(f0))
+        if kink is None:
+            second.metric("Tangent slope f′(x₀)", fmt(slope))
+        elif kink.convex_here:
+            second.metric("∂f(x₀): no tangent at a kink", interval_text(*kink.interval),
                           help="Every slope in this interval gives a line through (x₀, f(x₀)) "
                                "that stays below f: the subgradients.")
-                st.metric("Subgradient g used by gradcore", fmt(slope),
-                          help="The midpoint of ∂f(x₀), the limit of the central difference.")
-            else:
-                st.metric("One-sided slopes f′₋, f′₊", f"{fmt(kink.left)}, {fmt(kink.right)}")
-                st.metric("Midpoint slope used by gradcore", fmt(slope))
-            st.metric(f"Secant slope, h = {h:g}", fmt(chord))
-            st.metric("Secant − tangent" if kink is None else "Secant − g", fmt(chord - slope))
+            first.metric("Subgradient g used by gradcore", fmt(slope),
+                         help="The midpoint of ∂f(x₀), the limit of the central difference.")
+        else:
+            second.metric("One-sided slopes f′₋, f′₊", f"{fmt(kink.left)}, {fmt(kink.right)}")
+            first.metric("Midpoint slope used by gradcore", fmt(slope))
+        third.metric(f"Secant slope, h = {h:g}", fmt(chord))
+        fourth.metric("Secant − tangent" if kink is None else "Secant − g", fmt(chord - slope))
         if kink is not None:
             st.info(f"{inert(kink.note)} The **Subgradients** page shows every supporting line.")
         try:
             check = gradient_check(expression.value, expression.gradient, [x0])
-            check_panel(check.analytic[0], check.numeric[0], check.relative_error)
+            check_panel(check.analytic[0], check.numeric[0], check.relative_error,
+                        components=["f′(x₀)"])
         except (ExpressionError, ValueError) as error:
             undefined_here(error, "The finite-difference slope")
 

@@ -57,8 +57,6 @@ with page_frame("pages/gradients.py"):
                            f"{inert(axis_b)}).")
         elif len(variables) == 2:
             axis_a, axis_b = variables
-        angle = link.number("a", "Direction angle θ of v (degrees)", 0.0, 360.0, 0.0, step=5.0,
-                            slider=True, disabled=len(variables) < 2)
 
     point = np.array(point, dtype=float)
     try:
@@ -93,12 +91,15 @@ with page_frame("pages/gradients.py"):
         qa, qb = np.meshgrid(xs[::8], ys[::8])
         field = expression.evaluate_gradient(*on_plane(qa, qb))
         in_plane = (gradient[i], gradient[j]) if gradient is not None else (np.nan, np.nan)
-        v = (np.cos(np.radians(angle)), np.sin(np.radians(angle)))
         st.header("Contour map and gradient field")
         st.caption(f"Slice through the point in the ({inert(axis_a)}, {inert(axis_b)}) plane. Arrows show the "
                    "direction of ∇f (uphill, across the contours); the long thick arrow is ∇f "
                    "at the point, the dashed one the direction v.")
         map_column, curve_column = st.columns([3, 2])
+        # The angle's slider sits with the curve it moves along (on a phone, right above it).
+        angle = link.number("a", "Direction angle θ of v (degrees)", 0.0, 360.0, 0.0, step=5.0,
+                            slider=True, where=curve_column)
+        v = (np.cos(np.radians(angle)), np.sin(np.radians(angle)))
         about_map = chart_text.contour_map(expression.text, (axis_a, axis_b), xs, ys, z,
                                            (qa, qb, field[i], field[j]), (point[i], point[j]),
                                            in_plane, v, held=len(variables) > 2)
@@ -133,7 +134,8 @@ with page_frame("pages/gradients.py"):
     if gradient is not None:
         try:
             check = gradient_check(expression.value, expression.gradient, point)
-            check_panel(check.analytic, check.numeric, check.relative_error)
+            check_panel(check.analytic, check.numeric, check.relative_error,
+                        components=[f"∂f/∂{name}" for name in variables])
         except (ExpressionError, ValueError) as error:
             undefined_here(error, "The finite-difference gradient")
 

@@ -49,6 +49,7 @@ with page_frame("pages/subgradient.py"):
         x0 = link.number("x0", "Point x₀", X_LOW, X_HIGH, 0.0, step=0.05, slider=True)
         g = link.number("g", "Candidate subgradient g", -3.0, 3.0, 0.5, step=0.05, slider=True)
 
+    fx = cached(entry.value, xs)  # f on the plot's grid: the same for every x₀ and g
     lo, hi = subdifferential(name, x0)
     f0 = float(entry.value(x0))
     check = supporting_line_check(name, x0, g, ys=xs)
@@ -68,7 +69,6 @@ with page_frame("pages/subgradient.py"):
                      f" ({check.side} of x₀).")
     with plot:
         st.latex(f"f(x) = {entry.latex}")
-        fx = entry.value(xs)
         about_support = chart_text.support(entry.text, xs, fx, x0, f0, (lo, hi), g,
                                            crossing[0] if crossing else None,
                                            check.failure_range if crossing else None)
@@ -98,7 +98,7 @@ with page_frame("pages/subgradient.py"):
                  iterations=int(steps), kink_choice=g)
     left, right = st.columns(2)
     about_iterates = chart_text.iterates(run.x, run.f, run.best_f, rule, size)
-    left.plotly_chart(figures.iterates_figure(xs, entry.value(xs), run.x, run.f), width="stretch",
+    left.plotly_chart(figures.iterates_figure(xs, fx, run.x, run.f), width="stretch",
                       key="fig_iterates", alt=about_iterates.alt, config=chart_text.CONFIG)
     chart_text.show(left, about_iterates)
     about_steps = chart_text.values_by_step(run.f, run.best_f)
@@ -115,6 +115,10 @@ with page_frame("pages/subgradient.py"):
     check_panel((lo, hi), found, float(np.max(np.abs(np.subtract((lo, hi), found)))),
                 method="supporting-line test of slopes −3 … 3 in steps of 0.01",
                 error_label="Largest endpoint gap", tolerance=0.01,
-                show=lambda ends: interval_text(*ends))
+                show=lambda ends: interval_text(*ends),
+                components=["lower end of ∂f(x₀)", "upper end of ∂f(x₀)"],
+                error_help="How far the tested interval's ends lie from gradcore's, in the "
+                           "units of the slope; the test steps through slopes 0.01 apart, so "
+                           "it cannot be closer than that.")
 
     share_box(link)

@@ -271,3 +271,12 @@ def test_chart_text_module_does_not_import_streamlit():
     result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent,
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_regression_builders_without_table_give_the_same_sentence_and_no_table():
+    """with_table=False (the regression page's closed expander) keeps the sentence and the
+    name and leaves the table empty."""
+    loss = np.linspace(10.0, 1.0, 50)
+    full, bare = ct.loss_curve(loss, 7), ct.loss_curve(loss, 7, with_table=False)
+    assert (bare.alt, bare.sentence) == (full.alt, full.sentence)
+    assert len(full.table) == 50 and bare.table.empty

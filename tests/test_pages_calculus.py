@@ -1,5 +1,6 @@
 """The calculus pages under AppTest: widgets set by key, numbers shown, links in, bad input."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -211,8 +212,8 @@ def test_chain_rule_default_at_two_is_six():
     at = open_page("chain_rule")
     at.slider(key="x").set_value(2.0).run()
     shown = metrics(at)
-    assert (shown["g(x)"], shown["f(g(x))"], shown["g′(x)"], shown["f′(g(x))"]) == \
-        ("3", "9", "1", "6")
+    assert (shown["u = g(x)"], shown["f(u) = f(g(x))"], shown["g′(x)"],
+            shown["f′(u) = f′(g(x))"]) == ("3", "9", "1", "6")
     assert shown["f′(g(x))·g′(x)"] == "6" and shown["Direct d/dx f(g(x))"] == "6"
     assert shown["Independent"] == "6"
     assert any("= 6 × 1 = **6**" in m.value for m in at.markdown)
@@ -239,6 +240,94 @@ def test_chain_rule_undefined_composition_point_says_so():
     at = open_page("chain_rule", fn="typed", f="log(u)", g="x - 5")
     assert any("undefined here" in w.value for w in at.warning)
     assert "f′(g(x))·g′(x)" not in metrics(at)
+
+
+def latex_lines(at: AppTest) -> list[str]:
+    """The body of every st.latex on the page."""
+    return [line.value.strip("$\n") for line in at.latex]
+
+
+def test_chain_rule_shows_the_product_before_it_is_simplified():
+    """Default f = u², g = x + 1: the rule, then 2(x + 1)·1 with this f and g, then 2x + 2;
+    f is written in u, the name the graph gives g(x)."""
+    lines = latex_lines(open_page("chain_rule"))
+    assert r"f(u) = u^{2},\qquad f'(u) = 2 u" in lines
+    assert r"g(x) = x + 1,\qquad g'(x) = 1" in lines
+    rule = lines.index(r"\frac{d}{dx}f(g(x)) = f'(g(x))\cdot g'(x)")
+    assert lines[rule + 1:rule + 3] == [r"= 2 \left(x + 1\right) \cdot 1", "= 2 x + 2"]
+
+
+def test_chain_rule_typed_outer_in_any_name_is_shown_in_u():
+    """f typed as sin(t) is shown as f(u) = sin(u); with g = x² the product is cos(x²)·2x."""
+    lines = latex_lines(open_page("chain_rule", fn="typed", f="sin(t)", g="x^2"))
+    assert r"f(u) = \sin{\left(u \right)},\qquad f'(u) = \cos{\left(u \right)}" in lines
+    assert r"= \cos{\left(x^{2} \right)} \cdot 2 x" in lines
+
+
+def test_chain_rule_graph_and_metrics_use_the_inner_functions_own_names():
+    """g typed in u (g(u) = u + 1): the input is u, the inner value w, everywhere."""
+    at = open_page("chain_rule", g="u + 1")
+    assert "w = g(u)" in metrics(at) and "f′(w) = f′(g(u))" in metrics(at)
+    assert any(r"f(w) = w^{2}" in line for line in latex_lines(at))
+    assert any("Computation graph u → w = g(u) → f(w)" in h.value for h in at.header)
+    graph = next(c for c in at.get("plotly_chart") if "graph" in c.proto.alt.lower())
+    texts = " ".join(note["text"] for note in json.loads(graph.proto.spec)["layout"]["annotations"])
+    assert "<b>w = g(u)</b>" in texts and "∂f/∂u = f′(w)·g′(u)" in texts
+
+
+# --- Check tables ----------------------------------------------------------------------------
+
+def check_table(at: AppTest):
+    """The check panel's table (the last dataframe outside the chart expanders)."""
+    return next(frame for frame in reversed(at.dataframe)
+                if "|gap|" in frame.value.columns)
+
+
+@pytest.mark.parametrize("page, rows", [
+    ("derivatives", ["f′(x₀)"]),
+    ("gradients", ["∂f/∂x", "∂f/∂y", "∂f/∂z"]),
+    ("subgradients", ["lower end of ∂f(x₀)", "upper end of ∂f(x₀)"]),
+    ("chain_rule", ["d/dx f(g(x))"]),
+])
+def test_check_table_shows_tiny_gaps_in_scientific_notation(page, rows):
+    """Each component has a row; gaps use the printf format %.2e (3.40e-11, never
+    0.0000000000340) and values %.10g; the gaps are what the finite differences leave."""
+    table = check_table(open_page(page))
+    frame = table.value
+    assert list(frame["what"]) == rows
+    assert (frame["|gap|"] < 1e-5).all()
+    columns = json.loads(table.proto.columns)
+    assert columns["|gap|"]["type_config"]["format"] == "%.2e"
+    assert columns["independent"]["type_config"]["format"] == "%.10g"
+
+
+def test_check_panel_explains_relative_error_and_tolerance():
+    """The relative-error metric's help says what it is and what the tolerance means."""
+    at = open_page("derivatives")
+    error = next(m for m in at.metric if m.label == "Relative error")
+    assert "share of their size" in error.help and "tolerance" in error.help
+    assert "within the tolerance" in at.success[-1].value
+
+
+def drawn_order(node) -> list:
+    """Every element under `node` in the order the page draws them (a phone stacks columns in
+    this order)."""
+    children = getattr(node, "children", None)
+    if not children:
+        return [node]
+    return [leaf for key in sorted(children) for leaf in drawn_order(children[key])]
+
+
+def test_derivatives_sliders_come_just_before_the_plot_and_the_numbers_after_it():
+    """Phone order: x₀ and h sliders, then the plot of f (nothing but its formula between the
+    picker and them), then the tangent's numbers."""
+    order = [(e.type, getattr(e, "label", None) or getattr(e, "key", None))
+             for e in drawn_order(open_page("derivatives").main)]
+    kinds = [kind for kind, _ in order]
+    x0, plot = kinds.index("slider"), kinds.index("plotly_chart")
+    assert kinds[x0 + 1] == "select_slider" and kinds[x0 + 2] == "plotly_chart"
+    slope = order.index(("metric", "Tangent slope f′(x₀)"))
+    assert plot < slope
 
 
 # --- Home ----------------------------------------------------------------------------------

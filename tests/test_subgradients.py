@@ -172,3 +172,16 @@ def test_callable_without_subgradient_is_refused():
     """A bare callable needs subgradient=..."""
     with pytest.raises(ValueError, match="subgradient="):
         subgradient_method(abs, 1.0)
+
+
+@pytest.mark.parametrize("name", ["abs", "relu", "hinge"])
+@pytest.mark.parametrize("x0", [-1.0, 0.0, 0.5, 1.0])
+def test_supporting_for_many_slopes_agrees_with_the_one_slope_check(name, x0):
+    """``supporting`` (all slopes at once) gives supporting_line_check's verdict per slope,
+    including the slopes at the ends of ∂f(x0)."""
+    from gradcore.subgradients import supporting
+
+    slopes = np.round(np.arange(-300, 301) / 100, 2)
+    ys = np.linspace(-4.0, 4.0, 801)
+    expected = [support(name, x0, s, ys=ys).supporting for s in slopes]
+    assert supporting(name, x0, slopes, ys).tolist() == expected

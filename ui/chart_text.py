@@ -272,15 +272,19 @@ def composite(outer: tuple[str, str], inner: tuple[str, str], xs: np.ndarray, gx
                      text + _left_out(undefined, len(xs)) + ".", table)
 
 
-def computation_graph(x: float, gx: float, fgx: float, dg: float, df: float) -> ChartText:
-    """``figures.computation_graph_figure``: forward values and backward products."""
-    text = (f"Forward: x = {num(x)}, u = g(x) = {num(gx)}, f(u) = {num(fgx)}; backward: "
-            f"∂f/∂f = 1, ∂f/∂u = f′(u) = {num(df)}, ∂f/∂x = f′(u)·g′(x) = {num(df)} × "
-            f"{num(dg)} = {num(df * dg)}.")
-    table = pd.DataFrame({"node": ["x", "u = g(x)", "f(u)"],
+def computation_graph(x: float, gx: float, fgx: float, dg: float, df: float,
+                      names: tuple[str, str] = ("x", "u")) -> ChartText:
+    """``figures.computation_graph_figure``: forward values and backward products; `names`
+    are the input's and the inner value's names, as in the figure."""
+    v, u = (inert(name) for name in names)
+    text = (f"Forward: {v} = {num(x)}, {u} = g({v}) = {num(gx)}, f({u}) = {num(fgx)}; "
+            f"backward: ∂f/∂f = 1, ∂f/∂{u} = f′({u}) = {num(df)}, ∂f/∂{v} = "
+            f"f′({u})·g′({v}) = {num(df)} × {num(dg)} = {num(df * dg)}.")
+    v, u = names
+    table = pd.DataFrame({"node": [v, f"{u} = g({v})", f"f({u})"],
                           "forward value": [x, gx, fgx],
-                          "edge to the next node": [f"g′(x) = {num(dg)}", f"f′(u) = {num(df)}",
-                                                    ""],
+                          "edge to the next node": [f"g′({v}) = {num(dg)}",
+                                                    f"f′({u}) = {num(df)}", ""],
                           "backward ∂f/∂node": [df * dg, df, 1.0]})
     return ChartText("Computation graph x to g to f with forward values and backward products",
                      text, table)
@@ -288,26 +292,32 @@ def computation_graph(x: float, gx: float, fgx: float, dg: float, df: float) -> 
 
 # --- Linear regression ---------------------------------------------------------------------
 
+# The regression page shows each chart's table only while its expander is open, so its
+# builders take ``with_table=False`` to skip the table (``ChartText.table`` is then empty).
+NO_TABLE = pd.DataFrame()
+
 def _line(slope: float, intercept: float, name: str) -> str:
     sign = "−" if intercept < 0 else "+"
     return f"ŷ = {num(slope)} × {inert(name)} {sign} {num(abs(intercept))}"
 
 
 def fitted_line(x: np.ndarray, y: np.ndarray, slope: float, intercept: float,
-                reference: tuple[float, float], labels: tuple[str, str], k: int) -> ChartText:
+                reference: tuple[float, float], labels: tuple[str, str], k: int,
+                with_table: bool = True) -> ChartText:
     """``regression_figures.fitted_line_figure``: the drawn points, the line at step k and
     scikit-learn's, in original units."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     text = (f"{x.size:,} data points of {inert(labels[1])} against {inert(labels[0])}; at step "
             f"{k} gradient descent's line is {_line(slope, intercept, labels[0])}, "
             f"scikit-learn's is {_line(*reference, labels[0])}.")
-    table, _ = _table({labels[0]: x, labels[1]: y, f"GD line at step {k}": slope * x + intercept,
-                       "scikit-learn line": reference[0] * x + reference[1]}, sort_by=labels[0])
+    table, _ = (_table({labels[0]: x, labels[1]: y, f"GD line at step {k}": slope * x + intercept,
+                        "scikit-learn line": reference[0] * x + reference[1]}, sort_by=labels[0])
+                if with_table else (NO_TABLE, 0))
     return ChartText("Scatter plot of the data with the fitted lines", text, table)
 
 
 def contour_path(w_path: np.ndarray, b_path: np.ndarray, loss: np.ndarray, k: int,
-                 optimum: tuple[float, float], units: str) -> ChartText:
+                 optimum: tuple[float, float], units: str, with_table: bool = True) -> ChartText:
     """``regression_figures.contour_figure``: the path in (w, b) and its distance to the optimum."""
     w_path, b_path = np.asarray(w_path, dtype=float), np.asarray(b_path, dtype=float)
     last = w_path.size - 1
@@ -322,20 +332,22 @@ def contour_path(w_path: np.ndarray, b_path: np.ndarray, loss: np.ndarray, k: in
              f"{num(optimum[1])})")
     if k != last:
         text += f"; the last step, {last}, ends {num(gap(last))} from it"
-    table, _ = _table({"step k": np.arange(last + 1), "w": w_path, "b": b_path,
-                       "loss": loss}, keep=[k])
+    table, _ = (_table({"step k": np.arange(last + 1), "w": w_path, "b": b_path,
+                        "loss": loss}, keep=[k])
+                if with_table else (NO_TABLE, 0))
     return ChartText("Loss contours over w and b with the gradient-descent path",
                      f"{text} (w and b in {units}).", table)
 
 
-def loss_curve(loss: np.ndarray, k: int) -> ChartText:
+def loss_curve(loss: np.ndarray, k: int, with_table: bool = True) -> ChartText:
     """``regression_figures.loss_figure``: the loss from the first step to the last, and at k."""
     loss = np.asarray(loss, dtype=float)
     last = loss.size - 1
     trend = "falls" if loss[-1] < loss[0] else "rises" if loss[-1] > loss[0] else "stays"
     text = (f"Loss {trend} from {num(loss[0])} to {num(loss[-1])} in {last} steps; at step {k} "
             f"it is {num(loss[k])}.")
-    table, _ = _table({"step k": np.arange(last + 1), "loss": loss}, keep=[k])
+    table, _ = (_table({"step k": np.arange(last + 1), "loss": loss}, keep=[k])
+                if with_table else (NO_TABLE, 0))
     return ChartText("Plot of the loss against the step", text, table)
 
 
@@ -344,20 +356,22 @@ def _rms(values: np.ndarray) -> float:
 
 
 def predicted_actual(y_true: np.ndarray, y_pred: np.ndarray, y_reference: np.ndarray, k: int,
-                     target: str, total: int) -> ChartText:
+                     target: str, total: int, with_table: bool = True) -> ChartText:
     """``regression_figures.predicted_actual_figure``: how far predictions are from the target."""
     y_true, y_pred, y_reference = (np.asarray(a, dtype=float) for a in (y_true, y_pred,
                                                                          y_reference))
     text = (f"{y_true.size:,} of {total:,} rows: at step {k} gradient descent's predictions of "
             f"{inert(target)} are off by {num(_rms(y_pred - y_true))} (root mean square), "
             f"scikit-learn's by {num(_rms(y_reference - y_true))}.")
-    table, _ = _table({f"actual {target}": y_true, f"GD ŷ at step {k}": y_pred,
-                       "scikit-learn ŷ": y_reference}, sort_by=f"actual {target}")
+    table, _ = (_table({f"actual {target}": y_true, f"GD ŷ at step {k}": y_pred,
+                        "scikit-learn ŷ": y_reference}, sort_by=f"actual {target}")
+                if with_table else (NO_TABLE, 0))
     return ChartText("Scatter plot of predicted against actual values", text, table)
 
 
 def coefficient_paths(w_path: np.ndarray, b_path: np.ndarray, names: Sequence[str], k: int,
-                      reference: tuple[np.ndarray, float], units: str) -> ChartText:
+                      reference: tuple[np.ndarray, float], units: str,
+                      with_table: bool = True) -> ChartText:
     """``regression_figures.coefficient_paths_figure``: the parameters at step k against
     scikit-learn's, and the weight furthest from its reference."""
     w_path = np.atleast_2d(np.asarray(w_path, dtype=float))
@@ -372,11 +386,13 @@ def coefficient_paths(w_path: np.ndarray, b_path: np.ndarray, names: Sequence[st
     columns = {"step k": np.arange(last + 1)}
     columns.update({f"w ({name})": w_path[:, j] for j, name in enumerate(names)})
     columns["b"] = b_path
-    table, _ = _table(columns, keep=[k])
+    table, _ = (_table(columns, keep=[k])
+                if with_table else (NO_TABLE, 0))
     return ChartText("Plot of each coefficient against the step", text, table)
 
 
-def residual_bars(residuals: np.ndarray, row_numbers: np.ndarray, k: int) -> ChartText:
+def residual_bars(residuals: np.ndarray, row_numbers: np.ndarray, k: int,
+                  with_table: bool = True) -> ChartText:
     """``regression_figures.residual_bars_figure``: how many rows pull which way, and the
     largest residual of each sign."""
     residuals = np.asarray(residuals, dtype=float)
@@ -390,5 +406,6 @@ def residual_bars(residuals: np.ndarray, row_numbers: np.ndarray, k: int) -> Cha
     if low.any():
         i = int(np.argmin(residuals))
         text += f" (largest {num(residuals[i])}, row {int(row_numbers[i])})"
-    table, _ = _table({"row": row_numbers, "residual ŷ − y": residuals})
+    table, _ = (_table({"row": row_numbers, "residual ŷ − y": residuals})
+                if with_table else (NO_TABLE, 0))
     return ChartText("Bar chart of the residuals of a few rows", text + ".", table)

@@ -1,4 +1,4 @@
-"""Plotly figure builders for the calculus pages: arrays in, ``go.Figure`` out.
+"""Plotly figure builders for the calculus pages: arrays in, a plotly figure out.
 
 No streamlit here and no calculus either: every value that is a derivative, a gradient or a
 subdifferential arrives already computed by ``gradcore``. What these functions do is geometry
@@ -10,6 +10,9 @@ transparent background so Streamlit's light and dark themes both read. Colour is
 signal: within a figure, marks of different meaning also differ by dash, width or marker shape
 (f solid and thick, tangents and supporting lines dashed, secants and rejected lines dotted,
 the reference answer an x, a star or a diamond); traces of one meaning share a ``legendgroup``.
+
+The builders write plotly's JSON directly (:mod:`ui.plotly_spec`): a ``go.Figure`` validated
+every property, 10-20 ms per figure, most of a slider move; the tests validate instead.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-import plotly.graph_objects as go
 
 from ui import palette
+from ui.plotly_spec import Figure, layout, scatter
+from ui.text import plotly_inert
 
 if TYPE_CHECKING:
     from gradcore.kinks import Kink
@@ -29,26 +33,10 @@ LINE_WIDTH = 3
 DIRECTION_DEGREES = np.linspace(0.0, 360.0, 361)
 """The angles θ (degrees) at which :func:`directional_figure` draws ∇f·v."""
 
-
-def _style(fig: go.Figure, x_title: str, y_title: str, height: int = 380) -> go.Figure:
-    """Shared look: titled axes, transparent background, legend above the plot (fits phones).
-
-    Set property by property: plotly's ``update_layout`` / ``update_xaxes`` cost several
-    milliseconds each (path parsing and change dispatch) for the same result.
-    """
-    layout = fig.layout
-    for side, pixels in {"l": 10, "r": 10, "t": 40, "b": 10}.items():
-        layout.margin[side] = pixels
-    for key, value in {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0}.items():
-        layout.legend[key] = value
-    layout.height = height
-    layout.paper_bgcolor = "rgba(0,0,0,0)"
-    layout.plot_bgcolor = "rgba(0,0,0,0)"
-    layout.hovermode = "closest"
-    for axis, title in ((layout.xaxis, x_title), (layout.yaxis, y_title)):
-        axis.title.text = title
-        axis.zeroline = True
-    return fig
+def _axis_range(values: np.ndarray, pad: float = 0.12) -> dict:
+    """``{"range": [...]}`` fitted to the finite values, or nothing when there are none."""
+    found = _y_range(values, pad)
+    return {} if found is None else {"range": found}
 
 
 def _y_range(values: np.ndarray, pad: float = 0.12) -> list[float] | None:
@@ -78,26 +66,33 @@ def number(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def _kink_lines(fig: go.Figure, xs: np.ndarray, x0: float, f0: float, kink: Kink,
-                fan: int = 5) -> None:
+def _ends(xs: np.ndarray) -> np.ndarray:
+    """The first and last x: enough to draw a straight line that is not hovered."""
+    return np.asarray(xs, dtype=float)[[0, -1]]
+
+
+def _kink_lines(xs: np.ndarray, x0: float, f0: float, kink: Kink, fan: int = 5) -> list[dict]:
     """At a kink: the two one-sided slopes, the fan of supporting lines between them (convex
     corner only) and gradcore's slope g, labelled "subgradient g = …" or, at a concave corner,
     "midpoint slope … (no subgradient here)"."""
+    traces = []
     if kink.interval is not None:
+        ends = _ends(xs)
         for i, g in enumerate(np.linspace(kink.left, kink.right, fan + 2)[1:-1]):
-            fig.add_scatter(x=xs, y=line_through(x0, f0, g, xs), mode="lines",
-                            name="supporting lines, g in ∂f(x₀)", legendgroup="fan",
-                            showlegend=i == 0, hoverinfo="skip",
-                            line={"color": palette.NEUTRAL, "width": 1})
+            traces.append(scatter(ends, line_through(x0, f0, g, ends),
+                                  "supporting lines, g in ∂f(x₀)", legendgroup="fan",
+                                  showlegend=i == 0, hoverinfo="skip",
+                                  line={"color": palette.NEUTRAL, "width": 1}))
     for side, g in (("left", kink.left), ("right", kink.right)):
-        fig.add_scatter(x=xs, y=line_through(x0, f0, g, xs), mode="lines",
-                        name=f"slope from the {side} = {number(g)}",
-                        line={"color": palette.NEUTRAL, "width": 1.5,
-                              "dash": "longdash" if side == "left" else "dashdot"})
+        traces.append(scatter(xs, line_through(x0, f0, g, xs),
+                              f"slope from the {side} = {number(g)}",
+                              line={"color": palette.NEUTRAL, "width": 1.5,
+                                    "dash": "longdash" if side == "left" else "dashdot"}))
     label = f"subgradient g = {number(kink.slope)}" if kink.interval is not None else \
         f"midpoint slope {number(kink.slope)} (no subgradient here)"
-    fig.add_scatter(x=xs, y=line_through(x0, f0, kink.slope, xs), name=label, mode="lines",
-                    line={"color": palette.TANGENT, "width": 2, "dash": "dash"})
+    traces.append(scatter(xs, line_through(x0, f0, kink.slope, xs), label,
+                          line={"color": palette.TANGENT, "width": 2, "dash": "dash"}))
+    return traces
 
 
 def derivative_figure(
@@ -108,7 +103,7 @@ def derivative_figure(
     slope: float | None,
     secant_point: tuple[float, float] | None = None,
     kink: Kink | None = None,
-) -> go.Figure:
+) -> Figure:
     """f with its tangent at (x0, f0) and, optionally, the secant to `secant_point`.
 
     xs, fx: the sampled curve (NaN where f is undefined leaves a gap).
@@ -124,54 +119,56 @@ def derivative_figure(
     (or gradcore's line at a kink) dashed, the secant dotted, the one-sided slopes long-dashed
     and dash-dotted, the fan thin; x₀ a circle, x₀ + h a diamond.
     """
-    fig = go.Figure()
-    fig.add_scatter(x=xs, y=fx, name="f(x)", mode="lines",
-                    line={"color": palette.FUNCTION, "width": LINE_WIDTH})
-    fig.update_yaxes(range=_y_range(fx))
+    traces = [scatter(xs, fx, "f(x)", line={"color": palette.FUNCTION, "width": LINE_WIDTH})]
+    y_axis = _axis_range(fx)
     if f0 is None or slope is None:
-        fig.add_vline(x=x0, line={"color": palette.NEUTRAL, "dash": "dot"},
-                      annotation_text="x₀: undefined here")
-        return _style(fig, "x", "f(x)")
+        frame = layout("x", "f(x)", yaxis=y_axis)
+        frame["shapes"] = [{"type": "line", "x0": x0, "x1": x0, "xref": "x", "y0": 0, "y1": 1,
+                            "yref": "y domain",
+                            "line": {"color": palette.NEUTRAL, "dash": "dot"}}]
+        frame["annotations"] = [{"x": x0, "xref": "x", "y": 1, "yref": "y domain",
+                                 "text": "x₀: undefined here", "showarrow": False,
+                                 "xanchor": "left", "yanchor": "top"}]
+        return Figure(traces, frame)
     if kink is None:
-        fig.add_scatter(x=xs, y=line_through(x0, f0, slope, xs), name="tangent", mode="lines",
-                        line={"color": palette.TANGENT, "width": 2, "dash": "dash"})
+        traces.append(scatter(xs, line_through(x0, f0, slope, xs), "tangent",
+                              line={"color": palette.TANGENT, "width": 2, "dash": "dash"}))
     else:
-        _kink_lines(fig, xs, x0, f0, kink)
+        traces += _kink_lines(xs, x0, f0, kink)
     if secant_point is not None:
         x1, y1 = secant_point
         chord = secant_slope(x0, f0, x1, y1)
-        fig.add_scatter(x=xs, y=line_through(x0, f0, chord, xs), name="secant", mode="lines",
-                        line={"color": palette.SECANT, "width": 2, "dash": "dot"})
-        fig.add_scatter(x=[x1], y=[y1], name="x₀ + h", mode="markers", showlegend=False,
-                        marker={"color": palette.SECANT, "size": 10, "symbol": "diamond"})
-    fig.add_scatter(x=[x0], y=[f0], name="x₀", mode="markers", showlegend=False,
-                    marker={"color": palette.TANGENT, "size": 11,
-                            "line": {"color": "white", "width": 1}})
-    return _style(fig, "x", "f(x)")
+        traces.append(scatter(xs, line_through(x0, f0, chord, xs), "secant",
+                              line={"color": palette.SECANT, "width": 2, "dash": "dot"}))
+        traces.append(scatter([x1], [y1], "x₀ + h", "markers", showlegend=False,
+                              marker={"color": palette.SECANT, "size": 10,
+                                      "symbol": "diamond"}))
+    traces.append(scatter([x0], [f0], "x₀", "markers", showlegend=False,
+                          marker={"color": palette.TANGENT, "size": 11,
+                                  "line": {"color": "white", "width": 1}}))
+    return Figure(traces, layout("x", "f(x)", yaxis=y_axis))
 
 
 def derivative_curve_figure(xs: np.ndarray, dfx: np.ndarray, x0: float, slope: float,
-                            kink: Kink | None = None) -> go.Figure:
+                            kink: Kink | None = None) -> Figure:
     """f′ over `xs` with the point (x0, f′(x0)): the tangent's slope read off as a height.
 
     At a kink (gradcore's ``Kink``) f′ jumps: the one-sided slopes are drawn as open circles
     ("slopes from the left and right") and the point is named "subgradient g at x₀" (or
     "midpoint slope at x₀" at a concave corner) instead of "slope at x₀".
     """
-    fig = go.Figure()
-    fig.add_scatter(x=xs, y=dfx, name="f′(x)", mode="lines",
-                    line={"color": palette.DERIVATIVE, "width": LINE_WIDTH})
+    traces = [scatter(xs, dfx, "f′(x)", line={"color": palette.DERIVATIVE,
+                                                "width": LINE_WIDTH})]
     name = "slope at x₀"
     if kink is not None:
-        fig.add_scatter(x=[x0, x0], y=[kink.left, kink.right], mode="markers",
-                        name="slopes from the left and right",
-                        marker={"color": palette.DERIVATIVE, "size": 10, "symbol": "circle-open",
-                                "line": {"width": 2}})
+        traces.append(scatter([x0, x0], [kink.left, kink.right],
+                              "slopes from the left and right", "markers",
+                              marker={"color": palette.DERIVATIVE, "size": 10,
+                                      "symbol": "circle-open", "line": {"width": 2}}))
         name = "subgradient g at x₀" if kink.interval is not None else "midpoint slope at x₀"
-    fig.add_scatter(x=[x0], y=[slope], name=name, mode="markers",
-                    marker={"color": palette.TANGENT, "size": 11})
-    fig.update_yaxes(range=_y_range(dfx))
-    return _style(fig, "x", "f′(x)")
+    traces.append(scatter([x0], [slope], name, "markers",
+                          marker={"color": palette.TANGENT, "size": 11}))
+    return Figure(traces, layout("x", "f′(x)", yaxis=_axis_range(dfx)))
 
 
 def quiver_segments(
@@ -203,18 +200,19 @@ def quiver_segments(
     return xs.ravel(), ys.ravel()
 
 
-def _arrow(fig: go.Figure, start: Sequence[float], vector: Sequence[float], color: str,
-           name: str, dash: str = "solid", group: str | None = None) -> None:
+def _arrow(start: Sequence[float], vector: Sequence[float], color: str, name: str,
+           dash: str = "solid", group: str | None = None) -> tuple[dict, dict]:
     """A labelled arrow from `start` to `start + vector` (data coordinates): a scatter line
-    (the shaft, in `dash`) and an annotation that draws the head over its last fifth."""
-    fig.add_annotation(
-        x=start[0] + vector[0], y=start[1] + vector[1], ax=start[0] + 0.8 * vector[0],
-        ay=start[1] + 0.8 * vector[1], xref="x", yref="y", axref="x", ayref="y",
-        showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=3, arrowcolor=color, text="",
-    )
-    fig.add_scatter(x=[start[0], start[0] + vector[0]], y=[start[1], start[1] + vector[1]],
-                    mode="lines", name=name, legendgroup=group,
+    (the shaft, in `dash`) and an annotation that draws the head over its last fifth.
+    Returns (trace, annotation)."""
+    tip = (start[0] + vector[0], start[1] + vector[1])
+    head = {"x": tip[0], "y": tip[1], "ax": start[0] + 0.8 * vector[0],
+            "ay": start[1] + 0.8 * vector[1], "xref": "x", "yref": "y", "axref": "x",
+            "ayref": "y", "showarrow": True, "arrowhead": 2, "arrowsize": 1.2, "arrowwidth": 3,
+            "arrowcolor": color, "text": ""}
+    shaft = scatter([start[0], tip[0]], [start[1], tip[1]], name, legendgroup=group,
                     line={"color": color, "width": 3, "dash": dash})
+    return shaft, head
 
 
 def contour_gradient_figure(
@@ -226,48 +224,56 @@ def contour_gradient_figure(
     gradient: tuple[float, float],
     direction: tuple[float, float] | None = None,
     labels: tuple[str, str] = ("x", "y"),
-) -> go.Figure:
+) -> Figure:
     """Contour map of f on a 2-D grid with a gradient arrow field and ∇f at the point.
 
     xs (m,), ys (k,): grid axes; z (k, m): f values (NaN where undefined).
     field: (X, Y, U, V) arrow positions and gradient components (any equal shapes).
     gradient: (∂f/∂a, ∂f/∂b) at `point`, drawn to scale up to a quarter of the window.
     direction: the unit vector v, drawn from the point at the same display length.
+    labels: the axes' variable names (user text: made inert for plotly).
     Styles: the field thin and ∇f at the point thick (one legend group, "gradient"), v dashed,
     the point an x. The map is opaque and light (``palette.MAP_FILL``) in both themes, so the
     arrows keep their contrast on it and its labels are dark (``palette.INK``).
     """
+    a, b = (plotly_inert(label) for label in labels)
     span = float(min(np.ptp(xs), np.ptp(ys))) or 1.0
-    fig = go.Figure()
     # Light blues, fully opaque: the map looks the same in the light and the dark theme, and
     # the dark contour labels read on it in both (at partial opacity the dark background
     # showed through and the labels were lost on it). Its darkest blue is light enough for
     # the arrows drawn on it to keep 3:1 (a mid blue left the orange field at 1:1).
-    fig.add_contour(x=xs, y=ys, z=z, colorscale=[[0.0, palette.MAP_FILL[0]],
-                                                 [1.0, palette.MAP_FILL[1]]],
-                    opacity=1.0, ncontours=14,
-                    contours={"coloring": "fill", "showlabels": True,
-                              "labelfont": {"size": 11, "color": palette.INK}},
-                    colorbar={"title": {"text": "f", "side": "right"}, "thickness": 12},
-                    name="f", hovertemplate=f"{labels[0]}=%{{x:.3g}}<br>{labels[1]}=%{{y:.3g}}"
-                    "<br>f=%{z:.4g}<extra></extra>")
+    traces = [{"type": "contour", "x": xs, "y": ys, "z": z,
+               "colorscale": [[0.0, palette.MAP_FILL[0]], [1.0, palette.MAP_FILL[1]]],
+               "opacity": 1.0, "ncontours": 14,
+               "contours": {"coloring": "fill", "showlabels": True,
+                            "labelfont": {"size": 11, "color": palette.INK}},
+               "colorbar": {"title": {"text": "f", "side": "right"}, "thickness": 12},
+               "name": "f",
+               "hovertemplate": f"{a}=%{{x:.3g}}<br>{b}=%{{y:.3g}}<br>f=%{{z:.4g}}<extra></extra>"}]
     qx, qy = quiver_segments(*field, length=span / 14)
-    fig.add_scatter(x=qx, y=qy, mode="lines", name="∇f field", hoverinfo="skip",
-                    legendgroup="gradient", line={"color": palette.DERIVATIVE, "width": 1.3})
+    traces.append(scatter(qx, qy, "∇f field", hoverinfo="skip", legendgroup="gradient",
+                          line={"color": palette.DERIVATIVE, "width": 1.3}))
+    annotations = []
     norm = float(np.hypot(*gradient))
     if norm > 0 and np.isfinite(norm):
         scale = min(1.0, span / 4 / norm)
-        _arrow(fig, point, (gradient[0] * scale, gradient[1] * scale), palette.DERIVATIVE,
-               "∇f at the point", group="gradient")
+        shaft, head = _arrow(point, (gradient[0] * scale, gradient[1] * scale),
+                             palette.DERIVATIVE, "∇f at the point", group="gradient")
+        traces.append(shaft)
+        annotations.append(head)
     if direction is not None:
-        _arrow(fig, point, (direction[0] * span / 5, direction[1] * span / 5), palette.TANGENT,
-               "direction v", dash="dash")
-    fig.add_scatter(x=[point[0]], y=[point[1]], mode="markers", name="point",
-                    marker={"color": palette.REFERENCE, "size": 10, "symbol": "x"})
-    fig.update_xaxes(range=[float(xs[0]), float(xs[-1])], constrain="domain")
-    fig.update_yaxes(range=[float(ys[0]), float(ys[-1])], scaleanchor="x", scaleratio=1,
-                     constrain="domain")
-    return _style(fig, labels[0], labels[1], height=460)
+        shaft, head = _arrow(point, (direction[0] * span / 5, direction[1] * span / 5),
+                             palette.TANGENT, "direction v", dash="dash")
+        traces.append(shaft)
+        annotations.append(head)
+    traces.append(scatter([point[0]], [point[1]], "point", "markers",
+                          marker={"color": palette.REFERENCE, "size": 10, "symbol": "x"}))
+    frame = layout(a, b, height=460,
+                     xaxis={"range": [float(xs[0]), float(xs[-1])], "constrain": "domain"},
+                     yaxis={"range": [float(ys[0]), float(ys[-1])], "scaleanchor": "x",
+                            "scaleratio": 1, "constrain": "domain"})
+    frame["annotations"] = annotations
+    return Figure(traces, frame)
 
 
 def directional_curve(gradient: Sequence[float], angles: np.ndarray) -> np.ndarray:
@@ -277,7 +283,7 @@ def directional_curve(gradient: Sequence[float], angles: np.ndarray) -> np.ndarr
 
 
 def directional_figure(gradient: Sequence[float], angle_deg: float,
-                       norm_label: str = "‖∇f‖") -> go.Figure:
+                       norm_label: str = "‖∇f‖") -> Figure:
     """∇f·v over all angles 0…360°, the chosen angle, and the maximum ‖∇f‖ at the angle of ∇f.
 
     `gradient` is the (in-plane) gradient (a, b); `norm_label` names its length in the plot.
@@ -287,20 +293,20 @@ def directional_figure(gradient: Sequence[float], angle_deg: float,
     degrees = DIRECTION_DEGREES
     values = directional_curve(gradient, np.radians(degrees))
     chosen = float(directional_curve(gradient, np.radians([angle_deg]))[0])
-    fig = go.Figure()
-    fig.add_scatter(x=degrees, y=values, mode="lines", name="∇f·v",
-                    line={"color": palette.DERIVATIVE, "width": LINE_WIDTH})
+    traces = [scatter(degrees, values, "∇f·v", line={"color": palette.DERIVATIVE,
+                                                       "width": LINE_WIDTH})]
     norm = float(np.hypot(gradient[0], gradient[1]))
     if norm > 0:
         best = float(np.degrees(np.arctan2(gradient[1], gradient[0]))) % 360.0
-        fig.add_scatter(x=[best], y=[norm], mode="markers+text", name=f"max = {norm_label}",
-                        text=[f"{norm:.4g}"], textposition="top center",
-                        marker={"color": palette.REFERENCE, "size": 11, "symbol": "star"})
-    fig.add_scatter(x=[angle_deg], y=[chosen], mode="markers", name="chosen v",
-                    marker={"color": palette.TANGENT, "size": 11})
-    fig.update_xaxes(tickvals=list(range(0, 361, 45)))
-    fig.update_yaxes(range=[-1.25 * norm - 0.1, 1.45 * norm + 0.1])
-    return _style(fig, "angle θ of v (degrees)", "∇f·v", height=320)
+        traces.append(scatter([best], [norm], f"max = {plotly_inert(norm_label)}",
+                              "markers+text", text=[f"{norm:.4g}"], textposition="top center",
+                              marker={"color": palette.REFERENCE, "size": 11,
+                                      "symbol": "star"}))
+    traces.append(scatter([angle_deg], [chosen], "chosen v", "markers",
+                          marker={"color": palette.TANGENT, "size": 11}))
+    return Figure(traces, layout("angle θ of v (degrees)", "∇f·v", height=320,
+                                 xaxis={"tickvals": list(range(0, 361, 45))},
+                                 yaxis={"range": [-1.25 * norm - 0.1, 1.45 * norm + 0.1]}))
 
 
 def first_crossing(xs: np.ndarray, fx: np.ndarray, x0: float, f0: float, g: float) -> float | None:
@@ -327,7 +333,7 @@ def subgradient_figure(
     crossing: tuple[float, float] | None = None,
     fan: int = 7,
     above: tuple[float, float] | None = None,
-) -> go.Figure:
+) -> Figure:
     """f, the fan of supporting lines with slopes across ∂f(x0) = [lo, hi], and the line for g.
 
     The chosen line is green and dashed (like a tangent) when it supports f, pink and dotted
@@ -338,117 +344,117 @@ def subgradient_figure(
     "line above f" (the shaded gap), "crosses f".
     """
     lo, hi = interval
-    fig = go.Figure()
     slopes = np.linspace(lo, hi, fan) if hi > lo else np.array([lo])
-    for i, slope in enumerate(slopes):
-        fig.add_scatter(x=xs, y=line_through(x0, f0, slope, xs), mode="lines",
-                        name="∂f(x₀) fan", legendgroup="fan", showlegend=i == 0,
-                        hoverinfo="skip", line={"color": palette.NEUTRAL, "width": 1})
-    fig.add_scatter(x=xs, y=fx, mode="lines", name="f(y)",
-                    line={"color": palette.FUNCTION, "width": LINE_WIDTH})
+    ends = _ends(xs)
+    traces = [scatter(ends, line_through(x0, f0, slope, ends), "∂f(x₀) fan",
+                      legendgroup="fan", showlegend=i == 0, hoverinfo="skip",
+                      line={"color": palette.NEUTRAL, "width": 1})
+              for i, slope in enumerate(slopes)]
+    traces.append(scatter(xs, fx, "f(y)", line={"color": palette.FUNCTION,
+                                                "width": LINE_WIDTH}))
     rejected = crossing is not None
-    fig.add_scatter(x=xs, y=line_through(x0, f0, g, xs), mode="lines",
-                    name=f"f(x₀) + g(y − x₀), g = {g:.3g}",
-                    line={"color": palette.SECANT if rejected else palette.TANGENT, "width": 3,
-                          "dash": "dot" if rejected else "dash"})
+    traces.append(scatter(xs, line_through(x0, f0, g, xs), f"f(x₀) + g(y − x₀), g = {g:.3g}",
+                          line={"color": palette.SECANT if rejected else palette.TANGENT,
+                                "width": 3, "dash": "dot" if rejected else "dash"}))
     if above is not None:
         inside = (xs >= min(above)) & (xs <= max(above))
-        fig.add_scatter(x=xs[inside], y=np.asarray(fx)[inside], mode="lines", hoverinfo="skip",
-                        showlegend=False, line={"width": 0})
-        fig.add_scatter(x=xs[inside], y=line_through(x0, f0, g, xs[inside]), mode="lines",
-                        name="line above f", fill="tonexty", hoverinfo="skip",
-                        fillcolor=palette.rgba(palette.SECANT, 0.3), line={"width": 0})
-    fig.add_scatter(x=[x0], y=[f0], mode="markers", name="x₀", showlegend=False,
-                    marker={"color": palette.TANGENT, "size": 11})
+        traces.append(scatter(xs[inside], np.asarray(fx)[inside], None, hoverinfo="skip",
+                              showlegend=False, line={"width": 0}))
+        traces.append(scatter(xs[inside], line_through(x0, f0, g, xs[inside]), "line above f",
+                              fill="tonexty", hoverinfo="skip",
+                              fillcolor=palette.rgba(palette.SECANT, 0.3), line={"width": 0}))
+    traces.append(scatter([x0], [f0], "x₀", "markers", showlegend=False,
+                          marker={"color": palette.TANGENT, "size": 11}))
     if rejected:
-        fig.add_scatter(x=[crossing[0]], y=[crossing[1]], mode="markers", name="crosses f",
-                        marker={"color": palette.SECANT, "size": 14, "symbol": "x",
-                                "line": {"color": "white", "width": 1}})
-    fig.update_yaxes(range=_y_range(fx, pad=0.3))
-    return _style(fig, "y", "f(y)")
+        traces.append(scatter([crossing[0]], [crossing[1]], "crosses f", "markers",
+                              marker={"color": palette.SECANT, "size": 14, "symbol": "x",
+                                      "line": {"color": "white", "width": 1}}))
+    return Figure(traces, layout("y", "f(y)", yaxis=_axis_range(fx, pad=0.3)))
 
 
 def iterates_figure(xs: np.ndarray, fx: np.ndarray, path_x: np.ndarray,
-                    path_f: np.ndarray) -> go.Figure:
+                    path_f: np.ndarray) -> Figure:
     """The subgradient-method iterates x_k drawn on f, numbered, start to end."""
-    fig = go.Figure()
-    fig.add_scatter(x=xs, y=fx, mode="lines", name="f(x)",
-                    line={"color": palette.FUNCTION, "width": LINE_WIDTH})
-    fig.add_scatter(x=path_x, y=path_f, mode="lines+markers", name="iterates x_k",
-                    text=[f"k = {k}" for k in range(len(path_x))],
-                    hovertemplate="%{text}<br>x=%{x:.4g}<br>f=%{y:.4g}<extra></extra>",
-                    line={"color": palette.NEUTRAL, "width": 1},
-                    marker={"color": palette.DERIVATIVE, "size": 8, "symbol": "circle"})
-    fig.add_scatter(x=path_x[:1], y=path_f[:1], mode="markers", name="start",
-                    marker={"color": palette.REFERENCE, "size": 12, "symbol": "diamond"})
-    return _style(fig, "x", "f(x)", height=340)
+    traces = [
+        scatter(xs, fx, "f(x)", line={"color": palette.FUNCTION, "width": LINE_WIDTH}),
+        scatter(path_x, path_f, "iterates x_k", "lines+markers",
+                text=[f"k = {k}" for k in range(len(path_x))],
+                hovertemplate="%{text}<br>x=%{x:.4g}<br>f=%{y:.4g}<extra></extra>",
+                line={"color": palette.NEUTRAL, "width": 1},
+                marker={"color": palette.DERIVATIVE, "size": 8, "symbol": "circle"}),
+        scatter(path_x[:1], path_f[:1], "start", "markers",
+                marker={"color": palette.REFERENCE, "size": 12, "symbol": "diamond"}),
+    ]
+    return Figure(traces, layout("x", "f(x)", height=340))
 
 
-def values_by_step_figure(values: np.ndarray, best: np.ndarray) -> go.Figure:
+def values_by_step_figure(values: np.ndarray, best: np.ndarray) -> Figure:
     """f(x_k) and the best value so far against the step k (the method is not monotone)."""
     steps = np.arange(len(values))
-    fig = go.Figure()
-    fig.add_scatter(x=steps, y=values, mode="lines+markers", name="f(x_k)",
-                    line={"color": palette.DERIVATIVE, "width": 2})
-    fig.add_scatter(x=steps, y=best, mode="lines", name="best so far",
-                    line={"color": palette.REFERENCE, "width": 2, "dash": "dot"})
-    return _style(fig, "step k", "f(x_k)", height=340)
+    traces = [scatter(steps, values, "f(x_k)", "lines+markers",
+                      line={"color": palette.DERIVATIVE, "width": 2}),
+              scatter(steps, best, "best so far",
+                      line={"color": palette.REFERENCE, "width": 2, "dash": "dot"})]
+    return Figure(traces, layout("step k", "f(x_k)", height=340))
 
 
 def composite_figure(xs: np.ndarray, gx: np.ndarray, fgx: np.ndarray, x: float, fg: float,
-                     slope: float) -> go.Figure:
-    """The inner g(x), the composite f(g(x)) and the composite's tangent at x (slope from gradcore)."""
-    fig = go.Figure()
-    fig.add_scatter(x=xs, y=gx, mode="lines", name="g(x)",
-                    line={"color": palette.EXTRA, "width": 2, "dash": "dot"})
-    fig.add_scatter(x=xs, y=fgx, mode="lines", name="f(g(x))",
-                    line={"color": palette.FUNCTION, "width": LINE_WIDTH})
-    fig.add_scatter(x=xs, y=line_through(x, fg, slope, xs), mode="lines", name="tangent",
-                    line={"color": palette.TANGENT, "width": 2, "dash": "dash"})
-    fig.add_scatter(x=[x], y=[fg], mode="markers", name="x", showlegend=False,
-                    marker={"color": palette.TANGENT, "size": 11})
-    fig.update_yaxes(range=_y_range(np.concatenate([np.ravel(gx), np.ravel(fgx)])))
-    return _style(fig, "x", "value")
+                     slope: float, variable: str = "x") -> Figure:
+    """The inner g(x), the composite f(g(x)) and the composite's tangent at x (slope from
+    gradcore); `variable` names x (the inner function's variable, user text)."""
+    v = plotly_inert(variable)
+    traces = [
+        scatter(xs, gx, f"g({v})", line={"color": palette.EXTRA, "width": 2, "dash": "dot"}),
+        scatter(xs, fgx, f"f(g({v}))", line={"color": palette.FUNCTION, "width": LINE_WIDTH}),
+        scatter(xs, line_through(x, fg, slope, xs), "tangent",
+                line={"color": palette.TANGENT, "width": 2, "dash": "dash"}),
+        scatter([x], [fg], v, "markers", showlegend=False,
+                marker={"color": palette.TANGENT, "size": 11}),
+    ]
+    return Figure(traces, layout(v, "value", yaxis=_axis_range(
+        np.concatenate([np.ravel(gx), np.ravel(fgx)]))))
 
 
-def computation_graph_figure(x: float, gx: float, fgx: float, dg: float, df: float) -> go.Figure:
-    """The graph x → g → f: forward values in the nodes, local derivatives on the edges,
-    backward products under the nodes.
+def computation_graph_figure(x: float, gx: float, fgx: float, dg: float, df: float,
+                             names: tuple[str, str] = ("x", "u")) -> Figure:
+    """The graph x → u = g(x) → f(u): forward values in the nodes, local derivatives on the
+    edges, backward products under the nodes.
 
     Backward: ∂f/∂f = 1, ∂f/∂u = f′(u) = df, ∂f/∂x = f′(u)·g′(x) = df·dg (the chain rule).
-    Every label sits on an opaque light chip (``palette.CHIP``) in dark ink, so it reads at
-    4.5:1 or more in both themes.
+    `names` are the input's and the inner value's names (x and u by default; the page passes
+    the ones its formulas use). Every label sits on an opaque light chip (``palette.CHIP``) in
+    dark ink, so it reads at 4.5:1 or more in both themes.
     """
-    nodes = [(0.0, "x", x), (1.0, "u = g(x)", gx), (2.0, "f(u)", fgx)]
-    edges = [f"g′(x) = {dg:.4g}", f"f′(u) = {df:.4g}"]
-    fig = go.Figure()
-    # Collected and set once: each fig.add_annotation / add_shape re-validates the whole list
-    # (8 annotations cost 10 ms that way, 1 ms at once).
+    v, u = (plotly_inert(name) for name in names)
+    nodes = [(0.0, v, x), (1.0, f"{u} = g({v})", gx), (2.0, f"f({u})", fgx)]
+    edges = [f"g′({v}) = {dg:.4g}", f"f′({u}) = {df:.4g}"]
     annotations, shapes = [], []
     for (left, _, _), (right, _, _), text in zip(nodes[:-1], nodes[1:], edges, strict=True):
-        annotations.append(dict(x=right - 0.25, y=0, ax=left + 0.25, ay=0, xref="x", yref="y",
-                                axref="x", ayref="y", showarrow=True, arrowhead=2, arrowwidth=2,
-                                arrowcolor=palette.FUNCTION, text=""))
-        annotations.append(dict(x=(left + right) / 2, y=0.2, showarrow=False, text=text,
-                                font={"color": palette.DERIVATIVE_TEXT, "size": 14},
-                                bgcolor=palette.CHIP, borderpad=3))
-    backward = [("∂f/∂x = f′(u)·g′(x)", df * dg), ("∂f/∂u = f′(u)", df), ("∂f/∂f", 1.0)]
+        annotations.append({"x": right - 0.25, "y": 0, "ax": left + 0.25, "ay": 0, "xref": "x",
+                            "yref": "y", "axref": "x", "ayref": "y", "showarrow": True,
+                            "arrowhead": 2, "arrowwidth": 2, "arrowcolor": palette.FUNCTION,
+                            "text": ""})
+        annotations.append({"x": (left + right) / 2, "y": 0.2, "showarrow": False, "text": text,
+                            "font": {"color": palette.DERIVATIVE_TEXT, "size": 14},
+                            "bgcolor": palette.CHIP, "borderpad": 3})
+    backward = [(f"∂f/∂{v} = f′({u})·g′({v})", df * dg), (f"∂f/∂{u} = f′({u})", df),
+                ("∂f/∂f", 1.0)]
     for (pos, label, value), (name, grad) in zip(nodes, backward, strict=True):
-        shapes.append(dict(type="rect", x0=pos - 0.25, x1=pos + 0.25, y0=-0.14, y1=0.14,
-                           line={"color": palette.FUNCTION, "width": 2},
-                           fillcolor=palette.CHIP))
-        annotations.append(dict(x=pos, y=0, text=f"<b>{label}</b><br>{value:.4g}",
-                                showarrow=False, font={"size": 14, "color": palette.INK},
-                                bgcolor=palette.CHIP))
-        annotations.append(dict(x=pos, y=-0.3, text=f"{name}<br><b>{grad:.4g}</b>",
-                                showarrow=False, font={"color": palette.REFERENCE_TEXT, "size": 13},
-                                bgcolor=palette.CHIP, borderpad=3))
-    fig.layout.annotations = annotations
-    fig.layout.shapes = shapes
+        shapes.append({"type": "rect", "x0": pos - 0.25, "x1": pos + 0.25, "y0": -0.14,
+                       "y1": 0.14, "line": {"color": palette.FUNCTION, "width": 2},
+                       "fillcolor": palette.CHIP})
+        annotations.append({"x": pos, "y": 0, "text": f"<b>{label}</b><br>{value:.4g}",
+                            "showarrow": False, "font": {"size": 14, "color": palette.INK},
+                            "bgcolor": palette.CHIP})
+        annotations.append({"x": pos, "y": -0.3, "text": f"{name}<br><b>{grad:.4g}</b>",
+                            "showarrow": False,
+                            "font": {"color": palette.REFERENCE_TEXT, "size": 13},
+                            "bgcolor": palette.CHIP, "borderpad": 3})
     # Room on both sides for the outer labels' chips on a phone (at ±0.32 the left one touched
     # the edge at 390 px).
-    fig.update_xaxes(visible=False, range=[-0.45, 2.45], fixedrange=True)
-    fig.update_yaxes(visible=False, range=[-0.42, 0.3], fixedrange=True)
-    fig = _style(fig, "", "", height=230)
-    fig.update_layout(showlegend=False, margin={"l": 0, "r": 0, "t": 10, "b": 0})
-    return fig
+    frame = layout("", "", height=230,
+                     xaxis={"visible": False, "range": [-0.45, 2.45], "fixedrange": True},
+                     yaxis={"visible": False, "range": [-0.42, 0.3], "fixedrange": True})
+    frame.update(showlegend=False, margin={"l": 0, "r": 0, "t": 10, "b": 0},
+                 annotations=annotations, shapes=shapes)
+    return Figure([], frame)

@@ -11,10 +11,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import streamlit as st
 
-from gradcore import Expression, ExpressionError, parse_expression, supporting_line_check
+from gradcore import Expression, ExpressionError, parse_expression
 from gradcore.functions import CATALOGUE, TYPED, display_name
+from gradcore.subgradients import supporting
 from ui.chart_cache import cached
 from ui.state import Link, inert
 
@@ -133,16 +135,15 @@ def supporting_slopes(name: str, x0: float, ys: np.ndarray) -> tuple[float, floa
     smallest and largest of ``SUPPORT_TEST_SLOPES`` whose line through (x₀, f(x₀)) passes
     gradcore's supporting-line test on the grid `ys`; (nan, nan) when none does.
 
-    601 tests, kept per (name, x₀, ys) (``ui.chart_cache.cached``): moving g, the step rule or
+    601 tests (one array operation, ``gradcore.subgradients.supporting``), kept per (name, x₀, ys) (``ui.chart_cache.cached``): moving g, the step rule or
     the iterations does not run them again.
     """
     return cached(_supporting_slopes, name, float(x0), np.asarray(ys, dtype=float))
 
 
 def _supporting_slopes(name: str, x0: float, ys: np.ndarray) -> tuple[float, float]:
-    passing = [s for s in SUPPORT_TEST_SLOPES
-               if supporting_line_check(name, x0, s, ys=ys).supporting]
-    return (min(passing), max(passing)) if passing else (np.nan, np.nan)
+    passing = SUPPORT_TEST_SLOPES[supporting(name, x0, SUPPORT_TEST_SLOPES, ys)]
+    return (float(passing.min()), float(passing.max())) if passing.size else (np.nan, np.nan)
 
 
 def undefined_here(error: Exception | str, what: str = "f") -> None:
@@ -150,14 +151,59 @@ def undefined_here(error: Exception | str, what: str = "f") -> None:
     st.warning(f"**{what} is undefined here.** {inert(error)}")
 
 
+VALUE_FORMAT = "%.10g"
+"""Values in the check table: up to 10 significant digits, tiny ones as 1e-16 (printf %g)."""
+GAP_FORMAT = "%.2e"
+"""Differences in the check table: always scientific, 3.40e-11 (never 0.0000000000340)."""
+RELATIVE_ERROR_HELP = ("How far apart the two answers are, as a share of their size: "
+                       "‖analytic − independent‖ / max(‖analytic‖, ‖independent‖, a tiny floor). "
+                       "1e-10 means they agree to about 10 digits.")
+TOLERANCE_HELP = ("The tolerance is how close counts as agreeing: finite differences are "
+                  "themselves approximate (rounding and the step h), so a tiny gap is expected.")
+
+
+def check_table(rows: Sequence[str], analytic: Sequence[float], numeric: Sequence[float],
+                labels: tuple[str, str] = ("analytic", "independent")) -> None:
+    """The check's numbers, one row per component: both values and their |gap|.
+
+    Short column names, so four columns fit a phone's width (390 px) without scrolling.
+    Number columns with explicit formats (``VALUE_FORMAT``, ``GAP_FORMAT``): without them the
+    grid writes a tiny gap out in full (0.0000000000000001). Left out when a value is
+    not finite (the metrics above say "undefined" then).
+    """
+    analytic = np.atleast_1d(np.asarray(analytic, dtype=float))
+    numeric = np.atleast_1d(np.asarray(numeric, dtype=float))
+    if not (np.all(np.isfinite(analytic)) and np.all(np.isfinite(numeric))):
+        return
+    # An Arrow table: Streamlit sends it as it is (from a dict or a DataFrame, pandas' string
+    # column alone cost milliseconds per rerun).
+    st.dataframe(
+        pa.table({"what": pa.array(list(rows), pa.string()), labels[0]: analytic,
+                  labels[1]: numeric, "|gap|": np.abs(analytic - numeric)}),
+        hide_index=True, width="stretch",
+        column_config={
+            "what": st.column_config.TextColumn("what"),
+            labels[0]: st.column_config.NumberColumn(labels[0], format=VALUE_FORMAT),
+            labels[1]: st.column_config.NumberColumn(labels[1], format=VALUE_FORMAT),
+            "|gap|": st.column_config.NumberColumn(
+                "|gap|", format=GAP_FORMAT,
+                help="The absolute gap between the two answers, in scientific notation: "
+                     "3.40e-11 means 0.0000000000340."),
+        })
+
+
 def check_panel(analytic: Sequence[float] | float, numeric: Sequence[float] | float,
                 relative_error: float, method: str = "central finite differences",
                 error_label: str = "Relative error", tolerance: float = 1e-5,
-                show: Callable[[Any], str] | None = None) -> None:
+                show: Callable[[Any], str] | None = None,
+                components: Sequence[str] | None = None,
+                error_help: str = RELATIVE_ERROR_HELP) -> None:
     """The "Check" panel: the analytic result, an independent one, and how far apart they are.
 
     Agreement means `relative_error` <= `tolerance`; vectors show as "(2, 8, 18)" unless a
-    `show` formatter is given (an interval shows as "[-1, 1]").
+    `show` formatter is given (an interval shows as "[-1, 1]"). Below the metrics, a table
+    (:func:`check_table`) gives each component, named by `components` (default f′ for one
+    number, the vector's index otherwise), to more digits.
     """
     st.header("Check")
     if show is None:
@@ -166,11 +212,17 @@ def check_panel(analytic: Sequence[float] | float, numeric: Sequence[float] | fl
     left.metric("Analytic (gradcore)", show(analytic))
     middle.metric("Independent", show(numeric), help=method)
     finite = bool(np.isfinite(relative_error))
-    right.metric(error_label, f"{relative_error:.2e}" if finite else "undefined")
+    right.metric(error_label, f"{relative_error:.2e}" if finite else "undefined",
+                 help=f"{error_help} Agreement: at most {tolerance:.0e}. {TOLERANCE_HELP}")
     st.caption(f"Independent computation: {method}.")
+    count = np.size(analytic)
+    names = components or (["value"] if count == 1 else [str(i + 1) for i in range(count)])
+    check_table(names, np.ravel(analytic), np.ravel(numeric))
     if finite and relative_error <= tolerance:
-        st.success("They agree: the analytic result matches the independent computation.")
+        st.success(f"They agree: the gap ({relative_error:.1e}) is within the tolerance "
+                   f"{tolerance:.0e}, so the analytic result matches the independent one.")
     elif finite:
-        st.warning("They differ noticeably: f may have a kink or be very steep near here.")
+        st.warning(f"They differ by more than the tolerance {tolerance:.0e}: f may have a kink "
+                   "or be very steep near here.")
     else:
         st.warning("Undefined here: there is no finite value to compare at this point.")

@@ -98,7 +98,7 @@ def test_chain_rule_article_example_and_slider(page, new_page, app_server):
     """f = x², g = x + 1 at x = 2: f′(g(x))·g′(x) = 2·3·1 = 6; at x = 2.05 it is 6.1."""
     open_page(page, f"{app_server.url}/chain-rule?x=2")
     shown = metric_values(page)
-    assert (shown["g(x)"], shown["f′(g(x))"], shown["g′(x)"]) == ("3", "6", "1")
+    assert (shown["u = g(x)"], shown["f′(u) = f′(g(x))"], shown["g′(x)"]) == ("3", "6", "1")
     assert shown["f′(g(x))·g′(x)"] == shown["Direct d/dx f(g(x))"] == "6"
     nudge_slider(page, "Point x")
     assert wait_metric_change(page, "f′(g(x))·g′(x)", "6") == "6.1"
