@@ -6,7 +6,7 @@ from gradcore import MAX_FEATURES, DataError
 from ui import data_source
 from ui import regression_cache as cache
 from ui.lessons import page_frame
-from ui.regression_view import learning_rate_note, stepper, trajectory_download
+from ui.regression_view import glossary, learning_rate_note, stepper, trajectory_download
 from ui.state import Link, inert, share_box
 
 LEARNING_RATES = tuple(float(f"{m}e{e}") for e in range(-6, 2) for m in (1, 2, 5))
@@ -124,6 +124,7 @@ with page_frame("pages/linear-regression.py"):
             data=trajectory_download(problem, run), file_name="trajectory.csv",
             mime="text/csv", on_click="ignore", key="download",
         )
+        glossary()
 
     st.divider()
     st.header("3 · Step through gradient descent")

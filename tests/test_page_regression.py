@@ -1,6 +1,7 @@
 """AppTest tests of the linear-regression page: sources, uploads, stepping, checks, links, export."""
 
 import io
+import json
 import re
 from pathlib import Path
 
@@ -20,6 +21,7 @@ SHOWN_RTOL = 1e-5  # metrics are written with 6 significant digits
 GOOD_CSV = b"x,y\n1,3.1\n2,4.9\n3,7.2\n4,8.8\n5,11.1\n"
 OTHER_CSV = b"a;b;c\n1,5;2;10\n2,5;3;14\n3,0;5;21\n4,5;4;22\n"
 BAD_CSV = b"name,city\nann,paris\nbob,rome\n"
+CHART_KEYS = ("fig_line", "fig_contour", "fig_loss", "fig_residuals")
 
 
 def open_page(**params) -> AppTest:
@@ -44,6 +46,15 @@ def all_text(at: AppTest) -> str:
     parts += [f"{m.label} {m.value}" for m in at.metric]
     parts += [frame.value.to_string() for frame in at.dataframe]
     return shown("\n".join(str(p) for p in parts))
+
+
+def parameter_table(at: AppTest, label: str, quantity: str) -> pd.DataFrame:
+    """The table whose first column is `label`, one row per parameter: turned back when the
+    page shows it turned (a column per parameter; then `quantity` names one of its rows)."""
+    frame = next(f.value for f in at.dataframe if f.value.columns[0] == label)
+    if quantity in list(frame[label]):
+        frame = frame.set_index(label).T.rename_axis(label).reset_index()
+    return frame
 
 
 def tips_trajectory(rate=0.1, steps=200):
@@ -109,11 +120,11 @@ def test_target_and_feature_selection():
     at.selectbox(key="target").set_value("bmi").run()
     at.multiselect(key="feats").set_value(["age", "bp"]).run()
     assert not at.exception and not at.error
-    table = next(f.value for f in at.dataframe if "parameter" in f.value.columns)
-    assert list(table["parameter"]) == ["w (age)", "w (bp)", "b"]
+    table = parameter_table(at, "parameter (standardised units)", "−η · gradient")
+    assert list(table["parameter (standardised units)"]) == ["w (age)", "w (bp)", "b"]
     table = load_bundled("diabetes")
     coef, _ = sklearn_reference(table[["age", "bp"]].to_numpy(), table["bmi"].to_numpy())
-    shown = next(f.value for f in at.dataframe if "scikit-learn" in f.value.columns)
+    shown = parameter_table(at, "parameter (original units)", "scikit-learn")
     np.testing.assert_allclose(shown["scikit-learn"].to_numpy()[:2], coef, rtol=1e-12)
 
 
@@ -141,7 +152,7 @@ def test_standardised_diabetes_matches_sklearn_within_tolerance():
     at.button(key="k_end").click().run()
     assert not at.exception and not at.error
     assert any("Gradient descent matches scikit-learn" in s.value for s in at.success)
-    shown = next(f.value for f in at.dataframe if "scikit-learn" in f.value.columns)
+    shown = parameter_table(at, "parameter (original units)", "scikit-learn")
     gd = shown.iloc[:, 1].to_numpy()
     sk = shown["scikit-learn"].to_numpy()
     assert np.linalg.norm(gd - sk) / np.linalg.norm(sk) < 1e-6
@@ -236,8 +247,8 @@ def test_switching_dataset_forgets_the_old_columns_without_a_link_note():
     assert not at.exception and not at.error
     assert "not usable" not in " ".join(i.value for i in at.info)
     assert at.selectbox(key="target").value == "tip"
-    table = next(f.value for f in at.dataframe if "parameter" in f.value.columns)
-    assert list(table["parameter"]) == ["w (total_bill)", "b"]
+    table = parameter_table(at, "parameter (standardised units)", "−η · gradient")
+    assert list(table["parameter (standardised units)"]) == ["w (total_bill)", "b"]
 
 
 def test_a_link_naming_a_missing_column_still_gets_a_note():
@@ -262,8 +273,17 @@ def test_every_regression_chart_has_a_sentence_with_the_numbers_and_a_table_behi
                      "from the scikit-learn optimum", "Residuals ŷ − y of 40 rows at step 5"):
         assert fragment in text, fragment
     tables = [e for e in at.expander if e.label == "Numbers behind this chart"]
+    assert len(tables) == 4 and all(not e.dataframe for e in tables)
+    for key in CHART_KEYS:  # a student opens each expander: its table is built and shown
+        at.session_state[f"numbers_{key}"] = True
+    at.run()
+    tables = [e for e in at.expander if e.label == "Numbers behind this chart"]
     assert len(tables) == 4
     assert all(0 < len(e.dataframe[0].value) <= 200 for e in tables)
+    loss_table = next(e.dataframe[0].value for e in tables if "loss" in e.dataframe[0].value
+                      and "step k" in e.dataframe[0].value and "w" not in e.dataframe[0].value)
+    np.testing.assert_allclose(loss_table.set_index("step k").loc[5, "loss"], loss[5],
+                               rtol=1e-12)
 
 
 def test_several_features_charts_have_their_text_alternatives_too():
@@ -273,3 +293,67 @@ def test_several_features_charts_have_their_text_alternatives_too():
     assert "gradient descent's predictions of" in text and "(root mean square)" in text
     assert "the weight furthest from scikit-learn's is that of" in text
     assert len([e for e in at.expander if e.label == "Numbers behind this chart"]) == 4
+
+
+def test_step_buttons_carry_keyboard_shortcuts_and_the_page_names_them():
+    """start/back/forward/end have the Home/Left/Right/End shortcuts, and a caption next to
+    the stepper says which key does what."""
+    at = open_page()
+    shortcuts = {key: at.button(key=key).proto.shortcut
+                 for key in ("k_start", "k_back", "k_forward", "k_end")}
+    assert shortcuts == {"k_start": "home", "k_back": "left", "k_forward": "right",
+                         "k_end": "end"}  # Streamlit stores the key names in lower case
+    captions = " ".join(c.value for c in at.caption)
+    assert "**←** back, **→** forward, **Home** start, **End** end" in captions
+
+
+def test_check_tables_explain_their_columns_and_write_tiny_numbers_in_exponent_form():
+    """Every numeric column of the stepper's tables uses the %.6g format (1e-16 shows as
+    1e-16, not 0.0000000000000001); the check table names GD's shortcut formula and finite
+    differences and explains both beside it (the old "GD engine" name is gone); with one
+    feature each table is turned to a column per parameter (three columns fit a phone)."""
+    at = open_page(k="3")
+    firsts = ("parameter (standardised units)", "component (standardised units)",
+              "parameter (original units)")
+    tables = [frame for frame in at.dataframe if frame.value.columns[0] in firsts]
+    assert len(tables) == 3
+    for frame in tables:
+        assert list(frame.value.columns[1:]) in (["w (total_bill)", "b"], ["∂L/∂w1", "∂L/∂b"],
+                                                 ["total_bill", "b (intercept)"])
+        config = json.loads(frame.proto.columns)
+        numeric = [c for c in frame.value.columns if pd.api.types.is_numeric_dtype(frame.value[c])]
+        assert len(numeric) == 2
+        assert all(config[c]["type_config"]["format"] == "%.6g" for c in numeric)
+    check = next(f.value for f in tables if f.value.columns[0] == firsts[1])
+    assert list(check[firsts[1]]) == ["article's formula", "GD's shortcut (S, t)",
+                                      "finite differences"]
+    np.testing.assert_allclose(check["∂L/∂b"].to_numpy(), check["∂L/∂b"].iloc[0], rtol=1e-5)
+    note = " ".join(c.value for c in at.caption)
+    assert "**GD's shortcut (S, t)** is how gradient descent computes the gradient: 2(Sθ − t)" \
+        in note
+    assert "(L(θ + h) − L(θ − h)) / 2h" in note
+    assert "GD engine" not in all_text(at)
+
+
+def test_many_parameters_keep_one_row_each_with_column_explanations():
+    """Diabetes with every feature: the check table keeps a row per component, and its
+    columns carry tooltips explaining GD's shortcut and finite differences."""
+    at = open_page(src="bundled", ds="diabetes")
+    check = next(f for f in at.dataframe
+                 if f.value.columns[0] == "component (standardised units)")
+    assert len(check.value) > 3 and "GD's shortcut (S, t)" in check.value.columns
+    helps = {name: column.get("help", "") for name, column in
+             json.loads(check.proto.columns).items()}
+    assert "S = AᵀA/N" in helps["GD's shortcut (S, t)"]
+    assert "(L(θ + h) − L(θ − h)) / 2h" in helps["finite differences"]
+
+
+def test_glossary_explains_lambda_max_condition_number_and_the_stopping_rule():
+    """An expander in the settings explains λmax, the condition number, tol x scale and the
+    shortcut formula in plain words."""
+    at = open_page()
+    glossary = next(e for e in at.expander if e.label.startswith("What do λmax"))
+    text = " ".join(m.value for m in glossary.markdown)
+    for word in ("**λmax (lambda max)**", "**condition number**", "**tol x scale**",
+                 "**GD's shortcut (S, t)**", "largest stable learning rate"):
+        assert word in text, word

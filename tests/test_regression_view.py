@@ -81,10 +81,10 @@ def test_formula_panel_and_tables_name_their_units(tips, standardise, units):
     problem, run = problem_and_run(tips, standardise)
     step = cache.check_step(problem, run, 3)
     table = view.update_table(problem, run, 3, step)
-    assert f"value at step 3 ({units})" in table.columns
-    assert f"value at step 4 ({units})" in table.columns
+    assert list(table.columns) == [f"parameter ({units})", "value at step 3", "Σ rᵢ·xᵢⱼ (b: Σ rᵢ)",
+                                   "gradient = 2/N · Σ", "−η · gradient", "value at step 4"]
     assert f"in {units}" in view.formula_caption(problem)
-    assert list(table["parameter"]) == ["w (total_bill)", "b"]
+    assert list(table[f"parameter ({units})"]) == ["w (total_bill)", "b"]
 
 
 def test_trajectory_csv_has_original_units_beside_gd_units(tips):
@@ -145,13 +145,24 @@ def test_too_few_steps_advises_standardising_only_when_off(tips, standardise, ad
     assert ("standardise the features" in reason) is advised
 
 
+def test_turned_table_has_a_column_per_parameter_with_the_same_numbers(tips):
+    """turned() makes rows of the quantities and a column per parameter, numbers unchanged."""
+    problem, run = problem_and_run(tips, True)
+    table = view.update_table(problem, run, 4, cache.check_step(problem, run, 4))
+    shown = view.turned(table)
+    assert list(shown.columns) == ["parameter (standardised units)", "w (total_bill)", "b"]
+    assert list(shown["parameter (standardised units)"]) == list(table.columns[1:])
+    assert_allclose(shown["b"].to_numpy(dtype=float), table.iloc[1, 1:].to_numpy(dtype=float),
+                    rtol=0)
+
+
 def test_gradient_units_match_the_metrics(tips):
     """The update table's value at step k is the metric's w and b (same units, same numbers)."""
     problem, run = problem_and_run(tips, True)
     step = cache.check_step(problem, run, 4)
     table = view.update_table(problem, run, 4, step)
     shown = dict(view.metric_values(problem, run, 4))
-    values = table["value at step 4 (standardised units)"].to_numpy()
+    values = table["value at step 4"].to_numpy()
     assert_allclose(values, [float(shown["w (standardised units)"]),
                              float(shown["b (standardised units)"])], rtol=1e-5)
     assert np.isfinite(values).all()

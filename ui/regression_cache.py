@@ -13,7 +13,10 @@ kinds of entries, each computed once per key and shared by every session that as
   columns left out), the optional standardisation, the sufficient statistics, the scikit-learn
   fit and the data warnings, keyed on (hash, target, features, standardise);
 - :class:`Run`: a gradient-descent trajectory with its values in original units, the final
-  comparison with scikit-learn and the loss contour, keyed on the problem key + GD settings.
+  comparison with scikit-learn and the loss contour, keyed on the problem key + GD settings;
+- :class:`ChartBases`: the parts of the stepper's charts that are the same at every step of a
+  run (``ui.regression_figures``' ``*_base``), keyed on the run's key, so a step only adds
+  its few marks.
 
 Sessions never hold these objects between runs: a session keeps small keys (a
 :class:`RunRef`, an :class:`UploadRef`) and looks the objects up again with :func:`resolve`,
@@ -67,6 +70,7 @@ from gradcore import (
     select_xy,
     sklearn_reference,
 )
+from ui import regression_figures as figures
 from ui.lessons import trace_run
 from ui.regression_figures import CONTOUR_GRID, contour_window, sample_indices
 
@@ -563,6 +567,45 @@ def _contour(problem: Problem, trajectory: Trajectory):
     b_grid = np.linspace(b_lo, b_hi, CONTOUR_GRID)
     W, B = np.meshgrid(w_grid, b_grid)
     return w_grid, b_grid, problem.stats.loss_at(W[..., None], B)
+
+
+@dataclass(frozen=True, eq=False)
+class ChartBases:
+    """The step-independent parts of the stepper's three replayable charts.
+
+    One feature: ``main`` is the data with the fitted lines, ``side`` the loss contours.
+    Several: ``main`` is predicted against actual, ``side`` the coefficient paths.
+    """
+
+    main: figures.Base
+    side: figures.Base
+    loss: figures.Base
+
+
+@memoized(lambda problem, run: 24 * (run.trajectory.steps_taken + 1)
+          * (len(problem.features) + 2) + 16 * problem.sample.size + 8 * CONTOUR_GRID ** 2)
+def chart_bases(problem: Problem, run: Run) -> ChartBases:
+    """The charts' step-independent parts for `run` (built once per run, shared by sessions)."""
+    t = run.trajectory
+    if len(problem.features) == 1:
+        main = figures.fitted_line_base(
+            problem.sample_X[:, 0], problem.sample_y, run.coef[:, 0], run.intercept,
+            (float(problem.reference[0][0]), problem.reference[1]),
+            (problem.features[0], problem.target))
+        w_grid, b_grid, loss_grid = run.contour
+        side = figures.contour_base(w_grid, b_grid, loss_grid, t.w[:, 0], t.b,
+                                    (float(problem.reference_fit[0][0]),
+                                     problem.reference_fit[1]))
+    else:
+        main = figures.predicted_actual_base(problem.sample_y, reference_predictions(problem))
+        side = figures.coefficient_paths_base(t.w, t.b, problem.features, problem.reference_fit)
+    return ChartBases(main=main, side=side, loss=figures.loss_base(t.loss))
+
+
+def reference_predictions(problem: Problem) -> np.ndarray:
+    """scikit-learn's predictions ŷ of the drawn sample of rows."""
+    coef, intercept = problem.reference
+    return problem.sample_X @ coef + intercept
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,21 @@
-"""Plotly figures for the linear-regression page: arrays in, ``go.Figure`` out.
+"""Plotly figures for the linear-regression page: arrays in, figures out.
 
 No streamlit here and no regression math: every loss, gradient and coefficient drawn comes
 from ``gradcore``; this module only decides what to draw and how much of it. What is drawn is
 bounded whatever the data size (at most ``MAX_POINTS`` markers, ``MAX_FRAMES`` animation
 frames, a ``CONTOUR_GRID`` x ``CONTOUR_GRID`` loss grid), so the chart payload a browser
 receives stays the same for 1,000 and 1,000,000 rows.
+
+A step of the page's stepper changes only a few marks of each chart. So each chart is built
+in two parts: a :class:`Base` with everything that is the same at every step of a run (the
+data, the loss contours, the whole path, the replay frames), built once per run by a
+``*_base`` function and kept by the page (``ui.regression_cache.chart_bases``), and a light
+per-step overlay added by the matching ``*_at`` function. The figures are written as the plain
+JSON plotly.js reads (:class:`PlainFigure`) instead of ``go.Figure`` objects, whose validation
+of every property cost tens of milliseconds per step. ``PlainFigure.data``, ``.layout`` and
+``.frames`` are the validated plotly objects, built on first use (the tests read them), so a
+property plotly does not know still fails, in a test. The ``*_figure`` functions build both
+parts in one call.
 
 Colour is never the only signal: marks of different meaning also differ by dash, width or
 marker shape (gradient descent solid or a circle, scikit-learn dashed, dotted or an x, the
@@ -15,9 +26,14 @@ opacity included (``POINT_OPACITY``; tests/test_palette.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
+from _plotly_utils.utils import is_homogeneous_array, to_typed_array_spec
+from plotly.basedatatypes import BaseFigure
 
 from ui import palette
 from ui.text import plotly_inert
@@ -26,13 +42,116 @@ MAX_POINTS = 2000
 MAX_FRAMES = 60
 MAX_RESIDUAL_BARS = 40
 CONTOUR_GRID = 60
+RESIDUAL_GUIDES = 60
 # Dense scatters are slightly see-through so overlaps show; 0.9 keeps every palette colour at
 # 3:1 or more on both backgrounds (at 0.75 the blue fell to 2.5:1 on the dark theme).
 POINT_OPACITY = 0.9
 # A weight's path is solid, dashed, long-dashed or dash-dotted (with the colour, 28 distinct
 # styles); dotted is kept for the scikit-learn levels.
 WEIGHT_DASHES = ("solid", "dash", "longdash", "dashdot")
+PLAY_LABEL = "▶ Play"
+PAUSE_LABEL = "❚❚ Pause"
 _MARGIN = dict(l=10, r=10, t=10, b=10)
+_TEMPLATES: dict[str, dict] = {}
+
+
+def _template() -> dict:
+    """The JSON of plotly's default template (Streamlit's once streamlit is loaded), which
+    ``go.Figure`` puts into every figure; read once per template name."""
+    name = pio.templates.default
+    if name not in _TEMPLATES:
+        _TEMPLATES[name] = pio.templates[name].to_plotly_json() if name else {}
+    return _TEMPLATES[name]
+
+
+def _typed(trace: dict) -> dict:
+    """A copy of a trace dict with its numpy arrays (at the top level or one dict down, as in
+    ``marker``) in plotly's base64 form, as ``go.Figure.to_dict`` writes them. Lists stay
+    lists: the builders write small ones (a line's two ends, frames) as lists on purpose."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, np.ndarray):
+            return to_typed_array_spec(value) if is_homogeneous_array(value) else value.tolist()
+        if isinstance(value, dict):
+            return {k: convert(v) if isinstance(v, np.ndarray) else v for k, v in value.items()}
+        return value
+
+    return {key: convert(value) for key, value in trace.items()}
+
+
+class PlainFigure(BaseFigure):
+    """A figure held as plotly.js JSON: trace dicts, a layout dict and frame dicts.
+
+    ``st.plotly_chart`` takes it as it takes a ``go.Figure`` (it calls :meth:`to_dict`);
+    ``data``, ``layout`` and ``frames`` give plotly's validated objects. Read-only: its parts
+    may be shared with other figures of the same run.
+    """
+
+    def __init__(self, traces: Sequence[dict], layout: dict, frames: Sequence[dict] = (),
+                 base: Base | None = None):
+        # BaseFigure.__init__ is skipped on purpose: it builds the validated objects.
+        self._base = base
+        self._traces = list(traces)
+        self._layout_spec = layout
+        self._frame_specs = list(frames)
+        self._checked: go.Figure | None = None
+
+    def _all_traces(self) -> list[dict]:
+        return [*(self._base.traces if self._base else ()), *self._traces]
+
+    def to_dict(self) -> dict:
+        """``{"data", "layout", "frames"}`` with arrays in base64 and plotly's default template,
+        as ``go.Figure.to_dict`` gives; fresh dicts on every call (callers may pop keys). The
+        base's traces were converted once, when the base was built; layouts and frames hold
+        no arrays."""
+        typed = [dict(trace) for trace in self._base.typed_traces] if self._base else []
+        spec = {"data": typed + [_typed(trace) for trace in self._traces],
+                "layout": {**self._layout_spec, "template": _template()}}
+        if self._frame_specs:
+            spec["frames"] = list(self._frame_specs)
+        return spec
+
+    def to_plotly_json(self) -> dict:
+        return self.to_dict()
+
+    def checked(self) -> go.Figure:
+        """The same figure as a validated ``go.Figure`` (raises if a property is unknown)."""
+        if self._checked is None:
+            self._checked = go.Figure({"data": self._all_traces(), "layout": self._layout_spec,
+                                       "frames": self._frame_specs})
+        return self._checked
+
+    @property
+    def data(self):
+        return self.checked().data
+
+    @property
+    def layout(self):
+        return self.checked().layout
+
+    @property
+    def frames(self):
+        return self.checked().frames
+
+    def __repr__(self) -> str:
+        return f"PlainFigure({len(self._all_traces())} traces, {len(self._frame_specs)} frames)"
+
+
+@dataclass(frozen=True, eq=False)
+class Base:
+    """What a chart shows at every step of a run: traces, layout, replay frames by step.
+
+    ``typed_traces`` are the traces with their arrays already in plotly's base64 form, made
+    once here instead of at every step. The layout and frames hold lists, no arrays."""
+
+    traces: tuple[dict, ...]
+    layout: dict
+    frames: dict[int, dict] = field(default_factory=dict)
+    frame_count: int = 0
+    typed_traces: tuple[dict, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "typed_traces", tuple(_typed(t) for t in self.traces))
 
 
 def sample_indices(n: int, max_points: int = MAX_POINTS, seed: int = 0) -> np.ndarray:
@@ -79,69 +198,140 @@ def contour_window(
     return framed(ws), framed(bs)
 
 
-def _layout(fig: go.Figure, x_title: str, y_title: str, height: int = 380) -> None:
-    """Axis titles, legend below the plot, transparent background; titles live in the page.
-
-    Set property by property: plotly's ``update_layout`` costs several milliseconds (path
-    parsing and change dispatch) for the same result.
-    """
-    layout = fig.layout
-    for side, pixels in _MARGIN.items():
-        layout.margin[side] = pixels
-    for key, value in dict(orientation="h", yanchor="top", y=-0.2, x=0.0).items():
-        layout.legend[key] = value
-    layout.xaxis.title.text = x_title
-    layout.yaxis.title.text = y_title
-    layout.height = height
-    layout.paper_bgcolor = "rgba(0,0,0,0)"
-    layout.plot_bgcolor = "rgba(0,0,0,0)"
+def _scatter(x, y, name: str | None, mode: str, **props) -> dict:
+    trace = {"type": "scatter", "x": x, "y": y, "mode": mode, **props}
+    if name is not None:
+        trace["name"] = name
+    return trace
 
 
-def _animation_controls(fig: go.Figure, steps: np.ndarray, current_position: int) -> None:
-    """A Play button and a step slider above the plot that replay the frames in the browser."""
-    play = dict(
-        label="▶ Play",
-        method="animate",
-        args=[None, dict(frame=dict(duration=120, redraw=True), fromcurrent=False,
-                         transition=dict(duration=0), mode="immediate")],
-    )
-    pause = dict(
-        label="❚❚",
-        method="animate",
-        args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")],
-    )
+def _layout(x_title: str, y_title: str, height: int = 380) -> dict:
+    """Axis titles, legend below the plot, transparent background; titles live in the page."""
+    return {
+        "margin": dict(_MARGIN),
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0.0},
+        "xaxis": {"title": {"text": x_title}},
+        "yaxis": {"title": {"text": y_title}},
+        "height": height,
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+    }
+
+
+def _replay_layout(layout: dict) -> dict:
+    """`layout` with room above the plot for the Play / Pause buttons and the replay slider.
+
+    The replay never starts by itself: ▶ Play replays the run from its start, ❚❚ Pause stops
+    it where it is (the slider then shows that step)."""
+    play = dict(label=PLAY_LABEL, method="animate",
+                args=[None, dict(frame=dict(duration=120, redraw=True), fromcurrent=False,
+                                 transition=dict(duration=0), mode="immediate")])
+    pause = dict(label=PAUSE_LABEL, method="animate",
+                 args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")])
+    return {**layout, "margin": dict(l=10, r=10, t=75, b=10), "height": 460,
+            "updatemenus": [dict(type="buttons", direction="left", x=0.0, y=1.02,
+                                 xanchor="left", yanchor="bottom", pad=dict(t=0, r=0),
+                                 showactive=False, buttons=[play, pause])]}
+
+
+def _slider(steps: np.ndarray, active: int) -> list[dict]:
+    """The replay slider: one position per frame, starting at `active`."""
     slider_steps = [
         dict(method="animate", label=str(int(s)),
              args=[[f"k{int(s)}"], dict(mode="immediate", frame=dict(duration=0, redraw=True),
                                         transition=dict(duration=0))])
         for s in steps
     ]
-    layout = fig.layout  # set directly: update_layout costs milliseconds more (see _layout)
-    layout.updatemenus = [dict(type="buttons", direction="left", x=0.0, y=1.02, xanchor="left",
-                               yanchor="bottom", pad=dict(t=0, r=0), showactive=False,
-                               buttons=[play, pause])]
-    layout.sliders = [dict(active=current_position, steps=slider_steps, x=0.32, len=0.68, y=1.02,
-                           yanchor="bottom", pad=dict(t=0, b=0), ticklen=0, minorticklen=0,
-                           tickcolor="rgba(0,0,0,0)", font=dict(size=1, color="rgba(0,0,0,0)"),
-                           currentvalue=dict(prefix="replay step ", font=dict(size=12)))]
-    for side, pixels in dict(l=10, r=10, t=75, b=10).items():
-        layout.margin[side] = pixels
-    layout.height = 460
+    return [dict(active=active, steps=slider_steps, x=0.5, len=0.5, y=1.02,
+                 yanchor="bottom", pad=dict(t=0, b=0), ticklen=0, minorticklen=0,
+                 tickcolor="rgba(0,0,0,0)", font=dict(size=1, color="rgba(0,0,0,0)"),
+                 currentvalue=dict(prefix="replay step ", font=dict(size=12)))]
 
 
-def loss_figure(loss: np.ndarray, k: int, log_y: bool = False) -> go.Figure:
-    """The loss L(w_k, b_k) against step k, with the current step marked."""
+def _replay(base: Base, k: int, make_frame) -> tuple[list[dict], dict]:
+    """The frames (the run's, plus step k's) and the layout with the slider on step k."""
+    steps = frame_steps(base.frame_count, current=k)
+    frames = [base.frames.get(int(s)) or make_frame(int(s)) for s in steps]
+    layout = {**base.layout, "sliders": _slider(steps, int(np.searchsorted(steps, k)))}
+    return frames, layout
+
+
+# --- Loss against step ---------------------------------------------------------------------
+
+def loss_base(loss: np.ndarray) -> Base:
+    """The loss curve of a run."""
     loss = np.asarray(loss, dtype=float)
-    steps = np.arange(loss.size)
-    fig = go.Figure()
-    fig.add_scatter(x=steps, y=loss, mode="lines", name="loss",
+    line = _scatter(np.arange(loss.size), loss, "loss", "lines",
                     line=dict(color=palette.FUNCTION, width=2))
-    fig.add_scatter(x=[k], y=[loss[k]], mode="markers", name=f"step {k}",
-                    marker=dict(color=palette.DERIVATIVE, size=11, line=dict(width=1)))
-    _layout(fig, "step k", "loss L(w, b)", height=320)
-    if log_y and np.all(loss > 0):
-        fig.update_yaxes(type="log")
-    return fig
+    return Base((line,), _layout("step k", "loss L(w, b)", height=320))
+
+
+def loss_at(base: Base, loss: np.ndarray, k: int, log_y: bool = False) -> PlainFigure:
+    """`base` with step k marked; a log y axis when asked and every loss is positive."""
+    marker = _scatter([k], [float(loss[k])], f"step {k}", "markers",
+                      marker=dict(color=palette.DERIVATIVE, size=11, line=dict(width=1)))
+    layout = base.layout
+    if log_y and np.all(np.asarray(loss) > 0):
+        layout = {**layout, "yaxis": {**layout["yaxis"], "type": "log"}}
+    return PlainFigure([marker], layout, base=base)
+
+
+def loss_figure(loss: np.ndarray, k: int, log_y: bool = False) -> PlainFigure:
+    """The loss L(w_k, b_k) against step k, with the current step marked."""
+    return loss_at(loss_base(loss), np.asarray(loss, dtype=float), k, log_y)
+
+
+# --- One feature: the data and the line ----------------------------------------------------
+
+def _span(x: np.ndarray) -> np.ndarray:
+    return np.array([x.min(), x.max()]) if x.size else np.array([0.0, 1.0])
+
+
+def _line_frame(span: np.ndarray, slopes: np.ndarray, intercepts: np.ndarray, s: int) -> dict:
+    # Frames as plain lists: a list of two numbers is sent as it is.
+    return dict(name=f"k{s}", traces=[3],
+                data=[dict(type="scatter", x=span.tolist(),
+                           y=(slopes[s] * span + intercepts[s]).tolist())])
+
+
+def fitted_line_base(x: np.ndarray, y: np.ndarray, slopes: np.ndarray, intercepts: np.ndarray,
+                     reference: tuple[float, float], labels: tuple[str, str] = ("x", "y"),
+                     ) -> Base:
+    """The data, scikit-learn's line and the replay frames of the GD line (see
+    :func:`fitted_line_figure`)."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    span = _span(x)
+    ref_slope, ref_intercept = reference
+    data = _scatter(x, y, "data", "markers",
+                    marker=dict(color=palette.FUNCTION, size=5, opacity=POINT_OPACITY,
+                                line=dict(width=0.5, color="rgba(255,255,255,0.5)")))
+    fit = _scatter(span, ref_slope * span + ref_intercept, "scikit-learn fit", "lines",
+                   line=dict(color=palette.REFERENCE, dash="dash"))
+    frames = {int(s): _line_frame(span, slopes, intercepts, int(s))
+              for s in frame_steps(len(slopes))}
+    layout = _replay_layout(_layout(*(plotly_inert(label) for label in labels)))
+    return Base((data, fit), layout, frames, len(slopes))
+
+
+def fitted_line_at(base: Base, x: np.ndarray, slopes: np.ndarray, intercepts: np.ndarray,
+                   k: int, residual_points: int = RESIDUAL_GUIDES) -> PlainFigure:
+    """`base` with the residual guides and the GD line of step k, the replay slider on k."""
+    x = np.asarray(x, dtype=float)
+    span = _span(x)
+    shown_x = x[:residual_points]
+    shown_y = np.asarray(base.traces[0]["y"], dtype=float)[:residual_points]
+    on_line = slopes[k] * shown_x + intercepts[k]
+    guides_x = np.column_stack([shown_x, shown_x, np.full(shown_x.size, np.nan)]).ravel()
+    guides_y = np.column_stack([shown_y, on_line, np.full(shown_x.size, np.nan)]).ravel()
+    guides = _scatter([None if np.isnan(v) else float(v) for v in guides_x],
+                      [None if np.isnan(v) else float(v) for v in guides_y], "residuals",
+                      "lines", line=dict(color=palette.NEUTRAL, width=1), hoverinfo="skip")
+    line = _scatter(span.tolist(), (slopes[k] * span + intercepts[k]).tolist(),
+                    f"GD line at step {k}", "lines",
+                    line=dict(color=palette.DERIVATIVE, width=3))
+    frames, layout = _replay(base, k, lambda s: _line_frame(span, slopes, intercepts, s))
+    return PlainFigure([guides, line], layout, frames, base=base)
 
 
 def fitted_line_figure(
@@ -152,8 +342,8 @@ def fitted_line_figure(
     k: int,
     reference: tuple[float, float],
     labels: tuple[str, str] = ("x", "y"),
-    residual_points: int = 60,
-) -> go.Figure:
+    residual_points: int = RESIDUAL_GUIDES,
+) -> PlainFigure:
     """One feature: the data, the line at step k, the scikit-learn line, and residual guides.
 
     `x`, `y` are the (already sampled) points in original units; `slopes[i]`, `intercepts[i]`
@@ -162,39 +352,44 @@ def fitted_line_figure(
     (r < 0) pulls the line up, one below pushes it down. The Play button replays the line
     over the whole trajectory in the browser.
     """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    span = np.array([x.min(), x.max()]) if x.size else np.array([0.0, 1.0])
-    ref_slope, ref_intercept = reference
+    base = fitted_line_base(x, y, slopes, intercepts, reference, labels)
+    return fitted_line_at(base, x, slopes, intercepts, k, residual_points)
 
-    def line(i: int) -> np.ndarray:
-        return slopes[i] * span + intercepts[i]
 
-    guides_x, guides_y = [], []
-    for xi, yi in zip(x[:residual_points], y[:residual_points], strict=True):
-        guides_x += [xi, xi, None]
-        guides_y += [yi, slopes[k] * xi + intercepts[k], None]
+# --- One feature: loss contours over (w, b) ------------------------------------------------
 
-    fig = go.Figure()
-    fig.add_scatter(x=x, y=y, mode="markers", name="data",
-                    marker=dict(color=palette.FUNCTION, size=5, opacity=POINT_OPACITY,
-                                line=dict(width=0.5, color="rgba(255,255,255,0.5)")))
-    fig.add_scatter(x=span, y=ref_slope * span + ref_intercept, mode="lines",
-                    name="scikit-learn fit", line=dict(color=palette.REFERENCE, dash="dash"))
-    fig.add_scatter(x=guides_x, y=guides_y, mode="lines", name="residuals",
-                    line=dict(color=palette.NEUTRAL, width=1), hoverinfo="skip")
-    fig.add_scatter(x=span, y=line(k), mode="lines", name=f"GD line at step {k}",
-                    line=dict(color=palette.DERIVATIVE, width=3))
-    steps = frame_steps(len(slopes), current=k)
-    # Frames as plain dicts of plain lists: plotly validates them into the same frames at a
-    # third of the cost of go.Frame and go.Scatter objects, and sends a list of two numbers as
-    # it is instead of encoding each tiny array (which made st.plotly_chart 3 times slower).
-    fig.frames = [dict(name=f"k{int(s)}", traces=[3],
-                       data=[dict(type="scatter", x=span.tolist(), y=line(int(s)).tolist())])
-                  for s in steps]
-    _layout(fig, *(plotly_inert(label) for label in labels))
-    _animation_controls(fig, steps, int(np.searchsorted(steps, k)))
-    return fig
+def contour_base(w_grid: np.ndarray, b_grid: np.ndarray, loss_grid: np.ndarray,
+                 w_path: np.ndarray, b_path: np.ndarray, optimum: tuple[float, float]) -> Base:
+    """The contours, the whole path and the optimum (see :func:`contour_figure`)."""
+    w_grid = np.asarray(w_grid, dtype=float)
+    b_grid = np.asarray(b_grid, dtype=float)
+    contour = {
+        "type": "contour", "x": w_grid, "y": b_grid,
+        "z": np.log10(np.maximum(np.asarray(loss_grid, dtype=float), 1e-300)),
+        # Mid blues only: every level line shows on white and on the dark theme (plotly's
+        # "Blues" ends in near-white and navy, each lost on one of them). (A lighter end,
+        # #9cc3e6, fell to 1.9:1 on white.)
+        "colorscale": [[0.0, palette.LOSS_CONTOURS[0]], [1.0, palette.LOSS_CONTOURS[1]]],
+        "ncontours": 25, "showscale": False, "contours": {"coloring": "lines"},
+        "name": "log10 loss",
+        "hovertemplate": "w=%{x:.4g}<br>b=%{y:.4g}<br>log10 L=%{z:.3f}<extra></extra>",
+    }
+    path = _scatter(np.asarray(w_path, dtype=float), np.asarray(b_path, dtype=float), "GD path",
+                    "lines+markers", line=dict(color=palette.NEUTRAL, width=1),
+                    marker=dict(color=palette.NEUTRAL, size=5, symbol="circle-open"))
+    best = _scatter([float(optimum[0])], [float(optimum[1])], "scikit-learn optimum", "markers",
+                    marker=dict(color=palette.REFERENCE, size=14, symbol="x"))
+    layout = _layout("w", "b")
+    layout["xaxis"]["range"] = [float(w_grid[0]), float(w_grid[-1])]
+    layout["yaxis"]["range"] = [float(b_grid[0]), float(b_grid[-1])]
+    return Base((contour, path, best), layout)
+
+
+def contour_at(base: Base, w_path: np.ndarray, b_path: np.ndarray, k: int) -> PlainFigure:
+    """`base` with step k marked."""
+    step = _scatter([float(w_path[k])], [float(b_path[k])], f"step {k}", "markers",
+                    marker=dict(color=palette.DERIVATIVE, size=13, line=dict(width=1)))
+    return PlainFigure([step], base.layout, base=base)
 
 
 def contour_figure(
@@ -205,52 +400,100 @@ def contour_figure(
     b_path: np.ndarray,
     k: int,
     optimum: tuple[float, float],
-) -> go.Figure:
+) -> PlainFigure:
     """One feature: contours of L(w, b) on a grid, the whole GD path, step k and the optimum.
 
     `loss_grid[i, j]` is L(w_grid[j], b_grid[i]) (rows follow b, columns follow w, as plotly's
     contour expects). Path points outside the grid's window are left to the axis range.
     """
-    fig = go.Figure()
-    fig.add_contour(x=w_grid, y=b_grid, z=np.log10(np.maximum(loss_grid, 1e-300)),
-                    # Mid blues only: every level line shows on white and on the dark theme
-                    # (plotly's "Blues" ends in near-white and navy, each lost on one of them).
-                    # (A lighter end, #9cc3e6, fell to 1.9:1 on white.)
-                    colorscale=[[0.0, palette.LOSS_CONTOURS[0]],
-                                [1.0, palette.LOSS_CONTOURS[1]]], ncontours=25,
-                    showscale=False,
-                    contours=dict(coloring="lines"), name="log10 loss",
-                    hovertemplate="w=%{x:.4g}<br>b=%{y:.4g}<br>log10 L=%{z:.3f}<extra></extra>")
-    fig.add_scatter(x=w_path, y=b_path, mode="lines+markers", name="GD path",
-                    line=dict(color=palette.NEUTRAL, width=1),
-                    marker=dict(color=palette.NEUTRAL, size=5, symbol="circle-open"))
-    fig.add_scatter(x=[optimum[0]], y=[optimum[1]], mode="markers", name="scikit-learn optimum",
-                    marker=dict(color=palette.REFERENCE, size=14, symbol="x"))
-    fig.add_scatter(x=[w_path[k]], y=[b_path[k]], mode="markers", name=f"step {k}",
-                    marker=dict(color=palette.DERIVATIVE, size=13, line=dict(width=1)))
-    _layout(fig, "w", "b")
-    fig.update_xaxes(range=[float(w_grid[0]), float(w_grid[-1])])
-    fig.update_yaxes(range=[float(b_grid[0]), float(b_grid[-1])])
-    return fig
+    base = contour_base(w_grid, b_grid, loss_grid, w_path, b_path, optimum)
+    return contour_at(base, w_path, b_path, k)
+
+
+# --- Several features ----------------------------------------------------------------------
+
+def predicted_actual_base(y_true: np.ndarray, y_reference: np.ndarray) -> Base:
+    """scikit-learn's predictions against the target, and the diagonal ŷ = y."""
+    y_true = np.asarray(y_true, dtype=float)
+    low, high = float(np.min(y_true)), float(np.max(y_true))
+    reference = _scatter(y_true, np.asarray(y_reference, dtype=float), "scikit-learn",
+                         "markers",
+                         marker=dict(color=palette.REFERENCE, size=7, opacity=POINT_OPACITY,
+                                     symbol="x-thin-open",
+                                     line=dict(width=1.2, color=palette.REFERENCE)))
+    diagonal = _scatter([low, high], [low, high], "perfect (ŷ = y)", "lines",
+                        line=dict(color=palette.NEUTRAL, dash="dot"))
+    return Base((reference, diagonal), _layout("actual y", "predicted ŷ"))
+
+
+def predicted_actual_at(base: Base, y_pred: np.ndarray, k: int) -> PlainFigure:
+    """`base` with gradient descent's predictions at step k, drawn on top."""
+    predicted = _scatter(base.traces[0]["x"], np.asarray(y_pred, dtype=float),
+                         f"GD at step {k}", "markers",
+                         marker=dict(color=palette.DERIVATIVE, size=5, opacity=POINT_OPACITY))
+    return PlainFigure([predicted], base.layout, base=base)
 
 
 def predicted_actual_figure(
     y_true: np.ndarray, y_pred: np.ndarray, y_reference: np.ndarray, k: int
-) -> go.Figure:
+) -> PlainFigure:
     """Several features: predictions at step k and scikit-learn's against the actual target."""
-    y_true = np.asarray(y_true, dtype=float)
-    low, high = float(np.min(y_true)), float(np.max(y_true))
-    fig = go.Figure()
-    fig.add_scatter(x=y_true, y=y_reference, mode="markers", name="scikit-learn",
-                    marker=dict(color=palette.REFERENCE, size=7, opacity=POINT_OPACITY,
-                                symbol="x-thin-open", line=dict(width=1.2,
-                                                                color=palette.REFERENCE)))
-    fig.add_scatter(x=y_true, y=y_pred, mode="markers", name=f"GD at step {k}",
-                    marker=dict(color=palette.DERIVATIVE, size=5, opacity=POINT_OPACITY))
-    fig.add_scatter(x=[low, high], y=[low, high], mode="lines", name="perfect (ŷ = y)",
-                    line=dict(color=palette.NEUTRAL, dash="dot"))
-    _layout(fig, "actual y", "predicted ŷ")
-    return fig
+    return predicted_actual_at(predicted_actual_base(y_true, y_reference), y_pred, k)
+
+
+def _marker_frame(w_path: np.ndarray, b_path: np.ndarray, markers: list[int], s: int) -> dict:
+    return dict(name=f"k{s}", traces=markers,
+                data=[dict(type="scatter", x=[s] * w_path.shape[1], y=w_path[s].tolist()),
+                      dict(type="scatter", x=[s], y=[float(b_path[s])])])
+
+
+def coefficient_paths_base(w_path: np.ndarray, b_path: np.ndarray, names: Sequence[str],
+                           reference: tuple[np.ndarray, float]) -> Base:
+    """Every weight's path and level, b's, and the replay frames of the step markers (see
+    :func:`coefficient_paths_figure`)."""
+    w_path = np.atleast_2d(np.asarray(w_path, dtype=float))
+    b_path = np.asarray(b_path, dtype=float)
+    ref_w = np.asarray(reference[0], dtype=float)
+    last = w_path.shape[0] - 1
+    steps = np.arange(last + 1)
+    colours = palette.SEQUENCE
+    traces = []
+    for j, name in enumerate(plotly_inert(name) for name in names):
+        colour = colours[j % len(colours)]
+        dash = WEIGHT_DASHES[j // len(colours) % len(WEIGHT_DASHES)]
+        traces.append(_scatter(steps, w_path[:, j], name, "lines", legendgroup=name,
+                               line=dict(color=colour, width=2, dash=dash)))
+        traces.append(_scatter([0, last], [float(ref_w[j])] * 2, None, "lines",
+                               showlegend=False, legendgroup=name, hoverinfo="skip",
+                               line=dict(color=colour, dash="dot", width=1)))
+    traces.append(_scatter(steps, b_path, "b (right axis)", "lines", yaxis="y2",
+                           legendgroup="b", line=dict(color=palette.NEUTRAL, width=2,
+                                                      dash="dash")))
+    traces.append(_scatter([0, last], [float(reference[1])] * 2, None, "lines",
+                           showlegend=False, yaxis="y2", hoverinfo="skip", legendgroup="b",
+                           line=dict(color=palette.NEUTRAL, dash="dot", width=1)))
+    markers = [len(traces), len(traces) + 1]
+    frames = {int(s): _marker_frame(w_path, b_path, markers, int(s))
+              for s in frame_steps(last + 1)}
+    layout = _layout("step k", "weights w")
+    layout["yaxis2"] = dict(title={"text": "b"}, overlaying="y", side="right", showgrid=False)
+    return Base(tuple(traces), _replay_layout(layout), frames, last + 1)
+
+
+def coefficient_paths_at(base: Base, w_path: np.ndarray, b_path: np.ndarray,
+                         k: int) -> PlainFigure:
+    """`base` with the step-k markers on every path, the replay slider on k."""
+    w_path = np.atleast_2d(np.asarray(w_path, dtype=float))
+    markers = [len(base.traces), len(base.traces) + 1]
+    weights = _scatter([k] * w_path.shape[1], w_path[k].tolist(), f"step {k}", "markers",
+                       legendgroup="step",
+                       marker=dict(color=palette.DERIVATIVE, size=9, line=dict(width=1)))
+    intercept = _scatter([k], [float(b_path[k])], None, "markers", showlegend=False,
+                         yaxis="y2", legendgroup="step",
+                         marker=dict(color=palette.DERIVATIVE, size=9, symbol="diamond",
+                                     line=dict(width=1)))
+    frames, layout = _replay(base, k, lambda s: _marker_frame(w_path, b_path, markers, s))
+    return PlainFigure([weights, intercept], layout, frames, base=base)
 
 
 def coefficient_paths_figure(
@@ -259,53 +502,18 @@ def coefficient_paths_figure(
     names: Sequence[str],
     k: int,
     reference: tuple[np.ndarray, float],
-) -> go.Figure:
+) -> PlainFigure:
     """Each weight against step (left axis), b on its own right axis; scikit-learn dotted.
 
     The intercept often dwarfs the weights (diabetes: b ~ 150, w ~ 10), hence its own axis.
     The Play button moves the step markers along the paths in the browser. Weight j has colour
     ``SEQUENCE[j % 7]`` and dash ``WEIGHT_DASHES[j // 7 % 4]``; b is grey and dashed.
     """
-    w_path = np.atleast_2d(np.asarray(w_path, dtype=float))
-    b_path = np.asarray(b_path, dtype=float)
-    ref_w = np.asarray(reference[0], dtype=float)
-    last = w_path.shape[0] - 1
-    colours = palette.SEQUENCE
-    fig = go.Figure()
-    for j, name in enumerate(plotly_inert(name) for name in names):
-        colour = colours[j % len(colours)]
-        dash = WEIGHT_DASHES[j // len(colours) % len(WEIGHT_DASHES)]
-        fig.add_scatter(x=np.arange(last + 1), y=w_path[:, j], mode="lines", name=name,
-                        line=dict(color=colour, width=2, dash=dash), legendgroup=name)
-        fig.add_scatter(x=[0, last], y=[ref_w[j], ref_w[j]], mode="lines", showlegend=False,
-                        line=dict(color=colour, dash="dot", width=1), legendgroup=name,
-                        hoverinfo="skip")
-    fig.add_scatter(x=np.arange(last + 1), y=b_path, mode="lines", name="b (right axis)",
-                    line=dict(color=palette.NEUTRAL, width=2, dash="dash"), yaxis="y2",
-                    legendgroup="b")
-    fig.add_scatter(x=[0, last], y=[reference[1]] * 2, mode="lines", showlegend=False,
-                    line=dict(color=palette.NEUTRAL, dash="dot", width=1), yaxis="y2",
-                    hoverinfo="skip", legendgroup="b")
-    fig.add_scatter(x=np.full(len(names), k), y=w_path[k], mode="markers", name=f"step {k}",
-                    marker=dict(color=palette.DERIVATIVE, size=9, line=dict(width=1)),
-                    legendgroup="step")
-    fig.add_scatter(x=[k], y=[b_path[k]], mode="markers", showlegend=False, yaxis="y2",
-                    marker=dict(color=palette.DERIVATIVE, size=9, symbol="diamond",
-                                line=dict(width=1)), legendgroup="step")
-    markers = [len(fig.data) - 2, len(fig.data) - 1]
-    steps = frame_steps(last + 1, current=k)
-    fig.frames = [dict(name=f"k{int(s)}", traces=markers,  # plain: see fitted_line_figure
-                       data=[dict(type="scatter", x=[int(s)] * len(names),
-                                  y=w_path[int(s)].tolist()),
-                             dict(type="scatter", x=[int(s)], y=[float(b_path[int(s)])])])
-                  for s in steps]
-    _layout(fig, "step k", "weights w")
-    fig.update_layout(yaxis2=dict(title="b", overlaying="y", side="right", showgrid=False))
-    _animation_controls(fig, steps, int(np.searchsorted(steps, k)))
-    return fig
+    base = coefficient_paths_base(w_path, b_path, names, reference)
+    return coefficient_paths_at(base, w_path, b_path, k)
 
 
-def residual_bars_figure(residuals: np.ndarray, row_numbers: np.ndarray) -> go.Figure:
+def residual_bars_figure(residuals: np.ndarray, row_numbers: np.ndarray) -> PlainFigure:
     """Who pulls which way: residual r_i = ŷ_i − y_i of a few rows as bars.
 
     A positive residual (prediction too high) adds to ∂L/∂b and pushes b down; a negative one
@@ -314,8 +522,8 @@ def residual_bars_figure(residuals: np.ndarray, row_numbers: np.ndarray) -> go.F
     residuals = np.asarray(residuals, dtype=float)[:MAX_RESIDUAL_BARS]
     rows = [str(int(r)) for r in np.asarray(row_numbers)[:MAX_RESIDUAL_BARS]]
     colours = [palette.SECANT if r > 0 else palette.TANGENT for r in residuals]
-    fig = go.Figure(go.Bar(x=rows, y=residuals, marker_color=colours, name="residual",
-                           hovertemplate="row %{x}<br>r = %{y:.4g}<extra></extra>"))
-    _layout(fig, "row", "residual r = ŷ − y", height=300)
-    fig.update_xaxes(type="category")
-    return fig
+    bars = {"type": "bar", "x": rows, "y": residuals, "marker": {"color": colours},
+            "name": "residual", "hovertemplate": "row %{x}<br>r = %{y:.4g}<extra></extra>"}
+    layout = _layout("row", "residual r = ŷ − y", height=300)
+    layout["xaxis"]["type"] = "category"
+    return PlainFigure([bars], layout)

@@ -21,9 +21,8 @@ import pandas as pd
 import streamlit as st
 
 from gradcore import DataError, learning_rate_verdict
-from ui import data_source
-from ui.chart_cache import chart_text
-from ui.chart_cache import regression_figures as figures
+from ui import chart_text, data_source
+from ui import regression_figures as figures
 from ui.lessons import trace_run
 from ui.regression_cache import (
     COMPARISON_RTOL,
@@ -32,7 +31,9 @@ from ui.regression_cache import (
     Run,
     RunRef,
     StepCheck,
+    chart_bases,
     check_step,
+    reference_predictions,
     resolve,
 )
 from ui.state import Link, inert, share_box
@@ -42,6 +43,42 @@ STANDARDISED_UNITS = "standardised units"
 ORIGINAL_UNITS = "original units"
 # Without standardisation, a condition number above this earns the advice to standardise.
 STANDARDISE_ADVICE_CONDITION = 10.0
+# Every number in this page's tables: 6 significant digits, tiny and huge ones as 1.2e-16
+# (Streamlit's default writes 1e-16 as 0.0000000000000001). sprintf's %g in the browser.
+NUMBER_FORMAT = "%.6g"
+# Tables with one row per parameter are shown turned (a column per parameter) up to this many
+# parameters: w and b of one or two features.
+TURN_AT_MOST = 3
+# The stepper's keyboard shortcuts, in st.button's key names.
+STEP_KEYS = {"start": "Home", "back": "Left", "forward": "Right", "end": "End"}
+SHORTCUT_NOTE = ("Keyboard: **←** back, **→** forward, **Home** start, **End** end (not while "
+                 "typing in a box or moving a slider, where the keys keep their usual job).")
+GLOSSARY = {
+    "λmax (lambda max)": "The largest eigenvalue of S = AᵀA/N, the matrix that sets how curved "
+                         "the loss is (its Hessian is 2S). Along the most curved direction a "
+                         "step of η multiplies the distance to the optimum by 1 − 2ηλmax, so "
+                         "any η above 1/λmax overshoots more each step: that is the largest "
+                         "stable learning rate.",
+    "condition number": "λmax / λmin: how much more curved the loss is in its steepest "
+                        "direction than in its flattest. A learning rate safe for the steep "
+                        "direction crawls along the flat one, so gradient descent needs about "
+                        "that many steps per factor e of progress. Standardising the features "
+                        "usually brings it close to 1.",
+    "tol x scale": "The stopping rule: the run counts as converged once the length of the "
+                   "gradient is below a tolerance tol (1e-10) times a scale, the largest "
+                   "gradient the loss can have at w = 0, b = 0 (2·√(λmax · mean(y²))). So the "
+                   "rule means the same whatever the units of y.",
+    "GD's shortcut (S, t)": "Gradient descent does not add up the residuals of every row at "
+                            "every step. It reads the data once into two summaries, "
+                            "S = AᵀA/N and t = Aᵀy/N (A is X with a column of ones), and then "
+                            "uses ∇L = 2(Sθ − t), which is the article's formula rearranged. "
+                            "The check table shows that both give the same numbers.",
+    "finite differences": "A gradient measured without any formula: (L(θ + h) − L(θ − h)) / 2h "
+                          "for a small h, one parameter at a time.",
+    "standardised units": "With standardisation on, gradient descent works on "
+                          "z = (x − mean) / sd, so its w and b differ from the original-units "
+                          "line that scikit-learn reports; the page converts them back.",
+}
 
 
 def gd_units(problem: Problem) -> str:
@@ -163,39 +200,91 @@ def gradient_latex(problem: Problem, run: Run, k: int, step: StepCheck) -> list[
     ]
 
 
+def number_columns(frame: pd.DataFrame, help_texts: dict[str, str] | None = None) -> dict:
+    """``column_config`` for ``st.dataframe``: every numeric column written with NUMBER_FORMAT
+    (tiny numbers as 1.2e-16), with a tooltip where `help_texts` has one for its name."""
+    help_texts = help_texts or {}
+    return {name: st.column_config.NumberColumn(format=NUMBER_FORMAT, help=help_texts.get(name))
+            for name in frame.columns if pd.api.types.is_numeric_dtype(frame[name])}
+
+
+def turned(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table with one row per parameter turned to one column per parameter: its first
+    column's values become the column names, its other column names the first column.
+    The other columns must be numbers."""
+    label = frame.columns[0]
+    values = frame.iloc[:, 1:].to_numpy(dtype=float)
+    columns = {label: list(frame.columns[1:])}
+    columns |= {str(name): values[i] for i, name in enumerate(frame[label])}
+    return pd.DataFrame(columns)
+
+
+def show_table(frame: pd.DataFrame, help_texts: dict[str, str] | None = None,
+               where=st, *, per_parameter: bool = False) -> None:
+    """A small table of this page: no index, full width, numbers in NUMBER_FORMAT.
+
+    `per_parameter`: `frame` has one row per parameter (its first column names them). With at
+    most TURN_AT_MOST parameters it is shown turned (:func:`turned`): three narrow columns fit
+    a phone's width, where five or six wide ones were cut off at the side. More parameters
+    keep one row each, which fits a wide screen.
+    """
+    if per_parameter and len(frame) <= TURN_AT_MOST:
+        frame, help_texts = turned(frame), None
+    where.dataframe(frame, hide_index=True, width="stretch",
+                    column_config=number_columns(frame, help_texts))
+
+
+def glossary() -> None:
+    """An expander explaining the page's technical words (λmax, condition number, ...)."""
+    with st.expander("What do λmax, condition number, tol x scale … mean?"):
+        st.markdown("\n".join(f"- **{word}**: {meaning}" for word, meaning in GLOSSARY.items()))
+
+
 def update_table(problem: Problem, run: Run, k: int, step: StepCheck) -> pd.DataFrame:
-    """Every parameter at step k: value, sum term, gradient, -eta * gradient, next value."""
+    """Every parameter at step k: value, sum term, gradient, -eta * gradient, next value; the
+    first column's name says the units of the values."""
     t, n = run.trajectory, len(problem.y)
     values = np.append(t.w[k], t.b[k])
     grads = np.append(step.grad_w, step.grad_b)
     rate = t.learning_rate
     units = gd_units(problem)
     return pd.DataFrame({
-        "parameter": [f"w ({name})" for name in problem.features] + ["b"],
-        f"value at step {k} ({units})": values,
-        "Σ r_i·x_ij (or Σ r_i)": grads * n / 2,
+        f"parameter ({units})": [f"w ({name})" for name in problem.features] + ["b"],
+        f"value at step {k}": values,
+        "Σ rᵢ·xᵢⱼ (b: Σ rᵢ)": grads * n / 2,
         "gradient = 2/N · Σ": grads,
         "−η · gradient": -rate * grads,
-        f"value at step {k + 1} ({units})": values - rate * grads,
+        f"value at step {k + 1}": values - rate * grads,
     })
 
 
 def _step_controls(link: Link, last: int) -> int:
     """start / back / forward / end buttons and the step slider; returns the step k.
 
+    Each button has a keyboard shortcut (STEP_KEYS). Streamlit's frontend ignores a plain-key
+    shortcut while the focus is in a text box or on a slider (its thumb is an <input>), so an
+    arrow key moving a slider does not also step (tests/e2e/test_regression.py).
+    The buttons come in two pairs that each stay on one line, so on a phone they wrap as
+    "start back" over "forward end", never one button alone.
+
     A click is read from the button's return value, not an ``on_click`` callback: after a
     server restart the first click reaches a session that never created the buttons (so has
     no callback for them) but does see their value (see ui/server.py).
     """
     row = st.container(horizontal=True, gap="small")
+    backwards = row.container(horizontal=True, gap="small", width="content")
+    onwards = row.container(horizontal=True, gap="small", width="content")
     clicked = {
-        "start": row.button("start", key="k_start", icon=":material/first_page:"),
-        "back": row.button("back", key="k_back", icon=":material/chevron_left:"),
-        "forward": row.button("forward", key="k_forward", icon=":material/chevron_right:",
-                              icon_position="right"),
-        "end": row.button("end", key="k_end", icon=":material/last_page:",
-                          icon_position="right"),
+        "start": backwards.button("start", key="k_start", icon=":material/first_page:",
+                                  shortcut=STEP_KEYS["start"]),
+        "back": backwards.button("back", key="k_back", icon=":material/chevron_left:",
+                                 shortcut=STEP_KEYS["back"]),
+        "forward": onwards.button("forward", key="k_forward", icon=":material/chevron_right:",
+                                  icon_position="right", shortcut=STEP_KEYS["forward"]),
+        "end": onwards.button("end", key="k_end", icon=":material/last_page:",
+                              icon_position="right", shortcut=STEP_KEYS["end"]),
     }
+    st.caption(SHORTCUT_NOTE)
     current = st.session_state.get("k")
     if current is None:  # a new session (a server restart): the step the address holds
         address = st.query_params.get("k", "0")
@@ -240,73 +329,98 @@ def _metrics(problem: Problem, run: Run, k: int) -> None:
 
 
 def _titled(column, title: str, figure, key: str, note: str | None = None, *,
-            about: chart_text.ChartText) -> None:
-    """The chart under its title, named by it for screen readers, then its text alternative."""
+            about: Callable[[bool], chart_text.ChartText]) -> None:
+    """The chart under its title, named by it for screen readers, then its text alternative:
+    the sentence, and the numbers in an expander (chart_text.EXPANDER_LABEL) that builds its
+    table only while it is open, so a step does not make and send four hidden tables.
+    ``about(with_table)`` is the chart's chart_text builder."""
     column.markdown(f"**{title}**")
     column.plotly_chart(figure, width="stretch", key=key, alt=title, config=chart_text.CONFIG)
-    if note:
-        column.caption(note)
-    chart_text.show(column, about)
+    numbers_key = f"numbers_{key}"
+    text = about(bool(st.session_state.get(numbers_key)))
+    column.caption(f"{note} {text.sentence}" if note else text.sentence)
+    numbers = column.expander(chart_text.EXPANDER_LABEL, key=numbers_key, on_change="rerun")
+    if numbers.open:
+        show_table(text.table if len(text.table.columns) else about(True).table, where=numbers)
+
+
+REPLAY_NOTE = ("▶ Play replays the run in your browser from step 0 (it never starts by "
+               "itself); ❚❚ Pause stops it. ")
 
 
 def _plots(problem: Problem, run: Run, k: int, log_y: bool) -> None:
+    """The four charts at step k: the run's step-independent parts come from
+    ``chart_bases`` (built once per run), only the marks of step k are made here."""
     t = run.trajectory
     w, b = t.w[k], float(t.b[k])
+    bases = chart_bases(problem, run)
+    units = gd_units(problem)
     left, right = st.columns(2)
     if len(problem.features) == 1:
-        _titled(left, "Data, the line at step k and scikit-learn's line", figures.fitted_line_figure(
-            problem.sample_X[:, 0], problem.sample_y, run.coef[:, 0], run.intercept, k,
-            (float(problem.reference[0][0]), problem.reference[1]),
-            (problem.features[0], problem.target)), "fig_line",
-            "▶ Play replays the line over the whole run in your browser. Grey guides: residuals.",
-            about=chart_text.fitted_line(
-                problem.sample_X[:, 0], problem.sample_y, float(run.coef[k, 0]),
-                float(run.intercept[k]), (float(problem.reference[0][0]), problem.reference[1]),
-                (problem.features[0], problem.target), k))
-        w_grid, b_grid, loss_grid = run.contour
+        reference = (float(problem.reference[0][0]), problem.reference[1])
+        labels = (problem.features[0], problem.target)
+        _titled(left, "Data, the line at step k and scikit-learn's line",
+                figures.fitted_line_at(bases.main, problem.sample_X[:, 0], run.coef[:, 0],
+                                       run.intercept, k), "fig_line",
+                REPLAY_NOTE + "Grey guides: residuals.",
+                about=lambda table: chart_text.fitted_line(
+                    problem.sample_X[:, 0], problem.sample_y, float(run.coef[k, 0]),
+                    float(run.intercept[k]), reference, labels, k, table))
         optimum = (float(problem.reference_fit[0][0]), problem.reference_fit[1])
         _titled(right, "Loss contours over (w, b), the path and the optimum",
-                figures.contour_figure(w_grid, b_grid, loss_grid, t.w[:, 0], t.b, k,
-                                       optimum), "fig_contour",
-                f"In {gd_units(problem)}, the units GD works in.",
-                about=chart_text.contour_path(t.w[:, 0], t.b, t.loss, k, optimum,
-                                              gd_units(problem)))
+                figures.contour_at(bases.side, t.w[:, 0], t.b, k), "fig_contour",
+                f"In {units}, the units GD works in.",
+                about=lambda table: chart_text.contour_path(t.w[:, 0], t.b, t.loss, k, optimum, units,
+                                                           table))
     else:
-        reference = problem.sample_X @ problem.reference[0] + problem.reference[1]
         predicted = problem.sample_X_fit @ w + b
-        _titled(left, "Predicted against actual", figures.predicted_actual_figure(
-            problem.sample_y, predicted, reference, k), "fig_pred",
-            f"{problem.sample.size:,} of {len(problem.y):,} rows drawn.",
-            about=chart_text.predicted_actual(problem.sample_y, predicted, reference, k,
-                                              problem.target, len(problem.y)))
+        _titled(left, "Predicted against actual",
+                figures.predicted_actual_at(bases.main, predicted, k), "fig_pred",
+                f"{problem.sample.size:,} of {len(problem.y):,} rows drawn.",
+                about=lambda table: chart_text.predicted_actual(
+                    problem.sample_y, predicted, reference_predictions(problem), k,
+                    problem.target, len(problem.y), table))
         _titled(right, "Coefficients against step (dotted: scikit-learn)",
-                figures.coefficient_paths_figure(t.w, t.b, problem.features, k,
-                                                 problem.reference_fit), "fig_paths",
-                f"▶ Play replays the run in your browser. In {gd_units(problem)}, the units "
-                "GD works in.",
-                about=chart_text.coefficient_paths(t.w, t.b, problem.features, k,
-                                                   problem.reference_fit, gd_units(problem)))
+                figures.coefficient_paths_at(bases.side, t.w, t.b, k), "fig_paths",
+                REPLAY_NOTE + f"In {units}, the units GD works in.",
+                about=lambda table: chart_text.coefficient_paths(t.w, t.b, problem.features, k,
+                                                           problem.reference_fit, units, table))
     left, right = st.columns(2)
-    _titled(left, "Loss against step", figures.loss_figure(t.loss, k, log_y), "fig_loss",
-            about=chart_text.loss_curve(t.loss, k))
+    _titled(left, "Loss against step", figures.loss_at(bases.loss, t.loss, k, log_y), "fig_loss",
+            about=lambda table: chart_text.loss_curve(t.loss, k, table))
     shown = problem.sample[: figures.MAX_RESIDUAL_BARS]
     residual = problem.sample_X_fit[: shown.size] @ w + b - problem.sample_y[: shown.size]
     _titled(right, f"Residuals of {shown.size} rows at step k",
             figures.residual_bars_figure(residual, shown + 1), "fig_residuals",
             "Bars above zero (pink): prediction too high, the row pushes b (and w along x) "
             "down; below zero (green): pulls up.",
-            about=chart_text.residual_bars(residual, shown + 1, k))
+            about=lambda table: chart_text.residual_bars(residual, shown + 1, k, table))
+
+
+SHORTCUT_COLUMN = "GD's shortcut (S, t)"
+CHECK_HELP = {
+    "article's formula": "2/N · Σ rᵢ xᵢⱼ (and 2/N · Σ rᵢ), summed over every row of the data.",
+    SHORTCUT_COLUMN: GLOSSARY["GD's shortcut (S, t)"],
+    "finite differences": GLOSSARY["finite differences"],
+}
+
+
+CHECK_NOTE = ("**GD's shortcut (S, t)** is how gradient descent computes the gradient: 2(Sθ − t), "
+              "from two summaries of the data read once, instead of a sum over every row at "
+              "every step. **Finite differences** measure the slope without any formula, "
+              "(L(θ + h) − L(θ − h)) / 2h. All three must agree.")
 
 
 def _gradient_check(problem: Problem, step: StepCheck, run: Run, k: int) -> None:
     check = step.check
     names = [f"∂L/∂w{j + 1}" for j in range(step.grad_w.size)] + ["∂L/∂b"]
-    st.dataframe(pd.DataFrame({
+    show_table(pd.DataFrame({
         f"component ({gd_units(problem)})": names,
         "article's formula": np.append(step.grad_w, step.grad_b),
-        "GD engine (S, t)": np.append(run.trajectory.grad_w[k], run.trajectory.grad_b[k]),
+        SHORTCUT_COLUMN: np.append(run.trajectory.grad_w[k], run.trajectory.grad_b[k]),
         "finite differences": np.asarray(check.numeric),
-    }), hide_index=True, width="stretch")
+    }), CHECK_HELP, per_parameter=True)
+    st.caption(CHECK_NOTE)
     how = "of mse_loss on the data" if step.direct else "of the loss from the sufficient statistics"
     verdict = st.success if check.passed else st.warning
     verdict(f"Gradient check at step {k}: relative error {check.relative_error:.2e} between the "
@@ -317,12 +431,12 @@ def _gradient_check(problem: Problem, step: StepCheck, run: Run, k: int) -> None
 def _comparison(problem: Problem, run: Run, k: int) -> None:
     coef_k, intercept_k = run.coef[k], float(run.intercept[k])
     ref_coef, ref_intercept = problem.reference
-    st.dataframe(pd.DataFrame({
+    show_table(pd.DataFrame({
         "parameter (original units)": [*problem.features, "b (intercept)"],
         f"GD at step {k}": np.append(coef_k, intercept_k),
         "scikit-learn": np.append(ref_coef, ref_intercept),
         "|difference|": np.abs(np.append(coef_k - ref_coef, intercept_k - ref_intercept)),
-    }), hide_index=True, width="stretch")
+    }), per_parameter=True)
     gap = np.linalg.norm(np.append(coef_k - ref_coef, intercept_k - ref_intercept))
     scale = max(np.linalg.norm(np.append(ref_coef, ref_intercept)), 1e-300)
     loss_k = float(run.trajectory.loss[k])
@@ -437,6 +551,6 @@ def _stepper(ref: RunRef, link: Link, upload_note: str | None) -> None:
     st.caption(formula_caption(problem))
     for line in gradient_latex(problem, run, k, step):
         st.latex(line)
-    st.dataframe(update_table(problem, run, k, step), hide_index=True, width="stretch")
+    show_table(update_table(problem, run, k, step), per_parameter=True)
     check_panel(problem, run, k, step)
     share_box(link, upload_note)
