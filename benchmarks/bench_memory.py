@@ -2,7 +2,7 @@
 
 Starts ``streamlit run app.py`` on a free port of 127.0.0.1 in its own process group (the same
 start and stop as the browser tests) and drives sessions without a browser, over Streamlit's
-own websocket protocol, as a tab does:
+own websocket protocol, as a tab does (the client is ``benchmarks/st_client.py``):
 
 1. ``--datasets`` sessions (default 20), one after another, each opens
    ``/linear-regression?src=generate&n=1000000&d=10&seed=N`` with its own seed N = 1, 2, ...,
@@ -29,135 +29,19 @@ import argparse
 import sys
 import time
 import tomllib
-import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 import numpy as np  # noqa: E402
-import requests  # noqa: E402
-from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
-from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
-from websockets.sync.client import connect  # noqa: E402
 
-from benchmarks.bench_classroom import cpu_seconds, tree_rss_bytes  # noqa: E402
+from benchmarks.st_client import PageRun, Session, cpu_seconds, tree_rss_bytes  # noqa: E402
 from tests.e2e.browser import start_app_server, stop_process_group  # noqa: E402
 
 PAGE = "linear-regression"
 RUN_TIMEOUT_S = 900.0
 MB = 2**20
-XSRF_COOKIE = "_streamlit_xsrf"
-
-
-@dataclass
-class PageRun:
-    """What one script run of a session showed: alerts, exceptions, the uploader's widget id."""
-
-    session_id: str = ""
-    uploader_id: str = ""
-    errors: list[str] = field(default_factory=list)
-    captions: list[str] = field(default_factory=list)
-    exceptions: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def summary(self) -> str:
-        """The first exception, else the first error, else the "Using ..." caption."""
-        if self.exceptions:
-            return "EXCEPTION: " + self.exceptions[0][:160]
-        if self.errors:
-            return "error: " + self.errors[0][:160]
-        using = [c for c in self.captions if c.startswith("Using")]
-        return (using or ["(no data caption)"])[0][:160]
-
-
-class Session:
-    """One browser tab's websocket to the app: run the page, upload a file, close."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self._connection = connect(base_url.replace("http://", "ws://") + "/_stcore/stream",
-                                   subprotocols=["streamlit"], max_size=None, open_timeout=30)
-        self.socket = self._connection.__enter__()
-        self.session_id = ""
-
-    def run(self, query: str, widget_states=None) -> PageRun:
-        """Send a rerun of the page with `query` (and widget states); read until it finishes."""
-        message = BackMsg()
-        message.rerun_script.query_string = query
-        message.rerun_script.page_name = PAGE
-        if widget_states is not None:
-            message.rerun_script.widget_states.widgets.append(widget_states)
-        start = time.perf_counter()
-        self.socket.send(message.SerializeToString())
-        page = self._read_until_finished()
-        page.seconds = time.perf_counter() - start
-        return page
-
-    def _read_until_finished(self) -> PageRun:
-        page = PageRun(session_id=self.session_id)
-        deadline = time.monotonic() + RUN_TIMEOUT_S
-        while True:
-            forward = ForwardMsg.FromString(self.socket.recv(timeout=deadline - time.monotonic()))
-            kind = forward.WhichOneof("type")
-            if kind == "new_session":
-                self.session_id = page.session_id = forward.new_session.initialize.session_id
-            elif kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
-                _record(page, forward.delta.new_element)
-            elif kind == "script_finished" and forward.script_finished in (
-                    ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR):
-                return page
-
-    def upload(self, query: str, uploader_id: str, name: str, payload: bytes,
-               xsrf: str) -> PageRun:
-        """Upload `payload` through the file uploader `uploader_id`, as the browser does."""
-        request = BackMsg()
-        request.file_urls_request.request_id = "bench"
-        request.file_urls_request.file_names.append(name)
-        request.file_urls_request.session_id = self.session_id
-        self.socket.send(request.SerializeToString())
-        while True:
-            forward = ForwardMsg.FromString(self.socket.recv(timeout=60))
-            if forward.WhichOneof("type") == "file_urls_response":
-                urls = forward.file_urls_response.file_urls[0]
-                break
-        upload_url = urls.upload_url if urls.upload_url.startswith("http") else (
-            self.base_url + urls.upload_url)
-        response = requests.put(upload_url, files={"file": (name, payload, "text/csv")},
-                                headers={"X-Xsrftoken": xsrf}, cookies={XSRF_COOKIE: xsrf},
-                                timeout=120)
-        response.raise_for_status()
-        state = WidgetState(id=uploader_id)
-        info = state.file_uploader_state_value.uploaded_file_info.add()
-        info.name, info.size, info.file_id = name, len(payload), urls.file_id
-        info.file_urls.CopyFrom(urls)
-        return self.run(query, state)
-
-    def close(self) -> None:
-        self._connection.__exit__(None, None, None)
-
-
-def _record(page: PageRun, element) -> None:
-    kind = element.WhichOneof("type")
-    if kind == "exception":
-        page.exceptions.append(f"{element.exception.type}: {element.exception.message}")
-    elif kind == "alert" and element.alert.format == element.alert.ERROR:
-        page.errors.append(element.alert.body)
-    elif kind == "markdown":
-        page.captions.append(element.markdown.body)
-    elif kind == "file_uploader":
-        page.uploader_id = element.file_uploader.id
-
-
-def xsrf_token(base_url: str) -> str:
-    """The XSRF cookie the server hands out (the upload endpoint checks it against a header)."""
-    with urllib.request.urlopen(base_url + "/_stcore/health", timeout=10) as response:
-        for header in response.headers.get_all("Set-Cookie") or []:
-            if header.startswith(XSRF_COOKIE + "="):
-                return header.split("=", 1)[1].split(";", 1)[0]
-    return ""
 
 
 def wide_csv(rows: int, columns: int, seed: int) -> bytes:
@@ -191,9 +75,9 @@ def report(label: str, pid: int, start_cpu: float) -> int:
 
 
 def open_and_close(base_url: str, query: str) -> PageRun:
-    session = Session(base_url)
+    session = Session(base_url, timeout_s=RUN_TIMEOUT_S)
     try:
-        return session.run(query)
+        return session.open(PAGE, query)
     finally:
         session.close()
 
@@ -229,13 +113,12 @@ def main() -> int:
             print(f"  last page: {page.summary()}")
         after_datasets = report(f"after {args.datasets} datasets, every tab closed", pid,
                                 start_cpu)
-        xsrf = xsrf_token(server.url)
         for index in range(1, args.uploads + 1):
-            session = Session(server.url)
+            session = Session(server.url, timeout_s=RUN_TIMEOUT_S)
             try:
-                first = session.run("src=upload")
-                page = session.upload("src=upload", first.uploader_id, f"wide{index}.csv",
-                                      wide_csv(rows, columns, index), xsrf)
+                session.open(PAGE, "src=upload")
+                page = session.upload("reg_upload", f"wide{index}.csv",
+                                      wide_csv(rows, columns, index))
             finally:
                 session.close()
             failures += bool(page.exceptions)

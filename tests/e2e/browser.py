@@ -1,7 +1,7 @@
-"""Helpers for the browser tests and the classroom benchmark: the app server, Chromium, waits.
+"""Helpers for the browser tests and the benchmarks: the app server, Chromium, waits.
 
-Nothing here depends on pytest, so ``benchmarks/bench_classroom.py`` uses the same server
-start/stop and the same "page is ready" condition as the tests.
+Nothing here depends on pytest, so the benchmarks (``benchmarks/serving.py``,
+``benchmarks/bench_memory.py``) use the same server start/stop as the tests.
 """
 
 from __future__ import annotations

@@ -1,0 +1,357 @@
+"""Classroom capacity: how many students one server process, and two replicas behind nginx, hold.
+
+No browsers: the students are Locust users (``benchmarks/locustfile.py``) that speak
+Streamlit's websocket protocol, so the figures describe the server, not Chromium. Each student
+goes through the lessons (derivatives: move x₀; gradients: change the point; linear regression:
+upload a small CSV, then step forward), one action every 2-4 s (mean 3 s), and every action is
+checked for the number it should show.
+
+For each setup, (a) one ``streamlit run app.py`` process and (b) two processes behind nginx
+running ``deploy/nginx.conf`` (ports rewritten as in ``tests/e2e/test_proxy.py``; sticky
+sessions by cookie), the class grows in steps (``--steps``, default 5, 10, 15, 20, 30, 45, 60,
+80, 100, 120). Each step is its own headless Locust run: ``--spawn-seconds`` (10) for the
+students to arrive and open their first lesson, then ``--step-seconds`` (60) measured (Locust's
+``--reset-stats``). The ramp stops after the first step whose p95 is above ``--p95-limit``
+(1 s) or that had any failed action.
+
+Printed per step: students, actions and actions/s, p50/p95/p99 (ms, from BackMsg to
+``script_finished``), failures, each server process's CPU (% of one core) and resident memory
+(VmRSS, largest sample), nginx's CPU, the CPU of Locust itself, what every other process on the
+machine used meanwhile (the machine is shared), the server CPU per action, and the slowest
+action by p95. At the end, for each setup: the students held at p95 ≤ 1 s with 0 errors, the
+figures of that step (p50/p95/p99, errors, CPU and RSS per server process, other processes'
+CPU) and those of the first step that was not held, with the reason. Before each step the
+script waits (at most ``--quiet-timeout`` s, 300) until the other processes on the machine use
+less than ``--quiet-below`` % of one core (50); it says when it had to wait.
+
+Locust runs on the same cores as the servers, under ``nice -n 10`` (``--locust-nice``) so that
+the servers win the CPU when both want it; its own CPU use is measured and printed.
+
+Usage: ``python benchmarks/bench_capacity.py [--setups one,two] [--steps 5,10,...]
+[--step-seconds 60] [--spawn-seconds 10] [--p95-limit 1.0] [--server-env KEY=VALUE ...]``;
+a shorter ramp: ``--steps 20,40,60,80 --step-seconds 30``. Each step's Locust log and final
+figures (``<setup>-<students>.log``/``.json``), the server and nginx logs and a
+``summary.json`` of every step go to ``--output`` (default ``test-output/capacity-<time>``).
+``--server-env STREAMLIT_RUNNER_POST_SCRIPT_GC=false`` (for example) starts the servers with
+a configuration change, to measure it before making it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks import serving  # noqa: E402
+from benchmarks.st_client import cpu_seconds, machine_cpu_ticks, tree_rss_bytes  # noqa: E402
+
+LOCUSTFILE = REPO_ROOT / "benchmarks" / "locustfile.py"
+MB = 2**20
+SETUPS = {"one": serving.start_one, "two": serving.start_two_behind_nginx}
+
+
+@dataclass
+class Step:
+    students: int
+    requests: int = 0
+    failures: int = 0
+    rps: float = 0.0
+    p50: float = 0.0
+    p95: float = 0.0
+    p99: float = 0.0
+    seconds: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)  # label -> % of one core
+    rss_mb: dict[str, float] = field(default_factory=dict)  # label -> largest VmRSS
+    machine_cpu: float = 0.0  # % of one core, all processes
+    per_action: dict[str, dict[str, float]] = field(default_factory=dict)
+    failure_messages: list[str] = field(default_factory=list)
+
+    def held(self, p95_limit_ms: float) -> bool:
+        return self.requests > 0 and self.failures == 0 and self.p95 <= p95_limit_ms
+
+    def server_cpu(self) -> float:
+        return sum(v for k, v in self.cpu.items() if k.startswith(("server", "replica")))
+
+    def cpu_ms_per_action(self) -> float:
+        actions = self.rps * self.seconds
+        return self.server_cpu() / 100 * self.seconds / actions * 1000 if actions else 0.0
+
+
+class Watcher(threading.Thread):
+    """Samples resident memory of the watched processes every second; CPU on demand."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        super().__init__(daemon=True)
+        self.pids = pids
+        self.peak: dict[str, int] = dict.fromkeys(pids, 0)
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            for label, pid in self.pids.items():
+                self.peak[label] = max(self.peak[label], tree_rss_bytes(pid))
+            self._stop_event.wait(1.0)
+
+    def snapshot(self) -> tuple[float, dict[str, float], tuple[int, int]]:
+        return (time.monotonic(), {label: cpu_seconds(pid) for label, pid in self.pids.items()},
+                machine_cpu_ticks())
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+def read_stats(path: Path, step: Step) -> None:
+    """Fill `step` from the locustfile's --summary-json file (written when Locust exits)."""
+    summary = json.loads(path.read_text())
+    total = summary["total"]
+    step.requests, step.failures = total["requests"], total["failures"]
+    step.p50, step.p95, step.p99 = total["p50"], total["p95"], total["p99"]
+    step.per_action = summary["actions"]
+    step.failure_messages = [f"{f['occurrences']}× {f['name']}: {f['error'][:200]}"
+                             for f in summary["failures"]]
+
+
+def run_step(setup: serving.Setup, students: int, args, output: Path) -> Step:
+    """One Locust run of `students` at once; measured after they have all arrived."""
+    prefix = output / f"{setup.name.split()[0]}-{students:03d}"
+    rate = max(students / args.spawn_seconds, 0.5)
+    command = [
+        "nice", "-n", str(args.locust_nice), sys.executable, "-m", "locust",
+        "-f", str(LOCUSTFILE), "--headless", "--host", setup.url,
+        "-u", str(students), "-r", f"{rate:g}",
+        "-t", f"{round(args.spawn_seconds + args.step_seconds) + 120}s",
+        # A student's action in progress when the step ends is finished, not cut off (and
+        # killing a greenlet inside a websocket read once crashed gevent's event loop).
+        "--reset-stats", "--summary-json", f"{prefix}.json", "--only-summary",
+        "--stop-timeout", f"{args.action_timeout + 5:g}",
+        "--exit-code-on-error", "0",
+        "--think-min", str(args.think_min), "--think-max", str(args.think_max),
+        "--actions-per-page", args.actions_per_page,
+        "--action-timeout", str(args.action_timeout),
+    ]
+    process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    pids = dict(setup.pids, locust=process.pid)
+    watcher = Watcher(pids)
+    watcher.start()
+    marks: dict[str, tuple] = {}
+
+    def finish() -> None:
+        # The measured window is timed here, from the moment every student has arrived (and
+        # Locust has reset its statistics), not by Locust's -t (which counts from the start of
+        # the arrivals); SIGTERM ends Locust like its run time would: the actions in progress
+        # finish, then the summary is written.
+        marks["end"] = watcher.snapshot()
+        process.terminate()
+
+    timer = threading.Timer(args.step_seconds, finish)
+    lines = []
+    try:
+        for line in process.stdout:
+            lines.append(line)
+            if "begin" not in marks and "All users spawned" in line:
+                marks["begin"] = watcher.snapshot()
+                watcher.peak = dict.fromkeys(pids, 0)
+                timer.start()
+        process.wait()
+    finally:
+        timer.cancel()
+        watcher.stop()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    Path(f"{prefix}.log").write_text("".join(lines))
+    begin, end = marks.get("begin"), marks.get("end")
+    step = Step(students)
+    summary = Path(f"{prefix}.json")
+    if begin is None or end is None or not summary.exists():
+        step.failures = -1
+        step.failure_messages = ["Locust did not run to the end: see " + f"{prefix}.log"]
+        return step
+    read_stats(summary, step)
+    if process.returncode != 0:  # after the measured window: the figures are those at its end
+        print(f"{'':>10}note: Locust exited with code {process.returncode} while stopping (see "
+              f"{prefix}.log); figures as of the end of the window", flush=True)
+    step.seconds = end[0] - begin[0]
+    step.rps = step.requests / step.seconds if step.seconds > 0 else 0.0
+    step.cpu = {label: (end[1][label] - begin[1][label]) / step.seconds * 100 for label in pids}
+    busy = end[2][0] - begin[2][0]
+    total = end[2][1] - begin[2][1]
+    step.machine_cpu = busy / total * (os.cpu_count() or 1) * 100 if total else 0.0
+    step.rss_mb = {label: watcher.peak[label] / MB for label in setup.pids
+                   if not label.startswith("nginx")}
+    return step
+
+
+HEADER = (f"{'students':>8} {'secs':>4} {'actions':>7} {'act/s':>6} {'p50':>6} {'p95':>6} {'p99':>6} "
+          f"{'fail':>4}  {'server CPU %':<13} {'RSS MB':<11} {'nginx':>5} {'locust':>6} "
+          f"{'others':>6} {'CPU ms/act':>10}  slowest action (p95)")
+
+
+def format_step(step: Step) -> str:
+    servers = [k for k in step.cpu if k.startswith(("server", "replica"))]
+    cpu = "/".join(f"{step.cpu[k]:.0f}" for k in servers)
+    rss = "/".join(f"{step.rss_mb.get(k, 0):.0f}" for k in servers)
+    others = step.machine_cpu - sum(step.cpu.values())
+    slowest = max(step.per_action.items(), key=lambda item: item[1]["p95"], default=None)
+    slow = f"{slowest[0]} {slowest[1]['p95']:.0f} ms" if slowest else "-"
+    return (f"{step.students:>8} {step.seconds:>4.0f} {step.requests:>7} {step.rps:>6.1f} {step.p50:>6.0f} "
+            f"{step.p95:>6.0f} {step.p99:>6.0f} {step.failures:>4}  {cpu:<13} {rss:<11} "
+            f"{step.cpu.get('nginx', 0):>5.0f} {step.cpu.get('locust', 0):>6.0f} "
+            f"{others:>6.0f} {step.cpu_ms_per_action():>10.0f}  {slow}")
+
+
+def machine_busy(seconds: float) -> float:
+    """CPU used by all processes over the next `seconds`, in % of one core."""
+    busy0, total0 = machine_cpu_ticks()
+    time.sleep(seconds)
+    busy1, total1 = machine_cpu_ticks()
+    return (busy1 - busy0) / max(total1 - total0, 1) * (os.cpu_count() or 1) * 100
+
+
+def wait_for_quiet(args) -> None:
+    """The machine is shared: before a step, wait (at most --quiet-timeout s) until the other
+    processes use less than --quiet-below % of one core (our servers are idle then)."""
+    if args.quiet_below <= 0:
+        return
+    start = time.monotonic()
+    busy = machine_busy(5)
+    while busy >= args.quiet_below and time.monotonic() - start < args.quiet_timeout:
+        busy = machine_busy(5)
+    waited = time.monotonic() - start
+    if waited > 6:
+        print(f"{'':>10}(waited {waited:.0f} s for the machine to calm down: other processes "
+              f"at {busy:.0f}% of one core)", flush=True)
+
+
+def run_setup(name: str, args, output: Path) -> tuple[str, list[Step], int]:
+    setup = SETUPS[name](output / name)
+    print(f"\n== {setup.name}: {setup.url} (pids {setup.pids}) ==", flush=True)
+    print(HEADER, flush=True)
+    steps, held = [], 0
+    try:
+        for students in args.steps:
+            wait_for_quiet(args)
+            step = run_step(setup, students, args, output)
+            steps.append(step)
+            print(format_step(step), flush=True)
+            for message in step.failure_messages[:5]:
+                print(f"{'':>10}failure: {message}", flush=True)
+            if not step.held(args.p95_limit * 1000):
+                break
+            held = students
+            time.sleep(args.pause)
+        if setup.proxy is not None:
+            routes = serving.affinity(setup)
+            split: dict[str, int] = {}
+            for upstreams in routes.values():
+                for upstream in upstreams:
+                    split[upstream] = split.get(upstream, 0) + 1
+            broken = sum(len(u) > 1 for u in routes.values())
+            print(f"nginx affinity: {len(routes)} cookies; per replica {split}; cookies seen "
+                  f"on more than one replica: {broken}", flush=True)
+    finally:
+        setup.stop()
+    return setup.name, steps, held
+
+
+def _cpu_rss(step: Step) -> str:
+    servers = [k for k in step.cpu if k.startswith(("server", "replica"))]
+    cpu = ", ".join(f"{k} {step.cpu[k]:.0f}%" for k in servers)
+    rss = ", ".join(f"{k} {step.rss_mb.get(k, 0):.0f} MB" for k in servers)
+    others = step.machine_cpu - sum(step.cpu.values())
+    return (f"server CPU {cpu} (of one core; {step.cpu_ms_per_action():.0f} ms per action); "
+            f"RSS {rss}; nginx {step.cpu.get('nginx', 0):.0f}%, Locust "
+            f"{step.cpu.get('locust', 0):.0f}%, other processes {others:.0f}%")
+
+
+def _figures(step: Step) -> str:
+    return (f"{step.requests} actions in {step.seconds:.0f} s ({step.rps:.1f}/s), p50 "
+            f"{step.p50:.0f} ms, p95 {step.p95:.0f} ms, p99 {step.p99:.0f} ms, "
+            f"errors {max(step.failures, 0)}")
+
+
+def summarize(name: str, steps: list[Step], held: int, args) -> str:
+    """The setup's result: students held, the figures at that step, and why the next failed."""
+    lines = [f"{name}: {held} students" + (" (the largest step tried)"
+                                           if steps and held == steps[-1].students else "")]
+    good = next((s for s in steps if s.students == held), None)
+    if good is not None:
+        lines += [f"  at {held}: {_figures(good)}", f"         {_cpu_rss(good)}"]
+    failed = steps[-1] if steps and steps[-1].students != held else None
+    if failed is not None:
+        reasons = []
+        if failed.p95 > args.p95_limit * 1000:
+            reasons.append(f"p95 {failed.p95:.0f} ms > {args.p95_limit * 1000:.0f} ms")
+        if failed.failures:
+            reasons.append(f"{failed.failures} errors" if failed.failures > 0
+                           else "Locust failed")
+        lines += [f"  at {failed.students} (not held: {', '.join(reasons)}): "
+                  f"{_figures(failed)}", f"         {_cpu_rss(failed)}"]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--setups", default="one,two", help="comma-separated: one, two")
+    parser.add_argument("--steps", default="5,10,15,20,30,45,60,80,100,120",
+                        type=lambda text: [int(v) for v in text.split(",")])
+    parser.add_argument("--step-seconds", type=float, default=60.0)
+    parser.add_argument("--spawn-seconds", type=float, default=10.0)
+    parser.add_argument("--pause", type=float, default=5.0, help="seconds between steps")
+    parser.add_argument("--p95-limit", type=float, default=1.0, help="seconds")
+    parser.add_argument("--think-min", type=float, default=2.0)
+    parser.add_argument("--think-max", type=float, default=4.0)
+    parser.add_argument("--actions-per-page", default="3-6")
+    parser.add_argument("--action-timeout", type=float, default=30.0,
+                        help="seconds after which an action counts as failed")
+    parser.add_argument("--locust-nice", type=int, default=10)
+    parser.add_argument("--quiet-below", type=float, default=50.0,
+                        help="before a step, wait until other processes use less than this "
+                             "%% of one core (0: do not wait)")
+    parser.add_argument("--quiet-timeout", type=float, default=300.0,
+                        help="wait at most this many seconds for that")
+    parser.add_argument("--server-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="environment for the app servers (e.g. STREAMLIT_... options)")
+    parser.add_argument("--output", type=Path, default=None)
+    args = parser.parse_args()
+    # A SIGTERM (timeout, kill) still stops the servers, nginx and Locust (finally blocks).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    for item in args.server_env:
+        key, _, value = item.partition("=")
+        os.environ[key] = value
+    output = args.output or REPO_ROOT / "test-output" / time.strftime(
+        "capacity-%Y%m%d-%H%M%S")
+    output = output.resolve()  # nginx runs with this as its prefix
+    output.mkdir(parents=True, exist_ok=True)
+    print(f"Gradient Lab capacity, {time.strftime('%Y-%m-%d %H:%M')}: {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.2f} before the start; think time "
+          f"{args.think_min:g}-{args.think_max:g} s; steps of {args.step_seconds:g} s after "
+          f"{args.spawn_seconds:g} s of arrivals; Locust under nice -n {args.locust_nice}; "
+          f"server env {args.server_env or 'as shipped'}; output {output}")
+    print("CPU % is of one core (the machine has "
+          f"{(os.cpu_count() or 1) * 100}%); 'others' is every other process on the machine.")
+    results = [run_setup(name, args, output) for name in args.setups.split(",")]
+    print(f"\n== summary: students held at p95 ≤ {args.p95_limit:g} s with 0 errors ==")
+    for name, steps, held in results:
+        print(summarize(name, steps, held, args))
+    summary = {"args": {k: str(v) for k, v in vars(args).items()},
+               "setups": [{"name": n, "held": h, "steps": [asdict(s) for s in steps]}
+                          for n, steps, h in results]}
+    (output / "summary.json").write_text(json.dumps(summary, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
