@@ -17,6 +17,8 @@ with page_frame("home.py"):
     )
     st.latex(r"\nabla f(x_1,\dots,x_n)=\Big(\tfrac{\partial f}{\partial x_1},\dots,"
              r"\tfrac{\partial f}{\partial x_n}\Big)")
+    st.caption("Light or dark screen: choose **Light**, **Dark** or **System** in the **⋮** menu "
+               "at the top right; the same menu has **Print**.")
 
     st.header("Lessons")
     for lesson in LESSONS:
