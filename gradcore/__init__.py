@@ -4,6 +4,7 @@ Everything a page or a notebook needs is importable from here: ``from gradcore i
 Add a new public name to the import block of its module below (one block per module).
 """
 
+from gradcore.answers import AnswerError
 from gradcore.data import (
     DATASETS,
     MAX_CELLS,
@@ -20,7 +21,20 @@ from gradcore.data import (
     select_xy,
 )
 from gradcore.diagnostics import data_warnings
+from gradcore.engine import FitTrajectory, fit, loss_surface
 from gradcore.errors import DataError, ExpressionError
+from gradcore.exercises import (
+    EXERCISE_PARAM,
+    EXERCISES,
+    SEED_PARAM,
+    Exercise,
+    Feedback,
+    Task,
+    for_page,
+    get_exercise,
+    parse_seed,
+)
+from gradcore.export import export_script
 from gradcore.expressions import Expression, kink_at, parse_expression
 from gradcore.functions import (
     CATALOGUE,
@@ -33,6 +47,15 @@ from gradcore.functions import (
     squared_norm_text,
 )
 from gradcore.kinks import Kink
+from gradcore.losses import (
+    LOSS_TABLE,
+    LOSSES,
+    Loss,
+    loss_gradient,
+    loss_value,
+    reference_fit,
+    residual_signs,
+)
 from gradcore.numeric import (
     RTOL,
     GradientCheck,
@@ -42,6 +65,7 @@ from gradcore.numeric import (
     one_sided_derivatives,
     relative_error,
 )
+from gradcore.optimizers import OPTIMIZER_TABLE, OPTIMIZERS, SCHEDULES, Optimizer
 from gradcore.parsing import FUNCTIONS, MAX_LENGTH, check_variable_name
 from gradcore.reference import Comparison, compare_with_sklearn, sklearn_reference
 from gradcore.regression import (
@@ -57,6 +81,7 @@ from gradcore.regression import (
 )
 from gradcore.standardize import Standardizer
 from gradcore.statistics import RegressionStatistics, regression_statistics
+from gradcore.stopping import STOP_REASONS
 from gradcore.subgradients import (
     STEP_RULES,
     SubgradientRun,

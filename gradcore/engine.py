@@ -1,0 +1,319 @@
+"""One step-by-step engine for every loss x optimizer pair (``LOSSES`` x ``OPTIMIZERS``).
+
+``fit`` runs theta_{k} = update(theta_{k-1}, g, state) with theta = (w, b) and records, at every
+iterate, the full-data loss and its gradient (``loss_gradient``: what a page shows), whatever
+gradient the step itself used (a mini-batch's for SGD). Where those numbers come from:
+
+- MSE: from the sufficient statistics (``regression_statistics``), O(d^2) per iterate whatever
+  N is; MSE + gd + constant step is ``gradient_descent``'s closed form, all steps at once.
+- MAE and Huber, full batch: one pass over the data per step, in row blocks that stay in
+  cache, with preallocated buffers: residuals r = X w + b - y, rho'(r), X^T rho'(r). (Nesterov
+  is written at its look-ahead point, ``optimizers.nesterov_step``, so its step gradient is the
+  gradient at the iterate and needs no second pass.)
+- MAE and Huber, mini-batch SGD: the steps touch ``batch_size`` rows only; the full-data loss
+  and gradient at the iterates are computed after the run, 64 iterates per pass over the data.
+
+Why a run stops, and the sentence saying so, come from ``gradcore.stopping``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from gradcore.errors import DataError
+from gradcore.losses import Loss, check_delta, get_loss
+from gradcore.optimizers import (
+    check_hyper_parameters,
+    check_schedule,
+    get_optimizer,
+    step_size,
+)
+from gradcore.regression import (
+    _MAX_START_LOSS,
+    Trajectory,
+    _check_settings,
+    _readonly,
+    _start,
+    gradient_descent,
+)
+from gradcore.statistics import RegressionStatistics, as_xy, regression_statistics
+from gradcore.stopping import decide_stop, divergence_bound, gradient_scale, stop_message
+
+# Rows per block of the full-data evaluation: a block of a 10-feature X (2.6 MB) stays in the
+# L3 cache between the product X w and the product X^T rho'(r), so a step reads X from memory
+# about once; smaller blocks cost more in per-call overhead than they gain (bench_engine.py).
+# With K points at once the block has about BLOCK_VALUES / K rows (at least MIN_BLOCK_ROWS), so
+# the (K, rows) residuals stay in cache too.
+BLOCK_ROWS = 32_768
+BLOCK_VALUES = 65_536
+MIN_BLOCK_ROWS = 512
+# Iterates evaluated together (columns of one product) after a mini-batch run.
+EVALUATION_POINTS = 64
+
+
+@dataclass(frozen=True)
+class FitTrajectory(Trajectory):
+    """A ``Trajectory`` of ``fit``, with what the page needs to write each update out.
+
+    Beyond ``Trajectory``'s fields: ``loss_name`` (in LOSSES), ``optimizer`` (in OPTIMIZERS),
+    ``schedule``, ``huber_delta`` and ``settings`` (momentum, beta2, epsilon, batch_size, seed);
+    ``step_size`` (k,) = eta_1..eta_k; ``step_grad_w`` (k, d), ``step_grad_b`` (k,): the
+    gradient each step used (``grad_w``, ``grad_b`` of the iterate before it for the full-batch
+    optimizers; a mini-batch's for sgd); ``state``:
+    each state vector of the optimizer (``Optimizer.state``) after every step, (k+1, d+1),
+    row 0 the zeros it starts from. ``max_stable_learning_rate`` is 1/lambda_max(S) of the
+    data, the limit of constant-step GD on the MSE (``verdict`` means that case only).
+    """
+
+    loss_name: str
+    optimizer: str
+    schedule: str
+    huber_delta: float
+    settings: Mapping
+    step_size: np.ndarray
+    step_grad_w: np.ndarray
+    step_grad_b: np.ndarray
+    state: Mapping
+
+
+class _StatisticsLoss:
+    """MSE value and gradient at K points (K, d+1) from the statistics, O(d^2) per point.
+
+    L = L* + sum_i lam_i z_i^2 and grad = 2 Q (lam z), z = Q^T (theta - theta*): never
+    negative and accurate near the optimum (as in ``gradient_descent``).
+    """
+
+    def __init__(self, stats: RegressionStatistics):
+        self.theta_opt = np.append(stats.w_opt, stats.b_opt)
+        self.lam, self.Q, self.loss_opt = stats.eigenvalues, stats.eigenvectors, stats.loss_opt
+
+    def __call__(self, points):
+        z = (points - self.theta_opt) @ self.Q
+        return self.loss_opt + (z * z) @ self.lam, 2.0 * (self.lam * z) @ self.Q.T
+
+
+class _DataLoss:
+    """Loss value and gradient at K points (K, d+1) from the data: one pass over X per call.
+
+    The rows go in blocks; residuals and rho' of a block are (K, rows) buffers reused from call
+    to call, so a step allocates nothing of size N.
+    """
+
+    def __init__(self, X, y, row: Loss, delta: float):
+        self.X, self.y, self.row, self.delta = X, y, row, delta
+        self._buffers: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def _buffers_for(self, count: int, rows: int):
+        if (count, rows) not in self._buffers:
+            self._buffers[count, rows] = (np.empty((count, rows)), np.empty((count, rows)),
+                                          np.empty((count, self.X.shape[1])))
+        return self._buffers[count, rows]
+
+    def __call__(self, points):
+        n, d = self.X.shape
+        count = len(points)
+        weights = np.ascontiguousarray(points[:, :d])
+        intercepts = points[:, d:]
+        rows = min(n, BLOCK_ROWS, max(MIN_BLOCK_ROWS, BLOCK_VALUES // count))
+        total = np.zeros(count)
+        grad = np.zeros((count, d + 1))
+        for start in range(0, n, rows):
+            block = self.X[start : start + rows]
+            residual, derivative, product = self._buffers_for(count, len(block))
+            if count == 1:  # numpy's dot into a vector is faster than matmul into a (1, m) row
+                np.dot(block, weights[0], out=residual[0])
+            else:
+                np.matmul(weights, block.T, out=residual)
+            np.subtract(residual, self.y[start : start + len(block)], out=residual)
+            residual += intercepts
+            self.row.derivative(residual, self.delta, out=derivative)
+            total += self.row.total(residual, derivative, self.delta)
+            if count == 1:
+                np.dot(derivative[0], block, out=product[0])
+            else:
+                np.matmul(derivative, block, out=product)
+            grad[:, :d] += product
+            grad[:, d] += derivative.sum(axis=1)
+        return total / n, grad / n
+
+
+class _MiniBatch:
+    """Loss and gradient of ``batch_size`` rows drawn with replacement: rng.integers(0, N)."""
+
+    def __init__(self, X, y, row: Loss, delta: float, batch_size: int, seed: int):
+        self.X, self.y, self.row, self.delta = X, y, row, delta
+        self.rng = np.random.default_rng(seed)
+        self.rows = np.empty((batch_size, X.shape[1]))
+        self.targets = np.empty(batch_size)
+
+    def __call__(self, theta):
+        index = self.rng.integers(0, len(self.y), size=len(self.targets))
+        np.take(self.X, index, axis=0, out=self.rows)
+        np.take(self.y, index, out=self.targets)
+        residual = self.rows @ theta[:-1] + theta[-1] - self.targets
+        derivative = self.row.derivative(residual, self.delta)
+        size = len(self.targets)
+        return (float(self.row.total(residual, derivative, self.delta)) / size,
+                np.append(derivative @ self.rows, derivative.sum()) / size)
+
+
+def _start_point(w0, b0, d: int) -> np.ndarray:
+    try:
+        if w0 is not None and np.ndim(w0) == 0:
+            w0 = np.full(d, float(w0))
+        return _start(w0, float(b0), d)
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, DataError):
+            raise
+        raise DataError("The start point (w0, b0) must be numbers.") from None
+
+
+def fit(X, y, *, loss="mse", optimizer="gd", learning_rate=0.1, steps=200, w0=0.0, b0=0.0,
+        batch_size=None, seed=0, momentum=0.9, beta2=0.999, huber_delta=1.0,
+        schedule="constant", tol=1e-10, stats: RegressionStatistics | None = None
+        ) -> FitTrajectory:
+    """Minimise ``loss`` over (w, b) with ``optimizer`` from (w0, b0); see the module doc.
+
+    X (N, d), y (N,); w0 a number (every weight), (d,) or None (zeros). ``learning_rate`` eta
+    is scaled by ``schedule`` ("constant", "1/sqrt(k)", "1/k") at step k. ``momentum`` is mu
+    (beta1 for Adam), ``beta2`` Adam's; ``batch_size`` (default 32, at most N) and ``seed`` are mini-batch
+    SGD's (other optimizers ignore them); ``huber_delta`` is Huber's delta. The run stops at
+    ``steps``, when the gradient norm is below ``tol`` x the loss's gradient scale, or before
+    the loss diverges (``gradcore.stopping``). Pass ``stats`` = ``regression_statistics(X, y)``
+    to reuse them. Raises DataError for unusable data or settings.
+    """
+    row, method = get_loss(loss), get_optimizer(optimizer)
+    delta, schedule = check_delta(huber_delta), check_schedule(schedule)
+    X, y = as_xy(X, y)
+    stats = regression_statistics(X, y) if stats is None else stats
+    d = X.shape[1]
+    rate, steps, tol = _check_settings(learning_rate, steps, tol, d)
+    settings = check_hyper_parameters(momentum, beta2, batch_size, seed, len(y))
+    theta0 = _start_point(w0, b0, d)
+    common = {"loss_name": row.name, "optimizer": method.name, "schedule": schedule,
+              "huber_delta": delta, "settings": settings}
+    if row.name == "mse" and method.name == "gd" and schedule == "constant":
+        run = gradient_descent(X, y, rate, steps, theta0[:d], theta0[d], tol, stats=stats)
+        fields = {name: getattr(run, name) for name in Trajectory.__dataclass_fields__}
+        return FitTrajectory(**fields, **common, step_size=_readonly(np.full(run.steps_taken, rate)),
+                             step_grad_w=run.grad_w[:-1], step_grad_b=run.grad_b[:-1], state={})
+    return _run(X, y, row, method, delta, rate, steps, tol, schedule, settings, theta0, stats,
+                common)
+
+
+class _Record:
+    """Preallocated arrays for up to ``steps`` steps: iterates, losses, gradients, step data."""
+
+    def __init__(self, steps: int, d: int, state_names):
+        self.theta, self.loss = np.empty((steps + 1, d + 1)), np.empty(steps + 1)
+        self.grad, self.step_grad = np.empty((steps + 1, d + 1)), np.empty((steps, d + 1))
+        self.state = {name: np.zeros((steps + 1, d + 1)) for name in state_names}
+
+
+def _iterate(full, batch, method, theta0, rates, settings, bound, threshold, record) -> int:
+    """Run the steps into ``record``; returns the last iterate stored (see the module doc).
+
+    Full-batch (and MSE) runs evaluate each iterate as they go and stop at the first one over
+    ``bound`` or under ``threshold``; mini-batch MAE / Huber runs stop only when an iterate is
+    no longer finite or a batch's loss shows the full loss is over ``bound``, and are
+    evaluated afterwards.
+    """
+    deferred = batch is not None and not isinstance(full, _StatisticsLoss)
+    state = {name: np.zeros(len(theta0)) for name in method.state}
+    theta, steps = theta0.copy(), len(rates)
+    for k in range(steps + 1):
+        record.theta[k] = theta
+        for name in method.state:
+            record.state[name][k] = state[name]
+        if not deferred:
+            values, gradients = full(theta[None])
+            record.loss[k], record.grad[k] = values[0], gradients[0]
+            if not values[0] <= bound or np.sqrt(gradients[0] @ gradients[0]) < threshold:
+                return k
+        if k == steps:
+            return k
+        if batch is None:
+            g = gradients[0]
+        else:
+            batch_loss, g = batch(theta)
+            if deferred and not batch_loss <= bound * len(batch.y) / len(batch.targets):
+                return k
+        record.step_grad[k] = g
+        method.step(theta, g, state, rates[k], k + 1, settings)
+        if not np.isfinite(theta).all():
+            return k
+    return steps
+
+
+def _run(X, y, row, method, delta, rate, steps, tol, schedule, settings, theta0, stats, common):
+    d = X.shape[1]
+    full = _StatisticsLoss(stats) if row.name == "mse" else _DataLoss(X, y, row, delta)
+    with np.errstate(over="ignore", invalid="ignore"):
+        start_losses = full(np.stack([theta0, np.zeros(d + 1)]))[0]
+    if not start_losses[0] < _MAX_START_LOSS:
+        raise DataError("The loss at the start point is too large for floating point: start nearer 0.")
+    bound = divergence_bound(float(start_losses[0]), float(start_losses[1]))
+    scale = gradient_scale(row.name, float(stats.eigenvalues[-1]), stats.c, delta)
+    threshold = tol * scale
+    rates = step_size(rate, schedule, np.arange(1, steps + 1, dtype=float)) * np.ones(steps)
+    batch = (_MiniBatch(X, y, row, delta, settings["batch_size"], settings["seed"])
+             if method.minibatch else None)
+    record = _Record(steps, d, method.state)
+    with np.errstate(over="ignore", invalid="ignore"):
+        last = _iterate(full, batch, method, theta0, rates, settings, bound, threshold, record)
+        if batch is not None and row.name != "mse":
+            for start in range(0, last + 1, EVALUATION_POINTS):
+                stop = min(start + EVALUATION_POINTS, last + 1)
+                record.loss[start:stop], record.grad[start:stop] = full(record.theta[start:stop])
+        grad_norm = np.sqrt((record.grad[: last + 1] ** 2).sum(axis=1))
+    end, reason = decide_stop(record.loss[: last + 1], grad_norm, bound, threshold, steps)
+    message = stop_message(
+        reason, end=end, steps=steps, grad_norm=float(grad_norm[end]), threshold=threshold,
+        rate=rate, loss=row.name, optimizer=method.name, optimizer_label=method.label,
+        schedule=schedule, max_stable_rate=stats.max_stable_learning_rate,
+        minibatch=method.minibatch)
+
+    def kept(values, rows):
+        return _readonly(values[:rows].copy())
+
+    return FitTrajectory(
+        w=kept(record.theta[:, :d], end + 1),
+        b=kept(record.theta[:, d], end + 1),
+        loss=kept(record.loss, end + 1),
+        grad_w=kept(record.grad[:, :d], end + 1),
+        grad_b=kept(record.grad[:, d], end + 1),
+        stop_reason=reason,
+        message=message,
+        learning_rate=rate,
+        steps_requested=steps,
+        tol=tol,
+        gradient_scale=scale,
+        max_stable_learning_rate=stats.max_stable_learning_rate,
+        **common,
+        step_size=kept(rates, end),
+        step_grad_w=kept(record.step_grad[:, :d], end),
+        step_grad_b=kept(record.step_grad[:, d], end),
+        state={name: kept(values, end + 1) for name, values in record.state.items()},
+    )
+
+
+def loss_surface(X, y, w, b, loss="mse", huber_delta=1.0,
+                 stats: RegressionStatistics | None = None) -> np.ndarray:
+    """The full-data loss at many points: w (..., d) and b (...) -> L (...), for contour plots.
+
+    MSE from the statistics (no pass over the data); MAE and Huber 64 points per pass.
+    """
+    row, delta = get_loss(loss), check_delta(huber_delta)
+    X, y = as_xy(X, y)
+    w, b = np.asarray(w, dtype=float), np.asarray(b, dtype=float)
+    points = np.concatenate([w.reshape(-1, X.shape[1]), b.reshape(-1, 1)], axis=1)
+    if row.name == "mse":
+        full = _StatisticsLoss(regression_statistics(X, y) if stats is None else stats)
+    else:
+        full = _DataLoss(X, y, row, delta)
+    values = np.concatenate([full(points[start : start + EVALUATION_POINTS])[0]
+                             for start in range(0, len(points), EVALUATION_POINTS)])
+    return values.reshape(b.shape)

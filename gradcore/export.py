@@ -1,0 +1,198 @@
+"""A standalone Python script (numpy + pandas) that repeats a ``fit`` run on a CSV file.
+
+The script is assembled from the engine's own formulas: the source of the chosen loss's
+``*_derivative`` and ``*_total``, the optimizer's step, ``step_size``,
+``divergence_bound`` and ``gradient_scale`` is copied into it, so the script cannot drift
+from the engine. Everything that comes from the user (column names, settings) travels as one
+JSON text inside an ASCII string literal and is read with ``json.loads``: a column name is
+data in the script, never code, whatever quotes, newlines or backslashes it contains.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+
+import numpy as np
+
+from gradcore.engine import fit
+from gradcore.errors import DataError
+from gradcore.losses import check_delta, get_loss
+from gradcore.optimizers import check_hyper_parameters, check_schedule, get_optimizer, step_size
+from gradcore.regression import DIVERGENCE_FACTOR, _check_settings
+from gradcore.stopping import divergence_bound, gradient_scale
+
+_FIT_DEFAULTS = {name: parameter.default for name, parameter in
+                 inspect.signature(fit).parameters.items()
+                 if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name != "stats"}
+
+_HEADER = '''\
+"""Gradient Lab: {title}, exported run.
+
+Repeats the run with numpy and pandas only:  python this_script.py data.csv
+The last line printed is {{"w": [...], "b": ...}} in the original units of the columns, as JSON.
+Add --check to also print a scikit-learn reference fit (needs scikit-learn).
+"""
+
+import json
+import sys
+
+import numpy as np
+import pandas as pd
+
+# Column names and settings, as JSON text: names are data here, never code.
+SETTINGS = json.loads({settings})
+DIVERGENCE_FACTOR = {factor!r}
+'''
+
+_BODY = '''
+
+def load(path):
+    """The chosen columns as X (N, d) and y (N,), rows with a missing or non-numeric value left out."""
+    frame = pd.read_csv(path)
+    columns = [*SETTINGS["features"], SETTINGS["target"]]
+    table = frame[columns].apply(pd.to_numeric, errors="coerce").dropna()
+    return (table[SETTINGS["features"]].to_numpy(dtype=float),
+            table[SETTINGS["target"]].to_numpy(dtype=float))
+
+
+def standardize(X):
+    """z = (x - mean) / sd per column (sd 1 for a constant column), with mean and scale."""
+    mean = X.mean(axis=0)
+    std = X.std(axis=0)
+    constant = (np.ptp(X, axis=0) == 0) | (std <= 64 * np.finfo(float).eps * np.abs(mean))
+    scale = np.where(constant, 1.0, std)
+    Z = X - mean
+    Z /= scale
+    return Z, mean, scale
+
+
+def loss_and_gradient(X, y, theta):
+    """Mean loss and its gradient (d+1,) at theta = (w, b) over the rows of X, y."""
+    residual = X @ theta[:-1] + theta[-1] - y
+    derivative = DERIVATIVE(residual, SETTINGS["huber_delta"])
+    total = TOTAL(residual, derivative, SETTINGS["huber_delta"])
+    return float(total) / len(y), np.append(derivative @ X, derivative.sum()) / len(y)
+
+
+def run(X, y):
+    """The optimizer's iterates until converged, diverged (last iterate before) or the step limit."""
+    n, d = X.shape
+    s = SETTINGS
+    settings = {"momentum": s["momentum"], "beta2": s["beta2"], "epsilon": s["epsilon"]}
+    theta = np.append(np.broadcast_to(np.asarray(s["w0"], dtype=float), (d,)), s["b0"])
+    state = {name: np.zeros(d + 1) for name in STATE}
+    rng = np.random.default_rng(s["seed"])
+    batch = min(s["batch_size"], n)
+    A = np.column_stack([X, np.ones(n)])
+    lambda_max = np.linalg.eigvalsh(A.T @ A / n)[-1]
+    start_loss = loss_and_gradient(X, y, theta)[0]
+    bound = divergence_bound(start_loss, loss_and_gradient(X, y, np.zeros(d + 1))[0])
+    threshold = s["tol"] * gradient_scale(s["loss"], lambda_max, float(y @ y) / n,
+                                          s["huber_delta"])
+    kept, reason = theta.copy(), "max_steps"
+    for k in range(s["steps"] + 1):
+        loss, grad = loss_and_gradient(X, y, theta)
+        if not loss <= bound:
+            reason = "diverged"
+            break
+        kept = theta.copy()
+        if np.sqrt(grad @ grad) < threshold:
+            reason = "converged"
+            break
+        if k == s["steps"]:
+            break
+        rate = step_size(s["learning_rate"], s["schedule"], k + 1)
+        if MINIBATCH:
+            index = rng.integers(0, n, size=batch)
+            grad = loss_and_gradient(X[index], y[index], theta)[1]
+        STEP(theta, grad, state, rate, k + 1, settings)
+    print(f"stopped: {reason}", file=sys.stderr)
+    return kept
+
+
+def sklearn_check(X, y):
+    """The reference optimum by scikit-learn (MSE: LinearRegression, MAE: median regression)."""
+    if SETTINGS["loss"] == "mse":
+        from sklearn.linear_model import LinearRegression
+        model = LinearRegression().fit(X, y)
+    elif SETTINGS["loss"] == "mae":
+        from sklearn.linear_model import QuantileRegressor
+        model = QuantileRegressor(quantile=0.5, alpha=0.0, solver="highs").fit(X, y)
+    else:
+        print("scikit-learn has no plain Huber fit with a fixed delta (HuberRegressor also "
+              "estimates a scale); Gradient Lab uses L-BFGS on the exact objective.")
+        return
+    print("scikit-learn:", json.dumps({"w": model.coef_.tolist(), "b": float(model.intercept_)}))
+
+
+def main(path):
+    X, y = load(path)
+    if SETTINGS["standardize"]:
+        Z, mean, scale = standardize(X)
+    else:
+        Z, mean, scale = X, np.zeros(X.shape[1]), np.ones(X.shape[1])
+    theta = run(Z, y)
+    w = theta[:-1] / scale
+    b = theta[-1] - w @ mean
+    if "--check" in sys.argv[2:]:
+        sklearn_check(X, y)
+    print(json.dumps({"w": w.tolist(), "b": float(b)}))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit("usage: python this_script.py data.csv [--check]")
+    main(sys.argv[1])
+'''
+
+
+def _source(function) -> str:
+    return inspect.getsource(function).rstrip() + "\n"
+
+
+def _settings(target, features, standardize, fit_kwargs) -> dict:
+    unknown = sorted(set(fit_kwargs) - set(_FIT_DEFAULTS))
+    if unknown:
+        raise DataError(f"Unknown setting(s) for the exported run: {', '.join(unknown)}.")
+    settings = {**_FIT_DEFAULTS, **fit_kwargs}
+    features = [str(name) for name in features]
+    if not features:
+        raise DataError("There is no feature column: choose at least one feature besides the target.")
+    get_loss(settings["loss"])
+    get_optimizer(settings["optimizer"])
+    check_schedule(settings["schedule"])
+    settings["huber_delta"] = check_delta(settings["huber_delta"])
+    rate, steps, tol = _check_settings(settings["learning_rate"], settings["steps"],
+                                       settings["tol"], len(features))
+    checked = check_hyper_parameters(settings["momentum"], settings["beta2"],
+                                     settings["batch_size"], settings["seed"], 2**62)
+    w0 = np.asarray(settings["w0"], dtype=float)
+    if w0.ndim > 1 or (w0.ndim == 1 and w0.shape != (len(features),)) or not np.isfinite(
+            np.append(w0, float(settings["b0"]))).all():
+        raise DataError(f"The start w0 needs {len(features)} finite values or one number.")
+    return {**settings, **checked, "learning_rate": rate, "steps": steps, "tol": tol,
+            "w0": w0.tolist(), "b0": float(settings["b0"]), "target": str(target),
+            "features": features, "standardize": bool(standardize)}
+
+
+def export_script(target, features, standardize=True, **fit_kwargs) -> str:
+    """Python source that repeats ``fit(X, y, **fit_kwargs)`` on a CSV: ``python s.py data.csv``.
+
+    ``target`` and ``features`` are column names of the CSV; with ``standardize`` the features
+    are standardised first (as ``Standardizer``) and the result mapped back to original units.
+    The script prints {"w": [...], "b": ...} as JSON on its last line (and the stop reason on
+    stderr). It reads the CSV with ``pandas.read_csv`` defaults and leaves out rows with a
+    missing or non-numeric value in a chosen column. Raises DataError for unknown settings.
+    """
+    settings = _settings(target, features, standardize, fit_kwargs)
+    row, method = get_loss(settings["loss"]), get_optimizer(settings["optimizer"])
+    text = json.dumps(settings, ensure_ascii=True, allow_nan=False)
+    functions = [step_size, divergence_bound, gradient_scale, row.derivative, row.total,
+                 method.step]
+    names = (f"DERIVATIVE = {row.derivative.__name__}\nTOTAL = {row.total.__name__}\n"
+             f"STEP = {method.step.__name__}\n"
+             f"MINIBATCH = {method.minibatch!r}\nSTATE = {method.state!r}\n")
+    title = f"{method.label} on the {row.label}"
+    header = _HEADER.format(title=title, settings=ascii(text), factor=DIVERGENCE_FACTOR)
+    return header + "\n\n" + "\n\n".join(_source(f) for f in functions) + "\n\n" + names + _BODY

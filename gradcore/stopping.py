@@ -1,0 +1,92 @@
+"""Why a run stops, decided in one place for every loss and optimizer, and the sentence saying so.
+
+A run stops at the first of: "diverged" (the full-data loss at an iterate passes
+``divergence_bound``; the run keeps the last iterate before, so no stored value is inf or
+nan), "converged" (the gradient norm at an iterate is below tol x ``gradient_scale``) or
+"max_steps". ``divergence_bound`` and ``gradient_scale`` use numpy only: ``export_script``
+copies their source, so the exported script stops where the engine does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradcore.regression import DIVERGENCE_FACTOR
+
+STOP_REASONS = ("converged", "diverged", "max_steps")
+
+
+def divergence_bound(start_loss, zero_loss):
+    """DIVERGENCE_FACTOR (1e12, from ``gradcore.regression``) x (loss at the start + loss at theta = 0), at most 1e300.
+
+    For the MSE, the loss at theta = 0 is mean(y^2): the bound ``gradient_descent`` uses.
+    """
+    return min(DIVERGENCE_FACTOR * max(start_loss + zero_loss, np.finfo(float).tiny), 1e300)
+
+
+def gradient_scale(loss, lambda_max, mean_square_y, delta):
+    """The largest gradient norm possible at theta = 0, or 1 when that is 0.
+
+    With lambda_max the top eigenvalue of S = A^T A / N, A = [X 1], and c = mean(y^2):
+    MSE 2 sqrt(lambda_max c) (as ``RegressionStatistics.gradient_scale``), MAE
+    sqrt(lambda_max) (every |rho'| <= 1), Huber sqrt(lambda_max) min(delta, sqrt(c)).
+    """
+    root = np.sqrt(max(lambda_max, 0.0))
+    if loss == "mse":
+        scale = 2.0 * root * np.sqrt(mean_square_y)
+    elif loss == "huber":
+        scale = root * min(delta, np.sqrt(mean_square_y))
+    else:
+        scale = root
+    return float(scale) if scale > 0 else 1.0
+
+
+def decide_stop(loss, grad_norm, bound, threshold, steps) -> tuple[int, str]:
+    """(last kept iterate, reason) for the recorded ``loss`` and ``grad_norm`` (one per iterate).
+
+    The first iterate whose loss is not <= ``bound`` (inf and nan included) ends the run at the
+    one before ("diverged"); an earlier iterate with grad_norm < ``threshold`` ends it there
+    ("converged"); otherwise the last recorded iterate is kept, "max_steps" when it is step
+    ``steps``.
+    """
+    loss, grad_norm = np.asarray(loss), np.asarray(grad_norm)
+    over = np.flatnonzero(~(loss <= bound))
+    end, reason = len(loss) - 1, "max_steps"
+    if over.size:
+        end, reason = int(over[0]) - 1, "diverged"
+    below = np.flatnonzero(grad_norm[: end + 1] < threshold)
+    if below.size:
+        return int(below[0]), "converged"
+    if reason == "max_steps" and end < steps:
+        reason = "diverged"
+    return end, reason
+
+
+def stop_message(reason, *, end, steps, grad_norm, threshold, rate, loss, optimizer,
+                 optimizer_label, schedule, max_stable_rate, minibatch) -> str:
+    """The sentence a page shows for a stop ``reason`` of a run of ``optimizer`` (a name of
+    ``OPTIMIZERS``, shown as ``optimizer_label``) on ``loss`` (a name of ``LOSSES``)."""
+    if reason == "converged":
+        return (f"Converged after {end} steps: the gradient norm {grad_norm:.3g} is below "
+                f"tol x scale = {threshold:.3g}.")
+    if reason == "diverged":
+        text = (f"Diverged: the loss grew past {DIVERGENCE_FACTOR:.0e} x its starting size, so "
+                f"the learning rate {rate:.3g} is too large for {optimizer_label} here. Stopped at step "
+                f"{end}, the last iterate before.")
+        if optimizer == "gd" and schedule == "constant" and loss == "mse":
+            text += f" Constant-step GD on the MSE is stable below 1/λmax = {max_stable_rate:.3g}."
+        elif optimizer == "gd" and schedule == "constant" and loss == "huber":
+            text += (" Constant-step GD on the Huber loss is stable below 2/λmax = "
+                     f"{2 * max_stable_rate:.3g} (its curvature is at most half the MSE's).")
+        return text + " Choose a smaller learning rate."
+    text = f"Stopped at the step limit ({steps} steps); the gradient norm is {grad_norm:.3g}."
+    if loss == "mae":
+        text += (" The MAE's subgradient is a sum of ±1 terms, so its norm need not shrink near "
+                 "the optimum; compare the loss with the reference instead.")
+        if schedule == "constant":
+            text += (" With a constant step the iterates keep jumping across the kinks: a "
+                     "decaying schedule (1/sqrt(k) or 1/k) lets them settle.")
+    elif minibatch and schedule == "constant":
+        text += (" A mini-batch gradient is noisy, so with a constant step SGD wanders around "
+                 "the optimum instead of settling: a decaying schedule or a larger batch helps.")
+    return text
