@@ -8,6 +8,8 @@ in Streamlit's defaults:
   small text needs; at 80 % they reach about 7:1 on white and stay readable on the dark theme;
 - display formulas: KaTeX's aligned and gathered blocks overflow their box by 2 px, which makes
   the box a scrollable region that a keyboard cannot reach; a little padding gives them room;
+- the header menu's "Made with Streamlit" line: also at 60 % opacity (3.9:1), raised like the
+  captions (tests/e2e/test_accessibility.py scans the menu open, in both themes);
 - section headings are h2 (``st.header``, after the page's h1 title, so no level is skipped),
   drawn at the size of Streamlit's subheader so the page keeps its look.
 """
@@ -21,6 +23,7 @@ CAPTION_OPACITY = 0.8
 CSS = f"""
 <style>
 [data-testid="stCaptionContainer"] {{ opacity: {CAPTION_OPACITY}; }}
+[data-testid="stMainMenuPopover"] span:not([data-testid]) {{ opacity: {CAPTION_OPACITY}; }}
 .katex-display {{ padding: 0 4px; }}
 [data-testid="stMainBlockContainer"] h2 {{ font-size: 1.5rem; padding-top: 0.75rem; }}
 </style>

@@ -44,3 +44,19 @@ def test_no_serious_axe_violation_on_any_page(browser, app_server, scheme, width
         assert not found, f"axe-core at {width} width, {scheme} theme: {found}"
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_open_header_menu_has_no_serious_axe_violation(browser, app_server, scheme):
+    """The ⋮ menu, where students switch the theme and print, opened on a lesson page."""
+    pytest.importorskip("axe_playwright_python")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        open_page(page, f"{app_server.url}/derivatives")
+        page.get_by_test_id("stMainMenu").get_by_role("button").click()
+        page.get_by_test_id("stMainMenuList").wait_for(state="visible")
+        bad = _violations(page)
+        assert not bad, f"axe-core with the header menu open, {scheme} theme: {bad}"
+    finally:
+        context.close()
