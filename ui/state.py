@@ -33,6 +33,7 @@ from urllib.parse import urlencode
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from ui import teacher
 from ui.text import inert
 
 __all__ = ["Link", "current_link", "inert", "share_box"]
@@ -57,6 +58,16 @@ def format_number(value: float, integer: bool = False) -> str:
     return str(int(value)) if integer else repr(float(value))
 
 
+LOCKED_HELP = "Set by your teacher's lesson link: it cannot be changed here."
+
+
+def _lock(kwargs: dict) -> None:
+    """A control a lesson link locked: disabled, and its help says why."""
+    kwargs["disabled"] = True
+    given = kwargs.get("help")
+    kwargs["help"] = f"{given}\n\n{LOCKED_HELP}" if given else LOCKED_HELP
+
+
 class Link:
     """The URL-bound widgets of one page: each method validates, creates and writes back.
 
@@ -71,6 +82,10 @@ class Link:
         self.notes: list[str] = []
         self.drawn: set[str] = set()
         self.history = _history_navigation()
+        # A teacher's lesson link may hide or lock some of this page's controls (ui/teacher.py).
+        self.lesson = teacher.lesson_settings()
+        self.labels: dict[str, str] = {}
+        teacher.header(self.lesson)
         # The notes go here, where the Link was made (near the top of the page), but are
         # written by finish(), once every widget has had its say.
         self._box = st.container()
@@ -105,6 +120,29 @@ class Link:
             fixed = fix(current)
             if fixed != current:
                 state[key] = fixed
+
+    def _controlled(self, key: str, label: str, default: Any,
+                    parse: Callable[[list[str]], Any], expected: str) -> tuple[str, Any]:
+        """("hidden" | "locked" | "", value) for a control a teacher's link hid or locked.
+
+        A hidden or locked control takes its value from the address on every run, checked by
+        `parse` like any link value (out of range or malformed: the default and a note), so
+        neither the student nor a hand-edited address can set it to anything the control
+        itself would not allow. The value is put into session state for code that reads it.
+        """
+        self.labels[key] = label
+        mode = ("hidden" if key in self.lesson.hidden else
+                "locked" if key in self.lesson.locked else "")
+        if not mode:
+            return "", None
+        value, raw = default, st.query_params.get_all(key)
+        if raw:
+            try:
+                value = parse(raw)
+            except ValueError as problem:
+                self._note(key, raw[-1], str(problem) or expected, default)
+        st.session_state[key] = value
+        return mode, value
 
     def _note(self, key: str, raw: str, expected: str, default: Any) -> None:
         shown_default = ", ".join(map(str, default)) if isinstance(default, list) else default
@@ -154,7 +192,17 @@ class Link:
                 return default
             return min(max(value, low), high) if math.isfinite(value) else default
 
-        self._prepare(key, default, parse, expected, fix)
+        def written(v: float | int) -> list[str] | None:
+            return None if v == default else [format_number(v, integer)]
+
+        mode, fixed = self._controlled(key, label, default, parse, expected)
+        if mode == "hidden":
+            self._write(key, written(fixed))
+            return fixed
+        if mode == "locked":
+            _lock(kwargs)
+        else:
+            self._prepare(key, default, parse, expected, fix)
         where = st if where is None else where
         if step is not None:
             kwargs["step"] = cast(step)
@@ -163,7 +211,7 @@ class Link:
         else:
             value = where.number_input(label, low, high, default, key=key, **kwargs)
         value = cast(value)
-        self._write(key, None if value == default else [format_number(value, integer)])
+        self._write(key, written(value))
         return value
 
     def choice(self, key: str, label: str, options: Sequence[str], default: str, *,
@@ -189,7 +237,14 @@ class Link:
                 return value
             return fallback if fallback in options else default
 
-        self._prepare(key, default, parse, f"expected one of: {listed}", fix)
+        mode, fixed = self._controlled(key, label, default, parse, f"expected one of: {listed}")
+        if mode == "hidden":
+            self._write(key, None if fixed == default else [str(fixed)])
+            return fixed
+        if mode == "locked":
+            _lock(kwargs)
+        else:
+            self._prepare(key, default, parse, f"expected one of: {listed}", fix)
         where = st if where is None else where
         if widget == "select_slider":
             value = where.select_slider(label, options, value=default, key=key, **kwargs)
@@ -234,10 +289,21 @@ class Link:
                 return list(default)
             return kept
 
-        self._prepare(key, list(default), parse, "not one of the choices here", fix)
+        def written(v: list[str]) -> list[str] | None:
+            return None if v == default else (v or [""])
+
+        mode, fixed = self._controlled(key, label, list(default), parse,
+                                       "not one of the choices here")
+        if mode == "hidden":
+            self._write(key, written(fixed))
+            return list(fixed)
+        if mode == "locked":
+            _lock(kwargs)
+        else:
+            self._prepare(key, list(default), parse, "not one of the choices here", fix)
         where = st if where is None else where
         value = list(where.multiselect(label, options, default=default, key=key, **kwargs))
-        self._write(key, None if value == default else (value or [""]))
+        self._write(key, written(value))
         return value
 
     def flag(self, key: str, label: str, default: bool, *, toggle: bool = False, where=None,
@@ -248,8 +314,15 @@ class Link:
                 raise ValueError("expected true or false")
             return raw[-1].lower() == "true"
 
-        self._prepare(key, default, parse, "expected true or false",
-                      lambda value: bool(value))
+        mode, fixed = self._controlled(key, label, default, parse, "expected true or false")
+        if mode == "hidden":
+            self._write(key, None if fixed == default else [str(fixed).lower()])
+            return fixed
+        if mode == "locked":
+            _lock(kwargs)
+        else:
+            self._prepare(key, default, parse, "expected true or false",
+                          lambda value: bool(value))
         where = st if where is None else where
         widget = where.toggle if toggle else where.checkbox
         value = bool(widget(label, value=default, key=key, **kwargs))
@@ -266,8 +339,15 @@ class Link:
                 raise ValueError(expected)
             return raw[-1]
 
-        self._prepare(key, default, parse, expected,
-                      lambda value: value if isinstance(value, str) else default)
+        mode, fixed = self._controlled(key, label, default, parse, expected)
+        if mode == "hidden":
+            self._write(key, None if fixed == default else [fixed])
+            return fixed
+        if mode == "locked":
+            _lock(kwargs)
+        else:
+            self._prepare(key, default, parse, expected,
+                          lambda value: value if isinstance(value, str) else default)
         where = st if where is None else where
         value = where.text_input(label, value=default, key=key, max_chars=max_chars, **kwargs)
         self._write(key, None if value == default else [value])
@@ -313,3 +393,5 @@ def share_box(link: Link | None = None, extra_note: str | None = None) -> None:
         st.code(current_link(), language=None, wrap_lines=True)
         if extra_note:
             st.caption(extra_note)
+    if link is not None:
+        teacher.panel(link.page, link.labels, link.lesson)

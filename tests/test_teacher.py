@@ -1,0 +1,163 @@
+"""Teacher lesson links (ui/teacher.py, ui/state.Link): task text, hidden and locked controls,
+presentation mode, and the panel that builds the link.
+
+AppTest never writes widget values into the address, so each sequence below writes what a
+browser would (the changed value of an unlocked control) into ``at.query_params`` itself, and
+checks the address the app writes back.
+"""
+
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.page_helpers import shown
+from ui import teacher
+
+APP = Path(__file__).resolve().parents[1] / "home.py"
+
+
+def open_page(page: str, **params: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.run()
+    at.switch_page(f"pages/{page}.py")
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return {m.label: m.value for m in at.metric}[label]
+
+
+def slider_keys(at: AppTest) -> set[str]:
+    return {s.key for s in at.slider}
+
+
+# -- reading a lesson link -------------------------------------------------------------------
+
+
+def test_settings_are_read_and_checked():
+    settings = teacher.read_settings({
+        "task": ["  Find   the slope  "], "hide": ["x0,h", "bad key!"], "lock": ["h", "fn"],
+        "present": ["TRUE"]})
+    assert settings.task == "Find the slope"
+    assert settings.hidden == {"x0", "h"}
+    assert settings.locked == {"fn"}  # hidden wins over locked
+    assert settings.present and not settings.notes
+
+
+def test_a_long_task_is_cut_with_a_note_and_too_many_controls_are_refused():
+    settings = teacher.read_settings({"task": ["a" * 2000],
+                                      "hide": [",".join(f"k{i}" for i in range(40))]})
+    assert len(settings.task) == teacher.MAX_TASK_CHARS and settings.task.endswith("…")
+    assert settings.hidden == frozenset() and len(settings.notes) == 2
+
+
+def test_lesson_link_keeps_the_view_and_adds_the_lesson():
+    link = teacher.lesson_link("http://host/derivatives", {"x0": ["2"], "task": ["old"],
+                                                           "ex": ["old-ex"]},
+                               task="Slope at 2?", hidden=["h"], locked=["x0", "h"],
+                               exercise="deriv-square", present=True)
+    query = parse_qs(urlsplit(link).query)
+    assert query == {"x0": ["2"], "task": ["Slope at 2?"], "hide": ["h"], "lock": ["x0"],
+                     "ex": ["deriv-square"], "present": ["true"]}
+
+
+# -- on a page -------------------------------------------------------------------------------
+
+
+def test_task_text_is_shown_as_plain_text():
+    at = open_page("derivatives", task="Find f'(2). <b>bold</b> [link](https://evil.example)")
+    (box,) = [i for i in at.info if "Task from your teacher" in i.value]
+    assert "Find f'(2). <b>bold</b> [link](https://evil.example)" in shown(box.value)
+    assert "<b>" not in box.value.replace("\\<b\\>", "")  # escaped, not HTML
+
+
+def test_hidden_control_is_not_drawn_and_its_link_value_is_used():
+    at = open_page("derivatives", x0="2", hide="x0")
+    assert "x0" not in slider_keys(at)
+    assert metric(at, "Tangent slope f′(x₀)") == "4"  # f = x², f′(2) = 4
+    assert float(at.query_params["x0"]) == 2.0 and at.query_params["hide"] == "x0"
+
+
+def test_locked_control_cannot_be_changed_and_the_lesson_survives_other_changes():
+    at = open_page("derivatives", x0="2", lock="x0")
+    (x0,) = [s for s in at.slider if s.key == "x0"]
+    assert x0.disabled and x0.value == 2.0
+    assert "teacher's lesson link" in x0.help
+    # A disabled widget takes no input in the browser (AppTest refuses to set one too); a
+    # value sent for it anyway (a modified client) is overridden by the link's.
+    at.session_state["x0"] = 3.0
+    at.run()
+    assert metric(at, "Tangent slope f′(x₀)") == "4"
+    assert float(at.query_params["x0"]) == 2.0
+    # An unlocked control still works, and the lesson parameters stay in the address.
+    h = [s for s in at.select_slider if s.key == "h"][0]
+    h.set_value("0.1").run()
+    at.query_params["h"] = "0.1"  # the browser's address after that move
+    at.run()
+    assert not at.exception
+    assert metric(at, "Tangent slope f′(x₀)") == "4"
+    assert at.query_params["lock"] == "x0" and float(at.query_params["x0"]) == 2.0
+
+
+@pytest.mark.parametrize("bad", ["1e9", "nan", "two"])
+def test_a_locked_control_cannot_be_smuggled_out_of_range(bad):
+    at = open_page("derivatives", x0=bad, lock="x0")
+    (x0,) = [s for s in at.slider if s.key == "x0"]
+    assert x0.disabled and x0.value == 1.0  # the default
+    assert any("x0=" in shown(i.value) and "not usable" in i.value for i in at.info)
+    assert metric(at, "Tangent slope f′(x₀)") == "2"
+
+
+def test_presentation_mode_hides_the_sidebar_and_the_teacher_panel():
+    at = open_page("derivatives", present="true")
+    styles = " ".join(str(h.proto.body) for h in at.get("html"))
+    assert "stSidebar" in styles and "font-size: 20px" in styles
+    assert not [e for e in at.expander if "For teachers" in e.label]
+    plain = open_page("derivatives")
+    assert [e for e in plain.expander if "For teachers" in e.label]
+
+
+def test_the_panel_builds_a_lesson_link_from_the_current_view():
+    at = open_page("derivatives", x0="2")
+    at.text_area(key="teacher_task").input("Predict f'(2), then check.").run()
+    at.multiselect(key="teacher_lock").select("x0").run()
+    at.checkbox(key="teacher_present").check().run()
+    built = [c.value for c in at.code if "task=" in c.value]
+    assert len(built) == 1, [c.value for c in at.code]
+    query = parse_qs(urlsplit(built[0]).query)
+    assert [float(v) for v in query["x0"]] == [2.0] and query["lock"] == ["x0"] and query["present"] == ["true"]
+    assert query["task"] == ["Predict f'(2), then check."]
+    # The panel did not change the student's own address.
+    assert "task" not in at.query_params and "lock" not in at.query_params
+
+    # Opening the built link shows exactly that lesson.
+    lesson = open_page("derivatives", **{k: v[0] for k, v in query.items()})
+    assert any("Predict f'(2), then check." in shown(i.value) for i in lesson.info)
+    (x0,) = [s for s in lesson.slider if s.key == "x0"]
+    assert x0.disabled and x0.value == 2.0
+    assert not [e for e in lesson.expander if "For teachers" in e.label]
+
+
+def test_hide_and_lock_work_on_every_lesson_page():
+    """Each page's first control hidden and its second locked: no exception, the hidden one is
+    gone, the locked one is disabled."""
+    for page in ("derivatives", "gradients", "subgradient", "chain-rule", "linear-regression"):
+        at = open_page(page)
+        panel = [e for e in at.expander if "For teachers" in e.label]
+        assert panel, page
+        controls = at.multiselect(key="teacher_hide").options
+        assert len(controls) >= 2, (page, controls)
+        keys = [option.rsplit("(", 1)[1].rstrip(")") for option in controls]
+        lesson = open_page(page, hide=keys[0], lock=keys[1])
+        drawn = {w.key: w for kind in ("slider", "select_slider", "selectbox", "number_input",
+                                       "text_input", "checkbox", "multiselect", "radio",
+                                       "toggle")
+                 for w in lesson.get(kind) if getattr(w, "key", None)}
+        assert keys[0] not in drawn, (page, keys[0])
+        assert drawn[keys[1]].disabled, (page, keys[1])
