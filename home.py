@@ -1,10 +1,13 @@
-"""Gradient Lab's home page: what each lesson teaches, how to share a view.
+"""Gradient Lab's home page: the course outline (lessons in the article's order, with their
+exercises), prepared views, how to share a view.
 
 ``app.py`` serves this script at "/" and, by Streamlit's folder-based multipage mode, the
 scripts in ``pages/`` at their own addresses (see ``ui/lessons.py``). No math here."""
 
 import streamlit as st
 
+from gradcore.exercises import for_page
+from ui import exercise_panel
 from ui.lessons import ICON, LESSONS, page_frame
 
 with page_frame("home.py"):
@@ -20,11 +23,18 @@ with page_frame("home.py"):
     st.caption("Light or dark screen: choose **Light**, **Dark** or **System** in the **⋮** menu "
                "at the top right; the same menu has **Print**.")
 
-    st.header("Lessons")
-    for lesson in LESSONS:
+    st.header("Course outline")
+    st.caption("The lessons follow the article, each building on the one before. Every lesson "
+               "ends with exercises (predict first, then check) and a link to the next one; "
+               "what you answer is remembered only in this browser tab.")
+    solved = exercise_panel.solved_ids()
+    for number, lesson in enumerate(LESSONS, start=1):
+        exercises = for_page(lesson.url_path)
+        answered = sum(exercise.id in solved for exercise in exercises)
         with st.container(border=True):
-            st.page_link(lesson.script, label=f"**{lesson.title}**", icon=lesson.icon)
-            st.caption(lesson.line)
+            st.page_link(lesson.script, label=f"**{number} · {lesson.title}**", icon=lesson.icon)
+            st.caption(f"{lesson.line} {len(exercises)} exercises"
+                       + (f", {answered} answered." if answered else "."))
 
     st.header("Try a prepared view")
     st.caption("Each of these is an ordinary link with the settings in its address, exactly what a "

@@ -5,6 +5,7 @@ import streamlit as st
 
 from gradcore import ONE_D_KEYS, ExpressionError, gradient_check, relative_error
 from gradcore.chain import chain_rule
+from ui import exercise_panel
 from ui.chart_cache import chart_text, figures
 from ui.lessons import page_frame
 from ui.state import Link, inert, share_box
@@ -79,7 +80,9 @@ with page_frame("pages/chain-rule.py"):
                         config=chart_text.CONFIG)
         chart_text.show(st, about_composite)
 
-    if numbers:
+    if numbers and not exercise_panel.revealed():
+        exercise_panel.hidden("the chain step by step, the computation graph and the check")
+    elif numbers:
         gx, dg, fg, df, direct = numbers
         product = df * dg
         st.header(f"Step by step at {v} = {fmt(x)}")

@@ -5,6 +5,7 @@ import streamlit as st
 
 from gradcore import ExpressionError, gradient_check, kink_at
 from gradcore.functions import ONE_D_KEYS
+from ui import exercise_panel
 from ui.chart_cache import chart_text, figures
 from ui.lessons import page_frame
 from ui.state import Link, inert, share_box
@@ -78,7 +79,9 @@ with page_frame("pages/derivatives.py"):
                     width="stretch", key="fig_df", alt=about_df.alt, config=chart_text.CONFIG)
     chart_text.show(st, about_df)
 
-    if slope is not None:
+    if slope is not None and not exercise_panel.revealed():
+        exercise_panel.hidden("the slopes and the check", where=numbers)
+    elif slope is not None:
         chord = figures.secant_slope(x0, f0, *secant) if secant else float("nan")
         first, second, third, fourth = numbers.columns(4)
         first.metric("f(x₀)", fmt(f0))

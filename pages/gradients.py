@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from gradcore import ExpressionError, gradient_check, squared_norm_text
+from ui import exercise_panel
 from ui.chart_cache import chart_text, figures
 from ui.lessons import page_frame
 from ui.state import Link, inert, share_box
@@ -59,6 +60,7 @@ with page_frame("pages/gradients.py"):
             axis_a, axis_b = variables
 
     point = np.array(point, dtype=float)
+    reveal = exercise_panel.revealed()
     try:
         gradient = expression.gradient(point)
     except ExpressionError as error:
@@ -69,7 +71,9 @@ with page_frame("pages/gradients.py"):
     with shown:
         st.latex(r"f = " + expression.latex)
         st.latex(r"\nabla f = \left(" + r",\ ".join(expression.gradient_latex) + r"\right)")
-        if gradient is not None:
+        if gradient is not None and not reveal:
+            exercise_panel.hidden("∇f at the point, the directional derivatives and the check")
+        elif gradient is not None:
             st.markdown(f"**∇f{fmt_vector(point)} = {fmt_vector(gradient)}**  ·  "
                         f"‖∇f‖ = {fmt(np.linalg.norm(gradient))}")
             metric_columns = st.columns(min(len(variables), 4))
@@ -108,7 +112,7 @@ with page_frame("pages/gradients.py"):
                                             (point[i], point[j]), in_plane, v, (axis_a, axis_b)),
             width="stretch", key="fig_contour", alt=about_map.alt, config=chart_text.CONFIG)
         chart_text.show(map_column, about_map)
-        if gradient is not None:
+        if gradient is not None and reveal:
             with curve_column:
                 rate = float(figures.directional_curve(in_plane, np.radians([angle]))[0])
                 plane_norm = float(np.hypot(*in_plane))
@@ -131,7 +135,7 @@ with page_frame("pages/gradients.py"):
         st.info("With one variable there is no contour map: the gradient is just f′ "
                 "(see the **Derivatives** page). Add a second variable, e.g. x^2 + y^2.")
 
-    if gradient is not None:
+    if gradient is not None and reveal:
         try:
             check = gradient_check(expression.value, expression.gradient, point)
             check_panel(check.analytic, check.numeric, check.relative_error,

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from gradcore import MAX_FEATURES, DataError
-from ui import data_source
+from ui import data_source, exercise_panel
 from ui import regression_cache as cache
 from ui.lessons import page_frame
 from ui.regression_view import glossary, learning_rate_note, stepper, trajectory_download
@@ -89,11 +89,14 @@ with page_frame("pages/linear-regression.py"):
         data_col.warning(inert(warning))
 
     bound = problem.stats.max_stable_learning_rate
+    reveal = exercise_panel.revealed()
     with settings_col:
         st.header("2 · Gradient descent")
         rate = float(link.choice("lr", "Learning rate η (log scale)", rate_names,
                                  rate_label(DEFAULTS["lr"]), widget="select_slider"))
-        st.markdown(learning_rate_note(rate, bound, problem.stats.condition_number, standardise))
+        if reveal:
+            st.markdown(learning_rate_note(rate, bound, problem.stats.condition_number,
+                                           standardise))
         steps = link.number("steps", "Steps", 0, MAX_STEPS, DEFAULTS["steps"], step=50,
                             integer=True)
         c1, c2 = st.columns(2)
@@ -108,7 +111,9 @@ with page_frame("pages/linear-regression.py"):
             share_box(link, upload_note)
             st.stop()
         trajectory = run.trajectory
-        if trajectory.stop_reason == "diverged":
+        if not reveal:
+            exercise_panel.hidden("the stability verdict, the run's outcome and its steps")
+        elif trajectory.stop_reason == "diverged":
             st.error(
                 f"Diverged: the learning rate {rate_label(rate)} is above the largest stable "
                 f"learning rate 1/λmax = {bound:.4g}. The loss grows without bound, so the run "
@@ -128,4 +133,8 @@ with page_frame("pages/linear-regression.py"):
 
     st.divider()
     st.header("3 · Step through gradient descent")
-    stepper(problem, run, link, upload_note)
+    if reveal:
+        stepper(problem, run, link, upload_note)
+    else:
+        exercise_panel.hidden("the steps: residuals, gradient and loss")
+        share_box(link, upload_note)

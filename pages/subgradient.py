@@ -11,6 +11,7 @@ from gradcore import (
     subgradient_method,
     supporting_line_check,
 )
+from ui import exercise_panel
 from ui.chart_cache import cached, chart_text, figures
 from ui.lessons import page_frame
 from ui.state import Link, share_box
@@ -58,11 +59,15 @@ with page_frame("pages/subgradient.py"):
         crossing = (check.nearest_failure, float(figures.line_through(x0, f0, g,
                                                                       [check.nearest_failure])[0]))
 
+    reveal = exercise_panel.revealed()
     with controls:
-        st.metric("∂f(x₀)", interval_text(lo, hi))
-        if check.supporting:
-            st.success(f"g = {fmt(g)} is a subgradient: the line stays below f.")
+        if not reveal:
+            exercise_panel.hidden("∂f(x₀), the verdict on g and the check")
         else:
+            st.metric("∂f(x₀)", interval_text(lo, hi))
+        if reveal and check.supporting:
+            st.success(f"g = {fmt(g)} is a subgradient: the line stays below f.")
+        elif reveal:
             st.error(f"g = {fmt(g)} is **not a subgradient**: it crosses f at "
                      f"y = {fmt(check.nearest_failure)} and stays above f from there "
                      f"to y = {fmt(check.failure_range[1] if check.side == 'right' else check.failure_range[0])}"
@@ -111,14 +116,15 @@ with page_frame("pages/subgradient.py"):
     if entry.minimum_value is not None:
         m3.metric("Gap to min f", fmt(run.best_f[-1] - entry.minimum_value))
 
-    found = supporting_slopes(name, x0, xs)
-    check_panel((lo, hi), found, float(np.max(np.abs(np.subtract((lo, hi), found)))),
-                method="supporting-line test of slopes −3 … 3 in steps of 0.01",
-                error_label="Largest endpoint gap", tolerance=0.01,
-                show=lambda ends: interval_text(*ends),
-                components=["lower end of ∂f(x₀)", "upper end of ∂f(x₀)"],
-                error_help="How far the tested interval's ends lie from gradcore's, in the "
-                           "units of the slope; the test steps through slopes 0.01 apart, so "
-                           "it cannot be closer than that.")
+    if reveal:
+        found = supporting_slopes(name, x0, xs)
+        check_panel((lo, hi), found, float(np.max(np.abs(np.subtract((lo, hi), found)))),
+                    method="supporting-line test of slopes −3 … 3 in steps of 0.01",
+                    error_label="Largest endpoint gap", tolerance=0.01,
+                    show=lambda ends: interval_text(*ends),
+                    components=["lower end of ∂f(x₀)", "upper end of ∂f(x₀)"],
+                    error_help="How far the tested interval's ends lie from gradcore's, in the "
+                               "units of the slope; the test steps through slopes 0.01 apart, so "
+                               "it cannot be closer than that.")
 
     share_box(link)

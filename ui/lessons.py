@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import streamlit as st
 
-from ui import style
+from ui import exercise_panel, style
 
 _LOGGER = logging.getLogger("gradlab")
 # GRADLAB_TRACE_RUNS=1 in the server's environment: every page run, stepper fragment run and
@@ -90,6 +90,11 @@ def page_frame(script: str) -> Iterator[Lesson]:
     are reset to the defaults (the address and the widget state; an uploaded table is kept)
     and the page runs again with a short message at the top, so no student sees "This app
     has encountered an error". If the defaults fail too, the page says so and stops there.
+
+    On a lesson page the body sits between the exercise that the address opens
+    (``ui.exercise_panel.show``, on top) and, at the end, the page's exercises and the
+    "Previous" / "Next" links of the course (:func:`guide`). A page that stops early
+    (``st.stop()``) has no such end.
     """
     lesson = BY_SCRIPT[script]
     trace_run(f"page {script}")
@@ -106,7 +111,12 @@ def page_frame(script: str) -> Iterator[Lesson]:
     if failed_before:
         st.warning(RESET_MESSAGE, icon=":material/restart_alt:")
     try:
+        if lesson is not HOME:
+            _exercise_panel(lesson)
         yield lesson
+        if lesson is not HOME:
+            exercise_panel.footer(lesson.url_path)
+            guide(lesson)
     except Exception:
         _LOGGER.exception("Page %s failed; resetting it to its defaults", script)
         if failed_before:
@@ -115,6 +125,37 @@ def page_frame(script: str) -> Iterator[Lesson]:
         _reset_to_defaults()
         st.session_state[_FAILED] = script
         st.rerun()
+
+
+def _exercise_panel(lesson: Lesson) -> None:
+    """The exercise the address opens (``ui.exercise_panel``); a failure there is logged and
+    leaves the page itself working, with no exercise open."""
+    try:
+        exercise_panel.show(lesson.url_path)
+    except Exception:
+        _LOGGER.exception("Exercise panel of %s failed", lesson.script)
+        exercise_panel.close_after_failure()
+        st.warning("This exercise could not be shown. The page works as usual; choose an "
+                   "exercise again from **Exercises** at the bottom.")
+
+
+def guide(lesson: Lesson) -> None:
+    """"Previous" and "Next" in the course order of ``LESSONS`` (Home before the first and
+    after the last)."""
+    index = LESSONS.index(lesson)
+    before = LESSONS[index - 1] if index > 0 else None
+    after = LESSONS[index + 1] if index + 1 < len(LESSONS) else None
+    left, right = st.columns(2)
+    if before is None:
+        left.page_link(HOME.script, label="Previous: the course outline", icon=HOME.icon)
+    else:
+        left.page_link(before.script, label=f"Previous: {before.title}",
+                       icon=":material/arrow_back:")
+    if after is None:
+        right.page_link(HOME.script, label="Next: back to the course outline", icon=HOME.icon)
+    else:
+        right.page_link(after.script, label=f"Next: {after.title}",
+                        icon=":material/arrow_forward:")
 
 
 def trace_run(what: str) -> None:

@@ -36,7 +36,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from ui import teacher
 from ui.text import inert
 
-__all__ = ["Link", "current_link", "inert", "share_box"]
+__all__ = ["Link", "current_link", "forget", "inert", "share_box"]
 
 _KEYS = "_link_keys"
 _SHOWN_CHARS = 40
@@ -371,6 +371,14 @@ class Link:
             if key in st.query_params:
                 del st.query_params[key]
         keys &= self.drawn
+
+
+def forget(page: str) -> None:
+    """Drop the kept values of `page`'s URL-bound widgets, so that their next appearance reads
+    the address as a fresh visit does (an exercise's link opened from within the page)."""
+    for key in st.session_state.get(_KEYS, {}).get(page, set()):
+        if key in st.session_state:
+            del st.session_state[key]
 
 
 def current_link() -> str:
