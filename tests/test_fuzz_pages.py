@@ -78,6 +78,8 @@ def act(at: AppTest, widget, rng: random.Random) -> str:
         return f"{widget.key} -> option {index}"
     if kind == "multiselect":
         options = list(widget.options)
+        if not options:  # e.g. the teacher panel's "lock" list when every control is hidden
+            return f"{widget.key} -> (no options)"
         choice = rng.choice(["clear", "all", "some"])
         value = {"clear": [], "all": options,
                  "some": rng.sample(options, rng.randint(1, len(options)))}[choice]
