@@ -21,6 +21,7 @@ from gradcore.data import (
     select_xy,
 )
 from gradcore.diagnostics import data_warnings
+from gradcore.encoding import MAX_CATEGORIES, one_hot
 from gradcore.engine import FitTrajectory, fit, loss_surface
 from gradcore.errors import DataError, ExpressionError
 from gradcore.exercises import (
@@ -51,9 +52,12 @@ from gradcore.losses import (
     LOSS_TABLE,
     LOSSES,
     Loss,
+    ReferenceGap,
+    huber_zones,
     loss_gradient,
     loss_value,
     reference_fit,
+    reference_gap,
     residual_signs,
 )
 from gradcore.numeric import (

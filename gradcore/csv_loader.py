@@ -28,6 +28,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from gradcore.encoding import one_hot
 from gradcore.errors import DataError
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # matches server.maxUploadSize = 20 in .streamlit/config.toml
@@ -300,7 +301,8 @@ def _parse_numeric(text: str, delimiter: str, names: list[str]) -> pd.DataFrame 
     return table
 
 
-def load_csv(source, min_columns: int = 2) -> pd.DataFrame:
+def load_csv(source, min_columns: int = 2, encode_text: bool = False,
+             max_encoded: int = 100) -> pd.DataFrame:
     """Read an uploaded CSV (bytes, path or file object) into its numeric columns (float64).
 
     ``attrs["notes"]`` (list of str) says what was left out or guessed; ``attrs["encoding"]``,
@@ -309,6 +311,9 @@ def load_csv(source, min_columns: int = 2) -> pd.DataFrame:
     field over 131,072 characters in the header, fewer than ``min_columns`` numeric columns,
     more than MAX_COLUMNS columns, MAX_ROWS rows, MAX_CELLS values or MAX_UPLOAD_BYTES
     bytes, values overflowing float64, or ragged rows. Missing values are kept as NaN.
+    With ``encode_text`` the text columns become 0/1 columns (``gradcore.encoding.one_hot``,
+    drop-first; at most ``max_encoded`` of them) after the numeric ones, instead of being left
+    out.
     """
     text, encoding = _decode(_read_bytes(source))
     text, delimiter = _excel_separator(text)
@@ -327,18 +332,28 @@ def load_csv(source, min_columns: int = 2) -> pd.DataFrame:
     if len(table) > _row_limit(len(names)):
         _too_many_rows(len(names))
     notes = [] if encoding == "UTF-8" else [f"The file is not UTF-8; it was read as {encoding}."]
-    columns = {}
+    columns, text_columns = {}, []
     for name in names:
         if numbers_only:
             values = table[name].to_numpy()
             reason = None if not np.isnan(values).all() else "has no values"
         else:
             values, reason = _to_numbers(table[name], delimiter != ",")
-        if reason:
+        if reason and encode_text and reason.startswith("is not numeric"):
+            text_columns.append(name)
+        elif reason:
             notes.append(f"Left out column '{name}': it {reason}.")
         else:
             columns[name] = values
     numeric = pd.DataFrame(columns, dtype=float)
+    if text_columns:
+        text = table[text_columns].fillna("").astype(str).apply(lambda column: column.str.strip())
+        encoded, encoding_notes = one_hot(
+            text, text.apply(lambda column: column.str.upper().isin(MISSING_TOKENS)),
+            set(columns), max_encoded, max(MAX_CELLS - numeric.size, 0))
+        numeric = pd.concat([numeric, encoded.reset_index(drop=True)], axis=1)
+        columns = dict.fromkeys(numeric.columns)
+        notes += encoding_notes
     if len(columns) < min_columns:
         found = ", ".join(f"'{name}'" for name in columns) or "none"
         raise DataError(

@@ -74,13 +74,14 @@ def bundled_datasets() -> dict[str, Path]:
     return {name: DATA_DIR / entry.file for name, entry in DATASETS.items()}
 
 
-def load_bundled(name: str) -> pd.DataFrame:
-    """The numeric columns of a bundled dataset (via ``load_csv``), with ``attrs["dataset"]``,
-    ``attrs["target"]`` and ``attrs["features"]`` set from ``DATASETS``."""
+def load_bundled(name: str, encode_text: bool = False) -> pd.DataFrame:
+    """The numeric columns of a bundled dataset (via ``load_csv``; with ``encode_text`` its
+    text columns as 0/1 columns too), with ``attrs["dataset"]``, ``attrs["target"]`` and
+    ``attrs["features"]`` set from ``DATASETS``."""
     if name not in DATASETS:
         raise DataError(f"Unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}.")
     entry = DATASETS[name]
-    table = load_csv(DATA_DIR / entry.file)
+    table = load_csv(DATA_DIR / entry.file, encode_text=encode_text, max_encoded=MAX_FEATURES)
     table.attrs.update(dataset=name, target=entry.target, features=list(entry.features))
     return table
 

@@ -47,9 +47,24 @@ DIVERGENCE_FACTOR = {factor!r}
 
 _BODY = '''
 
+def encode(frame):
+    """Each text column as 0/1 columns <name>_<category>, the first category (sorted) left out;
+    a missing value gives NaN in all of its column's 0/1 columns."""
+    for name in frame.select_dtypes(exclude="number").columns:
+        text = frame[name].fillna("").astype(str).str.strip()
+        missing = text.str.upper().isin(["", "NA", "N/A", "NAN", "NULL", "?"])
+        dummies = pd.get_dummies(text.where(~missing), prefix=str(name), drop_first=True,
+                                 dtype=float)
+        dummies[missing.to_numpy()] = np.nan
+        frame = frame.join(dummies[[c for c in dummies.columns if c not in frame.columns]])
+    return frame
+
+
 def load(path):
     """The chosen columns as X (N, d) and y (N,), rows with a missing or non-numeric value left out."""
     frame = pd.read_csv(path)
+    if SETTINGS["encode_text"]:
+        frame = encode(frame)
     columns = [*SETTINGS["features"], SETTINGS["target"]]
     table = frame[columns].apply(pd.to_numeric, errors="coerce").dropna()
     return (table[SETTINGS["features"]].to_numpy(dtype=float),
@@ -151,7 +166,7 @@ def _source(function) -> str:
     return inspect.getsource(function).rstrip() + "\n"
 
 
-def _settings(target, features, standardize, fit_kwargs) -> dict:
+def _settings(target, features, standardize, encode_text, fit_kwargs) -> dict:
     unknown = sorted(set(fit_kwargs) - set(_FIT_DEFAULTS))
     if unknown:
         raise DataError(f"Unknown setting(s) for the exported run: {', '.join(unknown)}.")
@@ -173,19 +188,22 @@ def _settings(target, features, standardize, fit_kwargs) -> dict:
         raise DataError(f"The start w0 needs {len(features)} finite values or one number.")
     return {**settings, **checked, "learning_rate": rate, "steps": steps, "tol": tol,
             "w0": w0.tolist(), "b0": float(settings["b0"]), "target": str(target),
-            "features": features, "standardize": bool(standardize)}
+            "features": features, "standardize": bool(standardize),
+            "encode_text": bool(encode_text)}
 
 
-def export_script(target, features, standardize=True, **fit_kwargs) -> str:
+def export_script(target, features, standardize=True, encode_text=False, **fit_kwargs) -> str:
     """Python source that repeats ``fit(X, y, **fit_kwargs)`` on a CSV: ``python s.py data.csv``.
 
     ``target`` and ``features`` are column names of the CSV; with ``standardize`` the features
     are standardised first (as ``Standardizer``) and the result mapped back to original units.
     The script prints {"w": [...], "b": ...} as JSON on its last line (and the stop reason on
     stderr). It reads the CSV with ``pandas.read_csv`` defaults and leaves out rows with a
-    missing or non-numeric value in a chosen column. Raises DataError for unknown settings.
+    missing or non-numeric value in a chosen column. With ``encode_text`` the script first turns
+    the CSV's text columns into 0/1 columns as ``gradcore.encoding.one_hot`` does. Raises
+    DataError for unknown settings.
     """
-    settings = _settings(target, features, standardize, fit_kwargs)
+    settings = _settings(target, features, standardize, encode_text, fit_kwargs)
     row, method = get_loss(settings["loss"]), get_optimizer(settings["optimizer"])
     text = json.dumps(settings, ensure_ascii=True, allow_nan=False)
     functions = [step_size, divergence_bound, gradient_scale, row.derivative, row.total,

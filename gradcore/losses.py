@@ -74,7 +74,8 @@ def huber_total(r, p, delta):
 @dataclass(frozen=True)
 class Loss:
     """One loss: ``derivative(r, delta, out)`` = rho'(r) elementwise, ``total(r, p, delta)`` =
-    sum_i rho(r_i) given p = rho'(r); ``reference(Z, y, delta)`` the optimum on standardised Z."""
+    sum_i rho(r_i) given p = rho'(r); ``reference(Z, y, delta)`` the optimum on standardised Z;
+    ``method`` names that reference's method; ``hyper_parameters`` the ``fit`` settings it reads."""
 
     name: str
     label: str
@@ -82,6 +83,8 @@ class Loss:
     total: Callable
     reference: Callable
     formula: str
+    method: str = ""
+    hyper_parameters: tuple[str, ...] = ()
 
 
 def _mse_reference(X, y, delta):
@@ -109,12 +112,17 @@ def _huber_reference(Z, y, delta):
 
 LOSS_TABLE: dict[str, Loss] = {
     "mse": Loss("mse", "mean squared error", mse_derivative, mse_total, _mse_reference,
-                r"L = \frac{1}{N}\sum_i r_i^2"),
+                r"L = \frac{1}{N}\sum_i r_i^2",
+                "scikit-learn's LinearRegression (least squares on standardised columns)"),
     "mae": Loss("mae", "mean absolute error", mae_derivative, mae_total, _mae_reference,
-                r"L = \frac{1}{N}\sum_i |r_i|"),
+                r"L = \frac{1}{N}\sum_i |r_i|",
+                "scikit-learn's QuantileRegressor(quantile=0.5, alpha=0): median regression "
+                "solved as a linear programme (HiGHS)"),
     "huber": Loss("huber", "Huber loss", huber_derivative, huber_total, _huber_reference,
                   r"L = \frac{1}{N}\sum_i \begin{cases} \tfrac12 r_i^2 & |r_i| \le \delta \\ "
-                  r"\delta(|r_i| - \tfrac12\delta) & |r_i| > \delta \end{cases}"),
+                  r"\delta(|r_i| - \tfrac12\delta) & |r_i| > \delta \end{cases}",
+                  "SciPy's L-BFGS on the exact Huber objective, started from least squares",
+                  ("huber_delta",)),
 }
 LOSSES = tuple(LOSS_TABLE)
 
@@ -194,3 +202,52 @@ def reference_fit(X, y, loss="mse", huber_delta=1.0) -> tuple[np.ndarray, float]
     w_z, b_z = row.reference(Z, (y - y_mean) / y_scale, delta / y_scale)
     w, b = scaler.to_original(np.asarray(w_z) * y_scale, float(b_z) * y_scale + y_mean)
     return np.asarray(w, dtype=float), float(b)
+
+
+@dataclass(frozen=True)
+class ReferenceGap:
+    """A run's last iterate (w, b) beside ``reference_fit``'s optimum, in original units.
+
+    ``loss``, ``reference_loss``: ``loss_value`` of each; ``relative_coef_gap`` =
+    ||(w, b) - (w*, b*)|| / ||(w*, b*)||; ``relative_loss_gap`` = (loss - reference_loss) /
+    reference_loss (denominator floored at 1e-12 var(y)). ``agrees``: the loss gap is within
+    ``rtol`` (the MAE's optimum need not be unique, so losses, not coefficients, decide).
+    """
+
+    loss: float
+    reference_loss: float
+    relative_coef_gap: float
+    relative_loss_gap: float
+    agrees: bool
+    message: str
+
+
+def reference_gap(X, y, w, b, reference, loss="mse", huber_delta=1.0,
+                  rtol=1e-6) -> ReferenceGap:
+    """Compare (w, b) with ``reference`` = ``reference_fit(X, y, loss, huber_delta)``."""
+    X, y = as_xy(X, y)
+    row = get_loss(loss)
+    w, b = np.asarray(w, dtype=float).reshape(-1), float(b)
+    ref_w, ref_b = np.asarray(reference[0], dtype=float).reshape(-1), float(reference[1])
+    value = loss_value(X, y, w, b, row.name, huber_delta)
+    ref_value = loss_value(X, y, ref_w, ref_b, row.name, huber_delta)
+    floor = max(1e-12 * float(np.var(y)), np.finfo(float).tiny)
+    coef_gap = float(np.linalg.norm(np.append(w - ref_w, b - ref_b))
+                     / max(np.linalg.norm(np.append(ref_w, ref_b)), floor))
+    loss_gap = (value - ref_value) / max(abs(ref_value), floor)
+    agrees = bool(loss_gap <= rtol)
+    verdict = "reaches the reference's loss" if agrees else "has a higher loss than the reference"
+    message = (f"The run {verdict} ({row.label}): relative loss gap {loss_gap:.2e} (tolerance "
+               f"{rtol:.0e}), relative coefficient gap {coef_gap:.2e}. Reference: {row.method}.")
+    return ReferenceGap(loss=value, reference_loss=ref_value, relative_coef_gap=coef_gap,
+                        relative_loss_gap=float(loss_gap), agrees=agrees, message=message)
+
+
+def huber_zones(X, y, w, b, huber_delta=1.0) -> tuple[int, int]:
+    """How many residuals lie in Huber's quadratic part (abs r <= delta, rho' = r) and how many
+    in its linear part (abs r > delta, rho' = +-delta)."""
+    X, y = as_xy(X, y)
+    delta = check_delta(huber_delta)
+    residual = X @ np.asarray(w, dtype=float) + float(b) - y
+    inside = int((np.abs(residual) <= delta).sum())
+    return inside, len(y) - inside

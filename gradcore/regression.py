@@ -19,9 +19,8 @@ import numpy as np
 
 from gradcore.errors import DataError
 from gradcore.statistics import RegressionStatistics, as_xy, regression_statistics
+from gradcore.stopping import DIVERGENCE_FACTOR, decide_stop, divergence_bound
 
-# GD has diverged once the loss exceeds this many times (start loss + mean of y^2).
-DIVERGENCE_FACTOR = 1e12
 MAX_STEPS = 1_000_000
 # (steps + 1) * (d + 1) values per trajectory array: bounds the memory of one run (the page
 # keeps about 4 such arrays, under 40 MB, and its CSV download about 100 MB of text). 100,000
@@ -245,7 +244,7 @@ def gradient_descent(
         loss0 = stats.loss_opt + float(lam @ z0**2)
     if not loss0 < _MAX_START_LOSS:
         raise DataError("The loss at the start point is too large for floating point: start nearer 0.")
-    bound = min(DIVERGENCE_FACTOR * max(loss0 + stats.c, np.finfo(float).tiny), 1e300)
+    bound = divergence_bound(loss0, stats.c)
     ratio = np.where(z0 == 0, 1.0, 1.0 - 2.0 * rate * lam)
     k_over = _divergence_step(z0, ratio, lam, bound)
     last = steps if k_over is None else min(steps, k_over - 1)
@@ -253,15 +252,7 @@ def gradient_descent(
     loss = stats.loss_opt + (z**2) @ lam
     grad_norm = 2.0 * np.sqrt(((lam * z) ** 2).sum(axis=1))
     threshold = tol * stats.gradient_scale
-    over = np.flatnonzero(~(loss <= bound))
-    end, reason = last, "max_steps"
-    if over.size:
-        end, reason = int(over[0]) - 1, "diverged"
-    elif last < steps:
-        reason = "diverged"
-    below = np.flatnonzero(grad_norm[: end + 1] < threshold)
-    if below.size:
-        end, reason = int(below[0]), "converged"
+    end, reason = decide_stop(loss, grad_norm, bound, threshold, steps)
     z = z[: end + 1]
     theta = theta_opt + z @ Q.T
     theta[0] = theta0

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradcore.regression import DIVERGENCE_FACTOR
-
 STOP_REASONS = ("converged", "diverged", "max_steps")
+# A run counts as diverged once its loss exceeds this factor times (start loss + loss at 0).
+DIVERGENCE_FACTOR = 1e12
 
 
 def divergence_bound(start_loss, zero_loss):
-    """DIVERGENCE_FACTOR (1e12, from ``gradcore.regression``) x (loss at the start + loss at theta = 0), at most 1e300.
+    """DIVERGENCE_FACTOR (1e12) x (loss at the start + loss at theta = 0), at most 1e300.
 
     For the MSE, the loss at theta = 0 is mean(y^2): the bound ``gradient_descent`` uses.
     """

@@ -6,7 +6,21 @@ from gradcore import MAX_FEATURES, DataError
 from ui import data_source, exercise_panel
 from ui import regression_cache as cache
 from ui.lessons import page_frame
-from ui.regression_view import glossary, learning_rate_note, stepper, trajectory_download
+from ui.regression_engine import (
+    bounded_steps,
+    engine_settings,
+    race_panel,
+    script_download,
+    stop_shown,
+)
+from ui.regression_view import (
+    gd_units,
+    glossary,
+    learning_rate_note,
+    stepper,
+    titled,
+    trajectory_download,
+)
 from ui.state import Link, inert, share_box
 
 LEARNING_RATES = tuple(float(f"{m}e{e}") for e in range(-6, 2) for m in (1, 2, 5))
@@ -103,9 +117,11 @@ with page_frame("pages/linear-regression.py"):
         w0 = link.number("w0", "start w0 (every weight)", -START_LIMIT, START_LIMIT,
                          DEFAULTS["w0"], where=c1)
         b0 = link.number("b0", "start b0", -START_LIMIT, START_LIMIT, DEFAULTS["b0"], where=c2)
+        engine, rivals = engine_settings(link, len(problem.y))
+        steps = bounded_steps((engine, *rivals), int(steps), len(problem.y), len(features))
         try:
             with st.spinner("Running gradient descent…"):
-                run = cache.descend(problem, rate, int(steps), float(w0), float(b0))
+                run = cache.descend(problem, rate, int(steps), float(w0), float(b0), engine)
         except DataError as error:
             st.error(inert(error))
             share_box(link, upload_note)
@@ -113,24 +129,28 @@ with page_frame("pages/linear-regression.py"):
         trajectory = run.trajectory
         if not reveal:
             exercise_panel.hidden("the stability verdict, the run's outcome and its steps")
-        elif trajectory.stop_reason == "diverged":
-            st.error(
-                f"Diverged: the learning rate {rate_label(rate)} is above the largest stable "
-                f"learning rate 1/λmax = {bound:.4g}. The loss grows without bound, so the run "
-                f"stopped after {trajectory.steps_taken} steps; the plots show only those steps. "
-                f"Choose η below {bound:.4g}."
-            )
-        elif trajectory.stop_reason == "converged":
-            st.success(trajectory.message)
-        else:
-            st.warning(trajectory.message)
+        elif not stop_shown(run):
+            if trajectory.stop_reason == "diverged":
+                st.error(
+                    f"Diverged: the learning rate {rate_label(rate)} is above the largest stable "
+                    f"learning rate 1/λmax = {bound:.4g}. The loss grows without bound, so the "
+                    f"run stopped after {trajectory.steps_taken} steps; the plots show only "
+                    f"those steps. Choose η below {bound:.4g}."
+                )
+            elif trajectory.stop_reason == "converged":
+                st.success(trajectory.message)
+            else:
+                st.warning(trajectory.message)
         st.download_button(
             f"Download the trajectory (CSV, {trajectory.steps_taken + 1:,} rows)",
             data=trajectory_download(problem, run), file_name="trajectory.csv",
             mime="text/csv", on_click="ignore", key="download",
         )
+        script_download(problem, run, data.source)
         glossary()
 
+    if reveal:
+        race_panel(problem, run, rivals, gd_units(problem), titled)
     st.divider()
     st.header("3 · Step through gradient descent")
     if reveal:

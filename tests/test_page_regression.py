@@ -205,7 +205,8 @@ def test_csv_download_has_one_row_per_iterate(monkeypatch):
     original = MediaFileManager.add_deferred
 
     def capture(self, data_callable, *args, **kwargs):
-        captured.append(data_callable)
+        if "trajectory.csv" in [*args, *kwargs.values()]:
+            captured.append(data_callable)
         return original(self, data_callable, *args, **kwargs)
 
     monkeypatch.setattr(MediaFileManager, "add_deferred", capture)

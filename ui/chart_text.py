@@ -303,21 +303,22 @@ def _line(slope: float, intercept: float, name: str) -> str:
 
 def fitted_line(x: np.ndarray, y: np.ndarray, slope: float, intercept: float,
                 reference: tuple[float, float], labels: tuple[str, str], k: int,
-                with_table: bool = True) -> ChartText:
+                with_table: bool = True, source: str = "scikit-learn") -> ChartText:
     """``regression_figures.fitted_line_figure``: the drawn points, the line at step k and
     scikit-learn's, in original units."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     text = (f"{x.size:,} data points of {inert(labels[1])} against {inert(labels[0])}; at step "
             f"{k} gradient descent's line is {_line(slope, intercept, labels[0])}, "
-            f"scikit-learn's is {_line(*reference, labels[0])}.")
+            f"{source}'s is {_line(*reference, labels[0])}.")
     table, _ = (_table({labels[0]: x, labels[1]: y, f"GD line at step {k}": slope * x + intercept,
-                        "scikit-learn line": reference[0] * x + reference[1]}, sort_by=labels[0])
+                        f"{source} line": reference[0] * x + reference[1]}, sort_by=labels[0])
                 if with_table else (NO_TABLE, 0))
     return ChartText("Scatter plot of the data with the fitted lines", text, table)
 
 
 def contour_path(w_path: np.ndarray, b_path: np.ndarray, loss: np.ndarray, k: int,
-                 optimum: tuple[float, float], units: str, with_table: bool = True) -> ChartText:
+                 optimum: tuple[float, float], units: str, with_table: bool = True,
+                 source: str = "scikit-learn") -> ChartText:
     """``regression_figures.contour_figure``: the path in (w, b) and its distance to the optimum."""
     w_path, b_path = np.asarray(w_path, dtype=float), np.asarray(b_path, dtype=float)
     last = w_path.size - 1
@@ -328,7 +329,7 @@ def contour_path(w_path: np.ndarray, b_path: np.ndarray, loss: np.ndarray, k: in
     text = f"The gradient-descent path starts at (w, b) = ({num(w_path[0])}, {num(b_path[0])})"
     if k:
         text += f" and is at ({num(w_path[k])}, {num(b_path[k])}) at step {k}"
-    text += (f", {num(gap(k))} from the scikit-learn optimum ({num(optimum[0])}, "
+    text += (f", {num(gap(k))} from the {source} optimum ({num(optimum[0])}, "
              f"{num(optimum[1])})")
     if k != last:
         text += f"; the last step, {last}, ends {num(gap(last))} from it"
@@ -356,15 +357,16 @@ def _rms(values: np.ndarray) -> float:
 
 
 def predicted_actual(y_true: np.ndarray, y_pred: np.ndarray, y_reference: np.ndarray, k: int,
-                     target: str, total: int, with_table: bool = True) -> ChartText:
+                     target: str, total: int, with_table: bool = True,
+                     source: str = "scikit-learn") -> ChartText:
     """``regression_figures.predicted_actual_figure``: how far predictions are from the target."""
     y_true, y_pred, y_reference = (np.asarray(a, dtype=float) for a in (y_true, y_pred,
                                                                          y_reference))
     text = (f"{y_true.size:,} of {total:,} rows: at step {k} gradient descent's predictions of "
             f"{inert(target)} are off by {num(_rms(y_pred - y_true))} (root mean square), "
-            f"scikit-learn's by {num(_rms(y_reference - y_true))}.")
+            f"{source}'s by {num(_rms(y_reference - y_true))}.")
     table, _ = (_table({f"actual {target}": y_true, f"GD ŷ at step {k}": y_pred,
-                        "scikit-learn ŷ": y_reference}, sort_by=f"actual {target}")
+                        f"{source} ŷ": y_reference}, sort_by=f"actual {target}")
                 if with_table else (NO_TABLE, 0))
     return ChartText("Scatter plot of predicted against actual values", text, table)
 

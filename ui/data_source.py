@@ -16,7 +16,7 @@ from collections.abc import MutableMapping
 
 import streamlit as st
 
-from gradcore import MAX_CELLS, MAX_COLUMNS, MAX_UPLOAD_BYTES, DataError
+from gradcore import MAX_CATEGORIES, MAX_CELLS, MAX_COLUMNS, MAX_UPLOAD_BYTES, DataError
 from ui import regression_cache as cache
 from ui.state import Link, inert
 
@@ -26,16 +26,22 @@ GENERATOR_LIMITS = {"n": (10, 1_000_000), "d": (1, 10), "noise": (0.0, 1000.0),
                     "seed": (0, 2**31 - 1), "tw": (-1000.0, 1000.0), "tb": (-1000.0, 1000.0)}
 UPLOAD_LIMITS = (
     f"CSV, up to {MAX_UPLOAD_BYTES // 2**20} MB, {MAX_COLUMNS} columns and {MAX_CELLS:,} values "
-    "(rows × columns). Numeric columns are used; text columns are left out (and listed), and "
+    "(rows × columns). Numeric columns are used; text columns are left out (and listed) unless "
+    "encoded as 0/1 columns, and "
     "rows with a missing value in the chosen columns are left out (and counted). Comma, "
     "semicolon or tab separated; UTF-8 or Latin-1."
 )
+ENCODE_LABEL = "Encode text columns as 0/1 columns (drop first)"
+ENCODE_HELP = ("A text column with categories (sex: Female, Male) becomes one 0/1 column per "
+               "category but the first (sex_Male), so it can be a feature; the first category "
+               f"is the baseline. Columns with more than {MAX_CATEGORIES} categories are left out.")
 _UPLOADED = "reg_upload_data"
 _UPLOAD_ID = "reg_upload_id"
 _UPLOAD_ERROR = "reg_upload_error"
 
 
-def accept_upload(store: MutableMapping, file_id: str, name: str, payload: bytes) -> str | None:
+def accept_upload(store: MutableMapping, file_id: str, name: str, payload: bytes,
+                  encode_text: bool = False) -> str | None:
     """Parse an uploaded file once; on success its :class:`~ui.regression_cache.UploadRef`
     replaces the stored one.
 
@@ -45,13 +51,15 @@ def accept_upload(store: MutableMapping, file_id: str, name: str, payload: bytes
     stored data is kept when the new file is bad.
     """
     stored = store.get(_UPLOADED)
-    dropped = stored is not None and stored.file_id == file_id and stored.loaded() is None
-    if store.get(_UPLOAD_ID) == file_id and not dropped:
+    dropped = (stored is not None and stored.file_id == file_id
+               and stored.encode_text == encode_text and stored.loaded() is None)
+    seen = file_id if not encode_text else (file_id, True)
+    if store.get(_UPLOAD_ID) == seen and not dropped:
         return store.get(_UPLOAD_ERROR)
-    store[_UPLOAD_ID] = file_id
+    store[_UPLOAD_ID] = seen
     try:
-        data = cache.uploaded_data(payload, name)
-        store[_UPLOADED] = cache.UploadRef(data.source, data.label, file_id)
+        data = cache.uploaded_data(payload, name, encode_text)
+        store[_UPLOADED] = cache.UploadRef(data.source, data.label, file_id, encode_text)
     except DataError as error:
         store[_UPLOAD_ERROR] = f"**{inert(name)}** could not be used: {inert(error)}"
         return store[_UPLOAD_ERROR]
@@ -78,13 +86,13 @@ def _generated(link: Link) -> cache.LoadedData | None:
                                     float(true_w), float(true_b))
 
 
-def _uploaded() -> cache.LoadedData | None:
+def _uploaded(encode_text: bool) -> cache.LoadedData | None:
     upload = st.file_uploader("CSV file", type=["csv", "txt"], key="reg_upload")
     st.caption(UPLOAD_LIMITS)
     if upload is not None:
         with st.spinner(f"Reading {upload.name}…"):
             message = accept_upload(st.session_state, upload.file_id, upload.name,
-                                    upload.getvalue())
+                                    upload.getvalue(), encode_text)
         if message:
             st.error(message)
             if st.session_state.get(_UPLOADED) is not None:
@@ -111,7 +119,7 @@ def restore(source: tuple) -> cache.LoadedData | None:
     if data is None and stored is not None and stored.source == source and upload is not None \
             and upload.file_id == stored.file_id:
         try:
-            data = cache.uploaded_data(upload.getvalue(), upload.name)
+            data = cache.uploaded_data(upload.getvalue(), upload.name, stored.encode_text)
         except DataError:
             return None
     return data
@@ -124,13 +132,14 @@ def pick_data(link: Link) -> cache.LoadedData | None:
     try:
         if source == "generate":
             return _generated(link)
+        encode_text = link.flag("onehot", ENCODE_LABEL, False, help=ENCODE_HELP)
         if source == "upload":
-            return _uploaded()
+            return _uploaded(encode_text)
         names = cache.dataset_names()
         name = link.choice("ds", "Dataset", names, cache.default_dataset())
         st.caption(cache.dataset_description(name))
         with st.spinner(f"Loading {name}…"):
-            return cache.bundled_data(name)
+            return cache.bundled_data(name, encode_text)
     except DataError as error:
         st.error(inert(error))
         return None

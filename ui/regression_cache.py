@@ -37,13 +37,14 @@ from __future__ import annotations
 import ctypes
 import functools
 import hashlib
+import inspect
 import platform
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from contextlib import contextmanager
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -52,20 +53,27 @@ import streamlit as st
 from gradcore import (
     DATASETS,
     MAX_DEFAULT_FEATURES,
+    MAX_FEATURES,
     Comparison,
+    FitTrajectory,
     GradientCheck,
+    ReferenceGap,
     RegressionStatistics,
     Standardizer,
-    Trajectory,
     compare_with_sklearn,
     data_warnings,
+    fit,
     gradient_check,
-    gradient_descent,
     load_bundled,
     load_csv,
+    loss_gradient,
+    loss_surface,
+    loss_value,
     make_regression_data,
     mse_gradient,
     mse_loss,
+    reference_fit,
+    reference_gap,
     regression_statistics,
     select_xy,
     sklearn_reference,
@@ -89,6 +97,15 @@ DIRECT_CHECK_WORK = 30_000_000
 COMPARISON_RTOL = 1e-6
 # Central differences of a quadratic are exact up to rounding, about eps * L / h ~ 1e-10 * L.
 GRADIENT_RTOL = 1e-5
+# The MAE is piecewise linear: central differences are exact unless a residual changes sign
+# within h of the iterate, where they average the two slopes (a subgradient, not sign(0) = 0).
+MAE_GRADIENT_RTOL = 1e-3
+# MAE and Huber runs are checked on the loss against reference_fit's optimum (the MAE's
+# optimum need not be unique; a subgradient method only approaches it with a decaying step).
+LOSS_GAP_RTOL = 1e-6
+# scikit-learn's QuantileRegressor (HiGHS) takes ~7 s on 20,000 rows and minutes on 100,000
+# (it grows faster than linearly), so the MAE's reference is made only up to this many rows.
+MAE_REFERENCE_ROWS = 10_000
 
 
 def nbytes(value, _seen: set[int] | None = None) -> int:
@@ -262,6 +279,7 @@ def memoized(size_estimate: Callable[..., int]):
 
 def _memoize(function, size_estimate):
     name = function.__qualname__
+    signature = inspect.signature(function)
 
     def compute(args):
         STORE.reserve(size_estimate(*args))
@@ -269,6 +287,9 @@ def _memoize(function, size_estimate):
 
     @functools.wraps(function)
     def wrapper(*args):
+        bound = signature.bind(*args)
+        bound.apply_defaults()  # a default left out and passed share one key
+        args = bound.args
         key = (name, *(_value_key(arg) for arg in args))
         return STORE.get_or_compute(key, lambda: compute(args))
 
@@ -357,12 +378,14 @@ def _loaded(frame: pd.DataFrame, label: str, target: str | None = None,
                       source=source or ("upload", digest))
 
 
-@memoized(lambda name: 0)
-def bundled_data(name: str) -> LoadedData:
-    """A bundled dataset with its default target and features (raises DataError)."""
-    frame = load_bundled(name)
-    return _loaded(frame, f"bundled dataset '{name}'", frame.attrs.get("target"),
-                   frame.attrs.get("features"), source=("bundled", name))
+@memoized(lambda name, encode_text=False: 0)
+def bundled_data(name: str, encode_text: bool = False) -> LoadedData:
+    """A bundled dataset with its default target and features (raises DataError); with
+    `encode_text` its text columns as 0/1 columns (``gradcore.encoding``) too."""
+    frame = load_bundled(name, encode_text)
+    label = f"bundled dataset '{name}'" + (" (text columns as 0/1 columns)" if encode_text else "")
+    return _loaded(frame, label, frame.attrs.get("target"), frame.attrs.get("features"),
+                   source=("bundled", name, True) if encode_text else ("bundled", name))
 
 
 @memoized(lambda n, d, *_: 8 * n * (d + 1))
@@ -379,22 +402,34 @@ def generated_data(n: int, d: int, noise: float, seed: int, true_w: float,
                        source=("generated", n, d, noise, seed, true_w, true_b))
 
 
-def uploaded_data(payload: bytes, name: str) -> LoadedData:
-    """An uploaded CSV read by gradcore's loader (raises DataError), put in STORE under
-    ("upload", digest); sessions keep only an :class:`UploadRef` to it."""
+def uploaded_data(payload: bytes, name: str, encode_text: bool = False) -> LoadedData:
+    """An uploaded CSV read by gradcore's loader (raises DataError; `encode_text`: text columns
+    as 0/1 columns), put in STORE under ("upload", digest); sessions keep only an
+    :class:`UploadRef` to it."""
     with heavy_work(len(payload) // 2):
         STORE.reserve(4 * len(payload))  # about 8 bytes per value, a value per 2 bytes
-        data = _loaded(load_csv(payload), f"uploaded file '{name}'")
+        frame = load_csv(payload, encode_text=encode_text, max_encoded=MAX_FEATURES)
+        data = _loaded(frame, f"uploaded file '{name}'")
+        if encode_text:
+            data = replace(data, source=(*data.source, True))
     return STORE.put(data.source, data)
+
+
+def text_encoded(source: tuple) -> bool:
+    """Whether the table a ``LoadedData.source`` names has its text columns as 0/1 columns
+    (("bundled", name, True) or ("upload", digest, True))."""
+    return bool(source) and source[0] in ("bundled", "upload") and source[-1] is True
 
 
 @dataclass(frozen=True)
 class UploadRef:
-    """What a session keeps of its upload: the STORE key, the label and the uploader's file id."""
+    """What a session keeps of its upload: the STORE key, the label, the uploader's file id
+    and whether its text columns were encoded."""
 
     source: tuple
     label: str
     file_id: str
+    encode_text: bool = False
 
     def loaded(self) -> LoadedData | None:
         """The uploaded table while STORE holds it, else None."""
@@ -483,38 +518,115 @@ def prepare(data: LoadedData, target: str, features: tuple[str, ...],
     )
 
 
+@dataclass(frozen=True)
+class Engine:
+    """The loss and optimizer of a run with their settings: ``fit``'s keyword arguments.
+
+    Settings an optimizer or loss does not read keep their defaults (``ui.regression_engine``
+    sees to it), so two runs that differ only in an unused setting share one cache entry.
+    The default is the MSE with constant-step gradient descent: ``fit``'s fast path.
+    """
+
+    loss: str = "mse"
+    optimizer: str = "gd"
+    schedule: str = "constant"
+    momentum: float = 0.9
+    beta2: float = 0.999
+    batch_size: int | None = None
+    seed: int = 0
+    huber_delta: float = 1.0
+
+    def fit_kwargs(self) -> dict:
+        """The settings as keyword arguments of ``gradcore.fit`` and ``export_script``."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+DEFAULT_ENGINE = Engine()
+
+
+@dataclass(frozen=True, eq=False)
+class LossReference:
+    """The optimum of one loss by ``reference_fit``: ``reference`` in original units,
+    ``reference_fit`` in the units GD runs in, and its loss. ``skipped``: why there is no
+    reference for this loss here (then the fields hold the least-squares fit, a stand-in for
+    the charts only, and no check is made), else None."""
+
+    reference: tuple[np.ndarray, float]
+    reference_fit: tuple[np.ndarray, float]
+    loss: float
+    skipped: str | None = None
+
+
+@memoized(lambda problem, loss, delta: 0)
+def loss_reference(problem: Problem, loss: str, delta: float) -> LossReference:
+    """``reference_fit`` of `loss` on the problem (the problem's scikit-learn fit for the MSE;
+    none for the MAE above MAE_REFERENCE_ROWS rows, see there)."""
+    if loss == "mse":
+        return LossReference(problem.reference, problem.reference_fit, problem.reference_loss)
+    if loss == "mae" and len(problem.y) > MAE_REFERENCE_ROWS:
+        return LossReference(
+            problem.reference, problem.reference_fit,
+            loss_value(problem.X, problem.y, *problem.reference, loss, delta),
+            skipped=(f"The MAE's reference (median regression as a linear programme) is "
+                     f"computed for up to {MAE_REFERENCE_ROWS:,} rows; this table has "
+                     f"{len(problem.y):,}, so there is no check against it here. The charts "
+                     "show the least-squares fit instead."))
+    with heavy_work(len(problem.y) * (len(problem.features) + 1)):
+        trace_run(f"reference fit of the {loss} loss")
+        coef, intercept = reference_fit(problem.X, problem.y, loss, delta)
+    fit_coef, fit_intercept = (problem.scaler.from_original(coef, intercept) if problem.scaler
+                               else (coef, intercept))
+    return LossReference((coef, intercept), (np.asarray(fit_coef), float(fit_intercept)),
+                         loss_value(problem.X, problem.y, coef, intercept, loss, delta))
+
+
 @dataclass(frozen=True, eq=False)
 class Run:
     """A trajectory, its coefficients in original units, the final comparison and the contour.
 
-    ``key`` = (problem key, learning rate, steps, w0, b0).
+    ``key`` = (problem key, learning rate, steps, w0, b0, engine). ``comparison`` is the MSE's
+    check against scikit-learn (None for another loss); ``gap`` the check against the chosen
+    loss's ``reference_fit`` (None for the MSE); ``optimum`` that loss's reference.
     """
 
     key: tuple
-    trajectory: Trajectory
+    trajectory: FitTrajectory
     coef: np.ndarray
     intercept: np.ndarray
-    comparison: Comparison
+    comparison: Comparison | None
     contour: tuple[np.ndarray, np.ndarray, np.ndarray] | None
+    engine: Engine = DEFAULT_ENGINE
+    gap: ReferenceGap | None = None
+    optimum: LossReference | None = None
 
 
 @memoized(lambda problem, learning_rate, steps, *_: 32 * (steps + 1) * (len(problem.features) + 1))
-def descend(problem: Problem, learning_rate: float, steps: int, w0: float, b0: float) -> Run:
-    """Gradient descent from (w0 in every coordinate, b0), in the units GD runs in."""
+def descend(problem: Problem, learning_rate: float, steps: int, w0: float, b0: float,
+            engine: Engine = DEFAULT_ENGINE) -> Run:
+    """``fit`` from (w0 in every coordinate, b0), in the units GD runs in; the default engine
+    is ``gradient_descent``'s closed-form fast path."""
     d = len(problem.features)
-    trajectory = gradient_descent(problem.X_fit, problem.y, learning_rate, steps,
-                                  w0=np.full(d, w0), b0=b0, stats=problem.stats)
+    with heavy_work(len(problem.y) * (d + 1) if engine.loss != "mse" else 0):
+        trajectory = fit(problem.X_fit, problem.y, learning_rate=learning_rate, steps=steps,
+                         w0=np.full(d, w0), b0=b0, stats=problem.stats, **engine.fit_kwargs())
     if problem.scaler:
         coef, intercept = problem.scaler.to_original(trajectory.w, trajectory.b)
     else:
         coef, intercept = np.asarray(trajectory.w), np.asarray(trajectory.b)
-    comparison = compare_with_sklearn(problem.X, problem.y, trajectory, problem.scaler,
-                                      rtol=COMPARISON_RTOL, reference=problem.reference,
-                                      stats=problem.stats)
-    contour = _contour(problem, trajectory) if d == 1 else None
-    return Run(key=(problem.key, float(learning_rate), int(steps), float(w0), float(b0)),
+    optimum = loss_reference(problem, engine.loss, engine.huber_delta)
+    comparison = gap = None
+    if engine.loss == "mse":
+        comparison = compare_with_sklearn(problem.X, problem.y, trajectory, problem.scaler,
+                                          rtol=COMPARISON_RTOL, reference=problem.reference,
+                                          stats=problem.stats)
+    elif optimum.skipped is None:
+        gap = reference_gap(problem.X, problem.y, coef[-1], float(intercept[-1]),
+                            optimum.reference, engine.loss, engine.huber_delta,
+                            rtol=LOSS_GAP_RTOL)
+    contour = _contour(problem, trajectory, engine, optimum) if d == 1 else None
+    return Run(key=(problem.key, float(learning_rate), int(steps), float(w0), float(b0), engine),
                trajectory=trajectory, coef=coef, intercept=intercept,
-               comparison=comparison, contour=contour)
+               comparison=comparison, contour=contour, engine=engine, gap=gap, optimum=optimum)
 
 
 @dataclass(frozen=True)
@@ -531,13 +643,15 @@ class RunRef:
     steps: int
     w0: float
     b0: float
+    engine: Engine = DEFAULT_ENGINE
 
     @classmethod
     def of(cls, problem: Problem, run: Run) -> RunRef:
         """The reference to `problem` and `run` (which ``resolve`` finds or rebuilds)."""
         digest, target, features, standardise = problem.key
-        _, rate, steps, w0, b0 = run.key
-        return cls(problem.source, digest, target, features, standardise, rate, steps, w0, b0)
+        _, rate, steps, w0, b0, engine = run.key
+        return cls(problem.source, digest, target, features, standardise, rate, steps, w0, b0,
+                   engine)
 
 
 def resolve(ref: RunRef, loader: Callable[[tuple], LoadedData | None] = load,
@@ -551,22 +665,49 @@ def resolve(ref: RunRef, loader: Callable[[tuple], LoadedData | None] = load,
         if data is None:
             return None
         problem = prepare(data, ref.target, ref.features, ref.standardise)
-    return problem, descend(problem, ref.learning_rate, ref.steps, ref.w0, ref.b0)
+    return problem, descend(problem, ref.learning_rate, ref.steps, ref.w0, ref.b0, ref.engine)
 
 
 def _run_key(run: Run) -> tuple:
     return run.key
 
 
-def _contour(problem: Problem, trajectory: Trajectory):
-    """(w grid, b grid, loss[b, w]) around the path and the optimum, in GD units."""
+def _contour(problem: Problem, trajectory, engine: Engine, optimum: LossReference):
+    """(w grid, b grid, loss[b, w]) of the run's loss around the path and its optimum, in GD
+    units: the MSE from the statistics, another loss by ``loss_surface`` (passes over the data)."""
     (w_lo, w_hi), (b_lo, b_hi) = contour_window(trajectory.w[:, 0], trajectory.b,
-                                                float(problem.reference_fit[0][0]),
-                                                problem.reference_fit[1])
+                                                float(optimum.reference_fit[0][0]),
+                                                optimum.reference_fit[1])
     w_grid = np.linspace(w_lo, w_hi, CONTOUR_GRID)
     b_grid = np.linspace(b_lo, b_hi, CONTOUR_GRID)
     W, B = np.meshgrid(w_grid, b_grid)
-    return w_grid, b_grid, problem.stats.loss_at(W[..., None], B)
+    if engine.loss == "mse":
+        return w_grid, b_grid, problem.stats.loss_at(W[..., None], B)
+    return w_grid, b_grid, loss_surface(problem.X_fit, problem.y, W[..., None], B, engine.loss,
+                                        engine.huber_delta)
+
+
+def race_window(paths, optimum: tuple[float, float]) -> tuple[float, float, float, float]:
+    """(w_lo, w_hi, b_lo, b_hi) framing every raced path (``contour_window`` of each) and the
+    optimum, rounded to 12 significant digits so that it can key ``race_grid``."""
+    windows = [contour_window(w_path, b_path, optimum[0], optimum[1]) for w_path, b_path in paths]
+    w_lo, w_hi = min(w[0][0] for w in windows), max(w[0][1] for w in windows)
+    b_lo, b_hi = min(w[1][0] for w in windows), max(w[1][1] for w in windows)
+    return tuple(float(f"{value:.12g}") for value in (w_lo, w_hi, b_lo, b_hi))
+
+
+@memoized(lambda problem, loss, delta, window: 8 * CONTOUR_GRID ** 2)
+def race_grid(problem: Problem, loss: str, delta: float,
+              window: tuple[float, float, float, float]):
+    """(w grid, b grid, loss[b, w]) of `loss` over `window` (one feature), in GD units."""
+    w_grid = np.linspace(window[0], window[1], CONTOUR_GRID)
+    b_grid = np.linspace(window[2], window[3], CONTOUR_GRID)
+    W, B = np.meshgrid(w_grid, b_grid)
+    if loss == "mse":
+        return w_grid, b_grid, problem.stats.loss_at(W[..., None], B)
+    with heavy_work(len(problem.y) * CONTOUR_GRID):
+        return w_grid, b_grid, loss_surface(problem.X_fit, problem.y, W[..., None], B, loss,
+                                            delta)
 
 
 @dataclass(frozen=True, eq=False)
@@ -582,6 +723,12 @@ class ChartBases:
     loss: figures.Base
 
 
+def reference_source(run: Run) -> str:
+    """Whose optimum the charts show: scikit-learn's least squares for the MSE (and as the
+    MAE's stand-in on a large table), else the chosen loss's reference."""
+    return "scikit-learn" if run.engine.loss == "mse" or run.optimum.skipped else "reference"
+
+
 @memoized(lambda problem, run: 24 * (run.trajectory.steps_taken + 1)
           * (len(problem.features) + 2) + 16 * problem.sample.size + 8 * CONTOUR_GRID ** 2)
 def chart_bases(problem: Problem, run: Run) -> ChartBases:
@@ -590,21 +737,25 @@ def chart_bases(problem: Problem, run: Run) -> ChartBases:
     if len(problem.features) == 1:
         main = figures.fitted_line_base(
             problem.sample_X[:, 0], problem.sample_y, run.coef[:, 0], run.intercept,
-            (float(problem.reference[0][0]), problem.reference[1]),
-            (problem.features[0], problem.target))
+            (float(run.optimum.reference[0][0]), run.optimum.reference[1]),
+            (problem.features[0], problem.target), reference_source(run))
         w_grid, b_grid, loss_grid = run.contour
         side = figures.contour_base(w_grid, b_grid, loss_grid, t.w[:, 0], t.b,
-                                    (float(problem.reference_fit[0][0]),
-                                     problem.reference_fit[1]))
+                                    (float(run.optimum.reference_fit[0][0]),
+                                     run.optimum.reference_fit[1]), reference_source(run))
     else:
-        main = figures.predicted_actual_base(problem.sample_y, reference_predictions(problem))
-        side = figures.coefficient_paths_base(t.w, t.b, problem.features, problem.reference_fit)
+        main = figures.predicted_actual_base(problem.sample_y,
+                                             reference_predictions(problem, run),
+                                             reference_source(run))
+        side = figures.coefficient_paths_base(t.w, t.b, problem.features,
+                                              run.optimum.reference_fit)
     return ChartBases(main=main, side=side, loss=figures.loss_base(t.loss))
 
 
-def reference_predictions(problem: Problem) -> np.ndarray:
-    """scikit-learn's predictions ŷ of the drawn sample of rows."""
-    coef, intercept = problem.reference
+def reference_predictions(problem: Problem, run: Run | None = None) -> np.ndarray:
+    """The reference's predictions ŷ of the drawn sample of rows: scikit-learn's fit, or the
+    optimum of `run`'s loss."""
+    coef, intercept = problem.reference if run is None else run.optimum.reference
     return problem.sample_X @ coef + intercept
 
 
@@ -621,17 +772,30 @@ class StepCheck:
 @st.cache_resource(max_entries=256, ttl=TTL_SECONDS, show_spinner=False,
                    hash_funcs={Problem: _problem_key, Run: _run_key})
 def check_step(problem: Problem, run: Run, k: int) -> StepCheck:
-    """mse_gradient at iterate k vs central differences of the loss (see DIRECT_CHECK_WORK)."""
+    """The run's loss gradient at iterate k from the data (the article's ``mse_gradient`` for
+    the MSE, ``loss_gradient`` otherwise) vs central differences of the loss (see
+    DIRECT_CHECK_WORK; the MSE's statistics above it)."""
     w, b = np.asarray(run.trajectory.w[k]), float(run.trajectory.b[k])
-    grad_w, grad_b = mse_gradient(problem.X_fit, problem.y, w, b)
+    engine = run.engine
     d = w.size
-    direct = len(problem.y) * (d + 1) ** 2 <= DIRECT_CHECK_WORK
-    if direct:
+    if engine.loss == "mse":
+        grad_w, grad_b = mse_gradient(problem.X_fit, problem.y, w, b)
+        direct = len(problem.y) * (d + 1) ** 2 <= DIRECT_CHECK_WORK
+    else:
+        grad_w, grad_b = loss_gradient(problem.X_fit, problem.y, w, b, engine.loss,
+                                       engine.huber_delta)
+        direct = True
+    if direct and engine.loss == "mse":
         def loss(theta):
             return mse_loss(problem.X_fit, problem.y, theta[:d], theta[d])
+    elif direct:
+        def loss(theta):
+            return loss_value(problem.X_fit, problem.y, theta[:d], theta[d], engine.loss,
+                              engine.huber_delta)
     else:
         def loss(theta):
             return float(problem.stats.loss_at(theta[:d], theta[d]))
     analytic = np.append(grad_w, grad_b)
-    check = gradient_check(loss, lambda _theta: analytic, np.append(w, b), rtol=GRADIENT_RTOL)
+    rtol = GRADIENT_RTOL if engine.loss != "mae" else MAE_GRADIENT_RTOL
+    check = gradient_check(loss, lambda _theta: analytic, np.append(w, b), rtol=rtol)
     return StepCheck(grad_w=np.asarray(grad_w), grad_b=float(grad_b), check=check, direct=direct)

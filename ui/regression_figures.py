@@ -296,9 +296,9 @@ def _line_frame(span: np.ndarray, slopes: np.ndarray, intercepts: np.ndarray, s:
 
 def fitted_line_base(x: np.ndarray, y: np.ndarray, slopes: np.ndarray, intercepts: np.ndarray,
                      reference: tuple[float, float], labels: tuple[str, str] = ("x", "y"),
-                     ) -> Base:
-    """The data, scikit-learn's line and the replay frames of the GD line (see
-    :func:`fitted_line_figure`)."""
+                     source: str = "scikit-learn") -> Base:
+    """The data, the reference line (`source`'s: scikit-learn's for the MSE) and the replay
+    frames of the GD line (see :func:`fitted_line_figure`)."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     span = _span(x)
@@ -306,7 +306,7 @@ def fitted_line_base(x: np.ndarray, y: np.ndarray, slopes: np.ndarray, intercept
     data = _scatter(x, y, "data", "markers",
                     marker=dict(color=palette.FUNCTION, size=5, opacity=POINT_OPACITY,
                                 line=dict(width=0.5, color="rgba(255,255,255,0.5)")))
-    fit = _scatter(span, ref_slope * span + ref_intercept, "scikit-learn fit", "lines",
+    fit = _scatter(span, ref_slope * span + ref_intercept, f"{source} fit", "lines",
                    line=dict(color=palette.REFERENCE, dash="dash"))
     frames = {int(s): _line_frame(span, slopes, intercepts, int(s))
               for s in frame_steps(len(slopes))}
@@ -359,8 +359,9 @@ def fitted_line_figure(
 # --- One feature: loss contours over (w, b) ------------------------------------------------
 
 def contour_base(w_grid: np.ndarray, b_grid: np.ndarray, loss_grid: np.ndarray,
-                 w_path: np.ndarray, b_path: np.ndarray, optimum: tuple[float, float]) -> Base:
-    """The contours, the whole path and the optimum (see :func:`contour_figure`)."""
+                 w_path: np.ndarray, b_path: np.ndarray, optimum: tuple[float, float],
+                 source: str = "scikit-learn") -> Base:
+    """The contours, the whole path and `source`'s optimum (see :func:`contour_figure`)."""
     w_grid = np.asarray(w_grid, dtype=float)
     b_grid = np.asarray(b_grid, dtype=float)
     contour = {
@@ -377,7 +378,7 @@ def contour_base(w_grid: np.ndarray, b_grid: np.ndarray, loss_grid: np.ndarray,
     path = _scatter(np.asarray(w_path, dtype=float), np.asarray(b_path, dtype=float), "GD path",
                     "lines+markers", line=dict(color=palette.NEUTRAL, width=1),
                     marker=dict(color=palette.NEUTRAL, size=5, symbol="circle-open"))
-    best = _scatter([float(optimum[0])], [float(optimum[1])], "scikit-learn optimum", "markers",
+    best = _scatter([float(optimum[0])], [float(optimum[1])], f"{source} optimum", "markers",
                     marker=dict(color=palette.REFERENCE, size=14, symbol="x"))
     layout = _layout("w", "b")
     layout["xaxis"]["range"] = [float(w_grid[0]), float(w_grid[-1])]
@@ -412,12 +413,12 @@ def contour_figure(
 
 # --- Several features ----------------------------------------------------------------------
 
-def predicted_actual_base(y_true: np.ndarray, y_reference: np.ndarray) -> Base:
-    """scikit-learn's predictions against the target, and the diagonal ŷ = y."""
+def predicted_actual_base(y_true: np.ndarray, y_reference: np.ndarray,
+                          source: str = "scikit-learn") -> Base:
+    """The reference's (`source`'s) predictions against the target, and the diagonal ŷ = y."""
     y_true = np.asarray(y_true, dtype=float)
     low, high = float(np.min(y_true)), float(np.max(y_true))
-    reference = _scatter(y_true, np.asarray(y_reference, dtype=float), "scikit-learn",
-                         "markers",
+    reference = _scatter(y_true, np.asarray(y_reference, dtype=float), source, "markers",
                          marker=dict(color=palette.REFERENCE, size=7, opacity=POINT_OPACITY,
                                      symbol="x-thin-open",
                                      line=dict(width=1.2, color=palette.REFERENCE)))

@@ -22,11 +22,11 @@ import streamlit as st
 
 from gradcore import DataError, learning_rate_verdict
 from ui import chart_text, data_source
+from ui import regression_engine as engines
 from ui import regression_figures as figures
 from ui.lessons import trace_run
 from ui.regression_cache import (
     COMPARISON_RTOL,
-    GRADIENT_RTOL,
     Problem,
     Run,
     RunRef,
@@ -34,6 +34,7 @@ from ui.regression_cache import (
     chart_bases,
     check_step,
     reference_predictions,
+    reference_source,
     resolve,
 )
 from ui.state import Link, inert, share_box
@@ -328,7 +329,7 @@ def _metrics(problem: Problem, run: Run, k: int) -> None:
         row.metric(label, value, width="content")
 
 
-def _titled(column, title: str, figure, key: str, note: str | None = None, *,
+def titled(column, title: str, figure, key: str, note: str | None = None, *,
             about: Callable[[bool], chart_text.ChartText]) -> None:
     """The chart under its title, named by it for screen readers, then its text alternative:
     the sentence, and the numbers in an expander (chart_text.EXPANDER_LABEL) that builds its
@@ -355,42 +356,44 @@ def _plots(problem: Problem, run: Run, k: int, log_y: bool) -> None:
     w, b = t.w[k], float(t.b[k])
     bases = chart_bases(problem, run)
     units = gd_units(problem)
+    source = reference_source(run)
     left, right = st.columns(2)
     if len(problem.features) == 1:
-        reference = (float(problem.reference[0][0]), problem.reference[1])
+        reference = (float(run.optimum.reference[0][0]), run.optimum.reference[1])
         labels = (problem.features[0], problem.target)
-        _titled(left, "Data, the line at step k and scikit-learn's line",
+        titled(left, f"Data, the line at step k and {source}'s line",
                 figures.fitted_line_at(bases.main, problem.sample_X[:, 0], run.coef[:, 0],
                                        run.intercept, k), "fig_line",
                 REPLAY_NOTE + "Grey guides: residuals.",
                 about=lambda table: chart_text.fitted_line(
                     problem.sample_X[:, 0], problem.sample_y, float(run.coef[k, 0]),
-                    float(run.intercept[k]), reference, labels, k, table))
-        optimum = (float(problem.reference_fit[0][0]), problem.reference_fit[1])
-        _titled(right, "Loss contours over (w, b), the path and the optimum",
+                    float(run.intercept[k]), reference, labels, k, table, source))
+        optimum = (float(run.optimum.reference_fit[0][0]), run.optimum.reference_fit[1])
+        titled(right, "Loss contours over (w, b), the path and the optimum",
                 figures.contour_at(bases.side, t.w[:, 0], t.b, k), "fig_contour",
                 f"In {units}, the units GD works in.",
                 about=lambda table: chart_text.contour_path(t.w[:, 0], t.b, t.loss, k, optimum, units,
-                                                           table))
+                                                           table, source))
     else:
         predicted = problem.sample_X_fit @ w + b
-        _titled(left, "Predicted against actual",
+        titled(left, "Predicted against actual",
                 figures.predicted_actual_at(bases.main, predicted, k), "fig_pred",
                 f"{problem.sample.size:,} of {len(problem.y):,} rows drawn.",
                 about=lambda table: chart_text.predicted_actual(
-                    problem.sample_y, predicted, reference_predictions(problem), k,
-                    problem.target, len(problem.y), table))
-        _titled(right, "Coefficients against step (dotted: scikit-learn)",
+                    problem.sample_y, predicted, reference_predictions(problem, run), k,
+                    problem.target, len(problem.y), table, source))
+        titled(right, f"Coefficients against step (dotted: {source})",
                 figures.coefficient_paths_at(bases.side, t.w, t.b, k), "fig_paths",
                 REPLAY_NOTE + f"In {units}, the units GD works in.",
                 about=lambda table: chart_text.coefficient_paths(t.w, t.b, problem.features, k,
-                                                           problem.reference_fit, units, table))
+                                                           run.optimum.reference_fit, units,
+                                                           table))
     left, right = st.columns(2)
-    _titled(left, "Loss against step", figures.loss_at(bases.loss, t.loss, k, log_y), "fig_loss",
+    titled(left, "Loss against step", figures.loss_at(bases.loss, t.loss, k, log_y), "fig_loss",
             about=lambda table: chart_text.loss_curve(t.loss, k, table))
     shown = problem.sample[: figures.MAX_RESIDUAL_BARS]
     residual = problem.sample_X_fit[: shown.size] @ w + b - problem.sample_y[: shown.size]
-    _titled(right, f"Residuals of {shown.size} rows at step k",
+    titled(right, f"Residuals of {shown.size} rows at step k",
             figures.residual_bars_figure(residual, shown + 1), "fig_residuals",
             "Bars above zero (pink): prediction too high, the row pushes b (and w along x) "
             "down; below zero (green): pulls up.",
@@ -414,37 +417,54 @@ CHECK_NOTE = ("**GD's shortcut (S, t)** is how gradient descent computes the gra
 def _gradient_check(problem: Problem, step: StepCheck, run: Run, k: int) -> None:
     check = step.check
     names = [f"∂L/∂w{j + 1}" for j in range(step.grad_w.size)] + ["∂L/∂b"]
+    article = run.engine.loss == "mse"
+    formula_column = "article's formula" if article else "loss_gradient on the data"
+    recorded_column = SHORTCUT_COLUMN if article else "recorded by the run"
     show_table(pd.DataFrame({
         f"component ({gd_units(problem)})": names,
-        "article's formula": np.append(step.grad_w, step.grad_b),
-        SHORTCUT_COLUMN: np.append(run.trajectory.grad_w[k], run.trajectory.grad_b[k]),
+        formula_column: np.append(step.grad_w, step.grad_b),
+        recorded_column: np.append(run.trajectory.grad_w[k], run.trajectory.grad_b[k]),
         "finite differences": np.asarray(check.numeric),
-    }), CHECK_HELP, per_parameter=True)
-    st.caption(CHECK_NOTE)
-    how = "of mse_loss on the data" if step.direct else "of the loss from the sufficient statistics"
+    }), CHECK_HELP if article else None, per_parameter=True)
+    if article:
+        st.caption(CHECK_NOTE)
+        how = ("of mse_loss on the data" if step.direct else
+               "of the loss from the sufficient statistics")
+    else:
+        how = f"of the {engines.LOSS_TABLE[run.engine.loss].label} on the data"
+        if run.engine.loss == "mae":
+            how += (" (where a residual is within h of 0 the differences average the two "
+                    "slopes, while the formula takes sign(0) = 0)")
     verdict = st.success if check.passed else st.warning
-    verdict(f"Gradient check at step {k}: relative error {check.relative_error:.2e} between the "
-            f"article's formula and central differences {how} (tolerance "
-            f"{GRADIENT_RTOL:.0e}).")
+    source = "the article's formula" if article else "the loss's gradient formula"
+    verdict(f"Gradient check at step {k}: relative error {check.relative_error:.2e} between "
+            f"{source} and central differences {how} (tolerance {check.rtol:.0e}).")
 
 
 def _comparison(problem: Problem, run: Run, k: int) -> None:
+    if run.optimum.skipped:
+        return
     coef_k, intercept_k = run.coef[k], float(run.intercept[k])
-    ref_coef, ref_intercept = problem.reference
+    ref_coef, ref_intercept = run.optimum.reference
+    article = run.engine.loss == "mse"
+    name = "scikit-learn" if article else "reference"
     show_table(pd.DataFrame({
         "parameter (original units)": [*problem.features, "b (intercept)"],
-        f"GD at step {k}": np.append(coef_k, intercept_k),
-        "scikit-learn": np.append(ref_coef, ref_intercept),
+        f"GD at step {k}" if article else f"run at step {k}": np.append(coef_k, intercept_k),
+        name: np.append(ref_coef, ref_intercept),
         "|difference|": np.abs(np.append(coef_k - ref_coef, intercept_k - ref_intercept)),
     }), per_parameter=True)
     gap = np.linalg.norm(np.append(coef_k - ref_coef, intercept_k - ref_intercept))
     scale = max(np.linalg.norm(np.append(ref_coef, ref_intercept)), 1e-300)
     loss_k = float(run.trajectory.loss[k])
     st.markdown(
-        f"Loss at step {k}: **{number(loss_k, 8)}**, scikit-learn: **"
-        f"{number(problem.reference_loss, 8)}**; relative coefficient gap at step {k}: "
+        f"Loss at step {k}: **{number(loss_k, 8)}**, {name}: **"
+        f"{number(run.optimum.loss, 8)}**; relative coefficient gap at step {k}: "
         f"**{gap / scale:.2e}**."
     )
+    if not article:
+        st.caption(f"Reference for the {engines.LOSS_TABLE[run.engine.loss].label}: "
+                   f"{engines.LOSS_TABLE[run.engine.loss].method}.")
 
 
 def check_panel(problem: Problem, run: Run, k: int, step: StepCheck) -> None:
@@ -463,8 +483,13 @@ def final_verdict(problem: Problem, run: Run, k: int) -> tuple[str, str]:
     (the reference is worse, or both are equal to rounding): nothing to blame on the run.
     warning: gradient descent has the higher loss, with ``not_converged_reason``.
     """
-    final = run.comparison
     last = run.trajectory.steps_taken
+    if run.optimum.skipped:
+        return "info", run.optimum.skipped
+    if run.gap is not None:
+        kind = "success" if run.gap.agrees else "warning"
+        return kind, run.gap.message + ("" if run.gap.agrees else " " + run.trajectory.message)
+    final = run.comparison
     if final.agrees and run.trajectory.stop_reason != "diverged":
         where = "" if k == last else f" (at the last step, {last}; you are at step {k})"
         return "success", (
@@ -480,6 +505,8 @@ def not_converged_reason(problem: Problem, run: Run) -> str:
     """Why gradient descent's loss is still above the reference's: diverged, on the edge,
     learning rate too small, too few steps, or (after converging) the stopping tolerance."""
     t = run.trajectory
+    if not engines.is_article_run(run.engine):
+        return t.message
     bound = t.max_stable_learning_rate
     verdict = t.verdict
     if t.stop_reason == "diverged":
@@ -547,10 +574,15 @@ def _stepper(ref: RunRef, link: Link, upload_note: str | None) -> None:
     log_y = link.flag("logy", "log-scale loss axis", False, toggle=True)
     _plots(problem, run, k, log_y)
     step = check_step(problem, run, k)
-    st.header(f"The gradient at step {k}, by the article's formula")
-    st.caption(formula_caption(problem))
-    for line in gradient_latex(problem, run, k, step):
-        st.latex(line)
-    show_table(update_table(problem, run, k, step), per_parameter=True)
+    if engines.is_article_run(run.engine):
+        st.header(f"The gradient at step {k}, by the article's formula")
+        st.caption(formula_caption(problem))
+        for line in gradient_latex(problem, run, k, step):
+            st.latex(line)
+        show_table(update_table(problem, run, k, step), per_parameter=True)
+    else:
+        st.header(f"The gradient at step {k} and the update")
+        st.caption(formula_caption(problem))
+        engines.formula_panel(problem, run, k, gd_units(problem), show_table)
     check_panel(problem, run, k, step)
     share_box(link, upload_note)

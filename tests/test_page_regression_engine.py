@@ -1,0 +1,277 @@
+"""AppTest tests of the regression page's loss and optimizer choice, formula panel and export.
+
+AppTest does not write widget values to the address; the page's Link does, and AppTest keeps
+what the page wrote, so ``at.query_params`` is the address a browser would show.
+"""
+
+import ast
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
+
+from gradcore import Standardizer, fit, load_bundled, residual_signs
+from tests.page_helpers import shown
+from ui import regression_cache as cache
+from ui import regression_engine as engines
+
+APP = str(Path(__file__).parent.parent / "home.py")
+PAGE = "pages/linear-regression.py"
+SHOWN_RTOL = 1e-5  # metrics are written with 6 significant digits
+ZERO_CSV = b"x,y\n1,0\n2,0\n3,5\n4,7\n5,0\n"
+
+
+def open_page(**params) -> AppTest:
+    """The regression page after one run, with the given URL query parameters."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(PAGE)
+    at.query_params.update(params)
+    return at.run()
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def all_text(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "error", "warning", "success", "info",
+                                  "latex", "header", "subheader")
+             for e in getattr(at, kind)]
+    return shown("\n".join(str(p) for p in parts))
+
+
+def script_settings(script: str) -> dict:
+    """The SETTINGS JSON of an exported script, read from its syntax tree (never run)."""
+    for node in ast.walk(ast.parse(script)):
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "SETTINGS":
+            return json.loads(node.value.args[0].value)
+    raise AssertionError("no SETTINGS in the script")
+
+
+def tips_fit(**settings):
+    """gradcore.fit on tips (tip ~ total_bill, standardised), as the page runs it."""
+    frame = load_bundled("tips")
+    X = frame[["total_bill"]].to_numpy(dtype=float)
+    y = frame["tip"].to_numpy(dtype=float)
+    scaler = Standardizer.fit(X)
+    return fit(scaler.transform(X), y, w0=np.zeros(1), **settings), scaler, X, y
+
+
+def test_defaults_are_mse_and_gd_and_stay_out_of_the_address():
+    """A plain link opens MSE + gradient descent with the article's panels; no loss/opt in it."""
+    at = open_page()
+    assert not at.exception
+    assert at.selectbox(key="loss").value == "mse" and at.selectbox(key="opt").value == "gd"
+    assert not {"loss", "opt", "mom", "beta2", "batch", "sched", "delta"} & set(at.query_params)
+    assert "The gradient at step 0, by the article's formula" in all_text(at)
+    assert not any(s.key in ("mom", "beta2", "delta") for s in at.number_input)
+
+
+def test_choosing_an_optimizer_changes_the_numbers_and_the_address_keeps_it():
+    """Momentum instead of GD: other iterates from step 2 on (step 1 is the same: z = g), and
+    opt=momentum in the address, which opens the same run again."""
+    at = open_page(k="2")
+    before = metric(at, "loss L(w, b)")
+    at.selectbox(key="opt").set_value("momentum").run()
+    assert not at.exception
+    assert at.query_params["opt"] == "momentum"
+    assert at.number_input(key="mom").value == pytest.approx(0.9)
+    at.button(key="k_start").click().run()
+    at.button(key="k_forward").click().run()
+    at.button(key="k_forward").click().run()
+    run, _, _, _ = tips_fit(optimizer="momentum")
+    assert metric(at, "step k") == f"2 of {run.steps_taken}"
+    assert metric(at, "loss L(w, b)") != before
+    assert float(metric(at, "loss L(w, b)")) == pytest.approx(run.loss[2], rel=SHOWN_RTOL)
+    again = open_page(**at.query_params)
+    assert metric(again, "step k") == metric(at, "step k")
+    assert metric(again, "loss L(w, b)") == metric(at, "loss L(w, b)")
+
+
+def test_a_huber_adam_link_opens_exactly_that_run():
+    """loss=huber&opt=adam&delta=2&mom=0.5&beta2=0.99&sched=1/k: those controls, those numbers."""
+    params = {"loss": "huber", "opt": "adam", "delta": "2", "mom": "0.5", "beta2": "0.99",
+              "sched": "1/k", "k": "7"}
+    at = open_page(**params)
+    assert not at.exception and not at.error
+    assert at.selectbox(key="loss").value == "huber" and at.selectbox(key="opt").value == "adam"
+    assert at.number_input(key="delta").value == 2.0
+    assert at.selectbox(key="sched").value == "1/k"
+    run, _, _, _ = tips_fit(loss="huber", optimizer="adam", huber_delta=2.0, momentum=0.5,
+                            beta2=0.99, schedule="1/k")
+    assert float(metric(at, "loss L(w, b)")) == pytest.approx(run.loss[7], rel=SHOWN_RTOL)
+    assert float(metric(at, "w (standardised units)")) == pytest.approx(run.w[7, 0],
+                                                                       rel=SHOWN_RTOL)
+    text = all_text(at)
+    assert "Adam, step 7 → 8" in text and f"{run.step_size[7]:.6g}" in text
+    assert "quadratic part" in text
+    assert "SciPy's L-BFGS" in text
+    assert {key: at.query_params[key] for key in params if key != "delta"} == {
+        key: value for key, value in params.items() if key != "delta"}
+    assert float(at.query_params["delta"]) == 2.0
+
+
+def test_mae_shows_the_subgradient_choice_and_counts_zero_residuals():
+    """An upload where three rows have y = 0: at step 0 (w = b = 0) three residuals are 0."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(PAGE)
+    at.query_params.update({"src": "upload", "loss": "mae", "std": "false"})
+    at.run()
+    at.file_uploader(key="reg_upload").set_value(("zeros.csv", ZERO_CSV, "text/csv")).run()
+    assert not at.exception
+    X, y = np.arange(1.0, 6.0)[:, None], np.array([0, 0, 5, 7, 0.0])
+    assert residual_signs(X, y, [0.0], 0.0) == (0, 2, 3)
+    text = all_text(at)
+    assert "sign(0) = 0" in text
+    assert "0 residuals > 0, 2 < 0, **3 exactly 0**" in text
+    assert "QuantileRegressor" in text
+
+
+@pytest.mark.parametrize("params, note", [
+    ({"opt": "bogus"}, "opt=bogus"),
+    ({"loss": "mae", "opt": "momentum", "mom": "5"}, "mom=5"),
+    ({"loss": "huber", "delta": "-1"}, "delta=-1"),
+    ({"opt": "sgd", "batch": "0"}, "batch=0"),
+    ({"opt": "adam", "beta2": "inf"}, "beta2=inf"),
+])
+def test_unusable_values_in_a_link_fall_back_with_a_note(params, note):
+    """A bad loss/optimizer setting in a link: a note naming it, the default used, no error."""
+    at = open_page(**params)
+    assert not at.exception and not at.error
+    assert note in shown(" ".join(i.value for i in at.info))
+    assert metric(at, "step k").startswith("0 of")
+
+
+def test_the_python_script_download_repeats_the_run(monkeypatch):
+    """The "Python script" button offers export_script of the run, named after the dataset."""
+    captured = []
+    original = MediaFileManager.add_deferred
+
+    def capture(self, data_callable, *args, **kwargs):
+        captured.append((data_callable, [*args, *kwargs.values()]))
+        return original(self, data_callable, *args, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", capture)
+    at = open_page(loss="mae", opt="momentum", mom="0.8", lr="0.05", steps="150")
+    assert not at.exception
+    labels = [button.label for button in at.get("download_button")]
+    assert "Download the run as a Python script" in labels
+    script = next(data() for data, names in captured if "gradient_descent_tips.py" in names)
+    settings = script_settings(script)
+    assert "import sklearn" not in script and "import streamlit" not in script
+    assert (settings["loss"], settings["optimizer"]) == ("mae", "momentum")
+    assert (settings["momentum"], settings["steps"], settings["learning_rate"]) == (0.8, 150, 0.05)
+    assert settings["target"] == "tip" and settings["features"] == ["total_bill"]
+    assert "def momentum_step" in script and "def mae_derivative" in script
+
+
+def test_change_optimizer_step_to_the_end_switch_loss_and_the_step_is_clamped():
+    """Adam, end (200), then MAE with 40 steps: k is clamped to the shorter run's last step."""
+    at = open_page()
+    at.selectbox(key="opt").set_value("adam").run()
+    at.query_params.update({"opt": "adam"})
+    at.button(key="k_end").click().run()
+    assert metric(at, "step k") == "200 of 200"
+    at.number_input(key="steps").set_value(40).run()
+    at.selectbox(key="loss").set_value("mae").run()
+    assert not at.exception
+    k, last = metric(at, "step k").split(" of ")
+    assert k == last == "40"
+    assert at.query_params["loss"] == "mae" and at.query_params["k"] == "40"
+    assert "sign(0) = 0" in all_text(at)
+
+
+def test_switching_back_to_mse_and_gd_restores_the_article_panels_and_address():
+    """MAE + Nesterov, then MSE + GD again: the article's formula and a clean address."""
+    at = open_page(loss="mae", opt="nesterov")
+    assert "The gradient at step 0 and the update" in all_text(at)
+    at.selectbox(key="loss").set_value("mse").run()
+    at.selectbox(key="opt").set_value("gd").run()
+    assert not at.exception
+    assert "The gradient at step 0, by the article's formula" in all_text(at)
+    assert not {"loss", "opt", "mom"} & set(at.query_params)
+
+
+def test_one_hot_on_tips_offers_the_text_columns_as_features():
+    """onehot=true: sex_Male, smoker_Yes, day_*, time_Lunch become choosable features."""
+    at = open_page(onehot="true", feats=["total_bill", "sex_Male", "day_Sun"])
+    assert not at.exception and not at.error
+    assert at.checkbox(key="onehot").value is True
+    options = set(at.multiselect(key="feats").options)
+    assert {"sex_Male", "smoker_Yes", "day_Sat", "day_Sun", "day_Thur", "time_Lunch"} <= options
+    assert at.multiselect(key="feats").value == ["total_bill", "sex_Male", "day_Sun"]
+    assert "'Female' is the baseline" in shown(" ".join(i.value for i in at.info))
+    assert metric(at, "‖w‖ (standardised units)") == "0"
+
+
+def test_without_one_hot_tips_keeps_todays_columns():
+    """The default (off) leaves the text columns out, as every existing link expects."""
+    at = open_page()
+    assert at.checkbox(key="onehot").value is False
+    assert "sex_Male" not in at.multiselect(key="feats").options
+    assert "onehot" not in at.query_params
+
+
+def chart_traces(at: AppTest) -> list[list[str]]:
+    """The trace names of every plotly chart on the page (from the chart's JSON spec)."""
+    return [[trace.get("name") for trace in json.loads(chart.proto.spec)["data"]]
+            for chart in at.get("plotly_chart")]
+
+
+def test_a_race_shows_three_paths_and_the_optimum():
+    """race=adam&race=momentum: one loss chart with three lines, one contour with three paths
+    and the reference optimum, and a sentence naming each optimizer's end."""
+    at = open_page(loss="huber", race=["adam", "momentum"])
+    assert not at.exception and not at.error
+    names = ["gradient descent", "Adam", "momentum (heavy ball)"]
+    traces = chart_traces(at)
+    assert names in traces
+    assert ["log10 loss", *names, "reference optimum"] in traces
+    assert "Race: gradient descent vs Adam vs momentum (heavy ball)" in [h.value for h in at.header]
+    sentence = next(c.value for c in at.caption if c.value.startswith("Loss against step."))
+    assert all(f"{name}: from" in sentence for name in names)
+
+
+def test_a_race_of_more_than_three_is_cut_with_a_note():
+    """Three rivals in a link: the first two are raced, and a note says so."""
+    at = open_page(race=["adam", "momentum", "nesterov"])
+    assert not at.exception
+    assert at.multiselect(key="race").value == ["adam", "momentum"]
+    assert "at most 2" in shown(" ".join(i.value for i in at.info))
+
+
+def test_removing_a_race_entry_after_stepping_keeps_the_step_and_the_page():
+    """Race Adam and SGD, step forward three times, remove SGD: two lines, step 3 kept."""
+    at = open_page(race=["adam", "sgd"])
+    for _ in range(3):
+        at.button(key="k_forward").click().run()
+    assert metric(at, "step k").startswith("3 of")
+    at.query_params.update({"k": "3"})
+    at.multiselect(key="race").set_value(["adam"]).run()
+    assert not at.exception and not at.error
+    assert metric(at, "step k").startswith("3 of")
+    assert ["gradient descent", "Adam"] in chart_traces(at)
+    assert at.query_params["race"] in ("adam", ["adam"])
+
+
+def test_a_large_table_opens_the_mae_with_sgd_and_bounds_a_long_run():
+    """Generated 200,000 x 10, MAE, 100,000 steps: SGD by default (SGD_DEFAULT_ROWS), the run
+    cut to MAX_RUN_VALUES with a note, and no MAE reference above MAE_REFERENCE_ROWS."""
+    at = open_page(src="generate", n="200000", d="10", loss="mae", steps="100000")
+    assert not at.exception and not at.error
+    assert at.selectbox(key="opt").value == "sgd" and "opt" not in at.query_params
+    most = engines.MAX_RUN_VALUES // (200_000 * 11)
+    assert f"this run stops at {most:,} steps" in shown(" ".join(i.value for i in at.info))
+    assert metric(at, "step k") == f"0 of {most}"
+    assert f"up to {cache.MAE_REFERENCE_ROWS:,} rows" in all_text(at)
+
+
+def test_the_mse_keeps_gradient_descent_on_a_large_table():
+    """The MSE's steps do not read the rows, so its default stays gd at any size."""
+    at = open_page(src="generate", n="200000")
+    assert at.selectbox(key="opt").value == "gd"

@@ -1,0 +1,356 @@
+"""The regression page's loss and optimizer: their URL-bound controls, the formula panel for
+any loss x optimizer pair, and the exported script.
+
+The choices come from gradcore's tables (``LOSS_TABLE``, ``OPTIMIZER_TABLE``, ``SCHEDULES``):
+a control appears for each setting the chosen optimizer's or loss's row lists in its
+``hyper_parameters``, from ``SETTING_WIDGETS`` (one entry per setting name, not per optimizer).
+A new optimizer that reads the existing settings needs nothing here.
+
+Every number of the update written out comes from the run's ``FitTrajectory`` (the step size,
+the gradient the step used, the optimizer's state after the step, the next iterate): the rule
+is never applied again here.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, fields
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from gradcore import (
+    LOSS_TABLE,
+    LOSSES,
+    OPTIMIZER_TABLE,
+    OPTIMIZERS,
+    SCHEDULES,
+    DataError,
+    export_script,
+    huber_zones,
+    residual_signs,
+)
+from gradcore.optimizers import DEFAULT_BATCH_SIZE
+from ui import race_figures
+from ui.regression_cache import (
+    DEFAULT_ENGINE,
+    Engine,
+    Problem,
+    Run,
+    RunRef,
+    descend,
+    race_grid,
+    race_window,
+    resolve,
+    text_encoded,
+)
+from ui.state import Link, inert
+
+FORMULA_TERMS = 3
+# The race: the chosen optimizer and at most this many more.
+MAX_RIVALS = 2
+# Above this many rows the MAE and the Huber loss open with mini-batch SGD: each of their
+# full-batch steps reads every row (the MSE's steps do not: its sufficient statistics make a
+# step O(d^2) whatever N is, so the MSE keeps gradient descent at any size).
+SGD_DEFAULT_ROWS = 100_000
+# A run of the MAE or the Huber loss reads rows x (features + 1) values per step (a mini-batch
+# run too: the full-data loss of every iterate is recorded). At most this many values in all,
+# about 1-10 s on one core (benchmarks/bench_engine.py's rates, 1e8-1e9 values/s); a longer
+# run is cut to fewer steps, with a note.
+MAX_RUN_VALUES = 1_000_000_000
+MAX_BATCH = 100_000
+
+
+@dataclass(frozen=True)
+class SettingWidget:
+    """The control of one ``fit`` setting: URL key, label, and (numbers) range and step."""
+
+    key: str
+    label: str
+    low: float = 0.0
+    high: float = 1.0
+    step: float | None = None
+    integer: bool = False
+    options: tuple[str, ...] = ()
+
+
+SETTING_WIDGETS: dict[str, SettingWidget] = {
+    "schedule": SettingWidget("sched", "Step-size schedule η_k", options=SCHEDULES),
+    "momentum": SettingWidget("mom", "momentum μ (β₁ for Adam)", 0.0, 0.999, 0.05),
+    "beta2": SettingWidget("beta2", "β₂ (Adam)", 0.0, 0.999999, 0.001),
+    "batch_size": SettingWidget("batch", "batch size", 1, MAX_BATCH, 1, integer=True),
+    "seed": SettingWidget("bseed", "batch seed", 0, 2**31 - 1, 1, integer=True),
+    "huber_delta": SettingWidget("delta", "Huber's δ", 1e-6, 1e6, 0.1),
+}
+ENGINE_DEFAULTS = {f.name: f.default for f in fields(Engine)} | {"batch_size": DEFAULT_BATCH_SIZE}
+
+
+def _setting(link: Link, name: str, where) -> object:
+    """The URL-bound control of setting `name` (SETTING_WIDGETS) and its value."""
+    spec, default = SETTING_WIDGETS[name], ENGINE_DEFAULTS[name]
+    if spec.options:
+        return link.choice(spec.key, spec.label, spec.options, default, where=where)
+    value = link.number(spec.key, spec.label, spec.low, spec.high, default, step=spec.step,
+                        integer=spec.integer, where=where,
+                        format=None if spec.integer else "%.6g")
+    return int(value) if spec.integer else float(value)
+
+
+def engine_settings(link: Link, rows: int) -> tuple[Engine, tuple[Engine, ...]]:
+    """Loss and optimizer boxes, the optimizers to race against it (at most MAX_RIVALS), then
+    a control for each setting any of them reads. Returns the chosen run's Engine and the
+    rivals' (same loss and settings, another optimizer). Settings an optimizer does not read
+    keep their defaults in its Engine (so they share a cache entry and stay out of the URL).
+    With more than SGD_DEFAULT_ROWS `rows`, the MAE and Huber loss default to mini-batch SGD."""
+    c1, c2 = st.columns(2)
+    loss = link.choice("loss", "Loss", LOSSES, DEFAULT_ENGINE.loss, where=c1,
+                       format_func=lambda name: LOSS_TABLE[name].label)
+    default = default_optimizer(loss, rows)
+    optimizer = link.choice("opt", "Optimizer", OPTIMIZERS, default, where=c2,
+                            format_func=lambda name: OPTIMIZER_TABLE[name].label,
+                            help=(f"Above {SGD_DEFAULT_ROWS:,} rows the MAE and the Huber loss "
+                                  "start with mini-batch SGD: a full-batch step of theirs reads "
+                                  "every row."))
+    rivals = link.choices("race", "Race against (same data, loss, step size and start)",
+                          [name for name in OPTIMIZERS if name != optimizer], [],
+                          max_selections=MAX_RIVALS,
+                          format_func=lambda name: OPTIMIZER_TABLE[name].label)
+    wanted = [name for name in dict.fromkeys(
+        [*LOSS_TABLE[loss].hyper_parameters,
+         *(p for o in (optimizer, *rivals) for p in OPTIMIZER_TABLE[o].hyper_parameters)])
+        if name in SETTING_WIDGETS]
+    values = {}
+    columns = st.columns(2) if wanted else []
+    for index, name in enumerate(wanted):
+        values[name] = _setting(link, name, columns[index % 2])
+    if values.get("batch_size") == ENGINE_DEFAULTS["batch_size"]:
+        values["batch_size"] = None
+
+    def engine(name: str) -> Engine:
+        reads = {*OPTIMIZER_TABLE[name].hyper_parameters, *LOSS_TABLE[loss].hyper_parameters}
+        return Engine(loss=loss, optimizer=name,
+                      **{key: value for key, value in values.items() if key in reads})
+
+    return engine(optimizer), tuple(engine(name) for name in rivals)
+
+
+def default_optimizer(loss: str, rows: int) -> str:
+    """gd, or "sgd" for the MAE and the Huber loss on more than SGD_DEFAULT_ROWS rows."""
+    return "sgd" if loss != "mse" and rows > SGD_DEFAULT_ROWS else DEFAULT_ENGINE.optimizer
+
+
+def bounded_steps(engines: tuple[Engine, ...], steps: int, rows: int, features: int) -> int:
+    """`steps`, or fewer (with a note) when a run of the MAE or the Huber loss would read more
+    than MAX_RUN_VALUES values; the MSE's runs are not bounded (O(d^2) per step)."""
+    if all(engine.loss == "mse" for engine in engines):
+        return steps
+    most = max(1, MAX_RUN_VALUES // max(rows * (features + 1) * len(engines), 1))
+    if steps <= most:
+        return steps
+    st.info(f"{steps:,} steps of the {LOSS_TABLE[engines[0].loss].label} on {rows:,} rows would "
+            f"read {steps * rows * (features + 1) * len(engines):,} values; this run stops at "
+            f"{most:,} steps (at most {MAX_RUN_VALUES:,} values). Use fewer rows or features "
+            "for longer runs.")
+    return most
+
+
+def is_article_run(engine: Engine) -> bool:
+    """The article's set-up: MSE and constant-step gradient descent (the page's own panels)."""
+    return engine == DEFAULT_ENGINE
+
+
+def _tex(value: float, digits: int = 4, wrap: bool = True) -> str:
+    text = f"{float(value):.{digits}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = rf"{mantissa}\times10^{{{int(exponent)}}}"
+    return f"({text})" if wrap and float(value) < 0 else text
+
+
+def loss_gradient_latex(problem: Problem, run: Run, k: int) -> list[str]:
+    """The chosen loss's gradient at iterate k: its formula, the first rows' residuals and
+    rho'(r_i), and dL/dw_1, dL/db as the trajectory recorded them."""
+    t, engine = run.trajectory, run.engine
+    row = LOSS_TABLE[engine.loss]
+    n, rows = len(problem.y), min(FORMULA_TERMS, len(problem.y))
+    w, b = t.w[k], float(t.b[k])
+    residual = problem.X_fit[:rows] @ w + b - problem.y[:rows]
+    slope = row.derivative(residual, engine.huber_delta)
+    name = {"mse": "2r_i", "mae": r"\operatorname{sign}(r_i)",
+            "huber": r"\operatorname{clip}(r_i, -\delta, \delta)"}.get(engine.loss, r"\rho'(r_i)")
+    lines = [row.formula,
+             rf"\nabla_{{\mathbf w}}L = \frac1N\sum_{{i=1}}^N \rho'(r_i)\,\mathbf x_i,\quad "
+             rf"\frac{{\partial L}}{{\partial b}} = \frac1N\sum_{{i=1}}^N \rho'(r_i),\quad "
+             rf"\rho'(r_i) = {name}"]
+    rows_tex = r"\\ ".join(
+        rf"r_{i + 1} &= {_tex(residual[i], wrap=False)}, & \rho'(r_{i + 1}) &= "
+        rf"{_tex(slope[i], wrap=False)}" for i in range(rows))
+    lines.append(rf"\begin{{aligned}}{rows_tex}\end{{aligned}}")
+    terms = " + ".join(rf"{_tex(slope[i])}\cdot{_tex(problem.X_fit[i, 0])}" for i in range(rows))
+    more = r" + \dots" if n > rows else ""
+    lines.append(
+        rf"\frac{{\partial L}}{{\partial w_1}} = \tfrac{{1}}{{{n}}}\Big[{terms}{more}\Big] = "
+        rf"{_tex(t.grad_w[k, 0], wrap=False)},\quad \frac{{\partial L}}{{\partial b}} = "
+        rf"{_tex(t.grad_b[k], wrap=False)}")
+    return lines
+
+
+def loss_note(problem: Problem, run: Run, k: int) -> str:
+    """Markdown: which subgradient the MAE takes at zero residuals (and how many there are),
+    or which residuals are in Huber's quadratic part, at iterate k."""
+    t, engine = run.trajectory, run.engine
+    w, b = t.w[k], float(t.b[k])
+    if engine.loss == "mae":
+        positive, negative, zero = residual_signs(problem.X_fit, problem.y, w, b)
+        return (f"The MAE has a kink where a residual is exactly 0: there |r| has the "
+                f"subdifferential [−1, 1], and the page (like gradcore) takes the subgradient "
+                f"**sign(0) = 0**, the middle of that interval. At step {k}: {positive:,} "
+                f"residuals > 0, {negative:,} < 0, **{zero:,} exactly 0**.")
+    if engine.loss == "huber":
+        inside, outside = huber_zones(problem.X_fit, problem.y, w, b, engine.huber_delta)
+        return (f"At step {k}, **{inside:,}** residuals have |r| ≤ δ = {engine.huber_delta:g} "
+                f"(the quadratic part, ρ′(r) = r) and **{outside:,}** are beyond it (the linear "
+                f"part, ρ′(r) = ±δ).")
+    return ""
+
+
+def update_latex(run: Run) -> str:
+    """The chosen optimizer's update rule (its OPTIMIZER_TABLE row)."""
+    return OPTIMIZER_TABLE[run.engine.optimizer].formula
+
+
+def update_frame(problem: Problem, run: Run, k: int, units: str) -> pd.DataFrame | None:
+    """Step k -> k+1 of every parameter from the trajectory's record: the value at k, the
+    gradient the step used, the optimizer's state after the step, the step size and the value
+    at k+1. None at the last iterate (no step was taken from it)."""
+    t = run.trajectory
+    if k >= t.steps_taken:
+        return None
+    columns = {f"parameter ({units})": [f"w ({name})" for name in problem.features] + ["b"],
+               f"value at step {k}": np.append(t.w[k], t.b[k]),
+               "gradient the step used": np.append(t.step_grad_w[k], t.step_grad_b[k])}
+    for name, values in t.state.items():
+        columns[f"{name} after the step"] = values[k + 1]
+    columns[f"η_{k + 1}"] = np.full(len(t.w[k]) + 1, t.step_size[k])
+    columns[f"value at step {k + 1}"] = np.append(t.w[k + 1], t.b[k + 1])
+    return pd.DataFrame(columns)
+
+
+def update_sentence(run: Run, k: int) -> str:
+    """One line with this step's numbers for w₁, from the trajectory."""
+    t = run.trajectory
+    if k >= t.steps_taken:
+        return f"Step {k} is the last iterate: {t.message}"
+    method = OPTIMIZER_TABLE[run.engine.optimizer]
+    state = ", ".join(f"{name} = {values[k + 1][0]:.6g}" for name, values in t.state.items())
+    source = ("a random mini-batch's gradient" if method.minibatch else
+              "the full-data gradient at the iterate")
+    return (f"{method.label}, step {k} → {k + 1}: η_{k + 1} = {t.step_size[k]:.6g}, g (w₁) = "
+            f"{t.step_grad_w[k, 0]:.6g} ({source})" + (f", {state}" if state else "") +
+            f"; w₁ goes from {t.w[k, 0]:.6g} to {t.w[k + 1, 0]:.6g}.")
+
+
+def formula_panel(problem: Problem, run: Run, k: int, units: str, show_table) -> None:
+    """The chosen loss's gradient and the chosen optimizer's update at step k."""
+    for line in loss_gradient_latex(problem, run, k):
+        st.latex(line)
+    note = loss_note(problem, run, k)
+    if note:
+        st.markdown(note)
+    st.subheader(f"The update: {OPTIMIZER_TABLE[run.engine.optimizer].label}")
+    st.latex(update_latex(run))
+    st.markdown(update_sentence(run, k))
+    frame = update_frame(problem, run, k, units)
+    if frame is not None:
+        show_table(frame, per_parameter=True)
+
+
+def stop_shown(run: Run) -> bool:
+    """For a run other than the article's, show why it stopped (the trajectory's message, from
+    ``gradcore.stopping``) and return True; the article's run is left to the page."""
+    if is_article_run(run.engine):
+        return False
+    t = run.trajectory
+    {"converged": st.success, "diverged": st.error}.get(t.stop_reason, st.warning)(t.message)
+    return True
+
+
+def script_name(source: tuple) -> str:
+    """gradient_descent_<dataset>.py: the bundled dataset's name, "generated" or "upload"."""
+    kind = source[0] if source else "data"
+    stem = str(source[1]) if kind == "bundled" and len(source) > 1 else kind
+    stem = "".join(c if c.isalnum() else "_" for c in stem.lower()).strip("_")
+    return f"gradient_descent_{stem[:40] or 'data'}.py"
+
+
+def run_script(problem: Problem, run: Run) -> str:
+    """``export_script`` of this run (its settings from the trajectory's set-up and the engine)."""
+    t = run.trajectory
+    _, _, steps, w0, b0, engine = run.key
+    return export_script(problem.target, list(problem.features),
+                         standardize=problem.scaler is not None,
+                         encode_text=text_encoded(problem.source),
+                         learning_rate=t.learning_rate, steps=steps, w0=w0, b0=b0, tol=t.tol,
+                         **engine.fit_kwargs())
+
+
+def script_download(problem: Problem, run: Run, source: tuple) -> None:
+    """The "Python script" download button (numpy + pandas; prints w, b as JSON). Its data is
+    made on the click from a RunRef (a few values), as the trajectory CSV's."""
+    st.download_button("Download the run as a Python script",
+                       data=functools.partial(_script_text, RunRef.of(problem, run)),
+                       file_name=script_name(source), mime="text/x-python",
+                       on_click="ignore", key="download_script",
+                       help="numpy + pandas only: python script.py data.csv prints the result "
+                            "as JSON on its last line.")
+
+
+def _script_text(ref: RunRef) -> str:
+    found = resolve(ref)
+    if found is None:
+        return ("# The uploaded table was dropped from the server's memory: open the page, "
+                "upload the file again and download once more.\n")
+    try:
+        return run_script(*found)
+    except DataError as error:
+        return f"# No script for this run: {str(error).splitlines()[0]}\n"
+
+
+def race_panel(problem: Problem, run: Run, rivals: tuple[Engine, ...], units: str,
+               titled) -> None:
+    """The chosen run and its rivals (same data, loss, step size, steps and start): the loss
+    against the step for all, and for one feature their paths over the loss contours with the
+    loss's reference optimum. `titled(column, title, figure, key, note, about=...)` draws a
+    chart with its text alternative (``regression_view._titled``)."""
+    if not rivals:
+        return
+    _, rate, steps, w0, b0, _ = run.key
+    try:
+        with st.spinner("Running the race…"):
+            runs = [run, *(descend(problem, rate, steps, w0, b0, rival) for rival in rivals)]
+    except DataError as error:
+        st.error(f"The race could not run: {inert(error)}")
+        return
+    names = [OPTIMIZER_TABLE[r.engine.optimizer].label for r in runs]
+    st.header("Race: " + " vs ".join(names))
+    st.caption("Each optimizer runs from the same start with the same loss, step size, "
+               "schedule and settings; each keeps one colour, dash and marker in both charts.")
+    losses = [r.trajectory.loss for r in runs]
+    left, right = st.columns(2)
+    titled(left, "Loss against step, every optimizer", race_figures.race_loss_figure(
+        losses, names), "fig_race_loss",
+        about=lambda table: race_figures.race_loss_text(losses, names, table))
+    for r, name in zip(runs, names, strict=True):
+        left.caption(f"{name}: {r.trajectory.message}")
+    if len(problem.features) == 1:
+        paths = [(r.trajectory.w[:, 0], r.trajectory.b) for r in runs]
+        optimum = (float(run.optimum.reference_fit[0][0]), float(run.optimum.reference_fit[1]))
+        w_grid, b_grid, grid = race_grid(problem, run.engine.loss, run.engine.huber_delta,
+                                         race_window(paths, optimum))
+        titled(right, "Every path over the loss contours, and the optimum",
+               race_figures.race_contour_figure(w_grid, b_grid, grid, paths, names, optimum,
+                                                "reference optimum"), "fig_race_contour",
+               f"In {units}, the units GD works in.",
+               about=lambda table: race_figures.race_contour_text(paths, names, optimum, units,
+                                                                   table))
