@@ -270,3 +270,18 @@ def test_a_failing_button_leaves_the_address_as_it_was(monkeypatch):
     assert not at.exception
     assert at.query_params["ex"] == task.exercise_id and SEED_PARAM not in at.query_params
     assert task.prompt in texts(at, "markdown")
+
+
+def test_chart_sentences_and_tables_wait_for_the_answer_too():
+    """The sentence under a chart says the tangent's slope: hidden like the metrics, then shown."""
+    exercise = BY_ID["square-slope"]
+    task = exercise.instance()
+    at = start("derivatives", task.query())
+    captions = texts(at, "caption")
+    assert any("hidden until you answer the exercise" in c for c in captions)
+    assert not any("has slope" in c for c in captions)
+    assert not [e for e in at.expander if e.label == "Numbers behind this chart"]
+    at = answer(at, task.solution)
+    captions = texts(at, "caption")
+    assert any("has slope 3" in shown(c) for c in captions), captions
+    assert [e for e in at.expander if e.label == "Numbers behind this chart"]

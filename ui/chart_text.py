@@ -40,8 +40,21 @@ class ChartText:
     table: pd.DataFrame
 
 
+HIDDEN_SENTENCE = ("This chart's numbers are hidden until you answer the exercise above "
+                   "(or choose Show the answer).")
+
+
 def show(where: Any, text: ChartText) -> None:
-    """Under a chart in `where` (``st`` or a column): the sentence, then the collapsed table."""
+    """Under a chart in `where` (``st`` or a column): the sentence, then the collapsed table.
+
+    While an exercise is open and unanswered (predict, then see: ui/exercise_panel.py) the
+    sentence and the table would give its answer away, so a note stands in their place.
+    """
+    from ui import exercise_panel  # streamlit-side state; this module stays importable alone
+
+    if not exercise_panel.revealed():
+        where.caption(HIDDEN_SENTENCE)
+        return
     where.caption(text.sentence)
     where.expander(EXPANDER_LABEL).dataframe(text.table, hide_index=True, width="stretch")
 

@@ -67,7 +67,8 @@ def test_share_box_gives_this_pages_address_and_it_opens_the_same_view(page, new
     fresh browser that opens it sees the same title and numbers."""
     open_page(page, f"{app_server.url}/{path}?{SHARED_VIEWS[path]}")
     page.get_by_text("Share this view").click()
-    code = page.locator("[data-testid='stExpander'] [data-testid='stCode'] code").last
+    code = page.locator("[data-testid='stExpander']", has_text="Share this view").last \
+        .locator("[data-testid='stCode'] code")
     expect(code).to_be_visible()
     link = code.inner_text().strip()
     assert link.startswith(f"{app_server.url}/{path}?"), link

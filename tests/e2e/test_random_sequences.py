@@ -52,6 +52,9 @@ def random_action(page, rng: random.Random) -> str:
         "step": main.locator(".st-key-k_forward button, .st-key-k_back button, "
                              ".st-key-k_end button"),
     }
+    # Only what a student can reach: controls in a folded expander (the teacher panel) are in
+    # the page but not visible.
+    kinds = {kind: found.filter(visible=True) for kind, found in kinds.items()}
     present = [kind for kind, found in kinds.items() if found.count()]
     kind = rng.choice(present)
     found = kinds[kind]
