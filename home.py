@@ -62,5 +62,8 @@ with page_frame("home.py"):
         "3. Paste the link into your course page. Whoever opens it lands on exactly that view, "
         "with the same numbers.\n\n"
         "Uploaded CSV files stay with the student who uploaded them and never travel in a link; "
-        "generated and bundled datasets do."
+        "generated and bundled datasets do.\n\n"
+        "For a lesson, open **For teachers: make a lesson link** at the bottom of a page: add a "
+        "task, hide or lock controls, open an exercise, or choose presentation mode for a "
+        "projector (larger text, no sidebar)."
     )
