@@ -56,9 +56,10 @@ MAX_RIVALS = 2
 SGD_DEFAULT_ROWS = 100_000
 # A run of the MAE or the Huber loss reads rows x (features + 1) values per step (a mini-batch
 # run too: the full-data loss of every iterate is recorded). At most this many values in all,
-# about 1-10 s on one core (benchmarks/bench_engine.py's rates, 1e8-1e9 values/s); a longer
-# run is cut to fewer steps, with a note.
-MAX_RUN_VALUES = 1_000_000_000
+# about 0.1-1 s on one core (benchmarks/bench_engine.py's rates, 1e8-1e9 values/s): one
+# process serves a whole class, so no click may hold it for seconds. A longer run is cut to
+# fewer steps, with a note.
+MAX_RUN_VALUES = 100_000_000
 MAX_BATCH = 100_000
 
 
