@@ -275,3 +275,21 @@ def test_the_mse_keeps_gradient_descent_on_a_large_table():
     """The MSE's steps do not read the rows, so its default stays gd at any size."""
     at = open_page(src="generate", n="200000")
     assert at.selectbox(key="opt").value == "gd"
+
+
+def test_the_race_says_a_shared_explanation_once():
+    """Stop messages that end alike: each racer keeps its own numbers, the ending is said once."""
+    heads, shared = engines.split_shared_ending([
+        "Stopped at the step limit (200 steps); the gradient norm is 0.00523. The MAE's "
+        "subgradient is a sum of ±1 terms. With a constant step the iterates keep jumping.",
+        "Stopped at the step limit (200 steps); the gradient norm is 0.0153. The MAE's "
+        "subgradient is a sum of ±1 terms. With a constant step the iterates keep jumping."])
+    assert heads == ["Stopped at the step limit (200 steps); the gradient norm is 0.00523.",
+                     "Stopped at the step limit (200 steps); the gradient norm is 0.0153."]
+    assert shared == ("The MAE's subgradient is a sum of ±1 terms. With a constant step the "
+                      "iterates keep jumping.")
+    assert engines.split_shared_ending(["Converged.", "Diverged. Choose less."]) == \
+        (["Converged.", "Diverged. Choose less."], "")
+    at = open_page(loss="mae", opt="momentum", race=["adam", "gd"])
+    captions = [shown(c.value) for c in at.caption]
+    assert sum("sum of ±1 terms" in c for c in captions) == 1  # said once for the three racers

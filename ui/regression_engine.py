@@ -318,6 +318,20 @@ def _script_text(ref: RunRef) -> str:
         return f"# No script for this run: {str(error).splitlines()[0]}\n"
 
 
+def split_shared_ending(messages: list[str]) -> tuple[list[str], str]:
+    """Each message without the sentences that end all of them, and those sentences once.
+
+    The racers' stop messages often end with the same explanation (e.g. why the MAE's
+    subgradient norm need not shrink); the race says it once instead of once per optimizer."""
+    split = [[s for s in message.replace(". ", ".\n").split("\n") if s] for message in messages]
+    shared: list[str] = []
+    while len(messages) > 1 and all(len(s) > len(shared) + 1 for s in split) and \
+            len({tuple(s[len(s) - len(shared) - 1:]) for s in split}) == 1:
+        shared = split[0][len(split[0]) - len(shared) - 1:]
+    heads = [" ".join(s[:len(s) - len(shared)]) for s in split]
+    return heads, " ".join(shared)
+
+
 def race_panel(problem: Problem, run: Run, rivals: tuple[Engine, ...], units: str,
                titled) -> None:
     """The chosen run and its rivals (same data, loss, step size, steps and start): the loss
@@ -342,8 +356,11 @@ def race_panel(problem: Problem, run: Run, rivals: tuple[Engine, ...], units: st
     titled(left, "Loss against step, every optimizer", race_figures.race_loss_figure(
         losses, names), "fig_race_loss",
         about=lambda table: race_figures.race_loss_text(losses, names, table))
-    for r, name in zip(runs, names, strict=True):
-        left.caption(f"{name}: {r.trajectory.message}")
+    heads, shared = split_shared_ending([r.trajectory.message for r in runs])
+    left.caption("\n".join(f"- {name}: {head}" for name, head in zip(names, heads,
+                                                                      strict=True)))
+    if shared:
+        left.caption(shared)
     if len(problem.features) == 1:
         paths = [(r.trajectory.w[:, 0], r.trajectory.b) for r in runs]
         optimum = (float(run.optimum.reference_fit[0][0]), float(run.optimum.reference_fit[1]))
