@@ -144,6 +144,22 @@ class Link:
         st.session_state[key] = value
         return mode, value
 
+    def _begin(self, key: str, label: str, default: Any, parse: Callable[[list[str]], Any],
+               expected: str, fix: Callable[[Any], Any] | None,
+               written: Callable[[Any], list[str] | None], kwargs: dict) -> tuple[bool, Any]:
+        """Before a widget: (True, value) for a control the lesson link hides (written to the
+        address, no widget to draw); else (False, None) with the widget's state prepared and,
+        for a locked control, `kwargs` made to disable it."""
+        mode, fixed = self._controlled(key, label, default, parse, expected)
+        if mode == "hidden":
+            self._write(key, written(fixed))
+            return True, fixed
+        if mode == "locked":
+            _lock(kwargs)
+        else:
+            self._prepare(key, default, parse, expected, fix)
+        return False, None
+
     def _note(self, key: str, raw: str, expected: str, default: Any) -> None:
         shown_default = ", ".join(map(str, default)) if isinstance(default, list) else default
         self.notes.append(
@@ -195,14 +211,9 @@ class Link:
         def written(v: float | int) -> list[str] | None:
             return None if v == default else [format_number(v, integer)]
 
-        mode, fixed = self._controlled(key, label, default, parse, expected)
-        if mode == "hidden":
-            self._write(key, written(fixed))
+        hidden, fixed = self._begin(key, label, default, parse, expected, fix, written, kwargs)
+        if hidden:
             return fixed
-        if mode == "locked":
-            _lock(kwargs)
-        else:
-            self._prepare(key, default, parse, expected, fix)
         where = st if where is None else where
         if step is not None:
             kwargs["step"] = cast(step)
@@ -237,14 +248,13 @@ class Link:
                 return value
             return fallback if fallback in options else default
 
-        mode, fixed = self._controlled(key, label, default, parse, f"expected one of: {listed}")
-        if mode == "hidden":
-            self._write(key, None if fixed == default else [str(fixed)])
+        def written(v: str) -> list[str] | None:
+            return None if v == default else [str(v)]
+
+        hidden, fixed = self._begin(key, label, default, parse, f"expected one of: {listed}",
+                                    fix, written, kwargs)
+        if hidden:
             return fixed
-        if mode == "locked":
-            _lock(kwargs)
-        else:
-            self._prepare(key, default, parse, f"expected one of: {listed}", fix)
         where = st if where is None else where
         if widget == "select_slider":
             value = where.select_slider(label, options, value=default, key=key, **kwargs)
@@ -253,7 +263,7 @@ class Link:
         else:
             value = getattr(where, widget)(label, options, index=options.index(default),
                                            key=key, **kwargs)
-        self._write(key, None if value == default else [str(value)])
+        self._write(key, written(value))
         return value
 
     def choices(self, key: str, label: str, options: Sequence[str], default: Sequence[str], *,
@@ -292,15 +302,10 @@ class Link:
         def written(v: list[str]) -> list[str] | None:
             return None if v == default else (v or [""])
 
-        mode, fixed = self._controlled(key, label, list(default), parse,
-                                       "not one of the choices here")
-        if mode == "hidden":
-            self._write(key, written(fixed))
+        hidden, fixed = self._begin(key, label, list(default), parse,
+                                    "not one of the choices here", fix, written, kwargs)
+        if hidden:
             return list(fixed)
-        if mode == "locked":
-            _lock(kwargs)
-        else:
-            self._prepare(key, list(default), parse, "not one of the choices here", fix)
         where = st if where is None else where
         value = list(where.multiselect(label, options, default=default, key=key, **kwargs))
         self._write(key, written(value))
@@ -314,19 +319,17 @@ class Link:
                 raise ValueError("expected true or false")
             return raw[-1].lower() == "true"
 
-        mode, fixed = self._controlled(key, label, default, parse, "expected true or false")
-        if mode == "hidden":
-            self._write(key, None if fixed == default else [str(fixed).lower()])
+        def written(v: bool) -> list[str] | None:
+            return None if v == default else [str(v).lower()]
+
+        hidden, fixed = self._begin(key, label, default, parse, "expected true or false",
+                                    bool, written, kwargs)
+        if hidden:
             return fixed
-        if mode == "locked":
-            _lock(kwargs)
-        else:
-            self._prepare(key, default, parse, "expected true or false",
-                          lambda value: bool(value))
         where = st if where is None else where
         widget = where.toggle if toggle else where.checkbox
         value = bool(widget(label, value=default, key=key, **kwargs))
-        self._write(key, None if value == default else [str(value).lower()])
+        self._write(key, written(value))
         return value
 
     def text(self, key: str, label: str, default: str, *, max_chars: int = 200, where=None,
@@ -339,18 +342,17 @@ class Link:
                 raise ValueError(expected)
             return raw[-1]
 
-        mode, fixed = self._controlled(key, label, default, parse, expected)
-        if mode == "hidden":
-            self._write(key, None if fixed == default else [fixed])
+        def written(v: str) -> list[str] | None:
+            return None if v == default else [v]
+
+        hidden, fixed = self._begin(
+            key, label, default, parse, expected,
+            lambda value: value if isinstance(value, str) else default, written, kwargs)
+        if hidden:
             return fixed
-        if mode == "locked":
-            _lock(kwargs)
-        else:
-            self._prepare(key, default, parse, expected,
-                          lambda value: value if isinstance(value, str) else default)
         where = st if where is None else where
         value = where.text_input(label, value=default, key=key, max_chars=max_chars, **kwargs)
-        self._write(key, None if value == default else [value])
+        self._write(key, written(value))
         return value
 
     # -- the end of a run --------------------------------------------------------------------
