@@ -1,8 +1,12 @@
 """Shared test set-up: deterministic hypothesis runs and a fixed random generator."""
 
+import contextlib
+
 import numpy as np
 import pytest
 from hypothesis import settings
+
+from gradcore import symbolic, worker
 
 # Property tests must be repeatable: the same examples on every run, no deadline flakiness on
 # a shared, noisy machine.
@@ -14,3 +18,22 @@ settings.load_profile("gradlab")
 def rng() -> np.random.Generator:
     """A seeded generator, so every random test sees the same numbers on every run."""
     return np.random.default_rng(20241126)
+
+
+@pytest.fixture
+def derivative_out_of_time(monkeypatch) -> None:
+    """Typed formulas are analysed with a derivative stage whose time is up at once.
+
+    Whether sympy differentiates a given formula within DERIVATIVE_SECONDS depends on the
+    machine and the sympy version (max(x^1, ..., x^10) needed more than 0.25 s with sympy 1.13
+    and less with 1.14), so tests of what a student sees then replace the worker's analysis by
+    the same ``symbolic.analyse`` with such a budget (in this process: AppTest runs pages here).
+    """
+
+    def budget(seconds):
+        if seconds == symbolic.DERIVATIVE_SECONDS:
+            raise symbolic.OutOfTime
+        return contextlib.nullcontext()
+
+    monkeypatch.setattr(worker, "analyse", lambda tree, variables: symbolic.analyse(
+        tree, variables, budget=budget))

@@ -3,7 +3,6 @@ that fold to huge numbers are refused; slow but legal formulas finish in bounded
 while one is worked on, the rest of the process stays responsive."""
 
 import builtins
-import contextlib
 import re
 import statistics
 import threading
@@ -15,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradcore import ExpressionError, parse_expression, parsing, symbolic, worker
+from gradcore import ExpressionError, parse_expression, parsing, worker
 
 TIME_LIMIT_S = 1.0
 WORKED_LIMIT_S = 2.0    # parse + LaTeX + value + gradient + plots of one formula, on CI
@@ -306,23 +305,9 @@ def test_slow_compositions_finish_within_the_bound(outer, inner):
     assert work_through(outer, inner) < WORKED_LIMIT_S, (outer, inner)
 
 
-def test_a_formula_too_complex_to_differentiate_still_has_exact_slopes(monkeypatch):
-    """When the derivative stage runs out of time: no derivative shown, a note, exact slopes.
-
-    Whether sympy differentiates a given formula within DERIVATIVE_SECONDS depends on the
-    machine and the sympy version (max(x^1, ..., x^10) needed more than 0.25 s with sympy 1.13
-    and less with 1.14), so the stage is made to run out of time here: the worker's analysis is
-    replaced by the same ``symbolic.analyse`` with a budget whose derivative stage is over at
-    once. What is tested is what the student then sees.
-    """
-
-    def derivative_out_of_time(seconds):
-        if seconds == symbolic.DERIVATIVE_SECONDS:
-            raise symbolic.OutOfTime
-        return contextlib.nullcontext()
-
-    monkeypatch.setattr(worker, "analyse", lambda tree, variables: symbolic.analyse(
-        tree, variables, budget=derivative_out_of_time))
+def test_a_formula_too_complex_to_differentiate_still_has_exact_slopes(derivative_out_of_time):
+    """When the derivative stage runs out of time (forced: see the fixture): no derivative
+    shown, a note, exact slopes."""
     f = parse_expression(SLOW_CORPUS[1])
     assert "too complex to differentiate symbolically here" in f.gradient_latex[0]
     assert any("too complex to differentiate symbolically here" in note for note in f.notes)

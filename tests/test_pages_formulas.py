@@ -1,14 +1,12 @@
 """Hostile and slow typed formulas on the calculus pages (AppTest): a clear message or a result,
 the page keeps working, and a rerun (a slider move) stays fast."""
 
-import contextlib
 import time
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gradcore import symbolic, worker
 from tests.page_helpers import shown
 
 APP = Path(__file__).parent.parent / "home.py"
@@ -39,22 +37,10 @@ def test_a_formula_that_folds_to_a_huge_power_is_refused_on_the_page():
     assert {m.label: m.value for m in at.metric}["Tangent slope f′(x₀)"] == "1"
 
 
-def test_a_formula_too_complex_to_differentiate_keeps_its_numbers(monkeypatch):
-    """The derivative stage out of time: a warning says why f′ is not shown; exact slope.
-
-    Whether sympy finishes a given derivative within its budget depends on the machine and the
-    sympy version, so the worker's analysis is replaced by the same ``symbolic.analyse`` with a
-    derivative stage that is out of time at once (tests/test_hostile_expressions.py does the
-    same). The formula differs from SLOW_MAX so that no cached analysis answers it.
-    """
-
-    def derivative_out_of_time(seconds):
-        if seconds == symbolic.DERIVATIVE_SECONDS:
-            raise symbolic.OutOfTime
-        return contextlib.nullcontext()
-
-    monkeypatch.setattr(worker, "analyse", lambda tree, variables: symbolic.analyse(
-        tree, variables, budget=derivative_out_of_time))
+def test_a_formula_too_complex_to_differentiate_keeps_its_numbers(derivative_out_of_time):
+    """The derivative stage out of time (forced: see the fixture): a warning says why f′ is
+    not shown; the slope is exact. The formula differs from SLOW_MAX so that no cached
+    analysis answers it."""
     formula = SLOW_MAX.replace("x^10", "x^11")
     at = open_page("derivatives", fn="typed", f=formula, x0="2")
     assert any("too complex to differentiate symbolically" in w.value for w in at.warning)
