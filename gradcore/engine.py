@@ -10,8 +10,12 @@ gradient the step itself used (a mini-batch's for SGD). Where those numbers come
   cache, with preallocated buffers: residuals r = X w + b - y, rho'(r), X^T rho'(r). (Nesterov
   is written at its look-ahead point, ``optimizers.nesterov_step``, so its step gradient is the
   gradient at the iterate and needs no second pass.)
-- MAE and Huber, mini-batch SGD: the steps touch ``batch_size`` rows only; the full-data loss
-  and gradient at the iterates are computed after the run, 64 iterates per pass over the data.
+- MAE and Huber, mini-batch SGD: the steps touch ``batch_size`` rows only; the loss and
+  gradient at the iterates are computed after the run, 64 iterates per pass, on at most
+  ``EVALUATION_ROWS`` rows (``evaluation_rows``): on a larger table, on that many evenly
+  spaced rows, so that a step's whole cost stays independent of N (the recording of every
+  iterate on all rows would cost what a full-batch step costs, and SGD would gain nothing).
+  ``FitTrajectory.evaluation_rows`` says how many rows the record used.
 
 Why a run stops, and the sentence saying so, come from ``gradcore.stopping``.
 """
@@ -52,6 +56,11 @@ BLOCK_VALUES = 65_536
 MIN_BLOCK_ROWS = 512
 # Iterates evaluated together (columns of one product) after a mini-batch run.
 EVALUATION_POINTS = 64
+# A mini-batch MAE / Huber run records the loss and gradient of each iterate on all rows up to
+# this many, else on this many evenly spaced rows (``evaluation_rows``). Its standard error as
+# an estimate of the full-data loss is about sd(rho(r)) / 100, and a step costs about
+# (batch_size + EVALUATION_ROWS / 64 * 2) rows' work whatever N is (bench_engine.py).
+EVALUATION_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,9 @@ class FitTrajectory(Trajectory):
     each state vector of the optimizer (``Optimizer.state``) after every step, (k+1, d+1),
     row 0 the zeros it starts from. ``max_stable_learning_rate`` is 1/lambda_max(S) of the
     data, the limit of constant-step GD on the MSE (``verdict`` means that case only).
+    ``evaluation_rows``: how many rows ``loss``, ``grad_w`` and ``grad_b`` were computed on:
+    N, or for a mini-batch MAE / Huber run on more than EVALUATION_ROWS rows that many
+    (``evaluation_rows``); the stop decision reads the same numbers.
     """
 
     loss_name: str
@@ -77,6 +89,16 @@ class FitTrajectory(Trajectory):
     step_grad_w: np.ndarray
     step_grad_b: np.ndarray
     state: Mapping
+    evaluation_rows: int
+
+
+def evaluation_rows(n: int) -> np.ndarray | None:
+    """The rows a mini-batch MAE / Huber run records its iterates on: None (all) for n <=
+    EVALUATION_ROWS, else EVALUATION_ROWS evenly spaced indices round(i (n-1) / (E-1)) (from
+    the first row to the last; a file sorted by a column is sampled across all its values)."""
+    if n <= EVALUATION_ROWS:
+        return None
+    return np.round(np.linspace(0, n - 1, EVALUATION_ROWS)).astype(np.intp)
 
 
 class _StatisticsLoss:
@@ -199,7 +221,8 @@ def fit(X, y, *, loss="mse", optimizer="gd", learning_rate=0.1, steps=200, w0=0.
         run = gradient_descent(X, y, rate, steps, theta0[:d], theta0[d], tol, stats=stats)
         fields = {name: getattr(run, name) for name in Trajectory.__dataclass_fields__}
         return FitTrajectory(**fields, **common, step_size=_readonly(np.full(run.steps_taken, rate)),
-                             step_grad_w=run.grad_w[:-1], step_grad_b=run.grad_b[:-1], state={})
+                             step_grad_w=run.grad_w[:-1], step_grad_b=run.grad_b[:-1], state={},
+                             evaluation_rows=len(y))
     return _run(X, y, row, method, delta, rate, steps, tol, schedule, settings, theta0, stats,
                 common)
 
@@ -262,9 +285,14 @@ def _run(X, y, row, method, delta, rate, steps, tol, schedule, settings, theta0,
     batch = (_MiniBatch(X, y, row, delta, settings["batch_size"], settings["seed"])
              if method.minibatch else None)
     record = _Record(steps, d, method.state)
+    rows = len(y)
     with np.errstate(over="ignore", invalid="ignore"):
         last = _iterate(full, batch, method, theta0, rates, settings, bound, threshold, record)
         if batch is not None and row.name != "mse":
+            sample = evaluation_rows(len(y))
+            if sample is not None:
+                rows = len(sample)
+                full = _DataLoss(X[sample], y[sample], row, delta)
             for start in range(0, last + 1, EVALUATION_POINTS):
                 stop = min(start + EVALUATION_POINTS, last + 1)
                 record.loss[start:stop], record.grad[start:stop] = full(record.theta[start:stop])
@@ -297,6 +325,7 @@ def _run(X, y, row, method, delta, rate, steps, tol, schedule, settings, theta0,
         step_grad_w=kept(record.step_grad[:, :d], end),
         step_grad_b=kept(record.step_grad[:, d], end),
         state={name: kept(values, end + 1) for name, values in record.state.items()},
+        evaluation_rows=rows,
     )
 
 

@@ -15,7 +15,7 @@ import json
 
 import numpy as np
 
-from gradcore.engine import fit
+from gradcore.engine import EVALUATION_ROWS, evaluation_rows, fit
 from gradcore.errors import DataError
 from gradcore.losses import check_delta, get_loss
 from gradcore.optimizers import check_hyper_parameters, check_schedule, get_optimizer, step_size
@@ -43,6 +43,7 @@ import pandas as pd
 # Column names and settings, as JSON text: names are data here, never code.
 SETTINGS = json.loads({settings})
 DIVERGENCE_FACTOR = {factor!r}
+EVALUATION_ROWS = {evaluation!r}
 '''
 
 _BODY = '''
@@ -105,9 +106,12 @@ def run(X, y):
     bound = divergence_bound(start_loss, loss_and_gradient(X, y, np.zeros(d + 1))[0])
     threshold = s["tol"] * gradient_scale(s["loss"], lambda_max, float(y @ y) / n,
                                           s["huber_delta"])
+    # Mini-batch MAE / Huber runs judge each iterate on at most EVALUATION_ROWS rows.
+    rows = evaluation_rows(n) if MINIBATCH and s["loss"] != "mse" else None
+    X_eval, y_eval = (X, y) if rows is None else (X[rows], y[rows])
     kept, reason = theta.copy(), "max_steps"
     for k in range(s["steps"] + 1):
-        loss, grad = loss_and_gradient(X, y, theta)
+        loss, grad = loss_and_gradient(X_eval, y_eval, theta)
         if not loss <= bound:
             reason = "diverged"
             break
@@ -206,11 +210,12 @@ def export_script(target, features, standardize=True, encode_text=False, **fit_k
     settings = _settings(target, features, standardize, encode_text, fit_kwargs)
     row, method = get_loss(settings["loss"]), get_optimizer(settings["optimizer"])
     text = json.dumps(settings, ensure_ascii=True, allow_nan=False)
-    functions = [step_size, divergence_bound, gradient_scale, row.derivative, row.total,
-                 method.step]
+    functions = [step_size, divergence_bound, gradient_scale, evaluation_rows, row.derivative,
+                 row.total, method.step]
     names = (f"DERIVATIVE = {row.derivative.__name__}\nTOTAL = {row.total.__name__}\n"
              f"STEP = {method.step.__name__}\n"
              f"MINIBATCH = {method.minibatch!r}\nSTATE = {method.state!r}\n")
     title = f"{method.label} on the {row.label}"
-    header = _HEADER.format(title=title, settings=ascii(text), factor=DIVERGENCE_FACTOR)
+    header = _HEADER.format(title=title, settings=ascii(text), factor=DIVERGENCE_FACTOR,
+                            evaluation=EVALUATION_ROWS)
     return header + "\n\n" + "\n\n".join(_source(f) for f in functions) + "\n\n" + names + _BODY

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import linprog, minimize
 from sklearn.linear_model import QuantileRegressor
 
 from gradcore.errors import DataError
@@ -36,6 +36,12 @@ from gradcore.statistics import as_xy
 # gradient at the start is of order 1), or after this many iterations.
 HUBER_GTOL = 1e-12
 HUBER_MAX_ITERATIONS = 10_000
+# Up to this many rows the MAE's optimum is scikit-learn's QuantileRegressor; above, the same
+# linear programme in its dual form (``_median_regression_dual``). QuantileRegressor's primal
+# has 2N + 2(d+1) variables and N equalities and grows faster than linearly (d = 10: 0.2 s at
+# 2,000 rows, 0.8 s at 5,000, 167 s at 100,000); the dual has N bounded variables and d + 1
+# equalities (0.05 s at 5,000, 1.0 s at 100,000), both solved by HiGHS to the same optimum.
+QUANTILE_REGRESSOR_ROWS = 2_000
 
 
 def mse_derivative(r, delta, out=None):
@@ -75,7 +81,8 @@ def huber_total(r, p, delta):
 class Loss:
     """One loss: ``derivative(r, delta, out)`` = rho'(r) elementwise, ``total(r, p, delta)`` =
     sum_i rho(r_i) given p = rho'(r); ``reference(Z, y, delta)`` the optimum on standardised Z;
-    ``method`` names that reference's method; ``hyper_parameters`` the ``fit`` settings it reads."""
+    ``method`` names that reference's method; ``hyper_parameters`` the ``fit`` settings it reads;
+    ``formula`` is L and ``slope`` rho'(r_i) in LaTeX, for the page."""
 
     name: str
     label: str
@@ -85,6 +92,7 @@ class Loss:
     formula: str
     method: str = ""
     hyper_parameters: tuple[str, ...] = ()
+    slope: str = r"\rho'(r_i)"
 
 
 def _mse_reference(X, y, delta):
@@ -92,8 +100,29 @@ def _mse_reference(X, y, delta):
 
 
 def _mae_reference(Z, y, delta):
+    if len(y) > QUANTILE_REGRESSOR_ROWS:
+        return _median_regression_dual(Z, y)
     model = QuantileRegressor(quantile=0.5, alpha=0.0, solver="highs").fit(Z, y)
     return np.asarray(model.coef_, dtype=float), float(model.intercept_)
+
+
+def _median_regression_dual(Z, y):
+    """min over theta = (w, b) of sum_i |y_i - A_i theta|, A = [Z 1], through its LP dual
+
+        max y . a   subject to   A^T a = 0,  -1 <= a_i <= 1,
+
+    whose equality constraints' multipliers are theta (linear-programming duality; HiGHS'
+    interior point with crossover returns a vertex, so theta is an exact optimum, and the two
+    objectives agree to rounding at the solution).
+    """
+    n, d = Z.shape
+    A = np.empty((d + 1, n))
+    A[:d], A[d] = Z.T, 1.0
+    result = linprog(-y, A_eq=A, b_eq=np.zeros(d + 1), bounds=(-1.0, 1.0), method="highs-ipm")
+    if result.status != 0:
+        raise DataError(f"The MAE's reference (a linear programme) did not solve: {result.message}")
+    theta = -np.asarray(result.eqlin.marginals, dtype=float)
+    return theta[:d], float(theta[d])
 
 
 def _huber_reference(Z, y, delta):
@@ -113,16 +142,18 @@ def _huber_reference(Z, y, delta):
 LOSS_TABLE: dict[str, Loss] = {
     "mse": Loss("mse", "mean squared error", mse_derivative, mse_total, _mse_reference,
                 r"L = \frac{1}{N}\sum_i r_i^2",
-                "scikit-learn's LinearRegression (least squares on standardised columns)"),
+                "scikit-learn's LinearRegression (least squares on standardised columns)",
+                slope="2r_i"),
     "mae": Loss("mae", "mean absolute error", mae_derivative, mae_total, _mae_reference,
                 r"L = \frac{1}{N}\sum_i |r_i|",
-                "scikit-learn's QuantileRegressor(quantile=0.5, alpha=0): median regression "
-                "solved as a linear programme (HiGHS)"),
+                "median regression as a linear programme solved by HiGHS (scikit-learn's "
+                f"QuantileRegressor(quantile=0.5, alpha=0) up to {QUANTILE_REGRESSOR_ROWS:,} "
+                "rows, the same programme's dual above)", slope=r"\operatorname{sign}(r_i)"),
     "huber": Loss("huber", "Huber loss", huber_derivative, huber_total, _huber_reference,
                   r"L = \frac{1}{N}\sum_i \begin{cases} \tfrac12 r_i^2 & |r_i| \le \delta \\ "
                   r"\delta(|r_i| - \tfrac12\delta) & |r_i| > \delta \end{cases}",
                   "SciPy's L-BFGS on the exact Huber objective, started from least squares",
-                  ("huber_delta",)),
+                  ("huber_delta",), r"\operatorname{clip}(r_i, -\delta, \delta)"),
 }
 LOSSES = tuple(LOSS_TABLE)
 
@@ -186,7 +217,8 @@ def reference_fit(X, y, loss="mse", huber_delta=1.0) -> tuple[np.ndarray, float]
 
     "mse": ``sklearn_reference`` (least squares on standardised columns, right on badly scaled
     data). "mae": ``QuantileRegressor(quantile=0.5, alpha=0, solver="highs")``, the median
-    regression as a linear programme. "huber": L-BFGS on the exact Huber objective. MAE and
+    regression as a linear programme (above QUANTILE_REGRESSOR_ROWS rows the same programme's
+    dual, solved by HiGHS directly: seconds instead of minutes at 100,000 rows). "huber": L-BFGS on the exact Huber objective. MAE and
     Huber are solved on standardised columns and a standardised target (delta scaled with it)
     and mapped back; their optimum may not be unique (MAE), in which case this is one of them.
     """

@@ -10,11 +10,20 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
+from sklearn.linear_model import QuantileRegressor
 
 from gradcore import DataError, Standardizer, gradient_descent, numeric_gradient
-from gradcore.engine import FitTrajectory, fit, loss_surface
+from gradcore.engine import EVALUATION_ROWS, FitTrajectory, evaluation_rows, fit, loss_surface
 from gradcore.export import export_script
-from gradcore.losses import LOSSES, loss_gradient, loss_value, reference_fit, residual_signs
+from gradcore.losses import (
+    LOSSES,
+    QUANTILE_REGRESSOR_ROWS,
+    _median_regression_dual,
+    loss_gradient,
+    loss_value,
+    reference_fit,
+    residual_signs,
+)
 from gradcore.optimizers import OPTIMIZER_TABLE, OPTIMIZERS, SCHEDULES, Optimizer
 from gradcore.stopping import divergence_bound
 
@@ -208,6 +217,30 @@ def test_sgd_steps_use_minibatch_gradients(rng):
     t = fit(X, y, loss="mse", optimizer="sgd", steps=20, batch_size=8, seed=3)
     assert not np.allclose(t.step_grad_w, t.grad_w[:-1])
     assert_allclose(t.w[1:], t.w[:-1] - t.step_size[:, None] * t.step_grad_w, rtol=1e-12)
+
+
+@pytest.mark.parametrize("loss", ["mae", "huber"])
+def test_large_sgd_runs_record_on_the_evaluation_rows(rng, loss):
+    """Above EVALUATION_ROWS rows a mini-batch MAE / Huber run records loss and gradient on the
+    evenly spaced evaluation rows (first and last row included), and says so; below, and for
+    full-batch runs, on every row."""
+    n = EVALUATION_ROWS + 2_345
+    X, y = standardised(rng, n=n, d=2)
+    t = fit(X, y, loss=loss, optimizer="sgd", steps=30, batch_size=16, learning_rate=0.05)
+    rows = evaluation_rows(n)
+    assert t.evaluation_rows == len(rows) == EVALUATION_ROWS
+    assert rows[0] == 0 and rows[-1] == n - 1 and np.all(np.diff(rows) >= 1)
+    expected = direct_gradients(X[rows], y[rows], t, loss)
+    assert_allclose(np.column_stack([t.grad_w, t.grad_b]), expected, rtol=GRAD_RTOL,
+                    atol=GRAD_ATOL * t.gradient_scale)
+    assert_allclose(t.loss, [loss_value(X[rows], y[rows], w, b, loss)
+                             for w, b in zip(t.w, t.b, strict=True)], rtol=GRAD_RTOL)
+    # The sample's loss is an estimate of the full-data loss, within a few percent here.
+    assert_allclose(t.loss[-1], loss_value(X, y, *t.final, loss), rtol=0.05)
+    assert evaluation_rows(EVALUATION_ROWS) is None
+    assert fit(X, y, loss=loss, optimizer="gd", steps=3).evaluation_rows == n
+    assert fit(X[:500], y[:500], loss=loss, optimizer="sgd", steps=3).evaluation_rows == 500
+    assert fit(X, y, optimizer="sgd", steps=3).evaluation_rows == n  # the MSE's statistics
 
 
 def test_fast_path_equals_the_step_by_step_engine(rng):
@@ -406,6 +439,39 @@ def test_mae_reference_matches_exhaustive_search(rng):
     assert_allclose(loss_value(X, y, w, b, "mae"), loss_value(X, y, w2, b2, "mae"), rtol=1e-8)
 
 
+@pytest.mark.parametrize(("n", "d", "scale"), [(40, 2, 1.0), (3000, 3, 1.0), (2500, 5, 1e4)])
+def test_mae_dual_programme_matches_quantile_regressor(rng, n, d, scale):
+    """Above QUANTILE_REGRESSOR_ROWS the MAE's reference is the LP's dual; on the same data it
+    reaches QuantileRegressor's loss (both exact optima; the MAE's need not be unique), on
+    heavy-tailed data with outliers and on a badly scaled target."""
+    X, y = heavy_tailed(rng, n=n, d=d)
+    y = y * scale
+    A = np.column_stack([X, np.ones(n)])
+    dual = _median_regression_dual(X, y)
+    model = QuantileRegressor(quantile=0.5, alpha=0.0, solver="highs").fit(X, y)
+    primal = (model.coef_, model.intercept_)
+    assert_allclose(loss_value(X, y, *dual, "mae"), loss_value(X, y, *primal, "mae"), rtol=1e-9)
+    # An exact vertex of the programme: at least d + 1 residuals are 0 to rounding.
+    residual = np.abs(A @ np.append(*dual) - y)
+    assert (residual <= 1e-9 * np.abs(y).max()).sum() >= d + 1
+
+
+def test_mae_reference_above_the_row_limit_is_the_optimum(rng):
+    """reference_fit('mae') on more rows than QUANTILE_REGRESSOR_ROWS (the dual path): no
+    single-coordinate move of 1e-4 lowers the loss, and QuantileRegressor agrees."""
+    X, y = heavy_tailed(rng, n=QUANTILE_REGRESSOR_ROWS + 500, d=2)
+    w, b = reference_fit(X, y, "mae")
+    best = loss_value(X, y, w, b, "mae")
+    theta = np.append(w, b)
+    for j in range(3):
+        for sign in (-1, 1):
+            moved = theta.copy()
+            moved[j] += sign * 1e-4 * max(1.0, abs(theta[j]))
+            assert loss_value(X, y, moved[:2], moved[2], "mae") >= best * (1 - 1e-12)
+    model = QuantileRegressor(quantile=0.5, alpha=0.0, solver="highs").fit(X, y)
+    assert_allclose(best, loss_value(X, y, model.coef_, model.intercept_, "mae"), rtol=1e-9)
+
+
 @pytest.mark.parametrize("delta", [0.3, 1.0, 5.0])
 def test_huber_reference_matches_irls(rng, delta):
     """reference_fit('huber') (L-BFGS) agrees with IRLS on heavy-tailed data with outliers."""
@@ -432,6 +498,22 @@ def run_script(tmp_path, script: str, frame: pd.DataFrame) -> dict:
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_exported_script_repeats_a_large_sgd_run(rng, tmp_path):
+    """On more than EVALUATION_ROWS rows the script judges iterates on the same rows as fit."""
+    X, y = heavy_tailed(rng, n=EVALUATION_ROWS + 1_000, d=2)
+    frame = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "y": y})
+    kwargs = {"loss": "mae", "optimizer": "sgd", "schedule": "1/sqrt(k)", "learning_rate": 0.5,
+              "steps": 150, "batch_size": 8, "seed": 2, "tol": 0.03}
+    t = fit(Standardizer.fit(X).transform(X), y, **kwargs)
+    # It stops on the sample's gradient norm, before the step limit: the script must agree.
+    assert t.evaluation_rows == EVALUATION_ROWS
+    assert t.stop_reason == "converged" and t.steps_taken < 150
+    printed = run_script(tmp_path, export_script("y", ["a", "b"], **kwargs), frame)
+    w, b = Standardizer.fit(X).to_original(*t.final)
+    assert_allclose(np.append(printed["w"], printed["b"]), np.append(w, b), rtol=EXPORT_RTOL,
+                    atol=EXPORT_ATOL)
 
 
 @pytest.mark.parametrize(("loss", "optimizer", "schedule"), [
