@@ -9,7 +9,9 @@ from ui.lessons import page_frame
 from ui.regression_engine import (
     bounded_steps,
     engine_settings,
+    intro,
     race_panel,
+    rate_note,
     script_download,
     stop_shown,
 )
@@ -50,13 +52,16 @@ def reset_columns_for_a_new_table(columns: list[str], target: str,
 
 with page_frame("pages/linear-regression.py"):
     st.title("Gradient descent for linear regression")
-    st.markdown(
+    # The article's loss, until the loss box (further down) says otherwise (regression_engine.intro).
+    intro_slot = st.empty()
+    intro_box = intro_slot.container()
+    intro_box.markdown(
         "A linear model predicts $\\hat y_i = \\mathbf{w}\\cdot\\mathbf{x}_i + b$. Gradient descent "
         "lowers the mean squared error by stepping against its gradient, which the chain rule gives "
         "as a sum of residuals $r_i = \\hat y_i - y_i$ (article, section 5.3):"
     )
     # Two lines, so the formula fits a phone's width without scrolling sideways.
-    st.latex(r"\begin{gathered}L(\mathbf{w},b)=\frac1N\sum_{i=1}^N(\mathbf{w}\cdot\mathbf{x}_i+b-y_i)^2"
+    intro_box.latex(r"\begin{gathered}L(\mathbf{w},b)=\frac1N\sum_{i=1}^N(\mathbf{w}\cdot\mathbf{x}_i+b-y_i)^2"
              r"\\ \nabla_{\mathbf{w}}L=\frac2N\sum_{i=1}^N r_i\,\mathbf{x}_i,\quad "
              r"\frac{\partial L}{\partial b}=\frac2N\sum_{i=1}^N r_i\end{gathered}")
     link = Link("linear-regression")
@@ -108,9 +113,7 @@ with page_frame("pages/linear-regression.py"):
         st.header("2 · Gradient descent")
         rate = float(link.choice("lr", "Learning rate η (log scale)", rate_names,
                                  rate_label(DEFAULTS["lr"]), widget="select_slider"))
-        if reveal:
-            st.markdown(learning_rate_note(rate, bound, problem.stats.condition_number,
-                                           standardise))
+        rate_slot = st.empty()
         steps = link.number("steps", "Steps", 0, MAX_STEPS, DEFAULTS["steps"], step=50,
                             integer=True)
         c1, c2 = st.columns(2)
@@ -118,6 +121,16 @@ with page_frame("pages/linear-regression.py"):
                          DEFAULTS["w0"], where=c1)
         b0 = link.number("b0", "start b0", -START_LIMIT, START_LIMIT, DEFAULTS["b0"], where=c2)
         engine, rivals = engine_settings(link, len(problem.y))
+        other = intro(engine.loss)
+        if other:
+            with intro_slot.container():
+                st.markdown("A linear model predicts $\\hat y_i = \\mathbf{w}\\cdot\\mathbf{x}_i + "
+                            "b$; gradient descent steps against the gradient of a loss of the "
+                            "residuals $r_i = \\hat y_i - y_i$. " + other[0])
+                st.latex(other[1])
+        if reveal:
+            rate_slot.markdown(rate_note(engine, rate, bound) or learning_rate_note(
+                rate, bound, problem.stats.condition_number, standardise))
         steps = bounded_steps((engine, *rivals), int(steps), len(problem.y), len(features))
         try:
             with st.spinner("Running gradient descent…"):
@@ -129,7 +142,7 @@ with page_frame("pages/linear-regression.py"):
         trajectory = run.trajectory
         if not reveal:
             exercise_panel.hidden("the stability verdict, the run's outcome and its steps")
-        elif not stop_shown(run):
+        elif not stop_shown(run, len(problem.y)):
             if trajectory.stop_reason == "diverged":
                 st.error(
                     f"Diverged: the learning rate {rate_label(rate)} is above the largest stable "

@@ -14,6 +14,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from gradcore import Standardizer, fit, load_bundled, residual_signs
+from gradcore.engine import EVALUATION_ROWS
 from tests.page_helpers import shown
 from ui import regression_cache as cache
 from ui import regression_engine as engines
@@ -265,10 +266,17 @@ def test_a_large_table_opens_the_mae_with_sgd_and_bounds_a_long_run():
     at = open_page(src="generate", n="200000", d="10", loss="mae", steps="100000")
     assert not at.exception and not at.error
     assert at.selectbox(key="opt").value == "sgd" and "opt" not in at.query_params
-    most = engines.MAX_RUN_VALUES // (200_000 * 11)
+    # A mini-batch step reads its batch and records its iterate on EVALUATION_ROWS rows.
+    most = engines.MAX_RUN_VALUES // ((32 + EVALUATION_ROWS) * 11)
     assert f"this run stops at {most:,} steps" in shown(" ".join(i.value for i in at.info))
     assert metric(at, "step k") == f"0 of {most}"
     assert f"up to {cache.MAE_REFERENCE_ROWS:,} rows" in all_text(at)
+    assert f"measured on {EVALUATION_ROWS:,} evenly spaced rows of the 200,000" in all_text(at)
+    # Full-batch GD on the same table reads every row per step: a much shorter run.
+    at = open_page(src="generate", n="200000", d="10", loss="mae", steps="100000", opt="gd")
+    most = engines.MAX_RUN_VALUES // (200_000 * 11)
+    assert metric(at, "step k") == f"0 of {most}"
+    assert "evenly spaced rows" not in all_text(at)
 
 
 def test_the_mse_keeps_gradient_descent_on_a_large_table():
@@ -293,3 +301,47 @@ def test_the_race_says_a_shared_explanation_once():
     at = open_page(loss="mae", opt="momentum", race=["adam", "gd"])
     captions = [shown(c.value) for c in at.caption]
     assert sum("sum of ±1 terms" in c for c in captions) == 1  # said once for the three racers
+
+
+def test_the_introduction_and_the_rate_note_follow_the_chosen_loss():
+    """The article's MSE introduction by default; the MAE's subgradient formula and the
+    Huber loss's once chosen (never the MSE's formula under another loss), each with what
+    limits its learning rate; back to the MSE restores the article's text."""
+    def formulas(at):
+        return "\n".join(str(e.value) for e in at.latex)
+
+    at = open_page()
+    assert "lowers the mean squared error" in all_text(at)
+    assert r"\frac2N\sum_{i=1}^N r_i" in formulas(at)
+    assert "Largest stable learning rate for this data" in all_text(at)
+    at.selectbox(key="loss").set_value("mae").run()
+    text = all_text(at)
+    assert not at.exception and "lowers the mean squared error" not in text
+    assert "mean absolute error" in text and "sign(0) = 0" in text
+    assert r"\rho'(r_i) = \operatorname{sign}(r_i)" in formulas(at)
+    assert r"\frac2N\sum_{i=1}^N r_i" not in formulas(at)
+    assert "no curvature to limit the step" in text
+    at.selectbox(key="loss").set_value("huber").run()
+    text = all_text(at)
+    assert "Huber loss" in text and r"\operatorname{clip}(r_i, -\delta, \delta)" in formulas(at)
+    assert "stable up to at least 2/λmax" in text
+    at.selectbox(key="opt").set_value("adam").run()
+    assert "Adam has limits of its own" in all_text(at)
+    at.selectbox(key="loss").set_value("mse").run()
+    assert "lowers the mean squared error" in all_text(at)
+    assert r"\frac2N\sum_{i=1}^N r_i" in formulas(at)
+
+
+def test_the_step_survives_a_change_of_run_length():
+    """At step 50, a 30-step run moves the student to its last step (30); a longer run again
+    keeps them at 30 instead of sending them back to 0 (the slider's range changes, and with
+    it Streamlit's widget: the step is carried over through session state)."""
+    at = open_page()
+    at.slider(key="k").set_value(50).run()
+    assert at.slider(key="k").value == 50
+    at.number_input(key="steps").set_value(30).run()
+    assert not at.exception and at.slider(key="k").value == 30 and at.slider(key="k").max == 30
+    assert metric(at, "step k") == "30 of 30"
+    at.number_input(key="steps").set_value(300).run()
+    assert not at.exception and at.slider(key="k").value == 30 and at.slider(key="k").max > 30
+    assert metric(at, "step k").startswith("30 of ")

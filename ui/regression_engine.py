@@ -31,6 +31,7 @@ from gradcore import (
     huber_zones,
     residual_signs,
 )
+from gradcore.engine import EVALUATION_ROWS
 from gradcore.optimizers import DEFAULT_BATCH_SIZE
 from ui import race_figures
 from ui.regression_cache import (
@@ -54,11 +55,12 @@ MAX_RIVALS = 2
 # full-batch steps reads every row (the MSE's steps do not: its sufficient statistics make a
 # step O(d^2) whatever N is, so the MSE keeps gradient descent at any size).
 SGD_DEFAULT_ROWS = 100_000
-# A run of the MAE or the Huber loss reads rows x (features + 1) values per step (a mini-batch
-# run too: the full-data loss of every iterate is recorded). At most this many values in all,
-# about 0.1-1 s on one core (benchmarks/bench_engine.py's rates, 1e8-1e9 values/s): one
-# process serves a whole class, so no click may hold it for seconds. A longer run is cut to
-# fewer steps, with a note.
+# A full-batch step of the MAE or the Huber loss reads rows x (features + 1) values; a
+# mini-batch step batch_size + min(rows, EVALUATION_ROWS) rows' worth (its batch, and the record
+# of its iterate on the evaluation rows: gradcore.engine), whatever the table's size. At most
+# this many values in all, about 0.1-1 s on one core (benchmarks/bench_engine.py's rates,
+# 1e8-1e9 values/s): one process serves a whole class, so no click may hold it for seconds.
+# A longer run is cut to fewer steps, with a note.
 MAX_RUN_VALUES = 100_000_000
 MAX_BATCH = 100_000
 
@@ -141,17 +143,29 @@ def default_optimizer(loss: str, rows: int) -> str:
     return "sgd" if loss != "mse" and rows > SGD_DEFAULT_ROWS else DEFAULT_ENGINE.optimizer
 
 
+def values_per_step(engine: Engine, rows: int, features: int) -> int:
+    """About how many values one step of `engine` reads (see MAX_RUN_VALUES): 0 for the MSE
+    (O(d^2) from its statistics)."""
+    if engine.loss == "mse":
+        return 0
+    if OPTIMIZER_TABLE[engine.optimizer].minibatch:
+        batch = engine.batch_size or DEFAULT_BATCH_SIZE
+        return (min(batch, rows) + min(rows, EVALUATION_ROWS)) * (features + 1)
+    return rows * (features + 1)
+
+
 def bounded_steps(engines: tuple[Engine, ...], steps: int, rows: int, features: int) -> int:
-    """`steps`, or fewer (with a note) when a run of the MAE or the Huber loss would read more
-    than MAX_RUN_VALUES values; the MSE's runs are not bounded (O(d^2) per step)."""
-    if all(engine.loss == "mse" for engine in engines):
+    """`steps`, or fewer (with a note) when the runs of the MAE or the Huber loss would read
+    more than MAX_RUN_VALUES values (``values_per_step``)."""
+    per_step = sum(values_per_step(engine, rows, features) for engine in engines)
+    if per_step == 0:
         return steps
-    most = max(1, MAX_RUN_VALUES // max(rows * (features + 1) * len(engines), 1))
+    most = max(1, MAX_RUN_VALUES // per_step)
     if steps <= most:
         return steps
     st.info(f"{steps:,} steps of the {LOSS_TABLE[engines[0].loss].label} on {rows:,} rows would "
-            f"read {steps * rows * (features + 1) * len(engines):,} values; this run stops at "
-            f"{most:,} steps (at most {MAX_RUN_VALUES:,} values). Use fewer rows or features "
+            f"read about {steps * per_step:,} values; this run stops at {most:,} steps (at "
+            f"most {MAX_RUN_VALUES:,} values). Use fewer rows or features, or mini-batch SGD, "
             "for longer runs.")
     return most
 
@@ -169,6 +183,58 @@ def _tex(value: float, digits: int = 4, wrap: bool = True) -> str:
     return f"({text})" if wrap and float(value) < 0 else text
 
 
+def gradient_tex(row, before_slope: str = r",\quad ") -> str:
+    """The gradient of the loss in `row` (a LOSS_TABLE entry) through its rho'(r_i)."""
+    return (r"\nabla_{\mathbf w}L = \frac1N\sum_{i=1}^N \rho'(r_i)\,\mathbf x_i,\quad "
+            r"\frac{\partial L}{\partial b} = \frac1N\sum_{i=1}^N \rho'(r_i)" + before_slope
+            + rf"\rho'(r_i) = {row.slope}")
+
+
+INTRO = {
+    "mae": ("It lowers the **mean absolute error**. |r| has a kink at r = 0, so where a residual "
+            "is exactly 0 the loss has no gradient, only subgradients (the article's section on "
+            "subgradients); the page takes sign(0) = 0, and a decaying step size "
+            "(schedule 1/√k) lets the run settle:"),
+    "huber": ("It lowers the **Huber loss**: squared error for residuals within δ of 0, "
+              "absolute error beyond, so a few outliers pull less than in the mean squared "
+              "error:"),
+}
+
+
+def intro(loss: str) -> tuple[str, str] | None:
+    """(Markdown, LaTeX) that introduce the chosen loss and its gradient at the top of the
+    page, or None for the MSE (the page's own introduction, the article's)."""
+    if loss not in INTRO:
+        return None
+    row = LOSS_TABLE[loss]
+    # One formula per line, so that they fit a phone's width.
+    lines = [row.formula, gradient_tex(row, r"\\ ")]
+    return INTRO[loss], r"\begin{gathered}" + r"\\ ".join(lines) + r"\end{gathered}"
+
+
+def rate_note(engine: Engine, rate: float, bound: float) -> str | None:
+    """Markdown on what limits the learning rate of a run other than the article's (whose note
+    is ``regression_view.learning_rate_note``): 1/lambda_max bounds constant-step GD on the
+    MSE only. None for the article's run."""
+    if is_article_run(engine):
+        return None
+    text = (f"1/λmax = {bound:.4g} is the largest stable constant step of plain gradient "
+            "descent on the mean squared error. ")
+    if engine.loss == "huber":
+        text += (f"The Huber loss curves at most half as much, so plain gradient descent on it "
+                 f"is stable up to at least 2/λmax = {2 * bound:.4g}. ")
+    elif engine.loss == "mae":
+        text += ("The MAE has no curvature to limit the step: with a constant step the run ends "
+                 "up jumping back and forth across the optimum, by about η times the gradient's "
+                 "size, so a decaying schedule (1/√k or 1/k) is what lets it settle. ")
+    if engine.optimizer != "gd":
+        text += (f"{OPTIMIZER_TABLE[engine.optimizer].label} has limits of its own; the message "
+                 "under the run says why it stopped.")
+    elif engine.schedule != "constant":
+        text += f"With the schedule {engine.schedule} the step η_k shrinks from η = {rate:g}."
+    return text.strip()
+
+
 def loss_gradient_latex(problem: Problem, run: Run, k: int) -> list[str]:
     """The chosen loss's gradient at iterate k: its formula, the first rows' residuals and
     rho'(r_i), and dL/dw_1, dL/db as the trajectory recorded them."""
@@ -178,12 +244,7 @@ def loss_gradient_latex(problem: Problem, run: Run, k: int) -> list[str]:
     w, b = t.w[k], float(t.b[k])
     residual = problem.X_fit[:rows] @ w + b - problem.y[:rows]
     slope = row.derivative(residual, engine.huber_delta)
-    name = {"mse": "2r_i", "mae": r"\operatorname{sign}(r_i)",
-            "huber": r"\operatorname{clip}(r_i, -\delta, \delta)"}.get(engine.loss, r"\rho'(r_i)")
-    lines = [row.formula,
-             rf"\nabla_{{\mathbf w}}L = \frac1N\sum_{{i=1}}^N \rho'(r_i)\,\mathbf x_i,\quad "
-             rf"\frac{{\partial L}}{{\partial b}} = \frac1N\sum_{{i=1}}^N \rho'(r_i),\quad "
-             rf"\rho'(r_i) = {name}"]
+    lines = [row.formula, gradient_tex(row)]
     rows_tex = r"\\ ".join(
         rf"r_{i + 1} &= {_tex(residual[i], wrap=False)}, & \rho'(r_{i + 1}) &= "
         rf"{_tex(slope[i], wrap=False)}" for i in range(rows))
@@ -267,14 +328,29 @@ def formula_panel(problem: Problem, run: Run, k: int, units: str, show_table) ->
         show_table(frame, per_parameter=True)
 
 
-def stop_shown(run: Run) -> bool:
+def stop_shown(run: Run, rows: int) -> bool:
     """For a run other than the article's, show why it stopped (the trajectory's message, from
     ``gradcore.stopping``) and return True; the article's run is left to the page."""
     if is_article_run(run.engine):
         return False
     t = run.trajectory
     {"converged": st.success, "diverged": st.error}.get(t.stop_reason, st.warning)(t.message)
+    note = evaluation_note(run, rows)
+    if note:
+        st.caption(note)
     return True
+
+
+def evaluation_note(run: Run, rows: int) -> str | None:
+    """What the recorded losses were measured on, when a mini-batch run did not use every row
+    (``gradcore.engine.EVALUATION_ROWS``); None otherwise."""
+    used = run.trajectory.evaluation_rows
+    if used >= rows:
+        return None
+    return (f"The loss and gradient at each step are measured on {used:,} evenly spaced rows of "
+            f"the {rows:,}, so that a mini-batch step stays cheap on a large table (all rows at "
+            "every step would cost what a full-batch step costs). The check against the "
+            "reference uses every row.")
 
 
 def script_name(source: tuple) -> str:

@@ -297,6 +297,11 @@ def _step_controls(link: Link, last: int) -> int:
     if last == 0:
         st.caption("The run has only its start point (step 0).")
         return 0
+    if "k" in st.session_state:
+        # The slider's range is part of its identity: when a new run has another length,
+        # Streamlit makes a new widget and would start it at 0. A value set through session
+        # state carries over, so the student stays at their step (or the new last one).
+        st.session_state["k"] = int(np.clip(st.session_state["k"], 0, last))
     return link.number("k", "step k", 0, last, 0, integer=True, slider=True)
 
 
@@ -390,6 +395,7 @@ def _plots(problem: Problem, run: Run, k: int, log_y: bool) -> None:
                                                            table))
     left, right = st.columns(2)
     titled(left, "Loss against step", figures.loss_at(bases.loss, t.loss, k, log_y), "fig_loss",
+            engines.evaluation_note(run, len(problem.y)),
             about=lambda table: chart_text.loss_curve(t.loss, k, table))
     shown = problem.sample[: figures.MAX_RESIDUAL_BARS]
     residual = problem.sample_X_fit[: shown.size] @ w + b - problem.sample_y[: shown.size]
