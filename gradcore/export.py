@@ -67,7 +67,16 @@ def load(path):
     if SETTINGS["encode_text"]:
         frame = encode(frame)
     columns = [*SETTINGS["features"], SETTINGS["target"]]
+    absent = [name for name in columns if name not in frame.columns]
+    if absent:
+        sys.exit(f"The CSV has no column {', '.join(map(repr, absent))}; its columns: "
+                 f"{', '.join(map(repr, frame.columns[:10]))}. This script reads a "
+                 "comma-separated file (pandas.read_csv's defaults): save the table that way.")
     table = frame[columns].apply(pd.to_numeric, errors="coerce").dropna()
+    if table.empty:
+        sys.exit("No row of the CSV has a number in every chosen column. This script reads "
+                 "numbers with '.' as decimal point (pandas.read_csv's defaults): save the "
+                 "table that way.")
     return (table[SETTINGS["features"]].to_numpy(dtype=float),
             table[SETTINGS["target"]].to_numpy(dtype=float))
 
@@ -145,8 +154,25 @@ def sklearn_check(X, y):
     print("scikit-learn:", json.dumps({"w": model.coef_.tolist(), "b": float(model.intercept_)}))
 
 
+def same_data(y):
+    """Warn (stderr) when this CSV did not give the rows Gradient Lab used: another file, or
+    one saved with other separators, decimal marks or missing-value words than it read."""
+    expected = SETTINGS.get("data")
+    if not expected:
+        return
+    rows, mean = expected["rows"], expected["y_mean"]
+    if len(y) != rows or not np.isclose(y.mean(), mean, rtol=1e-9, atol=1e-12 * abs(mean)):
+        print(f"warning: this CSV gives {len(y):,} usable rows with mean {SETTINGS['target']} = "
+              f"{y.mean() if len(y) else float('nan'):.10g}; Gradient Lab used {rows:,} rows "
+              f"with mean {mean:.10g}, so the numbers will differ. This script reads a "
+              "comma-separated file with '.' as decimal point (pandas.read_csv's defaults); "
+              "save the same table that way, or check that it is the same file.",
+              file=sys.stderr)
+
+
 def main(path):
     X, y = load(path)
+    same_data(y)
     if SETTINGS["standardize"]:
         Z, mean, scale = standardize(X)
     else:
@@ -170,7 +196,7 @@ def _source(function) -> str:
     return inspect.getsource(function).rstrip() + "\n"
 
 
-def _settings(target, features, standardize, encode_text, fit_kwargs) -> dict:
+def _settings(target, features, standardize, encode_text, fit_kwargs, data=None) -> dict:
     unknown = sorted(set(fit_kwargs) - set(_FIT_DEFAULTS))
     if unknown:
         raise DataError(f"Unknown setting(s) for the exported run: {', '.join(unknown)}.")
@@ -193,10 +219,13 @@ def _settings(target, features, standardize, encode_text, fit_kwargs) -> dict:
     return {**settings, **checked, "learning_rate": rate, "steps": steps, "tol": tol,
             "w0": w0.tolist(), "b0": float(settings["b0"]), "target": str(target),
             "features": features, "standardize": bool(standardize),
-            "encode_text": bool(encode_text)}
+            "encode_text": bool(encode_text),
+            "data": ({"rows": int(data[0]), "y_mean": float(data[1])}
+                     if data is not None and np.isfinite(data[1]) else None)}
 
 
-def export_script(target, features, standardize=True, encode_text=False, **fit_kwargs) -> str:
+def export_script(target, features, standardize=True, encode_text=False, data=None,
+                  **fit_kwargs) -> str:
     """Python source that repeats ``fit(X, y, **fit_kwargs)`` on a CSV: ``python s.py data.csv``.
 
     ``target`` and ``features`` are column names of the CSV; with ``standardize`` the features
@@ -204,10 +233,13 @@ def export_script(target, features, standardize=True, encode_text=False, **fit_k
     The script prints {"w": [...], "b": ...} as JSON on its last line (and the stop reason on
     stderr). It reads the CSV with ``pandas.read_csv`` defaults and leaves out rows with a
     missing or non-numeric value in a chosen column. With ``encode_text`` the script first turns
-    the CSV's text columns into 0/1 columns as ``gradcore.encoding.one_hot`` does. Raises
-    DataError for unknown settings.
+    the CSV's text columns into 0/1 columns as ``gradcore.encoding.one_hot`` does. ``data`` =
+    (rows, mean of y) of the table the run used: the script warns on stderr when the CSV it
+    reads gives other ones (Gradient Lab also reads semicolon- or tab-separated files,
+    decimal commas and "?" for missing; pandas' defaults do not). Raises DataError for
+    unknown settings.
     """
-    settings = _settings(target, features, standardize, encode_text, fit_kwargs)
+    settings = _settings(target, features, standardize, encode_text, fit_kwargs, data)
     row, method = get_loss(settings["loss"]), get_optimizer(settings["optimizer"])
     text = json.dumps(settings, ensure_ascii=True, allow_nan=False)
     functions = [step_size, divergence_bound, gradient_scale, evaluation_rows, row.derivative,

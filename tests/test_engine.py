@@ -500,6 +500,34 @@ def run_script(tmp_path, script: str, frame: pd.DataFrame) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def test_exported_script_warns_when_the_csv_is_not_the_table_the_run_used(rng, tmp_path):
+    """With the page's (rows, mean y), the script is silent on the same table and warns on a
+    semicolon / decimal-comma copy of it (which Gradient Lab reads and pandas' defaults do
+    not): a student is told, instead of silently getting other numbers."""
+    X, y = heavy_tailed(rng, n=60, d=1)
+    frame = pd.DataFrame({"x": X[:, 0], "y": y})
+    script = export_script("y", ["x"], data=(len(y), float(y.mean())), steps=50)
+    (tmp_path / "run.py").write_text(script, encoding="utf-8")
+
+    def stderr_of(name):
+        result = subprocess.run([sys.executable, "run.py", name], cwd=tmp_path,
+                                capture_output=True, text=True, timeout=120, check=False)
+        return result.stderr
+
+    frame.to_csv(tmp_path / "same.csv", index=False)
+    frame.to_csv(tmp_path / "semicolons.csv", index=False, sep=";", decimal=",")
+    frame.to_csv(tmp_path / "decimal_commas.csv", index=False, decimal=",", quoting=1)
+    frame.assign(y=frame.y.astype(object).where(frame.index != 3, "?")).to_csv(
+        tmp_path / "question_mark.csv", index=False)
+    assert "warning" not in stderr_of("same.csv")
+    said = stderr_of("semicolons.csv")
+    assert "The CSV has no column 'x', 'y'" in said and "Traceback" not in said
+    said = stderr_of("decimal_commas.csv")
+    assert "No row of the CSV has a number" in said and "Traceback" not in said
+    said = stderr_of("question_mark.csv")
+    assert "warning: this CSV gives 59 usable rows" in said and "Gradient Lab used 60 rows" in said
+
+
 def test_exported_script_repeats_a_large_sgd_run(rng, tmp_path):
     """On more than EVALUATION_ROWS rows the script judges iterates on the same rows as fit."""
     X, y = heavy_tailed(rng, n=EVALUATION_ROWS + 1_000, d=2)

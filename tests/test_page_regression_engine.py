@@ -169,6 +169,9 @@ def test_the_python_script_download_repeats_the_run(monkeypatch):
     assert (settings["momentum"], settings["steps"], settings["learning_rate"]) == (0.8, 150, 0.05)
     assert settings["target"] == "tip" and settings["features"] == ["total_bill"]
     assert "def momentum_step" in script and "def mae_derivative" in script
+    tips = load_bundled("tips")
+    assert settings["data"]["rows"] == len(tips)
+    assert abs(settings["data"]["y_mean"] - tips["tip"].mean()) <= 1e-12 * tips["tip"].mean()
 
 
 def test_change_optimizer_step_to_the_end_switch_loss_and_the_step_is_clamped():

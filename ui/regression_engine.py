@@ -368,6 +368,7 @@ def run_script(problem: Problem, run: Run) -> str:
     return export_script(problem.target, list(problem.features),
                          standardize=problem.scaler is not None,
                          encode_text=text_encoded(problem.source),
+                         data=(len(problem.y), float(problem.y.mean())),
                          learning_rate=t.learning_rate, steps=steps, w0=w0, b0=b0, tol=t.tol,
                          **engine.fit_kwargs())
 
