@@ -183,18 +183,26 @@ def _tex(value: float, digits: int = 4, wrap: bool = True) -> str:
     return f"({text})" if wrap and float(value) < 0 else text
 
 
-def gradient_tex(row, before_slope: str = r",\quad ") -> str:
-    """The gradient of the loss in `row` (a LOSS_TABLE entry) through its rho'(r_i)."""
-    return (r"\nabla_{\mathbf w}L = \frac1N\sum_{i=1}^N \rho'(r_i)\,\mathbf x_i,\quad "
-            r"\frac{\partial L}{\partial b} = \frac1N\sum_{i=1}^N \rho'(r_i)" + before_slope
-            + rf"\rho'(r_i) = {row.slope}")
+def bracket(terms: list[str], more: bool, per_line: int = 2) -> str:
+    """[t1 + t2 \\ + t3 + ...]: at most `per_line` terms per line of an aligned block."""
+    chunks = [" + ".join(terms[i:i + per_line]) for i in range(0, len(terms), per_line)]
+    body = r"\\ &\qquad + ".join(chunks) + (r" + \dots" if more else "")
+    return rf"\Big[{body}\Big]"
+
+
+def gradient_tex(row, separator: str = r",\quad ") -> str:
+    """The gradient of the loss in `row` (a LOSS_TABLE entry) through its rho'(r_i), its
+    three parts joined by `separator`."""
+    return separator.join([r"\nabla_{\mathbf w}L = \frac1N\sum_{i=1}^N \rho'(r_i)\,\mathbf x_i",
+                           r"\frac{\partial L}{\partial b} = \frac1N\sum_{i=1}^N \rho'(r_i)",
+                           rf"\rho'(r_i) = {row.slope}"])
 
 
 INTRO = {
     "mae": ("It lowers the **mean absolute error**. |r| has a kink at r = 0, so where a residual "
             "is exactly 0 the loss has no gradient, only subgradients (the article's section on "
             "subgradients); the page takes sign(0) = 0, and a decaying step size "
-            "(schedule 1/√k) lets the run settle:"),
+            "(schedule 1/sqrt(k)) lets the run settle:"),
     "huber": ("It lowers the **Huber loss**: squared error for residuals within δ of 0, "
               "absolute error beyond, so a few outliers pull less than in the mean squared "
               "error:"),
@@ -226,7 +234,7 @@ def rate_note(engine: Engine, rate: float, bound: float) -> str | None:
     elif engine.loss == "mae":
         text += ("The MAE has no curvature to limit the step: with a constant step the run ends "
                  "up jumping back and forth across the optimum, by about η times the gradient's "
-                 "size, so a decaying schedule (1/√k or 1/k) is what lets it settle. ")
+                 "size, so a decaying schedule (1/sqrt(k) or 1/k) is what lets it settle. ")
     if engine.optimizer != "gd":
         text += (f"{OPTIMIZER_TABLE[engine.optimizer].label} has limits of its own; the message "
                  "under the run says why it stopped.")
@@ -244,17 +252,17 @@ def loss_gradient_latex(problem: Problem, run: Run, k: int) -> list[str]:
     w, b = t.w[k], float(t.b[k])
     residual = problem.X_fit[:rows] @ w + b - problem.y[:rows]
     slope = row.derivative(residual, engine.huber_delta)
-    lines = [row.formula, gradient_tex(row)]
+    # One part per line, so that the gradient fits a phone's width.
+    lines = [row.formula, r"\begin{gathered}" + gradient_tex(row, r"\\ ") + r"\end{gathered}"]
     rows_tex = r"\\ ".join(
         rf"r_{i + 1} &= {_tex(residual[i], wrap=False)}, & \rho'(r_{i + 1}) &= "
         rf"{_tex(slope[i], wrap=False)}" for i in range(rows))
     lines.append(rf"\begin{{aligned}}{rows_tex}\end{{aligned}}")
-    terms = " + ".join(rf"{_tex(slope[i])}\cdot{_tex(problem.X_fit[i, 0])}" for i in range(rows))
-    more = r" + \dots" if n > rows else ""
+    terms = [rf"{_tex(slope[i])}\cdot{_tex(problem.X_fit[i, 0])}" for i in range(rows)]
     lines.append(
-        rf"\frac{{\partial L}}{{\partial w_1}} = \tfrac{{1}}{{{n}}}\Big[{terms}{more}\Big] = "
-        rf"{_tex(t.grad_w[k, 0], wrap=False)},\quad \frac{{\partial L}}{{\partial b}} = "
-        rf"{_tex(t.grad_b[k], wrap=False)}")
+        rf"\begin{{aligned}}\frac{{\partial L}}{{\partial w_1}} &= \tfrac{{1}}{{{n}}}"
+        rf"{bracket(terms, n > rows, 1)} \\ &= {_tex(t.grad_w[k, 0], wrap=False)} \\[4pt] "
+        rf"\frac{{\partial L}}{{\partial b}} &= {_tex(t.grad_b[k], wrap=False)}\end{{aligned}}")
     return lines
 
 

@@ -160,13 +160,6 @@ def _download_csv(ref: RunRef) -> bytes:
     return trajectory_csv(found[1], found[0].features)
 
 
-def _bracket(terms: list[str], more: bool, per_line: int = 2) -> str:
-    """[t1 + t2 \\ + t3 + ...]: at most `per_line` terms per line of an aligned block."""
-    chunks = [" + ".join(terms[i:i + per_line]) for i in range(0, len(terms), per_line)]
-    body = r"\\ &\qquad + ".join(chunks) + (r" + \dots" if more else "")
-    return rf"\Big[{body}\Big]"
-
-
 def gradient_latex(problem: Problem, run: Run, k: int, step: StepCheck) -> list[str]:
     """The article's formulas at iterate k with numbers: residuals, dL/dw_1, dL/db, updates."""
     t = run.trajectory
@@ -185,11 +178,11 @@ def gradient_latex(problem: Problem, run: Run, k: int, step: StepCheck) -> list[
     return [
         rf"\begin{{aligned}}{residuals}\end{{aligned}}",
         rf"\begin{{aligned}}\frac{{\partial L}}{{\partial w_1}} &= \frac{{2}}{{N}}"
-        rf"\sum_{{i=1}}^{{N}} r_i\,x_{{i1}} \\ &= {frac}{_bracket(terms_w, more, 1)} \\ "
+        rf"\sum_{{i=1}}^{{N}} r_i\,x_{{i1}} \\ &= {frac}{engines.bracket(terms_w, more, 1)} \\ "
         rf"&= {frac}\times{tex(step.grad_w[0] * n / 2)} = {tex(step.grad_w[0], wrap=False)}"
         r"\end{aligned}",
         rf"\begin{{aligned}}\frac{{\partial L}}{{\partial b}} &= \frac{{2}}{{N}}"
-        rf"\sum_{{i=1}}^{{N}} r_i \\ &= {frac}{_bracket(terms_b, more, 2)} \\ "
+        rf"\sum_{{i=1}}^{{N}} r_i \\ &= {frac}{engines.bracket(terms_b, more, 2)} \\ "
         rf"&= {frac}\times{tex(step.grad_b * n / 2)} = {tex(step.grad_b, wrap=False)}"
         r"\end{aligned}",
         rf"\begin{{aligned}}w_1 &\leftarrow w_1 - \eta\,\frac{{\partial L}}{{\partial w_1}}"
