@@ -17,6 +17,7 @@ from streamlit import config as streamlit_config
 
 from gradcore import MAX_DEFAULT_FEATURES, DataError, select_xy
 from ui import regression_cache as cache
+from ui.regression_data import build_loaded_data
 
 CACHED = (cache.bundled_data, cache.generated_data, cache.prepare, cache.descend, cache.check_step)
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +40,7 @@ def comma_table(rng) -> cache.LoadedData:
     """Columns a, b, 'a,b' and y: the feature lists ("a", "b") and ("a,b",) join to one string."""
     a, b, ab = rng.standard_normal((3, 40))
     frame = pd.DataFrame({"a": a, "b": b, "a,b": ab, "y": 2 * a - b + 0.5 * ab + 1})
-    return cache._loaded(frame, "test table", "y", ("a", "b"))
+    return build_loaded_data(frame, "test table", "y", ("a", "b"))
 
 
 def gapped_table() -> cache.LoadedData:
@@ -49,7 +50,7 @@ def gapped_table() -> cache.LoadedData:
         "other": [np.nan, np.nan, 1.0, np.nan, 2.0, 3.0, np.nan, np.nan],
         "y": [2.1, 3.9, 6.2, 8.1, 9.8, 12.2, 14.1, 15.9],
     })
-    return cache._loaded(frame, "gapped", "y", ("x",))
+    return build_loaded_data(frame, "gapped", "y", ("x",))
 
 
 def test_comma_in_a_column_name_does_not_share_a_key(rng):
@@ -81,9 +82,21 @@ def test_same_values_return_the_cached_objects(rng):
 def test_equal_tables_loaded_twice_share_a_problem(rng):
     """Two LoadedData of the same contents (same digest) share the cached Problem."""
     first = comma_table(rng)
-    again = cache._loaded(first.frame.copy(), "same numbers, another label", "y", ("a", "b"))
+    again = build_loaded_data(first.frame.copy(), "same numbers, another label", "y", ("a", "b"))
     assert again is not first and again.digest == first.digest
     assert cache.prepare(again, "y", ("a",), True) is cache.prepare(first, "y", ("a",), True)
+
+
+def test_store_and_check_step_key_with_the_same_hash_funcs(rng):
+    """check_step gets HASH_FUNCS; STORE finds a problem by the HASH_FUNCS values of its
+    arguments (its data by digest) and a run by the problem's key."""
+    assert cache.check_step._info.hash_funcs is cache.HASH_FUNCS
+    data = comma_table(rng)
+    problem = cache.prepare(data, "y", ["a", "b"], True)
+    data_key = cache.HASH_FUNCS[cache.LoadedData](data)
+    assert cache.prepare.lookup(data_key, "y", ("a", "b"), True) is problem
+    run = cache.descend(problem, 0.1, 30, 0.0, 0.0)
+    assert cache.descend.lookup(problem.key, 0.1, 30, 0.0, 0.0, cache.DEFAULT_ENGINE) is run
 
 
 def test_every_cache_is_bounded():
@@ -236,11 +249,11 @@ def test_upload_ref_finds_the_table_while_it_is_cached():
 def test_default_features_are_capped_with_a_note(rng):
     """A table of 30 columns opens with the first MAX_DEFAULT_FEATURES as features, and says so."""
     frame = pd.DataFrame(rng.standard_normal((20, 30)), columns=[f"c{j}" for j in range(30)])
-    data = cache._loaded(frame, "wide")
+    data = build_loaded_data(frame, "wide")
     assert data.default_target == "c29"
     assert data.default_features == tuple(f"c{j}" for j in range(MAX_DEFAULT_FEATURES))
     assert any(f"the first {MAX_DEFAULT_FEATURES} are chosen" in note for note in data.notes)
-    narrow = cache._loaded(frame.iloc[:, :5], "narrow")
+    narrow = build_loaded_data(frame.iloc[:, :5], "narrow")
     assert narrow.default_features == ("c0", "c1", "c2", "c3") and narrow.notes == ()
 
 
@@ -309,11 +322,11 @@ def test_default_features_fall_back_to_a_usable_column():
     """When the default features leave < 2 complete rows, the first usable single feature is used."""
     frame = pd.DataFrame({"p": [1, np.nan, 3, np.nan], "q": [np.nan, 2, np.nan, 4],
                           "r": [1, 2, 3, 5.0], "y": [1, 2, 3, 4.0]})
-    data = cache._loaded(frame, "sparse")
+    data = build_loaded_data(frame, "sparse")
     assert data.default_target == "y"
     assert data.default_features == ("p",)
     select_xy(frame, data.default_target, data.default_features)
-    complete = cache._loaded(frame.fillna(0.0), "filled")
+    complete = build_loaded_data(frame.fillna(0.0), "filled")
     assert complete.default_features == ("p", "q", "r")
 
 

@@ -13,6 +13,7 @@ import pytest
 from gradcore import load_bundled
 from ui import regression_cache as cache
 from ui import regression_engine as engines
+from ui.regression_data import build_loaded_data
 
 SCRIPT_RTOL = 1e-6
 ENGINES = [
@@ -34,7 +35,7 @@ def tips_csv(tmp_path_factory):
 
 def tips_problem(path, standardise=True):
     frame = pd.read_csv(path)[["total_bill", "size", "tip"]]
-    data = cache._loaded(frame, "tips60", "tip", ("total_bill", "size"))
+    data = build_loaded_data(frame, "tips60", "tip", ("total_bill", "size"))
     return cache.prepare(data, "tip", ("total_bill", "size"), standardise)
 
 

@@ -106,7 +106,7 @@ def test_final_verdict_when_gd_matches(tips):
 def test_final_verdict_never_blames_gd_when_the_reference_is_worse(tips):
     """Against a worse reference the page informs; no 'Not matched yet', no stopping rule."""
     problem, run = problem_and_run(tips, True, 0.9, 2000)
-    bad = (problem.reference[0] * 1.5, problem.reference[1])
+    bad = (problem.least_squares.reference[0] * 1.5, problem.least_squares.reference[1])
     comparison = compare_with_sklearn(problem.X, problem.y, run.trajectory, problem.scaler,
                                       reference=bad, stats=problem.stats)
     kind, text = view.final_verdict(problem, dataclasses.replace(run, comparison=comparison), 0)
@@ -121,7 +121,8 @@ def test_final_verdict_blames_the_stopping_rule_only_when_gd_is_higher(tips):
                              tol=1e-3, stats=problem.stats)
     assert loose.stop_reason == "converged"
     comparison = compare_with_sklearn(problem.X, problem.y, loose, problem.scaler,
-                                      reference=problem.reference, stats=problem.stats)
+                                      reference=problem.least_squares.reference,
+                                      stats=problem.stats)
     early = dataclasses.replace(run, trajectory=loose, comparison=comparison)
     kind, text = view.final_verdict(problem, early, 0)
     assert comparison.higher_loss == "gradient descent"

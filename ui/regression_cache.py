@@ -2,21 +2,11 @@
 
 A deployed app is one process shared by a whole class, so everything large lives in ONE
 process-wide least-recently-used store, :data:`STORE`, whose values together hold at most
-``CACHE_BUDGET_BYTES`` (256 MB) of arrays (entries also expire after ``TTL_SECONDS``). Three
-kinds of entries, each computed once per key and shared by every session that asks for it:
-
-- :class:`LoadedData`: a table and the blake2b hash of its contents, computed once when the table
-  is loaded (never on a rerun), so a million-row table is not rehashed when a student steps;
-  ``source`` says how to load it again (a bundled name, the generator's settings, or the
-  upload's digest);
-- :class:`Problem`: X, y for the chosen target/features (rows with a missing value in those
-  columns left out), the optional standardisation, the sufficient statistics, the scikit-learn
-  fit and the data warnings, keyed on (hash, target, features, standardise);
-- :class:`Run`: a gradient-descent trajectory with its values in original units, the final
-  comparison with scikit-learn and the loss contour, keyed on the problem key + GD settings;
-- :class:`ChartBases`: the parts of the stepper's charts that are the same at every step of a
-  run (``ui.regression_figures``' ``*_base``), keyed on the run's key, so a step only adds
-  its few marks.
+``CACHE_BUDGET_BYTES`` (256 MB) of arrays (entries also expire after ``TTL_SECONDS``). Each
+entry is computed once per key and shared by every session that asks for it: a
+:class:`LoadedData` (``ui.regression_data``), and a Problem, LossReference, Run, race grid or
+ChartBases (``ui.regression_build``, which builds them; each wrapper here adds only the key,
+the size estimate and the concurrency policy).
 
 Sessions never hold these objects between runs: a session keeps small keys (a
 :class:`RunRef`, an :class:`UploadRef`) and looks the objects up again with :func:`resolve`,
@@ -26,17 +16,17 @@ open or disconnected. Work on more than ``HEAVY_CELLS`` values runs one at a tim
 (:func:`heavy_work`), so the transient memory of at most one large computation adds to the
 budget.
 
-Keys are tuples of values (a LoadedData counts by its digest, a Problem or Run by its ``key``),
-so two different inputs never share a key and no DataFrame is ever hashed or sampled. The
-cached objects are read-only (gradcore marks trajectory arrays read-only; nothing writes to the
-others). ``check_step``'s small results stay in ``st.cache_resource`` (``max_entries``, ``ttl``).
+Keys are tuples of values, an argument entering by :data:`HASH_FUNCS` (a LoadedData by its
+digest, a Problem or Run by its ``key``), so two different inputs never share a key and no
+DataFrame is ever hashed or sampled. The cached objects are read-only (gradcore marks
+trajectory arrays read-only; nothing writes to the others). ``check_step``'s small results
+stay in ``st.cache_resource`` (``max_entries``, ``ttl``), keyed by the same HASH_FUNCS.
 """
 
 from __future__ import annotations
 
 import ctypes
 import functools
-import hashlib
 import inspect
 import platform
 import threading
@@ -44,43 +34,58 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from contextlib import contextmanager
-from dataclasses import dataclass, fields, is_dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from gradcore import (
-    DATASETS,
-    MAX_DEFAULT_FEATURES,
-    MAX_FEATURES,
-    Comparison,
-    FitTrajectory,
-    GradientCheck,
-    ReferenceGap,
-    RegressionStatistics,
-    Standardizer,
-    compare_with_sklearn,
-    data_warnings,
-    fit,
-    gradient_check,
-    load_bundled,
-    load_csv,
-    loss_gradient,
-    loss_surface,
-    loss_value,
-    make_regression_data,
-    mse_gradient,
-    mse_loss,
-    reference_fit,
-    reference_gap,
-    regression_statistics,
-    select_xy,
-    sklearn_reference,
-)
-from ui import regression_figures as figures
 from ui.lessons import trace_run
-from ui.regression_figures import CONTOUR_GRID, contour_window, sample_indices
+from ui.regression_build import (
+    COMPARISON_RTOL,
+    DEFAULT_ENGINE,
+    MAE_REFERENCE_ROWS,
+    ChartBases,
+    Engine,
+    LossReference,
+    Problem,
+    Run,
+    StepCheck,
+    build_chart_bases,
+    build_loss_grid,
+    build_loss_reference,
+    build_problem,
+    build_run,
+    build_step_check,
+    race_window,
+    reference_predictions,
+    reference_skipped,
+    reference_source,
+)
+from ui.regression_data import (
+    LoadedData,
+    build_bundled,
+    build_generated,
+    build_uploaded,
+    content_digest,
+    dataset_description,
+    dataset_names,
+    default_dataset,
+    text_encoded,
+)
+from ui.regression_figures import CONTOUR_GRID
+
+# Besides its own names, the types, constants and helpers the page's modules use as cache.X.
+__all__ = [
+    "CACHE_BUDGET_BYTES", "COMPARISON_RTOL", "DEFAULT_ENGINE", "HASH_FUNCS", "HEAVY_CELLS",
+    "MAE_REFERENCE_ROWS", "MMAP_THRESHOLD_BYTES", "STORE", "TTL_SECONDS", "ByteBudgetCache",
+    "ChartBases", "Engine", "LoadedData", "LossReference", "Problem", "Run", "RunRef",
+    "StepCheck", "UploadRef", "bundled_data", "chart_bases", "check_step", "content_digest",
+    "dataset_description", "dataset_names", "default_dataset", "descend", "generated_data",
+    "heavy_work", "load", "loss_reference", "memoized", "nbytes", "prepare", "race_grid",
+    "race_window", "reference_predictions", "reference_source", "resolve",
+    "return_large_blocks_to_the_system", "text_encoded", "uploaded_data",
+]
 
 TTL_SECONDS = 3600
 # The total size of the arrays in STORE, per process. A 1,000,000 x 10 generated table with its
@@ -90,24 +95,6 @@ CACHE_BUDGET_BYTES = 256 * 2**20
 # Work on more than this many values (rows x columns) waits for any other such work in the
 # process to finish (heavy_work), so at most one large computation's temporaries exist at once.
 HEAVY_CELLS = 1_000_000
-# The finite-difference check differentiates mse_loss on the data itself (2(d+1) passes over
-# N x d values) while N (d+1)^2 is at most this; above it, the same loss from the sufficient
-# statistics (otherwise one step of a million rows by 10 features would take a second).
-DIRECT_CHECK_WORK = 30_000_000
-COMPARISON_RTOL = 1e-6
-# Central differences of a quadratic are exact up to rounding, about eps * L / h ~ 1e-10 * L.
-GRADIENT_RTOL = 1e-5
-# The MAE is piecewise linear: central differences are exact unless a residual changes sign
-# within h of the iterate, where they average the two slopes (a subgradient, not sign(0) = 0).
-MAE_GRADIENT_RTOL = 1e-3
-# MAE and Huber runs are checked on the loss against reference_fit's optimum (the MAE's
-# optimum need not be unique; a subgradient method only approaches it with a decaying step).
-LOSS_GAP_RTOL = 1e-6
-# scikit-learn's QuantileRegressor (HiGHS) grows faster than linearly: measured with d = 10 on
-# the shared 2-core machine, 0.2 s at 2,000 rows, 0.8 s at 5,000, 3.2 s at 10,000, ~7 s at
-# 20,000. One click must not hold the class's server for seconds, so the MAE's reference is
-# made only up to this many rows.
-MAE_REFERENCE_ROWS = 5_000
 
 
 def nbytes(value, _seen: set[int] | None = None) -> int:
@@ -258,24 +245,32 @@ def heavy_work(cells: int):
         yield
 
 
-def _value_key(value) -> Hashable:
-    """How an argument enters a cache key: LoadedData by its digest, Problem and Run by their
-    key, anything else (str, int, float, bool, tuple of those) as itself."""
-    if isinstance(value, LoadedData):
-        return ("data", value.digest)
-    if isinstance(value, Problem | Run):
-        return value.key
-    if isinstance(value, list):
-        return tuple(value)
-    return value
+def _data_key(digest: str) -> tuple[str, str]:
+    """A table's part of a key: tagged, so that it never equals a plain string argument."""
+    return ("data", digest)
+
+
+# How an argument enters a cache key (STORE's, and check_step's in st.cache_resource); any
+# other argument (str, int, float, bool, tuple of those, an Engine) enters as itself.
+HASH_FUNCS: dict[type, Callable[[object], Hashable]] = {
+    LoadedData: lambda data: _data_key(data.digest),
+    Problem: lambda problem: problem.key,
+    Run: lambda run: run.key,
+    list: tuple,
+}
+
+
+def _hashed(value) -> Hashable:
+    hash_func = HASH_FUNCS.get(type(value))
+    return value if hash_func is None else hash_func(value)
 
 
 def memoized(size_estimate: Callable[..., int]):
-    """Cache a function in STORE on the values of its positional arguments (``_value_key``);
+    """Cache a function in STORE on the values of its positional arguments (``HASH_FUNCS``);
     before computing, make room for ``size_estimate(*args)`` bytes (``STORE.reserve``).
 
     ``function.clear()`` drops its entries; ``function.lookup(*keys)`` is the cached value for
-    arguments whose ``_value_key`` are `keys` (or None), without computing anything."""
+    arguments whose HASH_FUNCS values are `keys` (or None), without computing anything."""
     return functools.partial(_memoize, size_estimate=size_estimate)
 
 
@@ -292,7 +287,7 @@ def _memoize(function, size_estimate):
         bound = signature.bind(*args)
         bound.apply_defaults()  # a default left out and passed share one key
         args = bound.args
-        key = (name, *(_value_key(arg) for arg in args))
+        key = (name, *(_hashed(arg) for arg in args))
         return STORE.get_or_compute(key, lambda: compute(args))
 
     wrapper.clear = lambda: STORE.discard(lambda key: key[0] == name)
@@ -300,127 +295,27 @@ def _memoize(function, size_estimate):
     return wrapper
 
 
-@dataclass(frozen=True, eq=False)
-class LoadedData:
-    """A numeric table, its content hash, where it came from, and the loader's notes.
-
-    ``source``: how to load it again, ("bundled", name), ("generated", n, d, noise, seed,
-    true_w, true_b) or ("upload", digest) (see ``load``).
-    """
-
-    frame: pd.DataFrame
-    digest: str
-    label: str
-    notes: tuple[str, ...]
-    default_target: str
-    default_features: tuple[str, ...]
-    truth: str | None = None
-    source: tuple = ()
-
-
-def content_digest(frame: pd.DataFrame) -> str:
-    """blake2b (128 bit) of the column names and the float64 bytes of every column."""
-    digest = hashlib.blake2b(digest_size=16)
-    for name in frame.columns:
-        digest.update(str(name).encode() + b"\0")
-        digest.update(np.ascontiguousarray(frame[name].to_numpy(dtype=float)).tobytes())
-    return digest.hexdigest()
-
-
-def dataset_names() -> list[str]:
-    """Names of the bundled datasets, in DATASETS order."""
-    return list(DATASETS)
-
-
-def default_dataset() -> str:
-    """The dataset a fresh page opens with: tips (one feature) when it is bundled."""
-    return "tips" if "tips" in DATASETS else next(iter(DATASETS))
-
-
-def dataset_description(name: str) -> str:
-    """The one-line description of a bundled dataset ("" for an unknown name)."""
-    entry = DATASETS.get(name)
-    return "" if entry is None else entry.description
-
-
-def _complete_rows(frame: pd.DataFrame, columns) -> int:
-    """How many rows have a value (not NaN) in every one of `columns`."""
-    return int(frame[list(columns)].notna().all(axis=1).sum())
-
-
-def default_features(frame: pd.DataFrame, target: str, candidates) -> tuple[str, ...]:
-    """`candidates` when at least 2 rows have all of them and the target, else the first single
-    candidate that has (so a table with scattered missing values still opens on a working
-    choice), else `candidates` unchanged (the page then says why no row is left)."""
-    candidates = tuple(candidates)
-    if _complete_rows(frame, (*candidates, target)) >= 2:
-        return candidates
-    usable = [c for c in candidates if _complete_rows(frame, (c, target)) >= 2]
-    return (usable[0],) if usable else candidates
-
-
-def _loaded(frame: pd.DataFrame, label: str, target: str | None = None,
-            features=None, truth: str | None = None, source: tuple = ()) -> LoadedData:
-    """The table with its digest and defaults: the target (else the last column) and at most
-    MAX_DEFAULT_FEATURES features (else the first columns besides the target, with a note)."""
-    columns = [str(c) for c in frame.columns]
-    target = target if target in columns else columns[-1]
-    features = tuple(f for f in (features or columns) if f in columns and f != target)
-    features = features or tuple(c for c in columns if c != target)
-    notes = tuple(frame.attrs.get("notes", ()))
-    if len(features) > MAX_DEFAULT_FEATURES:
-        notes += (f"The table has {len(features):,} columns besides the target '{target}'; the "
-                  f"first {MAX_DEFAULT_FEATURES} are chosen as features. Choose others under "
-                  "'Features x'.",)
-        features = features[:MAX_DEFAULT_FEATURES]
-    digest = content_digest(frame)
-    return LoadedData(frame=frame, digest=digest, label=label, notes=notes,
-                      default_target=target,
-                      default_features=default_features(frame, target, features), truth=truth,
-                      source=source or ("upload", digest))
-
-
 @memoized(lambda name, encode_text=False: 0)
 def bundled_data(name: str, encode_text: bool = False) -> LoadedData:
-    """A bundled dataset with its default target and features (raises DataError); with
-    `encode_text` its text columns as 0/1 columns (``gradcore.encoding``) too."""
-    frame = load_bundled(name, encode_text)
-    label = f"bundled dataset '{name}'" + (" (text columns as 0/1 columns)" if encode_text else "")
-    return _loaded(frame, label, frame.attrs.get("target"), frame.attrs.get("features"),
-                   source=("bundled", name, True) if encode_text else ("bundled", name))
+    """``build_bundled``, once per process."""
+    return build_bundled(name, encode_text)
 
 
 @memoized(lambda n, d, *_: 8 * n * (d + 1))
 def generated_data(n: int, d: int, noise: float, seed: int, true_w: float,
                    true_b: float) -> LoadedData:
-    """Synthetic data; with one feature the true w, b are the given ones, else drawn from seed."""
+    """``build_generated``, once per process."""
     with heavy_work(n * (d + 1)):
-        frame = make_regression_data(n, d, noise=noise, seed=seed,
-                                     true_w=[true_w] if d == 1 else None, true_b=true_b)
-        weights = ", ".join(f"{w:g}" for w in frame.attrs["true_w"])
-        truth = f"true w = ({weights}), true b = {frame.attrs['true_b']:g}, noise sd {noise:g}"
-        return _loaded(frame, f"generated data (n={n:,}, d={d}, seed={seed})", "y",
-                       frame.attrs["features"], truth,
-                       source=("generated", n, d, noise, seed, true_w, true_b))
+        return build_generated(n, d, noise, seed, true_w, true_b)
 
 
 def uploaded_data(payload: bytes, name: str, encode_text: bool = False) -> LoadedData:
-    """An uploaded CSV read by gradcore's loader (raises DataError; `encode_text`: text columns
-    as 0/1 columns), put in STORE under ("upload", digest); sessions keep only an
-    :class:`UploadRef` to it."""
+    """``build_uploaded``, put in STORE under its source ("upload", digest[, True]); sessions
+    keep only an :class:`UploadRef` to it."""
     with heavy_work(len(payload) // 2):
         STORE.reserve(4 * len(payload))  # about 8 bytes per value, a value per 2 bytes
-        frame = load_csv(payload, encode_text=encode_text, max_encoded=MAX_FEATURES)
-        data = _loaded(frame, f"uploaded file '{name}'")
-        if encode_text:
-            data = replace(data, source=(*data.source, True))
+        data = build_uploaded(payload, name, encode_text)
     return STORE.put(data.source, data)
-
-
-def text_encoded(source: tuple) -> bool:
-    """Whether the table a ``LoadedData.source`` names has its text columns as 0/1 columns
-    (("bundled", name, True) or ("upload", digest, True))."""
-    return bool(source) and source[0] in ("bundled", "upload") and source[-1] is True
 
 
 @dataclass(frozen=True)
@@ -457,178 +352,35 @@ def load(source: tuple) -> LoadedData | None:
     return STORE.get(source)
 
 
-@dataclass(frozen=True, eq=False)
-class Problem:
-    """X (N, d), y (N,) in original units; X_fit is what GD runs on (standardised or X).
-
-    ``key`` = (data digest, target, features, standardise): what the problem was built from;
-    ``source``: the data's ``LoadedData.source``.
-    ``warnings``: first the note on rows left out for missing values (if any), then
-    ``data_warnings`` (constant or collinear features, ...).
-    """
-
-    key: tuple[str, str, tuple[str, ...], bool]
-    target: str
-    features: tuple[str, ...]
-    X: np.ndarray
-    y: np.ndarray
-    X_fit: np.ndarray
-    scaler: Standardizer | None
-    stats: RegressionStatistics
-    warnings: tuple[str, ...]
-    reference: tuple[np.ndarray, float]
-    reference_fit: tuple[np.ndarray, float]
-    reference_loss: float
-    sample: np.ndarray
-    sample_X: np.ndarray
-    sample_X_fit: np.ndarray
-    sample_y: np.ndarray
-    source: tuple = ()
-
-
-def _problem_key(problem: Problem) -> tuple:
-    return problem.key
-
-
 @memoized(lambda data, target, features, standardise:
           8 * len(data.frame) * ((2 if standardise else 1) * len(features) + 1))
 def prepare(data: LoadedData, target: str, features: tuple[str, ...],
             standardise: bool) -> Problem:
-    """Columns -> arrays, warnings, statistics and the scikit-learn fit (raises DataError).
-
-    Rows with a missing value in the target or a chosen feature are left out (and counted in
-    the first warning); missing values in other columns do not matter.
-    """
-    features = tuple(features)
+    """``build_problem``, once per (data, target, features, standardise) (raises DataError)."""
     with heavy_work(len(data.frame) * (len(features) + 1)):
-        X, y, notes = select_xy(data.frame, target, features)
-        warnings = [*notes, *data_warnings(X, y, features, target)]
-        scaler = Standardizer.fit(X) if standardise else None
-        X_fit = scaler.transform(X) if scaler else X
-        stats = regression_statistics(X_fit, y)
         trace_run(f"scikit-learn fit of {target} on {len(features)} feature(s)")
-        coef, intercept = sklearn_reference(X, y)
-    sample = sample_indices(len(y))
-    fit_coef, fit_intercept = scaler.from_original(coef, intercept) if scaler else (coef, intercept)
-    return Problem(
-        key=(data.digest, target, features, bool(standardise)),
-        target=target, features=features, X=X, y=y, X_fit=X_fit, scaler=scaler,
-        stats=stats, warnings=tuple(warnings), reference=(coef, intercept),
-        reference_fit=(np.asarray(fit_coef), float(fit_intercept)),
-        reference_loss=mse_loss(X, y, coef, intercept), sample=sample, sample_X=X[sample],
-        sample_X_fit=X_fit[sample], sample_y=y[sample], source=data.source,
-    )
-
-
-@dataclass(frozen=True)
-class Engine:
-    """The loss and optimizer of a run with their settings: ``fit``'s keyword arguments.
-
-    Settings an optimizer or loss does not read keep their defaults (``ui.regression_engine``
-    sees to it), so two runs that differ only in an unused setting share one cache entry.
-    The default is the MSE with constant-step gradient descent: ``fit``'s fast path.
-    """
-
-    loss: str = "mse"
-    optimizer: str = "gd"
-    schedule: str = "constant"
-    momentum: float = 0.9
-    beta2: float = 0.999
-    batch_size: int | None = None
-    seed: int = 0
-    huber_delta: float = 1.0
-
-    def fit_kwargs(self) -> dict:
-        """The settings as keyword arguments of ``gradcore.fit`` and ``export_script``."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-DEFAULT_ENGINE = Engine()
-
-
-@dataclass(frozen=True, eq=False)
-class LossReference:
-    """The optimum of one loss by ``reference_fit``: ``reference`` in original units,
-    ``reference_fit`` in the units GD runs in, and its loss. ``skipped``: why there is no
-    reference for this loss here (then the fields hold the least-squares fit, a stand-in for
-    the charts only, and no check is made), else None."""
-
-    reference: tuple[np.ndarray, float]
-    reference_fit: tuple[np.ndarray, float]
-    loss: float
-    skipped: str | None = None
+        return build_problem(data, target, features, standardise)
 
 
 @memoized(lambda problem, loss, delta: 0)
 def loss_reference(problem: Problem, loss: str, delta: float) -> LossReference:
-    """``reference_fit`` of `loss` on the problem (the problem's scikit-learn fit for the MSE;
-    none for the MAE above MAE_REFERENCE_ROWS rows, see there)."""
-    if loss == "mse":
-        return LossReference(problem.reference, problem.reference_fit, problem.reference_loss)
-    if loss == "mae" and len(problem.y) > MAE_REFERENCE_ROWS:
-        return LossReference(
-            problem.reference, problem.reference_fit,
-            loss_value(problem.X, problem.y, *problem.reference, loss, delta),
-            skipped=(f"The MAE's reference (median regression as a linear programme) is "
-                     f"computed for up to {MAE_REFERENCE_ROWS:,} rows; this table has "
-                     f"{len(problem.y):,}, so there is no check against it here. The charts "
-                     "show the least-squares fit instead."))
-    with heavy_work(len(problem.y) * (len(problem.features) + 1)):
-        trace_run(f"reference fit of the {loss} loss")
-        coef, intercept = reference_fit(problem.X, problem.y, loss, delta)
-    fit_coef, fit_intercept = (problem.scaler.from_original(coef, intercept) if problem.scaler
-                               else (coef, intercept))
-    return LossReference((coef, intercept), (np.asarray(fit_coef), float(fit_intercept)),
-                         loss_value(problem.X, problem.y, coef, intercept, loss, delta))
-
-
-@dataclass(frozen=True, eq=False)
-class Run:
-    """A trajectory, its coefficients in original units, the final comparison and the contour.
-
-    ``key`` = (problem key, learning rate, steps, w0, b0, engine). ``comparison`` is the MSE's
-    check against scikit-learn (None for another loss); ``gap`` the check against the chosen
-    loss's ``reference_fit`` (None for the MSE); ``optimum`` that loss's reference.
-    """
-
-    key: tuple
-    trajectory: FitTrajectory
-    coef: np.ndarray
-    intercept: np.ndarray
-    comparison: Comparison | None
-    contour: tuple[np.ndarray, np.ndarray, np.ndarray] | None
-    engine: Engine = DEFAULT_ENGINE
-    gap: ReferenceGap | None = None
-    optimum: LossReference | None = None
+    """``build_loss_reference``; only a fit (not the MSE's, nor a skipped one) is heavy work."""
+    fits = loss != "mse" and reference_skipped(loss, len(problem.y)) is None
+    with heavy_work(len(problem.y) * (len(problem.features) + 1) if fits else 0):
+        if fits:
+            trace_run(f"reference fit of the {loss} loss")
+        return build_loss_reference(problem, loss, delta)
 
 
 @memoized(lambda problem, learning_rate, steps, *_: 32 * (steps + 1) * (len(problem.features) + 1))
 def descend(problem: Problem, learning_rate: float, steps: int, w0: float, b0: float,
             engine: Engine = DEFAULT_ENGINE) -> Run:
-    """``fit`` from (w0 in every coordinate, b0), in the units GD runs in; the default engine
-    is ``gradient_descent``'s closed-form fast path."""
-    d = len(problem.features)
-    with heavy_work(len(problem.y) * (d + 1) if engine.loss != "mse" else 0):
-        trajectory = fit(problem.X_fit, problem.y, learning_rate=learning_rate, steps=steps,
-                         w0=np.full(d, w0), b0=b0, stats=problem.stats, **engine.fit_kwargs())
-    if problem.scaler:
-        coef, intercept = problem.scaler.to_original(trajectory.w, trajectory.b)
-    else:
-        coef, intercept = np.asarray(trajectory.w), np.asarray(trajectory.b)
+    """``build_run`` against the shared ``loss_reference``; the MSE's steps do not read the
+    rows, so only another loss's run is heavy work."""
     optimum = loss_reference(problem, engine.loss, engine.huber_delta)
-    comparison = gap = None
-    if engine.loss == "mse":
-        comparison = compare_with_sklearn(problem.X, problem.y, trajectory, problem.scaler,
-                                          rtol=COMPARISON_RTOL, reference=problem.reference,
-                                          stats=problem.stats)
-    elif optimum.skipped is None:
-        gap = reference_gap(problem.X, problem.y, coef[-1], float(intercept[-1]),
-                            optimum.reference, engine.loss, engine.huber_delta,
-                            rtol=LOSS_GAP_RTOL)
-    contour = _contour(problem, trajectory, engine, optimum) if d == 1 else None
-    return Run(key=(problem.key, float(learning_rate), int(steps), float(w0), float(b0), engine),
-               trajectory=trajectory, coef=coef, intercept=intercept,
-               comparison=comparison, contour=contour, engine=engine, gap=gap, optimum=optimum)
+    rows = len(problem.y) if engine.loss != "mse" else 0
+    with heavy_work(rows * (len(problem.features) + 1)):
+        return build_run(problem, learning_rate, steps, w0, b0, engine, optimum)
 
 
 @dataclass(frozen=True)
@@ -661,7 +413,7 @@ def resolve(ref: RunRef, loader: Callable[[tuple], LoadedData | None] = load,
     """The Problem and Run `ref` names: from STORE, or computed again (the data from
     ``loader(ref.source)``, only when the Problem is not cached). None when the loader has no
     data (an upload STORE no longer holds). Raises DataError only if the data changed."""
-    problem = prepare.lookup(("data", ref.digest), ref.target, ref.features, ref.standardise)
+    problem = prepare.lookup(_data_key(ref.digest), ref.target, ref.features, ref.standardise)
     if problem is None:
         data = loader(ref.source)
         if data is None:
@@ -670,134 +422,23 @@ def resolve(ref: RunRef, loader: Callable[[tuple], LoadedData | None] = load,
     return problem, descend(problem, ref.learning_rate, ref.steps, ref.w0, ref.b0, ref.engine)
 
 
-def _run_key(run: Run) -> tuple:
-    return run.key
-
-
-def _contour(problem: Problem, trajectory, engine: Engine, optimum: LossReference):
-    """(w grid, b grid, loss[b, w]) of the run's loss around the path and its optimum, in GD
-    units: the MSE from the statistics, another loss by ``loss_surface`` (passes over the data)."""
-    (w_lo, w_hi), (b_lo, b_hi) = contour_window(trajectory.w[:, 0], trajectory.b,
-                                                float(optimum.reference_fit[0][0]),
-                                                optimum.reference_fit[1])
-    w_grid = np.linspace(w_lo, w_hi, CONTOUR_GRID)
-    b_grid = np.linspace(b_lo, b_hi, CONTOUR_GRID)
-    W, B = np.meshgrid(w_grid, b_grid)
-    if engine.loss == "mse":
-        return w_grid, b_grid, problem.stats.loss_at(W[..., None], B)
-    return w_grid, b_grid, loss_surface(problem.X_fit, problem.y, W[..., None], B, engine.loss,
-                                        engine.huber_delta)
-
-
-def race_window(paths, optimum: tuple[float, float]) -> tuple[float, float, float, float]:
-    """(w_lo, w_hi, b_lo, b_hi) framing every raced path (``contour_window`` of each) and the
-    optimum, rounded to 12 significant digits so that it can key ``race_grid``."""
-    windows = [contour_window(w_path, b_path, optimum[0], optimum[1]) for w_path, b_path in paths]
-    w_lo, w_hi = min(w[0][0] for w in windows), max(w[0][1] for w in windows)
-    b_lo, b_hi = min(w[1][0] for w in windows), max(w[1][1] for w in windows)
-    return tuple(float(f"{value:.12g}") for value in (w_lo, w_hi, b_lo, b_hi))
-
-
 @memoized(lambda problem, loss, delta, window: 8 * CONTOUR_GRID ** 2)
 def race_grid(problem: Problem, loss: str, delta: float,
               window: tuple[float, float, float, float]):
-    """(w grid, b grid, loss[b, w]) of `loss` over `window` (one feature), in GD units."""
-    w_grid = np.linspace(window[0], window[1], CONTOUR_GRID)
-    b_grid = np.linspace(window[2], window[3], CONTOUR_GRID)
-    W, B = np.meshgrid(w_grid, b_grid)
-    if loss == "mse":
-        return w_grid, b_grid, problem.stats.loss_at(W[..., None], B)
-    with heavy_work(len(problem.y) * CONTOUR_GRID):
-        return w_grid, b_grid, loss_surface(problem.X_fit, problem.y, W[..., None], B, loss,
-                                            delta)
-
-
-@dataclass(frozen=True, eq=False)
-class ChartBases:
-    """The step-independent parts of the stepper's three replayable charts.
-
-    One feature: ``main`` is the data with the fitted lines, ``side`` the loss contours.
-    Several: ``main`` is predicted against actual, ``side`` the coefficient paths.
-    """
-
-    main: figures.Base
-    side: figures.Base
-    loss: figures.Base
-
-
-def reference_source(run: Run) -> str:
-    """Whose optimum the charts show: scikit-learn's least squares for the MSE (and as the
-    MAE's stand-in on a large table), else the chosen loss's reference."""
-    return "scikit-learn" if run.engine.loss == "mse" or run.optimum.skipped else "reference"
+    """``build_loss_grid`` over a ``race_window``; the MSE's grid does not read the rows."""
+    with heavy_work(len(problem.y) * CONTOUR_GRID if loss != "mse" else 0):
+        return build_loss_grid(problem, loss, delta, window)
 
 
 @memoized(lambda problem, run: 24 * (run.trajectory.steps_taken + 1)
-          * (len(problem.features) + 2) + 16 * problem.sample.size + 8 * CONTOUR_GRID ** 2)
+          * (len(problem.features) + 2) + 16 * problem.sample.indices.size
+          + 8 * CONTOUR_GRID ** 2)
 def chart_bases(problem: Problem, run: Run) -> ChartBases:
-    """The charts' step-independent parts for `run` (built once per run, shared by sessions)."""
-    t = run.trajectory
-    if len(problem.features) == 1:
-        main = figures.fitted_line_base(
-            problem.sample_X[:, 0], problem.sample_y, run.coef[:, 0], run.intercept,
-            (float(run.optimum.reference[0][0]), run.optimum.reference[1]),
-            (problem.features[0], problem.target), reference_source(run))
-        w_grid, b_grid, loss_grid = run.contour
-        side = figures.contour_base(w_grid, b_grid, loss_grid, t.w[:, 0], t.b,
-                                    (float(run.optimum.reference_fit[0][0]),
-                                     run.optimum.reference_fit[1]), reference_source(run))
-    else:
-        main = figures.predicted_actual_base(problem.sample_y,
-                                             reference_predictions(problem, run),
-                                             reference_source(run))
-        side = figures.coefficient_paths_base(t.w, t.b, problem.features,
-                                              run.optimum.reference_fit)
-    return ChartBases(main=main, side=side, loss=figures.loss_base(t.loss))
+    """``build_chart_bases``, once per run (shared by sessions)."""
+    return build_chart_bases(problem, run)
 
 
-def reference_predictions(problem: Problem, run: Run | None = None) -> np.ndarray:
-    """The reference's predictions ŷ of the drawn sample of rows: scikit-learn's fit, or the
-    optimum of `run`'s loss."""
-    coef, intercept = problem.reference if run is None else run.optimum.reference
-    return problem.sample_X @ coef + intercept
-
-
-@dataclass(frozen=True)
-class StepCheck:
-    """The article's gradient at step k from the data, and its finite-difference check."""
-
-    grad_w: np.ndarray
-    grad_b: float
-    check: GradientCheck
-    direct: bool
-
-
-@st.cache_resource(max_entries=256, ttl=TTL_SECONDS, show_spinner=False,
-                   hash_funcs={Problem: _problem_key, Run: _run_key})
+@st.cache_resource(max_entries=256, ttl=TTL_SECONDS, show_spinner=False, hash_funcs=HASH_FUNCS)
 def check_step(problem: Problem, run: Run, k: int) -> StepCheck:
-    """The run's loss gradient at iterate k from the data (the article's ``mse_gradient`` for
-    the MSE, ``loss_gradient`` otherwise) vs central differences of the loss (see
-    DIRECT_CHECK_WORK; the MSE's statistics above it)."""
-    w, b = np.asarray(run.trajectory.w[k]), float(run.trajectory.b[k])
-    engine = run.engine
-    d = w.size
-    if engine.loss == "mse":
-        grad_w, grad_b = mse_gradient(problem.X_fit, problem.y, w, b)
-        direct = len(problem.y) * (d + 1) ** 2 <= DIRECT_CHECK_WORK
-    else:
-        grad_w, grad_b = loss_gradient(problem.X_fit, problem.y, w, b, engine.loss,
-                                       engine.huber_delta)
-        direct = True
-    if direct and engine.loss == "mse":
-        def loss(theta):
-            return mse_loss(problem.X_fit, problem.y, theta[:d], theta[d])
-    elif direct:
-        def loss(theta):
-            return loss_value(problem.X_fit, problem.y, theta[:d], theta[d], engine.loss,
-                              engine.huber_delta)
-    else:
-        def loss(theta):
-            return float(problem.stats.loss_at(theta[:d], theta[d]))
-    analytic = np.append(grad_w, grad_b)
-    rtol = GRADIENT_RTOL if engine.loss != "mae" else MAE_GRADIENT_RTOL
-    check = gradient_check(loss, lambda _theta: analytic, np.append(w, b), rtol=rtol)
-    return StepCheck(grad_w=np.asarray(grad_w), grad_b=float(grad_b), check=check, direct=direct)
+    """``build_step_check``: small, so kept by Streamlit, per step a student looks at."""
+    return build_step_check(problem, run, k)

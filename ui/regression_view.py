@@ -360,11 +360,11 @@ def _plots(problem: Problem, run: Run, k: int, log_y: bool) -> None:
         reference = (float(run.optimum.reference[0][0]), run.optimum.reference[1])
         labels = (problem.features[0], problem.target)
         titled(left, f"Data, the line at step k and {source}'s line",
-                figures.fitted_line_at(bases.main, problem.sample_X[:, 0], run.coef[:, 0],
+                figures.fitted_line_at(bases.main, problem.sample.X[:, 0], run.coef[:, 0],
                                        run.intercept, k), "fig_line",
                 REPLAY_NOTE + "Grey guides: residuals.",
                 about=lambda table: chart_text.fitted_line(
-                    problem.sample_X[:, 0], problem.sample_y, float(run.coef[k, 0]),
+                    problem.sample.X[:, 0], problem.sample.y, float(run.coef[k, 0]),
                     float(run.intercept[k]), reference, labels, k, table, source))
         optimum = (float(run.optimum.reference_fit[0][0]), run.optimum.reference_fit[1])
         titled(right, "Loss contours over (w, b), the path and the optimum",
@@ -373,12 +373,12 @@ def _plots(problem: Problem, run: Run, k: int, log_y: bool) -> None:
                 about=lambda table: chart_text.contour_path(t.w[:, 0], t.b, t.loss, k, optimum, units,
                                                            table, source))
     else:
-        predicted = problem.sample_X_fit @ w + b
+        predicted = problem.sample.X_fit @ w + b
         titled(left, "Predicted against actual",
                 figures.predicted_actual_at(bases.main, predicted, k), "fig_pred",
-                f"{problem.sample.size:,} of {len(problem.y):,} rows drawn.",
+                f"{problem.sample.indices.size:,} of {len(problem.y):,} rows drawn.",
                 about=lambda table: chart_text.predicted_actual(
-                    problem.sample_y, predicted, reference_predictions(problem, run), k,
+                    problem.sample.y, predicted, reference_predictions(problem, run), k,
                     problem.target, len(problem.y), table, source))
         titled(right, f"Coefficients against step (dotted: {source})",
                 figures.coefficient_paths_at(bases.side, t.w, t.b, k), "fig_paths",
@@ -390,8 +390,8 @@ def _plots(problem: Problem, run: Run, k: int, log_y: bool) -> None:
     titled(left, "Loss against step", figures.loss_at(bases.loss, t.loss, k, log_y), "fig_loss",
             engines.evaluation_note(run, len(problem.y)),
             about=lambda table: chart_text.loss_curve(t.loss, k, table))
-    shown = problem.sample[: figures.MAX_RESIDUAL_BARS]
-    residual = problem.sample_X_fit[: shown.size] @ w + b - problem.sample_y[: shown.size]
+    shown = problem.sample.indices[: figures.MAX_RESIDUAL_BARS]
+    residual = problem.sample.X_fit[: shown.size] @ w + b - problem.sample.y[: shown.size]
     titled(right, f"Residuals of {shown.size} rows at step k",
             figures.residual_bars_figure(residual, shown + 1), "fig_residuals",
             "Bars above zero (pink): prediction too high, the row pushes b (and w along x) "
