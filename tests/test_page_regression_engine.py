@@ -265,7 +265,7 @@ def test_removing_a_race_entry_after_stepping_keeps_the_step_and_the_page():
 
 def test_a_large_table_opens_the_mae_with_sgd_and_bounds_a_long_run():
     """Generated 200,000 x 10, MAE, 100,000 steps: SGD by default (SGD_DEFAULT_ROWS), the run
-    cut to MAX_RUN_VALUES with a note, and no MAE reference above MAE_REFERENCE_ROWS."""
+    cut to MAX_RUN_VALUES with a note, and no MAE reference above MAE_REFERENCE_VALUES."""
     at = open_page(src="generate", n="200000", d="10", loss="mae", steps="100000")
     assert not at.exception and not at.error
     assert at.selectbox(key="opt").value == "sgd" and "opt" not in at.query_params
@@ -273,7 +273,7 @@ def test_a_large_table_opens_the_mae_with_sgd_and_bounds_a_long_run():
     most = engines.MAX_RUN_VALUES // ((32 + EVALUATION_ROWS) * 11)
     assert f"this run stops at {most:,} steps" in shown(" ".join(i.value for i in at.info))
     assert metric(at, "step k") == f"0 of {most}"
-    assert f"up to {cache.MAE_REFERENCE_ROWS:,} rows" in all_text(at)
+    assert f"up to {cache.MAE_REFERENCE_VALUES // 11:,} rows with 10 feature(s)" in all_text(at)
     assert f"measured on {EVALUATION_ROWS:,} evenly spaced rows of the 200,000" in all_text(at)
     # Full-batch GD on the same table reads every row per step: a much shorter run.
     at = open_page(src="generate", n="200000", d="10", loss="mae", steps="100000", opt="gd")
@@ -348,3 +348,14 @@ def test_the_step_survives_a_change_of_run_length():
     at.number_input(key="steps").set_value(300).run()
     assert not at.exception and at.slider(key="k").value == 30 and at.slider(key="k").max > 30
     assert metric(at, "step k").startswith("30 of ")
+
+
+def test_a_20000_row_table_gets_the_maes_reference_check():
+    """20,000 rows x 1 feature is within MAE_REFERENCE_VALUES (the LP's dual solves it in
+    well under a second): the run is checked against the MAE's optimum, no stand-in."""
+    at = open_page(src="generate", n="20000", d="1", loss="mae", sched="1/sqrt(k)")
+    assert not at.exception and not at.error
+    text = all_text(at)
+    assert "no check against it" not in text
+    assert "loss than the reference" in text or "reaches the reference's loss" in text
+    assert "median regression as a linear programme solved by HiGHS" in text

@@ -94,14 +94,16 @@ def test_the_mse_reference_is_the_problems(rng):
     assert build.build_loss_reference(problem, "mse", 1.0) is problem.least_squares
 
 
-def test_the_mae_reference_stops_at_the_row_bound(rng):
+def test_the_mae_reference_stops_at_the_size_bound(rng):
     """At the bound the MAE gets its reference; one row more, none, with the reason and the
     least-squares fit as the charts' stand-in."""
-    assert build.reference_skipped("mae", build.MAE_REFERENCE_ROWS) is None
-    assert build.reference_skipped("huber", 10 * build.MAE_REFERENCE_ROWS) is None
-    problem = problem_of(small_table(rng, build.MAE_REFERENCE_ROWS + 1), ("a",))
+    most = build.MAE_REFERENCE_VALUES // 2  # rows with one feature
+    assert build.reference_skipped("mae", most, 1) is None
+    assert build.reference_skipped("mae", build.MAE_REFERENCE_VALUES // 11 + 1, 10) is not None
+    assert build.reference_skipped("huber", 10 * most, 1) is None
+    problem = problem_of(small_table(rng, most + 1), ("a",))
     optimum = build.build_loss_reference(problem, "mae", 1.0)
-    assert f"up to {build.MAE_REFERENCE_ROWS:,} rows" in optimum.skipped
+    assert f"up to {most:,} rows with 1 feature(s)" in optimum.skipped
     assert optimum.reference is problem.least_squares.reference
     assert optimum.loss == loss_value(problem.X, problem.y, *optimum.reference, "mae")
     run = build.build_run(problem, 0.1, 5, 0.0, 0.0, build.Engine(loss="mae"), optimum)

@@ -53,11 +53,12 @@ MAE_GRADIENT_RTOL = 1e-3
 # MAE and Huber runs are checked on the loss against reference_fit's optimum (the MAE's
 # optimum need not be unique; a subgradient method only approaches it with a decaying step).
 LOSS_GAP_RTOL = 1e-6
-# scikit-learn's QuantileRegressor (HiGHS) grows faster than linearly: measured with d = 10 on
-# the shared 2-core machine, 0.2 s at 2,000 rows, 0.8 s at 5,000, 3.2 s at 10,000, ~7 s at
-# 20,000. One click must not hold the class's server for seconds, so the MAE's reference is
-# made only up to this many rows.
-MAE_REFERENCE_ROWS = 5_000
+# The MAE's reference (gradcore.losses: the median-regression LP, in its dual form above 2,000
+# rows) takes about linear time in rows x (features + 1): measured on the shared 2-core
+# machine, 0.43 s for 100,000 x 1, 0.6 s for 100,000 x 3, 0.5 s for 50,000 x 10, 1.45 s for
+# 300,000 x 1. One click must not hold the class's server for seconds, so the reference is
+# made only up to this many values (about a second at most).
+MAE_REFERENCE_VALUES = 400_000
 
 
 class ProblemKey(NamedTuple):
@@ -150,14 +151,16 @@ def build_problem(data: LoadedData, target: str, features, standardise: bool) ->
     )
 
 
-def reference_skipped(loss: str, rows: int) -> str | None:
-    """Why `loss` gets no reference on a table of `rows` rows (the MAE above
-    MAE_REFERENCE_ROWS, see there), else None."""
-    if loss == "mae" and rows > MAE_REFERENCE_ROWS:
-        return (f"The MAE's reference (median regression as a linear programme) is "
-                f"computed for up to {MAE_REFERENCE_ROWS:,} rows; this table has "
-                f"{rows:,}, so there is no check against it here. The charts "
-                "show the least-squares fit instead.")
+def reference_skipped(loss: str, rows: int, features: int) -> str | None:
+    """Why `loss` gets no reference on `rows` rows of `features` features (the MAE above
+    MAE_REFERENCE_VALUES, see there), else None."""
+    values = rows * (features + 1)
+    if loss == "mae" and values > MAE_REFERENCE_VALUES:
+        most = MAE_REFERENCE_VALUES // (features + 1)
+        return (f"The MAE's reference (median regression as a linear programme) is computed "
+                f"for up to {most:,} rows with {features} feature(s) ({MAE_REFERENCE_VALUES:,} "
+                f"values); this table has {rows:,} rows, so there is no check against it here. "
+                "The charts show the least-squares fit instead.")
     return None
 
 
@@ -166,7 +169,7 @@ def build_loss_reference(problem: Problem, loss: str, delta: float) -> LossRefer
     ``reference_skipped`` says so, the least-squares fit with this loss's value."""
     if loss == "mse":
         return problem.least_squares
-    skipped = reference_skipped(loss, len(problem.y))
+    skipped = reference_skipped(loss, len(problem.y), len(problem.features))
     if skipped:
         least_squares = problem.least_squares
         return replace(least_squares, skipped=skipped, loss=loss_value(

@@ -44,7 +44,7 @@ from ui.lessons import trace_run
 from ui.regression_build import (
     COMPARISON_RTOL,
     DEFAULT_ENGINE,
-    MAE_REFERENCE_ROWS,
+    MAE_REFERENCE_VALUES,
     ChartBases,
     Engine,
     LossReference,
@@ -78,7 +78,7 @@ from ui.regression_figures import CONTOUR_GRID
 # Besides its own names, the types, constants and helpers the page's modules use as cache.X.
 __all__ = [
     "CACHE_BUDGET_BYTES", "COMPARISON_RTOL", "DEFAULT_ENGINE", "HASH_FUNCS", "HEAVY_CELLS",
-    "MAE_REFERENCE_ROWS", "MMAP_THRESHOLD_BYTES", "STORE", "TTL_SECONDS", "ByteBudgetCache",
+    "MAE_REFERENCE_VALUES", "MMAP_THRESHOLD_BYTES", "STORE", "TTL_SECONDS", "ByteBudgetCache",
     "ChartBases", "Engine", "LoadedData", "LossReference", "Problem", "Run", "RunRef",
     "StepCheck", "UploadRef", "bundled_data", "chart_bases", "check_step", "content_digest",
     "dataset_description", "dataset_names", "default_dataset", "descend", "generated_data",
@@ -365,7 +365,7 @@ def prepare(data: LoadedData, target: str, features: tuple[str, ...],
 @memoized(lambda problem, loss, delta: 0)
 def loss_reference(problem: Problem, loss: str, delta: float) -> LossReference:
     """``build_loss_reference``; only a fit (not the MSE's, nor a skipped one) is heavy work."""
-    fits = loss != "mse" and reference_skipped(loss, len(problem.y)) is None
+    fits = loss != "mse" and reference_skipped(loss, len(problem.y), len(problem.features)) is None
     with heavy_work(len(problem.y) * (len(problem.features) + 1) if fits else 0):
         if fits:
             trace_run(f"reference fit of the {loss} loss")
