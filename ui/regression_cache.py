@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from gradcore.engine import EVALUATION_ROWS
 from ui.lessons import trace_run
 from ui.regression_build import (
     COMPARISON_RTOL,
@@ -426,7 +427,7 @@ def resolve(ref: RunRef, loader: Callable[[tuple], LoadedData | None] = load,
 def race_grid(problem: Problem, loss: str, delta: float,
               window: tuple[float, float, float, float]):
     """``build_loss_grid`` over a ``race_window``; the MSE's grid does not read the rows."""
-    with heavy_work(len(problem.y) * CONTOUR_GRID if loss != "mse" else 0):
+    with heavy_work(min(len(problem.y), EVALUATION_ROWS) * CONTOUR_GRID if loss != "mse" else 0):
         return build_loss_grid(problem, loss, delta, window)
 
 

@@ -34,6 +34,7 @@ from gradcore import (
 from gradcore.engine import EVALUATION_ROWS
 from gradcore.optimizers import DEFAULT_BATCH_SIZE
 from ui import race_figures
+from ui.regression_build import contour_note
 from ui.regression_cache import (
     DEFAULT_ENGINE,
     Engine,
@@ -454,6 +455,7 @@ def race_panel(problem: Problem, run: Run, rivals: tuple[Engine, ...], units: st
         titled(right, "Every path over the loss contours, and the optimum",
                race_figures.race_contour_figure(w_grid, b_grid, grid, paths, names, optimum,
                                                 "reference optimum"), "fig_race_contour",
-               f"In {units}, the units GD works in.",
+               f"In {units}, the units GD works in. "
+               + (contour_note(problem, run.engine.loss) or ""),
                about=lambda table: race_figures.race_contour_text(paths, names, optimum, units,
                                                                    table))

@@ -25,6 +25,7 @@ from ui import chart_text, data_source
 from ui import regression_engine as engines
 from ui import regression_figures as figures
 from ui.lessons import trace_run
+from ui.regression_build import contour_note
 from ui.regression_cache import (
     COMPARISON_RTOL,
     Problem,
@@ -369,7 +370,8 @@ def _plots(problem: Problem, run: Run, k: int, log_y: bool) -> None:
         optimum = (float(run.optimum.reference_fit[0][0]), run.optimum.reference_fit[1])
         titled(right, "Loss contours over (w, b), the path and the optimum",
                 figures.contour_at(bases.side, t.w[:, 0], t.b, k), "fig_contour",
-                f"In {units}, the units GD works in.",
+                f"In {units}, the units GD works in. "
+                + (contour_note(problem, run.engine.loss) or ""),
                 about=lambda table: chart_text.contour_path(t.w[:, 0], t.b, t.loss, k, optimum, units,
                                                            table, source))
     else:
