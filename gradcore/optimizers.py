@@ -102,23 +102,26 @@ OPTIMIZER_TABLE: dict[str, Optimizer] = {
     "momentum": Optimizer(
         "momentum", "momentum (heavy ball)", momentum_step, state=("velocity",),
         hyper_parameters=("learning_rate", "schedule", "momentum"),
-        formula=r"z_{k} = \mu z_{k-1} + g_{k-1},\quad \theta_{k} = \theta_{k-1} - \eta_k z_{k}"),
+        formula=r"\begin{gathered}z_{k} = \mu z_{k-1} + g_{k-1}\\ "
+                r"\theta_{k} = \theta_{k-1} - \eta_k z_{k}\end{gathered}"),
     "nesterov": Optimizer(
         "nesterov", "Nesterov momentum", nesterov_step, state=("velocity",),
         hyper_parameters=("learning_rate", "schedule", "momentum"),
-        formula=r"z_{k} = \mu z_{k-1} + g_{k-1},\quad "
-                r"\theta_{k} = \theta_{k-1} - \eta_k (g_{k-1} + \mu z_{k})"),
+        formula=r"\begin{gathered}z_{k} = \mu z_{k-1} + g_{k-1}\\ "
+                r"\theta_{k} = \theta_{k-1} - \eta_k (g_{k-1} + \mu z_{k})\end{gathered}"),
     "adam": Optimizer(
         "adam", "Adam", adam_step, state=("m", "v"),
         hyper_parameters=("learning_rate", "schedule", "momentum", "beta2"),
-        formula=r"m_k = \beta_1 m_{k-1} + (1-\beta_1) g,\ v_k = \beta_2 v_{k-1} + (1-\beta_2) g^2,"
-                r"\ \theta_k = \theta_{k-1} - \eta_k \frac{m_k/(1-\beta_1^k)}"
-                r"{\sqrt{v_k/(1-\beta_2^k)} + \epsilon}"),
+        formula=r"\begin{gathered}m_k = \beta_1 m_{k-1} + (1-\beta_1) g_{k-1}\\ "
+                r"v_k = \beta_2 v_{k-1} + (1-\beta_2) g_{k-1}^2\\ "
+                r"\theta_k = \theta_{k-1} - \eta_k \frac{m_k/(1-\beta_1^k)}"
+                r"{\sqrt{v_k/(1-\beta_2^k)} + \epsilon}\end{gathered}"),
     "sgd": Optimizer(
         "sgd", "mini-batch SGD", gd_step, minibatch=True,
         hyper_parameters=("learning_rate", "schedule", "batch_size", "seed"),
-        formula=r"\theta_{k} = \theta_{k-1} - \eta_k\, \frac{1}{|B_k|}\sum_{i \in B_k}"
-                r" \rho'(r_i)\,(x_i, 1)"),
+        formula=r"\begin{gathered}\theta_{k} = \theta_{k-1} - \eta_k\, g_{k-1}\\ "
+                r"g_{k-1} = \frac{1}{|B_k|}\sum_{i \in B_k} \rho'(r_i)\,(x_i, 1)"
+                r"\end{gathered}"),
 }
 OPTIMIZERS = tuple(OPTIMIZER_TABLE)
 
