@@ -5,6 +5,9 @@ momentum opens that run, a step shows the engine's number, the update is written
 import ast
 import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +17,7 @@ from gradcore import Standardizer, fit, load_bundled
 from tests.e2e.browser import metric_values, open_page, page_problems, wait_metric_change
 
 pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
 
 FORWARD = ".st-key-k_forward button"
 SCRIPT_BUTTON = "Download the run as a Python script"
@@ -63,3 +67,38 @@ def test_a_mae_momentum_link_steps_and_downloads_its_script(page, app_server):
         "mae", "momentum", "1/sqrt(k)")
     assert settings["momentum"] == 0.8 and settings["learning_rate"] == 0.05
     assert page_problems(page) == []
+
+
+RACE_LINK = ("/linear-regression?onehot=true&feats=total_bill&feats=sex_Male&feats=smoker_Yes"
+             "&loss=huber&lr=0.05&steps=300&race=adam")
+
+
+def test_a_one_hot_race_link_races_and_its_script_repeats_the_run(page, app_server, tmp_path):
+    """tips with its text columns one-hot encoded (sex_Male, smoker_Yes), the Huber loss,
+    gradient descent raced against Adam: the race shows both, and the downloaded script, run
+    on the bundled CSV with python, prints the (w, b) gradcore computes for that run."""
+    open_page(page, app_server.url + RACE_LINK)
+    expect(page.get_by_text("Race: gradient descent vs Adam")).to_be_visible()
+    expect(page.get_by_text("Loss against step, every optimizer")).to_be_visible()
+    # Each racer's stop message, one list item each.
+    expect(page.get_by_role("listitem").filter(has_text=re.compile(r"^Adam: "))).to_be_visible()
+    expect(page.get_by_role("listitem").filter(
+        has_text=re.compile(r"^gradient descent: "))).to_be_visible()
+    assert page_problems(page) == []
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name=SCRIPT_BUTTON).click()
+    script = tmp_path / "run.py"
+    download_info.value.save_as(script)
+    result = subprocess.run([sys.executable, str(script), str(ROOT / "data" / "tips.csv")],
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "warning" not in result.stderr  # the same table as the page's
+    printed = json.loads(result.stdout.strip().splitlines()[-1])
+    frame = load_bundled("tips", encode_text=True)
+    features = ["total_bill", "sex_Male", "smoker_Yes"]
+    X, y = frame[features].to_numpy(), frame["tip"].to_numpy()
+    scaler = Standardizer.fit(X)
+    run = fit(scaler.transform(X), y, loss="huber", learning_rate=0.05, steps=300)
+    w, b = scaler.to_original(*run.final)
+    np.testing.assert_allclose(np.append(printed["w"], printed["b"]), np.append(w, b),
+                               rtol=1e-9, atol=1e-9)
