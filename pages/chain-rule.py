@@ -26,10 +26,11 @@ with page_frame("pages/chain-rule.py"):
     link = Link("chain-rule")
     pick_f, pick_g = st.columns(2)
     with pick_f:
-        outer, _ = function_picker(link, ONE_D_KEYS, "square", scope="chain", label="Outer f",
-                                   select_key="fn", text_key="f", default_text="x^2")
+        outer, _ = function_picker(link, ONE_D_KEYS, "square", scope="chain", label="Outer f(u)",
+                                   select_key="fn", text_key="f", default_text="u^2",
+                                   variable="u")
     with pick_g:
-        inner, _ = function_picker(link, ONE_D_KEYS, TYPED, scope="chain", label="Inner g",
+        inner, _ = function_picker(link, ONE_D_KEYS, TYPED, scope="chain", label="Inner g(x)",
                                    select_key="gn", text_key="g", default_text="x + 1")
     try:
         chain = chain_rule(outer, inner)

@@ -1,6 +1,7 @@
 """The calculus pages under AppTest: widgets set by key, numbers shown, links in, bad input."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -408,3 +409,20 @@ def test_chart_sentences_follow_the_controls_and_a_kink():
     text = " ".join(shown(c.value) for c in at.caption)
     assert "f has a kink, slope -1 from the left and 1 from the right, so no tangent" in text
     assert "it jumps at x₀ = 0 from -1 to 1" in text
+
+
+def test_chain_rule_outer_choices_are_written_in_u():
+    """The outer f is a function of u (f(u) = u² in the formulas), so its box lists u², ReLU(u),
+    … and a typed outer starts as u^2 and may use u; the inner g's box stays in x."""
+    at = open_page("chain_rule")
+    outer, inner = at.selectbox[0], at.selectbox[1]
+    assert outer.label == "Outer f(u)" and inner.label == "Inner g(x)"
+    assert outer.options[:3] == ["u²", "|u| (absolute value)", "ReLU(u) = max(u, 0)"]
+    assert "sigmoid σ(u) = 1/(1 + e⁻ᵘ)" in outer.options
+    assert not re.search(r"(?<![A-Za-z])x(?![A-Za-z])|ˣ", " ".join(outer.options[:-1]))
+    assert inner.options[:3] == ["x²", "|x| (absolute value)", "ReLU(x) = max(x, 0)"]
+    outer.set_value("typed").run()
+    assert at.text_input(key="f").value == "u^2"
+    at.text_input(key="f").set_value("u^3").run()
+    assert not at.exception and not at.error
+    assert any(r"f'(u) = 3 u^{2}" in line for line in latex_lines(at))

@@ -7,6 +7,7 @@ Numbers are shown with :func:`fmt` (4 significant digits) so tests can assert on
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -45,9 +46,16 @@ def page_header(title: str, idea: str, formula: str) -> None:
     st.latex(formula)
 
 
-def catalogue_label(name: str) -> str:
-    """How a catalogue entry (or the typed option) reads in the function box."""
-    return display_name(name)
+_LONE_X = re.compile(r"(?<![A-Za-z])x(?![A-Za-z])")
+
+
+def catalogue_label(name: str, variable: str = "x") -> str:
+    """How a catalogue entry (or the typed option) reads in the function box, written in
+    `variable` (the chain rule's outer f is a function of u): "ReLU(u) = max(u, 0)"."""
+    label = display_name(name)
+    if variable == "x":
+        return label
+    return _LONE_X.sub(variable, label).replace("ˣ", {"u": "ᵘ"}.get(variable, variable))
 
 
 def interval_text(lo: float, hi: float) -> str:
@@ -100,6 +108,7 @@ def function_picker(
     label: str = "Function",
     max_variables: int | None = 1,
     fallback: str | None = None,
+    variable: str = "x",
 ) -> tuple[Expression, str]:
     """A catalogue selectbox whose "type your own" option opens a text input.
 
@@ -107,10 +116,12 @@ def function_picker(
     box shows the formula) and `text_key` (the formula). Typed text goes only through
     ``parse_expression``; its error is shown under the input and the page keeps the last valid
     function (remembered per `scope` and `text_key`). Returns (expression, name): name is the
-    catalogue key or "typed".
+    catalogue key or "typed". `variable` is the name the box's labels write the catalogue's
+    functions in (the expressions themselves stay functions of x).
     """
     options = [*names, TYPED]
-    choice = link.choice(select_key, label, options, default, format_func=catalogue_label,
+    choice = link.choice(select_key, label, options, default,
+                         format_func=lambda name: catalogue_label(name, variable),
                          fallback=fallback,
                          help="A function from the article, or the last option to type your "
                               "own.")
