@@ -176,7 +176,8 @@ def is_article_run(engine: Engine) -> bool:
     return engine == DEFAULT_ENGINE
 
 
-def _tex(value: float, digits: int = 4, wrap: bool = True) -> str:
+def tex(value: float, digits: int = 4, wrap: bool = True) -> str:
+    """A float for LaTeX: 1.2e-05 -> 1.2\\times10^{-5}; negative values in parentheses if `wrap`."""
     text = f"{float(value):.{digits}g}"
     if "e" in text:
         mantissa, exponent = text.split("e")
@@ -191,7 +192,7 @@ def bracket(terms: list[str], more: bool, per_line: int = 2) -> str:
     return rf"\Big[{body}\Big]"
 
 
-def gradient_tex(row, separator: str = r",\quad ") -> str:
+def gradienttex(row, separator: str = r",\quad ") -> str:
     """The gradient of the loss in `row` (a LOSS_TABLE entry) through its rho'(r_i), its
     three parts joined by `separator`."""
     return separator.join([r"\nabla_{\mathbf w}L = \frac1N\sum_{i=1}^N \rho'(r_i)\,\mathbf x_i",
@@ -217,7 +218,7 @@ def intro(loss: str) -> tuple[str, str] | None:
         return None
     row = LOSS_TABLE[loss]
     # One formula per line, so that they fit a phone's width.
-    lines = [row.formula, gradient_tex(row, r"\\ ")]
+    lines = [row.formula, gradienttex(row, r"\\ ")]
     return INTRO[loss], r"\begin{gathered}" + r"\\ ".join(lines) + r"\end{gathered}"
 
 
@@ -254,16 +255,16 @@ def loss_gradient_latex(problem: Problem, run: Run, k: int) -> list[str]:
     residual = problem.X_fit[:rows] @ w + b - problem.y[:rows]
     slope = row.derivative(residual, engine.huber_delta)
     # One part per line, so that the gradient fits a phone's width.
-    lines = [row.formula, r"\begin{gathered}" + gradient_tex(row, r"\\ ") + r"\end{gathered}"]
+    lines = [row.formula, r"\begin{gathered}" + gradienttex(row, r"\\ ") + r"\end{gathered}"]
     rows_tex = r"\\ ".join(
-        rf"r_{i + 1} &= {_tex(residual[i], wrap=False)}, & \rho'(r_{i + 1}) &= "
-        rf"{_tex(slope[i], wrap=False)}" for i in range(rows))
+        rf"r_{i + 1} &= {tex(residual[i], wrap=False)}, & \rho'(r_{i + 1}) &= "
+        rf"{tex(slope[i], wrap=False)}" for i in range(rows))
     lines.append(rf"\begin{{aligned}}{rows_tex}\end{{aligned}}")
-    terms = [rf"{_tex(slope[i])}\cdot{_tex(problem.X_fit[i, 0])}" for i in range(rows)]
+    terms = [rf"{tex(slope[i])}\cdot{tex(problem.X_fit[i, 0])}" for i in range(rows)]
     lines.append(
         rf"\begin{{aligned}}\frac{{\partial L}}{{\partial w_1}} &= \tfrac{{1}}{{{n}}}"
-        rf"{bracket(terms, n > rows, 1)} \\ &= {_tex(t.grad_w[k, 0], wrap=False)} \\[4pt] "
-        rf"\frac{{\partial L}}{{\partial b}} &= {_tex(t.grad_b[k], wrap=False)}\end{{aligned}}")
+        rf"{bracket(terms, n > rows, 1)} \\ &= {tex(t.grad_w[k, 0], wrap=False)} \\[4pt] "
+        rf"\frac{{\partial L}}{{\partial b}} &= {tex(t.grad_b[k], wrap=False)}\end{{aligned}}")
     return lines
 
 

@@ -38,6 +38,7 @@ from ui.regression_cache import (
     reference_source,
     resolve,
 )
+from ui.regression_engine import tex
 from ui.state import Link, inert, share_box
 
 FORMULA_TERMS = 3
@@ -113,15 +114,6 @@ def learning_rate_note(rate: float, bound: float, condition_number: float,
 def number(value: float, digits: int = 4) -> str:
     """A finite float in `digits` significant figures (plain text)."""
     return f"{float(value):.{digits}g}"
-
-
-def tex(value: float, digits: int = 4, wrap: bool = True) -> str:
-    """A float for LaTeX: 1.2e-05 -> 1.2\\times10^{-5}; negative values in parentheses if `wrap`."""
-    text = f"{float(value):.{digits}g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = rf"{mantissa}\times10^{{{int(exponent)}}}"
-    return f"({text})" if wrap and float(value) < 0 else text
 
 
 def trajectory_frame(run: Run, features: tuple[str, ...]) -> pd.DataFrame:
