@@ -10,12 +10,13 @@ gradient the step itself used (a mini-batch's for SGD). Where those numbers come
   cache, with preallocated buffers: residuals r = X w + b - y, rho'(r), X^T rho'(r). (Nesterov
   is written at its look-ahead point, ``optimizers.nesterov_step``, so its step gradient is the
   gradient at the iterate and needs no second pass.)
-- MAE and Huber, mini-batch SGD: the steps touch ``batch_size`` rows only; the loss and
-  gradient at the iterates are computed after the run, 64 iterates per pass, on at most
-  ``EVALUATION_ROWS`` rows (``evaluation_rows``): on a larger table, on that many evenly
-  spaced rows, so that a step's whole cost stays independent of N (the recording of every
-  iterate on all rows would cost what a full-batch step costs, and SGD would gain nothing).
-  ``FitTrajectory.evaluation_rows`` says how many rows the record used.
+- MAE and Huber, mini-batch SGD: the steps touch ``batch_size`` rows only; the full-data
+  loss and gradient at the iterates are computed after the run, 64 iterates per pass. That
+  record costs about what a full-batch step costs, so on a large table SGD would gain nothing:
+  ``record_rows`` = R makes the record (and the stop decision that reads it) use R evenly
+  spaced rows instead (``evenly_spaced_rows``), and a step's whole cost independent of N. The
+  page passes ``EVALUATION_ROWS``; ``FitTrajectory.evaluation_rows`` says how many rows the
+  record used. By default (None) every row, the full-data loss.
 
 Why a run stops, and the sentence saying so, come from ``gradcore.stopping``.
 """
@@ -56,10 +57,9 @@ BLOCK_VALUES = 65_536
 MIN_BLOCK_ROWS = 512
 # Iterates evaluated together (columns of one product) after a mini-batch run.
 EVALUATION_POINTS = 64
-# A mini-batch MAE / Huber run records the loss and gradient of each iterate on all rows up to
-# this many, else on this many evenly spaced rows (``evaluation_rows``). Its standard error as
-# an estimate of the full-data loss is about sd(rho(r)) / 100, and a step costs about
-# (batch_size + EVALUATION_ROWS / 64 * 2) rows' work whatever N is (bench_engine.py).
+# The ``record_rows`` the page gives a mini-batch MAE / Huber run on a larger table: the
+# recorded loss is then an estimate of the full-data loss with a standard error of about
+# sd(rho(r)) / 100, and a step costs the same at 1e5 and 1e6 rows (bench_engine.py).
 EVALUATION_ROWS = 10_000
 
 
@@ -68,7 +68,8 @@ class FitTrajectory(Trajectory):
     """A ``Trajectory`` of ``fit``, with what the page needs to write each update out.
 
     Beyond ``Trajectory``'s fields: ``loss_name`` (in LOSSES), ``optimizer`` (in OPTIMIZERS),
-    ``schedule``, ``huber_delta`` and ``settings`` (momentum, beta2, epsilon, batch_size, seed);
+    ``schedule``, ``huber_delta`` and ``settings`` (momentum, beta2, epsilon, batch_size, seed,
+    record_rows);
     ``step_size`` (k,) = eta_1..eta_k; ``step_grad_w`` (k, d), ``step_grad_b`` (k,): the
     gradient each step used (``grad_w``, ``grad_b`` of the iterate before it for the full-batch
     optimizers; a mini-batch's for sgd); ``state``:
@@ -76,8 +77,8 @@ class FitTrajectory(Trajectory):
     row 0 the zeros it starts from. ``max_stable_learning_rate`` is 1/lambda_max(S) of the
     data, the limit of constant-step GD on the MSE (``verdict`` means that case only).
     ``evaluation_rows``: how many rows ``loss``, ``grad_w`` and ``grad_b`` were computed on:
-    N, or for a mini-batch MAE / Huber run on more than EVALUATION_ROWS rows that many
-    (``evaluation_rows``); the stop decision reads the same numbers.
+    N, or fewer for a mini-batch MAE / Huber run given ``record_rows`` (module doc); the stop
+    decision reads the same numbers.
     """
 
     loss_name: str
@@ -92,13 +93,26 @@ class FitTrajectory(Trajectory):
     evaluation_rows: int
 
 
-def evaluation_rows(n: int) -> np.ndarray | None:
-    """The rows a mini-batch MAE / Huber run records its iterates on: None (all) for n <=
-    EVALUATION_ROWS, else EVALUATION_ROWS evenly spaced indices round(i (n-1) / (E-1)) (from
-    the first row to the last; a file sorted by a column is sampled across all its values)."""
-    if n <= EVALUATION_ROWS:
+def evenly_spaced_rows(n, count):
+    """`count` evenly spaced row indices of n, round(i (n-1) / (count-1)), from the first row
+    to the last (a file sorted by a column is sampled across all its values); None (every
+    row) when count is None or n <= count."""
+    if count is None or n <= count:
         return None
-    return np.round(np.linspace(0, n - 1, EVALUATION_ROWS)).astype(np.intp)
+    return np.round(np.linspace(0, n - 1, count)).astype(np.intp)
+
+
+def check_record_rows(record_rows) -> int | None:
+    """``record_rows`` as an int >= 2, or None; DataError otherwise."""
+    if record_rows is None:
+        return None
+    try:
+        value = int(record_rows)
+    except (TypeError, ValueError, OverflowError):
+        value = 0
+    if value != record_rows or value < 2:
+        raise DataError("record_rows must be a whole number of at least 2, or None (every row).")
+    return value
 
 
 class _StatisticsLoss:
@@ -195,8 +209,8 @@ def _start_point(w0, b0, d: int) -> np.ndarray:
 
 def fit(X, y, *, loss="mse", optimizer="gd", learning_rate=0.1, steps=200, w0=0.0, b0=0.0,
         batch_size=None, seed=0, momentum=0.9, beta2=0.999, huber_delta=1.0,
-        schedule="constant", tol=1e-10, stats: RegressionStatistics | None = None
-        ) -> FitTrajectory:
+        schedule="constant", tol=1e-10, record_rows=None,
+        stats: RegressionStatistics | None = None) -> FitTrajectory:
     """Minimise ``loss`` over (w, b) with ``optimizer`` from (w0, b0); see the module doc.
 
     X (N, d), y (N,); w0 a number (every weight), (d,) or None (zeros). ``learning_rate`` eta
@@ -204,8 +218,9 @@ def fit(X, y, *, loss="mse", optimizer="gd", learning_rate=0.1, steps=200, w0=0.
     (beta1 for Adam), ``beta2`` Adam's; ``batch_size`` (default 32, at most N) and ``seed`` are mini-batch
     SGD's (other optimizers ignore them); ``huber_delta`` is Huber's delta. The run stops at
     ``steps``, when the gradient norm is below ``tol`` x the loss's gradient scale, or before
-    the loss diverges (``gradcore.stopping``). Pass ``stats`` = ``regression_statistics(X, y)``
-    to reuse them. Raises DataError for unusable data or settings.
+    the loss diverges (``gradcore.stopping``). ``record_rows``: see the module doc (mini-batch
+    MAE / Huber only). Pass ``stats`` = ``regression_statistics(X, y)`` to reuse them. Raises
+    DataError for unusable data or settings.
     """
     row, method = get_loss(loss), get_optimizer(optimizer)
     delta, schedule = check_delta(huber_delta), check_schedule(schedule)
@@ -213,7 +228,8 @@ def fit(X, y, *, loss="mse", optimizer="gd", learning_rate=0.1, steps=200, w0=0.
     stats = regression_statistics(X, y) if stats is None else stats
     d = X.shape[1]
     rate, steps, tol = _check_settings(learning_rate, steps, tol, d)
-    settings = check_hyper_parameters(momentum, beta2, batch_size, seed, len(y))
+    settings = {**check_hyper_parameters(momentum, beta2, batch_size, seed, len(y)),
+                "record_rows": check_record_rows(record_rows)}
     theta0 = _start_point(w0, b0, d)
     common = {"loss_name": row.name, "optimizer": method.name, "schedule": schedule,
               "huber_delta": delta, "settings": settings}
@@ -289,7 +305,7 @@ def _run(X, y, row, method, delta, rate, steps, tol, schedule, settings, theta0,
     with np.errstate(over="ignore", invalid="ignore"):
         last = _iterate(full, batch, method, theta0, rates, settings, bound, threshold, record)
         if batch is not None and row.name != "mse":
-            sample = evaluation_rows(len(y))
+            sample = evenly_spaced_rows(len(y), settings["record_rows"])
             if sample is not None:
                 rows = len(sample)
                 full = _DataLoss(X[sample], y[sample], row, delta)

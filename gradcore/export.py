@@ -15,7 +15,7 @@ import json
 
 import numpy as np
 
-from gradcore.engine import EVALUATION_ROWS, evaluation_rows, fit
+from gradcore.engine import check_record_rows, evenly_spaced_rows, fit
 from gradcore.errors import DataError
 from gradcore.losses import check_delta, get_loss
 from gradcore.optimizers import check_hyper_parameters, check_schedule, get_optimizer, step_size
@@ -43,7 +43,6 @@ import pandas as pd
 # Column names and settings, as JSON text: names are data here, never code.
 SETTINGS = json.loads({settings})
 DIVERGENCE_FACTOR = {factor!r}
-EVALUATION_ROWS = {evaluation!r}
 '''
 
 _BODY = '''
@@ -115,8 +114,8 @@ def run(X, y):
     bound = divergence_bound(start_loss, loss_and_gradient(X, y, np.zeros(d + 1))[0])
     threshold = s["tol"] * gradient_scale(s["loss"], lambda_max, float(y @ y) / n,
                                           s["huber_delta"])
-    # Mini-batch MAE / Huber runs judge each iterate on at most EVALUATION_ROWS rows.
-    rows = evaluation_rows(n) if MINIBATCH and s["loss"] != "mse" else None
+    # A mini-batch MAE / Huber run may judge each iterate on record_rows evenly spaced rows.
+    rows = evenly_spaced_rows(n, s["record_rows"]) if MINIBATCH and s["loss"] != "mse" else None
     X_eval, y_eval = (X, y) if rows is None else (X[rows], y[rows])
     kept, reason = theta.copy(), "max_steps"
     for k in range(s["steps"] + 1):
@@ -212,6 +211,7 @@ def _settings(target, features, standardize, encode_text, fit_kwargs, data=None)
                                        settings["tol"], len(features))
     checked = check_hyper_parameters(settings["momentum"], settings["beta2"],
                                      settings["batch_size"], settings["seed"], 2**62)
+    checked["record_rows"] = check_record_rows(settings["record_rows"])
     w0 = np.asarray(settings["w0"], dtype=float)
     if w0.ndim > 1 or (w0.ndim == 1 and w0.shape != (len(features),)) or not np.isfinite(
             np.append(w0, float(settings["b0"]))).all():
@@ -242,12 +242,11 @@ def export_script(target, features, standardize=True, encode_text=False, data=No
     settings = _settings(target, features, standardize, encode_text, fit_kwargs, data)
     row, method = get_loss(settings["loss"]), get_optimizer(settings["optimizer"])
     text = json.dumps(settings, ensure_ascii=True, allow_nan=False)
-    functions = [step_size, divergence_bound, gradient_scale, evaluation_rows, row.derivative,
-                 row.total, method.step]
+    functions = [step_size, divergence_bound, gradient_scale, evenly_spaced_rows,
+                 row.derivative, row.total, method.step]
     names = (f"DERIVATIVE = {row.derivative.__name__}\nTOTAL = {row.total.__name__}\n"
              f"STEP = {method.step.__name__}\n"
              f"MINIBATCH = {method.minibatch!r}\nSTATE = {method.state!r}\n")
     title = f"{method.label} on the {row.label}"
-    header = _HEADER.format(title=title, settings=ascii(text), factor=DIVERGENCE_FACTOR,
-                            evaluation=EVALUATION_ROWS)
+    header = _HEADER.format(title=title, settings=ascii(text), factor=DIVERGENCE_FACTOR)
     return header + "\n\n" + "\n\n".join(_source(f) for f in functions) + "\n\n" + names + _BODY

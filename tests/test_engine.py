@@ -13,7 +13,7 @@ from numpy.testing import assert_allclose
 from sklearn.linear_model import QuantileRegressor
 
 from gradcore import DataError, Standardizer, gradient_descent, numeric_gradient
-from gradcore.engine import EVALUATION_ROWS, FitTrajectory, evaluation_rows, fit, loss_surface
+from gradcore.engine import EVALUATION_ROWS, FitTrajectory, evenly_spaced_rows, fit, loss_surface
 from gradcore.export import export_script
 from gradcore.losses import (
     LOSSES,
@@ -220,14 +220,15 @@ def test_sgd_steps_use_minibatch_gradients(rng):
 
 
 @pytest.mark.parametrize("loss", ["mae", "huber"])
-def test_large_sgd_runs_record_on_the_evaluation_rows(rng, loss):
-    """Above EVALUATION_ROWS rows a mini-batch MAE / Huber run records loss and gradient on the
-    evenly spaced evaluation rows (first and last row included), and says so; below, and for
-    full-batch runs, on every row."""
+def test_sgd_runs_with_record_rows_record_on_evenly_spaced_rows(rng, loss):
+    """With record_rows = R < N a mini-batch MAE / Huber run records loss and gradient on R
+    evenly spaced rows (first and last included), and says so; by default, with R >= N, and
+    for full-batch runs, on every row (the full-data loss, DESIGN's contract)."""
     n = EVALUATION_ROWS + 2_345
     X, y = standardised(rng, n=n, d=2)
-    t = fit(X, y, loss=loss, optimizer="sgd", steps=30, batch_size=16, learning_rate=0.05)
-    rows = evaluation_rows(n)
+    t = fit(X, y, loss=loss, optimizer="sgd", steps=30, batch_size=16, learning_rate=0.05,
+            record_rows=EVALUATION_ROWS)
+    rows = evenly_spaced_rows(n, EVALUATION_ROWS)
     assert t.evaluation_rows == len(rows) == EVALUATION_ROWS
     assert rows[0] == 0 and rows[-1] == n - 1 and np.all(np.diff(rows) >= 1)
     expected = direct_gradients(X[rows], y[rows], t, loss)
@@ -237,10 +238,18 @@ def test_large_sgd_runs_record_on_the_evaluation_rows(rng, loss):
                              for w, b in zip(t.w, t.b, strict=True)], rtol=GRAD_RTOL)
     # The sample's loss is an estimate of the full-data loss, within a few percent here.
     assert_allclose(t.loss[-1], loss_value(X, y, *t.final, loss), rtol=0.05)
-    assert evaluation_rows(EVALUATION_ROWS) is None
-    assert fit(X, y, loss=loss, optimizer="gd", steps=3).evaluation_rows == n
-    assert fit(X[:500], y[:500], loss=loss, optimizer="sgd", steps=3).evaluation_rows == 500
-    assert fit(X, y, optimizer="sgd", steps=3).evaluation_rows == n  # the MSE's statistics
+    assert evenly_spaced_rows(EVALUATION_ROWS, EVALUATION_ROWS) is None
+    full = fit(X, y, loss=loss, optimizer="sgd", steps=30, batch_size=16, learning_rate=0.05)
+    assert full.evaluation_rows == n
+    assert_allclose(full.w, t.w, rtol=0, atol=0)  # the same steps, recorded on every row
+    assert_allclose(full.loss[-1], loss_value(X, y, *full.final, loss), rtol=GRAD_RTOL)
+    assert fit(X, y, loss=loss, optimizer="gd", steps=3, record_rows=100).evaluation_rows == n
+    assert fit(X[:500], y[:500], loss=loss, optimizer="sgd", steps=3,
+               record_rows=EVALUATION_ROWS).evaluation_rows == 500
+    assert fit(X, y, optimizer="sgd", steps=3, record_rows=100).evaluation_rows == n  # MSE
+    for bad in (1, 2.5, "ten", -3):
+        with pytest.raises(DataError, match="record_rows"):
+            fit(X, y, loss=loss, optimizer="sgd", steps=3, record_rows=bad)
 
 
 def test_fast_path_equals_the_step_by_step_engine(rng):
@@ -529,11 +538,12 @@ def test_exported_script_warns_when_the_csv_is_not_the_table_the_run_used(rng, t
 
 
 def test_exported_script_repeats_a_large_sgd_run(rng, tmp_path):
-    """On more than EVALUATION_ROWS rows the script judges iterates on the same rows as fit."""
+    """With record_rows the script judges iterates on the same rows as fit."""
     X, y = heavy_tailed(rng, n=EVALUATION_ROWS + 1_000, d=2)
     frame = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "y": y})
     kwargs = {"loss": "mae", "optimizer": "sgd", "schedule": "1/sqrt(k)", "learning_rate": 0.5,
-              "steps": 150, "batch_size": 8, "seed": 2, "tol": 0.03}
+              "steps": 150, "batch_size": 8, "seed": 2, "tol": 0.03,
+              "record_rows": EVALUATION_ROWS}
     t = fit(Standardizer.fit(X).transform(X), y, **kwargs)
     # It stops on the sample's gradient norm, before the step limit: the script must agree.
     assert t.evaluation_rows == EVALUATION_ROWS

@@ -11,7 +11,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from gradcore import fit, loss_surface, loss_value
-from gradcore.engine import EVALUATION_ROWS, evaluation_rows
+from gradcore.engine import EVALUATION_ROWS, evenly_spaced_rows
 from ui import regression_build as build
 from ui.regression_data import build_loaded_data
 
@@ -136,7 +136,7 @@ def test_large_tables_draw_the_mae_contours_from_the_evaluation_rows(rng):
     problem = problem_of(frame, ("a",))
     window = (-1.0, 4.0, -2.0, 3.0)
     w_grid, b_grid, grid = build.build_loss_grid(problem, "huber", 0.5, window)
-    rows = evaluation_rows(len(problem.y))
+    rows = evenly_spaced_rows(len(problem.y), EVALUATION_ROWS)
     W, B = np.meshgrid(w_grid, b_grid)
     expected = loss_surface(problem.X_fit[rows], problem.y[rows], W[..., None], B, "huber", 0.5)
     np.testing.assert_allclose(grid, expected, rtol=1e-12)

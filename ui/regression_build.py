@@ -36,7 +36,7 @@ from gradcore import (
     select_xy,
     sklearn_reference,
 )
-from gradcore.engine import EVALUATION_ROWS, evaluation_rows
+from gradcore.engine import EVALUATION_ROWS, evenly_spaced_rows
 from ui import regression_figures as figures
 from ui.regression_data import LoadedData
 from ui.regression_figures import CONTOUR_GRID, contour_window, sample_indices
@@ -197,6 +197,7 @@ class Engine:
     batch_size: int | None = None
     seed: int = 0
     huber_delta: float = 1.0
+    record_rows: int | None = None
 
     def fit_kwargs(self) -> dict:
         """The settings as keyword arguments of ``gradcore.fit`` and ``export_script``."""
@@ -281,7 +282,7 @@ def build_loss_grid(problem: Problem, loss: str, delta: float,
     W, B = np.meshgrid(w_grid, b_grid)
     if loss == "mse":
         return w_grid, b_grid, problem.stats.loss_at(W[..., None], B)
-    rows = evaluation_rows(len(problem.y))
+    rows = evenly_spaced_rows(len(problem.y), EVALUATION_ROWS)
     X, y = (problem.X_fit, problem.y) if rows is None else (problem.X_fit[rows], problem.y[rows])
     return w_grid, b_grid, loss_surface(X, y, W[..., None], B, loss, delta)
 

@@ -58,7 +58,8 @@ MAX_RIVALS = 2
 SGD_DEFAULT_ROWS = 100_000
 # A full-batch step of the MAE or the Huber loss reads rows x (features + 1) values; a
 # mini-batch step batch_size + min(rows, EVALUATION_ROWS) rows' worth (its batch, and the record
-# of its iterate on the evaluation rows: gradcore.engine), whatever the table's size. At most
+# of its iterate on EVALUATION_ROWS evenly spaced rows: engine_settings passes them as fit's
+# record_rows), whatever the table's size. At most
 # this many values in all, about 0.1-1 s on one core (benchmarks/bench_engine.py's rates,
 # 1e8-1e9 values/s): one process serves a whole class, so no click may hold it for seconds.
 # A longer run is cut to fewer steps, with a note.
@@ -133,10 +134,18 @@ def engine_settings(link: Link, rows: int) -> tuple[Engine, tuple[Engine, ...]]:
 
     def engine(name: str) -> Engine:
         reads = {*OPTIMIZER_TABLE[name].hyper_parameters, *LOSS_TABLE[loss].hyper_parameters}
-        return Engine(loss=loss, optimizer=name,
+        return Engine(loss=loss, optimizer=name, record_rows=record_rows(loss, name, rows),
                       **{key: value for key, value in values.items() if key in reads})
 
     return engine(optimizer), tuple(engine(name) for name in rivals)
+
+
+def record_rows(loss: str, optimizer: str, rows: int) -> int | None:
+    """fit's record_rows: EVALUATION_ROWS for a mini-batch MAE / Huber run on a larger table
+    (so that its steps cost the same whatever the table's size), else None (every row)."""
+    if loss != "mse" and OPTIMIZER_TABLE[optimizer].minibatch and rows > EVALUATION_ROWS:
+        return EVALUATION_ROWS
+    return None
 
 
 def default_optimizer(loss: str, rows: int) -> str:
@@ -151,7 +160,7 @@ def values_per_step(engine: Engine, rows: int, features: int) -> int:
         return 0
     if OPTIMIZER_TABLE[engine.optimizer].minibatch:
         batch = engine.batch_size or DEFAULT_BATCH_SIZE
-        return (min(batch, rows) + min(rows, EVALUATION_ROWS)) * (features + 1)
+        return (min(batch, rows) + min(rows, engine.record_rows or rows)) * (features + 1)
     return rows * (features + 1)
 
 
@@ -353,7 +362,7 @@ def stop_shown(run: Run, rows: int) -> bool:
 
 def evaluation_note(run: Run, rows: int) -> str | None:
     """What the recorded losses were measured on, when a mini-batch run did not use every row
-    (``gradcore.engine.EVALUATION_ROWS``); None otherwise."""
+    (``record_rows``); None otherwise."""
     used = run.trajectory.evaluation_rows
     if used >= rows:
         return None
