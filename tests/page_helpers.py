@@ -1,9 +1,75 @@
-"""Helpers shared by the AppTest page tests."""
+"""Helpers shared by the AppTest page tests: open a page, read what it shows."""
 
 import re
+from pathlib import Path
+
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).resolve().parent.parent / "home.py"
+TEXT_ELEMENTS = ("markdown", "caption", "error", "warning", "success", "info", "latex",
+                 "header", "subheader", "title")
+
+
+def open_page(page: str, /, *, timeout: float = 60, **params) -> AppTest:
+    """A fresh session on `page` opened with these URL parameters, after one run that raised
+    nothing.
+
+    `page` is a page file (``"pages/chain-rule.py"``) or its name (``"chain-rule"``);
+    `timeout` is AppTest's limit in seconds for each run of this session. The entry script
+    runs once first so that the pages are registered under their own addresses (AppTest only
+    knows file names before a run).
+    """
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    at.run()
+    at.switch_page(page if page.endswith(".py") else f"pages/{page}.py")
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def deferred_downloads(monkeypatch) -> list[tuple]:
+    """Record every deferred download a page offers from now on (st.download_button with a
+    callable): the returned list fills with (data_callable, [file name and other arguments])."""
+    offered = []
+    original = MediaFileManager.add_deferred
+
+    def record(self, data_callable, *args, **kwargs):
+        offered.append((data_callable, [*args, *kwargs.values()]))
+        return original(self, data_callable, *args, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    return offered
 
 
 def shown(markdown: str) -> str:
     """Markdown source as a reader sees it: the backslash escapes and zero-width spaces of
     user text removed."""
     return re.sub(r"\\(.)", r"\1", markdown).replace("\u200b", "")
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    """Label -> shown value of every st.metric on the page."""
+    return {m.label: m.value for m in at.metric}
+
+
+def metric(at: AppTest, label: str) -> str:
+    """The shown value of the first st.metric called `label`."""
+    values = [m.value for m in at.metric if m.label == label]
+    assert values, f"no metric {label!r} among {[m.label for m in at.metric]}"
+    return values[0]
+
+
+def notes(at: AppTest) -> str:
+    """All st.info text (the link notes live there), as a reader sees it."""
+    return " ".join(shown(i.value) for i in at.info)
+
+
+def all_text(at: AppTest) -> str:
+    """Every piece of text the page shows, as a reader sees it: messages, markdown, headings,
+    formulas, metrics and tables."""
+    parts = [e.value for kind in TEXT_ELEMENTS for e in getattr(at, kind)]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    parts += [frame.value.to_string() for frame in at.dataframe]
+    return shown("\n".join(str(p) for p in parts))

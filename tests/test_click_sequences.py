@@ -6,32 +6,13 @@ bound to a widget deleted by the app (``StreamlitAPIException``) or an integer b
 tests see the address as a browser would (AppTest sends back what the app wrote).
 """
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.page_helpers import shown
+from tests.page_helpers import metric, notes, open_page
 
-APP = str(Path(__file__).parent.parent / "home.py")
 REGRESSION = "pages/linear-regression.py"
 GRADIENTS = "pages/gradients.py"
-
-
-def open_page(page: str, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page(page)
-    at.query_params.update(params)
-    return at.run()
-
-
-def step_metric(at: AppTest) -> str:
-    return next(m.value for m in at.metric if m.label == "step k")
-
-
-def notes(at: AppTest) -> str:
-    return shown(" ".join(i.value for i in at.info))
 
 
 def test_removing_the_only_feature_asks_for_one_and_the_box_stays_usable():
@@ -43,7 +24,7 @@ def test_removing_the_only_feature_asks_for_one_and_the_box_stays_usable():
     assert at.multiselect(key="feats").value == []
     at.multiselect(key="feats").set_value(["total_bill"]).run()
     assert not at.exception and not at.warning
-    assert step_metric(at).startswith("0 of")
+    assert metric(at, "step k").startswith("0 of")
 
 
 def test_clear_all_on_diabetes_then_a_fresh_link_of_that_view():
@@ -62,12 +43,12 @@ def test_end_then_a_shorter_run_clamps_the_step_to_its_last(change):
     50: k becomes the new run's last step."""
     at = open_page(REGRESSION, lr="0.01")
     at.button(key="k_end").click().run()
-    assert step_metric(at) == "200 of 200"
+    assert metric(at, "step k") == "200 of 200"
     key, value = change
     widget = at.select_slider(key=key) if key == "lr" else at.number_input(key=key)
     widget.set_value(value).run()
     assert not at.exception
-    k, last = step_metric(at).split(" of ")
+    k, last = metric(at, "step k").split(" of ")
     assert k == last and int(last) < 200
     assert at.query_params["k"] == last
 

@@ -16,16 +16,14 @@ import math
 import random
 import re
 import time
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from gradcore.exercises import EXERCISE_PARAM
-from tests.page_helpers import shown
+from tests.page_helpers import open_page, shown
 from ui.exercise_panel import HIDDEN_TEXT, SHOW_KEY
 
-APP = str(Path(__file__).parent.parent / "home.py")
 PAGES = ["pages/derivatives.py", "pages/gradients.py", "pages/subgradient.py",
          "pages/chain-rule.py", "pages/linear-regression.py"]
 SEEDS = range(4)
@@ -47,16 +45,6 @@ UPLOADS = [
     ("empty.csv", b""),
 ]
 NOT_A_NUMBER = re.compile(r"(?<![\w\\])(nan|-?inf)(?![\w])", re.IGNORECASE)
-
-
-def open_page(page: str, params: dict | None = None) -> AppTest:
-    """A fresh session on `page` with these address parameters."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page(page)
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    return at.run()
 
 
 def widgets(at: AppTest) -> list:
@@ -170,7 +158,7 @@ def test_random_click_sequence_keeps_the_page_working_and_its_link_faithful(page
     params = dict(at.query_params)
     if params.get("src") == "upload" or at.error:
         return  # an upload cannot travel in a link; a rejected formula is not in the view
-    fresh = open_page(page, params)
+    fresh = open_page(page, **params)
     assert not fresh.exception
     if EXERCISE_PARAM in params and not hides_the_answer(at) and hides_the_answer(fresh):
         # A link opens its exercise unanswered; the sequence had answered it or given up.

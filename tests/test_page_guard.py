@@ -5,23 +5,11 @@ A bug that slips through (planted here by making a gradcore function raise) must
 the defaults fail it says that, without looping.
 """
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 import gradcore
+from tests.page_helpers import metrics, open_page
 from ui.lessons import FAILED_MESSAGE, RESET_MESSAGE
-
-APP = str(Path(__file__).parent.parent / "home.py")
-
-
-def open_derivatives(**params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.run()
-    at.switch_page("pages/derivatives.py")
-    at.query_params.update(params)
-    return at.run()
 
 
 @pytest.fixture
@@ -39,10 +27,10 @@ def check_fails_away_from_one(monkeypatch):
 
 def test_a_failing_link_is_reset_to_the_defaults_with_a_message(check_fails_away_from_one):
     """?x0=2 hits the bug: the page runs again at x₀ = 1, says it was reset, shows numbers."""
-    at = open_derivatives(fn="square", x0="2.0")
+    at = open_page("derivatives", fn="square", x0="2.0")
     assert not at.exception
     assert [w.value for w in at.warning] == [RESET_MESSAGE]
-    assert {m.label: m.value for m in at.metric}["Tangent slope f′(x₀)"] == "2"
+    assert metrics(at)["Tangent slope f′(x₀)"] == "2"
     assert dict(at.query_params) == {}
     at.slider(key="x0").set_value(1.5).run()
     assert not at.exception and at.warning[0].value == RESET_MESSAGE
@@ -54,7 +42,7 @@ def test_when_even_the_defaults_fail_the_page_says_so_once(monkeypatch):
         raise RuntimeError("planted bug")
 
     monkeypatch.setattr(gradcore, "gradient_check", planted)
-    at = open_derivatives()
+    at = open_page("derivatives")
     assert not at.exception
     assert [e.value for e in at.error] == [FAILED_MESSAGE]
     assert [w.value for w in at.warning] == [RESET_MESSAGE]

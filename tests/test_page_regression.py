@@ -3,49 +3,22 @@
 import io
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from gradcore import Standardizer, gradient_descent, load_bundled, sklearn_reference
-from tests.page_helpers import shown
+from tests.page_helpers import all_text, deferred_downloads, metric, notes, open_page, shown
 from ui import data_source
 
-APP = str(Path(__file__).parent.parent / "home.py")
 PAGE = "pages/linear-regression.py"
 SHOWN_RTOL = 1e-5  # metrics are written with 6 significant digits
 GOOD_CSV = b"x,y\n1,3.1\n2,4.9\n3,7.2\n4,8.8\n5,11.1\n"
 OTHER_CSV = b"a;b;c\n1,5;2;10\n2,5;3;14\n3,0;5;21\n4,5;4;22\n"
 BAD_CSV = b"name,city\nann,paris\nbob,rome\n"
 CHART_KEYS = ("fig_line", "fig_contour", "fig_loss", "fig_residuals")
-
-
-def open_page(**params) -> AppTest:
-    """The regression page after one run, with the given URL query parameters."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page(PAGE)
-    at.query_params.update({key: value for key, value in params.items()})
-    return at.run()
-
-
-def metric(at: AppTest, label: str) -> str:
-    """The shown value of the metric with this label."""
-    return next(m.value for m in at.metric if m.label == label)
-
-
-def all_text(at: AppTest) -> str:
-    """Every piece of text the page shows: messages, markdown, metrics, formulas, tables."""
-    parts = [e.value for kind in ("markdown", "caption", "error", "warning", "success", "info",
-                                  "latex", "header", "title")
-             for e in getattr(at, kind)]
-    parts += [f"{m.label} {m.value}" for m in at.metric]
-    parts += [frame.value.to_string() for frame in at.dataframe]
-    return shown("\n".join(str(p) for p in parts))
 
 
 def parameter_table(at: AppTest, label: str, quantity: str) -> pd.DataFrame:
@@ -67,7 +40,7 @@ def tips_trajectory(rate=0.1, steps=200):
 
 def test_default_page_bundled_tips_runs_and_converges():
     """The bare page opens on tips, converges, and says GD matches scikit-learn."""
-    at = open_page()
+    at = open_page(PAGE)
     assert not at.exception and not at.error
     assert "bundled dataset 'tips'" in all_text(at)
     assert any("matches scikit-learn" in s.value for s in at.success)
@@ -81,14 +54,14 @@ def test_default_page_bundled_tips_runs_and_converges():
 ])
 def test_each_data_source(params, expected):
     """Bundled, generated and (before a file arrives) upload sources render without error."""
-    at = open_page(**params)
+    at = open_page(PAGE, **params)
     assert not at.exception and not at.error
     assert expected in all_text(at)
 
 
 def test_good_upload_then_bad_upload_keeps_previous_data():
     """A good CSV is used; a bad one shows its DataError and the good data stays in use."""
-    at = open_page(src="upload")
+    at = open_page(PAGE, src="upload")
     at.file_uploader(key="reg_upload").set_value(("good.csv", GOOD_CSV, "text/csv")).run()
     assert not at.exception and not at.error
     assert "uploaded file 'good.csv': 5 rows" in all_text(at)
@@ -116,7 +89,7 @@ def test_accept_upload_directly():
 
 def test_target_and_feature_selection():
     """Choosing a target and two features runs GD on exactly those columns."""
-    at = open_page(src="bundled", ds="diabetes")
+    at = open_page(PAGE, src="bundled", ds="diabetes")
     at.selectbox(key="target").set_value("bmi").run()
     at.multiselect(key="feats").set_value(["age", "bp"]).run()
     assert not at.exception and not at.error
@@ -131,7 +104,7 @@ def test_target_and_feature_selection():
 def test_stepping_shows_the_trajectory_values():
     """Forward, forward, back lands on step 1; end lands on the last step; numbers match GD."""
     trajectory = tips_trajectory()
-    at = open_page()
+    at = open_page(PAGE)
     at.button(key="k_forward").click().run()
     at.button(key="k_forward").click().run()
     at.button(key="k_back").click().run()
@@ -148,7 +121,7 @@ def test_stepping_shows_the_trajectory_values():
 
 def test_standardised_diabetes_matches_sklearn_within_tolerance():
     """After enough steps on standardised diabetes, GD's coefficients match scikit-learn's."""
-    at = open_page(src="bundled", ds="diabetes", lr="0.2", steps="20000")
+    at = open_page(PAGE, src="bundled", ds="diabetes", lr="0.2", steps="20000")
     at.button(key="k_end").click().run()
     assert not at.exception and not at.error
     assert any("Gradient descent matches scikit-learn" in s.value for s in at.success)
@@ -160,7 +133,7 @@ def test_standardised_diabetes_matches_sklearn_within_tolerance():
 
 def test_divergent_learning_rate_is_named_and_nothing_is_nan():
     """η above 1/λmax shows a message with the bound; no nan or inf appears anywhere."""
-    at = open_page(lr="5", steps="500")
+    at = open_page(PAGE, lr="5", steps="500")
     assert not at.exception
     assert len(at.error) == 1 and "1/λmax" in at.error[0].value
     bound = re.search(r"1/λmax = ([0-9.e+-]+)", at.error[0].value).group(1)
@@ -172,7 +145,7 @@ def test_divergent_learning_rate_is_named_and_nothing_is_nan():
 
 def test_full_url_reproduces_the_numbers_in_a_fresh_session():
     """Set every control by hand, then open its URL in a fresh AppTest: same numbers."""
-    at = open_page()
+    at = open_page(PAGE)
     at.radio(key="src").set_value("generate").run()
     for key, value in (("n", 500), ("noise", 0.5), ("seed", 3), ("tw", 1.5), ("tb", -2.0),
                        ("steps", 80), ("w0", 0.5), ("b0", 1.0)):
@@ -183,7 +156,7 @@ def test_full_url_reproduces_the_numbers_in_a_fresh_session():
     by_hand = [m.value for m in at.metric]
     link = dict(src="generate", n="500", noise="0.5", seed="3", tw="1.5", tb="-2", steps="80",
                 w0="0.5", b0="1", std="false", lr="0.05", k="17")
-    fresh = open_page(**link)
+    fresh = open_page(PAGE, **link)
     assert not fresh.exception and not fresh.info
     assert [m.value for m in fresh.metric] == by_hand
     assert by_hand[0] == "17 of 80"
@@ -191,26 +164,18 @@ def test_full_url_reproduces_the_numbers_in_a_fresh_session():
 
 def test_unusable_link_parameters_fall_back_with_a_note():
     """Bad values in the link are named in a note and the page still works."""
-    at = open_page(src="teleport", n="abc", lr="7.7", k="999999")
+    at = open_page(PAGE, src="teleport", n="abc", lr="7.7", k="999999")
     assert not at.exception and not at.error
-    notes = shown(" ".join(i.value for i in at.info))
     for key in ("src=teleport", "lr=7.7", "k=999999"):
-        assert key in notes
+        assert key in notes(at)
     assert metric(at, "step k").startswith("0 of")
 
 
 def test_csv_download_has_one_row_per_iterate(monkeypatch):
     """The trajectory CSV has columns step, w, b, loss, gradients and one row per iterate."""
-    captured = []
-    original = MediaFileManager.add_deferred
-
-    def capture(self, data_callable, *args, **kwargs):
-        if "trajectory.csv" in [*args, *kwargs.values()]:
-            captured.append(data_callable)
-        return original(self, data_callable, *args, **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", capture)
-    at = open_page(src="bundled", ds="diabetes", steps="37", lr="0.01")
+    offered = deferred_downloads(monkeypatch)
+    at = open_page(PAGE, src="bundled", ds="diabetes", steps="37", lr="0.01")
+    captured = [data for data, names in offered if "trajectory.csv" in names]
     assert captured, "the page offers no deferred download"
     table = pd.read_csv(io.BytesIO(captured[-1]()))
     assert len(table) == 38
@@ -221,11 +186,11 @@ def test_csv_download_has_one_row_per_iterate(monkeypatch):
 
 def test_no_feature_and_zero_steps_are_handled():
     """No feature chosen gives a message; zero steps shows the start point only."""
-    at = open_page()
+    at = open_page(PAGE)
     at.multiselect(key="feats").set_value([]).run()
     assert not at.exception
     assert any("at least one feature" in w.value for w in at.warning)
-    at = open_page(steps="0")
+    at = open_page(PAGE, steps="0")
     assert not at.exception and not at.error
     assert metric(at, "step k") == "0 of 0"
     assert any("only its start point" in c.value for c in at.caption)
@@ -233,7 +198,7 @@ def test_no_feature_and_zero_steps_are_handled():
 
 def test_feature_list_from_the_link():
     """Repeated feats parameters in the link select exactly those features."""
-    at = open_page(ds="diabetes", feats=["bmi", "s5"])
+    at = open_page(PAGE, ds="diabetes", feats=["bmi", "s5"])
     assert not at.exception and not at.error
     assert at.multiselect(key="feats").value == ["bmi", "s5"]
 
@@ -241,7 +206,7 @@ def test_feature_list_from_the_link():
 def test_switching_dataset_forgets_the_old_columns_without_a_link_note():
     """Target and features chosen on diabetes are not reported as a bad link after the
     student switches to tips: the page takes tips' defaults and shows no note."""
-    at = open_page(src="bundled", ds="diabetes", target="bmi", feats=["age", "bp"])
+    at = open_page(PAGE, src="bundled", ds="diabetes", target="bmi", feats=["age", "bp"])
     assert at.selectbox(key="target").value == "bmi" and not at.info
     # The address keeps target=bmi&feats=age&feats=bp, as a browser's would.
     at.selectbox(key="ds").set_value("tips").run()
@@ -254,7 +219,7 @@ def test_switching_dataset_forgets_the_old_columns_without_a_link_note():
 
 def test_a_link_naming_a_missing_column_still_gets_a_note():
     """A teacher's link with a column the table does not have is still reported."""
-    at = open_page(src="bundled", ds="tips", target="bmi")
+    at = open_page(PAGE, src="bundled", ds="tips", target="bmi")
     assert "target=bmi" in " ".join(i.value for i in at.info)
     assert at.selectbox(key="target").value == "tip"
 
@@ -263,7 +228,7 @@ def test_every_regression_chart_has_a_sentence_with_the_numbers_and_a_table_behi
     """One feature (tips): four charts, each named for screen readers, each with a caption
     sentence carrying the run's numbers and a collapsed table of at most 200 rows; the
     loss sentence gives the first and last loss of the run the page shows."""
-    at = open_page(k="5")
+    at = open_page(PAGE, k="5")
     charts = at.get("plotly_chart")
     assert len(charts) == 4 and all(chart.proto.alt for chart in charts)
     loss = tips_trajectory().loss
@@ -289,7 +254,7 @@ def test_every_regression_chart_has_a_sentence_with_the_numbers_and_a_table_behi
 
 def test_several_features_charts_have_their_text_alternatives_too():
     """Diabetes (several features): predicted-vs-actual and coefficient sentences."""
-    at = open_page(src="bundled", ds="diabetes")
+    at = open_page(PAGE, src="bundled", ds="diabetes")
     text = all_text(at)
     assert "gradient descent's predictions of" in text and "(root mean square)" in text
     assert "the weight furthest from scikit-learn's is that of" in text
@@ -299,7 +264,7 @@ def test_several_features_charts_have_their_text_alternatives_too():
 def test_step_buttons_carry_keyboard_shortcuts_and_the_page_names_them():
     """start/back/forward/end have the Home/Left/Right/End shortcuts, and a caption next to
     the stepper says which key does what."""
-    at = open_page()
+    at = open_page(PAGE)
     shortcuts = {key: at.button(key=key).proto.shortcut
                  for key in ("k_start", "k_back", "k_forward", "k_end")}
     assert shortcuts == {"k_start": "home", "k_back": "left", "k_forward": "right",
@@ -313,7 +278,7 @@ def test_check_tables_explain_their_columns_and_write_tiny_numbers_in_exponent_f
     1e-16, not 0.0000000000000001); the check table names GD's shortcut formula and finite
     differences and explains both beside it (the old "GD engine" name is gone); with one
     feature each table is turned to a column per parameter (three columns fit a phone)."""
-    at = open_page(k="3")
+    at = open_page(PAGE, k="3")
     firsts = ("parameter (standardised units)", "component (standardised units)",
               "parameter (original units)")
     tables = [frame for frame in at.dataframe if frame.value.columns[0] in firsts]
@@ -339,7 +304,7 @@ def test_check_tables_explain_their_columns_and_write_tiny_numbers_in_exponent_f
 def test_many_parameters_keep_one_row_each_with_column_explanations():
     """Diabetes with every feature: the check table keeps a row per component, and its
     columns carry tooltips explaining GD's shortcut and finite differences."""
-    at = open_page(src="bundled", ds="diabetes")
+    at = open_page(PAGE, src="bundled", ds="diabetes")
     check = next(f for f in at.dataframe
                  if f.value.columns[0] == "component (standardised units)")
     assert len(check.value) > 3 and "GD's shortcut (S, t)" in check.value.columns
@@ -352,7 +317,7 @@ def test_many_parameters_keep_one_row_each_with_column_explanations():
 def test_glossary_explains_lambda_max_condition_number_and_the_stopping_rule():
     """An expander in the settings explains λmax, the condition number, tol x scale and the
     shortcut formula in plain words."""
-    at = open_page()
+    at = open_page(PAGE)
     glossary = next(e for e in at.expander if e.label.startswith("What do λmax"))
     text = " ".join(m.value for m in glossary.markdown)
     for word in ("**λmax (lambda max)**", "**condition number**", "**tol x scale**",

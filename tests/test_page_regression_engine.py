@@ -6,43 +6,20 @@ what the page wrote, so ``at.query_params`` is the address a browser would show.
 
 import ast
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from gradcore import Standardizer, fit, load_bundled, residual_signs
 from gradcore.engine import EVALUATION_ROWS
-from tests.page_helpers import shown
+from tests.page_helpers import all_text, deferred_downloads, metric, notes, open_page, shown
 from ui import regression_cache as cache
 from ui import regression_engine as engines
 
-APP = str(Path(__file__).parent.parent / "home.py")
 PAGE = "pages/linear-regression.py"
 SHOWN_RTOL = 1e-5  # metrics are written with 6 significant digits
 ZERO_CSV = b"x,y\n1,0\n2,0\n3,5\n4,7\n5,0\n"
-
-
-def open_page(**params) -> AppTest:
-    """The regression page after one run, with the given URL query parameters."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page(PAGE)
-    at.query_params.update(params)
-    return at.run()
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
-
-
-def all_text(at: AppTest) -> str:
-    parts = [e.value for kind in ("markdown", "caption", "error", "warning", "success", "info",
-                                  "latex", "header", "subheader")
-             for e in getattr(at, kind)]
-    return shown("\n".join(str(p) for p in parts))
 
 
 def script_settings(script: str) -> dict:
@@ -64,7 +41,7 @@ def tips_fit(**settings):
 
 def test_defaults_are_mse_and_gd_and_stay_out_of_the_address():
     """A plain link opens MSE + gradient descent with the article's panels; no loss/opt in it."""
-    at = open_page()
+    at = open_page(PAGE)
     assert not at.exception
     assert at.selectbox(key="loss").value == "mse" and at.selectbox(key="opt").value == "gd"
     assert not {"loss", "opt", "mom", "beta2", "batch", "sched", "delta"} & set(at.query_params)
@@ -75,7 +52,7 @@ def test_defaults_are_mse_and_gd_and_stay_out_of_the_address():
 def test_choosing_an_optimizer_changes_the_numbers_and_the_address_keeps_it():
     """Momentum instead of GD: other iterates from step 2 on (step 1 is the same: z = g), and
     opt=momentum in the address, which opens the same run again."""
-    at = open_page(k="2")
+    at = open_page(PAGE, k="2")
     before = metric(at, "loss L(w, b)")
     at.selectbox(key="opt").set_value("momentum").run()
     assert not at.exception
@@ -88,7 +65,7 @@ def test_choosing_an_optimizer_changes_the_numbers_and_the_address_keeps_it():
     assert metric(at, "step k") == f"2 of {run.steps_taken}"
     assert metric(at, "loss L(w, b)") != before
     assert float(metric(at, "loss L(w, b)")) == pytest.approx(run.loss[2], rel=SHOWN_RTOL)
-    again = open_page(**at.query_params)
+    again = open_page(PAGE, **at.query_params)
     assert metric(again, "step k") == metric(at, "step k")
     assert metric(again, "loss L(w, b)") == metric(at, "loss L(w, b)")
 
@@ -97,7 +74,7 @@ def test_a_huber_adam_link_opens_exactly_that_run():
     """loss=huber&opt=adam&delta=2&mom=0.5&beta2=0.99&sched=1/k: those controls, those numbers."""
     params = {"loss": "huber", "opt": "adam", "delta": "2", "mom": "0.5", "beta2": "0.99",
               "sched": "1/k", "k": "7"}
-    at = open_page(**params)
+    at = open_page(PAGE, **params)
     assert not at.exception and not at.error
     assert at.selectbox(key="loss").value == "huber" and at.selectbox(key="opt").value == "adam"
     assert at.number_input(key="delta").value == 2.0
@@ -118,11 +95,7 @@ def test_a_huber_adam_link_opens_exactly_that_run():
 
 def test_mae_shows_the_subgradient_choice_and_counts_zero_residuals():
     """An upload where three rows have y = 0: at step 0 (w = b = 0) three residuals are 0."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page(PAGE)
-    at.query_params.update({"src": "upload", "loss": "mae", "std": "false"})
-    at.run()
+    at = open_page(PAGE, src="upload", loss="mae", std="false")
     at.file_uploader(key="reg_upload").set_value(("zeros.csv", ZERO_CSV, "text/csv")).run()
     assert not at.exception
     X, y = np.arange(1.0, 6.0)[:, None], np.array([0, 0, 5, 7, 0.0])
@@ -142,27 +115,20 @@ def test_mae_shows_the_subgradient_choice_and_counts_zero_residuals():
 ])
 def test_unusable_values_in_a_link_fall_back_with_a_note(params, note):
     """A bad loss/optimizer setting in a link: a note naming it, the default used, no error."""
-    at = open_page(**params)
+    at = open_page(PAGE, **params)
     assert not at.exception and not at.error
-    assert note in shown(" ".join(i.value for i in at.info))
+    assert note in notes(at)
     assert metric(at, "step k").startswith("0 of")
 
 
 def test_the_python_script_download_repeats_the_run(monkeypatch):
     """The "Python script" button offers export_script of the run, named after the dataset."""
-    captured = []
-    original = MediaFileManager.add_deferred
-
-    def capture(self, data_callable, *args, **kwargs):
-        captured.append((data_callable, [*args, *kwargs.values()]))
-        return original(self, data_callable, *args, **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", capture)
-    at = open_page(loss="mae", opt="momentum", mom="0.8", lr="0.05", steps="150")
+    offered = deferred_downloads(monkeypatch)
+    at = open_page(PAGE, loss="mae", opt="momentum", mom="0.8", lr="0.05", steps="150")
     assert not at.exception
     labels = [button.label for button in at.get("download_button")]
     assert "Download the run as a Python script" in labels
-    script = next(data() for data, names in captured if "gradient_descent_tips.py" in names)
+    script = next(data() for data, names in offered if "gradient_descent_tips.py" in names)
     settings = script_settings(script)
     assert "import sklearn" not in script and "import streamlit" not in script
     assert (settings["loss"], settings["optimizer"]) == ("mae", "momentum")
@@ -176,7 +142,7 @@ def test_the_python_script_download_repeats_the_run(monkeypatch):
 
 def test_change_optimizer_step_to_the_end_switch_loss_and_the_step_is_clamped():
     """Adam, end (200), then MAE with 40 steps: k is clamped to the shorter run's last step."""
-    at = open_page()
+    at = open_page(PAGE)
     at.selectbox(key="opt").set_value("adam").run()
     at.query_params.update({"opt": "adam"})
     at.button(key="k_end").click().run()
@@ -192,7 +158,7 @@ def test_change_optimizer_step_to_the_end_switch_loss_and_the_step_is_clamped():
 
 def test_switching_back_to_mse_and_gd_restores_the_article_panels_and_address():
     """MAE + Nesterov, then MSE + GD again: the article's formula and a clean address."""
-    at = open_page(loss="mae", opt="nesterov")
+    at = open_page(PAGE, loss="mae", opt="nesterov")
     assert "The gradient at step 0 and the update" in all_text(at)
     at.selectbox(key="loss").set_value("mse").run()
     at.selectbox(key="opt").set_value("gd").run()
@@ -203,19 +169,19 @@ def test_switching_back_to_mse_and_gd_restores_the_article_panels_and_address():
 
 def test_one_hot_on_tips_offers_the_text_columns_as_features():
     """onehot=true: sex_Male, smoker_Yes, day_*, time_Lunch become choosable features."""
-    at = open_page(onehot="true", feats=["total_bill", "sex_Male", "day_Sun"])
+    at = open_page(PAGE, onehot="true", feats=["total_bill", "sex_Male", "day_Sun"])
     assert not at.exception and not at.error
     assert at.checkbox(key="onehot").value is True
     options = set(at.multiselect(key="feats").options)
     assert {"sex_Male", "smoker_Yes", "day_Sat", "day_Sun", "day_Thur", "time_Lunch"} <= options
     assert at.multiselect(key="feats").value == ["total_bill", "sex_Male", "day_Sun"]
-    assert "'Female' is the baseline" in shown(" ".join(i.value for i in at.info))
+    assert "'Female' is the baseline" in notes(at)
     assert metric(at, "‖w‖ (standardised units)") == "0"
 
 
 def test_without_one_hot_tips_keeps_todays_columns():
     """The default (off) leaves the text columns out, as every existing link expects."""
-    at = open_page()
+    at = open_page(PAGE)
     assert at.checkbox(key="onehot").value is False
     assert "sex_Male" not in at.multiselect(key="feats").options
     assert "onehot" not in at.query_params
@@ -230,7 +196,7 @@ def chart_traces(at: AppTest) -> list[list[str]]:
 def test_a_race_shows_three_paths_and_the_optimum():
     """race=adam&race=momentum: one loss chart with three lines, one contour with three paths
     and the reference optimum, and a sentence naming each optimizer's end."""
-    at = open_page(loss="huber", race=["adam", "momentum"])
+    at = open_page(PAGE, loss="huber", race=["adam", "momentum"])
     assert not at.exception and not at.error
     names = ["gradient descent", "Adam", "momentum (heavy ball)"]
     traces = chart_traces(at)
@@ -243,15 +209,15 @@ def test_a_race_shows_three_paths_and_the_optimum():
 
 def test_a_race_of_more_than_three_is_cut_with_a_note():
     """Three rivals in a link: the first two are raced, and a note says so."""
-    at = open_page(race=["adam", "momentum", "nesterov"])
+    at = open_page(PAGE, race=["adam", "momentum", "nesterov"])
     assert not at.exception
     assert at.multiselect(key="race").value == ["adam", "momentum"]
-    assert "at most 2" in shown(" ".join(i.value for i in at.info))
+    assert "at most 2" in notes(at)
 
 
 def test_removing_a_race_entry_after_stepping_keeps_the_step_and_the_page():
     """Race Adam and SGD, step forward three times, remove SGD: two lines, step 3 kept."""
-    at = open_page(race=["adam", "sgd"])
+    at = open_page(PAGE, race=["adam", "sgd"])
     for _ in range(3):
         at.button(key="k_forward").click().run()
     assert metric(at, "step k").startswith("3 of")
@@ -266,17 +232,17 @@ def test_removing_a_race_entry_after_stepping_keeps_the_step_and_the_page():
 def test_a_large_table_opens_the_mae_with_sgd_and_bounds_a_long_run():
     """Generated 200,000 x 10, MAE, 100,000 steps: SGD by default (SGD_DEFAULT_ROWS), the run
     cut to MAX_RUN_VALUES with a note, and no MAE reference above MAE_REFERENCE_VALUES."""
-    at = open_page(src="generate", n="200000", d="10", loss="mae", steps="100000")
+    at = open_page(PAGE, src="generate", n="200000", d="10", loss="mae", steps="100000")
     assert not at.exception and not at.error
     assert at.selectbox(key="opt").value == "sgd" and "opt" not in at.query_params
     # A mini-batch step reads its batch and records its iterate on EVALUATION_ROWS rows.
     most = engines.MAX_RUN_VALUES // ((32 + EVALUATION_ROWS) * 11)
-    assert f"this run stops at {most:,} steps" in shown(" ".join(i.value for i in at.info))
+    assert f"this run stops at {most:,} steps" in notes(at)
     assert metric(at, "step k") == f"0 of {most}"
     assert f"up to {cache.MAE_REFERENCE_VALUES // 11:,} rows with 10 feature(s)" in all_text(at)
     assert f"measured on {EVALUATION_ROWS:,} evenly spaced rows of the 200,000" in all_text(at)
     # Full-batch GD on the same table reads every row per step: a much shorter run.
-    at = open_page(src="generate", n="200000", d="10", loss="mae", steps="100000", opt="gd")
+    at = open_page(PAGE, src="generate", n="200000", d="10", loss="mae", steps="100000", opt="gd")
     most = engines.MAX_RUN_VALUES // (200_000 * 11)
     assert metric(at, "step k") == f"0 of {most}"
     assert "evenly spaced rows" not in all_text(at)
@@ -284,7 +250,7 @@ def test_a_large_table_opens_the_mae_with_sgd_and_bounds_a_long_run():
 
 def test_the_mse_keeps_gradient_descent_on_a_large_table():
     """The MSE's steps do not read the rows, so its default stays gd at any size."""
-    at = open_page(src="generate", n="200000")
+    at = open_page(PAGE, src="generate", n="200000")
     assert at.selectbox(key="opt").value == "gd"
 
 
@@ -301,7 +267,7 @@ def test_the_race_says_a_shared_explanation_once():
                       "iterates keep jumping.")
     assert engines.split_shared_ending(["Converged.", "Diverged. Choose less."]) == \
         (["Converged.", "Diverged. Choose less."], "")
-    at = open_page(loss="mae", opt="momentum", race=["adam", "gd"])
+    at = open_page(PAGE, loss="mae", opt="momentum", race=["adam", "gd"])
     captions = [shown(c.value) for c in at.caption]
     assert sum("sum of ±1 terms" in c for c in captions) == 1  # said once for the three racers
 
@@ -313,7 +279,7 @@ def test_the_introduction_and_the_rate_note_follow_the_chosen_loss():
     def formulas(at):
         return "\n".join(str(e.value) for e in at.latex)
 
-    at = open_page()
+    at = open_page(PAGE)
     assert "lowers the mean squared error" in all_text(at)
     assert r"\frac2N\sum_{i=1}^N r_i" in formulas(at)
     assert "Largest stable learning rate for this data" in all_text(at)
@@ -339,7 +305,7 @@ def test_the_step_survives_a_change_of_run_length():
     """At step 50, a 30-step run moves the student to its last step (30); a longer run again
     keeps them at 30 instead of sending them back to 0 (the slider's range changes, and with
     it Streamlit's widget: the step is carried over through session state)."""
-    at = open_page()
+    at = open_page(PAGE)
     at.slider(key="k").set_value(50).run()
     assert at.slider(key="k").value == 50
     at.number_input(key="steps").set_value(30).run()
@@ -353,7 +319,7 @@ def test_the_step_survives_a_change_of_run_length():
 def test_a_20000_row_table_gets_the_maes_reference_check():
     """20,000 rows x 1 feature is within MAE_REFERENCE_VALUES (the LP's dual solves it in
     well under a second): the run is checked against the MAE's optimum, no stand-in."""
-    at = open_page(src="generate", n="20000", d="1", loss="mae", sched="1/sqrt(k)")
+    at = open_page(PAGE, src="generate", n="20000", d="1", loss="mae", sched="1/sqrt(k)")
     assert not at.exception and not at.error
     text = all_text(at)
     assert "no check against it" not in text

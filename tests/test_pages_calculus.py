@@ -2,42 +2,14 @@
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.page_helpers import shown
+from tests.page_helpers import APP, metrics, notes, open_page, shown
 
-APP = Path(__file__).parent.parent / "home.py"
-PAGE_FILES = {"chain_rule": "chain-rule", "subgradients": "subgradient"}
 SLOPE_LABEL = "Tangent slope f′(x₀)"
 HOSTILE = "__import__('os').system('echo pwned')"
-
-
-def open_page(page: str, **params: str) -> AppTest:
-    """Run app.py, switch to `page` with these URL parameters, run it.
-
-    app.py runs once first so the pages are registered under their own addresses (AppTest
-    only knows file names before a run)."""
-    at = AppTest.from_file(str(APP), default_timeout=30)
-    at.run()
-    at.switch_page(f"pages/{PAGE_FILES.get(page, page)}.py")
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    """Label -> shown value of every st.metric on the page."""
-    return {m.label: m.value for m in at.metric}
-
-
-def notes(at: AppTest) -> str:
-    """All st.info text (the link notes live there), as rendered."""
-    return " ".join(shown(i.value) for i in at.info)
 
 
 # --- Derivatives ---------------------------------------------------------------------------
@@ -162,7 +134,7 @@ def test_gradients_hostile_formula_is_refused():
 
 def test_subgradients_abs_at_zero_interval_and_rejected_g():
     """|x| at 0: ∂f = [-1, 1]; g = 0.5 supports f, g = 1.5 is flagged, crossing named."""
-    at = open_page("subgradients")
+    at = open_page("subgradient")
     assert metrics(at)["∂f(x₀)"] == "[-1, 1]"
     # The check panel writes the interval the same way, brackets and all.
     assert metrics(at)["Analytic (gradcore)"] == "[-1, 1]"
@@ -175,7 +147,7 @@ def test_subgradients_abs_at_zero_interval_and_rejected_g():
 
 def test_subgradients_relu_and_smooth_points():
     """ReLU at 0 gives [0, 1]; at x₀ = 1 the interval collapses to {1}; checks agree."""
-    at = open_page("subgradients")
+    at = open_page("subgradient")
     at.selectbox(key="fn").set_value("relu").run()
     assert metrics(at)["∂f(x₀)"] == "[0, 1]"
     at.slider(key="x0").set_value(1.0).run()
@@ -185,15 +157,15 @@ def test_subgradients_relu_and_smooth_points():
 
 def test_subgradients_method_with_shrinking_steps_gets_closer():
     """|x| from 2.05 with t = 1: a constant step circles 0 (best gap 0.05); 1/k closes in."""
-    constant = metrics(open_page("subgradients", s="2.05", t="1", k="100"))
-    shrinking = metrics(open_page("subgradients", s="2.05", t="1", k="100", r="1/k"))
+    constant = metrics(open_page("subgradient", s="2.05", t="1", k="100"))
+    shrinking = metrics(open_page("subgradient", s="2.05", t="1", k="100", r="1/k"))
     assert float(constant["Gap to min f"]) == pytest.approx(0.05, abs=1e-9)
     assert float(shrinking["Gap to min f"]) < 1e-3
 
 
 def test_subgradients_link_sets_the_view():
     """?fn=hinge&x0=1&g=-0.5 shows the hinge interval [-1, 0] and accepts g = -0.5."""
-    at = open_page("subgradients", fn="hinge", x0="1", g="-0.5")
+    at = open_page("subgradient", fn="hinge", x0="1", g="-0.5")
     assert at.selectbox(key="fn").value == "hinge" and at.slider(key="g").value == -0.5
     assert metrics(at)["∂f(x₀)"] == "[-1, 0]"
     assert "is a subgradient" in at.success[0].value
@@ -201,7 +173,7 @@ def test_subgradients_link_sets_the_view():
 
 def test_subgradients_malformed_link_falls_back_with_a_note():
     """An unknown function and a non-integer iteration count are reported, defaults used."""
-    at = open_page("subgradients", fn="cube", k="2.5")
+    at = open_page("subgradient", fn="cube", k="2.5")
     assert "fn=cube" in notes(at) and "k=2.5" in notes(at)
     assert metrics(at)["∂f(x₀)"] == "[-1, 1]"
 
@@ -210,7 +182,7 @@ def test_subgradients_malformed_link_falls_back_with_a_note():
 
 def test_chain_rule_default_at_two_is_six():
     """f = x², g = x + 1 at x = 2: g = 3, f′(g) = 6, g′ = 1, product 6 = direct = numeric."""
-    at = open_page("chain_rule")
+    at = open_page("chain-rule")
     at.slider(key="x").set_value(2.0).run()
     shown = metrics(at)
     assert (shown["u = g(x)"], shown["f(u) = f(g(x))"], shown["g′(x)"],
@@ -222,7 +194,7 @@ def test_chain_rule_default_at_two_is_six():
 
 def test_chain_rule_link_with_typed_functions():
     """?f=sin(u)&g=x^2&x=1.5: d/dx sin(x²) = cos(2.25)·3."""
-    at = open_page("chain_rule", fn="typed", f="sin(u)", g="x^2", x="1.5")
+    at = open_page("chain-rule", fn="typed", f="sin(u)", g="x^2", x="1.5")
     shown = metrics(at)
     assert float(shown["f′(g(x))·g′(x)"]) == pytest.approx(-1.8845, abs=1e-3)
     assert shown["f′(g(x))·g′(x)"] == shown["Direct d/dx f(g(x))"] == shown["Independent"]
@@ -230,7 +202,7 @@ def test_chain_rule_link_with_typed_functions():
 
 def test_chain_rule_malformed_link_and_hostile_inner_function():
     """x=abc falls back to 1 with a note; a hostile g keeps g = x + 1 and says why."""
-    at = open_page("chain_rule", x="abc", g=HOSTILE)
+    at = open_page("chain-rule", x="abc", g=HOSTILE)
     assert "x=abc" in notes(at)
     assert at.error and "Still showing the last valid function: x + 1" in shown(at.error[0].value)
     assert metrics(at)["f′(g(x))·g′(x)"] == "4"
@@ -238,7 +210,7 @@ def test_chain_rule_malformed_link_and_hostile_inner_function():
 
 def test_chain_rule_undefined_composition_point_says_so():
     """log(g(x)) with g(x) = x − 5 at x = 1: undefined here, no numbers, no exception."""
-    at = open_page("chain_rule", fn="typed", f="log(u)", g="x - 5")
+    at = open_page("chain-rule", fn="typed", f="log(u)", g="x - 5")
     assert any("undefined here" in w.value for w in at.warning)
     assert "f′(g(x))·g′(x)" not in metrics(at)
 
@@ -251,7 +223,7 @@ def latex_lines(at: AppTest) -> list[str]:
 def test_chain_rule_shows_the_product_before_it_is_simplified():
     """Default f = u², g = x + 1: the rule, then 2(x + 1)·1 with this f and g, then 2x + 2;
     f is written in u, the name the graph gives g(x)."""
-    lines = latex_lines(open_page("chain_rule"))
+    lines = latex_lines(open_page("chain-rule"))
     assert r"f(u) = u^{2},\qquad f'(u) = 2 u" in lines
     assert r"g(x) = x + 1,\qquad g'(x) = 1" in lines
     rule = lines.index(r"\frac{d}{dx}f(g(x)) = f'(g(x))\cdot g'(x)")
@@ -260,14 +232,14 @@ def test_chain_rule_shows_the_product_before_it_is_simplified():
 
 def test_chain_rule_typed_outer_in_any_name_is_shown_in_u():
     """f typed as sin(t) is shown as f(u) = sin(u); with g = x² the product is cos(x²)·2x."""
-    lines = latex_lines(open_page("chain_rule", fn="typed", f="sin(t)", g="x^2"))
+    lines = latex_lines(open_page("chain-rule", fn="typed", f="sin(t)", g="x^2"))
     assert r"f(u) = \sin{\left(u \right)},\qquad f'(u) = \cos{\left(u \right)}" in lines
     assert r"= \cos{\left(x^{2} \right)} \cdot 2 x" in lines
 
 
 def test_chain_rule_graph_and_metrics_use_the_inner_functions_own_names():
     """g typed in u (g(u) = u + 1): the input is u, the inner value w, everywhere."""
-    at = open_page("chain_rule", g="u + 1")
+    at = open_page("chain-rule", g="u + 1")
     assert "w = g(u)" in metrics(at) and "f′(w) = f′(g(u))" in metrics(at)
     assert any(r"f(w) = w^{2}" in line for line in latex_lines(at))
     assert any("Computation graph u → w = g(u) → f(w)" in h.value for h in at.header)
@@ -287,8 +259,8 @@ def check_table(at: AppTest):
 @pytest.mark.parametrize("page, rows", [
     ("derivatives", ["f′(x₀)"]),
     ("gradients", ["∂f/∂x", "∂f/∂y", "∂f/∂z"]),
-    ("subgradients", ["lower end of ∂f(x₀)", "upper end of ∂f(x₀)"]),
-    ("chain_rule", ["d/dx f(g(x))"]),
+    ("subgradient", ["lower end of ∂f(x₀)", "upper end of ∂f(x₀)"]),
+    ("chain-rule", ["d/dx f(g(x))"]),
 ])
 def test_check_table_shows_tiny_gaps_in_scientific_notation(page, rows):
     """Each component has a row; gaps use the printf format %.2e (3.40e-11, never
@@ -376,11 +348,11 @@ CHART_SENTENCES = {
                     "f′(x) on [-4, 4] runs between -8 and 8; at x₀ = 1 it is 2"],
     "gradients": ["the gradient in this plane is (2, 4), length 4.472, pointing at 63.43°",
                   "∇f·v for the angle θ of v from 0° to 360°: at θ = 0° it is 2; largest, 4.472"],
-    "subgradients": ["∂f(x₀) = [-1, 1] at x₀ = 0; the line f(x₀) + g(y − x₀) with g = 0.5 stays "
+    "subgradient": ["∂f(x₀) = [-1, 1] at x₀ = 0; the line f(x₀) + g(y − x₀) with g = 0.5 stays "
                      "below f: g is a subgradient.",
                      "30 steps of the subgradient method (constant step t = 0.3) go from x₀ = 2",
                      "f(xₖ) goes from 2 at step 0"],
-    "chain_rule": ["at x = 1, f(g(x)) = 4 and its tangent has slope 4.",
+    "chain-rule": ["at x = 1, f(g(x)) = 4 and its tangent has slope 4.",
                    "∂f/∂x = f′(u)·g′(x) = 4 × 1 = 4."],
 }
 
@@ -414,7 +386,7 @@ def test_chart_sentences_follow_the_controls_and_a_kink():
 def test_chain_rule_outer_choices_are_written_in_u():
     """The outer f is a function of u (f(u) = u² in the formulas), so its box lists u², ReLU(u),
     … and a typed outer starts as u^2 and may use u; the inner g's box stays in x."""
-    at = open_page("chain_rule")
+    at = open_page("chain-rule")
     outer, inner = at.selectbox[0], at.selectbox[1]
     assert outer.label == "Outer f(u)" and inner.label == "Inner g(x)"
     assert outer.options[:3] == ["u²", "|u| (absolute value)", "ReLU(u) = max(u, 0)"]

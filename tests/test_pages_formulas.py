@@ -2,30 +2,15 @@
 the page keeps working, and a rerun (a slider move) stays fast."""
 
 import time
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.page_helpers import shown
+from tests.page_helpers import metrics, open_page, shown
 
-APP = Path(__file__).parent.parent / "home.py"
 RERUN_LIMIT_S = 1.0   # a slider move on the chain-rule page with slow formulas, on CI
 SLOW_MAX = "max(" + ", ".join(f"x^{k}" for k in range(1, 11)) + ")"
 SINES = "max(sin(x), sin(2*x), sin(3*x))"
 SIGMOIDS = "sigmoid(" * 6 + "x" + ")" * 6
-
-
-def open_page(page: str, **params: str) -> AppTest:
-    """Run the app, switch to ``pages/<page>.py`` with these URL parameters, run it."""
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.run()
-    at.switch_page(f"pages/{page}.py")
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_a_formula_that_folds_to_a_huge_power_is_refused_on_the_page():
@@ -34,7 +19,7 @@ def test_a_formula_that_folds_to_a_huge_power_is_refused_on_the_page():
     message = shown(at.error[0].value)
     assert "exponents can be at most 100" in message
     assert "Still showing the last valid function: x^3 - 2*x" in message
-    assert {m.label: m.value for m in at.metric}["Tangent slope f′(x₀)"] == "1"
+    assert metrics(at)["Tangent slope f′(x₀)"] == "1"
 
 
 def test_a_formula_too_complex_to_differentiate_keeps_its_numbers(derivative_out_of_time):
@@ -44,14 +29,14 @@ def test_a_formula_too_complex_to_differentiate_keeps_its_numbers(derivative_out
     formula = SLOW_MAX.replace("x^10", "x^11")
     at = open_page("derivatives", fn="typed", f=formula, x0="2")
     assert any("too complex to differentiate symbolically" in w.value for w in at.warning)
-    shown_slope = {m.label: m.value for m in at.metric}["Tangent slope f′(x₀)"]
+    shown_slope = metrics(at)["Tangent slope f′(x₀)"]
     assert float(shown_slope) == pytest.approx(11 * 2.0**10, rel=1e-3)  # shown as 1.126e+04
 
 
 def test_chain_rule_with_slow_formulas_answers_and_reruns_fast():
     """f = max(sin x, sin 2x, sin 3x) of nested sigmoids: numbers agree, slider moves are fast."""
     at = open_page("chain-rule", fn="typed", f=SINES, gn="typed", g=SIGMOIDS, x="0.5")
-    shown_metrics = {m.label: m.value for m in at.metric}
+    shown_metrics = metrics(at)
     assert shown_metrics["f′(g(x))·g′(x)"] == shown_metrics["Direct d/dx f(g(x))"]
     for x in (1.0, -1.0, 2.0):
         start = time.perf_counter()

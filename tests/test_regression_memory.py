@@ -2,18 +2,14 @@
 bad file is a message, never an exception, and a session finds (or rebuilds) its data from the
 small references it keeps."""
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.page_helpers import shown
+from tests.page_helpers import metric, metrics, open_page, shown
 from tests.test_data import REJECTED, UNFITTABLE
 from ui import data_source
 from ui import regression_cache as cache
 from ui import regression_view as view
 
-APP = str(Path(__file__).parent.parent / "home.py")
 PAGE = "pages/linear-regression.py"
 GOOD_CSV = b"x,y\n1,3.1\n2,4.9\n3,7.2\n4,8.8\n5,11.1\n"
 
@@ -26,20 +22,6 @@ def empty_store():
     cache.STORE.discard(lambda key: True)
 
 
-def open_page(**params) -> AppTest:
-    """The regression page after one run, with the given URL query parameters."""
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(PAGE)
-    at.query_params.update(params)
-    return at.run()
-
-
-def step_shown(at: AppTest) -> str:
-    """The 'step k' metric's value."""
-    return next(m.value for m in at.metric if m.label == "step k")
-
-
 HOSTILE = [case for case in UNFITTABLE + REJECTED if case[0] in {
     "huge-1e200", "huge-pm-1e154", "subnormal-1e-320", "one-row", "header-field-over-csv-limit",
     "too-many-columns", "every-row-one-field-more", "zero-bytes", "only-sep-line"}]
@@ -48,7 +30,7 @@ HOSTILE = [case for case in UNFITTABLE + REJECTED if case[0] in {
 @pytest.mark.parametrize(("raw", "message"), [c[1:] for c in HOSTILE], ids=[c[0] for c in HOSTILE])
 def test_hostile_uploads_show_a_message_not_an_exception(raw, message):
     """Each file from the issue's crash list gives an st.error on the page, no exception."""
-    at = open_page(src="upload")
+    at = open_page(PAGE, timeout=120, src="upload")
     at.file_uploader(key="reg_upload").set_value(("bad.csv", raw, "text/csv")).run()
     assert not at.exception, at.exception
     assert at.error, "expected a message for the user"
@@ -56,13 +38,13 @@ def test_hostile_uploads_show_a_message_not_an_exception(raw, message):
 
 def test_upload_dropped_from_the_cache_is_read_again_on_the_next_step():
     """After STORE loses the upload, a click on forward re-reads the uploader's file."""
-    at = open_page(src="upload")
+    at = open_page(PAGE, timeout=120, src="upload")
     at.file_uploader(key="reg_upload").set_value(("good.csv", GOOD_CSV, "text/csv")).run()
     assert isinstance(at.session_state["reg_upload_data"], cache.UploadRef)
     cache.STORE.discard(lambda key: True)
     at.button(key="k_forward").click().run()
     assert not at.exception and not at.error and not at.warning
-    assert step_shown(at).startswith("1 of ")
+    assert metric(at, "step k").startswith("1 of ")
     cache.STORE.discard(lambda key: True)
     at.run()  # a whole-page rerun parses it again too
     assert not at.exception and "uploaded file 'good.csv'" in shown(" ".join(c.value for c in at.caption))
@@ -70,13 +52,13 @@ def test_upload_dropped_from_the_cache_is_read_again_on_the_next_step():
 
 def test_generated_data_dropped_from_the_cache_is_rebuilt_on_the_next_step():
     """After STORE loses a generated table, a step regenerates it and shows the same numbers."""
-    at = open_page(src="generate", n="500", d="3", seed="4")
+    at = open_page(PAGE, timeout=120, src="generate", n="500", d="3", seed="4")
     at.button(key="k_forward").click().run()
-    before = {m.label: m.value for m in at.metric}
+    before = metrics(at)
     cache.STORE.discard(lambda key: True)
     at.button(key="k_forward").click().run()
     at.button(key="k_back").click().run()
-    assert not at.exception and {m.label: m.value for m in at.metric} == before
+    assert not at.exception and metrics(at) == before
 
 
 def test_the_fragment_and_the_download_keep_only_a_run_ref(monkeypatch):

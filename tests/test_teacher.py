@@ -6,31 +6,13 @@ browser would (the changed value of an unlocked control) into ``at.query_params`
 checks the address the app writes back.
 """
 
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.page_helpers import shown
+from tests.page_helpers import metric, open_page, shown
 from ui import teacher
-
-APP = Path(__file__).resolve().parents[1] / "home.py"
-
-
-def open_page(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=30)
-    at.run()
-    at.switch_page(f"pages/{page}.py")
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def metric(at: AppTest, label: str) -> str:
-    return {m.label: m.value for m in at.metric}[label]
 
 
 def slider_keys(at: AppTest) -> set[str]:

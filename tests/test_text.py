@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from tests.page_helpers import shown
 from ui.text import inert, plotly_inert
 
 PAYLOADS = [
@@ -20,17 +21,12 @@ PAYLOADS = [
 ]
 
 
-def unescape(markdown: str) -> str:
-    """What a reader sees of escaped text (CommonMark escapes; zero-width spaces are invisible)."""
-    return re.sub(r"\\(.)", r"\1", markdown).replace("\u200b", "")
-
-
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_inert_escapes_every_markdown_and_html_character_and_keeps_the_text(payload):
     """No unescaped Markdown/HTML/LaTeX character is left, and the reader sees the text."""
     made = inert(payload)
     assert re.search(r"(?<!\\)[`*_\[\]()<>$!:&~#|]", made) is None, made
-    assert unescape(made) == " ".join(payload.split())
+    assert shown(made) == " ".join(payload.split())
     assert "\n" not in made
 
 
@@ -52,4 +48,4 @@ def test_inert_breaks_bare_addresses_that_markdown_would_turn_into_links(address
     """GFM links a bare address even with escaped punctuation; a zero-width space stops it."""
     made = inert(f"see {address} now")
     assert re.search(r"(://|www\.|\w@)", made.replace("\\", "")) is None
-    assert unescape(made) == f"see {address} now"
+    assert shown(made) == f"see {address} now"

@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -185,6 +187,20 @@ class PageLog:
 
     def real_errors(self) -> list[str]:
         return [e for e in self.errors if not any(p.search(e) for p in HARMLESS_CONSOLE)]
+
+
+@contextmanager
+def watched_page(browser) -> Iterator[tuple[object, PageLog]]:
+    """A page in a fresh browser context (a new visitor, default viewport) and the log of its
+    console errors; the context is closed on the way out."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        log = PageLog()
+        log.attach(page)
+        yield page, log
+    finally:
+        context.close()
 
 
 SIDEBAR_SETTLED_JS = """() => {

@@ -11,11 +11,11 @@ way as a warm one. Each case starts its own server, so its visitor is the very f
 import pytest
 
 from tests.e2e.browser import (
-    PageLog,
     open_page,
     page_problems,
     start_app_server,
     stop_process_group,
+    watched_page,
 )
 from ui.lessons import HOME, LESSONS
 
@@ -37,18 +37,14 @@ def test_first_visitor_of_a_fresh_server_gets_the_lesson_and_the_app_navigation(
         browser, tmp_path, lesson):
     """The first visitor, opening a lesson link, sees that lesson, our sidebar, no error."""
     server = start_app_server(tmp_path / "server.log")
-    context = browser.new_context()
     try:
-        page = context.new_page()
-        log = PageLog()
-        log.attach(page)
-        open_page(page, f"{server.url}/{lesson.url_path}")
-        assert page.evaluate(NAV_LABELS_JS) == EXPECTED_NAV
-        assert "Page not found" not in page.inner_text("body")
-        assert page.title() == f"{lesson.title} · Gradient Lab"
-        assert page.locator("[data-testid='stSidebarNav']").count() == 0
-        assert page_problems(page) == []
-        assert log.real_errors() == []
+        with watched_page(browser) as (page, log):
+            open_page(page, f"{server.url}/{lesson.url_path}")
+            assert page.evaluate(NAV_LABELS_JS) == EXPECTED_NAV
+            assert "Page not found" not in page.inner_text("body")
+            assert page.title() == f"{lesson.title} · Gradient Lab"
+            assert page.locator("[data-testid='stSidebarNav']").count() == 0
+            assert page_problems(page) == []
+            assert log.real_errors() == []
     finally:
-        context.close()
         stop_process_group(server.process)

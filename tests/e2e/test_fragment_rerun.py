@@ -11,7 +11,6 @@ run, which shows that the log does see full reruns.
 import pytest
 
 from tests.e2e.browser import (
-    PageLog,
     metric_values,
     open_page,
     page_problems,
@@ -19,6 +18,7 @@ from tests.e2e.browser import (
     stop_process_group,
     wait_metric_change,
     wait_ready,
+    watched_page,
 )
 from ui.lessons import TRACE_ENV, TRACE_PREFIX
 
@@ -46,11 +46,7 @@ def traces(log: str) -> list[str]:
 
 def test_step_forward_reruns_the_fragment_only(browser, traced_server):
     """Two clicks on "forward": two fragment runs, no page run, no scikit-learn fit."""
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        console = PageLog()
-        console.attach(page)
+    with watched_page(browser) as (page, console):
         open_page(page, f"{traced_server.url}/linear-regression?lr=0.1")
         opened = traces(traced_server.log_since(0))
         assert PAGE_RUN in opened and FRAGMENT_RUN in opened
@@ -73,5 +69,3 @@ def test_step_forward_reruns_the_fragment_only(browser, traced_server):
         assert traces(traced_server.log_since(before)) == [PAGE_RUN, FRAGMENT_RUN]
         assert page_problems(page) == [] and console.real_errors() == []
         assert "Traceback" not in traced_server.log_since(0)
-    finally:
-        context.close()

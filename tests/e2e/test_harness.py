@@ -6,13 +6,13 @@ import struct
 import pytest
 
 from tests.e2e.browser import (
-    PageLog,
     find_chromium,
     open_page,
     page_problems,
     save_screenshots,
     start_app_server,
     stop_process_group,
+    watched_page,
 )
 
 pytestmark = pytest.mark.e2e
@@ -36,11 +36,7 @@ def test_find_chromium_honours_the_environment(monkeypatch, tmp_path):
 
 def test_console_errors_are_collected(browser):
     """A console.error and an uncaught exception in the page both reach the error list."""
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        log = PageLog()
-        log.attach(page)
+    with watched_page(browser) as (page, log):
         page.set_content("<p>probe</p>")
         with page.expect_console_message(lambda m: m.type == "error"):
             page.evaluate("console.log('not an error'); console.error('planted error')")
@@ -50,8 +46,6 @@ def test_console_errors_are_collected(browser):
         assert len(errors) == 2, errors
         assert "planted error" in errors[0]
         assert "planted throw" in errors[1]
-    finally:
-        context.close()
 
 
 def test_problems_are_detected(browser):

@@ -12,12 +12,12 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.browser import (
-    PageLog,
     metric_values,
     open_page,
     page_problems,
     wait_metric_change,
     wait_ready,
+    watched_page,
 )
 
 pytestmark = pytest.mark.e2e
@@ -59,11 +59,7 @@ def test_play_replays_the_steps_in_the_browser_and_pause_stops_it(browser, app_s
     browser logs one "uncaught: undefined" at that moment (PLOTLY_INTERRUPTED) and nothing
     else; this test therefore watches the console itself instead of through the `page`
     fixture, and allows exactly that message, only after Pause."""
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        console = PageLog()
-        console.attach(page)
+    with watched_page(browser) as (page, console):
         open_page(page, f"{app_server.url}/linear-regression?lr=0.1")
         first = page.evaluate(REPLAY_LABEL_JS)
         assert first == "replay step 0"
@@ -82,8 +78,6 @@ def test_play_replays_the_steps_in_the_browser_and_pause_stops_it(browser, app_s
         assert metric_values(page)["step k"].startswith("0 of ")
         assert set(console.real_errors()) <= {PLOTLY_INTERRUPTED}
         assert page_problems(page) == []
-    finally:
-        context.close()
 
 
 def test_keyboard_shortcuts_step_and_are_documented(page, app_server):
