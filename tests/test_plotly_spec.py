@@ -7,10 +7,12 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from tests.figure_marks import calculus_gallery
-from ui.plotly_spec import Figure, layout, scatter
+from tests.figure_marks import calculus_gallery, regression_gallery
+from ui import plotly_spec
+from ui.plotly_spec import Base, Figure, layout, scatter
 
-GALLERY = calculus_gallery()
+GALLERY = {**calculus_gallery(),
+           **{f"regression {name}": fig for name, fig in regression_gallery().items()}}
 
 
 @pytest.mark.parametrize("name", list(GALLERY))
@@ -46,3 +48,23 @@ def test_scatter_leaves_out_properties_given_as_none():
     assert "legendgroup" not in scatter([0], [0], "p", legendgroup=None)
     assert isinstance(go.Figure(Figure([scatter([0], [0], "p")], layout("x", "y")).to_dict()),
                       go.Figure)
+
+
+def test_a_step_over_a_base_converts_only_its_own_arrays(monkeypatch):
+    """The base's arrays are converted once, when it is built; a step's figure sends them
+    after the base's traces without converting them again, and its frames as given."""
+    calls = []
+    convert = plotly_spec.to_typed_array_spec
+    monkeypatch.setattr(plotly_spec, "to_typed_array_spec",
+                        lambda value: calls.append(value.size) or convert(value))
+    base = Base((scatter(np.arange(1000.0), np.zeros(1000), "data", "markers"),),
+                layout("x", "y"))
+    assert calls == [1000, 1000]
+    frames = [{"name": "k1", "data": [{"type": "scatter", "x": [1], "y": [2.0]}]}]
+    step = Figure([scatter(np.array([1.0]), np.array([2.0]), "step 1")], base.layout, frames,
+                  base=base)
+    sent = step.to_dict()
+    assert calls == [1000, 1000, 1, 1]
+    assert [trace["name"] for trace in sent["data"]] == ["data", "step 1"]
+    assert sent["data"][0] == base.typed_traces[0] and sent["frames"] == frames
+    assert len(step.data) == 2 and step.frames[0].name == "k1"

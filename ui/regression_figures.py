@@ -7,15 +7,13 @@ frames, a ``CONTOUR_GRID`` x ``CONTOUR_GRID`` loss grid), so the chart payload a
 receives stays the same for 1,000 and 1,000,000 rows.
 
 A step of the page's stepper changes only a few marks of each chart. So each chart is built
-in two parts: a :class:`Base` with everything that is the same at every step of a run (the
-data, the loss contours, the whole path, the replay frames), built once per run by a
+in two parts: a :class:`ui.plotly_spec.Base` with everything that is the same at every step of
+a run (the data, the loss contours, the whole path, the replay frames), built once per run by a
 ``*_base`` function and kept by the page (``ui.regression_cache.chart_bases``), and a light
-per-step overlay added by the matching ``*_at`` function. The figures are written as the plain
-JSON plotly.js reads (:class:`PlainFigure`) instead of ``go.Figure`` objects, whose validation
-of every property cost tens of milliseconds per step. ``PlainFigure.data``, ``.layout`` and
-``.frames`` are the validated plotly objects, built on first use (the tests read them), so a
-property plotly does not know still fails, in a test. The ``*_figure`` functions build both
-parts in one call.
+per-step overlay added by the matching ``*_at`` function. Both are plain plotly.js JSON
+(:class:`ui.plotly_spec.Figure`), not ``go.Figure`` objects, whose validation of every
+property cost tens of milliseconds per step. The ``*_figure`` functions build both parts in
+one call.
 
 Colour is never the only signal: marks of different meaning also differ by dash, width or
 marker shape (gradient descent solid or a circle, scikit-learn dashed, dotted or an x, the
@@ -26,16 +24,11 @@ opacity included (``POINT_OPACITY``; tests/test_palette.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
-import plotly.io as pio
-from _plotly_utils.utils import is_homogeneous_array, to_typed_array_spec
-from plotly.basedatatypes import BaseFigure
 
 from ui import palette
+from ui.plotly_spec import Base, Figure
 from ui.text import plotly_inert
 
 MAX_POINTS = 2000
@@ -52,106 +45,6 @@ WEIGHT_DASHES = ("solid", "dash", "longdash", "dashdot")
 PLAY_LABEL = "▶ Play"
 PAUSE_LABEL = "❚❚ Pause"
 _MARGIN = dict(l=10, r=10, t=10, b=10)
-_TEMPLATES: dict[str, dict] = {}
-
-
-def _template() -> dict:
-    """The JSON of plotly's default template (Streamlit's once streamlit is loaded), which
-    ``go.Figure`` puts into every figure; read once per template name."""
-    name = pio.templates.default
-    if name not in _TEMPLATES:
-        _TEMPLATES[name] = pio.templates[name].to_plotly_json() if name else {}
-    return _TEMPLATES[name]
-
-
-def _typed(trace: dict) -> dict:
-    """A copy of a trace dict with its numpy arrays (at the top level or one dict down, as in
-    ``marker``) in plotly's base64 form, as ``go.Figure.to_dict`` writes them. Lists stay
-    lists: the builders write small ones (a line's two ends, frames) as lists on purpose."""
-
-    def convert(value: Any) -> Any:
-        if isinstance(value, np.ndarray):
-            return to_typed_array_spec(value) if is_homogeneous_array(value) else value.tolist()
-        if isinstance(value, dict):
-            return {k: convert(v) if isinstance(v, np.ndarray) else v for k, v in value.items()}
-        return value
-
-    return {key: convert(value) for key, value in trace.items()}
-
-
-class PlainFigure(BaseFigure):
-    """A figure held as plotly.js JSON: trace dicts, a layout dict and frame dicts.
-
-    ``st.plotly_chart`` takes it as it takes a ``go.Figure`` (it calls :meth:`to_dict`);
-    ``data``, ``layout`` and ``frames`` give plotly's validated objects. Read-only: its parts
-    may be shared with other figures of the same run.
-    """
-
-    def __init__(self, traces: Sequence[dict], layout: dict, frames: Sequence[dict] = (),
-                 base: Base | None = None):
-        # BaseFigure.__init__ is skipped on purpose: it builds the validated objects.
-        self._base = base
-        self._traces = list(traces)
-        self._layout_spec = layout
-        self._frame_specs = list(frames)
-        self._checked: go.Figure | None = None
-
-    def _all_traces(self) -> list[dict]:
-        return [*(self._base.traces if self._base else ()), *self._traces]
-
-    def to_dict(self) -> dict:
-        """``{"data", "layout", "frames"}`` with arrays in base64 and plotly's default template,
-        as ``go.Figure.to_dict`` gives; fresh dicts on every call (callers may pop keys). The
-        base's traces were converted once, when the base was built; layouts and frames hold
-        no arrays."""
-        typed = [dict(trace) for trace in self._base.typed_traces] if self._base else []
-        spec = {"data": typed + [_typed(trace) for trace in self._traces],
-                "layout": {**self._layout_spec, "template": _template()}}
-        if self._frame_specs:
-            spec["frames"] = list(self._frame_specs)
-        return spec
-
-    def to_plotly_json(self) -> dict:
-        return self.to_dict()
-
-    def checked(self) -> go.Figure:
-        """The same figure as a validated ``go.Figure`` (raises if a property is unknown)."""
-        if self._checked is None:
-            self._checked = go.Figure({"data": self._all_traces(), "layout": self._layout_spec,
-                                       "frames": self._frame_specs})
-        return self._checked
-
-    @property
-    def data(self):
-        return self.checked().data
-
-    @property
-    def layout(self):
-        return self.checked().layout
-
-    @property
-    def frames(self):
-        return self.checked().frames
-
-    def __repr__(self) -> str:
-        return f"PlainFigure({len(self._all_traces())} traces, {len(self._frame_specs)} frames)"
-
-
-@dataclass(frozen=True, eq=False)
-class Base:
-    """What a chart shows at every step of a run: traces, layout, replay frames by step.
-
-    ``typed_traces`` are the traces with their arrays already in plotly's base64 form, made
-    once here instead of at every step. The layout and frames hold lists, no arrays."""
-
-    traces: tuple[dict, ...]
-    layout: dict
-    frames: dict[int, dict] = field(default_factory=dict)
-    frame_count: int = 0
-    typed_traces: tuple[dict, ...] = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "typed_traces", tuple(_typed(t) for t in self.traces))
 
 
 def sample_indices(n: int, max_points: int = MAX_POINTS, seed: int = 0) -> np.ndarray:
@@ -266,17 +159,17 @@ def loss_base(loss: np.ndarray) -> Base:
     return Base((line,), _layout("step k", "loss L(w, b)", height=320))
 
 
-def loss_at(base: Base, loss: np.ndarray, k: int, log_y: bool = False) -> PlainFigure:
+def loss_at(base: Base, loss: np.ndarray, k: int, log_y: bool = False) -> Figure:
     """`base` with step k marked; a log y axis when asked and every loss is positive."""
     marker = _scatter([k], [float(loss[k])], f"step {k}", "markers",
                       marker=dict(color=palette.DERIVATIVE, size=11, line=dict(width=1)))
     layout = base.layout
     if log_y and np.all(np.asarray(loss) > 0):
         layout = {**layout, "yaxis": {**layout["yaxis"], "type": "log"}}
-    return PlainFigure([marker], layout, base=base)
+    return Figure([marker], layout, base=base)
 
 
-def loss_figure(loss: np.ndarray, k: int, log_y: bool = False) -> PlainFigure:
+def loss_figure(loss: np.ndarray, k: int, log_y: bool = False) -> Figure:
     """The loss L(w_k, b_k) against step k, with the current step marked."""
     return loss_at(loss_base(loss), np.asarray(loss, dtype=float), k, log_y)
 
@@ -315,7 +208,7 @@ def fitted_line_base(x: np.ndarray, y: np.ndarray, slopes: np.ndarray, intercept
 
 
 def fitted_line_at(base: Base, x: np.ndarray, slopes: np.ndarray, intercepts: np.ndarray,
-                   k: int, residual_points: int = RESIDUAL_GUIDES) -> PlainFigure:
+                   k: int, residual_points: int = RESIDUAL_GUIDES) -> Figure:
     """`base` with the residual guides and the GD line of step k, the replay slider on k."""
     x = np.asarray(x, dtype=float)
     span = _span(x)
@@ -331,7 +224,7 @@ def fitted_line_at(base: Base, x: np.ndarray, slopes: np.ndarray, intercepts: np
                     f"GD line at step {k}", "lines",
                     line=dict(color=palette.DERIVATIVE, width=3))
     frames, layout = _replay(base, k, lambda s: _line_frame(span, slopes, intercepts, s))
-    return PlainFigure([guides, line], layout, frames, base=base)
+    return Figure([guides, line], layout, frames, base=base)
 
 
 def fitted_line_figure(
@@ -343,7 +236,7 @@ def fitted_line_figure(
     reference: tuple[float, float],
     labels: tuple[str, str] = ("x", "y"),
     residual_points: int = RESIDUAL_GUIDES,
-) -> PlainFigure:
+) -> Figure:
     """One feature: the data, the line at step k, the scikit-learn line, and residual guides.
 
     `x`, `y` are the (already sampled) points in original units; `slopes[i]`, `intercepts[i]`
@@ -386,11 +279,11 @@ def contour_base(w_grid: np.ndarray, b_grid: np.ndarray, loss_grid: np.ndarray,
     return Base((contour, path, best), layout)
 
 
-def contour_at(base: Base, w_path: np.ndarray, b_path: np.ndarray, k: int) -> PlainFigure:
+def contour_at(base: Base, w_path: np.ndarray, b_path: np.ndarray, k: int) -> Figure:
     """`base` with step k marked."""
     step = _scatter([float(w_path[k])], [float(b_path[k])], f"step {k}", "markers",
                     marker=dict(color=palette.DERIVATIVE, size=13, line=dict(width=1)))
-    return PlainFigure([step], base.layout, base=base)
+    return Figure([step], base.layout, base=base)
 
 
 def contour_figure(
@@ -401,7 +294,7 @@ def contour_figure(
     b_path: np.ndarray,
     k: int,
     optimum: tuple[float, float],
-) -> PlainFigure:
+) -> Figure:
     """One feature: contours of L(w, b) on a grid, the whole GD path, step k and the optimum.
 
     `loss_grid[i, j]` is L(w_grid[j], b_grid[i]) (rows follow b, columns follow w, as plotly's
@@ -427,17 +320,17 @@ def predicted_actual_base(y_true: np.ndarray, y_reference: np.ndarray,
     return Base((reference, diagonal), _layout("actual y", "predicted ŷ"))
 
 
-def predicted_actual_at(base: Base, y_pred: np.ndarray, k: int) -> PlainFigure:
+def predicted_actual_at(base: Base, y_pred: np.ndarray, k: int) -> Figure:
     """`base` with gradient descent's predictions at step k, drawn on top."""
     predicted = _scatter(base.traces[0]["x"], np.asarray(y_pred, dtype=float),
                          f"GD at step {k}", "markers",
                          marker=dict(color=palette.DERIVATIVE, size=5, opacity=POINT_OPACITY))
-    return PlainFigure([predicted], base.layout, base=base)
+    return Figure([predicted], base.layout, base=base)
 
 
 def predicted_actual_figure(
     y_true: np.ndarray, y_pred: np.ndarray, y_reference: np.ndarray, k: int
-) -> PlainFigure:
+) -> Figure:
     """Several features: predictions at step k and scikit-learn's against the actual target."""
     return predicted_actual_at(predicted_actual_base(y_true, y_reference), y_pred, k)
 
@@ -482,7 +375,7 @@ def coefficient_paths_base(w_path: np.ndarray, b_path: np.ndarray, names: Sequen
 
 
 def coefficient_paths_at(base: Base, w_path: np.ndarray, b_path: np.ndarray,
-                         k: int) -> PlainFigure:
+                         k: int) -> Figure:
     """`base` with the step-k markers on every path, the replay slider on k."""
     w_path = np.atleast_2d(np.asarray(w_path, dtype=float))
     markers = [len(base.traces), len(base.traces) + 1]
@@ -494,7 +387,7 @@ def coefficient_paths_at(base: Base, w_path: np.ndarray, b_path: np.ndarray,
                          marker=dict(color=palette.DERIVATIVE, size=9, symbol="diamond",
                                      line=dict(width=1)))
     frames, layout = _replay(base, k, lambda s: _marker_frame(w_path, b_path, markers, s))
-    return PlainFigure([weights, intercept], layout, frames, base=base)
+    return Figure([weights, intercept], layout, frames, base=base)
 
 
 def coefficient_paths_figure(
@@ -503,7 +396,7 @@ def coefficient_paths_figure(
     names: Sequence[str],
     k: int,
     reference: tuple[np.ndarray, float],
-) -> PlainFigure:
+) -> Figure:
     """Each weight against step (left axis), b on its own right axis; scikit-learn dotted.
 
     The intercept often dwarfs the weights (diabetes: b ~ 150, w ~ 10), hence its own axis.
@@ -514,7 +407,7 @@ def coefficient_paths_figure(
     return coefficient_paths_at(base, w_path, b_path, k)
 
 
-def residual_bars_figure(residuals: np.ndarray, row_numbers: np.ndarray) -> PlainFigure:
+def residual_bars_figure(residuals: np.ndarray, row_numbers: np.ndarray) -> Figure:
     """Who pulls which way: residual r_i = ŷ_i − y_i of a few rows as bars.
 
     A positive residual (prediction too high) adds to ∂L/∂b and pushes b down; a negative one
@@ -527,4 +420,4 @@ def residual_bars_figure(residuals: np.ndarray, row_numbers: np.ndarray) -> Plai
             "name": "residual", "hovertemplate": "row %{x}<br>r = %{y:.4g}<extra></extra>"}
     layout = _layout("row", "residual r = ŷ − y", height=300)
     layout["xaxis"]["type"] = "category"
-    return PlainFigure([bars], layout)
+    return Figure([bars], layout)
