@@ -1,7 +1,6 @@
 """Tests of gradcore.diagnostics: magnitudes that cannot be squared, constant and collinear
 features found from the covariance matrix, and names that never crash the message."""
 
-import time
 
 import numpy as np
 import pytest
@@ -70,11 +69,21 @@ def test_quoted_never_fails_on_an_empty_list():
     assert _quoted(["a"]) == "'a'" and _quoted(["a", "b", "c"]) == "'a', 'b' and 'c'"
 
 
-def test_many_features_are_checked_quickly(rng):
-    """100 features (the page's most) with 5 collinear ones take well under a second."""
+def test_many_features_are_checked_on_the_correlation_matrix_only(rng, monkeypatch):
+    """100 features (the page's most) with 5 collinear ones: all 5 are named, and the check
+    solves at most one small system per feature on the d x d correlation matrix, never on the
+    N rows (so its cost does not grow with the table; no stopwatch, which a busy machine
+    would fail)."""
     X = rng.standard_normal((2000, 100))
     X[:, 95:] = X[:, :5] + X[:, 5:10]
-    start = time.perf_counter()
+    shapes = []
+    lstsq = np.linalg.lstsq
+
+    def counted(a, b, *args, **kwargs):
+        shapes.append(np.shape(a))
+        return lstsq(a, b, *args, **kwargs)
+
+    monkeypatch.setattr(np.linalg, "lstsq", counted)
     warnings = data_warnings(X, rng.standard_normal(2000))
-    assert time.perf_counter() - start < 1.0
     assert sum("linear combination" in w for w in warnings) == 5
+    assert 0 < len(shapes) <= 100 and max(max(shape) for shape in shapes) <= 100
