@@ -15,12 +15,9 @@ import numpy as np
 from gradcore.data import DATASETS, load_bundled, make_regression_data, select_xy
 from gradcore.exercise_checks import choice_checker, num, number_checker, param, yes_no_checker
 from gradcore.exercise_seeds import DEFAULT_SEED, pick, rng
-from gradcore.regression import learning_rate_verdict, mse_gradient
+from gradcore.regression import LEARNING_RATES, learning_rate_verdict, mse_gradient
 from gradcore.standardize import Standardizer
 from gradcore.statistics import regression_statistics
-
-LEARNING_RATES = tuple(float(f"{m}e{e}") for e in range(-6, 2) for m in (1, 2, 5))
-"""The regression page's learning-rate options (its ``lr`` select slider)."""
 
 
 def page_data(link: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:

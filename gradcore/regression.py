@@ -33,6 +33,9 @@ StopReason = str  # "converged" | "diverged" | "max_steps"
 # lambda_max alone moves the bound by more than eps, so closer than this is not "below" or "above".
 EDGE_RTOL = 1e-9
 VERDICT_KINDS = ("stable", "edge", "diverges")
+# The learning rates a student picks from (1, 2, 5 per decade, 1e-6 to 50): the regression
+# page's select slider and the exercises that ask about a rate.
+LEARNING_RATES = tuple(float(f"{m}e{e}") for e in range(-6, 2) for m in (1, 2, 5))
 
 
 def mse_loss(X, y, w, b) -> float:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from gradcore import MAX_FEATURES, DataError
+from gradcore.regression import LEARNING_RATES
 from ui import data_source, exercise_panel
 from ui import regression_cache as cache
 from ui.lessons import page_frame
@@ -25,7 +26,6 @@ from ui.regression_view import (
 )
 from ui.state import Link, inert, share_box
 
-LEARNING_RATES = tuple(float(f"{m}e{e}") for e in range(-6, 2) for m in (1, 2, 5))
 DEFAULTS = {"lr": 0.1, "steps": 200, "w0": 0.0, "b0": 0.0}
 MAX_STEPS = 100_000
 START_LIMIT = 1e6
