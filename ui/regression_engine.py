@@ -201,7 +201,7 @@ def bracket(terms: list[str], more: bool, per_line: int = 2) -> str:
     return rf"\Big[{body}\Big]"
 
 
-def gradienttex(row, separator: str = r",\quad ") -> str:
+def gradient_tex(row, separator: str = r",\quad ") -> str:
     """The gradient of the loss in `row` (a LOSS_TABLE entry) through its rho'(r_i), its
     three parts joined by `separator`."""
     return separator.join([r"\nabla_{\mathbf w}L = \frac1N\sum_{i=1}^N \rho'(r_i)\,\mathbf x_i",
@@ -227,7 +227,7 @@ def intro(loss: str) -> tuple[str, str] | None:
         return None
     row = LOSS_TABLE[loss]
     # One formula per line, so that they fit a phone's width.
-    lines = [row.formula, gradienttex(row, r"\\ ")]
+    lines = [row.formula, gradient_tex(row, r"\\ ")]
     return INTRO[loss], r"\begin{gathered}" + r"\\ ".join(lines) + r"\end{gathered}"
 
 
@@ -264,7 +264,7 @@ def loss_gradient_latex(problem: Problem, run: Run, k: int) -> list[str]:
     residual = problem.X_fit[:rows] @ w + b - problem.y[:rows]
     slope = row.derivative(residual, engine.huber_delta)
     # One part per line, so that the gradient fits a phone's width.
-    lines = [row.formula, r"\begin{gathered}" + gradienttex(row, r"\\ ") + r"\end{gathered}"]
+    lines = [row.formula, r"\begin{gathered}" + gradient_tex(row, r"\\ ") + r"\end{gathered}"]
     rows_tex = r"\\ ".join(
         rf"r_{i + 1} &= {tex(residual[i], wrap=False)}, & \rho'(r_{i + 1}) &= "
         rf"{tex(slope[i], wrap=False)}" for i in range(rows))
