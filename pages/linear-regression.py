@@ -11,19 +11,13 @@ from ui.regression_engine import (
     bounded_steps,
     engine_settings,
     intro,
-    race_panel,
     rate_note,
-    script_download,
     stop_shown,
 )
-from ui.regression_view import (
-    gd_units,
-    glossary,
-    learning_rate_note,
-    stepper,
-    titled,
-    trajectory_download,
-)
+from ui.regression_export import script_download, trajectory_download
+from ui.regression_race import race_panel
+from ui.regression_tables import gd_units, glossary
+from ui.regression_view import learning_rate_note, stepper, titled
 from ui.state import Link, inert, share_box
 
 DEFAULTS = {"lr": 0.1, "steps": 200, "w0": 0.0, "b0": 0.0}

@@ -16,6 +16,7 @@ from gradcore.engine import EVALUATION_ROWS
 from tests.page_helpers import all_text, deferred_downloads, metric, notes, open_page, shown
 from ui import regression_cache as cache
 from ui import regression_engine as engines
+from ui import regression_race as race
 
 PAGE = "pages/linear-regression.py"
 SHOWN_RTOL = 1e-5  # metrics are written with 6 significant digits
@@ -256,7 +257,7 @@ def test_the_mse_keeps_gradient_descent_on_a_large_table():
 
 def test_the_race_says_a_shared_explanation_once():
     """Stop messages that end alike: each racer keeps its own numbers, the ending is said once."""
-    heads, shared = engines.split_shared_ending([
+    heads, shared = race.split_shared_ending([
         "Stopped at the step limit (200 steps); the gradient norm is 0.00523. The MAE's "
         "subgradient is a sum of ±1 terms. With a constant step the iterates keep jumping.",
         "Stopped at the step limit (200 steps); the gradient norm is 0.0153. The MAE's "
@@ -265,7 +266,7 @@ def test_the_race_says_a_shared_explanation_once():
                      "Stopped at the step limit (200 steps); the gradient norm is 0.0153."]
     assert shared == ("The MAE's subgradient is a sum of ±1 terms. With a constant step the "
                       "iterates keep jumping.")
-    assert engines.split_shared_ending(["Converged.", "Diverged. Choose less."]) == \
+    assert race.split_shared_ending(["Converged.", "Diverged. Choose less."]) == \
         (["Converged.", "Diverged. Choose less."], "")
     at = open_page(PAGE, loss="mae", opt="momentum", race=["adam", "gd"])
     captions = [shown(c.value) for c in at.caption]

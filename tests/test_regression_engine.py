@@ -13,6 +13,7 @@ import pytest
 from gradcore import load_bundled
 from ui import regression_cache as cache
 from ui import regression_engine as engines
+from ui import regression_export as export
 from ui.regression_data import build_loaded_data
 
 SCRIPT_RTOL = 1e-6
@@ -46,7 +47,7 @@ def test_the_exported_script_prints_the_pages_last_iterate(tips_csv, engine, sta
     problem = tips_problem(tips_csv, standardise)
     run = cache.descend(problem, 0.01 if not standardise else 0.1, 120, 0.0, 0.0, engine)
     script = tips_csv.parent / f"run_{engine.loss}_{engine.optimizer}_{standardise}.py"
-    script.write_text(engines.run_script(problem, run))
+    script.write_text(export.run_script(problem, run))
     result = subprocess.run([sys.executable, str(script), str(tips_csv)], capture_output=True,
                             text=True, timeout=120, check=True)
     printed = json.loads(result.stdout.strip().splitlines()[-1])
@@ -75,7 +76,7 @@ def test_the_update_table_is_the_trajectorys_record(tips_csv):
 ])
 def test_script_names_follow_the_data_source(source, name):
     """The download is named gradient_descent_<dataset>.py."""
-    assert engines.script_name(source) == name
+    assert export.script_name(source) == name
 
 
 def test_the_script_encodes_text_columns_like_the_page(tmp_path):
@@ -85,7 +86,7 @@ def test_the_script_encodes_text_columns_like_the_page(tmp_path):
                             True)
     run = cache.descend(problem, 0.1, 80, 0.0, 0.0, cache.Engine(optimizer="momentum"))
     script = tmp_path / "tips_onehot.py"
-    script.write_text(engines.run_script(problem, run))
+    script.write_text(export.run_script(problem, run))
     csv = Path(__file__).parent.parent / "data" / "tips.csv"
     result = subprocess.run([sys.executable, str(script), str(csv)], capture_output=True,
                             text=True, timeout=120, check=True)

@@ -8,6 +8,7 @@ from tests.page_helpers import metric, metrics, open_page, shown
 from tests.test_data import REJECTED, UNFITTABLE
 from ui import data_source
 from ui import regression_cache as cache
+from ui import regression_export as export
 from ui import regression_view as view
 
 PAGE = "pages/linear-regression.py"
@@ -70,16 +71,16 @@ def test_the_fragment_and_the_download_keep_only_a_run_ref(monkeypatch):
     monkeypatch.setattr(view, "_stepper", lambda *args: seen.append(args))
     view.stepper(problem, run, "link", None)
     assert seen == [(cache.RunRef.of(problem, run), "link", None)]
-    download = view.trajectory_download(problem, run)
+    download = export.trajectory_download(problem, run)
     assert download.args == (cache.RunRef.of(problem, run),) and cache.nbytes(download.args) == 0
-    assert download() == view.trajectory_csv(run, problem.features)
+    assert download() == export.trajectory_csv(run, problem.features)
 
 
 def test_download_of_a_dropped_upload_says_what_to_do():
     """The download callable runs without a session: a dropped upload gives a one-line note."""
     data = cache.uploaded_data(GOOD_CSV, "good.csv")
     problem = cache.prepare(data, "y", ("x",), True)
-    download = view.trajectory_download(problem, cache.descend(problem, 0.1, 10, 0.0, 0.0))
+    download = export.trajectory_download(problem, cache.descend(problem, 0.1, 10, 0.0, 0.0))
     cache.STORE.discard(lambda key: True)
     assert download().startswith(b"note\nThe uploaded table was dropped")
 

@@ -10,6 +10,9 @@ from streamlit.testing.v1 import AppTest
 
 from gradcore import compare_with_sklearn, gradient_descent, learning_rate_verdict
 from ui import regression_cache as cache
+from ui import regression_check as check
+from ui import regression_export as export
+from ui import regression_tables as tables
 from ui import regression_view as view
 
 
@@ -90,7 +93,7 @@ def test_formula_panel_and_tables_name_their_units(tips, standardise, units):
 def test_trajectory_csv_has_original_units_beside_gd_units(tips):
     """The download carries w, b in GD's units and w_<feature>_original, b_original."""
     problem, run = problem_and_run(tips, True)
-    frame = view.trajectory_frame(run, problem.features)
+    frame = export.trajectory_frame(run, problem.features)
     assert_allclose(frame["w_total_bill_original"], run.coef[:, 0], rtol=0)
     assert_allclose(frame["b_original"], run.intercept, rtol=0)
     assert_allclose(frame["w_total_bill"], run.trajectory.w[:, 0], rtol=0)
@@ -99,7 +102,7 @@ def test_trajectory_csv_has_original_units_beside_gd_units(tips):
 def test_final_verdict_when_gd_matches(tips):
     """A converged standardised run matches scikit-learn: success."""
     problem, run = problem_and_run(tips, True, 0.9, 2000)
-    kind, text = view.final_verdict(problem, run, run.trajectory.steps_taken)
+    kind, text = check.final_verdict(problem, run, run.trajectory.steps_taken)
     assert kind == "success" and "Gradient descent matches scikit-learn" in text
 
 
@@ -109,7 +112,7 @@ def test_final_verdict_never_blames_gd_when_the_reference_is_worse(tips):
     bad = (problem.least_squares.reference[0] * 1.5, problem.least_squares.reference[1])
     comparison = compare_with_sklearn(problem.X, problem.y, run.trajectory, problem.scaler,
                                       reference=bad, stats=problem.stats)
-    kind, text = view.final_verdict(problem, dataclasses.replace(run, comparison=comparison), 0)
+    kind, text = check.final_verdict(problem, dataclasses.replace(run, comparison=comparison), 0)
     assert kind == "info" and "The reference has the higher loss" in text
     assert "Not matched yet" not in text and "stopping rule" not in text
 
@@ -124,7 +127,7 @@ def test_final_verdict_blames_the_stopping_rule_only_when_gd_is_higher(tips):
                                       reference=problem.least_squares.reference,
                                       stats=problem.stats)
     early = dataclasses.replace(run, trajectory=loose, comparison=comparison)
-    kind, text = view.final_verdict(problem, early, 0)
+    kind, text = check.final_verdict(problem, early, 0)
     assert comparison.higher_loss == "gradient descent"
     assert kind == "warning" and "Not matched yet" in text and "stopping rule" in text
 
@@ -132,7 +135,7 @@ def test_final_verdict_blames_the_stopping_rule_only_when_gd_is_higher(tips):
 def test_final_verdict_at_the_edge_says_it_oscillates(tips):
     """At eta = 1/lambda_max the reason is the edge verdict, not 'too few steps'."""
     problem, run = problem_and_run(tips, True, 1.0, 300)
-    kind, text = view.final_verdict(problem, run, 0)
+    kind, text = check.final_verdict(problem, run, 0)
     assert kind == "warning" and "neither converges nor diverges" in text
     assert "too few steps" not in text
 
@@ -141,7 +144,7 @@ def test_final_verdict_at_the_edge_says_it_oscillates(tips):
 def test_too_few_steps_advises_standardising_only_when_off(tips, standardise, advised):
     """'standardise the features' in the reason only when the features are not standardised."""
     problem, run = problem_and_run(tips, standardise, 0.3, 3)
-    reason = view.not_converged_reason(problem, run)
+    reason = check.not_converged_reason(problem, run)
     assert "too few steps" in reason
     assert ("standardise the features" in reason) is advised
 
@@ -150,7 +153,7 @@ def test_turned_table_has_a_column_per_parameter_with_the_same_numbers(tips):
     """turned() makes rows of the quantities and a column per parameter, numbers unchanged."""
     problem, run = problem_and_run(tips, True)
     table = view.update_table(problem, run, 4, cache.check_step(problem, run, 4))
-    shown = view.turned(table)
+    shown = tables.turned(table)
     assert list(shown.columns) == ["parameter (standardised units)", "w (total_bill)", "b"]
     assert list(shown["parameter (standardised units)"]) == list(table.columns[1:])
     assert_allclose(shown["b"].to_numpy(dtype=float), table.iloc[1, 1:].to_numpy(dtype=float),
@@ -172,6 +175,7 @@ def test_gradient_units_match_the_metrics(tips):
 RENDER = """
 import streamlit as st
 from ui import regression_cache as cache
+from ui import regression_check as check
 from ui import regression_view as view
 
 problem = cache.prepare(cache.bundled_data("tips"), "tip", ("total_bill",), True)
@@ -180,7 +184,7 @@ view._metrics(problem, run, 5)
 st.caption(view.formula_caption(problem))
 step = cache.check_step(problem, run, 5)
 st.dataframe(view.update_table(problem, run, 5, step))
-view.check_panel(problem, run, 5, step)
+check.check_panel(problem, run, 5, step)
 st.markdown(view.learning_rate_note(0.1, problem.stats.max_stable_learning_rate,
                                     problem.stats.condition_number, True))
 """

@@ -1,5 +1,6 @@
-"""The regression page's loss and optimizer: their URL-bound controls, the formula panel for
-any loss x optimizer pair, and the exported script.
+"""The regression page's loss and optimizer: their URL-bound controls, the bounds on a run's
+cost, and the formula panel for any loss x optimizer pair (the race is ``ui.regression_race``,
+the downloads ``ui.regression_export``).
 
 The choices come from gradcore's tables (``LOSS_TABLE``, ``OPTIMIZER_TABLE``, ``SCHEDULES``):
 a control appears for each setting the chosen optimizer's or loss's row lists in its
@@ -13,7 +14,6 @@ is never applied again here.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -26,29 +26,20 @@ from gradcore import (
     OPTIMIZER_TABLE,
     OPTIMIZERS,
     SCHEDULES,
-    DataError,
-    export_script,
     huber_zones,
     residual_signs,
 )
 from gradcore.engine import EVALUATION_ROWS
 from gradcore.optimizers import DEFAULT_BATCH_SIZE
-from ui import race_figures
-from ui.regression_build import contour_note
 from ui.regression_cache import (
     DEFAULT_ENGINE,
     Engine,
     Problem,
     Run,
-    RunRef,
-    descend,
-    race_grid,
-    race_window,
-    resolve,
-    text_encoded,
 )
-from ui.state import Link, inert
+from ui.state import Link
 
+# Rows written out in the formula panels (this one and the article's, regression_view).
 FORMULA_TERMS = 3
 # The race: the chosen optimizer and at most this many more.
 MAX_RIVALS = 2
@@ -372,100 +363,3 @@ def evaluation_note(run: Run, rows: int) -> str | None:
             "reference uses every row.")
 
 
-def script_name(source: tuple) -> str:
-    """gradient_descent_<dataset>.py: the bundled dataset's name, "generated" or "upload"."""
-    kind = source[0] if source else "data"
-    stem = str(source[1]) if kind == "bundled" and len(source) > 1 else kind
-    stem = "".join(c if c.isalnum() else "_" for c in stem.lower()).strip("_")
-    return f"gradient_descent_{stem[:40] or 'data'}.py"
-
-
-def run_script(problem: Problem, run: Run) -> str:
-    """``export_script`` of this run (its settings from the trajectory's set-up and the engine)."""
-    t = run.trajectory
-    _, _, steps, w0, b0, engine = run.key
-    return export_script(problem.target, list(problem.features),
-                         standardize=problem.scaler is not None,
-                         encode_text=text_encoded(problem.source),
-                         data=(len(problem.y), float(problem.y.mean())),
-                         learning_rate=t.learning_rate, steps=steps, w0=w0, b0=b0, tol=t.tol,
-                         **engine.fit_kwargs())
-
-
-def script_download(problem: Problem, run: Run, source: tuple) -> None:
-    """The "Python script" download button (numpy + pandas; prints w, b as JSON). Its data is
-    made on the click from a RunRef (a few values), as the trajectory CSV's."""
-    st.download_button("Download the run as a Python script",
-                       data=functools.partial(_script_text, RunRef.of(problem, run)),
-                       file_name=script_name(source), mime="text/x-python",
-                       on_click="ignore", key="download_script",
-                       help="numpy + pandas only: python script.py data.csv prints the result "
-                            "as JSON on its last line.")
-
-
-def _script_text(ref: RunRef) -> str:
-    found = resolve(ref)
-    if found is None:
-        return ("# The uploaded table was dropped from the server's memory: open the page, "
-                "upload the file again and download once more.\n")
-    try:
-        return run_script(*found)
-    except DataError as error:
-        return f"# No script for this run: {str(error).splitlines()[0]}\n"
-
-
-def split_shared_ending(messages: list[str]) -> tuple[list[str], str]:
-    """Each message without the sentences that end all of them, and those sentences once.
-
-    The racers' stop messages often end with the same explanation (e.g. why the MAE's
-    subgradient norm need not shrink); the race says it once instead of once per optimizer."""
-    split = [[s for s in message.replace(". ", ".\n").split("\n") if s] for message in messages]
-    shared: list[str] = []
-    while len(messages) > 1 and all(len(s) > len(shared) + 1 for s in split) and \
-            len({tuple(s[len(s) - len(shared) - 1:]) for s in split}) == 1:
-        shared = split[0][len(split[0]) - len(shared) - 1:]
-    heads = [" ".join(s[:len(s) - len(shared)]) for s in split]
-    return heads, " ".join(shared)
-
-
-def race_panel(problem: Problem, run: Run, rivals: tuple[Engine, ...], units: str,
-               titled) -> None:
-    """The chosen run and its rivals (same data, loss, step size, steps and start): the loss
-    against the step for all, and for one feature their paths over the loss contours with the
-    loss's reference optimum. `titled(column, title, figure, key, note, about=...)` draws a
-    chart with its text alternative (``regression_view._titled``)."""
-    if not rivals:
-        return
-    _, rate, steps, w0, b0, _ = run.key
-    try:
-        with st.spinner("Running the race…"):
-            runs = [run, *(descend(problem, rate, steps, w0, b0, rival) for rival in rivals)]
-    except DataError as error:
-        st.error(f"The race could not run: {inert(error)}")
-        return
-    names = [OPTIMIZER_TABLE[r.engine.optimizer].label for r in runs]
-    st.header("Race: " + " vs ".join(names))
-    st.caption("Each optimizer runs from the same start with the same loss, step size, "
-               "schedule and settings; each keeps one colour, dash and marker in both charts.")
-    losses = [r.trajectory.loss for r in runs]
-    left, right = st.columns(2)
-    titled(left, "Loss against step, every optimizer", race_figures.race_loss_figure(
-        losses, names), "fig_race_loss",
-        about=lambda table: race_figures.race_loss_text(losses, names, table))
-    heads, shared = split_shared_ending([r.trajectory.message for r in runs])
-    left.caption("\n".join(f"- {name}: {head}" for name, head in zip(names, heads,
-                                                                      strict=True)))
-    if shared:
-        left.caption(shared)
-    if len(problem.features) == 1:
-        paths = [(r.trajectory.w[:, 0], r.trajectory.b) for r in runs]
-        optimum = (float(run.optimum.reference_fit[0][0]), float(run.optimum.reference_fit[1]))
-        w_grid, b_grid, grid = race_grid(problem, run.engine.loss, run.engine.huber_delta,
-                                         race_window(paths, optimum))
-        titled(right, "Every path over the loss contours, and the optimum",
-               race_figures.race_contour_figure(w_grid, b_grid, grid, paths, names, optimum,
-                                                "reference optimum"), "fig_race_contour",
-               f"In {units}, the units GD works in. "
-               + (contour_note(problem, run.engine.loss) or ""),
-               about=lambda table: race_figures.race_contour_text(paths, names, optimum, units,
-                                                                   table))

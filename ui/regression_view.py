@@ -1,4 +1,5 @@
-"""Streamlit pieces of the regression page: the stepper fragment, the formula and check panels.
+"""Streamlit pieces of the regression page: the stepper fragment (controls, metrics, charts,
+the article's formula panel); the check panel is ui.regression_check, tables ui.regression_tables.
 
 Every number shown comes from gradcore through :mod:`ui.regression_cache`; this module formats
 it. The only arithmetic here is display arithmetic: predictions y_hat = X w + b of the few rows
@@ -12,8 +13,6 @@ scikit-learn check table is in original units. Every label says which (``gd_unit
 
 from __future__ import annotations
 
-import functools
-import io
 from collections.abc import Callable
 
 import numpy as np
@@ -27,7 +26,6 @@ from ui import regression_figures as figures
 from ui.lessons import trace_run
 from ui.regression_build import contour_note
 from ui.regression_cache import (
-    COMPARISON_RTOL,
     Problem,
     Run,
     RunRef,
@@ -38,55 +36,17 @@ from ui.regression_cache import (
     reference_source,
     resolve,
 )
+from ui.regression_check import check_panel
 from ui.regression_engine import tex
+from ui.regression_tables import ORIGINAL_UNITS, gd_units, number, show_table
 from ui.state import Link, inert, share_box
 
-FORMULA_TERMS = 3
-STANDARDISED_UNITS = "standardised units"
-ORIGINAL_UNITS = "original units"
 # Without standardisation, a condition number above this earns the advice to standardise.
 STANDARDISE_ADVICE_CONDITION = 10.0
-# Every number in this page's tables: 6 significant digits, tiny and huge ones as 1.2e-16
-# (Streamlit's default writes 1e-16 as 0.0000000000000001). sprintf's %g in the browser.
-NUMBER_FORMAT = "%.6g"
-# Tables with one row per parameter are shown turned (a column per parameter) up to this many
-# parameters: w and b of one or two features.
-TURN_AT_MOST = 3
 # The stepper's keyboard shortcuts, in st.button's key names.
 STEP_KEYS = {"start": "Home", "back": "Left", "forward": "Right", "end": "End"}
 SHORTCUT_NOTE = ("Keyboard: **←** back, **→** forward, **Home** start, **End** end (not while "
                  "typing in a box or moving a slider, where the keys keep their usual job).")
-GLOSSARY = {
-    "λmax (lambda max)": "The largest eigenvalue of S = AᵀA/N, the matrix that sets how curved "
-                         "the loss is (its Hessian is 2S). Along the most curved direction a "
-                         "step of η multiplies the distance to the optimum by 1 − 2ηλmax, so "
-                         "any η above 1/λmax overshoots more each step: that is the largest "
-                         "stable learning rate.",
-    "condition number": "λmax / λmin: how much more curved the loss is in its steepest "
-                        "direction than in its flattest. A learning rate safe for the steep "
-                        "direction crawls along the flat one, so gradient descent needs about "
-                        "that many steps per factor e of progress. Standardising the features "
-                        "usually brings it close to 1.",
-    "tol x scale": "The stopping rule: the run counts as converged once the length of the "
-                   "gradient is below a tolerance tol (1e-10) times a scale, the largest "
-                   "gradient the loss can have at w = 0, b = 0 (2·√(λmax · mean(y²))). So the "
-                   "rule means the same whatever the units of y.",
-    "GD's shortcut (S, t)": "Gradient descent does not add up the residuals of every row at "
-                            "every step. It reads the data once into two summaries, "
-                            "S = AᵀA/N and t = Aᵀy/N (A is X with a column of ones), and then "
-                            "uses ∇L = 2(Sθ − t), which is the article's formula rearranged. "
-                            "The check table shows that both give the same numbers.",
-    "finite differences": "A gradient measured without any formula: (L(θ + h) − L(θ − h)) / 2h "
-                          "for a small h, one parameter at a time.",
-    "standardised units": "With standardisation on, gradient descent works on "
-                          "z = (x − mean) / sd, so its w and b differ from the original-units "
-                          "line that scikit-learn reports; the page converts them back.",
-}
-
-
-def gd_units(problem: Problem) -> str:
-    """The units gradient descent's w, b are in: standardised when the features were."""
-    return STANDARDISED_UNITS if problem.scaler else ORIGINAL_UNITS
 
 
 def learning_rate_note(rate: float, bound: float, condition_number: float,
@@ -111,52 +71,10 @@ def learning_rate_note(rate: float, bound: float, condition_number: float,
     return text
 
 
-def number(value: float, digits: int = 4) -> str:
-    """A finite float in `digits` significant figures (plain text)."""
-    return f"{float(value):.{digits}g}"
-
-
-def trajectory_frame(run: Run, features: tuple[str, ...]) -> pd.DataFrame:
-    """One row per iterate: step, w_<feature>..., b, loss, grad_w_<feature>..., grad_b in the
-    units GD runs in (standardised when standardisation is on), then w_<feature>_original...,
-    b_original: the same iterates in original units."""
-    t = run.trajectory
-    columns = {"step": np.arange(len(t.b))}
-    columns |= {f"w_{name}": t.w[:, j] for j, name in enumerate(features)}
-    columns |= {"b": t.b, "loss": t.loss}
-    columns |= {f"grad_w_{name}": t.grad_w[:, j] for j, name in enumerate(features)}
-    columns["grad_b"] = t.grad_b
-    columns |= {f"w_{name}_original": run.coef[:, j] for j, name in enumerate(features)}
-    columns["b_original"] = run.intercept
-    return pd.DataFrame(columns)
-
-
-def trajectory_csv(run: Run, features: tuple[str, ...]) -> bytes:
-    """The trajectory table as UTF-8 CSV bytes (full float precision)."""
-    buffer = io.BytesIO()  # not StringIO, which holds 4 bytes per character
-    trajectory_frame(run, features).to_csv(buffer, index=False, float_format="%.17g")
-    return buffer.getvalue()
-
-
-def trajectory_download(problem: Problem, run: Run) -> Callable[[], bytes]:
-    """The download button's ``data`` callable, holding a RunRef (a few values), not the arrays:
-    Streamlit keeps it with the session. On a click it makes ``trajectory_csv`` from the cached
-    run (computed again if the cache dropped it; a dropped upload gives a one-line note)."""
-    return functools.partial(_download_csv, RunRef.of(problem, run))
-
-
-def _download_csv(ref: RunRef) -> bytes:
-    found = resolve(ref)
-    if found is None:
-        return (b"note\nThe uploaded table was dropped from the server's memory: open the page, "
-                b"upload the file again and download once more.\n")
-    return trajectory_csv(found[1], found[0].features)
-
-
 def gradient_latex(problem: Problem, run: Run, k: int, step: StepCheck) -> list[str]:
     """The article's formulas at iterate k with numbers: residuals, dL/dw_1, dL/db, updates."""
     t = run.trajectory
-    n, rows = len(problem.y), min(FORMULA_TERMS, len(problem.y))
+    n, rows = len(problem.y), min(engines.FORMULA_TERMS, len(problem.y))
     w, b, rate = t.w[k], float(t.b[k]), t.learning_rate
     X_first, y_first = problem.X_fit[:rows], problem.y[:rows]
     predicted = X_first @ w + b
@@ -185,46 +103,6 @@ def gradient_latex(problem: Problem, run: Run, k: int, step: StepCheck) -> list[
         rf"{tex(b, wrap=False)} - {tex(rate)}\times{tex(step.grad_b)} = "
         rf"{tex(b - rate * step.grad_b, wrap=False)}\end{{aligned}}",
     ]
-
-
-def number_columns(frame: pd.DataFrame, help_texts: dict[str, str] | None = None) -> dict:
-    """``column_config`` for ``st.dataframe``: every numeric column written with NUMBER_FORMAT
-    (tiny numbers as 1.2e-16), with a tooltip where `help_texts` has one for its name."""
-    help_texts = help_texts or {}
-    return {name: st.column_config.NumberColumn(format=NUMBER_FORMAT, help=help_texts.get(name))
-            for name in frame.columns if pd.api.types.is_numeric_dtype(frame[name])}
-
-
-def turned(frame: pd.DataFrame) -> pd.DataFrame:
-    """A table with one row per parameter turned to one column per parameter: its first
-    column's values become the column names, its other column names the first column.
-    The other columns must be numbers."""
-    label = frame.columns[0]
-    values = frame.iloc[:, 1:].to_numpy(dtype=float)
-    columns = {label: list(frame.columns[1:])}
-    columns |= {str(name): values[i] for i, name in enumerate(frame[label])}
-    return pd.DataFrame(columns)
-
-
-def show_table(frame: pd.DataFrame, help_texts: dict[str, str] | None = None,
-               where=st, *, per_parameter: bool = False) -> None:
-    """A small table of this page: no index, full width, numbers in NUMBER_FORMAT.
-
-    `per_parameter`: `frame` has one row per parameter (its first column names them). With at
-    most TURN_AT_MOST parameters it is shown turned (:func:`turned`): three narrow columns fit
-    a phone's width, where five or six wide ones were cut off at the side. More parameters
-    keep one row each, which fits a wide screen.
-    """
-    if per_parameter and len(frame) <= TURN_AT_MOST:
-        frame, help_texts = turned(frame), None
-    where.dataframe(frame, hide_index=True, width="stretch",
-                    column_config=number_columns(frame, help_texts))
-
-
-def glossary() -> None:
-    """An expander explaining the page's technical words (λmax, condition number, ...)."""
-    with st.expander("What do λmax, condition number, tol x scale … mean?"):
-        st.markdown("\n".join(f"- **{word}**: {meaning}" for word, meaning in GLOSSARY.items()))
 
 
 def update_table(problem: Problem, run: Run, k: int, step: StepCheck) -> pd.DataFrame:
@@ -393,134 +271,9 @@ def _plots(problem: Problem, run: Run, k: int, log_y: bool) -> None:
             about=lambda table: chart_text.residual_bars(residual, shown + 1, k, table))
 
 
-SHORTCUT_COLUMN = "GD's shortcut (S, t)"
-CHECK_HELP = {
-    "article's formula": "2/N · Σ rᵢ xᵢⱼ (and 2/N · Σ rᵢ), summed over every row of the data.",
-    SHORTCUT_COLUMN: GLOSSARY["GD's shortcut (S, t)"],
-    "finite differences": GLOSSARY["finite differences"],
-}
-
-
-CHECK_NOTE = ("**GD's shortcut (S, t)** is how gradient descent computes the gradient: 2(Sθ − t), "
-              "from two summaries of the data read once, instead of a sum over every row at "
-              "every step. **Finite differences** measure the slope without any formula, "
-              "(L(θ + h) − L(θ − h)) / 2h. All three must agree.")
-
-
-def _gradient_check(problem: Problem, step: StepCheck, run: Run, k: int) -> None:
-    check = step.check
-    names = [f"∂L/∂w{j + 1}" for j in range(step.grad_w.size)] + ["∂L/∂b"]
-    article = run.engine.loss == "mse"
-    formula_column = "article's formula" if article else "loss_gradient on the data"
-    recorded_column = SHORTCUT_COLUMN if article else "recorded by the run"
-    show_table(pd.DataFrame({
-        f"component ({gd_units(problem)})": names,
-        formula_column: np.append(step.grad_w, step.grad_b),
-        recorded_column: np.append(run.trajectory.grad_w[k], run.trajectory.grad_b[k]),
-        "finite differences": np.asarray(check.numeric),
-    }), CHECK_HELP if article else None, per_parameter=True)
-    if article:
-        st.caption(CHECK_NOTE)
-        how = ("of mse_loss on the data" if step.direct else
-               "of the loss from the sufficient statistics")
-    else:
-        how = f"of the {engines.LOSS_TABLE[run.engine.loss].label} on the data"
-        if run.engine.loss == "mae":
-            how += (" (where a residual is within h of 0 the differences average the two "
-                    "slopes, while the formula takes sign(0) = 0)")
-    verdict = st.success if check.passed else st.warning
-    source = "the article's formula" if article else "the loss's gradient formula"
-    verdict(f"Gradient check at step {k}: relative error {check.relative_error:.2e} between "
-            f"{source} and central differences {how} (tolerance {check.rtol:.0e}).")
-
-
-def _comparison(problem: Problem, run: Run, k: int) -> None:
-    if run.optimum.skipped:
-        return
-    coef_k, intercept_k = run.coef[k], float(run.intercept[k])
-    ref_coef, ref_intercept = run.optimum.reference
-    article = run.engine.loss == "mse"
-    name = "scikit-learn" if article else "reference"
-    show_table(pd.DataFrame({
-        "parameter (original units)": [*problem.features, "b (intercept)"],
-        f"GD at step {k}" if article else f"run at step {k}": np.append(coef_k, intercept_k),
-        name: np.append(ref_coef, ref_intercept),
-        "|difference|": np.abs(np.append(coef_k - ref_coef, intercept_k - ref_intercept)),
-    }), per_parameter=True)
-    gap = np.linalg.norm(np.append(coef_k - ref_coef, intercept_k - ref_intercept))
-    scale = max(np.linalg.norm(np.append(ref_coef, ref_intercept)), 1e-300)
-    loss_k = float(run.trajectory.loss[k])
-    st.markdown(
-        f"Loss at step {k}: **{number(loss_k, 8)}**, {name}: **"
-        f"{number(run.optimum.loss, 8)}**; relative coefficient gap at step {k}: "
-        f"**{gap / scale:.2e}**."
-    )
-    if not article:
-        st.caption(f"Reference for the {engines.LOSS_TABLE[run.engine.loss].label}: "
-                   f"{engines.LOSS_TABLE[run.engine.loss].method}.")
-
-
-def check_panel(problem: Problem, run: Run, k: int, step: StepCheck) -> None:
-    """Analytic vs finite-difference gradient at k; GD vs scikit-learn; why not converged."""
-    st.header("Check")
-    _gradient_check(problem, step, run, k)
-    _comparison(problem, run, k)
-    kind, text = final_verdict(problem, run, k)
-    {"success": st.success, "info": st.info, "warning": st.warning}[kind](text)
-
-
-def final_verdict(problem: Problem, run: Run, k: int) -> tuple[str, str]:
-    """("success" | "info" | "warning", message) on the last iterate against scikit-learn.
-
-    success: they match. info: they differ but gradient descent's loss is not the higher one
-    (the reference is worse, or both are equal to rounding): nothing to blame on the run.
-    warning: gradient descent has the higher loss, with ``not_converged_reason``.
-    """
-    last = run.trajectory.steps_taken
-    if run.optimum.skipped:
-        return "info", run.optimum.skipped
-    if run.gap is not None:
-        kind = "success" if run.gap.agrees else "warning"
-        return kind, run.gap.message + ("" if run.gap.agrees else " " + run.trajectory.message)
-    final = run.comparison
-    if final.agrees and run.trajectory.stop_reason != "diverged":
-        where = "" if k == last else f" (at the last step, {last}; you are at step {k})"
-        return "success", (
-            f"Gradient descent matches scikit-learn{where}: relative coefficient gap "
-            f"{final.relative_coef_gap:.2e}, within the tolerance {COMPARISON_RTOL:.0e}. "
-            + ("" if final.unique_optimum else final.message))
-    if final.higher_loss != "gradient descent":
-        return "info", final.message
-    return "warning", f"Not matched yet: {final.message} {not_converged_reason(problem, run)}"
-
-
-def not_converged_reason(problem: Problem, run: Run) -> str:
-    """Why gradient descent's loss is still above the reference's: diverged, on the edge,
-    learning rate too small, too few steps, or (after converging) the stopping tolerance."""
-    t = run.trajectory
-    if not engines.is_article_run(run.engine):
-        return t.message
-    bound = t.max_stable_learning_rate
-    verdict = t.verdict
-    if t.stop_reason == "diverged":
-        return (f"Why: it diverged, because the learning rate {number(t.learning_rate)} is above "
-                f"the largest stable learning rate 1/λmax = {number(bound)}.")
-    if t.stop_reason == "converged":
-        return "The run converged; the remaining gap is the tolerance of the stopping rule."
-    if verdict.kind != "stable":
-        return f"Why: {verdict.message}"
-    if t.learning_rate < 0.05 * bound:
-        return (f"Why: the learning rate {number(t.learning_rate)} is small next to the stable "
-                f"bound {number(bound)}; raise it towards the bound (or add steps).")
-    advice = ("" if problem.scaler else
-              ", or standardise the features to lower the condition number")
-    return (f"Why: too few steps ({t.steps_requested}) for this problem (condition number "
-            f"{number(problem.stats.condition_number, 3)}); add steps{advice}.")
-
-
 def formula_caption(problem: Problem) -> str:
     """What the formula panel writes out, and in which units its numbers are."""
-    text = (f"First {FORMULA_TERMS} rows written out; w₁ is the weight of "
+    text = (f"First {engines.FORMULA_TERMS} rows written out; w₁ is the weight of "
             f"'{inert(problem.features[0])}' (every weight is in the table below). ")
     if problem.scaler:
         return text + ("Here w, b and xᵢⱼ are in standardised units, the units GD works in "
