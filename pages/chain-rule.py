@@ -7,14 +7,14 @@ from gradcore import ONE_D_KEYS, ExpressionError, gradient_check, relative_error
 from gradcore.chain import chain_rule
 from ui import exercise_panel
 from ui.chart_cache import chart_text, figures
-from ui.lessons import page_frame
+from ui.lessons import page_frame, stop_page
 from ui.state import Link, inert, share_box
 from ui.widgets import TYPED, check_panel, fmt, function_picker, page_header, undefined_here
 
 X_LOW, X_HIGH = -3.0, 3.0
 xs = np.linspace(-4.0, 4.0, 801)
 
-with page_frame("pages/chain-rule.py"):
+with page_frame("pages/chain-rule.py") as lesson:
     page_header(
         "Chain rule",
         "To differentiate a composition f(g(x)), take the outer derivative at the inner value and "
@@ -38,7 +38,7 @@ with page_frame("pages/chain-rule.py"):
         st.error(f"These two functions cannot be composed: {inert(error)}")
         link.number("x", "Point x", X_LOW, X_HIGH, 1.0, step=0.05, slider=True)
         share_box(link)
-        st.stop()
+        stop_page(lesson)
     v, u = chain.variable, chain.inner_name
     outer, composite = chain.outer, chain.composite
 

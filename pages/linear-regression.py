@@ -6,7 +6,7 @@ from gradcore import MAX_FEATURES, DataError
 from gradcore.regression import LEARNING_RATES
 from ui import data_source, exercise_panel
 from ui import regression_cache as cache
-from ui.lessons import page_frame
+from ui.lessons import page_frame, stop_page
 from ui.regression_engine import (
     bounded_steps,
     engine_settings,
@@ -44,7 +44,7 @@ def reset_columns_for_a_new_table(columns: list[str], target: str,
         st.session_state["feats"] = list(features)
 
 
-with page_frame("pages/linear-regression.py"):
+with page_frame("pages/linear-regression.py") as lesson:
     st.title("Gradient descent for linear regression")
     # The article's loss, until the loss box (further down) says otherwise (regression_engine.intro).
     intro_slot = st.empty()
@@ -68,7 +68,7 @@ with page_frame("pages/linear-regression.py"):
         data = data_source.pick_data(link)
     if data is None:
         share_box(link)
-        st.stop()
+        stop_page(lesson)
 
     columns = [str(c) for c in data.frame.columns]
     with data_col:
@@ -89,7 +89,7 @@ with page_frame("pages/linear-regression.py"):
     if not features:
         data_col.warning("Choose at least one feature.")
         share_box(link, upload_note)
-        st.stop()
+        stop_page(lesson)
 
     try:
         with st.spinner("Preparing the data: statistics and the scikit-learn fit…"):
@@ -97,7 +97,7 @@ with page_frame("pages/linear-regression.py"):
     except DataError as error:
         data_col.error(inert(error))
         share_box(link, upload_note)
-        st.stop()
+        stop_page(lesson)
     for warning in problem.warnings:
         data_col.warning(inert(warning))
 
@@ -132,7 +132,7 @@ with page_frame("pages/linear-regression.py"):
         except DataError as error:
             st.error(inert(error))
             share_box(link, upload_note)
-            st.stop()
+            stop_page(lesson)
         trajectory = run.trajectory
         if not reveal:
             exercise_panel.hidden("the stability verdict, the run's outcome and its steps")

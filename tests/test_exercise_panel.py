@@ -285,3 +285,23 @@ def test_chart_sentences_and_tables_wait_for_the_answer_too():
     captions = texts(at, "caption")
     assert any("has slope 3" in shown(c) for c in captions), captions
     assert [e for e in at.expander if e.label == "Numbers behind this chart"]
+
+
+def test_a_page_that_stops_early_still_ends_with_its_exercises_and_the_course_links():
+    """The regression page waiting for an upload stops before its charts (st.stop()); it still
+    ends with its Exercises list and Previous / Next, so a student is not left at a dead end."""
+    at = start("linear-regression", {"src": "upload"})
+    assert not at.exception
+    assert "Upload a CSV file" in " ".join(texts(at, "markdown") + texts(at, "info")
+                                           + [w.label for w in at.get("file_uploader")])
+    labels = [link.proto.label for link in at.main.get("page_link")]
+    assert any(label.startswith("Previous: Chain rule") for label in labels)
+    assert any(label.startswith("Next:") for label in labels)
+    assert any(e.label.startswith("Exercises: 0 of 5") for e in at.expander)
+
+
+def test_pages_stop_through_stop_page():
+    """No page calls st.stop() itself: ui.lessons.stop_page draws the page's end first (after
+    st.stop() nothing more can be drawn)."""
+    for page in sorted((APP.parent / "pages").glob("*.py")):
+        assert "st.stop()" not in page.read_text(encoding="utf-8"), page.name

@@ -25,7 +25,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 import streamlit as st
 
@@ -80,6 +80,21 @@ BY_SCRIPT = {lesson.script: lesson for lesson in [HOME, *LESSONS]}
 ICON = {script: lesson.icon for script, lesson in BY_SCRIPT.items()}
 
 
+def _page_end(lesson: Lesson) -> None:
+    """A lesson page's last part: its exercises and the course's Previous / Next links."""
+    if lesson is not HOME:
+        exercise_panel.footer(lesson.url_path)
+        guide(lesson)
+
+
+def stop_page(lesson: Lesson) -> NoReturn:
+    """``st.stop()`` for a page that cannot go on (no data yet, an impossible composition),
+    after its end (:func:`_page_end`), so the student still has the exercises and the way on.
+    (Drawing the end after ``st.stop()`` is not possible: Streamlit stops at the next element.)"""
+    _page_end(lesson)
+    st.stop()
+
+
 @contextmanager
 def page_frame(script: str) -> Iterator[Lesson]:
     """Tab title, wide layout and the sidebar of lesson links, then the page body, guarded.
@@ -93,8 +108,9 @@ def page_frame(script: str) -> Iterator[Lesson]:
 
     On a lesson page the body sits between the exercise that the address opens
     (``ui.exercise_panel.show``, on top) and, at the end, the page's exercises and the
-    "Previous" / "Next" links of the course (:func:`guide`). A page that stops early
-    (``st.stop()``) has no such end.
+    "Previous" / "Next" links of the course (:func:`guide`). A page that stops early (no data
+    yet, an impossible composition) calls :func:`stop_page` instead of ``st.stop()``, so that it
+    has the same end.
     """
     lesson = BY_SCRIPT[script]
     trace_run(f"page {script}")
@@ -114,9 +130,7 @@ def page_frame(script: str) -> Iterator[Lesson]:
         if lesson is not HOME:
             _exercise_panel(lesson)
         yield lesson
-        if lesson is not HOME:
-            exercise_panel.footer(lesson.url_path)
-            guide(lesson)
+        _page_end(lesson)
     except Exception:
         _LOGGER.exception("Page %s failed; resetting it to its defaults", script)
         if failed_before:
