@@ -11,7 +11,9 @@ from gradcore.parsing import MAX_EXPONENT, read_formula
 
 x, y = sympy.symbols("x y", real=True)
 SYMBOLS = {"x": x, "y": y}
-FAST_S = 0.05  # a refusal is decided from logarithms, before anything big is computed
+# A refusal is decided from logarithms (microseconds) before anything big is computed; building
+# the power would not finish at all. 0.5 s leaves room for a busy machine.
+FAST_S = 0.5
 
 
 def build(text: str) -> sympy.Expr:
