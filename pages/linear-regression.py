@@ -14,7 +14,7 @@ from ui.regression_engine import (
     rate_note,
     stop_shown,
 )
-from ui.regression_export import script_download, trajectory_download
+from ui.regression_export import data_download, script_download, trajectory_download
 from ui.regression_race import race_panel
 from ui.regression_tables import gd_units, glossary
 from ui.regression_view import learning_rate_note, stepper, titled
@@ -154,6 +154,7 @@ with page_frame("pages/linear-regression.py") as lesson:
             mime="text/csv", on_click="ignore", key="download",
         )
         script_download(problem, run, data.source)
+        data_download(data.source, len(data.frame), len(data.frame.columns))
         glossary()
 
     if reveal:

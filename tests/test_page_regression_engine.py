@@ -6,12 +6,16 @@ what the page wrote, so ``at.query_params`` is the address a browser would show.
 
 import ast
 import json
+import subprocess
+import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from gradcore import Standardizer, fit, load_bundled, residual_signs
+from gradcore.data import DATA_DIR
 from gradcore.engine import EVALUATION_ROWS
 from tests.page_helpers import all_text, deferred_downloads, metric, notes, open_page, shown
 from ui import regression_cache as cache
@@ -326,3 +330,38 @@ def test_a_20000_row_table_gets_the_maes_reference_check():
     assert "no check against it" not in text
     assert "loss than the reference" in text or "reaches the reference's loss" in text
     assert "median regression as a linear programme solved by HiGHS" in text
+
+
+def test_the_data_download_is_the_table_the_script_repeats_the_run_on(monkeypatch, tmp_path):
+    """Generated data (300 x 2), Huber + Adam: "Download the data (CSV)" gives generated.csv,
+    the exact table (every float round-trips), and the downloaded script run on it prints the
+    (w, b) gradcore computes, with no data warning. Bundled tips gives data/tips.csv itself; a
+    million-row table is too large to download and says so."""
+    offered = deferred_downloads(monkeypatch)
+    at = open_page(PAGE, src="generate", n="300", d="2", loss="huber", opt="adam", lr="0.05",
+                   steps="120")
+    assert not at.exception and "Download the data (CSV)" in [
+        button.label for button in at.get("download_button")]
+    table = next(data() for data, names in offered if "generated.csv" in names)
+    script = next(data() for data, names in offered if "gradient_descent_generated.py" in names)
+    (tmp_path / "generated.csv").write_bytes(table)
+    (tmp_path / "run.py").write_text(script, encoding="utf-8")
+    frame = pd.read_csv(tmp_path / "generated.csv")
+    result = subprocess.run([sys.executable, "run.py", "generated.csv"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0 and "warning" not in result.stderr, result.stderr
+    printed = json.loads(result.stdout.strip().splitlines()[-1])
+    X, y = frame[["x1", "x2"]].to_numpy(), frame["y"].to_numpy()
+    scaler = Standardizer.fit(X)
+    w, b = scaler.to_original(*fit(scaler.transform(X), y, loss="huber", optimizer="adam",
+                                   learning_rate=0.05, steps=120).final)
+    np.testing.assert_allclose(np.append(printed["w"], printed["b"]), np.append(w, b),
+                               rtol=1e-9, atol=1e-9)
+
+    offered.clear()
+    at = open_page(PAGE)
+    tips = next(data() for data, names in offered if "tips.csv" in names)
+    assert tips == (DATA_DIR / "tips.csv").read_bytes()
+    at = open_page(PAGE, src="generate", n="1000000", d="10")
+    assert "too large to download here" in all_text(at)
+    assert "Download the data (CSV)" not in [b.label for b in at.get("download_button")]

@@ -13,10 +13,12 @@ import pandas as pd
 import streamlit as st
 
 from gradcore import DataError, export_script
+from gradcore.data import DATA_DIR, DATASETS
 from ui.regression_cache import (
     Problem,
     Run,
     RunRef,
+    load,
     resolve,
     text_encoded,
 )
@@ -86,8 +88,8 @@ def script_download(problem: Problem, run: Run, source: tuple) -> None:
                        data=functools.partial(_script_text, RunRef.of(problem, run)),
                        file_name=script_name(source), mime="text/x-python",
                        on_click="ignore", key="download_script",
-                       help="numpy + pandas only: python script.py data.csv prints the result "
-                            "as JSON on its last line.")
+                       help="numpy + pandas only: python script.py data.csv (the table's "
+                            "CSV) repeats the run and prints w and b as JSON on its last line.")
 
 
 def _script_text(ref: RunRef) -> str:
@@ -99,3 +101,44 @@ def _script_text(ref: RunRef) -> str:
         return run_script(*found)
     except DataError as error:
         return f"# No script for this run: {str(error).splitlines()[0]}\n"
+
+
+# The largest data download: the upload limit, so the file can also go back into the page.
+MAX_DATA_BYTES = 20 * 2**20
+# Bytes per value of a generated table written with %.17g: at most 24 characters and a comma.
+CSV_BYTES_PER_VALUE = 25
+
+
+def data_file_name(source: tuple) -> str:
+    """tips.csv, diabetes.csv, … for a bundled table; generated.csv for a generated one."""
+    return DATASETS[source[1]].file if source[0] == "bundled" else "generated.csv"
+
+
+def data_download(source: tuple, rows: int, columns: int) -> None:
+    """A "Download the data (CSV)" button for a bundled or generated table, the file the
+    exported script reads (an upload is the student's own file already). Made on the click
+    from `source` (a few values); a table over MAX_DATA_BYTES as CSV gets a note instead."""
+    kind = source[0] if source else ""
+    if kind == "bundled":
+        size = (DATA_DIR / data_file_name(source)).stat().st_size
+    elif kind == "generated":
+        size = rows * columns * CSV_BYTES_PER_VALUE
+    else:
+        return
+    if size > MAX_DATA_BYTES:
+        st.caption(f"This table is too large to download here (about {size / 2**20:,.0f} MB as "
+                   "CSV; the limit is 20 MB): generate fewer rows to run the script on it.")
+        return
+    st.download_button("Download the data (CSV)", data=functools.partial(_data_csv, source),
+                       file_name=data_file_name(source), mime="text/csv", on_click="ignore",
+                       key="download_data",
+                       help="The table this run used, for the Python script: python "
+                            "script.py <this file>.")
+
+
+def _data_csv(source: tuple) -> bytes:
+    if source[0] == "bundled":
+        return (DATA_DIR / data_file_name(source)).read_bytes()
+    buffer = io.BytesIO()
+    load(source).frame.to_csv(buffer, index=False, float_format="%.17g")
+    return buffer.getvalue()
