@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from gradcore import MAX_FEATURES, DataError
+from gradcore import LOSS_TABLE, MAX_FEATURES, DataError
 from gradcore.regression import LEARNING_RATES
 from ui import data_source, exercise_panel
 from ui import regression_cache as cache
@@ -46,18 +46,26 @@ def reset_columns_for_a_new_table(columns: list[str], target: str,
 
 with page_frame("pages/linear-regression.py") as lesson:
     st.title("Gradient descent for linear regression")
-    # The article's loss, until the loss box (further down) says otherwise (regression_engine.intro).
+    # The chosen loss's introduction. The loss box comes further down, so the slot is filled
+    # with the loss it will most likely show (this session's choice, else the link's) and
+    # redrawn only if the box then says otherwise: a rerun neither flashes another loss's
+    # formula nor leaves the slot empty for a moment.
     intro_slot = st.empty()
-    intro_box = intro_slot.container()
-    intro_box.markdown(
-        "A linear model predicts $\\hat y_i = \\mathbf{w}\\cdot\\mathbf{x}_i + b$. Gradient descent "
-        "lowers the mean squared error by stepping against its gradient, which the chain rule gives "
-        "as a sum of residuals $r_i = \\hat y_i - y_i$ (article, section 5.3):"
-    )
-    # Two lines, so the formula fits a phone's width without scrolling sideways.
-    intro_box.latex(r"\begin{gathered}L(\mathbf{w},b)=\frac1N\sum_{i=1}^N(\mathbf{w}\cdot\mathbf{x}_i+b-y_i)^2"
-             r"\\ \nabla_{\mathbf{w}}L=\frac2N\sum_{i=1}^N r_i\,\mathbf{x}_i,\quad "
-             r"\frac{\partial L}{\partial b}=\frac2N\sum_{i=1}^N r_i\end{gathered}")
+    expected = st.session_state.get("loss", st.query_params.get("loss"))
+    shown_loss = expected if expected in LOSS_TABLE else "mse"
+
+    def show_intro(loss: str) -> None:
+        text, formula = intro(loss)
+        with intro_slot.container():
+            st.markdown(text)
+            st.latex(formula)
+
+    show_intro(shown_loss)
+
+    def stop_early(note: str | None = None) -> None:
+        share_box(link, note)
+        stop_page(lesson)
+
     link = Link("linear-regression")
 
     rate_names = [rate_label(r) for r in LEARNING_RATES]
@@ -67,8 +75,7 @@ with page_frame("pages/linear-regression.py") as lesson:
         st.header("1 · Data")
         data = data_source.pick_data(link)
     if data is None:
-        share_box(link)
-        stop_page(lesson)
+        stop_early()
 
     columns = [str(c) for c in data.frame.columns]
     with data_col:
@@ -88,16 +95,14 @@ with page_frame("pages/linear-regression.py") as lesson:
                    "same file." if st.session_state.get("src") == "upload" else None)
     if not features:
         data_col.warning("Choose at least one feature.")
-        share_box(link, upload_note)
-        stop_page(lesson)
+        stop_early(upload_note)
 
     try:
         with st.spinner("Preparing the data: statistics and the scikit-learn fit…"):
             problem = cache.prepare(data, target, features, standardise)
     except DataError as error:
         data_col.error(inert(error))
-        share_box(link, upload_note)
-        stop_page(lesson)
+        stop_early(upload_note)
     for warning in problem.warnings:
         data_col.warning(inert(warning))
 
@@ -115,13 +120,8 @@ with page_frame("pages/linear-regression.py") as lesson:
                          DEFAULTS["w0"], where=c1)
         b0 = link.number("b0", "start b0", -START_LIMIT, START_LIMIT, DEFAULTS["b0"], where=c2)
         engine, rivals = engine_settings(link, len(problem.y))
-        other = intro(engine.loss)
-        if other:
-            with intro_slot.container():
-                st.markdown("A linear model predicts $\\hat y_i = \\mathbf{w}\\cdot\\mathbf{x}_i + "
-                            "b$; gradient descent steps against the gradient of a loss of the "
-                            "residuals $r_i = \\hat y_i - y_i$. " + other[0])
-                st.latex(other[1])
+        if engine.loss != shown_loss:
+            show_intro(engine.loss)
         if reveal:
             rate_slot.markdown(rate_note(engine, rate, bound) or learning_rate_note(
                 rate, bound, problem.stats.condition_number, standardise))

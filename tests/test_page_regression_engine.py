@@ -365,3 +365,18 @@ def test_the_data_download_is_the_table_the_script_repeats_the_run_on(monkeypatc
     at = open_page(PAGE, src="generate", n="1000000", d="10")
     assert "too large to download here" in all_text(at)
     assert "Download the data (CSV)" not in [b.label for b in at.get("download_button")]
+
+
+def test_the_page_draws_one_introduction_whatever_stops_it():
+    """One introduction on every path: the MAE's once chosen (never the article's as well),
+    the article's on a page that stops before the loss box (waiting for an upload), and the
+    link's loss there when the link names one."""
+    at = open_page(PAGE, loss="mae")
+    intros = [m for m in at.markdown if "A linear model predicts" in m.value]
+    assert len(intros) == 1 and "mean absolute error" in intros[0].value
+    at = open_page(PAGE, src="upload")
+    intros = [m for m in at.markdown if "A linear model predicts" in m.value]
+    assert len(intros) == 1 and "lowers the mean squared error" in intros[0].value
+    at = open_page(PAGE, src="upload", loss="huber")
+    intros = [m for m in at.markdown if "A linear model predicts" in m.value]
+    assert len(intros) == 1 and "Huber loss" in intros[0].value

@@ -200,6 +200,18 @@ def gradient_tex(row, separator: str = r",\quad ") -> str:
                            rf"\rho'(r_i) = {row.slope}"])
 
 
+ARTICLE_INTRO = (
+    "A linear model predicts $\\hat y_i = \\mathbf{w}\\cdot\\mathbf{x}_i + b$. Gradient descent "
+    "lowers the mean squared error by stepping against its gradient, which the chain rule gives "
+    "as a sum of residuals $r_i = \\hat y_i - y_i$ (article, section 5.3):",
+    # Two lines, so the formula fits a phone's width without scrolling sideways.
+    r"\begin{gathered}L(\mathbf{w},b)=\frac1N\sum_{i=1}^N(\mathbf{w}\cdot\mathbf{x}_i+b-y_i)^2"
+    r"\\ \nabla_{\mathbf{w}}L=\frac2N\sum_{i=1}^N r_i\,\mathbf{x}_i,\quad "
+    r"\frac{\partial L}{\partial b}=\frac2N\sum_{i=1}^N r_i\end{gathered}",
+)
+OTHER_LOSS_INTRO = ("A linear model predicts $\\hat y_i = \\mathbf{w}\\cdot\\mathbf{x}_i + b$; "
+                    "gradient descent steps against the gradient of a loss of the residuals "
+                    "$r_i = \\hat y_i - y_i$. ")
 INTRO = {
     "mae": ("It lowers the **mean absolute error**. |r| has a kink at r = 0, so where a residual "
             "is exactly 0 the loss has no gradient, only subgradients (the article's section on "
@@ -211,15 +223,15 @@ INTRO = {
 }
 
 
-def intro(loss: str) -> tuple[str, str] | None:
+def intro(loss: str = "mse") -> tuple[str, str]:
     """(Markdown, LaTeX) that introduce the chosen loss and its gradient at the top of the
-    page, or None for the MSE (the page's own introduction, the article's)."""
+    page: the article's for the MSE."""
     if loss not in INTRO:
-        return None
+        return ARTICLE_INTRO
     row = LOSS_TABLE[loss]
     # One formula per line, so that they fit a phone's width.
     lines = [row.formula, gradient_tex(row, r"\\ ")]
-    return INTRO[loss], r"\begin{gathered}" + r"\\ ".join(lines) + r"\end{gathered}"
+    return OTHER_LOSS_INTRO + INTRO[loss], r"\begin{gathered}" + r"\\ ".join(lines) + r"\end{gathered}"
 
 
 def rate_note(engine: Engine, rate: float, bound: float) -> str | None:
