@@ -5,7 +5,7 @@ import streamlit as st
 
 from gradcore import ExpressionError, gradient_check, squared_norm_text
 from ui import exercise_panel
-from ui.chart_cache import chart_text, figures
+from ui.chart_cache import chart_text, gradient_figures
 from ui.lessons import page_frame
 from ui.state import Link, inert, share_box
 from ui.widgets import (
@@ -108,13 +108,13 @@ with page_frame("pages/gradients.py"):
                                            (qa, qb, field[i], field[j]), (point[i], point[j]),
                                            in_plane, v, held=len(variables) > 2)
         map_column.plotly_chart(
-            figures.contour_gradient_figure(xs, ys, z, (qa, qb, field[i], field[j]),
+            gradient_figures.contour_gradient_figure(xs, ys, z, (qa, qb, field[i], field[j]),
                                             (point[i], point[j]), in_plane, v, (axis_a, axis_b)),
             width="stretch", key="fig_contour", alt=about_map.alt, config=chart_text.CONFIG)
         chart_text.show(map_column, about_map)
         if gradient is not None and reveal:
             with curve_column:
-                rate = float(figures.directional_curve(in_plane, np.radians([angle]))[0])
+                rate = float(gradient_figures.directional_curve(in_plane, np.radians([angle]))[0])
                 plane_norm = float(np.hypot(*in_plane))
                 best = float(np.degrees(np.arctan2(in_plane[1], in_plane[0]))) % 360.0
                 first, second = st.columns(2)
@@ -127,7 +127,7 @@ with page_frame("pages/gradients.py"):
                                    else ": ‖∇f‖."))
                 label = "‖∇f‖" if len(variables) == 2 else f"‖(∂f/∂{axis_a}, ∂f/∂{axis_b})‖"
                 about_curve = chart_text.directional(in_plane, angle, label)
-                st.plotly_chart(figures.directional_figure(in_plane, angle, label), width="stretch",
+                st.plotly_chart(gradient_figures.directional_figure(in_plane, angle, label), width="stretch",
                                 key="fig_directional", alt=about_curve.alt,
                                 config=chart_text.CONFIG)
                 chart_text.show(st, about_curve)

@@ -11,7 +11,7 @@ from itertools import combinations
 import numpy as np
 
 from gradcore import kink_at, parse_expression
-from ui import figures, palette
+from ui import figures, gradient_figures, palette
 from ui import regression_figures as rf
 
 THICK = 2.0  # a line this wide or wider reads as a thick line, narrower as a thin one
@@ -140,10 +140,10 @@ def calculus_gallery() -> dict:
         "f′": figures.derivative_curve_figure(xs, 2 * xs, 1.0, 2.0),
         "f′ at a kink": figures.derivative_curve_figure(
             xs, np.sign(xs), 0.0, 0.0, kink_at(parse_expression("abs(x)"), 0.0)),
-        "contour map": figures.contour_gradient_figure(xs, xs, X**2 + 2 * Y**2,
+        "contour map": gradient_figures.contour_gradient_figure(xs, xs, X**2 + 2 * Y**2,
                                                        (X, Y, 2 * X, 4 * Y), (1.0, 1.0),
                                                        (2.0, 4.0), (1.0, 0.0)),
-        "directional": figures.directional_figure((2.0, 4.0), 30.0),
+        "directional": gradient_figures.directional_figure((2.0, 4.0), 30.0),
         "supporting line": figures.subgradient_figure(xs, np.abs(xs), 0.0, 0.0, (-1, 1), 0.5),
         "rejected line": figures.subgradient_figure(xs, np.abs(xs), 0.0, 0.0, (-1, 1), 1.5,
                                                     crossing=(0.1, 0.15), above=(0.1, 2.0)),

@@ -10,7 +10,7 @@ import pytest
 
 from gradcore import Kink
 from ui import chart_text as ct
-from ui import figures
+from ui import figures, gradient_figures
 from ui import regression_figures as rf
 
 XS = np.linspace(-3.0, 3.0, 601)
@@ -115,7 +115,7 @@ def test_directional_sentence_gives_the_value_the_maximum_and_the_minimum():
     assert text.sentence == ("∇f·v for the angle θ of v from 0° to 360°: at θ = 0° it is 3; "
                              "largest, 5 = ‖∇f‖, at θ = 53.13° (along ∇f), smallest, -5, at "
                              "θ = 233.1°.")
-    fig = figures.directional_figure((3.0, 4.0), 0.0)
+    fig = gradient_figures.directional_figure((3.0, 4.0), 0.0)
     np.testing.assert_allclose(text.table["∇f·v"], _drawn(fig, "∇f·v", text.table, "θ (degrees)"))
 
 

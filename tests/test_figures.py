@@ -10,7 +10,7 @@ import pytest
 
 from gradcore import Kink, kink_at, parse_expression
 from tests.figure_marks import calculus_gallery, look_alikes, style
-from ui import figures, palette
+from ui import figures, gradient_figures, palette
 
 TOL = 1e-12
 
@@ -60,7 +60,7 @@ def test_every_figure_titles_its_axes_and_is_transparent():
     built = [
         figures.derivative_figure(xs, xs**2, 0.0, 0.0, 0.0),
         figures.derivative_curve_figure(xs, 2 * xs, 0.0, 0.0),
-        figures.directional_figure((1.0, 2.0), 30.0),
+        gradient_figures.directional_figure((1.0, 2.0), 30.0),
         figures.subgradient_figure(xs, np.abs(xs), 0.0, 0.0, (-1, 1), 0.5),
         figures.iterates_figure(xs, xs**2, xs[:3], xs[:3] ** 2),
         figures.values_by_step_figure(xs, xs),
@@ -77,7 +77,7 @@ def test_quiver_arrows_point_along_the_vectors_with_equal_length():
     y = np.array([0.0, 0.0, 1.0])
     u = np.array([1.0, 0.0, -3.0])
     v = np.array([0.0, 2.0, 4.0])
-    xs, ys = figures.quiver_segments(x, y, u, v, length=0.5)
+    xs, ys = gradient_figures.quiver_segments(x, y, u, v, length=0.5)
     shaft = np.column_stack([xs.reshape(-1, 9)[:, :2], ys.reshape(-1, 9)[:, :2]])
     dx, dy = shaft[:, 1] - shaft[:, 0], shaft[:, 3] - shaft[:, 2]
     np.testing.assert_allclose(np.hypot(dx, dy), 0.5, rtol=1e-12)
@@ -87,14 +87,14 @@ def test_quiver_arrows_point_along_the_vectors_with_equal_length():
 
 def test_quiver_barbs_point_back_from_the_tip():
     """Both barbs end behind the tip (negative projection on the arrow direction)."""
-    xs, ys = figures.quiver_segments([0.0], [0.0], [0.0], [1.0], length=1.0)
+    xs, ys = gradient_figures.quiver_segments([0.0], [0.0], [0.0], [1.0], length=1.0)
     barb_y = ys[[4, 7]]
     assert np.all(barb_y < 1.0) and np.all(barb_y > 0.5)
 
 
 def test_quiver_skips_zero_and_nonfinite_vectors():
     """Zero or NaN gradients draw no arrow (no division by zero)."""
-    xs, ys = figures.quiver_segments([0, 1, 2], [0, 0, 0], [0, np.nan, 1], [0, 1, 0], 1.0)
+    xs, ys = gradient_figures.quiver_segments([0, 1, 2], [0, 0, 0], [0, np.nan, 1], [0, 1, 0], 1.0)
     assert xs.size == 9 and ys.size == 9
 
 
@@ -102,7 +102,7 @@ def test_contour_figure_draws_the_gradient_at_the_point():
     """The '∇f at the point' line starts at the point and points along ∇f."""
     xs = np.linspace(-2, 2, 21)
     X, Y = np.meshgrid(xs, xs)
-    fig = figures.contour_gradient_figure(xs, xs, X**2 + 2 * Y**2, (X, Y, 2 * X, 4 * Y),
+    fig = gradient_figures.contour_gradient_figure(xs, xs, X**2 + 2 * Y**2, (X, Y, 2 * X, 4 * Y),
                                           (1.0, 1.0), (2.0, 4.0), direction=(1.0, 0.0))
     arrow = _trace(fig, "∇f at the point")
     assert (arrow.x[0], arrow.y[0]) == (1.0, 1.0)
@@ -116,7 +116,7 @@ def test_directional_curve_is_largest_along_the_gradient_with_value_its_norm():
     """max over θ of ∇f·(cos θ, sin θ) is ‖∇f‖, reached at the angle of ∇f."""
     g = np.array([3.0, -4.0])
     angles = np.radians(np.linspace(0, 360, 3601))
-    values = figures.directional_curve(g, angles)
+    values = gradient_figures.directional_curve(g, angles)
     best = angles[np.argmax(values)]
     assert values.max() == pytest.approx(5.0, rel=1e-6)
     assert np.degrees(best) % 360 == pytest.approx(np.degrees(np.arctan2(-4, 3)) % 360, abs=0.1)
@@ -124,7 +124,7 @@ def test_directional_curve_is_largest_along_the_gradient_with_value_its_norm():
 
 def test_directional_figure_marks_the_maximum_and_the_chosen_angle():
     """The star sits at (angle of ∇f, ‖∇f‖); the chosen marker at (θ, ∇f·v)."""
-    fig = figures.directional_figure((0.0, 2.0), 0.0)
+    fig = gradient_figures.directional_figure((0.0, 2.0), 0.0)
     star = _trace(fig, "max = ‖∇f‖")
     assert star.text[0] == "2"
     assert star.x[0] == pytest.approx(90.0) and star.y[0] == pytest.approx(2.0)
@@ -272,7 +272,7 @@ def test_number_labels_have_four_digits_and_no_negative_zero():
 
 def test_figures_module_does_not_import_streamlit():
     """In a fresh interpreter, importing ui.figures leaves streamlit out of sys.modules."""
-    code = "import sys, ui.figures; assert 'streamlit' not in sys.modules"
+    code = "import sys, ui.figures, ui.gradient_figures; assert 'streamlit' not in sys.modules"
     result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent,
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr

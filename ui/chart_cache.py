@@ -50,10 +50,10 @@ ENTRY_OVERHEAD = 64 * 2**10
 
 CACHED = {
     "ui.figures": (
-        "derivative_figure", "derivative_curve_figure", "contour_gradient_figure",
-        "directional_figure", "subgradient_figure", "iterates_figure", "values_by_step_figure",
-        "composite_figure", "computation_graph_figure",
+        "derivative_figure", "derivative_curve_figure", "subgradient_figure", "iterates_figure",
+        "values_by_step_figure", "composite_figure", "computation_graph_figure",
     ),
+    "ui.gradient_figures": ("contour_gradient_figure", "directional_figure"),
     "ui.regression_figures": (
         "loss_figure", "fitted_line_figure", "contour_figure", "predicted_actual_figure",
         "coefficient_paths_figure", "residual_bars_figure",
@@ -173,5 +173,6 @@ class _CachedModule:
 
 
 figures = _CachedModule("ui.figures")
+gradient_figures = _CachedModule("ui.gradient_figures")
 regression_figures = _CachedModule("ui.regression_figures")
 chart_text = _CachedModule("ui.chart_text")

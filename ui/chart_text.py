@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ui.figures import DIRECTION_DEGREES, directional_curve, line_through, number, secant_slope
+from ui.figures import line_through, number, secant_slope
+from ui.gradient_figures import DIRECTION_DEGREES, directional_curve
 from ui.text import inert
 
 MAX_ROWS = 200
@@ -167,7 +168,7 @@ def contour_map(formula: str, labels: tuple[str, str], xs: np.ndarray, ys: np.nd
                 z: np.ndarray, field: tuple[np.ndarray, ...], point: tuple[float, float],
                 gradient: tuple[float, float], direction: tuple[float, float],
                 held: bool = False) -> ChartText:
-    """``figures.contour_gradient_figure``: f's range on the grid, ∇f at the point, and the
+    """``gradient_figures.contour_gradient_figure``: f's range on the grid, ∇f at the point, and the
     field: one row per arrow (its position, f there from the grid, its two components)."""
     a, b = (inert(label) for label in labels)
     finite = np.asarray(z, dtype=float)[np.isfinite(z)]
@@ -198,7 +199,7 @@ def contour_map(formula: str, labels: tuple[str, str], xs: np.ndarray, ys: np.nd
 
 def directional(gradient: tuple[float, float], angle_deg: float,
                 norm_label: str = "‖∇f‖") -> ChartText:
-    """``figures.directional_figure``: ∇f·v at the chosen angle, its maximum and minimum."""
+    """``gradient_figures.directional_figure``: ∇f·v at the chosen angle, its maximum and minimum."""
     values = directional_curve(gradient, np.radians(DIRECTION_DEGREES))
     rate = float(directional_curve(gradient, np.radians([angle_deg]))[0])
     norm = float(np.hypot(*gradient))
