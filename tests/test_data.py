@@ -83,7 +83,7 @@ REJECTED = [
     ("duplicate-names", b"x,y,x\n1,2,3\n4,5,6\n", "more than once: 'x'"),
     ("overflow", b"x,y\n1e400,2\n1,2\n", "too large for 64-bit"),
     ("ragged", b"x,y\n1,2\n3,4,5\n", "line 3 has 3 fields but the header has 2"),
-    ("every-row-one-field-more", b"x,y\n1,2,3\n4,5,6\n", r"more fields than the header \(2\)"),
+    ("every-row-one-field-more", b"x,y\n1,2,3\n4,5,6\n", "line 2 has 3 fields but the header has 2"),
     ("header-field-over-csv-limit", b"a" * 140_000 + b",y\n1,2\n", "longer than 131,072 characters"),
     ("long-line-without-separator", b"a;y\n" + b"x" * 140_000 + b"\n1;2\n", r"1 numeric column\(s\)"),
     ("long-column-name", b"a" * 300 + b",y\n1,2\n3,4\n", "column 1 has 300 characters; the limit is 200"),
@@ -152,8 +152,9 @@ def test_numbers_only_fast_path_reads_the_same_values_as_the_general_path(fmt):
     rng = np.random.default_rng(3)
     values = rng.standard_normal(5000) * 10.0 ** rng.integers(-300, 300, 5000)
     text = "x,y\n" + "\n".join(fmt.format(float(v)) + ",1" for v in values) + "\n"
-    fast = csv_loader._parse_numeric(text, ",", ["x", "y"])
-    slow, reason = csv_loader._to_numbers(csv_loader._parse(text, ",", ["x", "y"])["x"], False)
+    data = text.encode()
+    fast = csv_loader._parse_numeric(data, ",", ["x", "y"])
+    slow, reason = csv_loader._to_numbers(csv_loader._parse(data, ",", ["x", "y"])["x"], False)
     assert fast is not None and reason is None
     np.testing.assert_array_equal(fast["x"].to_numpy(), slow)
 
@@ -165,7 +166,7 @@ def test_numbers_only_fast_path_reads_the_same_values_as_the_general_path(fmt):
 def test_fast_path_declines_what_only_the_general_path_reads_right(text):
     """Quotes, decimal commas, signed NaN, infinities, text and extra fields go the long way."""
     delimiter = ";" if ";" in text else ","
-    assert csv_loader._parse_numeric(text, delimiter, ["x", "y"]) is None
+    assert csv_loader._parse_numeric(text.encode(), delimiter, ["x", "y"]) is None
 
 
 def test_cell_limit_is_enforced_before_parsing_everything(monkeypatch):
