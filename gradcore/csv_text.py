@@ -137,7 +137,8 @@ def _field(delimiter: str) -> str:
     separators and line breaks allowed, anything after the closing quote kept up to the next
     separator), unquoted (quotes inside are plain characters) or empty."""
     d = re.escape(delimiter)
-    return (r'(?:"[^"]*(?:""[^"]*)*"[^' + d + r'\r\n]*|[^"' + d + r'\r\n][^' + d + r'\r\n]*|)')
+    return (r'(?:(?>"[^"]*(?:""[^"]*)*+")[^' + d + r'\r\n]*|[^"' + d + r'\r\n][^' + d
+            + r'\r\n]*|)')
 
 
 def _compiled(pattern: str, kind: type) -> re.Pattern:
@@ -172,7 +173,7 @@ def _regular_records(delimiter: str, columns: int) -> re.Pattern:
 def _quoted_field(delimiter: str, kind: type) -> re.Pattern:
     """A closed quoted field where a field starts (after a delimiter, a line break or at the
     start)."""
-    return _compiled(r"(?<![^" + re.escape(delimiter) + r'\r\n])"[^"]*(?:""[^"]*)*"', kind)
+    return _compiled(r"(?<![^" + re.escape(delimiter) + r'\r\n])(?>"[^"]*(?:""[^"]*)*+")', kind)
 
 
 def unclosed_quote(line: str, delimiter: str) -> int | None:

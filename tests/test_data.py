@@ -1,7 +1,6 @@
 """Tests of gradcore.data and gradcore.csv_loader: uploads, synthetic data, bundled datasets."""
 
 import io
-import time
 import tomllib
 from pathlib import Path
 
@@ -203,12 +202,24 @@ def test_a_wide_upload_is_refused_before_it_is_parsed(monkeypatch):
         load_csv(raw)
 
 
-def test_byte_limit_is_enforced_and_matches_streamlit_config():
-    """Uploads over MAX_UPLOAD_BYTES are refused with the limit named; config.toml agrees."""
+# What Streamlit adds to a file in its upload request (multipart boundary and part headers);
+# measured about 200 bytes, allowed 10 times that.
+MULTIPART_FRAMING_BYTES = 2048
+
+
+def test_byte_limit_is_enforced_and_streamlit_lets_a_file_just_over_it_through():
+    """Uploads over MAX_UPLOAD_BYTES are refused with the limit named, and Streamlit's own
+    checks (the browser's: maxUploadSize x 10**6 bytes, x 2**20 on Windows; the server's:
+    the request within maxUploadSize x 2**20 bytes) pass a file a little over it, so that the
+    loader's message, not Streamlit's, is what the student sees."""
     with pytest.raises(DataError, match="limit of 20 MB"):
         load_csv(b"x" * (MAX_UPLOAD_BYTES + 1))
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
-    assert config["server"]["maxUploadSize"] * 1024 * 1024 == MAX_UPLOAD_BYTES
+    mb = config["server"]["maxUploadSize"]
+    just_over = MAX_UPLOAD_BYTES + 1
+    assert just_over <= min(mb * 10**6, mb * 2**20)
+    assert just_over + MULTIPART_FRAMING_BYTES <= mb * 2**20
+    assert mb * 2**20 <= MAX_UPLOAD_BYTES + 2 * 2**20, "the upload store holds up to this per tab"
 
 
 def test_row_limit_is_enforced(monkeypatch):
@@ -256,12 +267,13 @@ def test_make_regression_data_recovers_its_coefficients():
     assert_allclose(exact["x1"], table["x1"][:10], rtol=0)
 
 
-def test_make_regression_data_a_million_rows_is_quick():
-    """n = 1,000,000, d = 10 is generated in well under 3 seconds."""
-    start = time.perf_counter()
+def test_make_regression_data_a_million_rows_is_one_float64_block_per_column():
+    """n = 1,000,000, d = 10 gives 11 float64 columns of a million values each (its time is
+    printed by benchmarks/bench_uploads.py, not asserted here)."""
     table = make_regression_data(1_000_000, 10, noise=1.0, seed=0)
-    assert time.perf_counter() - start < 3.0
     assert table.shape == (1_000_000, 11)
+    assert all(dtype == np.float64 for dtype in table.dtypes)
+    assert table.memory_usage(index=False).sum() == 11 * 8 * 1_000_000
 
 
 @pytest.mark.parametrize(
