@@ -36,12 +36,13 @@ _NUL_LANES = {
     "utf-16-le": (False, True, False, True), "utf-16-be": (True, False, True, False),
 }
 _NUL_NAMES = {
-    "utf-32-le": "UTF-32 (little-endian)", "utf-32-be": "UTF-32 (big-endian)",
-    "utf-16-le": "UTF-16 (little-endian)", "utf-16-be": "UTF-16 (big-endian)",
+    "utf-32-le": "UTF-32 (little-endian, no byte-order mark)",
+    "utf-32-be": "UTF-32 (big-endian, no byte-order mark)",
+    "utf-16-le": "UTF-16 (little-endian, no byte-order mark)",
+    "utf-16-be": "UTF-16 (big-endian, no byte-order mark)",
 }
 _BLANK = re.compile(r"\s*")
 _LINE_BREAK = re.compile(r"[\r\n]")
-
 
 
 def example(value: str, limit: int = 40) -> str:
@@ -73,12 +74,12 @@ def _unicode(raw: bytes) -> tuple[str, str] | None:
         codec = _nul_encoding(raw[:_BINARY_SAMPLE_BYTES])
         if codec is None:
             return None
-        label = _NUL_NAMES[codec] + ", without a byte-order mark"
+        label = _NUL_NAMES[codec]
     try:
         return raw.decode(codec), label
     except UnicodeDecodeError:
-        raise DataError(f"The file looks like {label} text but is not valid {label.split()[0]}. "
-                        + SAVE_AS_UTF8) from None
+        raise DataError(f"The file looks like {label} text, but it is not valid "
+                        f"{label.split()[0]}. " + SAVE_AS_UTF8) from None
 
 
 def decode(raw: bytes) -> tuple[str, str]:
@@ -91,8 +92,8 @@ def decode(raw: bytes) -> tuple[str, str]:
     if decoded is not None:
         text, label = decoded
     elif b"\x00" in raw:
-        raise DataError("The file contains binary data (NUL bytes), not text. " + SAVE_AS_CSV
-                        + " (A UTF-16 or UTF-32 file has NUL bytes too: " + SAVE_AS_UTF8 + ")")
+        raise DataError("The file contains NUL bytes: it is binary data, not text, or UTF-16 or "
+                        "UTF-32 text whose byte order could not be recognised. " + SAVE_AS_UTF8)
     else:
         text, label = _eight_bit(raw)
     sample = text[:_BINARY_SAMPLE_BYTES]
@@ -166,7 +167,7 @@ def _regular_records(delimiter: str, columns: int) -> re.Pattern:
     fields. Possessive and atomic: 20 MB are matched in a fraction of a second and no memory."""
     record = ("(?>" + _leading_fields(delimiter, str, columns - 1).pattern + _field(delimiter)
               + r"(?:\r\n|\r|\n|\Z))")
-    return _compiled("(?:" + record + ")*+", bytes)
+    return _compiled(r"(?:[\r\n]++|" + record + ")*+", bytes)  # a run of blank lines at once
 
 
 @functools.cache

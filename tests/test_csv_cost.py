@@ -165,11 +165,11 @@ def test_check_field_counts_agrees_with_the_csv_module(rng):
 @pytest.mark.parametrize(("raw", "label"), [
     (codecs.BOM_UTF32_LE + "x,y\n1,2\n3,4\n".encode("utf-32-le"), "UTF-32"),
     (codecs.BOM_UTF32_BE + "x,y\n1,2\n3,4\n".encode("utf-32-be"), "UTF-32"),
-    ("x,y\n1,2\n3,4\n".encode("utf-32-le"), "UTF-32 (little-endian), without a byte-order mark"),
-    ("x,y\n1,2\n3,4\n".encode("utf-32-be"), "UTF-32 (big-endian), without a byte-order mark"),
-    ("x,y\n1,2\n3,4\n".encode("utf-16-le"), "UTF-16 (little-endian), without a byte-order mark"),
-    ("x,y\n1,2\n3,4\n".encode("utf-16-be"), "UTF-16 (big-endian), without a byte-order mark"),
-    ("Größe;y\n1,5;2\n3;4\n".encode("utf-16-le"), "UTF-16 (little-endian)"),
+    ("x,y\n1,2\n3,4\n".encode("utf-32-le"), "UTF-32 (little-endian, no byte-order mark)"),
+    ("x,y\n1,2\n3,4\n".encode("utf-32-be"), "UTF-32 (big-endian, no byte-order mark)"),
+    ("x,y\n1,2\n3,4\n".encode("utf-16-le"), "UTF-16 (little-endian, no byte-order mark)"),
+    ("x,y\n1,2\n3,4\n".encode("utf-16-be"), "UTF-16 (big-endian, no byte-order mark)"),
+    ("Größe;y\n1,5;2\n3;4\n".encode("utf-16-le"), "UTF-16 (little-endian, no byte-order mark)"),
 ])
 def test_utf32_and_bomless_utf16_files_are_read_and_named(raw, label):
     """UTF-32 (with or without BOM) and UTF-16 without BOM are decoded, the note names them."""
@@ -181,15 +181,15 @@ def test_utf32_and_bomless_utf16_files_are_read_and_named(raw, label):
 
 def test_a_broken_bomless_utf16_file_is_named():
     """NUL bytes in UTF-16's places but an unpaired surrogate: the message names UTF-16."""
-    raw = "x,y\n1,2\n".encode("utf-16-le") + b"\x00\xd8" + "3,4\n".encode("utf-16-le")
-    with pytest.raises(DataError, match=r"UTF-16 \(little-endian\), without a byte-order mark .*"
-                                        r"save it as UTF-8|Save it as UTF-8"):
+    raw = ("x,y\n" + "1,2\n" * 1000).encode("utf-16-le") + b"\x00\xd8" + "3,4\n".encode("utf-16-le")
+    with pytest.raises(DataError, match=r"looks like UTF-16 \(little-endian, no byte-order mark\) "
+                                        r"text, but it is not valid UTF-16\. Save it as UTF-8"):
         load_csv(raw)
 
 
 def test_nul_bytes_without_a_pattern_are_binary_and_mention_utf16():
     """NUL bytes that are no UTF-16/32 pattern: binary data, and the hint to save as UTF-8."""
-    with pytest.raises(DataError, match="binary data.*UTF-16 or UTF-32.*UTF-8"):
+    with pytest.raises(DataError, match="NUL bytes: it is binary data.*UTF-16 or UTF-32.*UTF-8"):
         load_csv(b"x,y\n1,\x00\x00\x002\n3,4\n" * 3)
 
 
