@@ -1,7 +1,8 @@
 """Reading a messy uploaded CSV into a numeric table, with specific messages for what went wrong.
 
 ``load_csv`` takes bytes, a path or a file object and returns the numeric columns as float64.
-It decodes UTF-8 (with or without BOM), UTF-16 with BOM, then Windows-1252 or Latin-1; sniffs
+It decodes UTF-8 (with or without BOM), UTF-16 and UTF-32 (with a BOM, or without one when the
+NUL bytes say which; ``gradcore.csv_text``), then Windows-1252 or Latin-1; sniffs
 the separator among , ; tab |; reads decimal commas in files not separated by commas and
 thousands separators where the pattern is unambiguous (1,234,567.5 or 1.234.567,5); treats
 empty, NA, N/A, NaN, null and ? as missing; honours Excel's ``sep=;`` first line. Non-numeric
@@ -12,9 +13,11 @@ columns (``gradcore.select_xy``). Anything unusable raises DataError.
 Limits (one app process serves a whole class, and a file can come from anyone with the link),
 each named in the message that enforces it: MAX_UPLOAD_BYTES (20 MB) per file, MAX_COLUMNS
 (200) columns, MAX_ROWS (2,000,000) rows, MAX_CELLS (4,000,000) rows x columns, and
-MAX_NAME_CHARS (200) characters per column name. The header is checked before the body is
-parsed, and the body parser stops after MAX_CELLS // columns rows, so no file costs more than
-about 4 million parsed values (a few seconds of CPU and a few hundred MB at the peak).
+MAX_NAME_CHARS (200) characters per column name. The header's fields are counted before it is
+split, every line's fields are counted (``csv_text.check_field_counts``, linear, in C) before
+pandas reads the body, and the body parser stops after MAX_CELLS // columns rows, so no file
+costs more than about 4 million parsed values. Measured by benchmarks/bench_uploads.py, per
+MB of file, hostile or not: at most about 0.15 CPU seconds and 16 MB at the peak.
 """
 
 from __future__ import annotations
@@ -28,10 +31,23 @@ import re
 import numpy as np
 import pandas as pd
 
+from gradcore.csv_text import (
+    SAVE_AS_CSV,
+    check_field_counts,
+    decode,
+    example,
+    field_count,
+    first_lines,
+    line_number,
+    quoted_field_at,
+    unclosed_quote,
+)
 from gradcore.encoding import one_hot
 from gradcore.errors import DataError
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # matches server.maxUploadSize = 20 in .streamlit/config.toml
+# server.maxUploadSize in .streamlit/config.toml is 21 (MB, counted in 10**6 bytes by the
+# browser): a file a little over this limit reaches the loader and gets its message.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 2_000_000
 MAX_COLUMNS = 200
 MAX_CELLS = 4_000_000
@@ -43,16 +59,13 @@ _THOUSANDS_DOT_DECIMAL = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"
 _THOUSANDS_COMMA_DECIMAL = r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?"
 _SNIFF_LINES = 50
 _LINE = re.compile(r"[^\r\n]*")
-_SIGNED_NAN = re.compile(r"[+-]nan", re.IGNORECASE)
+_SIGNED_NAN = re.compile(rb"[+-]nan", re.IGNORECASE)
 # Every letter case of every missing token, for pandas' exact-match ``na_values``.
 _MISSING_SPELLINGS = sorted({
     "".join(letters) for token in MISSING_TOKENS
     for letters in itertools.product(*({c.lower(), c.upper()} for c in token))
 })
 _EXCEL_SEPARATOR_LINE = re.compile(r"\s*sep=(.)\s*", re.IGNORECASE)
-_BINARY_SAMPLE_CHARS = 65536
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SAVE_AS_CSV = "Save it as CSV (comma- or semicolon-separated text) and upload that."
 
 
 def _read_bytes(source) -> bytes:
@@ -85,48 +98,6 @@ def _too_big(size: int):
     )
 
 
-def _text(raw: bytes) -> tuple[str, str]:
-    """Decode as UTF-8 (BOM optional), else Windows-1252, else Latin-1 (which never fails)."""
-    for encoding, label in (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252")):
-        try:
-            return raw.decode(encoding), label
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1"), "Latin-1"
-
-
-def _decode(raw: bytes) -> tuple[str, str]:
-    """Text and the name of the encoding used; DataError for empty or binary content."""
-    if not raw.strip():
-        raise DataError("The file is empty.")
-    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise DataError("This is an Excel workbook or a zip archive, not a CSV file. " + _SAVE_AS_CSV)
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16"), "UTF-16"
-        except UnicodeDecodeError:
-            raise DataError("The file is not readable text. " + _SAVE_AS_CSV) from None
-    if b"\x00" in raw:
-        raise DataError("The file contains binary data (NUL bytes), not text. " + _SAVE_AS_CSV)
-    text, label = _text(raw)
-    sample = text[:_BINARY_SAMPLE_CHARS]
-    if len(_CONTROL.findall(sample)) > 0.01 * len(sample):
-        raise DataError("The file looks like binary data, not text. " + _SAVE_AS_CSV)
-    return text, label
-
-
-def _first_lines(text: str, count: int) -> list[str]:
-    """The first `count` non-blank lines of `text`, found without copying or splitting the
-    rest of a large file."""
-    lines = []
-    for match in _LINE.finditer(text):
-        if match[0].strip():
-            lines.append(match[0])
-            if len(lines) == count:
-                break
-    return lines
-
-
 def _rows(lines: list[str], delimiter: str) -> list[list[str]]:
     """The lines split into fields, up to the first field longer than csv's limit (131,072
     characters; a long line without this delimiter is one such field)."""
@@ -141,10 +112,11 @@ def _rows(lines: list[str], delimiter: str) -> list[list[str]]:
 
 
 def _sniff(lines: list[str]) -> str:
-    """The delimiter whose field count on the first lines most often equals the header's."""
+    """The delimiter whose field count on the first lines most often equals the header's
+    (counted, not split: a line can hold millions of fields)."""
     best, best_score = ",", (0.0, 0)
     for delimiter in DELIMITERS:
-        counts = [len(row) for row in _rows(lines, delimiter)]
+        counts = [field_count(line, delimiter, MAX_COLUMNS + 1) for line in lines]
         if not counts or counts[0] < 2:
             continue
         score = (sum(c == counts[0] for c in counts) / len(counts), counts[0])
@@ -153,19 +125,41 @@ def _sniff(lines: list[str]) -> str:
     return best
 
 
-def _header(line: str, delimiter: str) -> list[str]:
-    """Column names (blank ones named "column <i>"); DataError for too many, too long or
-    repeated names."""
+def _open_header_quote(text: str, start: int, line: str, delimiter: str):
+    """DataError for a header whose quoted name does not close on its line: a line break
+    inside the quotes (its own message: the header would end inside that name), or no end."""
+    quote = unclosed_quote(line, delimiter)
+    if quote is None:
+        return
+    column = field_count(line[:quote], delimiter)
+    quoted = quoted_field_at(text, start + quote, delimiter)
+    if quoted is not None:
+        name = quoted[1:-1].replace('""', '"')
+        raise DataError(
+            f"Column {column} of the header, {example(name)}, has a line break inside its quotes, "
+            "so the header line would end in the middle of that name. Write each column name "
+            "on one line (remove the line break) and upload the file again.")
+    raise DataError(f"Column {column} of the header opens a quote (\") that is never closed. "
+                    "Check the quotes in the header.")
+
+
+def _header(text: str, start: int, line: str, delimiter: str) -> list[str]:
+    """Column names of the header `line` (starting at `start` of `text`), blank ones named
+    "column <i>"; DataError for too many (counted before the line is split), too long or
+    repeated names, or a quote the line does not close."""
+    columns = field_count(line, delimiter, MAX_COLUMNS + 1)
+    if columns > MAX_COLUMNS:
+        counted = f"{columns:,}" if '"' not in line else f"more than {MAX_COLUMNS:,}"
+        raise DataError(
+            f"The file has {counted} columns; the limit is {MAX_COLUMNS:,}. Upload only the "
+            "columns you need (a target and some features).")
+    _open_header_quote(text, start, line, delimiter)
     rows = _rows([line], delimiter)
     if not rows:
         raise DataError(
             f"The header line has a field longer than {csv.field_size_limit():,} characters, so "
-            "it is not a table's header. " + _SAVE_AS_CSV)
+            "it is not a table's header. " + SAVE_AS_CSV)
     names = [name.strip() for name in rows[0]]
-    if len(names) > MAX_COLUMNS:
-        raise DataError(
-            f"The file has {len(names):,} columns; the limit is {MAX_COLUMNS:,}. Upload only the "
-            "columns you need (a target and some features).")
     long = next((i for i, name in enumerate(names) if len(name) > MAX_NAME_CHARS), None)
     if long is not None:
         raise DataError(
@@ -184,19 +178,20 @@ def _header(line: str, delimiter: str) -> list[str]:
     return names
 
 
-def _excel_separator(text: str) -> tuple[str, str | None]:
-    """Excel's optional first line ``sep=;`` names the delimiter: (the rest of the text, it).
-    Without that line: (text, None), and the delimiter is sniffed."""
+def _excel_separator(text: str) -> tuple[str, str | None, int]:
+    """Excel's optional first line ``sep=;`` names the delimiter: (the rest of the text, it,
+    the number in the file of the rest's first line). Without that line: (text, None, 1), and
+    the delimiter is sniffed."""
     stripped = text.lstrip("\r\n")
     first = _LINE.match(stripped)[0]
     found = _EXCEL_SEPARATOR_LINE.fullmatch(first)
     if not found:
-        return text, None
+        return text, None, 1
     rest = stripped[len(first):]  # starts with the line break: a blank line, skipped
     if found[1] not in DELIMITERS:
         names = ", ".join(_DELIMITER_NAMES.values())
         raise DataError(f"The first line asks for the separator {found[1]!r}; this app reads {names}.")
-    return rest, found[1]
+    return rest, found[1], line_number(text, len(text) - len(rest))
 
 
 def _row_limit(columns: int) -> int:
@@ -213,11 +208,13 @@ def _too_many_rows(columns: int):
         f"{MAX_CELLS:,} values (rows x columns). Upload fewer rows or fewer columns.")
 
 
-def _parse(text: str, delimiter: str, names: list[str]) -> pd.DataFrame:
+def _parse(data: bytes, delimiter: str, names: list[str]) -> pd.DataFrame:
+    """The table as text cells (the general path), from `data` (UTF-8, its field counts
+    checked: no row is wider than the header)."""
     try:
         # Bytes, not io.StringIO: StringIO holds 4 bytes per character.
         table = pd.read_csv(
-            io.BytesIO(text.encode("utf-8")), encoding="utf-8", sep=delimiter, header=0,
+            io.BytesIO(data), encoding="utf-8", sep=delimiter, header=0,
             dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=True, nrows=_row_limit(len(names)) + 1,
             engine="c",
         )
@@ -241,12 +238,6 @@ def _parse(text: str, delimiter: str, names: list[str]) -> pd.DataFrame:
     return table
 
 
-def _example(value: str, limit: int = 40) -> str:
-    """A cell quoted for a message, cut to `limit` characters (a cell can be 20 MB long)."""
-    shown = value if len(value) <= limit else value[:limit - 3] + "..."
-    return repr(shown) + ("" if len(value) <= limit else f" ({len(value):,} characters)")
-
-
 def _to_numbers(column: pd.Series, decimal_comma_allowed: bool):
     """(float array with NaN for missing, None) or (None, reason it is not numeric)."""
     text = column.fillna("").astype(str).str.strip()
@@ -264,19 +255,19 @@ def _to_numbers(column: pd.Series, decimal_comma_allowed: bool):
     numbers = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float)
     bad = np.flatnonzero(np.isnan(numbers))
     if bad.size:
-        return None, f"is not numeric (e.g. {_example(present.iloc[bad[0]])})"
+        return None, f"is not numeric (e.g. {example(present.iloc[bad[0]])})"
     if np.isinf(numbers).any():
-        example = present.iloc[int(np.flatnonzero(np.isinf(numbers))[0])]
+        value = present.iloc[int(np.flatnonzero(np.isinf(numbers))[0])]
         raise DataError(
             f"Column '{column.name}' has a value that is infinite or too large for 64-bit "
-            f"floating point ({_example(example)}); the largest allowed magnitude is about 1.8e308."
+            f"floating point ({example(value)}); the largest allowed magnitude is about 1.8e308."
         )
     values = np.full(len(text), np.nan)
     values[~missing] = numbers
     return values, None
 
 
-def _parse_numeric(text: str, delimiter: str, names: list[str]) -> pd.DataFrame | None:
+def _parse_numeric(data: bytes, delimiter: str, names: list[str]) -> pd.DataFrame | None:
     """Every column as float64 straight from pandas' C parser (no Python object per value),
     or None when the general path (``_parse`` + ``_to_numbers``) must decide: quotes, a
     possible decimal comma, a text or infinite value, a ragged row.
@@ -284,11 +275,11 @@ def _parse_numeric(text: str, delimiter: str, names: list[str]) -> pd.DataFrame 
     Same result as the general path where it applies: missing tokens in any letter case are
     NaN, and the numbers are the same float64 values (tests/test_data.py compares the two).
     """
-    if '"' in text or (delimiter != "," and "," in text) or _SIGNED_NAN.search(text):
+    if b'"' in data or (delimiter != "," and b"," in data) or _SIGNED_NAN.search(data):
         return None
     try:
         table = pd.read_csv(
-            io.BytesIO(text.encode("utf-8")), encoding="utf-8", sep=delimiter, header=0,
+            io.BytesIO(data), encoding="utf-8", sep=delimiter, header=0,
             dtype=np.float64, na_values=_MISSING_SPELLINGS, keep_default_na=False,
             skip_blank_lines=True, nrows=_row_limit(len(names)) + 1, engine="c",
         )
@@ -315,17 +306,20 @@ def load_csv(source, min_columns: int = 2, encode_text: bool = False,
     drop-first; at most ``max_encoded`` of them) after the numeric ones, instead of being left
     out.
     """
-    text, encoding = _decode(_read_bytes(source))
-    text, delimiter = _excel_separator(text)
-    lines = _first_lines(text, _SNIFF_LINES)
+    text, encoding = decode(_read_bytes(source))
+    text, delimiter, first_line = _excel_separator(text)
+    start, lines = first_lines(text, _SNIFF_LINES)
     if not lines:
         raise DataError("The file has only a 'sep=' line and no table.")
     delimiter = delimiter or _sniff(lines)
-    names = _header(lines[0], delimiter)
-    table = _parse_numeric(text, delimiter, names)
+    names = _header(text, start, lines[0], delimiter)
+    data = text.encode("utf-8")
+    del text
+    check_field_counts(data, delimiter, len(names), first_line)
+    table = _parse_numeric(data, delimiter, names)
     numbers_only = table is not None
     if not numbers_only:
-        table = _parse(text, delimiter, names)
+        table = _parse(data, delimiter, names)
     if table.empty:
         shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
         raise DataError(f"The file has a header ({shown}) but no data rows.")

@@ -1,7 +1,6 @@
 """Tests of gradcore.data and gradcore.csv_loader: uploads, synthetic data, bundled datasets."""
 
 import io
-import time
 import tomllib
 from pathlib import Path
 
@@ -83,7 +82,7 @@ REJECTED = [
     ("duplicate-names", b"x,y,x\n1,2,3\n4,5,6\n", "more than once: 'x'"),
     ("overflow", b"x,y\n1e400,2\n1,2\n", "too large for 64-bit"),
     ("ragged", b"x,y\n1,2\n3,4,5\n", "line 3 has 3 fields but the header has 2"),
-    ("every-row-one-field-more", b"x,y\n1,2,3\n4,5,6\n", r"more fields than the header \(2\)"),
+    ("every-row-one-field-more", b"x,y\n1,2,3\n4,5,6\n", "line 2 has 3 fields but the header has 2"),
     ("header-field-over-csv-limit", b"a" * 140_000 + b",y\n1,2\n", "longer than 131,072 characters"),
     ("long-line-without-separator", b"a;y\n" + b"x" * 140_000 + b"\n1;2\n", r"1 numeric column\(s\)"),
     ("long-column-name", b"a" * 300 + b",y\n1,2\n3,4\n", "column 1 has 300 characters; the limit is 200"),
@@ -152,8 +151,9 @@ def test_numbers_only_fast_path_reads_the_same_values_as_the_general_path(fmt):
     rng = np.random.default_rng(3)
     values = rng.standard_normal(5000) * 10.0 ** rng.integers(-300, 300, 5000)
     text = "x,y\n" + "\n".join(fmt.format(float(v)) + ",1" for v in values) + "\n"
-    fast = csv_loader._parse_numeric(text, ",", ["x", "y"])
-    slow, reason = csv_loader._to_numbers(csv_loader._parse(text, ",", ["x", "y"])["x"], False)
+    data = text.encode()
+    fast = csv_loader._parse_numeric(data, ",", ["x", "y"])
+    slow, reason = csv_loader._to_numbers(csv_loader._parse(data, ",", ["x", "y"])["x"], False)
     assert fast is not None and reason is None
     np.testing.assert_array_equal(fast["x"].to_numpy(), slow)
 
@@ -165,7 +165,7 @@ def test_numbers_only_fast_path_reads_the_same_values_as_the_general_path(fmt):
 def test_fast_path_declines_what_only_the_general_path_reads_right(text):
     """Quotes, decimal commas, signed NaN, infinities, text and extra fields go the long way."""
     delimiter = ";" if ";" in text else ","
-    assert csv_loader._parse_numeric(text, delimiter, ["x", "y"]) is None
+    assert csv_loader._parse_numeric(text.encode(), delimiter, ["x", "y"]) is None
 
 
 def test_cell_limit_is_enforced_before_parsing_everything(monkeypatch):
@@ -202,12 +202,24 @@ def test_a_wide_upload_is_refused_before_it_is_parsed(monkeypatch):
         load_csv(raw)
 
 
-def test_byte_limit_is_enforced_and_matches_streamlit_config():
-    """Uploads over MAX_UPLOAD_BYTES are refused with the limit named; config.toml agrees."""
+# What Streamlit adds to a file in its upload request (multipart boundary and part headers);
+# measured about 200 bytes, allowed 10 times that.
+MULTIPART_FRAMING_BYTES = 2048
+
+
+def test_byte_limit_is_enforced_and_streamlit_lets_a_file_just_over_it_through():
+    """Uploads over MAX_UPLOAD_BYTES are refused with the limit named, and Streamlit's own
+    checks (the browser's: maxUploadSize x 10**6 bytes, x 2**20 on Windows; the server's:
+    the request within maxUploadSize x 2**20 bytes) pass a file a little over it, so that the
+    loader's message, not Streamlit's, is what the student sees."""
     with pytest.raises(DataError, match="limit of 20 MB"):
         load_csv(b"x" * (MAX_UPLOAD_BYTES + 1))
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
-    assert config["server"]["maxUploadSize"] * 1024 * 1024 == MAX_UPLOAD_BYTES
+    mb = config["server"]["maxUploadSize"]
+    just_over = MAX_UPLOAD_BYTES + 1
+    assert just_over <= min(mb * 10**6, mb * 2**20)
+    assert just_over + MULTIPART_FRAMING_BYTES <= mb * 2**20
+    assert mb * 2**20 <= MAX_UPLOAD_BYTES + 2 * 2**20, "the upload store holds up to this per tab"
 
 
 def test_row_limit_is_enforced(monkeypatch):
@@ -255,12 +267,13 @@ def test_make_regression_data_recovers_its_coefficients():
     assert_allclose(exact["x1"], table["x1"][:10], rtol=0)
 
 
-def test_make_regression_data_a_million_rows_is_quick():
-    """n = 1,000,000, d = 10 is generated in well under 3 seconds."""
-    start = time.perf_counter()
+def test_make_regression_data_a_million_rows_is_one_float64_block_per_column():
+    """n = 1,000,000, d = 10 gives 11 float64 columns of a million values each (its time is
+    printed by benchmarks/bench_uploads.py, not asserted here)."""
     table = make_regression_data(1_000_000, 10, noise=1.0, seed=0)
-    assert time.perf_counter() - start < 3.0
     assert table.shape == (1_000_000, 11)
+    assert all(dtype == np.float64 for dtype in table.dtypes)
+    assert table.memory_usage(index=False).sum() == 11 * 8 * 1_000_000
 
 
 @pytest.mark.parametrize(

@@ -7,18 +7,21 @@ computed once per load). An upload is parsed once per file into the process-wide
 cache; ``st.session_state`` keeps only an :class:`~ui.regression_cache.UploadRef` to it (a few
 strings), so a session holds no table between runs. A later bad upload shows its
 ``DataError`` and the previous data stays in use; if the cache has dropped the table meanwhile,
-it is read again from the file the uploader still holds (:func:`restore`).
+it is read again from the file the uploader still holds (:func:`restore`). One file is read at
+a time per server (``ui.upload_turns``): a student whose file waits is told how many are ahead,
+and after UPLOAD_WAIT_SECONDS that it has not been read yet.
 """
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 
 import streamlit as st
 
 from gradcore import MAX_CATEGORIES, MAX_CELLS, MAX_COLUMNS, MAX_UPLOAD_BYTES, DataError
 from ui import regression_cache as cache
 from ui.state import Link, inert
+from ui.upload_turns import TURNS, Busy
 
 SOURCES = ("bundled", "generate", "upload")
 GENERATOR_DEFAULTS = {"n": 200, "d": 1, "noise": 1.0, "seed": 0, "tw": 2.0, "tb": 1.0}
@@ -29,8 +32,11 @@ UPLOAD_LIMITS = (
     "(rows × columns). Numeric columns are used; text columns are left out (and listed) unless "
     "encoded as 0/1 columns, and "
     "rows with a missing value in the chosen columns are left out (and counted). Comma, "
-    "semicolon or tab separated; UTF-8 or Latin-1."
+    "semicolon or tab separated; UTF-8, UTF-16, UTF-32 or Latin-1."
 )
+# How long a file may wait for other students' files to be read before the page says so and
+# stops waiting (it is read at the page's next run). A 20 MB file takes a few seconds.
+UPLOAD_WAIT_SECONDS = 60.0
 ENCODE_LABEL = "Encode text columns as 0/1 columns (drop first)"
 ENCODE_HELP = ("A text column with categories (sex: Female, Male) becomes one 0/1 column per "
                "category but the first (sex_Male), so it can be a feature; the first category "
@@ -40,15 +46,47 @@ _UPLOAD_ID = "reg_upload_id"
 _UPLOAD_ERROR = "reg_upload_error"
 
 
+def wait_message(ahead: int, waited: float) -> str:
+    """What a student whose file waits for its turn is told (`ahead` files before it)."""
+    line = ("Another student's file is being read; yours is next." if ahead == 1 else
+            f"Other students' files are being read, one at a time; {ahead - 1} more will be "
+            "read before yours.")
+    return f"{line} (Waiting {waited:.0f} s; the server reads one file at a time.)"
+
+
+def busy_message(name: str, busy: Busy) -> str:
+    """What a student is told when the wait for a turn ran out."""
+    return (f"**{inert(name)}** has not been read yet: for {busy.waited:.0f} s the server was "
+            f"reading other students' files ({busy.ahead} still before yours). It will be read "
+            "when the page runs again: change any setting, or upload it again in a moment.")
+
+
+def read_in_turn(payload: bytes, name: str, encode_text: bool = False) -> cache.LoadedData:
+    """``cache.uploaded_data`` when this session's turn comes (``ui.upload_turns.TURNS``),
+    saying on the page while it waits; Busy after UPLOAD_WAIT_SECONDS."""
+    note = st.empty()
+    with TURNS.turn(UPLOAD_WAIT_SECONDS,
+                    lambda ahead, waited: note.info(wait_message(ahead, waited))) as waited:
+        note.empty()
+        with st.spinner(f"Reading {name}…"):
+            data = cache.uploaded_data(payload, name, encode_text)
+    if waited >= 1:
+        st.caption(f"{inert(name)} waited {waited:.0f} s while other students' files were read.")
+    return data
+
+
 def accept_upload(store: MutableMapping, file_id: str, name: str, payload: bytes,
-                  encode_text: bool = False) -> str | None:
-    """Parse an uploaded file once; on success its :class:`~ui.regression_cache.UploadRef`
-    replaces the stored one.
+                  encode_text: bool = False,
+                  read: Callable[[bytes, str, bool], cache.LoadedData] = cache.uploaded_data,
+                  ) -> str | None:
+    """Parse an uploaded file once with `read`; on success its
+    :class:`~ui.regression_cache.UploadRef` replaces the stored one.
 
     Returns the ``DataError`` message of a bad file (also kept in `store` so it stays on
     screen across reruns) or None. A file already seen (same `file_id`) is not parsed again,
     unless it is the stored good file and the cache has dropped its table. The previously
-    stored data is kept when the new file is bad.
+    stored data is kept when the new file is bad. A :class:`~ui.upload_turns.Busy` from
+    `read` passes through and the file counts as not seen, so the next run reads it.
     """
     stored = store.get(_UPLOADED)
     dropped = (stored is not None and stored.file_id == file_id
@@ -56,10 +94,14 @@ def accept_upload(store: MutableMapping, file_id: str, name: str, payload: bytes
     seen = file_id if not encode_text else (file_id, True)
     if store.get(_UPLOAD_ID) == seen and not dropped:
         return store.get(_UPLOAD_ERROR)
+    previous = store.get(_UPLOAD_ID)
     store[_UPLOAD_ID] = seen
     try:
-        data = cache.uploaded_data(payload, name, encode_text)
+        data = read(payload, name, encode_text)
         store[_UPLOADED] = cache.UploadRef(data.source, data.label, file_id, encode_text)
+    except Busy:
+        store[_UPLOAD_ID] = previous
+        raise
     except DataError as error:
         store[_UPLOAD_ERROR] = f"**{inert(name)}** could not be used: {inert(error)}"
         return store[_UPLOAD_ERROR]
@@ -90,13 +132,17 @@ def _uploaded(encode_text: bool) -> cache.LoadedData | None:
     upload = st.file_uploader("CSV file", type=["csv", "txt"], key="reg_upload")
     st.caption(UPLOAD_LIMITS)
     if upload is not None:
-        with st.spinner(f"Reading {upload.name}…"):
+        message, busy = None, None
+        try:
             message = accept_upload(st.session_state, upload.file_id, upload.name,
-                                    upload.getvalue(), encode_text)
+                                    upload.getvalue(), encode_text, read_in_turn)
+        except Busy as error:
+            busy = error
+            st.warning(busy_message(upload.name, busy))
         if message:
             st.error(message)
-            if st.session_state.get(_UPLOADED) is not None:
-                st.caption(f"Still using {inert(st.session_state[_UPLOADED].label)}.")
+        if (message or busy) and st.session_state.get(_UPLOADED) is not None:
+            st.caption(f"Still using {inert(st.session_state[_UPLOADED].label)}.")
     stored = st.session_state.get(_UPLOADED)
     data = stored.loaded() if stored is not None else None
     if stored is not None and data is None:
@@ -119,9 +165,12 @@ def restore(source: tuple) -> cache.LoadedData | None:
     if data is None and stored is not None and stored.source == source and upload is not None \
             and upload.file_id == stored.file_id:
         try:
-            data = cache.uploaded_data(upload.getvalue(), upload.name, stored.encode_text)
+            data = read_in_turn(upload.getvalue(), upload.name, stored.encode_text)
         except DataError:
             return None
+        except Busy:
+            raise DataError("the server is reading other students' files, one at a time; the "
+                            "steps will show at your next click") from None
     return data
 
 
