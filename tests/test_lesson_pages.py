@@ -73,6 +73,10 @@ def test_every_control_hidden_or_locked_round_trips_the_view(page, mode):
         for key in keys:
             assert seen[key].disabled, (page, key)
             assert shown_value(seen[key]) == drawn[key], (page, key)
+        steps = [b for b in student.button if b.key in ("k_start", "k_back", "k_forward",
+                                                          "k_end")]
+        assert all(b.disabled for b in steps)  # a fixed step cannot be moved by its buttons
+        assert len(steps) == (4 if page == "linear-regression" else 0)
 
 
 def other_value(widget) -> str | None:

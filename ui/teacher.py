@@ -89,6 +89,7 @@ class LessonSettings:
     signed: bool = False
     token: str | None = None
     elsewhere: str | None = None
+    refused: str = ""
 
     @property
     def fixed(self) -> frozenset[str]:
@@ -167,12 +168,12 @@ def read_settings(params: dict[str, list[str]], page: str | None = None) -> Less
     if not tokens:
         return _legacy(params)
     if len(set(tokens)) > 1:
-        return LessonSettings(notes=("This link holds more than one lesson, so the page opens "
-                                     "without one: ask your teacher for the link again.",))
+        return LessonSettings(refused="This link holds more than one lesson, so the page opens "
+                                      "without one: ask your teacher for the link again.")
     try:
         payload = signing.verify(tokens[0])
     except signing.SignatureError as error:
-        return LessonSettings(notes=(str(error),))
+        return LessonSettings(refused=str(error))
     settings = _signed(payload, tokens[0], page)
     if settings.elsewhere is None and any(params.get(key) for key in LEGACY_PARAMS):
         settings = LessonSettings(**{**settings.__dict__,
@@ -264,6 +265,8 @@ def header(settings: LessonSettings, page_title: str | None = None) -> None:
         st.html(PRESENTATION_CSS)
     if settings.task:
         st.info(f"**Task from your teacher:** {inert(settings.task)}", icon=":material/school:")
+    if settings.refused:
+        st.warning(inert(settings.refused), icon=":material/link_off:")
     for note in settings.notes:
         st.caption(inert(note))
     if settings.elsewhere:

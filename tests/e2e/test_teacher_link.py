@@ -67,14 +67,17 @@ def build_link(page, app_server, exercise) -> str:
     choose(page, "Lock these controls", "Secant", "Secant step h (h)")
     choose(page, "Open with this exercise", exercise.id, f"{exercise.id}: {exercise.prompt[:60]}…")
     expect(page.get_by_text(re.compile(r"This exercise sets: Point x₀ → 1\.5"))).to_be_visible()
-    page.get_by_text("Students may ask for new numbers").click()
-    wait_ready(page)
-    page.get_by_text("Presentation mode (larger text, no sidebar, for a projector)").click()
-    wait_ready(page)
     panel = page.locator("[data-testid='stExpander']", has_text="For teachers")
+    code = panel.locator("[data-testid='stCode'] code")
+    for option in ("Students may ask for new numbers",
+                   "Presentation mode (larger text, no sidebar, for a projector)"):
+        before = code.inner_text()
+        page.get_by_text(option).click()
+        expect(code).not_to_have_text(before)  # the panel built the link again
+        wait_ready(page)
     expect(panel.get_by_role("link", name="Preview as a student")).to_have_attribute(
         "href", re.compile("lesson="))
-    link = panel.locator("[data-testid='stCode'] code").inner_text().strip()
+    link = code.inner_text().strip()
     assert "lesson=" in link and "task=" not in link and "lock=" not in link
     assert "lesson=" not in page.url  # the panel does not change the teacher's own view
     return link
