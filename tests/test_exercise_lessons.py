@@ -146,3 +146,15 @@ def test_changing_what_an_exercise_depends_on_closes_it_on_every_page(exercise, 
     assert CLOSED in all_text(at)
     assert not [t for t in at.text_input if t.key == ANSWER_KEY]
     assert "ex" not in at.query_params
+
+
+def test_exercises_that_need_another_value_of_a_locked_setting_cannot_be_opened():
+    """The lesson locks x₀ = 0.5: square-slope (x₀ = 1.5) is greyed out with the reason;
+    opening it anyway through the address closes it with the note."""
+    query = teacher.lesson_query("derivatives", {"x0": "0.5"}, task=TASK, lock=["x0"])
+    at = open_page("derivatives", **query)
+    (square,) = [b for b in at.button if b.key == "ex_open_square-slope"]
+    assert square.disabled and "fixes Point x₀ at 0.5" in square.help
+    at = open_page("derivatives", **query, ex="square-slope")
+    assert CLOSED in all_text(at) and TASK in all_text(at)
+    assert [s.value for s in at.slider if s.key == "x0"] == [0.5]

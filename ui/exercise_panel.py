@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import math
 import random
 from collections.abc import Callable
 
@@ -52,6 +51,7 @@ from gradcore.exercises import (
 )
 from ui import teacher
 from ui.address import replace_params, set_params
+from ui.exercise_setup import differs, lesson_clash, setup_of
 from ui.state import CURRENT_LINK, forget
 from ui.text import inert
 
@@ -269,50 +269,6 @@ def show(page: str) -> None:
     state[_SLOTS] = (page, task, slot, verdict)
 
 
-def _differs(link, wanted: dict[str, str]) -> list[tuple[str, str, str]]:
-    """(label, wanted, shown) for each of `wanted`'s controls (URL key -> the value as a link
-    writes it, "" for the control's default) that `link`'s run shows with another value;
-    controls not drawn in this run are left out."""
-    found = []
-    for key, raw in wanted.items():
-        if key not in link.current:
-            continue
-        try:
-            target = link.defaults[key] if raw == "" else link.parsers[key]([raw])
-        except ValueError:
-            target = None
-        current = link.current[key]
-        if isinstance(current, float) and isinstance(target, (int, float)):
-            same = math.isclose(current, float(target), rel_tol=1e-9, abs_tol=1e-12)
-        else:
-            same = current == target
-        if not same:
-            found.append((link.labels.get(key, key), _value_text(link, key, target),
-                          _value_text(link, key, current)))
-    return found
-
-
-def _value_text(link, key: str, value) -> str:
-    if value is None:
-        return "?"
-    formatted = link.formats.get(key)
-    if formatted is not None:
-        return str(formatted(value))
-    if isinstance(value, list):
-        return ", ".join(map(str, value)) or "none"
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def setup_of(task: Task) -> dict[str, str]:
-    """The page settings `task`'s answer holds for: its link, then the defaults it assumes."""
-    exercise = get_exercise(task.exercise_id)
-    wanted = {key: "" for key in exercise.depends}
-    wanted.update(task.link)
-    for key in exercise.free:
-        wanted.pop(key, None)
-    return wanted
-
-
 def settle(page: str) -> None:
     """After the page's body: the verdict of the last check, or, when the page no longer shows
     the set-up the exercise asks about, the exercise closed with a note (call once per run)."""
@@ -321,7 +277,7 @@ def settle(page: str) -> None:
     if slots is None or slots[0] != page:
         return
     _, task, slot, verdict = slots
-    changed = _differs(link, setup_of(task)) if link is not None and link.page == page else []
+    changed = differs(link, setup_of(task)) if link is not None and link.page == page else []
     if not changed:
         with verdict.container():
             _feedback(task, state.get(_FEEDBACK))
@@ -395,11 +351,13 @@ def footer(page: str) -> None:
                      icon=":material/edit_note:"):
         st.caption("Each opens with the page set up for it. Answers are checked here and "
                    "remembered only in this browser tab.")
+        link = st.session_state.get(CURRENT_LINK)
         for exercise in exercises:
             done = exercise.id in solved
+            task = exercise.instance(lesson.seed if exercise.id == lesson.exercise
+                                     and lesson.seed is not None else DEFAULT_SEED)
+            clash = lesson_clash(link, lesson, task)
             st.button(inert(_label(exercise.prompt)), key=OPEN_PREFIX + exercise.id,
-                      type="tertiary", on_click=_open,
-                      args=(exercise.instance(lesson.seed if exercise.id == lesson.exercise
-                                              and lesson.seed is not None else DEFAULT_SEED),),
+                      type="tertiary", on_click=_open, args=(task,), disabled=bool(clash),
                       icon=":material/check_circle:" if done else ":material/edit:",
-                      help="Answered correctly" if done else "Not answered yet")
+                      help=clash or ("Answered correctly" if done else "Not answered yet"))
