@@ -21,6 +21,21 @@ def teacher_view(page: str) -> dict[str, str]:
     return dict(for_page(page)[0].link)
 
 
+# Views that draw the controls that only some views have: a typed formula, the length of w,
+# four variables, the optimizers' and the losses' own settings, mini-batches, a bundled table.
+VIEWS = [(page, teacher_view(page)) for page in PAGES] + [
+    ("derivatives", {"fn": "typed", "f": "x^3 - 2*x", "x0": "0.5"}),
+    ("gradients", {"fn": "sqnorm", "n": "4", "p_w2": "-1"}),
+    ("gradients", {"fn": "typed", "f": "x*y + z*w", "sx": "z", "a": "45"}),
+    ("chain-rule", {"fn": "typed", "f": "sin(u)", "gn": "square", "x": "0.5"}),
+    ("linear-regression", {"loss": "huber", "opt": "adam", "race": ["momentum", "gd"],
+                           "delta": "2", "mom": "0.8"}),
+    ("linear-regression", {"src": "generate", "d": "2", "opt": "sgd", "batch": "8",
+                           "bseed": "3", "logy": "true"}),
+]
+VIEW_IDS = [f"{page}-{index}" for index, (page, _) in enumerate(VIEWS)]
+
+
 def controls(at: AppTest) -> dict[str, object]:
     """The page's URL-bound widgets drawn in this run, by key (the panel's own left out)."""
     return {w.key: w for kind in WIDGETS for w in at.get(kind)
@@ -41,23 +56,24 @@ def shown_value(widget) -> object:
     return widget.value
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_the_panel_lists_exactly_the_controls_drawn(page):
+@pytest.mark.parametrize(("page", "view"), VIEWS, ids=VIEW_IDS)
+def test_the_panel_lists_exactly_the_controls_drawn(page, view):
     """Hide and lock lists come from the page's own Link controls: every one drawn is listed,
     nothing else is (the stepper's k and log axis on Linear regression included)."""
-    at = open_page(page, **teacher_view(page))
+    at = open_page(page, **view)
     assert set(panel_keys(at)) == set(controls(at)), page
     if page == "linear-regression":
         assert {"loss", "opt", "race", "k", "logy", "lr", "steps"} <= set(panel_keys(at))
+    assert {key for key in view if key not in ("fn",)} <= set(panel_keys(at)) | {"fn"}
 
 
 @pytest.mark.parametrize("mode", ["hide", "lock"])
-@pytest.mark.parametrize("page", PAGES)
-def test_every_control_hidden_or_locked_round_trips_the_view(page, mode):
+@pytest.mark.parametrize(("page", "view"), VIEWS, ids=VIEW_IDS)
+def test_every_control_hidden_or_locked_round_trips_the_view(page, view, mode):
     """The teacher hides (or locks) every control of the page in the panel; the student's page
     shows the same numbers, with no control drawn (or every control disabled at the teacher's
     value)."""
-    at = open_page(page, **teacher_view(page))
+    at = open_page(page, **view)
     keys = panel_keys(at)
     drawn = {key: shown_value(widget) for key, widget in controls(at).items()}
     at.multiselect(key=f"teacher_{mode}").set_value(keys).run()
@@ -98,11 +114,11 @@ def other_value(widget) -> str | None:
     return None
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_editing_a_locked_or_hidden_value_in_the_address_changes_nothing(page):
+@pytest.mark.parametrize(("page", "view"), VIEWS, ids=VIEW_IDS)
+def test_editing_a_locked_or_hidden_value_in_the_address_changes_nothing(page, view):
     """Every control locked, then every locked value replaced in the address by another one
     (and lock/hide/task appended): the page shows the teacher's numbers."""
-    at = open_page(page, **teacher_view(page))
+    at = open_page(page, **view)
     keys = panel_keys(at)
     widgets = controls(at)
     at.multiselect(key="teacher_lock").set_value(keys).run()

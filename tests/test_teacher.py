@@ -126,6 +126,9 @@ def test_the_panel_builds_a_lesson_link_from_the_current_view():
     assert settings.task == "Predict f'(2), then check."
     # The panel did not change the student's own address.
     assert "lesson" not in at.query_params and "lock" not in at.query_params
+    # "Preview as a student" opens that very link (st.link_button: a new tab).
+    (preview,) = [b for b in at.get("link_button") if "Preview as a student" in b.proto.label]
+    assert preview.proto.url == built[0]
 
     # Opening the built link shows exactly that lesson.
     lesson = open_page("derivatives", **{k: v[0] for k, v in query.items()})
@@ -152,3 +155,18 @@ def test_hide_and_lock_work_on_every_lesson_page():
                  for w in lesson.get(kind) if getattr(w, "key", None)}
         assert keys[0] not in drawn, (page, keys[0])
         assert drawn[keys[1]].disabled, (page, keys[1])
+
+
+def test_choosing_an_exercise_says_which_settings_it_changes_before_the_link_is_built():
+    """The teacher typed x³ − 2x at x₀ = 0.5; square-slope sets f = x² and x₀ = 1.5: the panel
+    says so, and the built link opens the exercise's set-up."""
+    at = open_page("derivatives", fn="typed", f="x^3 - 2*x", x0="0.5")
+    at.selectbox(key="teacher_ex").set_value("square-slope").run()
+    (note,) = [shown(w.value) for w in at.warning if "This exercise sets" in w.value]
+    assert "Function → x²" in note and "Point x₀ → 1.5" in note
+    at.selectbox(key="teacher_ex").set_value("(none)").run()
+    assert not [w for w in at.warning if "This exercise sets" in w.value]
+    at.checkbox(key="teacher_hold").check().run()
+    (code,) = [c.value for c in at.code if "lesson=" in c.value]
+    settings = teacher.read_settings(parse_qs(urlsplit(code).query), "derivatives")
+    assert settings.hold and settings.exercise is None
