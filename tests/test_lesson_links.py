@@ -191,3 +191,22 @@ def test_previous_and_next_carry_a_signed_lesson_and_the_other_page_links_back()
     back = [link.proto for link in other.main.get("page_link")
             if "Back to your teacher's lesson" in link.proto.label]
     assert [proto.page for proto in back] == ["derivatives"]
+
+
+def test_replicas_starting_together_share_one_secret_file(tmp_path, monkeypatch):
+    """Eight threads asking for the secret of an empty data dir at once get the same one."""
+    import threading
+    monkeypatch.delenv(signing.SECRET_ENV, raising=False)
+    monkeypatch.setenv(signing.DATA_DIR_ENV, str(tmp_path))
+    results = []
+
+    def first_start():
+        results.append(signing._file_secret(tmp_path))
+
+    threads = [threading.Thread(target=first_start) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(results)) == 1 and len(results) == 8
+    assert [p.name for p in tmp_path.iterdir()] == [signing.SECRET_FILE]

@@ -61,13 +61,19 @@ def _file_secret(folder: Path) -> bytes:
     """The secret kept in `folder` (made there, mode 0600, if there is none yet)."""
     path = folder / SECRET_FILE
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
+    if not path.exists():
+        # Written in full under another name, then linked into place: two replicas starting
+        # at once never read a half-written file, and the first link wins for both.
+        draft = folder / f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w", encoding="ascii") as file:
             file.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     text = path.read_text(encoding="ascii").strip()
     if len(text) < MIN_SECRET_CHARS:
         raise OSError(f"the secret file in {folder} is too short")
