@@ -64,7 +64,9 @@ OPEN_PREFIX = "ex_open_"
 HIDDEN_TEXT = "Answer the exercise above to see {what}."
 HELD_TEXT = "Press Reveal the answers above to see {what}."
 REVEAL_KEY = "ex_reveal"
-REOPEN_KEY = "ex_reopen"
+# What an exercise's link never replaces: the teacher's lesson and a class code (DESIGN.md
+# "Class mode": kept on every lesson page of that class).
+KEPT_PARAMS = (*teacher.LESSON_PARAMS, "class")
 MAX_ANSWER_CHARS = 200
 LABEL_CHARS = 110
 
@@ -165,7 +167,7 @@ def _guarded(callback: Callable[..., None]) -> Callable[..., None]:
 def _replace_address(task: Task) -> None:
     """Replace the address with `task`'s link: the page's other settings go back to their
     defaults (the answer assumes them), a teacher's lesson parameters stay."""
-    kept = {key: st.query_params.get_all(key) for key in teacher.LESSON_PARAMS
+    kept = {key: st.query_params.get_all(key) for key in KEPT_PARAMS
             if st.query_params.get_all(key)}
     replace_params({**kept, **{key: [value] for key, value in task.query().items()}})
     st.session_state[ANSWER_KEY] = ""
@@ -184,13 +186,13 @@ def _new_numbers(exercise_id: str, seed: int) -> None:
 
 
 @_guarded
-def _close() -> None:
-    _close_now()
+def _close(page: str) -> None:
+    _close_now(page)
 
 
-def _close_now() -> None:
-    """Close the open exercise; a lesson's exercise stays closed through ``ex=``."""
-    closed = [""] if teacher.lesson_settings().exercise else None
+def _close_now(page: str | None) -> None:
+    """Close the open exercise; `page`'s lesson exercise stays closed through ``ex=``."""
+    closed = [""] if page and teacher.lesson_settings(page).exercise else None
     set_params({EXERCISE_PARAM: closed, SEED_PARAM: None})
 
 
@@ -264,7 +266,7 @@ def show(page: str) -> None:
             done.add(key)
             state[_FEEDBACK] = (key, None)
         buttons[2].button("Close the exercise", key=CLOSE_KEY, icon=":material/close:",
-                          on_click=_close)
+                          on_click=_close, args=(page,))
         verdict = st.empty()
     state[_SLOTS] = (page, task, slot, verdict)
 
@@ -289,15 +291,15 @@ def settle(page: str) -> None:
     state[_CLOSED] = (page, note)
     state[_ACTIVE] = None
     state.get(_OPENED, {}).pop(page, None)
-    _close_now()
+    _close_now(page)
     slot.info(note, icon=":material/info:")
 
 
-def close_after_failure() -> None:
+def close_after_failure(page: str | None = None) -> None:
     """After :func:`show` failed: no exercise open, nothing hidden, no ``ex`` in the address."""
     st.session_state[_ACTIVE] = None
     st.session_state.pop(_SLOTS, None)
-    _close_now()
+    _close_now(page)
 
 
 def _feedback(task: Task, last: tuple[tuple[str, int], Feedback | None] | None) -> None:

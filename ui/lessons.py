@@ -91,7 +91,7 @@ def _page_end(lesson: Lesson) -> None:
             exercise_panel.settle(lesson.url_path)
         except Exception:
             _LOGGER.exception("Exercise verdict of %s failed", lesson.script)
-            exercise_panel.close_after_failure()
+            exercise_panel.close_after_failure(lesson.url_path)
         exercise_panel.footer(lesson.url_path)
         guide(lesson)
     flush_address()
@@ -160,7 +160,7 @@ def _exercise_panel(lesson: Lesson) -> None:
         exercise_panel.show(lesson.url_path)
     except Exception:
         _LOGGER.exception("Exercise panel of %s failed", lesson.script)
-        exercise_panel.close_after_failure()
+        exercise_panel.close_after_failure(lesson.url_path)
         st.warning("This exercise could not be shown. The page works as usual; choose an "
                    "exercise again from **Exercises** at the bottom.")
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -176,8 +176,7 @@ def read_settings(params: dict[str, list[str]], page: str | None = None) -> Less
         return LessonSettings(refused=str(error))
     settings = _signed(payload, tokens[0], page)
     if settings.elsewhere is None and any(params.get(key) for key in LEGACY_PARAMS):
-        settings = LessonSettings(**{**settings.__dict__,
-                                     "notes": (*settings.notes, IGNORED_NOTE)})
+        settings = replace(settings, notes=(*settings.notes, IGNORED_NOTE))
     return settings
 
 
