@@ -96,6 +96,9 @@ def test_subgradient_switching_to_hinge_closes_the_exercise_before_an_answer():
     """/subgradient?ex=subgradient-abs&g=0.3, switch to hinge, answer "yes": never "Right"."""
     at = open_page("subgradient", ex="subgradient-abs", g="0.3")
     at.selectbox(key="fn").set_value("hinge").run()
+    # At once, in the run of the switch: the note, and the page's answers no longer hidden.
+    assert CLOSED in all_text(at) and "Answer the exercise above" not in all_text(at)
+    assert metric(at, "∂f(x₀)") == "{-1}"
     at = browser_writes(at, fn="hinge")
     assert CLOSED in all_text(at)
     assert not [t for t in at.text_input if t.key == ANSWER_KEY]
@@ -111,6 +114,7 @@ def test_derivatives_moving_x0_after_a_right_answer_removes_the_verdict():
     answer(at, "3")
     assert any("Right" in s.value for s in at.success)
     at.slider(key="x0").set_value(3.0).run()
+    assert metric(at, "Tangent slope f′(x₀)") == "6" and CLOSED in all_text(at)
     at = browser_writes(at, x0="3.0")
     assert not any("Right" in s.value for s in at.success)
     assert CLOSED in all_text(at) and "x₀ is 3" in all_text(at)

@@ -50,7 +50,7 @@ from gradcore.exercises import (
     parse_seed,
 )
 from ui import teacher
-from ui.address import replace_params, set_params
+from ui.address import flush_address, replace_params, set_params
 from ui.exercise_setup import differs, lesson_clash, setup_of
 from ui.state import CURRENT_LINK, forget
 from ui.text import inert
@@ -293,6 +293,11 @@ def settle(page: str) -> None:
     state.get(_OPENED, {}).pop(page, None)
     _close_now(page)
     slot.info(note, icon=":material/info:")
+    # The page's body ran with the exercise open (its answers hidden): run it again without,
+    # so the numbers appear beside the note at once (the note is shown by :func:`show`). The
+    # address goes first: a rerun starts from the address the browser was last sent.
+    flush_address()
+    st.rerun()
 
 
 def close_after_failure(page: str | None = None) -> None:
