@@ -162,3 +162,14 @@ def test_exercises_that_need_another_value_of_a_locked_setting_cannot_be_opened(
     at = open_page("derivatives", **query, ex="square-slope")
     assert CLOSED in all_text(at) and TASK in all_text(at)
     assert [s.value for s in at.slider if s.key == "x0"] == [0.5]
+
+
+def test_the_closed_note_goes_after_the_next_change():
+    """The note is there when the exercise closes and after the next change, then it goes."""
+    at = open_page("derivatives", ex="square-slope")
+    at.slider(key="x0").set_value(2.0).run()
+    assert CLOSED in all_text(at)
+    at = browser_writes(at, x0="2.0")
+    assert CLOSED in all_text(at)
+    at.select_slider(key="h").set_value("0.1").run()
+    assert CLOSED not in all_text(at)

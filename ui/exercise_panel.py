@@ -78,7 +78,8 @@ _OPENED = "_exercise_opened"      # {page: (id, seed)}: whose link the page's wi
 _HELD = "_exercise_held"          # True while a lesson holds the answers back (no exercise)
 _REVEALED = "_lesson_revealed"    # {lesson token}: the student pressed Reveal
 _SLOTS = "_exercise_slots"        # this run's panel: (page, task, panel slot, verdict slot)
-_CLOSED = "_exercise_closed"      # (page, note): why the last exercise was closed
+_CLOSED = "_exercise_closed"      # (page, note, runs shown): why the last one was closed
+CLOSED_NOTE_RUNS = 2              # the note stays for the page's next interaction, then goes
 _LOGGER = logging.getLogger("gradlab")
 
 
@@ -230,8 +231,9 @@ def show(page: str) -> None:
         st.info(note, icon=":material/info:")
     if task is None:
         closed = state.get(_CLOSED)
-        if closed and closed[0] == page:
+        if closed and closed[0] == page and closed[2] < CLOSED_NOTE_RUNS:
             st.info(closed[1], icon=":material/info:")
+            state[_CLOSED] = (page, closed[1], closed[2] + 1)
         if state[_HELD] and lesson.token:
             with st.container(border=True, key="reveal_panel"):
                 st.markdown("**Work it out first.** Your teacher holds this page's answers back: "
@@ -288,7 +290,7 @@ def settle(page: str) -> None:
     note = (f"The exercise was closed because the page no longer shows its set-up "
             f"({inert(label)} is {inert(current)}; the exercise asks about {inert(wanted)}): "
             "open it again from Exercises below, which sets the page up for it.")
-    state[_CLOSED] = (page, note)
+    state[_CLOSED] = (page, note, 0)
     state[_ACTIVE] = None
     state.get(_OPENED, {}).pop(page, None)
     _close_now(page)
