@@ -7,8 +7,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-RUN useradd --create-home --uid 10001 gradlab
+RUN useradd --create-home --uid 10001 gradlab \
+    && mkdir -p /data && chown gradlab:gradlab /data && chmod 700 /data
 WORKDIR /app
+
+# Lesson links are signed with GRADLAB_SECRET: pass the same long random value to every replica
+# (`docker run -e GRADLAB_SECRET=...`). Without it the app makes a secret on its first start and
+# keeps it in GRADLAB_DATA_DIR (mount a volume there, or links stop verifying after a redeploy).
+ENV GRADLAB_DATA_DIR=/data
+VOLUME ["/data"]
 
 # Dependencies first, so a code change does not reinstall them.
 COPY requirements.txt .

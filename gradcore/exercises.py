@@ -15,6 +15,12 @@ is the article's own example. A link carries the seed in the query parameter ``S
 generator); ``Task.query()`` is the whole query string (``ex``, ``exseed`` when not the
 default, and the page's link). ``parse_seed`` reads it back.
 
+**What an answer depends on.** A task's expected answer is right for the page set up by its
+``link``; ``Exercise.depends`` names further page settings whose *default* the answer assumes
+(the loss, the data generator's other settings) and ``Exercise.free`` the link keys the answer
+does not depend on (a setting the student may change to explore). ``ui.exercise_panel`` closes
+an open exercise, with a note, when the page stops showing that set-up.
+
 **Where the rest lives.** Each exercise's ``build`` (seed -> prompt, link, solution, checker)
 is in ``gradcore.exercises_calculus`` or ``gradcore.exercises_regression``, which compute
 every expected number with gradcore; the checkers that name the student's mistake are in
@@ -77,6 +83,8 @@ class Exercise:
     build: Callable[[int], tuple[str, dict[str, str], str, Checker]] = \
         field(repr=False, compare=False)
     seeded: bool = True
+    depends: tuple[str, ...] = ()
+    free: tuple[str, ...] = ()
 
     def instance(self, seed: int = DEFAULT_SEED) -> Task:
         """The task for `seed` (0 .. MAX_SEED; an unseeded exercise ignores it)."""
@@ -104,6 +112,12 @@ def _task(exercise: Exercise, seed: int) -> Task:
     return Task(exercise.id, exercise.page, seed, prompt, link, solution, checker)
 
 
+# The regression exercises' answers come from the data the link generates (or loads) and the
+# article's MSE with plain gradient descent: every other data, column, loss and optimizer
+# setting must stay at its default.
+_DATA = ("d", "noise", "tw", "tb", "target", "feats", "onehot", "loss")
+_RUN = (*_DATA, "opt", "sched")
+
 EXERCISES: tuple[Exercise, ...] = (
     Exercise("square-slope", "derivatives", calculus.square_slope),
     Exercise("secant-slope", "derivatives", calculus.secant_slope),
@@ -121,13 +135,15 @@ EXERCISES: tuple[Exercise, ...] = (
     Exercise("chain-article", "chain-rule", calculus.chain_article),
     Exercise("chain-inner-slope", "chain-rule", calculus.chain_inner_slope),
     Exercise("chain-relu", "chain-rule", calculus.chain_relu),
-    Exercise("bias-gradient-sign", "linear-regression", regression.bias_gradient_sign),
-    Exercise("bias-gradient-value", "linear-regression", regression.bias_gradient_value),
-    Exercise("learning-rate", "linear-regression", regression.learning_rate),
+    Exercise("bias-gradient-sign", "linear-regression", regression.bias_gradient_sign,
+             depends=_DATA),
+    Exercise("bias-gradient-value", "linear-regression", regression.bias_gradient_value,
+             depends=_DATA),
+    Exercise("learning-rate", "linear-regression", regression.learning_rate, depends=_RUN),
     Exercise("standardise-kappa", "linear-regression", regression.standardise_kappa,
-             seeded=False),
+             seeded=False, depends=_DATA, free=("std",)),
     Exercise("standardise-trend", "linear-regression", regression.standardise_trend,
-             seeded=False),
+             seeded=False, depends=_DATA, free=("std",)),
 )
 BY_ID: dict[str, Exercise] = {exercise.id: exercise for exercise in EXERCISES}
 

@@ -1,5 +1,7 @@
 """Teacher lesson links (ui/teacher.py, ui/state.Link): task text, hidden and locked controls,
-presentation mode, and the panel that builds the link.
+presentation mode, and the panel that builds the link. Old unsigned links (readable task, hide,
+lock and present parameters) are read as before, with a note that their locks are advisory;
+the signed form is tested in tests/test_lesson_links.py.
 
 AppTest never writes widget values into the address, so each sequence below writes what a
 browser would (the changed value of an unlocked control) into ``at.query_params`` itself, and
@@ -29,7 +31,7 @@ def test_settings_are_read_and_checked():
     assert settings.task == "Find the slope"
     assert settings.hidden == {"x0", "h"}
     assert settings.locked == {"fn"}  # hidden wins over locked
-    assert settings.present and not settings.notes
+    assert settings.present and settings.notes == (teacher.UNSIGNED_NOTE,)
 
 
 def test_a_long_task_is_cut_with_a_note_and_too_many_controls_are_refused():
@@ -39,14 +41,19 @@ def test_a_long_task_is_cut_with_a_note_and_too_many_controls_are_refused():
     assert settings.hidden == frozenset() and len(settings.notes) == 2
 
 
-def test_lesson_link_keeps_the_view_and_adds_the_lesson():
-    link = teacher.lesson_link("http://host/derivatives", {"x0": ["2"], "task": ["old"],
-                                                           "ex": ["old-ex"]},
-                               task="Slope at 2?", hidden=["h"], locked=["x0", "h"],
-                               exercise="deriv-square", present=True)
-    query = parse_qs(urlsplit(link).query)
-    assert query == {"x0": ["2"], "task": ["Slope at 2?"], "hide": ["h"], "lock": ["x0"],
-                     "ex": ["deriv-square"], "present": ["true"]}
+def test_lesson_query_keeps_the_view_and_signs_the_lesson():
+    """The readable part is the view without the fixed controls; the rest is in `lesson`."""
+    query = teacher.lesson_query("derivatives", {"x0": "2", "fn": "cube", "task": "old",
+                                                 "ex": "old-ex"},
+                                 task="Slope at 2?", hide=["h"], lock=["x0", "h"],
+                                 exercise="square-slope", present=True)
+    assert set(query) == {"fn", "lesson"} and query["fn"] == "square"  # the exercise's fn
+    settings = teacher.read_settings({key: [value] for key, value in query.items()},
+                                     "derivatives")
+    assert settings.signed and settings.task == "Slope at 2?" and settings.present
+    assert settings.hidden == {"h"} and settings.locked == {"x0"}
+    assert dict(settings.values) == {"h": (), "x0": ("1.5",)}  # h at its default
+    assert settings.exercise == "square-slope" and settings.seed == 0  # x0 locked: fixed
 
 
 # -- on a page -------------------------------------------------------------------------------
@@ -110,13 +117,18 @@ def test_the_panel_builds_a_lesson_link_from_the_current_view():
     at.text_area(key="teacher_task").input("Predict f'(2), then check.").run()
     at.multiselect(key="teacher_lock").select("x0").run()
     at.checkbox(key="teacher_present").check().run()
-    built = [c.value for c in at.code if "task=" in c.value]
+    built = [c.value for c in at.code if "lesson=" in c.value]
     assert len(built) == 1, [c.value for c in at.code]
     query = parse_qs(urlsplit(built[0]).query)
-    assert [float(v) for v in query["x0"]] == [2.0] and query["lock"] == ["x0"] and query["present"] == ["true"]
-    assert query["task"] == ["Predict f'(2), then check."]
+    assert set(query) == {"lesson"}  # x0 is locked: its value travels in the signed part
+    settings = teacher.read_settings(query, "derivatives")
+    assert settings.locked == {"x0"} and settings.values["x0"] == ("2.0",) and settings.present
+    assert settings.task == "Predict f'(2), then check."
     # The panel did not change the student's own address.
-    assert "task" not in at.query_params and "lock" not in at.query_params
+    assert "lesson" not in at.query_params and "lock" not in at.query_params
+    # "Preview as a student" opens that very link (st.link_button: a new tab).
+    (preview,) = [b for b in at.get("link_button") if "Preview as a student" in b.proto.label]
+    assert preview.proto.url == built[0]
 
     # Opening the built link shows exactly that lesson.
     lesson = open_page("derivatives", **{k: v[0] for k, v in query.items()})
@@ -143,3 +155,18 @@ def test_hide_and_lock_work_on_every_lesson_page():
                  for w in lesson.get(kind) if getattr(w, "key", None)}
         assert keys[0] not in drawn, (page, keys[0])
         assert drawn[keys[1]].disabled, (page, keys[1])
+
+
+def test_choosing_an_exercise_says_which_settings_it_changes_before_the_link_is_built():
+    """The teacher typed x³ − 2x at x₀ = 0.5; square-slope sets f = x² and x₀ = 1.5: the panel
+    says so, and the built link opens the exercise's set-up."""
+    at = open_page("derivatives", fn="typed", f="x^3 - 2*x", x0="0.5")
+    at.selectbox(key="teacher_ex").set_value("square-slope").run()
+    (note,) = [shown(w.value) for w in at.warning if "This exercise sets" in w.value]
+    assert "Function → x²" in note and "Point x₀ → 1.5" in note
+    at.selectbox(key="teacher_ex").set_value("(none)").run()
+    assert not [w for w in at.warning if "This exercise sets" in w.value]
+    at.checkbox(key="teacher_hold").check().run()
+    (code,) = [c.value for c in at.code if "lesson=" in c.value]
+    settings = teacher.read_settings(parse_qs(urlsplit(code).query), "derivatives")
+    assert settings.hold and settings.exercise is None

@@ -8,7 +8,20 @@ the page's exercises, marking those answered correctly in this session.
 
 Predict, then reveal: while an exercise is open and neither answered correctly nor given up,
 :func:`revealed` is False and the page shows :func:`hidden` in place of the numbers that
-would give the answer away. Without an exercise it is always True.
+would give the answer away. Without an exercise it is True, unless a teacher's lesson link
+holds the answers back: then it is False until the student presses Reveal.
+
+In a lesson (``ui.teacher``): the lesson's exercise opens when the address names none; every
+button keeps the lesson's parameter in the address (New numbers, Show the answer, Check and
+opening another exercise replace only the view; Close of the lesson's exercise writes
+``ex=`` so the lesson's exercise stays closed); New numbers is offered only where the teacher
+did not fix the numbers.
+
+The answer always matches the page: the verdict of a check is drawn at the end of the run
+(:func:`settle`, called by ``ui.lessons`` after the page's body), once the page's controls have
+their values. When a setting the exercise depends on (its link, ``Exercise.depends``) shows
+another value, the exercise is closed with a note that says which and how to get it back;
+"Right" is never drawn beside numbers that contradict it.
 
 Everything a student did lives in ``st.session_state`` (nothing is stored on the server), and
 every question and answer goes through ``gradcore.exercises`` (``Task.check`` parses the text
@@ -36,7 +49,10 @@ from gradcore.exercises import (
     get_exercise,
     parse_seed,
 )
-from ui.state import forget
+from ui import teacher
+from ui.address import flush_address, replace_params, set_params
+from ui.exercise_setup import differs, lesson_clash, setup_of
+from ui.state import CURRENT_LINK, forget
 from ui.text import inert
 
 ANSWER_KEY = "answer"
@@ -46,6 +62,11 @@ SHOW_KEY = "ex_show"
 CLOSE_KEY = "ex_close"
 OPEN_PREFIX = "ex_open_"
 HIDDEN_TEXT = "Answer the exercise above to see {what}."
+HELD_TEXT = "Press Reveal the answers above to see {what}."
+REVEAL_KEY = "ex_reveal"
+# What an exercise's link never replaces: the teacher's lesson and a class code (DESIGN.md
+# "Class mode": kept on every lesson page of that class).
+KEPT_PARAMS = (*teacher.LESSON_PARAMS, "class")
 MAX_ANSWER_CHARS = 200
 LABEL_CHARS = 110
 
@@ -54,40 +75,58 @@ _DONE = "_exercise_done"          # {(id, seed)}: answered correctly or given up
 _SOLVED = "_exercise_solved"      # {id}: answered correctly in this session (any seed)
 _FEEDBACK = "_exercise_feedback"  # ((id, seed), Feedback) of the last check
 _OPENED = "_exercise_opened"      # {page: (id, seed)}: whose link the page's widgets follow
+_HELD = "_exercise_held"          # True while a lesson holds the answers back (no exercise)
+_REVEALED = "_lesson_revealed"    # {lesson token}: the student pressed Reveal
+_SLOTS = "_exercise_slots"        # this run's panel: (page, task, panel slot, verdict slot)
+_CLOSED = "_exercise_closed"      # (page, note, runs shown): why the last one was closed
+CLOSED_NOTE_RUNS = 2              # the note stays for the page's next interaction, then goes
 _LOGGER = logging.getLogger("gradlab")
 
 
 # -- what the address asks for ----------------------------------------------------------------
 
-def requested_task(page: str) -> tuple[Task | None, list[str]]:
+def requested_task(page: str, lesson: teacher.LessonSettings | None = None
+                   ) -> tuple[Task | None, list[str]]:
     """The task the address opens on `page` (None without ``ex``) and notes on what was wrong.
 
-    An unknown id or another page's exercise opens nothing; an unusable seed falls back to the
-    default numbers. Bad parameters are removed from the address, so the share link is clean.
+    Without ``ex`` a lesson's exercise opens; ``ex=`` (empty) is a closed one. An unknown id
+    or another page's exercise opens nothing; an unusable seed falls back to the default
+    numbers; a lesson that fixed the exercise's numbers wins over ``exseed``. Bad parameters
+    are removed from the address, so the share link is clean.
     """
+    lesson = lesson or teacher.LessonSettings()
     raw_id = st.query_params.get(EXERCISE_PARAM)
     if raw_id is None:
+        raw_id = lesson.exercise
+    if not raw_id:
+        if raw_id == "" and not lesson.exercise:
+            set_params({EXERCISE_PARAM: None})
         return None, []
     exercise = get_exercise(raw_id)
     if exercise is None:
-        del st.query_params[EXERCISE_PARAM]
-        st.query_params.pop(SEED_PARAM, None)
+        set_params({EXERCISE_PARAM: None, SEED_PARAM: None})
         return None, [f"There is no exercise called “{inert(raw_id[:40])}”: choose one from "
                       "**Exercises** at the bottom of this page."]
     if exercise.page != page:
-        del st.query_params[EXERCISE_PARAM]
-        st.query_params.pop(SEED_PARAM, None)
+        set_params({EXERCISE_PARAM: None, SEED_PARAM: None})
         return None, [f"The exercise “{inert(raw_id)}” belongs to another lesson "
                       f"(/{inert(exercise.page)}); open it there."]
     notes = []
+    if exercise.id == lesson.exercise and lesson.seed is not None:
+        return exercise.instance(lesson.seed), notes
     raw_seed = st.query_params.get(SEED_PARAM)
     seed = DEFAULT_SEED if raw_seed is None else parse_seed(raw_seed)
     if seed is None:
         notes.append(f"exseed={inert(raw_seed[:40])} in the link is not usable (a whole number "
                      f"from 0 to {MAX_SEED}); showing the exercise with its default numbers.")
-        del st.query_params[SEED_PARAM]
+        set_params({SEED_PARAM: None})
         seed = DEFAULT_SEED
     return exercise.instance(seed), notes
+
+
+def numbers_fixed(task: Task, lesson: teacher.LessonSettings) -> bool:
+    """True when the lesson fixed this exercise's numbers (no New numbers then)."""
+    return task.exercise_id == lesson.exercise and lesson.seed is not None
 
 
 def _follow_link(page: str, task: Task | None) -> None:
@@ -105,6 +144,10 @@ def _follow_link(page: str, task: Task | None) -> None:
         return
     opened[page] = key
     if task is not None:
+        # The exercise sets the page up: its link's values replace what the address holds (a
+        # hand-made ``?ex=subgradient-abs&g=0.3`` still asks about the exercise's own g).
+        set_params({name: [value] for name, value in task.link.items()})
+        st.session_state.pop(_CLOSED, None)
         forget(page)
 
 
@@ -123,9 +166,11 @@ def _guarded(callback: Callable[..., None]) -> Callable[..., None]:
 
 
 def _replace_address(task: Task) -> None:
-    """Replace the address with `task`'s link (the page's other settings go back to defaults)."""
-    st.query_params.clear()
-    st.query_params.update(task.query())
+    """Replace the address with `task`'s link: the page's other settings go back to their
+    defaults (the answer assumes them), a teacher's lesson parameters stay."""
+    kept = {key: st.query_params.get_all(key) for key in KEPT_PARAMS
+            if st.query_params.get_all(key)}
+    replace_params({**kept, **{key: [value] for key, value in task.query().items()}})
     st.session_state[ANSWER_KEY] = ""
 
 
@@ -142,9 +187,19 @@ def _new_numbers(exercise_id: str, seed: int) -> None:
 
 
 @_guarded
-def _close() -> None:
-    st.query_params.pop(EXERCISE_PARAM, None)
-    st.query_params.pop(SEED_PARAM, None)
+def _close(page: str) -> None:
+    _close_now(page)
+
+
+def _close_now(page: str | None) -> None:
+    """Close the open exercise; `page`'s lesson exercise stays closed through ``ex=``."""
+    closed = [""] if page and teacher.lesson_settings(page).exercise else None
+    set_params({EXERCISE_PARAM: closed, SEED_PARAM: None})
+
+
+@_guarded
+def _reveal(token: str) -> None:
+    st.session_state.setdefault(_REVEALED, set()).add(token)
 
 
 def next_seed(exercise: Exercise, seed: int) -> int:
@@ -162,18 +217,35 @@ def next_seed(exercise: Exercise, seed: int) -> int:
 # -- the panel ---------------------------------------------------------------------------------
 
 def show(page: str) -> None:
-    """The exercise the address opens on `page`, if any (call before the page's body)."""
-    task, notes = requested_task(page)
-    _follow_link(page, task)
+    """The exercise the address opens on `page`, if any (call before the page's body); its
+    verdict is drawn by :func:`settle` after the body."""
     state = st.session_state
+    state.pop(CURRENT_LINK, None)
+    state.pop(_SLOTS, None)
+    lesson = teacher.lesson_settings(page)
+    task, notes = requested_task(page, lesson)
+    _follow_link(page, task)
     state[_ACTIVE] = None if task is None else (task.exercise_id, task.seed)
+    state[_HELD] = bool(lesson.hold and lesson.token not in state.get(_REVEALED, set()))
     for note in notes:
         st.info(note, icon=":material/info:")
     if task is None:
+        closed = state.get(_CLOSED)
+        if closed and closed[0] == page and closed[2] < CLOSED_NOTE_RUNS:
+            st.info(closed[1], icon=":material/info:")
+            state[_CLOSED] = (page, closed[1], closed[2] + 1)
+        if state[_HELD] and lesson.token:
+            with st.container(border=True, key="reveal_panel"):
+                st.markdown("**Work it out first.** Your teacher holds this page's answers back: "
+                            "the numbers, the check and the chart sentences appear when you "
+                            "press Reveal.")
+                st.button("Reveal the answers", key=REVEAL_KEY, icon=":material/visibility:",
+                          on_click=_reveal, args=(lesson.token,))
         return
     key = (task.exercise_id, task.seed)
     done, solved = state.setdefault(_DONE, set()), state.setdefault(_SOLVED, set())
-    with st.container(border=True, key="exercise_panel"):
+    slot = st.empty()
+    with slot.container(border=True, key="exercise_panel"):
         st.markdown("**Exercise** · predict first, then check your answer")
         st.markdown(inert(task.prompt))
         with st.form("exercise_form", border=False, enter_to_submit=True):
@@ -187,7 +259,7 @@ def show(page: str) -> None:
                 solved.add(task.exercise_id)
         exercise = get_exercise(task.exercise_id)
         buttons = st.columns(3)
-        if exercise.seeded:
+        if exercise.seeded and not numbers_fixed(task, lesson):
             buttons[0].button("New numbers", key=NEW_KEY, icon=":material/casino:",
                               on_click=_new_numbers, args=(task.exercise_id, task.seed),
                               help="The same question with other numbers (a new link).")
@@ -196,14 +268,45 @@ def show(page: str) -> None:
             done.add(key)
             state[_FEEDBACK] = (key, None)
         buttons[2].button("Close the exercise", key=CLOSE_KEY, icon=":material/close:",
-                          on_click=_close)
-        _feedback(task, state.get(_FEEDBACK))
+                          on_click=_close, args=(page,))
+        verdict = st.empty()
+    state[_SLOTS] = (page, task, slot, verdict)
 
 
-def close_after_failure() -> None:
+def settle(page: str) -> None:
+    """After the page's body: the verdict of the last check, or, when the page no longer shows
+    the set-up the exercise asks about, the exercise closed with a note (call once per run)."""
+    state = st.session_state
+    slots, link = state.pop(_SLOTS, None), state.get(CURRENT_LINK)
+    if slots is None or slots[0] != page:
+        return
+    _, task, slot, verdict = slots
+    changed = differs(link, setup_of(task)) if link is not None and link.page == page else []
+    if not changed:
+        with verdict.container():
+            _feedback(task, state.get(_FEEDBACK))
+        return
+    label, wanted, current = changed[0]
+    note = (f"The exercise was closed because the page no longer shows its set-up "
+            f"({inert(label)} is {inert(current)}; the exercise asks about {inert(wanted)}): "
+            "open it again from Exercises below, which sets the page up for it.")
+    state[_CLOSED] = (page, note, 0)
+    state[_ACTIVE] = None
+    state.get(_OPENED, {}).pop(page, None)
+    _close_now(page)
+    slot.info(note, icon=":material/info:")
+    # The page's body ran with the exercise open (its answers hidden): run it again without,
+    # so the numbers appear beside the note at once (the note is shown by :func:`show`). The
+    # address goes first: a rerun starts from the address the browser was last sent.
+    flush_address()
+    st.rerun()
+
+
+def close_after_failure(page: str | None = None) -> None:
     """After :func:`show` failed: no exercise open, nothing hidden, no ``ex`` in the address."""
     st.session_state[_ACTIVE] = None
-    _close()
+    st.session_state.pop(_SLOTS, None)
+    _close_now(page)
 
 
 def _feedback(task: Task, last: tuple[tuple[str, int], Feedback | None] | None) -> None:
@@ -220,14 +323,18 @@ def _feedback(task: Task, last: tuple[tuple[str, int], Feedback | None] | None) 
 
 
 def revealed() -> bool:
-    """False while an exercise is open and neither answered correctly nor given up."""
+    """False while an exercise is open and neither answered correctly nor given up, or while
+    a lesson holds the answers back and the student has not pressed Reveal."""
     active = st.session_state.get(_ACTIVE)
-    return active is None or active in st.session_state.get(_DONE, set())
+    if active is None:
+        return not st.session_state.get(_HELD, False)
+    return active in st.session_state.get(_DONE, set())
 
 
 def hidden(what: str, where=None) -> None:
     """Say what is hidden until the exercise is answered (in `where`, default the page)."""
-    (st if where is None else where).caption(HIDDEN_TEXT.format(what=what))
+    text = HIDDEN_TEXT if st.session_state.get(_ACTIVE) is not None else HELD_TEXT
+    (st if where is None else where).caption(text.format(what=what))
 
 
 def solved_ids() -> set[str]:
@@ -247,14 +354,19 @@ def footer(page: str) -> None:
     if not exercises:
         return
     solved = solved_ids()
+    lesson = teacher.lesson_settings(page)
     count = sum(exercise.id in solved for exercise in exercises)
     with st.expander(f"Exercises: {count} of {len(exercises)} answered",
                      icon=":material/edit_note:"):
         st.caption("Each opens with the page set up for it. Answers are checked here and "
                    "remembered only in this browser tab.")
+        link = st.session_state.get(CURRENT_LINK)
         for exercise in exercises:
             done = exercise.id in solved
+            task = exercise.instance(lesson.seed if exercise.id == lesson.exercise
+                                     and lesson.seed is not None else DEFAULT_SEED)
+            clash = lesson_clash(link, lesson, task)
             st.button(inert(_label(exercise.prompt)), key=OPEN_PREFIX + exercise.id,
-                      type="tertiary", on_click=_open, args=(exercise.instance(),),
+                      type="tertiary", on_click=_open, args=(task,), disabled=bool(clash),
                       icon=":material/check_circle:" if done else ":material/edit:",
-                      help="Answered correctly" if done else "Not answered yet")
+                      help=clash or ("Answered correctly" if done else "Not answered yet"))

@@ -29,7 +29,8 @@ from typing import NamedTuple, NoReturn
 
 import streamlit as st
 
-from ui import exercise_panel, style
+from ui import exercise_panel, style, teacher
+from ui.address import flush_address
 
 _LOGGER = logging.getLogger("gradlab")
 # GRADLAB_TRACE_RUNS=1 in the server's environment: every page run, stepper fragment run and
@@ -77,14 +78,23 @@ LESSONS = [
 ]
 
 BY_SCRIPT = {lesson.script: lesson for lesson in [HOME, *LESSONS]}
+BY_PATH = {lesson.url_path: lesson for lesson in LESSONS}
 ICON = {script: lesson.icon for script, lesson in BY_SCRIPT.items()}
 
 
 def _page_end(lesson: Lesson) -> None:
-    """A lesson page's last part: its exercises and the course's Previous / Next links."""
+    """A lesson page's last part: the open exercise's verdict (``exercise_panel.settle``), its
+    exercises and the course's Previous / Next links; then the run's address goes to the
+    browser, once (``ui.address``)."""
     if lesson is not HOME:
+        try:
+            exercise_panel.settle(lesson.url_path)
+        except Exception:
+            _LOGGER.exception("Exercise verdict of %s failed", lesson.script)
+            exercise_panel.close_after_failure(lesson.url_path)
         exercise_panel.footer(lesson.url_path)
         guide(lesson)
+    flush_address()
 
 
 def stop_page(lesson: Lesson) -> NoReturn:
@@ -121,8 +131,10 @@ def page_frame(script: str) -> Iterator[Lesson]:
     style.apply()
     with st.sidebar:
         st.markdown("**Gradient Lab**")
+        carried = teacher.carried()
         for entry in [HOME, *LESSONS]:
-            st.page_link(entry.script, label=entry.title, icon=entry.icon)
+            st.page_link(entry.script, label=entry.title, icon=entry.icon,
+                         query_params=carried if entry is not HOME else None)
     failed_before = st.session_state.pop(_FAILED, None) == script
     if failed_before:
         st.warning(RESET_MESSAGE, icon=":material/restart_alt:")
@@ -148,14 +160,16 @@ def _exercise_panel(lesson: Lesson) -> None:
         exercise_panel.show(lesson.url_path)
     except Exception:
         _LOGGER.exception("Exercise panel of %s failed", lesson.script)
-        exercise_panel.close_after_failure()
+        exercise_panel.close_after_failure(lesson.url_path)
         st.warning("This exercise could not be shown. The page works as usual; choose an "
                    "exercise again from **Exercises** at the bottom.")
 
 
 def guide(lesson: Lesson) -> None:
     """"Previous" and "Next" in the course order of ``LESSONS`` (Home before the first and
-    after the last)."""
+    after the last). A signed lesson goes along (``ui.teacher.carried``): the page it is not
+    for shows a link back to it, so a student who looks around can return to the lesson."""
+    carried = teacher.carried() or None
     index = LESSONS.index(lesson)
     before = LESSONS[index - 1] if index > 0 else None
     after = LESSONS[index + 1] if index + 1 < len(LESSONS) else None
@@ -164,12 +178,12 @@ def guide(lesson: Lesson) -> None:
         left.page_link(HOME.script, label="Previous: the course outline", icon=HOME.icon)
     else:
         left.page_link(before.script, label=f"Previous: {before.title}",
-                       icon=":material/arrow_back:")
+                       icon=":material/arrow_back:", query_params=carried)
     if after is None:
         right.page_link(HOME.script, label="Next: back to the course outline", icon=HOME.icon)
     else:
         right.page_link(after.script, label=f"Next: {after.title}",
-                        icon=":material/arrow_forward:")
+                        icon=":material/arrow_forward:", query_params=carried)
 
 
 def trace_run(what: str) -> None:

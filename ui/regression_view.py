@@ -136,18 +136,20 @@ def _step_controls(link: Link, last: int) -> int:
     server restart the first click reaches a session that never created the buttons (so has
     no callback for them) but does see their value (see ui/server.py).
     """
+    # A lesson that hides or locks the step fixes it: the buttons cannot move it either.
+    fixed = "k" in link.lesson.fixed
     row = st.container(horizontal=True, gap="small")
     backwards = row.container(horizontal=True, gap="small", width="content")
     onwards = row.container(horizontal=True, gap="small", width="content")
     clicked = {
         "start": backwards.button("start", key="k_start", icon=":material/first_page:",
-                                  shortcut=STEP_KEYS["start"]),
+                                  shortcut=STEP_KEYS["start"], disabled=fixed),
         "back": backwards.button("back", key="k_back", icon=":material/chevron_left:",
-                                 shortcut=STEP_KEYS["back"]),
+                                 shortcut=STEP_KEYS["back"], disabled=fixed),
         "forward": onwards.button("forward", key="k_forward", icon=":material/chevron_right:",
-                                  icon_position="right", shortcut=STEP_KEYS["forward"]),
+                                  icon_position="right", shortcut=STEP_KEYS["forward"], disabled=fixed),
         "end": onwards.button("end", key="k_end", icon=":material/last_page:",
-                              icon_position="right", shortcut=STEP_KEYS["end"]),
+                              icon_position="right", shortcut=STEP_KEYS["end"], disabled=fixed),
     }
     st.caption(SHORTCUT_NOTE)
     current = st.session_state.get("k")

@@ -16,8 +16,14 @@ address. Here nothing is bound, so the app decides every value:
   (shown by :meth:`Link.finish` where the Link was made) that says what was wrong;
 - later runs keep the widget's own state, corrected silently when it has become stale (a step
   beyond a shortened run, a column not in the new table, an axis not in the new function);
-- each value is written to ``st.query_params`` only when it changed, so one click is one entry
-  in the browser's history, and ``AppTest`` sees the address exactly as a browser does.
+- each value is written to the address only when it changed, and all of a run's changes go to
+  the browser as one message at the end of the run (:func:`flush_address`): Streamlit's
+  frontend pushes one history entry per query-string message, so one click or one slider
+  release is at most one entry in the browser's history, and Back / Forward step between
+  views; ``AppTest`` sees the address exactly as a browser does.
+
+A teacher's lesson link (``ui.teacher``) may hide or lock controls: with a signed lesson their
+values come from the signed part on every run and stay out of the readable address.
 
 :meth:`Link.finish` (called by :func:`share_box`) removes the parameters of this page's widgets
 that were not drawn in this run, so the address never carries a hidden widget's old value.
@@ -34,11 +40,14 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ui import teacher
+from ui.address import flush_address, fragment_run, set_params
 from ui.text import inert
 
-__all__ = ["Link", "current_link", "forget", "inert", "share_box"]
+__all__ = ["Link", "current_link", "flush_address", "forget", "inert", "set_params",
+           "share_box"]
 
 _KEYS = "_link_keys"
+CURRENT_LINK = "_link_now"
 _SHOWN_CHARS = 40
 
 
@@ -68,6 +77,7 @@ def _lock(kwargs: dict) -> None:
     kwargs["help"] = f"{given}\n\n{LOCKED_HELP}" if given else LOCKED_HELP
 
 
+
 class Link:
     """The URL-bound widgets of one page: each method validates, creates and writes back.
 
@@ -83,9 +93,17 @@ class Link:
         self.drawn: set[str] = set()
         self.history = _history_navigation()
         # A teacher's lesson link may hide or lock some of this page's controls (ui/teacher.py).
-        self.lesson = teacher.lesson_settings()
+        self.lesson = teacher.lesson_settings(page)
         self.labels: dict[str, str] = {}
+        # Each control's value this run, its default, how a link value is read and shown: for
+        # the teacher panel's view and the exercise panel's check of its set-up.
+        self.current: dict[str, Any] = {}
+        self.written: dict[str, list[str] | None] = {}
+        self.defaults: dict[str, Any] = {}
+        self.parsers: dict[str, Callable[[list[str]], Any]] = {}
+        self.formats: dict[str, Callable[[Any], str]] = {}
         teacher.header(self.lesson)
+        st.session_state[CURRENT_LINK] = self
         # The notes go here, where the Link was made (near the top of the page), but are
         # written by finish(), once every widget has had its say.
         self._box = st.container()
@@ -131,11 +149,16 @@ class Link:
         itself would not allow. The value is put into session state for code that reads it.
         """
         self.labels[key] = label
+        self.defaults[key], self.parsers[key] = default, parse
         mode = ("hidden" if key in self.lesson.hidden else
                 "locked" if key in self.lesson.locked else "")
         if not mode:
             return "", None
-        value, raw = default, st.query_params.get_all(key)
+        if self.lesson.signed:
+            raw = list(self.lesson.values.get(key, ()))
+        else:
+            raw = st.query_params.get_all(key)
+        value = default
         if raw:
             try:
                 value = parse(raw)
@@ -152,7 +175,7 @@ class Link:
         for a locked control, `kwargs` made to disable it."""
         mode, fixed = self._controlled(key, label, default, parse, expected)
         if mode == "hidden":
-            self._write(key, written(fixed))
+            self._write(key, written(fixed), fixed)
             return True, fixed
         if mode == "locked":
             _lock(kwargs)
@@ -167,17 +190,23 @@ class Link:
             f"the default {inert(shown_default) or 'none'} instead."
         )
 
-    def _write(self, key: str, values: list[str] | None) -> None:
-        """After the widget: its value into the address (None removes the parameter)."""
+    def _write(self, key: str, values: list[str] | None, value: Any) -> None:
+        """After the widget: its value into the address (None removes the parameter).
+
+        A signed lesson's hidden or locked control stays out of the address: its value is in
+        the signed part, and an edited copy in the address would only mislead."""
         self.drawn.add(key)
+        self.current[key], self.written[key] = value, values
         keys = st.session_state.setdefault(_KEYS, {}).setdefault(self.page, set())
         keys.add(key)
-        current = st.query_params.get_all(key)
-        if values is None:
-            if current:
-                del st.query_params[key]
-        elif current != values:
-            st.query_params[key] = values if len(values) != 1 else values[0]
+        if self.lesson.signed and key in self.lesson.fixed:
+            values = None
+        set_params({key: values})
+
+    def view(self) -> dict[str, list[str]]:
+        """The values of this run's controls that differ from their defaults, by URL key (what
+        the address of this view holds, hidden and locked controls included)."""
+        return {key: values for key, values in self.written.items() if values is not None}
 
     # -- one method per widget kind --------------------------------------------------------
 
@@ -222,7 +251,7 @@ class Link:
         else:
             value = where.number_input(label, low, high, default, key=key, **kwargs)
         value = cast(value)
-        self._write(key, written(value))
+        self._write(key, written(value), value)
         return value
 
     def choice(self, key: str, label: str, options: Sequence[str], default: str, *,
@@ -251,6 +280,8 @@ class Link:
         def written(v: str) -> list[str] | None:
             return None if v == default else [str(v)]
 
+        if "format_func" in kwargs:
+            self.formats[key] = kwargs["format_func"]
         hidden, fixed = self._begin(key, label, default, parse, f"expected one of: {listed}",
                                     fix, written, kwargs)
         if hidden:
@@ -263,7 +294,7 @@ class Link:
         else:
             value = getattr(where, widget)(label, options, index=options.index(default),
                                            key=key, **kwargs)
-        self._write(key, written(value))
+        self._write(key, written(value), value)
         return value
 
     def choices(self, key: str, label: str, options: Sequence[str], default: Sequence[str], *,
@@ -308,7 +339,7 @@ class Link:
             return list(fixed)
         where = st if where is None else where
         value = list(where.multiselect(label, options, default=default, key=key, **kwargs))
-        self._write(key, written(value))
+        self._write(key, written(value), value)
         return value
 
     def flag(self, key: str, label: str, default: bool, *, toggle: bool = False, where=None,
@@ -329,7 +360,7 @@ class Link:
         where = st if where is None else where
         widget = where.toggle if toggle else where.checkbox
         value = bool(widget(label, value=default, key=key, **kwargs))
-        self._write(key, written(value))
+        self._write(key, written(value), value)
         return value
 
     def text(self, key: str, label: str, default: str, *, max_chars: int = 200, where=None,
@@ -352,7 +383,7 @@ class Link:
             return fixed
         where = st if where is None else where
         value = where.text_input(label, value=default, key=key, max_chars=max_chars, **kwargs)
-        self._write(key, written(value))
+        self._write(key, written(value), value)
         return value
 
     # -- the end of a run --------------------------------------------------------------------
@@ -366,13 +397,19 @@ class Link:
         self._notes_shown = True
 
     def finish(self) -> None:
-        """Show the notes; remove the parameters of this page's widgets not drawn this run."""
+        """Show the notes; remove the parameters of this page's widgets not drawn this run;
+        send the run's address to the browser (one history entry)."""
+        unknown = sorted(self.lesson.fixed - self.drawn)
+        if unknown and not self.history and not self._notes_shown:
+            self.notes.append(
+                "The lesson link hides or locks controls this view does not show "
+                f"({inert(', '.join(unknown)[:_SHOWN_CHARS])}); they are left as they are.")
         self._show_notes()
         keys = st.session_state.setdefault(_KEYS, {}).setdefault(self.page, set())
-        for key in sorted(keys - self.drawn):
-            if key in st.query_params:
-                del st.query_params[key]
+        set_params({key: None for key in sorted(keys - self.drawn)})
         keys &= self.drawn
+        if fragment_run():  # a full run sends its address at the page's end (ui.lessons)
+            flush_address()
 
 
 def forget(page: str) -> None:
@@ -404,4 +441,5 @@ def share_box(link: Link | None = None, extra_note: str | None = None) -> None:
         if extra_note:
             st.caption(extra_note)
     if link is not None:
-        teacher.panel(link.page, link.labels, link.lesson)
+        from ui.teacher_panel import panel  # it reads the exercises of the page
+        panel(link)

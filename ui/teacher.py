@@ -1,40 +1,60 @@
-"""Teacher lesson links: a task text, hidden or locked controls and a presentation mode.
+"""Teacher lesson links: a task, hidden or locked controls, an exercise, presentation mode.
 
-A lesson link is an ordinary link to a view (``ui.state``) with up to four more parameters:
+A lesson link is an ordinary link to a view (``ui.state``) plus one signed parameter,
+``lesson=<payload>.<signature>`` (``ui.signing``): the payload names the page it is for, the
+task text, the exercise (and its seed when the teacher fixed the numbers), the hidden and the
+locked controls **with their values**, presentation mode and whether the answers are held back
+until the student presses Reveal. :func:`lesson_query` builds it. On every run
+``ui.state.Link`` takes a hidden or locked control's value from the signed part, so an edited
+address (a deleted ``lock``, an edited ``x0=``, an appended ``&h=``) changes nothing; the
+readable parameters carry only what the student may change.
 
-- ``task``: a text the teacher writes, shown at the top of the lesson as plain text (made inert,
-  at most ``MAX_TASK_CHARS`` characters; a longer one is cut with a note);
-- ``hide``: controls (their URL keys, comma-separated) the student does not see; their values
-  come from the link;
-- ``lock``: controls drawn but disabled, their values from the link on every run;
-- ``present=true``: presentation mode for a projector: larger text, no sidebar, no teacher
-  panel.
+What a student can meet:
 
-``ui.state.Link`` applies ``hide`` and ``lock`` to each control as it draws it, and checks a
-hidden or locked control's value from the link like any other link value, so a hand-edited
-address cannot set one to a value the control itself would not allow. :func:`header` shows the
-task and applies presentation mode; :func:`panel` (collapsed, at the end of every lesson) is
-where the teacher builds such a link from the current view.
+- an altered, forged, truncated or doubled lesson parameter: the page opens without the
+  lesson and one sentence says why (:mod:`ui.signing`'s messages);
+- a signed lesson for another page (the student went on with Previous / Next, which carry
+  it): that page is ordinary, with a link back to the lesson's page;
+- an old unsigned link (``task``, ``hide``, ``lock``, ``present`` as readable parameters, made
+  before links were signed): still honoured as it was (task, hidden and locked controls,
+  presentation mode, values from the address), with a note that its locks are advisory: such
+  a link cannot say which values its teacher set.
+
+:func:`header` shows the task and applies presentation mode; :func:`panel` (collapsed, at the
+end of every lesson) is where the teacher builds the link from the current view.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 import streamlit as st
 
-from gradcore import EXERCISE_PARAM, SEED_PARAM, for_page
+from gradcore import EXERCISE_PARAM, SEED_PARAM
+from gradcore.exercises import DEFAULT_SEED, MAX_SEED, get_exercise
+from ui import signing
 from ui.text import inert
 
+LESSON_PARAM = "lesson"
 TASK_PARAM, HIDE_PARAM, LOCK_PARAM, PRESENT_PARAM = "task", "hide", "lock", "present"
-LESSON_PARAMS = (TASK_PARAM, HIDE_PARAM, LOCK_PARAM, PRESENT_PARAM)
+LEGACY_PARAMS = (TASK_PARAM, HIDE_PARAM, LOCK_PARAM, PRESENT_PARAM)
+LESSON_PARAMS = (LESSON_PARAM, *LEGACY_PARAMS)
+NOT_VIEW = (*LESSON_PARAMS, EXERCISE_PARAM, SEED_PARAM)
 MAX_TASK_CHARS = 500
 MAX_CONTROLS = 30
+MAX_VALUES = 20
+MAX_VALUE_CHARS = 300
 _KEY = re.compile(r"[A-Za-z0-9_]{1,32}")
+_PAGE = re.compile(r"[a-z0-9-]{1,40}")
 _NO_EXERCISE = "(none)"
 _PROMPT_CHARS = 60
+UNSIGNED_NOTE = ("This lesson link was made before lesson links were signed, so its locks are "
+                 "advisory: editing the address can change them.")
+IGNORED_NOTE = ("The task, hide, lock and present parameters in this address are ignored: the "
+                "lesson comes from the signed part of the link.")
 
 PRESENTATION_CSS = """
 <style>
@@ -48,13 +68,41 @@ html { font-size: 20px; }
 
 @dataclass(frozen=True)
 class LessonSettings:
-    """What a lesson link asks of this page (all empty for an ordinary link)."""
+    """What a lesson link asks of this page (all empty for an ordinary link).
+
+    `values` holds a signed lesson's value of each hidden or locked control as the address
+    would write it (an empty tuple: the control's default); it is empty for an unsigned link,
+    whose values come from the address. `seed` is None when students may ask for new numbers.
+    `token` is the signed parameter (carried by Previous / Next); `elsewhere` the page a valid
+    signed lesson is for when that is not this page.
+    """
 
     task: str = ""
     hidden: frozenset[str] = frozenset()
     locked: frozenset[str] = frozenset()
     present: bool = False
     notes: tuple[str, ...] = field(default=())
+    values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    exercise: str | None = None
+    seed: int | None = None
+    hold: bool = False
+    signed: bool = False
+    token: str | None = None
+    elsewhere: str | None = None
+    refused: str = ""
+
+    @property
+    def fixed(self) -> frozenset[str]:
+        """The controls whose value the lesson sets (hidden or locked)."""
+        return self.hidden | self.locked
+
+
+def _clean_task(text: object) -> tuple[str, list[str]]:
+    task = " ".join(str(text or "").split())
+    if len(task) > MAX_TASK_CHARS:
+        return (task[:MAX_TASK_CHARS - 1] + "…",
+                [f"The task text was longer than {MAX_TASK_CHARS} characters and is cut."])
+    return task, []
 
 
 def _keys(raw: list[str]) -> frozenset[str]:
@@ -63,13 +111,9 @@ def _keys(raw: list[str]) -> frozenset[str]:
     return frozenset(name for name in names if _KEY.fullmatch(name))
 
 
-def read_settings(params: dict[str, list[str]]) -> LessonSettings:
-    """The lesson settings in a query string (``{key: [values]}``), checked."""
-    notes = []
-    task = " ".join((params.get(TASK_PARAM) or [""])[-1].split())
-    if len(task) > MAX_TASK_CHARS:
-        task = task[:MAX_TASK_CHARS - 1] + "…"
-        notes.append(f"The task text was longer than {MAX_TASK_CHARS} characters and is cut.")
+def _legacy(params: dict[str, list[str]]) -> LessonSettings:
+    """An unsigned lesson link, read as before links were signed (with a note that says so)."""
+    task, notes = _clean_task((params.get(TASK_PARAM) or [""])[-1])
     hidden = _keys(params.get(HIDE_PARAM, []))
     locked = _keys(params.get(LOCK_PARAM, [])) - hidden
     if len(hidden) + len(locked) > MAX_CONTROLS:
@@ -77,82 +121,156 @@ def read_settings(params: dict[str, list[str]]) -> LessonSettings:
         notes.append(f"The link names more than {MAX_CONTROLS} controls to hide or lock; "
                      "none is hidden or locked.")
     present = (params.get(PRESENT_PARAM) or [""])[-1].lower() == "true"
+    if hidden or locked:
+        notes.append(UNSIGNED_NOTE)
     return LessonSettings(task, hidden, locked, present, tuple(notes))
 
 
-def lesson_settings() -> LessonSettings:
-    """This run's lesson settings, from the address."""
-    return read_settings({key: st.query_params.get_all(key) for key in LESSON_PARAMS})
+def _controls(raw: object) -> dict[str, tuple[str, ...]]:
+    """{key: values} of a signed payload's control map, checked (bad entries are dropped)."""
+    if not isinstance(raw, dict):
+        return {}
+    kept = {}
+    for key, values in list(raw.items())[:MAX_CONTROLS]:
+        if (isinstance(key, str) and _KEY.fullmatch(key) and isinstance(values, list)
+                and len(values) <= MAX_VALUES
+                and all(isinstance(v, str) and len(v) <= MAX_VALUE_CHARS for v in values)):
+            kept[key] = tuple(values)
+    return kept
 
 
-def header(settings: LessonSettings) -> None:
-    """The teacher's task (plain text) and presentation mode, at the top of the lesson."""
+def _signed(payload: dict, token: str, page: str | None) -> LessonSettings:
+    """The settings of a verified payload (for `page`; another page's lesson is not applied)."""
+    lesson_page = payload.get("p")
+    if page is not None and lesson_page != page:
+        shown = lesson_page if isinstance(lesson_page, str) and _PAGE.fullmatch(lesson_page) \
+            else None
+        return LessonSettings(token=token, elsewhere=shown, signed=True)
+    task, notes = _clean_task(payload.get("t", ""))
+    hidden, locked = _controls(payload.get("h")), _controls(payload.get("l"))
+    locked = {key: value for key, value in locked.items() if key not in hidden}
+    exercise = payload.get("x")
+    exercise = exercise if isinstance(exercise, str) and get_exercise(exercise) else None
+    seed = payload.get("s")
+    seed = seed if isinstance(seed, int) and 0 <= seed <= MAX_SEED else None
+    return LessonSettings(task, frozenset(hidden), frozenset(locked),
+                          payload.get("pr") is True, tuple(notes), {**hidden, **locked},
+                          exercise, seed, payload.get("r") is True, True, token)
+
+
+def read_settings(params: dict[str, list[str]], page: str | None = None) -> LessonSettings:
+    """The lesson settings in a query string (``{key: [values]}``), checked; never raises.
+
+    A signed ``lesson`` parameter wins over the readable ones; a lesson part that does not
+    verify gives no lesson and one note that says why.
+    """
+    tokens = [token for token in params.get(LESSON_PARAM, []) if token]
+    if not tokens:
+        return _legacy(params)
+    if len(set(tokens)) > 1:
+        return LessonSettings(refused="This link holds more than one lesson, so the page opens "
+                                      "without one: ask your teacher for the link again.")
+    try:
+        payload = signing.verify(tokens[0])
+    except signing.SignatureError as error:
+        return LessonSettings(refused=str(error))
+    settings = _signed(payload, tokens[0], page)
+    if settings.elsewhere is None and any(params.get(key) for key in LEGACY_PARAMS):
+        settings = replace(settings, notes=(*settings.notes, IGNORED_NOTE))
+    return settings
+
+
+def lesson_settings(page: str | None = None) -> LessonSettings:
+    """This run's lesson settings for `page`, from the address."""
+    return read_settings({key: st.query_params.get_all(key) for key in LESSON_PARAMS}, page)
+
+
+def _values(value: str | Iterable[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def lesson_query(page: str, view: Mapping[str, str | list[str]], *, task: str = "",
+                 hide: Iterable[str] = (), lock: Iterable[str] = (), exercise: str | None = None,
+                 present: bool = False, seed: int | None = None,
+                 hold: bool = False) -> dict[str, str | list[str]]:
+    """The query parameters of the lesson link for `page` (its url path) set up as `view`.
+
+    `view` maps the page's control keys to their values as the address writes them (a control
+    left out is at its default). `exercise` (an id of this page's exercises) opens with the
+    lesson; its link sets the page up (its values replace the view's). `seed` fixes the
+    exercise's numbers; None lets students press New numbers, except when the lesson hides or
+    locks a setting the exercise sets (then its default numbers are fixed). `hold` holds the
+    answers back until the student presses Reveal (a lesson without an exercise).
+
+    Returns the readable view (every control that is neither hidden nor locked, one string per
+    value, a list for a control with several) and ``lesson``, the signed part. Raises
+    ValueError for an exercise that is not one of `page`'s.
+    """
+    if not _PAGE.fullmatch(page or ""):
+        raise ValueError(f"{page!r} is not a page's url path")
+    params = {key: _values(value) for key, value in view.items()
+              if key not in NOT_VIEW and _KEY.fullmatch(key)}
+    hidden = [key for key in dict.fromkeys(hide) if _KEY.fullmatch(key)][:MAX_CONTROLS]
+    locked = [key for key in dict.fromkeys(lock) if _KEY.fullmatch(key) and key not in hidden]
+    locked = locked[:MAX_CONTROLS - len(hidden)]
+    payload: dict[str, object] = {"v": 1, "p": page}
+    if exercise:
+        found = get_exercise(exercise)
+        if found is None or found.page != page:
+            raise ValueError(f"{exercise!r} is not an exercise of /{page}")
+        if seed is None and set(found.link) & {*hidden, *locked}:
+            seed = DEFAULT_SEED
+        chosen = found.instance(DEFAULT_SEED if seed is None else seed)
+        params.update({key: [value] for key, value in chosen.link.items()})
+        payload["x"] = found.id
+        if seed is not None or not found.seeded:
+            payload["s"] = chosen.seed
+    text, _ = _clean_task(task)
+    if text:
+        payload["t"] = text
+    if hidden:
+        payload["h"] = {key: params.get(key, []) for key in hidden}
+    if locked:
+        payload["l"] = {key: params.get(key, []) for key in locked}
+    if present:
+        payload["pr"] = True
+    if hold and not exercise:
+        payload["r"] = True
+    query: dict[str, str | list[str]] = {
+        key: values[0] if len(values) == 1 else values
+        for key, values in params.items() if key not in hidden and key not in locked}
+    query[LESSON_PARAM] = signing.sign(payload)
+    return query
+
+
+def link_address(base: str, query: Mapping[str, str | list[str]]) -> str:
+    """`base` (the page's address) with `query` as its query string."""
+    text = urlencode({key: _values(value) for key, value in query.items()}, doseq=True)
+    return f"{base}?{text}" if text else base
+
+
+def carried() -> dict[str, str]:
+    """The query parameters that Previous / Next and the sidebar carry: a valid signed lesson
+    (so a student who looks at another page can come back to it); nothing otherwise."""
+    settings = lesson_settings()
+    return {LESSON_PARAM: settings.token} if settings.signed and settings.token else {}
+
+
+def header(settings: LessonSettings, page_title: str | None = None) -> None:
+    """The teacher's task (plain text), presentation mode and the lesson's notes."""
     if settings.present:
         st.html(PRESENTATION_CSS)
     if settings.task:
         st.info(f"**Task from your teacher:** {inert(settings.task)}", icon=":material/school:")
+    if settings.refused:
+        st.warning(inert(settings.refused), icon=":material/link_off:")
     for note in settings.notes:
-        st.caption(note)
-
-
-def lesson_link(base: str, view: dict[str, list[str]], *, task: str = "",
-                hidden: list[str] = (), locked: list[str] = (), exercise: str | None = None,
-                present: bool = False) -> str:
-    """The address of the current view (`view`, without any lesson parameters) plus these."""
-    params = {key: values for key, values in view.items()
-              if key not in LESSON_PARAMS and key not in (EXERCISE_PARAM, SEED_PARAM)}
-    task = " ".join(task.split())[:MAX_TASK_CHARS]
-    if task:
-        params[TASK_PARAM] = [task]
-    if hidden:
-        params[HIDE_PARAM] = [",".join(hidden)]
-    locked = [key for key in locked if key not in hidden]
-    if locked:
-        params[LOCK_PARAM] = [",".join(locked)]
-    if exercise:
-        params[EXERCISE_PARAM] = [exercise]
-    if present:
-        params[PRESENT_PARAM] = ["true"]
-    query = urlencode(params, doseq=True)
-    return f"{base}?{query}" if query else base
-
-
-def panel(page: str, controls: dict[str, str], settings: LessonSettings) -> None:
-    """The collapsed "make a lesson link" panel; nothing in presentation mode.
-
-    `controls` maps the URL key of each control drawn on this page to its label. The panel's
-    own widgets are not in the address: what they build is the link shown at the bottom.
-    """
-    if settings.present:
-        return
-    with st.expander("For teachers: make a lesson link", icon=":material/school:"):
-        st.caption("Set the page up as your students should see it, then add a task, choose "
-                   "controls to hide (their values stay as set) or lock (shown, but cannot be "
-                   "changed), and copy the link.")
-        task = st.text_area("Task for the students (plain text)", max_chars=MAX_TASK_CHARS,
-                            key="teacher_task", height=80)
-        names = list(controls)
-
-        def label(key: str) -> str:
-            return f"{controls[key]} ({key})"
-
-        hidden = st.multiselect("Hide these controls", names, key="teacher_hide",
-                                format_func=label)
-        locked = st.multiselect("Lock these controls", [n for n in names if n not in hidden],
-                                key="teacher_lock", format_func=label)
-        exercises = {exercise.id: exercise for exercise in for_page(page)}
-        options = [_NO_EXERCISE, *exercises]
-        chosen = st.selectbox(
-            "Open with this exercise", options, key="teacher_ex",
-            format_func=lambda key: key if key == _NO_EXERCISE else
-            f"{key}: {exercises[key].prompt[:_PROMPT_CHARS]}…")
-        present = st.checkbox("Presentation mode (larger text, no sidebar, for a projector)",
-                              key="teacher_present")
-        view = {key: st.query_params.get_all(key) for key in st.query_params}
-        if chosen != _NO_EXERCISE:
-            view.update({key: [value] for key, value in exercises[chosen].link.items()})
-        link = lesson_link(st.context.url or "", view, task=task, hidden=hidden,
-                           locked=locked, exercise=None if chosen == _NO_EXERCISE else chosen,
-                           present=present)
-        st.markdown("**The lesson link**")
-        st.code(link, language=None, wrap_lines=True)
+        st.caption(inert(note))
+    if settings.elsewhere:
+        from ui.lessons import BY_PATH  # the lessons table imports this module's users
+        lesson = BY_PATH.get(settings.elsewhere)
+        if lesson is not None:
+            st.page_link(lesson.script, label=f"Back to your teacher's lesson: {lesson.title}",
+                         icon=":material/school:", query_params={LESSON_PARAM: settings.token})
