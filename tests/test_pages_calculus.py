@@ -253,7 +253,7 @@ def test_chain_rule_graph_and_metrics_use_the_inner_functions_own_names():
 def check_table(at: AppTest):
     """The check panel's table (the last dataframe outside the chart expanders)."""
     return next(frame for frame in reversed(at.dataframe)
-                if "|gap|" in frame.value.columns)
+                if "|difference|" in frame.value.columns)
 
 
 @pytest.mark.parametrize("page, rows", [
@@ -268,9 +268,9 @@ def test_check_table_shows_tiny_gaps_in_scientific_notation(page, rows):
     table = check_table(open_page(page))
     frame = table.value
     assert list(frame["what"]) == rows
-    assert (frame["|gap|"] < 1e-5).all()
+    assert (frame["|difference|"] < 1e-5).all()
     columns = json.loads(table.proto.columns)
-    assert columns["|gap|"]["type_config"]["format"] == "%.2e"
+    assert columns["|difference|"]["type_config"]["format"] == "%.2e"
     assert columns["independent"]["type_config"]["format"] == "%.10g"
 
 
@@ -398,3 +398,14 @@ def test_chain_rule_outer_choices_are_written_in_u():
     at.text_input(key="f").set_value("u^3").run()
     assert not at.exception and not at.error
     assert any(r"f'(u) = 3 u^{2}" in line for line in latex_lines(at))
+
+
+@pytest.mark.parametrize("page", ["derivatives", "gradients", "chain-rule"])
+def test_check_verdict_names_the_relative_error_as_the_metric_does(page):
+    """One name per quantity: the verdict quotes the "Relative error" metric by that name, and
+    the table's absolute column is |difference| (it was "gap" for both)."""
+    at = open_page(page)
+    shown_error = next(m.value for m in at.metric if m.label == "Relative error")
+    verdicts = [s.value for s in at.success if s.value.startswith("They agree")]
+    assert verdicts and "the relative error (" in verdicts[0] and "gap" not in verdicts[0]
+    assert f"({shown_error})" in verdicts[0]  # the same digits as the metric

@@ -170,16 +170,16 @@ RELATIVE_ERROR_HELP = ("How far apart the two answers are, as a share of their s
                        "‖analytic − independent‖ / max(‖analytic‖, ‖independent‖, a tiny floor). "
                        "1e-10 means they agree to about 10 digits.")
 TOLERANCE_HELP = ("The tolerance is how close counts as agreeing: finite differences are "
-                  "themselves approximate (rounding and the step h), so a tiny gap is expected.")
+                  "themselves approximate (rounding and the step h), so a tiny difference is expected.")
 
 
 def check_table(rows: Sequence[str], analytic: Sequence[float], numeric: Sequence[float],
                 labels: tuple[str, str] = ("analytic", "independent")) -> None:
-    """The check's numbers, one row per component: both values and their |gap|.
+    """The check's numbers, one row per component: both values and their |difference|.
 
     Short column names, so four columns fit a phone's width (390 px) without scrolling.
     Number columns with explicit formats (``VALUE_FORMAT``, ``GAP_FORMAT``): without them the
-    grid writes a tiny gap out in full (0.0000000000000001). Left out when a value is
+    grid writes a tiny difference out in full (0.0000000000000001). Left out when a value is
     not finite (the metrics above say "undefined" then).
     """
     analytic = np.atleast_1d(np.asarray(analytic, dtype=float))
@@ -190,15 +190,15 @@ def check_table(rows: Sequence[str], analytic: Sequence[float], numeric: Sequenc
     # column alone cost milliseconds per rerun).
     st.dataframe(
         pa.table({"what": pa.array(list(rows), pa.string()), labels[0]: analytic,
-                  labels[1]: numeric, "|gap|": np.abs(analytic - numeric)}),
+                  labels[1]: numeric, "|difference|": np.abs(analytic - numeric)}),
         hide_index=True, width="stretch",
         column_config={
             "what": st.column_config.TextColumn("what"),
             labels[0]: st.column_config.NumberColumn(labels[0], format=VALUE_FORMAT),
             labels[1]: st.column_config.NumberColumn(labels[1], format=VALUE_FORMAT),
-            "|gap|": st.column_config.NumberColumn(
-                "|gap|", format=GAP_FORMAT,
-                help="The absolute gap between the two answers, in scientific notation: "
+            "|difference|": st.column_config.NumberColumn(
+                "|difference|", format=GAP_FORMAT,
+                help="|analytic − independent| for this component, in scientific notation: "
                      "3.40e-11 means 0.0000000000340."),
         })
 
@@ -230,7 +230,7 @@ def check_panel(analytic: Sequence[float] | float, numeric: Sequence[float] | fl
     names = components or (["value"] if count == 1 else [str(i + 1) for i in range(count)])
     check_table(names, np.ravel(analytic), np.ravel(numeric))
     if finite and relative_error <= tolerance:
-        st.success(f"They agree: the gap ({relative_error:.1e}) is within the tolerance "
+        st.success(f"They agree: the {error_label.lower()} ({relative_error:.2e}) is within the tolerance "
                    f"{tolerance:.0e}, so the analytic result matches the independent one.")
     elif finite:
         st.warning(f"They differ by more than the tolerance {tolerance:.0e}: f may have a kink "
