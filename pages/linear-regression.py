@@ -158,7 +158,7 @@ with page_frame("pages/linear-regression.py") as lesson:
         glossary()
 
     if reveal:
-        race_panel(problem, run, rivals, gd_units(problem), titled)
+        race_panel(problem, run, rivals, gd_units(problem), titled, link)
     st.divider()
     st.header("3 · Step through gradient descent")
     if reveal:

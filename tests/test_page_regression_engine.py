@@ -380,3 +380,27 @@ def test_the_page_draws_one_introduction_whatever_stops_it():
     at = open_page(PAGE, src="upload", loss="huber")
     intros = [m for m in at.markdown if "A linear model predicts" in m.value]
     assert len(intros) == 1 and "Huber loss" in intros[0].value
+
+
+def test_race_says_tie_when_the_ends_agree_to_the_shown_digits():
+    """Three optimizers ending at the same loss to 4 digits tie; a clear winner is named."""
+    from ui.race_figures import race_verdict
+
+    names = ["gradient descent", "Adam", "momentum (heavy ball)"]
+    level = [np.array([1.0, 0.042071]), np.array([1.0, 0.042069]), np.array([1.0, 0.0420712])]
+    assert race_verdict(level, names) == "A tie: all end at 0.04207 (to the 4 digits shown)."
+    two = [np.array([1.0, 0.5]), np.array([1.0, 0.042071]), np.array([1.0, 0.042069])]
+    assert race_verdict(two, names) == ("A tie for the lowest: Adam and momentum (heavy ball) "
+                                        "end at 0.04207 (to the 4 digits shown).")
+    clear = [np.array([1.0, 0.5]), np.array([1.0, 0.04]), np.array([1.0, 0.3])]
+    assert race_verdict(clear, names) == "Lowest at the end: Adam."
+
+
+def test_race_loss_axis_can_be_logarithmic():
+    """racelog=true draws the race's loss chart on a log axis (the link keeps it)."""
+    at = open_page(PAGE, loss="huber", race=["adam"], racelog="true")
+    assert at.toggle(key="racelog").value is True
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    race = next(spec for spec in specs
+                if [t.get("name") for t in spec["data"]] == ["gradient descent", "Adam"])
+    assert race["layout"]["yaxis"]["type"] == "log"
