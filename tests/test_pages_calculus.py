@@ -409,3 +409,23 @@ def test_check_verdict_names_the_relative_error_as_the_metric_does(page):
     verdicts = [s.value for s in at.success if s.value.startswith("They agree")]
     assert verdicts and "the relative error (" in verdicts[0] and "gap" not in verdicts[0]
     assert f"({shown_error})" in verdicts[0]  # the same digits as the metric
+
+
+def _y_range_of_f(at: AppTest) -> list[float]:
+    """The y-axis range of the chart of f (its first trace is "f(x)")."""
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    spec = next(s for s in specs if s["data"][0].get("name") == "f(x)")
+    return spec["layout"]["yaxis"]["range"]
+
+
+@pytest.mark.parametrize(("formula", "x0", "most"), [("1/x", "1.0", 10.0), ("1/x^2", "1.0", 30.0),
+                                                     ("x^2", "1.0", 20.0)])
+def test_a_pole_does_not_flatten_the_plot(formula, x0, most):
+    """1/x on [-4, 4]: the y-axis is not ±100 (its values next to the pole) but a range where
+    the tangent at x₀ = 1 (slope −1) is visibly steep; x² keeps its whole curve (0 to 16)."""
+    at = open_page("derivatives", fn="typed", f=formula, x0=x0)
+    low, high = _y_range_of_f(at)
+    assert high - low <= most
+    assert low <= 1.0 <= high  # f(x₀) = 1 is in view
+    if formula == "x^2":
+        assert low < 0.0 and high > 16.0
