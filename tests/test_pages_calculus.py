@@ -350,7 +350,7 @@ CHART_SENTENCES = {
                   "∇f·v for the angle θ of v from 0° to 360°: at θ = 0° it is 2; largest, 4.472"],
     "subgradient": ["∂f(x₀) = [-1, 1] at x₀ = 0; the line f(x₀) + g(y − x₀) with g = 0.5 stays "
                      "below f: g is a subgradient.",
-                     "30 steps of the subgradient method (constant step t = 0.3) go from x₀ = 2",
+                     "30 steps of the subgradient method (constant step t = 0.3) go from the start x = 2",
                      "f(xₖ) goes from 2 at step 0"],
     "chain-rule": ["at x = 1, f(g(x)) = 4 and its tangent has slope 4.",
                    "∂f/∂x = f′(u)·g′(x) = 4 × 1 = 4."],
@@ -429,3 +429,12 @@ def test_a_pole_does_not_flatten_the_plot(formula, x0, most):
     assert low <= 1.0 <= high  # f(x₀) = 1 is in view
     if formula == "x^2":
         assert low < 0.0 and high > 16.0
+
+
+def test_subgradients_page_has_one_control_called_x0():
+    """The point x₀ and the method's start are two controls: only the point is called x₀."""
+    at = open_page("subgradient")
+    labels = [s.label for s in at.slider]
+    assert labels.count("Point x₀") == 1
+    assert not [label for label in labels if "x₀" in label and label != "Point x₀"]
+    assert "Start of the method" in labels
