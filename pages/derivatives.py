@@ -58,8 +58,8 @@ with page_frame("pages/derivatives.py"):
     if slope is not None:
         try:
             secant = (x0 + h, expression.value([x0 + h]))
-        except ExpressionError:
-            problem = ("f(x₀ + h)", f"f has no value at x₀ + h = {fmt(x0 + h)}: no secant here.")
+        except ExpressionError as error:
+            problem = ("f(x₀ + h)", f"{error}. So there is no secant for h = {h:g} here.")
 
     variable = expression.variables[0]
     formula_f.latex(f"f({variable}) = {expression.latex}")

@@ -118,3 +118,12 @@ def test_programs_refuse_unknown_nodes_and_variables():
         Program(("gamma", ("var", "x")), ("x",))
     with pytest.raises(ExpressionError, match="not one of the variables"):
         Program(("var", "z"), ("x",))
+
+
+def test_an_overflow_is_named_as_one():
+    """exp(exp(exp(x))) at 2 is beyond the largest float: the message says it overflows (it
+    said "too large ... or not a real number", leaving the student to guess which)."""
+    from gradcore import ExpressionError, parse_expression
+
+    with pytest.raises(ExpressionError, match="overflows here: its value is beyond ±1.8e308"):
+        parse_expression("exp(exp(exp(x)))").value([2.0])

@@ -438,3 +438,10 @@ def test_subgradients_page_has_one_control_called_x0():
     assert labels.count("Point x₀") == 1
     assert not [label for label in labels if "x₀" in label and label != "Point x₀"]
     assert "Start of the method" in labels
+
+
+def test_secant_end_that_overflows_says_so():
+    """exp(exp(exp(x))) at x₀ + h = 2: the page says f overflows there (not "f has no value")."""
+    at = open_page("derivatives", fn="typed", f="exp(exp(exp(x)))", x0="1.0", h="1")
+    said = shown(" ".join(w.value for w in at.warning))
+    assert "overflows" in said and "no secant for h = 1" in said
