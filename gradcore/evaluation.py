@@ -242,13 +242,11 @@ def _finite(value) -> bool:
     return bool(np.all(np.isfinite(value)))
 
 
-OVERFLOW = "beyond ±1.8e308, the largest number a computer's float holds"
+OVERFLOW = "too large for a float (beyond ±1.8e308)"
 
 
 def _value_reason(node: Tree, operands, value=None) -> str:
     kind = node[0]
-    if value is not None and np.all(np.isinf(value)):
-        return f"{show(node)} overflows here: its value is {OVERFLOW}"
     if kind == "log" and operands[0][0] <= 0:
         return f"log needs a positive argument, but {show(node)} gets {operands[0][0]:g} here"
     if kind == "pow":
@@ -258,6 +256,8 @@ def _value_reason(node: Tree, operands, value=None) -> str:
         if base < 0 and not float(exponent).is_integer():
             return (f"a square root or fractional power needs a value that is not negative, "
                     f"but {show(node[1])} is {base:g} here")
+    if value is not None and np.all(np.isinf(value)):
+        return f"{show(node)} overflows here: its value is {OVERFLOW}"
     return "the value is too large to represent (overflow) or not a real number here"
 
 
