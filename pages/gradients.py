@@ -13,6 +13,7 @@ from ui.widgets import (
     fmt,
     fmt_vector,
     function_picker,
+    notation_note,
     page_header,
     parse_cached,
     undefined_here,
@@ -71,6 +72,7 @@ with page_frame("pages/gradients.py"):
     with shown:
         st.latex(r"f = " + expression.latex)
         st.latex(r"\nabla f = \left(" + r",\ ".join(expression.gradient_latex) + r"\right)")
+        notation_note(expression.gradient_latex)
         if gradient is not None and not reveal:
             exercise_panel.hidden("∇f at the point, the directional derivatives and the check")
         elif gradient is not None:

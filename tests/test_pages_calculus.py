@@ -445,3 +445,22 @@ def test_secant_end_that_overflows_says_so():
     at = open_page("derivatives", fn="typed", f="exp(exp(exp(x)))", x0="1.0", h="1")
     said = shown(" ".join(w.value for w in at.warning))
     assert "overflows" in said and "no secant for h = 1" in said
+
+
+@pytest.mark.parametrize(("page", "params", "note"), [
+    ("derivatives", {"fn": "typed", "f": "max(0, 1-x)"}, "θ(u) is the unit step"),
+    ("derivatives", {"fn": "relu"}, "½ at u = 0"),
+    ("derivatives", {"fn": "abs"}, "sign(u) is 1 where u > 0"),
+    ("gradients", {"fn": "typed", "f": "max(x, y)"}, "θ(u) is the unit step"),
+])
+def test_step_and_sign_notation_is_explained(page, params, note):
+    """Where a derivative is written with θ (the step function) or sign, a caption says what
+    it means and its value at 0 — ½ and 0, the midpoint the page reports at a kink."""
+    at = open_page(page, **params)
+    assert any(note in caption.value for caption in at.caption)
+
+
+def test_no_notation_note_for_smooth_functions():
+    """x² has neither θ nor sign in its derivative: no note."""
+    at = open_page("derivatives")
+    assert not any("unit step" in c.value or "sign(u)" in c.value for c in at.caption)

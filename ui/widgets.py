@@ -157,6 +157,22 @@ def _supporting_slopes(name: str, x0: float, ys: np.ndarray) -> tuple[float, flo
     return (float(passing.min()), float(passing.max())) if passing.size else (np.nan, np.nan)
 
 
+STEP_NOTE = ("θ(u) is the unit step: 1 where u > 0, 0 where u < 0, and ½ at u = 0 — the "
+             "midpoint of the two one-sided slopes, the value gradcore uses at a kink.")
+SIGN_NOTE = ("sign(u) is 1 where u > 0, −1 where u < 0, and 0 at u = 0 — the midpoint of the "
+             "two one-sided slopes, the value gradcore uses at a kink.")
+
+
+def notation_note(latex: Sequence[str], where=None) -> None:
+    """Under a derivative's LaTeX: what θ (sympy's Heaviside step) and sign mean, and their
+    value at 0, which matches the slope the page reports at a kink (the midpoint)."""
+    text = " ".join(latex)
+    markers = ((r"\theta", STEP_NOTE), (r"\operatorname{sign}", SIGN_NOTE))
+    notes = [note for marker, note in markers if marker in text]
+    if notes:
+        (st if where is None else where).caption(" ".join(notes))
+
+
 def undefined_here(error: Exception | str, what: str = "f") -> None:
     """Say that `what` is undefined at the chosen point, with gradcore's reason."""
     st.warning(f"**{what} is undefined here.** {inert(error)}")
