@@ -13,6 +13,7 @@ from ui.widgets import (
     fmt,
     fmt_vector,
     function_picker,
+    kink_notes,
     notation_note,
     page_header,
     parse_cached,
@@ -81,6 +82,7 @@ with page_frame("pages/gradients.py"):
             metric_columns = st.columns(min(len(variables), 4))
             for i, variable in enumerate(variables):
                 metric_columns[i % len(metric_columns)].metric(f"∂f/∂{variable}", fmt(gradient[i]))
+            kink_notes(expression, point)
 
     if len(variables) >= 2:
         i, j = variables.index(axis_a), variables.index(axis_b)

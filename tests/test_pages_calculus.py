@@ -464,3 +464,26 @@ def test_no_notation_note_for_smooth_functions():
     """x² has neither θ nor sign in its derivative: no note."""
     at = open_page("derivatives")
     assert not any("unit step" in c.value or "sign(u)" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize(("formula", "point", "said"), [
+    ("max(x, y)", {"p_x": "1", "p_y": "1"}, ["Along x, f has a kink here: ∂f/∂x is 0 from below and 1 "
+                                         "from above", "Along y", "gradcore reports the midpoint, 0.5"]),
+    ("abs(x)+y^2", {"p_x": "0", "p_y": "1"}, ["Along x, f has a kink here: ∂f/∂x is -1 from below "
+                                          "and 1 from above", "their agreement does not make f"]),
+])
+def test_gradients_page_names_a_kink(formula, point, said):
+    """At a kink the Gradients page says so per coordinate, with the one-sided partials and the
+    value it reports, and warns that the check's agreement proves nothing there."""
+    at = open_page("gradients", fn="typed", f=formula, **point)
+    text = " ".join(shown(i.value) for i in at.info)
+    for piece in said:
+        assert piece in text
+    if formula == "abs(x)+y^2":
+        assert "Along y" not in text
+
+
+def test_gradients_page_is_silent_where_f_is_smooth():
+    """x² + y² at the default point: no kink note."""
+    at = open_page("gradients", fn="typed", f="x^2+y^2")
+    assert not any("not differentiable" in i.value for i in at.info)

@@ -17,6 +17,7 @@ import streamlit as st
 
 from gradcore import Expression, ExpressionError, parse_expression
 from gradcore.functions import CATALOGUE, TYPED, display_name
+from gradcore.kinks import partial_kinks
 from gradcore.subgradients import supporting
 from ui.chart_cache import cached
 from ui.state import Link, inert
@@ -171,6 +172,21 @@ def notation_note(latex: Sequence[str], where=None) -> None:
     notes = [note for marker, note in markers if marker in text]
     if notes:
         (st if where is None else where).caption(" ".join(notes))
+
+
+def kink_notes(expression: Expression, point: Sequence[float]) -> None:
+    """Under a gradient: each coordinate along which f has a kink at the point, its one-sided
+    partial derivatives and the value gradcore reports (``gradcore.kinks.partial_kinks``)."""
+    try:
+        found = partial_kinks(expression, point)
+    except ExpressionError:
+        return
+    if found:
+        lines = [f"- {inert(kink.note[0].upper() + kink.note[1:])}" for kink in found]
+        st.info("**f is not differentiable here.**\n" + "\n".join(lines)
+                + "\n\nThe Check below uses central differences, which give the midpoint at a "
+                "kink too: their agreement does not make f differentiable here.",
+                icon=":material/change_history:")
 
 
 def undefined_here(error: Exception | str, what: str = "f") -> None:
