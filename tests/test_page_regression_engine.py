@@ -404,3 +404,24 @@ def test_race_loss_axis_can_be_logarithmic():
     race = next(spec for spec in specs
                 if [t.get("name") for t in spec["data"]] == ["gradient descent", "Adam"])
     assert race["layout"]["yaxis"]["type"] == "log"
+
+
+def test_a_run_far_from_its_optimum_says_what_would_help_and_starts_at_the_centre():
+    """Target far from 0 (true b = 500), MAE + Adam, 200 steps from b₀ = 0: the run ends far
+    above the optimum and the page says what would help; the b₀ = median button starts the
+    next run at the median of y, and that run ends near the optimum (no hint)."""
+    at = open_page(PAGE, src="generate", tb="500", loss="mae", opt="adam")
+    hints = [i.value for i in at.info if "What would help" in i.value]
+    assert hints and "a start nearer the data (b₀ = median of y" in hints[0]
+    assert "more steps" in hints[0] and "a larger learning rate" in hints[0]
+    at.button(key="b0_centre").click().run()
+    assert not at.exception
+    median = float(at.number_input(key="b0").value)
+    assert 480 < median < 520
+    assert not [i.value for i in at.info if "What would help" in i.value]
+
+
+def test_no_far_hint_for_a_run_that_reaches_its_optimum():
+    """The article's default run converges or gets close: no hint."""
+    at = open_page(PAGE)
+    assert not [i.value for i in at.info if "What would help" in i.value]
