@@ -327,8 +327,11 @@ def main() -> int:
                         help="compile the page script on every run, as AppTest does by itself")
     args = parser.parse_args()
     if not args.recompile:
+        # AppTest's PagesManager (the page script) and its LocalScriptRunner (the entry script,
+        # app.py) each make their own cache per run: share one for both, as a server does.
         shared = ScriptCache()
         app_test.ScriptCache = lambda: shared
+        local_script_runner.ScriptCache = lambda: shared
     print("script bytecode: " + ("compiled on every run (AppTest's own behaviour)" if args.recompile
                                  else "compiled once and shared, as a server does"))
     if args.profile:

@@ -45,7 +45,14 @@ from gradcore.regression import (
     gradient_descent,
 )
 from gradcore.statistics import RegressionStatistics, as_xy, regression_statistics
-from gradcore.stopping import decide_stop, divergence_bound, gradient_scale, stop_message
+from gradcore.stopping import (
+    decide_stop,
+    derivative_bound,
+    divergence_bound,
+    gradient_scale,
+    stop_message,
+    without_rounding_noise,
+)
 
 # Rows per block of the full-data evaluation: a block of a 10-feature X (2.6 MB) stays in the
 # L3 cache between the product X w and the product X^T rho'(r), so a step reads X from memory
@@ -252,7 +259,20 @@ class _Record:
         self.state = {name: np.zeros((steps + 1, d + 1)) for name in state_names}
 
 
-def _iterate(full, batch, method, theta0, rates, settings, bound, threshold, record) -> int:
+class _NoiseFloor:
+    """``stopping.without_rounding_noise`` for one run: its loss and the columns' rms."""
+
+    def __init__(self, loss: str, delta: float, stats: RegressionStatistics):
+        self.loss, self.delta, self.rows = loss, delta, stats.n_rows
+        self.column_rms = np.sqrt(np.clip(np.diag(stats.S), 0.0, None))
+
+    def __call__(self, g, loss_value, rows):
+        return without_rounding_noise(g, rows, derivative_bound(self.loss, loss_value,
+                                                                self.delta), self.column_rms)
+
+
+def _iterate(full, batch, method, theta0, rates, settings, bound, threshold, record,
+             noise) -> int:
     """Run the steps into ``record``; returns the last iterate stored (see the module doc).
 
     Full-batch (and MSE) runs evaluate each iterate as they go and stop at the first one over
@@ -275,11 +295,12 @@ def _iterate(full, batch, method, theta0, rates, settings, bound, threshold, rec
         if k == steps:
             return k
         if batch is None:
-            g = gradients[0]
+            g = noise(gradients[0], values[0], noise.rows)
         else:
             batch_loss, g = batch(theta)
             if deferred and not batch_loss <= bound * len(batch.y) / len(batch.targets):
                 return k
+            g = noise(g, batch_loss, len(batch.targets))
         record.step_grad[k] = g
         method.step(theta, g, state, rates[k], k + 1, settings)
         if not np.isfinite(theta).all():
@@ -303,7 +324,8 @@ def _run(X, y, row, method, delta, rate, steps, tol, schedule, settings, theta0,
     record = _Record(steps, d, method.state)
     rows = len(y)
     with np.errstate(over="ignore", invalid="ignore"):
-        last = _iterate(full, batch, method, theta0, rates, settings, bound, threshold, record)
+        last = _iterate(full, batch, method, theta0, rates, settings, bound, threshold, record,
+                        _NoiseFloor(row.name, delta, stats))
         if batch is not None and row.name != "mse":
             sample = evenly_spaced_rows(len(y), settings["record_rows"])
             if sample is not None:

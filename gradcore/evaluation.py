@@ -242,7 +242,10 @@ def _finite(value) -> bool:
     return bool(np.all(np.isfinite(value)))
 
 
-def _value_reason(node: Tree, operands) -> str:
+OVERFLOW = "too large for a float (beyond ±1.8e308)"
+
+
+def _value_reason(node: Tree, operands, value=None) -> str:
     kind = node[0]
     if kind == "log" and operands[0][0] <= 0:
         return f"log needs a positive argument, but {show(node)} gets {operands[0][0]:g} here"
@@ -253,6 +256,8 @@ def _value_reason(node: Tree, operands) -> str:
         if base < 0 and not float(exponent).is_integer():
             return (f"a square root or fractional power needs a value that is not negative, "
                     f"but {show(node[1])} is {base:g} here")
+    if value is not None and np.all(np.isinf(value)):
+        return f"{show(node)} overflows here: its value is {OVERFLOW}"
     return "the value is too large to represent (overflow) or not a real number here"
 
 
@@ -267,12 +272,14 @@ def diagnose(program: Program, args, variable: int | None = None) -> str:
     for node, value, grad, operands in trace:
         inputs_finite = all(_finite(v) for v, _g in operands)
         if not _finite(value) and inputs_finite:
-            return _value_reason(node, operands)
+            return _value_reason(node, operands, value)
         if variable is None or grad is None or not _finite(value) or not inputs_finite:
             continue
         slopes_finite = all(g is None or _finite(g[variable]) for _v, g in operands)
         if slopes_finite and not _finite(grad[variable]):
             if node[0] == "pow" and operands[0][0] == 0:
                 return f"division by zero: {show(node[1])} is 0 here"
+            if np.all(np.isinf(grad[variable])):
+                return f"the slope of {show(node)} overflows here: it is {OVERFLOW}"
             return "the slope is too large to represent (overflow) or not a real number here"
     return "the value is too large to represent (overflow) or not a real number here"

@@ -146,8 +146,9 @@ def interval_checker(expected: tuple[float, float], right: str, mistakes: Mistak
         if close(a, lo) and close(b, hi):
             return Feedback(True, right)
         if close(a, hi) and close(b, lo) and lo != hi:
-            return Feedback(True, f"{right} (An interval is usually written smaller end "
-                                  "first.)")
+            return Feedback(False, f"Those are the right ends, but [{num(a)}, {num(b)}] has the "
+                                   "larger one first: as written it is an empty interval. "
+                                   f"Write the smaller end first: [{num(lo)}, {num(hi)}].")
         for wrong, message in mistakes:
             if close(a, wrong[0]) and close(b, wrong[1]):
                 return Feedback(False, message)

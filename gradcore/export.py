@@ -20,7 +20,12 @@ from gradcore.errors import DataError
 from gradcore.losses import check_delta, get_loss
 from gradcore.optimizers import check_hyper_parameters, check_schedule, get_optimizer, step_size
 from gradcore.regression import DIVERGENCE_FACTOR, _check_settings
-from gradcore.stopping import divergence_bound, gradient_scale
+from gradcore.stopping import (
+    derivative_bound,
+    divergence_bound,
+    gradient_scale,
+    without_rounding_noise,
+)
 
 _FIT_DEFAULTS = {name: parameter.default for name, parameter in
                  inspect.signature(fit).parameters.items()
@@ -109,7 +114,9 @@ def run(X, y):
     rng = np.random.default_rng(s["seed"])
     batch = min(s["batch_size"], n)
     A = np.column_stack([X, np.ones(n)])
-    lambda_max = np.linalg.eigvalsh(A.T @ A / n)[-1]
+    S = A.T @ A / n
+    lambda_max = np.linalg.eigvalsh(S)[-1]
+    column_rms = np.sqrt(np.clip(np.diag(S), 0.0, None))
     start_loss = loss_and_gradient(X, y, theta)[0]
     bound = divergence_bound(start_loss, loss_and_gradient(X, y, np.zeros(d + 1))[0])
     threshold = s["tol"] * gradient_scale(s["loss"], lambda_max, float(y @ y) / n,
@@ -130,9 +137,14 @@ def run(X, y):
         if k == s["steps"]:
             break
         rate = step_size(s["learning_rate"], s["schedule"], k + 1)
+        rows = n
         if MINIBATCH:
             index = rng.integers(0, n, size=batch)
-            grad = loss_and_gradient(X[index], y[index], theta)[1]
+            loss, grad = loss_and_gradient(X[index], y[index], theta)
+            rows = batch
+        # A gradient component below the rounding level of its sum is taken as 0 (as fit does).
+        grad = without_rounding_noise(
+            grad, rows, derivative_bound(s["loss"], loss, s["huber_delta"]), column_rms)
         STEP(theta, grad, state, rate, k + 1, settings)
     print(f"stopped: {reason}", file=sys.stderr)
     return kept
@@ -242,7 +254,8 @@ def export_script(target, features, standardize=True, encode_text=False, data=No
     settings = _settings(target, features, standardize, encode_text, fit_kwargs, data)
     row, method = get_loss(settings["loss"]), get_optimizer(settings["optimizer"])
     text = json.dumps(settings, ensure_ascii=True, allow_nan=False)
-    functions = [step_size, divergence_bound, gradient_scale, evenly_spaced_rows,
+    functions = [step_size, divergence_bound, gradient_scale, derivative_bound,
+                 without_rounding_noise, evenly_spaced_rows,
                  row.derivative, row.total, method.step]
     names = (f"DERIVATIVE = {row.derivative.__name__}\nTOTAL = {row.total.__name__}\n"
              f"STEP = {method.step.__name__}\n"

@@ -187,3 +187,72 @@ def polynomial_kink_candidates(tree: Tree, variable: str) -> tuple[float, ...]:
             if abs(root.imag) <= KINK_TOL * _scale(root.real):
                 candidates.add(float(root.real) + 0.0)
     return tuple(sorted(candidates))
+
+
+@dataclass(frozen=True)
+class PartialKink:
+    """A kink of f along one coordinate at a point: f(p + t·e_i) bends at t = 0.
+
+    ``variable`` names the coordinate; ``left`` and ``right`` are the one-sided partial
+    derivatives ∂f/∂x_i from below and from above; ``reported`` is the value gradcore's
+    gradient gives there (the midpoint of the two for the parser's max, min, abs and relu,
+    as ``Expression.gradient`` follows sympy's Heaviside(0) = 1/2 and sign(0) = 0).
+    """
+
+    variable: str
+    left: float
+    right: float
+    reported: float
+
+    @property
+    def note(self) -> str:
+        middle = 0.5 * (self.left + self.right)
+        said = (f"along {self.variable}, f has a kink here: ∂f/∂{self.variable} is "
+                f"{_number(self.left)} from below and {_number(self.right)} from above, so it "
+                "does not exist at this point")
+        if self.left < self.right:
+            said += (f"; every value in [{_number(self.left)}, {_number(self.right)}] gives a "
+                     "line along this coordinate that stays below f")
+        reported = _number(self.reported)
+        if abs(self.reported - middle) <= SAME_SLOPE * max(1.0, abs(middle)):
+            return said + f". gradcore reports the midpoint, {reported}."
+        return said + f". gradcore reports {reported} (sympy's rule for this formula)."
+
+
+def partial_kinks(expression, point) -> tuple[PartialKink, ...]:
+    """The coordinates along which f has a kink at ``point`` (see ``PartialKink``).
+
+    The same cheap test as for one variable (module docstring), on each line p + t·e_i: a
+    switch of f that changes sign within t ± KINK_TOL·max(1, |p_i|), then the one-sided limits
+    of the analytic ∂f/∂x_i. Coordinates where f is smooth, or whose slope is infinite or
+    undefined on a side, are left out. ``expression`` is a parsed ``Expression``.
+    """
+    from gradcore.evaluation import Program
+
+    point = np.asarray(point, dtype=float)
+    switches = switch_arguments(expression.tree)
+    if not switches:
+        return ()
+    program = Program(("list", *switches), expression.variables)
+    reported = np.asarray(expression.gradient(point), dtype=float)
+    found = []
+    for i, variable in enumerate(expression.variables):
+        def along(ts, i=i):
+            arrays = [np.full(np.shape(ts), value) for value in point]
+            arrays[i] = point[i] + np.asarray(ts, dtype=float)
+            return arrays
+
+        def switch_values(ts, along=along):
+            return program.run(tuple(along(ts)))[0]
+
+        if not on_switch(lambda xs, f=switch_values, p=point[i]: f(xs - p), point[i]):
+            continue
+
+        def partial(ts, i=i, along=along):
+            return expression.evaluate_gradient(*along(np.asarray(ts) - point[i]))[i]
+
+        sides = one_sided_slopes(partial, float(point[i]))
+        if sides is None or same_slope(*sides):
+            continue
+        found.append(PartialKink(variable, sides[0], sides[1], float(reported[i])))
+    return tuple(found)

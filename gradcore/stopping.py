@@ -41,6 +41,33 @@ def gradient_scale(loss, lambda_max, mean_square_y, delta):
     return float(scale) if scale > 0 else 1.0
 
 
+def derivative_bound(loss, loss_value, delta):
+    """An upper bound of sqrt(mean rho'(r)^2) over the rows: MSE 2 sqrt(L) (rho' = 2r, so it
+    is exact), MAE 1 (|sign| <= 1), Huber delta (|clip(r)| <= delta)."""
+    if loss == "mse":
+        return 2.0 * np.sqrt(max(float(loss_value), 0.0))
+    if loss == "huber":
+        return float(delta)
+    return 1.0
+
+
+def without_rounding_noise(g, rows, derivative_rms, column_rms):
+    """The step's gradient g (d+1,) with each component that rounding alone can produce set
+    to 0.
+
+    A component is a mean of ``rows`` products rho'(r_i) a_ij; summing them in floating point
+    can be off by rows x eps x mean |rho'(r_i) a_ij| <= rows x eps x ``derivative_rms`` x
+    ``column_rms[j]`` (Cauchy-Schwarz; ``column_rms`` = sqrt of the diagonal of A^T A / N).
+    A component below that is rounding, not slope: at w = 0 on standardised columns every
+    sign(r_i) is the same and the MAE's dL/dw_j = -mean(z_j) is such noise (~1e-16), which
+    Adam (or any step that divides by the gradient's size) would turn into a full step whose
+    direction depends on how the sum was rounded. Taking it as 0, in ``fit`` and in the
+    exported script alike, makes the run repeat wherever the sums are rounded differently.
+    """
+    floor = rows * np.finfo(float).eps * derivative_rms * np.asarray(column_rms)
+    return np.where(np.abs(g) <= floor, 0.0, g)
+
+
 def decide_stop(loss, grad_norm, bound, threshold, steps) -> tuple[int, str]:
     """(last kept iterate, reason) for the recorded ``loss`` and ``grad_norm`` (one per iterate).
 

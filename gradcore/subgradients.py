@@ -144,8 +144,11 @@ def supporting_line_check(f: str | Callable, x0: float, g: float, ys=None,
 def supporting(f: str | Callable, x0: float, slopes, ys, tol: float = SUPPORT_TOL) -> np.ndarray:
     """For each slope g in ``slopes``: does :func:`supporting_line_check` pass on ``ys``?
 
-    The same test, f(y) >= f(x0) + g·(y − x0) − tol·(1 + |f(y)|), for all slopes at once
-    (one array of len(slopes) × len(ys)): a boolean array shaped like ``slopes``.
+    The same test, f(y) >= f(x0) + g·(y − x0) − tol·(1 + |f(y)|), for all slopes at once: a
+    boolean array shaped like ``slopes``. With a(y) = f(y) − f(x0) + tol·(1 + |f(y)|) the test
+    is g ≤ a(y)/(y − x0) for every y > x0 and g ≥ a(y)/(y − x0) for every y < x0 (and
+    a(x0) ≥ 0), so the passing slopes are an interval [lo, hi]: O(len(ys)) work, not
+    len(slopes) × len(ys).
     """
     x0 = _finite(x0, "x0")
     slopes = np.asarray(slopes, dtype=float)
@@ -153,8 +156,14 @@ def supporting(f: str | Callable, x0: float, slopes, ys, tol: float = SUPPORT_TO
     fx0 = float(_values_of(f, np.array([x0]))[0])
     f_grid = _values_of(f, grid)
     allowed = tol * (1.0 + np.abs(f_grid)) + f_grid - fx0
-    gap = np.multiply.outer(slopes.reshape(-1), grid - x0)
-    return ~(gap - allowed > 0).any(axis=1).reshape(slopes.shape)
+    run = grid - x0
+    defined = ~np.isnan(allowed)  # where f is undefined the test has nothing to say
+    right, left = defined & (run > 0), defined & (run < 0)
+    hi = np.min(allowed[right] / run[right], initial=np.inf)
+    lo = np.max(allowed[left] / run[left], initial=-np.inf)
+    if (allowed[defined & (run == 0)] < 0).any():
+        return np.zeros(slopes.shape, dtype=bool)
+    return (slopes >= lo) & (slopes <= hi)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from ui.widgets import (
     fmt,
     function_picker,
     interval_text,
+    notation_note,
     page_header,
     undefined_here,
 )
@@ -58,12 +59,13 @@ with page_frame("pages/derivatives.py"):
     if slope is not None:
         try:
             secant = (x0 + h, expression.value([x0 + h]))
-        except ExpressionError:
-            problem = ("f(x₀ + h)", f"f has no value at x₀ + h = {fmt(x0 + h)}: no secant here.")
+        except ExpressionError as error:
+            problem = ("f(x₀ + h)", f"{error}. So there is no secant for h = {h:g} here.")
 
     variable = expression.variables[0]
     formula_f.latex(f"f({variable}) = {expression.latex}")
     formula_df.latex(f"f'({variable}) = {expression.gradient_latex[0]}")
+    notation_note(expression.gradient_latex)
     if problem:
         undefined_here(problem[1], problem[0])
     about_f = chart_text.derivative(expression.text, variable, xs, fx, x0, f0, slope, secant,

@@ -13,6 +13,8 @@ from ui.widgets import (
     fmt,
     fmt_vector,
     function_picker,
+    kink_notes,
+    notation_note,
     page_header,
     parse_cached,
     undefined_here,
@@ -71,6 +73,7 @@ with page_frame("pages/gradients.py"):
     with shown:
         st.latex(r"f = " + expression.latex)
         st.latex(r"\nabla f = \left(" + r",\ ".join(expression.gradient_latex) + r"\right)")
+        notation_note(expression.gradient_latex)
         if gradient is not None and not reveal:
             exercise_panel.hidden("∇f at the point, the directional derivatives and the check")
         elif gradient is not None:
@@ -79,6 +82,7 @@ with page_frame("pages/gradients.py"):
             metric_columns = st.columns(min(len(variables), 4))
             for i, variable in enumerate(variables):
                 metric_columns[i % len(metric_columns)].metric(f"∂f/∂{variable}", fmt(gradient[i]))
+            kink_notes(expression, point)
 
     if len(variables) >= 2:
         i, j = variables.index(axis_a), variables.index(axis_b)

@@ -10,8 +10,10 @@ from ui.lessons import page_frame, stop_page
 from ui.regression_engine import (
     bounded_steps,
     engine_settings,
+    far_from_optimum,
     intro,
     rate_note,
+    start_at_centre_button,
     stop_shown,
 )
 from ui.regression_export import data_download, script_download, trajectory_download
@@ -120,6 +122,7 @@ with page_frame("pages/linear-regression.py") as lesson:
                          DEFAULTS["w0"], where=c1)
         b0 = link.number("b0", "start b0", -START_LIMIT, START_LIMIT, DEFAULTS["b0"], where=c2)
         engine, rivals = engine_settings(link, len(problem.y))
+        start_at_centre_button(problem.y, engine.loss, c2)
         if engine.loss != shown_loss:
             show_intro(engine.loss)
         if reveal:
@@ -148,6 +151,8 @@ with page_frame("pages/linear-regression.py") as lesson:
                 st.success(trajectory.message)
             else:
                 st.warning(trajectory.message)
+        if reveal:
+            far_from_optimum(run, problem.y, rate, float(b0))
         st.download_button(
             f"Download the trajectory (CSV, {trajectory.steps_taken + 1:,} rows)",
             data=trajectory_download(problem, run), file_name="trajectory.csv",
@@ -158,7 +163,7 @@ with page_frame("pages/linear-regression.py") as lesson:
         glossary()
 
     if reveal:
-        race_panel(problem, run, rivals, gd_units(problem), titled)
+        race_panel(problem, run, rivals, gd_units(problem), titled, link)
     st.divider()
     st.header("3 · Step through gradient descent")
     if reveal:

@@ -92,7 +92,8 @@ with page_frame("pages/subgradient.py"):
                 "best value so far. A constant step ends up circling the minimum; a shrinking "
                 "step 1/k gets there.")
     a, b, c, d = st.columns(4)
-    start = link.number("s", "Start x₀", X_LOW, X_HIGH, 2.0, step=0.05, slider=True, where=a)
+    start = link.number("s", "Start of the method", X_LOW, X_HIGH, 2.0, step=0.05, slider=True,
+                        where=a, help="Where the iterates x_k begin (k = 0); not the point x₀ above.")
     rule = link.choice("r", "Step rule t_k", STEP_RULES, "constant", widget="radio", where=b,
                        horizontal=True, help="constant: t; 1/k: t/k; 1/sqrt(k): t/√k")
     size = link.number("t", "Step size t", 0.01, 2.0, 0.3, step=0.01, slider=True, where=c)

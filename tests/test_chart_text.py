@@ -137,7 +137,7 @@ def test_iterates_and_values_sentences_follow_the_run():
     best = np.minimum.accumulate(f)
     text = ct.iterates(x, f, best, "1/k", 1.0)
     assert text.sentence == ("3 steps of the subgradient method (step t/k, t = 1) go from "
-                             "x₀ = 2 to x = 1, where f = 1; the lowest f, 0, was first reached "
+                             "the start x = 2 to x = 1, where f = 1; the lowest f, 0, was first reached "
                              "at step 2.")
     values = ct.values_by_step(f, best)
     assert "it went up in 1 of 3 steps, and the best value so far falls to 0." in values.sentence

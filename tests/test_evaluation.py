@@ -91,7 +91,7 @@ def test_arrays_broadcast_and_constants_have_zero_slopes():
     ("log(x)", (-1.0,), "log needs a positive argument, but log(x) gets -1 here"),
     ("sqrt(x - 1)", (0.0,), "but x - 1 is -1 here"),
     ("1/(x - 2)", (2.0,), "division by zero: x - 2 is 0 here"),
-    ("exp(x)^2", (400.0,), "too large to represent"),
+    ("exp(x)^2", (400.0,), "exp(x)^2 overflows here: its value is too large for a float"),
 ])
 def test_diagnose_names_the_innermost_piece_that_fails(text, point, reason):
     """The reason names the first piece, innermost first, that turns finite into undefined."""
@@ -118,3 +118,12 @@ def test_programs_refuse_unknown_nodes_and_variables():
         Program(("gamma", ("var", "x")), ("x",))
     with pytest.raises(ExpressionError, match="not one of the variables"):
         Program(("var", "z"), ("x",))
+
+
+def test_an_overflow_is_named_as_one():
+    """exp(exp(exp(x))) at 2 is beyond the largest float: the message says it overflows (it
+    said "too large ... or not a real number", leaving the student to guess which)."""
+    from gradcore import ExpressionError, parse_expression
+
+    with pytest.raises(ExpressionError, match=r"overflows here: its value is too large for a float \(beyond ±1.8e308\)"):
+        parse_expression("exp(exp(exp(x)))").value([2.0])

@@ -196,3 +196,22 @@ def test_max_of_lines_at_a_crossing(slopes, offset):
     kink = kink_at(parse_expression(text), float(offset))
     assert kink.interval == (min(slopes), max(slopes))
     assert kink.subgradient == 0.5 * (min(slopes) + max(slopes))
+
+
+@pytest.mark.parametrize(("formula", "point", "expected"), [
+    ("max(x, y)", (1.0, 1.0), {"x": (0.0, 1.0, 0.5), "y": (0.0, 1.0, 0.5)}),
+    ("abs(x) + y^2", (0.0, 1.0), {"x": (-1.0, 1.0, 0.0)}),
+    ("relu(x) + abs(y - 1)", (0.0, 1.0), {"x": (0.0, 1.0, 0.5), "y": (-1.0, 1.0, 0.0)}),
+    ("max(x, y)", (1.0, 2.0), {}),
+    ("x^2 + y^2", (0.0, 0.0), {}),
+    ("abs(x*y)", (0.0, 0.0), {}),  # flat along both axes through the origin
+])
+def test_partial_kinks_per_coordinate(formula, point, expected):
+    """Along each coordinate: the one-sided partials where f bends, and the value reported."""
+    from gradcore.kinks import partial_kinks
+
+    found = {k.variable: (k.left, k.right, k.reported)
+             for k in partial_kinks(parse_expression(formula), point)}
+    assert found.keys() == expected.keys()
+    for variable, values in expected.items():
+        assert found[variable] == pytest.approx(values, abs=1e-9)

@@ -380,3 +380,48 @@ def test_the_page_draws_one_introduction_whatever_stops_it():
     at = open_page(PAGE, src="upload", loss="huber")
     intros = [m for m in at.markdown if "A linear model predicts" in m.value]
     assert len(intros) == 1 and "Huber loss" in intros[0].value
+
+
+def test_race_says_tie_when_the_ends_agree_to_the_shown_digits():
+    """Three optimizers ending at the same loss to 4 digits tie; a clear winner is named."""
+    from ui.race_figures import race_verdict
+
+    names = ["gradient descent", "Adam", "momentum (heavy ball)"]
+    level = [np.array([1.0, 0.042071]), np.array([1.0, 0.042069]), np.array([1.0, 0.0420712])]
+    assert race_verdict(level, names) == "A tie: all end at 0.04207 (to the 4 digits shown)."
+    two = [np.array([1.0, 0.5]), np.array([1.0, 0.042071]), np.array([1.0, 0.042069])]
+    assert race_verdict(two, names) == ("A tie for the lowest: Adam and momentum (heavy ball) "
+                                        "end at 0.04207 (to the 4 digits shown).")
+    clear = [np.array([1.0, 0.5]), np.array([1.0, 0.04]), np.array([1.0, 0.3])]
+    assert race_verdict(clear, names) == "Lowest at the end: Adam."
+
+
+def test_race_loss_axis_can_be_logarithmic():
+    """racelog=true draws the race's loss chart on a log axis (the link keeps it)."""
+    at = open_page(PAGE, loss="huber", race=["adam"], racelog="true")
+    assert at.toggle(key="racelog").value is True
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    race = next(spec for spec in specs
+                if [t.get("name") for t in spec["data"]] == ["gradient descent", "Adam"])
+    assert race["layout"]["yaxis"]["type"] == "log"
+
+
+def test_a_run_far_from_its_optimum_says_what_would_help_and_starts_at_the_centre():
+    """Target far from 0 (true b = 500), MAE + Adam, 200 steps from b₀ = 0: the run ends far
+    above the optimum and the page says what would help; the b₀ = median button starts the
+    next run at the median of y, and that run ends near the optimum (no hint)."""
+    at = open_page(PAGE, src="generate", tb="500", loss="mae", opt="adam")
+    hints = [i.value for i in at.info if "What would help" in i.value]
+    assert hints and "a start nearer the data (b₀ = median of y" in hints[0]
+    assert "more steps" in hints[0] and "a larger learning rate" in hints[0]
+    at.button(key="b0_centre").click().run()
+    assert not at.exception
+    median = float(at.number_input(key="b0").value)
+    assert 480 < median < 520
+    assert not [i.value for i in at.info if "What would help" in i.value]
+
+
+def test_no_far_hint_for_a_run_that_reaches_its_optimum():
+    """The article's default run converges or gets close: no hint."""
+    at = open_page(PAGE)
+    assert not [i.value for i in at.info if "What would help" in i.value]

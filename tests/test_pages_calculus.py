@@ -253,7 +253,7 @@ def test_chain_rule_graph_and_metrics_use_the_inner_functions_own_names():
 def check_table(at: AppTest):
     """The check panel's table (the last dataframe outside the chart expanders)."""
     return next(frame for frame in reversed(at.dataframe)
-                if "|gap|" in frame.value.columns)
+                if "|difference|" in frame.value.columns)
 
 
 @pytest.mark.parametrize("page, rows", [
@@ -268,9 +268,9 @@ def test_check_table_shows_tiny_gaps_in_scientific_notation(page, rows):
     table = check_table(open_page(page))
     frame = table.value
     assert list(frame["what"]) == rows
-    assert (frame["|gap|"] < 1e-5).all()
+    assert (frame["|difference|"] < 1e-5).all()
     columns = json.loads(table.proto.columns)
-    assert columns["|gap|"]["type_config"]["format"] == "%.2e"
+    assert columns["|difference|"]["type_config"]["format"] == "%.2e"
     assert columns["independent"]["type_config"]["format"] == "%.10g"
 
 
@@ -350,7 +350,7 @@ CHART_SENTENCES = {
                   "∇f·v for the angle θ of v from 0° to 360°: at θ = 0° it is 2; largest, 4.472"],
     "subgradient": ["∂f(x₀) = [-1, 1] at x₀ = 0; the line f(x₀) + g(y − x₀) with g = 0.5 stays "
                      "below f: g is a subgradient.",
-                     "30 steps of the subgradient method (constant step t = 0.3) go from x₀ = 2",
+                     "30 steps of the subgradient method (constant step t = 0.3) go from the start x = 2",
                      "f(xₖ) goes from 2 at step 0"],
     "chain-rule": ["at x = 1, f(g(x)) = 4 and its tangent has slope 4.",
                    "∂f/∂x = f′(u)·g′(x) = 4 × 1 = 4."],
@@ -398,3 +398,92 @@ def test_chain_rule_outer_choices_are_written_in_u():
     at.text_input(key="f").set_value("u^3").run()
     assert not at.exception and not at.error
     assert any(r"f'(u) = 3 u^{2}" in line for line in latex_lines(at))
+
+
+@pytest.mark.parametrize("page", ["derivatives", "gradients", "chain-rule"])
+def test_check_verdict_names_the_relative_error_as_the_metric_does(page):
+    """One name per quantity: the verdict quotes the "Relative error" metric by that name, and
+    the table's absolute column is |difference| (it was "gap" for both)."""
+    at = open_page(page)
+    shown_error = next(m.value for m in at.metric if m.label == "Relative error")
+    verdicts = [s.value for s in at.success if s.value.startswith("They agree")]
+    assert verdicts and "the relative error (" in verdicts[0] and "gap" not in verdicts[0]
+    assert f"({shown_error})" in verdicts[0]  # the same digits as the metric
+
+
+def _y_range_of_f(at: AppTest) -> list[float]:
+    """The y-axis range of the chart of f (its first trace is "f(x)")."""
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    spec = next(s for s in specs if s["data"][0].get("name") == "f(x)")
+    return spec["layout"]["yaxis"]["range"]
+
+
+@pytest.mark.parametrize(("formula", "x0", "most"), [("1/x", "1.0", 10.0), ("1/x^2", "1.0", 30.0),
+                                                     ("x^2", "1.0", 20.0)])
+def test_a_pole_does_not_flatten_the_plot(formula, x0, most):
+    """1/x on [-4, 4]: the y-axis is not ±100 (its values next to the pole) but a range where
+    the tangent at x₀ = 1 (slope −1) is visibly steep; x² keeps its whole curve (0 to 16)."""
+    at = open_page("derivatives", fn="typed", f=formula, x0=x0)
+    low, high = _y_range_of_f(at)
+    assert high - low <= most
+    assert low <= 1.0 <= high  # f(x₀) = 1 is in view
+    if formula == "x^2":
+        assert low < 0.0 and high > 16.0
+
+
+def test_subgradients_page_has_one_control_called_x0():
+    """The point x₀ and the method's start are two controls: only the point is called x₀."""
+    at = open_page("subgradient")
+    labels = [s.label for s in at.slider]
+    assert labels.count("Point x₀") == 1
+    assert not [label for label in labels if "x₀" in label and label != "Point x₀"]
+    assert "Start of the method" in labels
+
+
+def test_secant_end_that_overflows_says_so():
+    """exp(exp(exp(x))) at x₀ + h = 2: the page says f overflows there (not "f has no value")."""
+    at = open_page("derivatives", fn="typed", f="exp(exp(exp(x)))", x0="1.0", h="1")
+    said = shown(" ".join(w.value for w in at.warning))
+    assert "overflows" in said and "no secant for h = 1" in said
+
+
+@pytest.mark.parametrize(("page", "params", "note"), [
+    ("derivatives", {"fn": "typed", "f": "max(0, 1-x)"}, "θ(u) is the unit step"),
+    ("derivatives", {"fn": "relu"}, "½ at u = 0"),
+    ("derivatives", {"fn": "abs"}, "sign(u) is 1 where u > 0"),
+    ("gradients", {"fn": "typed", "f": "max(x, y)"}, "θ(u) is the unit step"),
+])
+def test_step_and_sign_notation_is_explained(page, params, note):
+    """Where a derivative is written with θ (the step function) or sign, a caption says what
+    it means and its value at 0 — ½ and 0, the midpoint the page reports at a kink."""
+    at = open_page(page, **params)
+    assert any(note in caption.value for caption in at.caption)
+
+
+def test_no_notation_note_for_smooth_functions():
+    """x² has neither θ nor sign in its derivative: no note."""
+    at = open_page("derivatives")
+    assert not any("unit step" in c.value or "sign(u)" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize(("formula", "point", "said"), [
+    ("max(x, y)", {"p_x": "1", "p_y": "1"}, ["Along x, f has a kink here: ∂f/∂x is 0 from below and 1 "
+                                         "from above", "Along y", "gradcore reports the midpoint, 0.5"]),
+    ("abs(x)+y^2", {"p_x": "0", "p_y": "1"}, ["Along x, f has a kink here: ∂f/∂x is -1 from below "
+                                          "and 1 from above", "their agreement does not make f"]),
+])
+def test_gradients_page_names_a_kink(formula, point, said):
+    """At a kink the Gradients page says so per coordinate, with the one-sided partials and the
+    value it reports, and warns that the check's agreement proves nothing there."""
+    at = open_page("gradients", fn="typed", f=formula, **point)
+    text = " ".join(shown(i.value) for i in at.info)
+    for piece in said:
+        assert piece in text
+    if formula == "abs(x)+y^2":
+        assert "Along y" not in text
+
+
+def test_gradients_page_is_silent_where_f_is_smooth():
+    """x² + y² at the default point: no kink note."""
+    at = open_page("gradients", fn="typed", f="x^2+y^2")
+    assert not any("not differentiable" in i.value for i in at.info)

@@ -185,3 +185,18 @@ def test_supporting_for_many_slopes_agrees_with_the_one_slope_check(name, x0):
     ys = np.linspace(-4.0, 4.0, 801)
     expected = [support(name, x0, s, ys=ys).supporting for s in slopes]
     assert supporting(name, x0, slopes, ys).tolist() == expected
+
+
+@pytest.mark.parametrize("name", ["abs", "relu", "hinge", "square"])
+def test_supporting_matches_every_slope_against_every_point(name):
+    """The interval form of ``supporting`` gives the same verdict as testing each slope
+    against each grid point (the definition), also at kinks and with undefined points."""
+    from gradcore.subgradients import SUPPORT_TOL, _values_of, supporting
+
+    slopes = np.round(np.arange(-300, 301) / 100, 2)
+    for x0 in [-1.5, -0.05, 0.0, 0.05, 1.0, 1.37]:
+        ys = np.linspace(x0 - 3, x0 + 3, 601)
+        f_grid = _values_of(name, ys)
+        allowed = SUPPORT_TOL * (1 + np.abs(f_grid)) + f_grid - _values_of(name, np.array([x0]))[0]
+        brute = ~(np.multiply.outer(slopes, ys - x0) - allowed > 0).any(axis=1)
+        np.testing.assert_array_equal(supporting(name, x0, slopes, ys), brute)

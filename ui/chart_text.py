@@ -245,8 +245,8 @@ def iterates(x: np.ndarray, f: np.ndarray, best: np.ndarray, rule: str,
     last = len(x) - 1
     first_best = int(np.argmax(np.asarray(best) <= best[-1]))
     text = (f"{last} steps of the subgradient method ({STEP_TEXT[rule].format(num(step_size))}) "
-            f"go from x₀ = {num(x[0])} to x = {num(x[-1])}, where f = {num(f[-1])}; the lowest "
-            f"f, {num(best[-1])}, was first reached at step {first_best}.")
+            f"go from the start x = {num(x[0])} to x = {num(x[-1])}, where f = {num(f[-1])}; "
+            f"the lowest f, {num(best[-1])}, was first reached at step {first_best}.")
     table, _ = _table({"step k": np.arange(last + 1), "x_k": x, "f(x_k)": f})
     return ChartText("Plot of the subgradient-method iterates on f", text, table)
 

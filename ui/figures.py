@@ -32,19 +32,33 @@ if TYPE_CHECKING:
 LINE_WIDTH = 3
 """The angles θ (degrees) at which :func:`directional_figure` draws ∇f·v."""
 
-def _axis_range(values: np.ndarray, pad: float = 0.12) -> dict:
+def _axis_range(values: np.ndarray, pad: float = 0.12, keep=()) -> dict:
     """``{"range": [...]}`` fitted to the finite values, or nothing when there are none."""
-    found = _y_range(values, pad)
+    found = _y_range(values, pad, keep)
     return {} if found is None else {"range": found}
 
 
-def _y_range(values: np.ndarray, pad: float = 0.12) -> list[float] | None:
-    """A y-range fitted to the finite values of the curve, so long lines do not rescale it."""
+POLE_SPAN = 4.0
+"""A curve whose full span is more than this times the span of its middle 96 % has a pole or
+a spike (1/x near 0): its y-axis shows the middle part, so the rest of the curve is readable."""
+
+
+def _y_range(values: np.ndarray, pad: float = 0.12, keep=()) -> list[float] | None:
+    """A y-range fitted to the finite values of the curve, so long lines do not rescale it.
+
+    Near a pole (1/x at 0, tan x) the extreme values would flatten everything else, the
+    tangent at x₀ = 1 included: then the range is the 5th to 95th percentile of the values,
+    widened to hold the finite values in `keep` (the point x₀ and the secant's end).
+    """
     finite = np.asarray(values, dtype=float)
     finite = finite[np.isfinite(finite)]
     if finite.size == 0:
         return None
     low, high = float(finite.min()), float(finite.max())
+    q02, q05, q95, q98 = (float(q) for q in np.percentile(finite, [2.0, 5.0, 95.0, 98.0]))
+    if high - low > POLE_SPAN * max(q98 - q02, 1e-300):
+        kept = [float(v) for v in keep if v is not None and np.isfinite(v)]
+        low, high = min([q05, *kept]), max([q95, *kept])
     span = high - low if high > low else max(1.0, abs(high))
     return [low - pad * span, high + pad * span]
 
@@ -119,7 +133,7 @@ def derivative_figure(
     and dash-dotted, the fan thin; x₀ a circle, x₀ + h a diamond.
     """
     traces = [scatter(xs, fx, "f(x)", line={"color": palette.FUNCTION, "width": LINE_WIDTH})]
-    y_axis = _axis_range(fx)
+    y_axis = _axis_range(fx, keep=(f0, secant_point[1] if secant_point else None))
     if f0 is None or slope is None:
         frame = layout("x", "f(x)", yaxis=y_axis)
         frame["shapes"] = [{"type": "line", "x0": x0, "x1": x0, "xref": "x", "y0": 0, "y1": 1,
@@ -167,7 +181,7 @@ def derivative_curve_figure(xs: np.ndarray, dfx: np.ndarray, x0: float, slope: f
         name = "subgradient g at x₀" if kink.interval is not None else "midpoint slope at x₀"
     traces.append(scatter([x0], [slope], name, "markers",
                           marker={"color": palette.TANGENT, "size": 11}))
-    return Figure(traces, layout("x", "f′(x)", yaxis=_axis_range(dfx)))
+    return Figure(traces, layout("x", "f′(x)", yaxis=_axis_range(dfx, keep=(slope,))))
 
 
 def first_crossing(xs: np.ndarray, fx: np.ndarray, x0: float, f0: float, g: float) -> float | None:

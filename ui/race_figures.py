@@ -83,14 +83,26 @@ def race_contour_figure(w_grid: np.ndarray, b_grid: np.ndarray, loss_grid: np.nd
     return figure
 
 
+def race_verdict(losses: Sequence[np.ndarray], names: Sequence[str]) -> str:
+    """Who ends lowest, or that several end level: a race is decided only by what the page
+    shows (``num``: 4 significant digits), not by digits nobody sees."""
+    finals = [float(np.asarray(loss)[-1]) for loss in losses]
+    lowest = num(min(finals))
+    level = [name for name, final in zip(names, finals, strict=True) if num(final) == lowest]
+    if len(level) == 1:
+        return f"Lowest at the end: {level[0]}."
+    together = ", ".join(level[:-1]) + " and " + level[-1]
+    if len(level) == len(names):
+        return f"A tie: all end at {lowest} (to the 4 digits shown)."
+    return f"A tie for the lowest: {together} end at {lowest} (to the 4 digits shown)."
+
+
 def race_loss_text(losses: Sequence[np.ndarray], names: Sequence[str],
                    with_table: bool = True) -> ChartText:
     """The race's loss chart in words: each optimizer's start, end and steps; the lowest."""
-    finals = [float(np.asarray(loss)[-1]) for loss in losses]
     parts = [f"{name}: from {num(loss[0])} to {num(loss[-1])} in {len(loss) - 1} steps"
              for loss, name in zip(losses, names, strict=True)]
-    best = names[int(np.argmin(finals))]
-    sentence = "Loss against step. " + "; ".join(parts) + f". Lowest at the end: {best}."
+    sentence = "Loss against step. " + "; ".join(parts) + ". " + race_verdict(losses, names)
     table = NO_TABLE
     if with_table:
         longest = max(len(loss) for loss in losses)

@@ -375,3 +375,56 @@ def evaluation_note(run: Run, rows: int) -> str | None:
             "reference uses every row.")
 
 
+
+
+FAR_FACTOR = 1.5
+"""A run that stops at its step limit with a loss above this times its optimum's is "far"."""
+
+
+def data_centre(y: np.ndarray, loss: str) -> tuple[float, str]:
+    """Where b₀ starts at the centre of the data: the median of y for the MAE (the best b at
+    w = 0), else the mean (the MSE's best b at w = 0; the Huber loss's near it)."""
+    if loss == "mae":
+        return float(np.median(y)), "median"
+    return float(np.mean(y)), "mean"
+
+
+def start_at_centre_button(y: np.ndarray, loss: str, where) -> None:
+    """"Start b₀ at the centre of y": sets the start b₀ (its control and the address) before
+    the next run. A run from b₀ = 0 on a target far from 0 spends its steps moving b."""
+    value, name = data_centre(y, loss)
+
+    def apply() -> None:
+        st.session_state["b0"] = value
+        st.query_params["b0"] = repr(value)
+
+    where.button(f"b₀ = {name} of y ({value:.4g})", key="b0_centre", on_click=apply,
+                 icon=":material/center_focus_strong:", type="tertiary",
+                 help="Start the intercept at the centre of the target instead of 0, so the "
+                      "run does not spend its steps moving b there.")
+
+
+def far_from_optimum_hint(final_loss: float, optimum_loss: float | None, stop_reason: str,
+                          rate: float, b0: float, centre: tuple[float, str]) -> str | None:
+    """What would help a run that ran out of steps far above its optimum (None otherwise)."""
+    if stop_reason != "max_steps" or optimum_loss is None or not np.isfinite(optimum_loss):
+        return None
+    if not final_loss > FAR_FACTOR * optimum_loss + 1e-12 * max(1.0, abs(optimum_loss)):
+        return None
+    value, name = centre
+    ideas = [f"a larger learning rate than η = {rate:g}", "more steps"]
+    if abs(b0 - value) > 1e-9 * max(1.0, abs(value)):
+        ideas.insert(0, f"a start nearer the data (b₀ = {name} of y = {value:.4g}, the button "
+                        "under the start)")
+    return (f"The run ended at its step limit with loss {final_loss:.4g}, far above the "
+            f"optimum's {optimum_loss:.4g}. What would help: " + "; ".join(ideas) + ".")
+
+
+def far_from_optimum(run: Run, y: np.ndarray, rate: float, b0: float) -> None:
+    """Under the stop message: :func:`far_from_optimum_hint` for this run, if it applies."""
+    optimum = run.optimum if run.optimum is not None and run.optimum.skipped is None else None
+    t = run.trajectory
+    hint = far_from_optimum_hint(float(t.loss[-1]), optimum.loss if optimum else None,
+                                 t.stop_reason, rate, b0, data_centre(y, run.engine.loss))
+    if hint:
+        st.info(hint, icon=":material/tips_and_updates:")

@@ -182,8 +182,9 @@ def _span(x: np.ndarray) -> np.ndarray:
 
 def _line_frame(span: np.ndarray, slopes: np.ndarray, intercepts: np.ndarray, s: int) -> dict:
     # Frames as plain lists: a list of two numbers is sent as it is.
+    # The name too: the legend says which step the line is at while Play runs.
     return dict(name=f"k{s}", traces=[3],
-                data=[dict(type="scatter", x=span.tolist(),
+                data=[dict(type="scatter", x=span.tolist(), name=f"GD line at step {s}",
                            y=(slopes[s] * span + intercepts[s]).tolist())])
 
 

@@ -34,7 +34,7 @@ def split_shared_ending(messages: list[str]) -> tuple[list[str], str]:
 
 
 def race_panel(problem: Problem, run: Run, rivals: tuple[Engine, ...], units: str,
-               titled) -> None:
+               titled, link=None) -> None:
     """The chosen run and its rivals (same data, loss, step size, steps and start): the loss
     against the step for all, and for one feature their paths over the loss contours with the
     loss's reference optimum. `titled(column, title, figure, key, note, about=...)` draws a
@@ -54,8 +54,10 @@ def race_panel(problem: Problem, run: Run, rivals: tuple[Engine, ...], units: st
                "schedule and settings; each keeps one colour, dash and marker in both charts.")
     losses = [r.trajectory.loss for r in runs]
     left, right = st.columns(2)
+    log_y = link is not None and link.flag("racelog", "log-scale race loss axis", False,
+                                           toggle=True, where=left)
     titled(left, "Loss against step, every optimizer", race_figures.race_loss_figure(
-        losses, names), "fig_race_loss",
+        losses, names, log_y), "fig_race_loss",
         about=lambda table: race_figures.race_loss_text(losses, names, table))
     heads, shared = split_shared_ending([r.trajectory.message for r in runs])
     left.caption("\n".join(f"- {name}: {head}" for name, head in zip(names, heads,

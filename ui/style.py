@@ -11,7 +11,10 @@ in Streamlit's defaults:
 - the header menu's "Made with Streamlit" line: also at 60 % opacity (3.9:1), raised like the
   captions (tests/e2e/test_accessibility.py scans the menu open, in both themes);
 - section headings are h2 (``st.header``, after the page's h1 title, so no level is skipped),
-  drawn at the size of Streamlit's subheader so the page keeps its look.
+  drawn at the size of Streamlit's subheader so the page keeps its look;
+- on a phone (narrower than ``PHONE_MAX_PX``) plotly's tool bar is hidden: it sat on top of the
+  legends ("tangent", "secant") and the regression chart's Play / Pause, and a phone zooms with
+  two fingers anyway.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import streamlit as st
 
 CAPTION_OPACITY = 0.8
+PHONE_MAX_PX = 640
 
 CSS = f"""
 <style>
@@ -26,6 +30,7 @@ CSS = f"""
 [data-testid="stMainMenuPopover"] span:not([data-testid]) {{ opacity: {CAPTION_OPACITY}; }}
 .katex-display {{ padding: 0 4px; }}
 [data-testid="stMainBlockContainer"] h2 {{ font-size: 1.5rem; padding-top: 0.75rem; }}
+@media (max-width: {PHONE_MAX_PX}px) {{ .js-plotly-plot .modebar-container {{ display: none; }} }}
 </style>
 """
 

@@ -17,6 +17,7 @@ import streamlit as st
 
 from gradcore import Expression, ExpressionError, parse_expression
 from gradcore.functions import CATALOGUE, TYPED, display_name
+from gradcore.kinks import partial_kinks
 from gradcore.subgradients import supporting
 from ui.chart_cache import cached
 from ui.state import Link, inert
@@ -157,6 +158,37 @@ def _supporting_slopes(name: str, x0: float, ys: np.ndarray) -> tuple[float, flo
     return (float(passing.min()), float(passing.max())) if passing.size else (np.nan, np.nan)
 
 
+STEP_NOTE = ("θ(u) is the unit step: 1 where u > 0, 0 where u < 0, and ½ at u = 0 — the "
+             "midpoint of the two one-sided slopes, the value gradcore uses at a kink.")
+SIGN_NOTE = ("sign(u) is 1 where u > 0, −1 where u < 0, and 0 at u = 0 — the midpoint of the "
+             "two one-sided slopes, the value gradcore uses at a kink.")
+
+
+def notation_note(latex: Sequence[str], where=None) -> None:
+    """Under a derivative's LaTeX: what θ (sympy's Heaviside step) and sign mean, and their
+    value at 0, which matches the slope the page reports at a kink (the midpoint)."""
+    text = " ".join(latex)
+    markers = ((r"\theta", STEP_NOTE), (r"\operatorname{sign}", SIGN_NOTE))
+    notes = [note for marker, note in markers if marker in text]
+    if notes:
+        (st if where is None else where).caption(" ".join(notes))
+
+
+def kink_notes(expression: Expression, point: Sequence[float]) -> None:
+    """Under a gradient: each coordinate along which f has a kink at the point, its one-sided
+    partial derivatives and the value gradcore reports (``gradcore.kinks.partial_kinks``)."""
+    try:
+        found = partial_kinks(expression, point)
+    except ExpressionError:
+        return
+    if found:
+        lines = [f"- {inert(kink.note[0].upper() + kink.note[1:])}" for kink in found]
+        st.info("**f is not differentiable here.**\n" + "\n".join(lines)
+                + "\n\nThe Check below uses central differences, which give the midpoint at a "
+                "kink too: their agreement does not make f differentiable here.",
+                icon=":material/change_history:")
+
+
 def undefined_here(error: Exception | str, what: str = "f") -> None:
     """Say that `what` is undefined at the chosen point, with gradcore's reason."""
     st.warning(f"**{what} is undefined here.** {inert(error)}")
@@ -170,16 +202,16 @@ RELATIVE_ERROR_HELP = ("How far apart the two answers are, as a share of their s
                        "‖analytic − independent‖ / max(‖analytic‖, ‖independent‖, a tiny floor). "
                        "1e-10 means they agree to about 10 digits.")
 TOLERANCE_HELP = ("The tolerance is how close counts as agreeing: finite differences are "
-                  "themselves approximate (rounding and the step h), so a tiny gap is expected.")
+                  "themselves approximate (rounding and the step h), so a tiny difference is expected.")
 
 
 def check_table(rows: Sequence[str], analytic: Sequence[float], numeric: Sequence[float],
                 labels: tuple[str, str] = ("analytic", "independent")) -> None:
-    """The check's numbers, one row per component: both values and their |gap|.
+    """The check's numbers, one row per component: both values and their |difference|.
 
     Short column names, so four columns fit a phone's width (390 px) without scrolling.
     Number columns with explicit formats (``VALUE_FORMAT``, ``GAP_FORMAT``): without them the
-    grid writes a tiny gap out in full (0.0000000000000001). Left out when a value is
+    grid writes a tiny difference out in full (0.0000000000000001). Left out when a value is
     not finite (the metrics above say "undefined" then).
     """
     analytic = np.atleast_1d(np.asarray(analytic, dtype=float))
@@ -190,15 +222,15 @@ def check_table(rows: Sequence[str], analytic: Sequence[float], numeric: Sequenc
     # column alone cost milliseconds per rerun).
     st.dataframe(
         pa.table({"what": pa.array(list(rows), pa.string()), labels[0]: analytic,
-                  labels[1]: numeric, "|gap|": np.abs(analytic - numeric)}),
+                  labels[1]: numeric, "|difference|": np.abs(analytic - numeric)}),
         hide_index=True, width="stretch",
         column_config={
             "what": st.column_config.TextColumn("what"),
             labels[0]: st.column_config.NumberColumn(labels[0], format=VALUE_FORMAT),
             labels[1]: st.column_config.NumberColumn(labels[1], format=VALUE_FORMAT),
-            "|gap|": st.column_config.NumberColumn(
-                "|gap|", format=GAP_FORMAT,
-                help="The absolute gap between the two answers, in scientific notation: "
+            "|difference|": st.column_config.NumberColumn(
+                "|difference|", format=GAP_FORMAT,
+                help="|analytic − independent| for this component, in scientific notation: "
                      "3.40e-11 means 0.0000000000340."),
         })
 
@@ -230,7 +262,7 @@ def check_panel(analytic: Sequence[float] | float, numeric: Sequence[float] | fl
     names = components or (["value"] if count == 1 else [str(i + 1) for i in range(count)])
     check_table(names, np.ravel(analytic), np.ravel(numeric))
     if finite and relative_error <= tolerance:
-        st.success(f"They agree: the gap ({relative_error:.1e}) is within the tolerance "
+        st.success(f"They agree: the {error_label.lower()} ({relative_error:.2e}) is within the tolerance "
                    f"{tolerance:.0e}, so the analytic result matches the independent one.")
     elif finite:
         st.warning(f"They differ by more than the tolerance {tolerance:.0e}: f may have a kink "

@@ -81,3 +81,17 @@ def test_share_box_gives_this_pages_address_and_it_opens_the_same_view(page, new
     expect(visitor.get_by_role("heading", name=title, level=1)).to_be_visible()
     assert metric_values(visitor) == metric_values(page)
     assert page_problems(visitor) == []
+
+
+@pytest.mark.parametrize(("width", "shown"), [(390, False), (1280, True)])
+def test_chart_tool_bar_leaves_the_legend_alone_on_a_phone(new_page, app_server, width, shown):
+    """On a phone plotly's tool bar is hidden (it covered "tangent", "secant" and Play);
+    on a laptop it is there, on hover as usual."""
+    page = new_page(width, 844)
+    open_page(page, f"{app_server.url}/derivatives")
+    page.locator("[data-testid='stPlotlyChart']").first.hover()
+    displays = page.eval_on_selector_all(
+        ".js-plotly-plot .modebar-container",
+        "nodes => nodes.map(n => getComputedStyle(n).display)")
+    assert displays
+    assert all((d != "none") == shown for d in displays), displays

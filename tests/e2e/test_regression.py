@@ -157,3 +157,22 @@ def test_switching_dataset_after_choosing_columns_gives_a_clean_page(page, app_s
     assert "bmi" not in page.url
     assert metric_values(page)["step k"].startswith("0 of ")
     assert page_problems(page) == []
+
+
+LEGEND_LINE_JS = """() => [...document.querySelectorAll('.js-plotly-plot .legendtext')]
+    .map(t => t.textContent).find(t => t.startsWith('GD line at step')) ?? null"""
+
+
+def test_the_legend_follows_the_replay(page, app_server):
+    """During Play the legend names the step the line is at (it kept saying "step 0")."""
+    open_page(page, f"{app_server.url}/linear-regression?lr=0.1")
+    assert page.evaluate(LEGEND_LINE_JS) == "GD line at step 0"
+    chart = page.locator(".js-plotly-plot").first
+    chart.locator(".updatemenu-button", has_text="Play").click()
+    page.wait_for_function(
+        f"() => {{ const t = ({LEGEND_LINE_JS})(); return t !== null && t !== 'GD line at step 0'; }}")
+    label = page.evaluate(REPLAY_LABEL_JS)
+    legend = page.evaluate(LEGEND_LINE_JS)
+    assert int(legend.rsplit(" ", 1)[1]) > 0
+    # The replay slider and the legend name the same step, give or take the frame in flight.
+    assert abs(int(legend.rsplit(" ", 1)[1]) - int(label.rsplit(" ", 1)[1])) <= 20

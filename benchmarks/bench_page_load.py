@@ -1,0 +1,150 @@
+"""What opening a lesson costs in a browser, next to a bare Streamlit app's page load.
+
+Issue 24 asks that every page load cost at most 1.3 times a bare single-script Streamlit app's
+(one slider, one plotly chart, one formula, one metric). This script measures both in ONE run,
+interleaved (round-robin over the pages in every round, so a busy machine slows every row
+alike), in headless Chromium driven by Playwright:
+
+- the bare app runs in its own ``streamlit run`` process (same flags, Streamlit's default
+  configuration), the app in another (``tests/e2e/browser.start_app_server``);
+- one browser context per server with a warm HTTP cache (each page is opened once before the
+  timed rounds), as a student's second lesson is: the JavaScript bundle is cached, the session
+  and the page's run are new;
+- a load is timed from ``page.goto`` until the app is connected, its script has finished
+  (``tests/e2e/browser.SCRIPT_IDLE_JS``) and every plotly chart on the page has drawn its SVG.
+
+Printed per page: the median (min-max) ms and the ratio of the medians to the bare app's; the
+exit status is 1 when a ratio is above ``--goal`` (1.3). The machine is shared: quote medians.
+
+Usage: ``python benchmarks/bench_page_load.py [--rounds N] [--goal 1.3]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from tests.e2e.browser import (  # noqa: E402
+    CONNECTED_SELECTOR,
+    SCRIPT_IDLE_JS,
+    AppServer,
+    find_chromium,
+    free_port,
+    start_app_server,
+    stop_process_group,
+    wait_http_ok,
+)
+
+BARE_APP = '''
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+xs = np.linspace(-4.0, 4.0, 801)
+x0 = st.slider("Point x0", -3.0, 3.0, 1.0, step=0.05, key="x0")
+figure = go.Figure([go.Scatter(x=xs, y=xs ** 2, mode="lines", name="f"),
+                    go.Scatter(x=[x0], y=[x0 ** 2], mode="markers", name="x0")])
+st.plotly_chart(figure, width="stretch", key="fig")
+st.latex(r"f(x) = x^{2}")
+st.metric("f(x0)", f"{x0 ** 2:.4g}")
+'''
+PAGES = ["derivatives", "gradients", "subgradient", "chain-rule", "linear-regression"]
+CHARTS_DRAWN_JS = """() => {
+    const charts = document.querySelectorAll("[data-testid='stPlotlyChart']");
+    if (charts.length === 0) return false;
+    return [...charts].every(chart => chart.querySelector(".main-svg") !== null);
+}"""
+TIMEOUT_MS = 120_000
+
+
+def start_bare_app(folder: Path) -> AppServer:
+    """The bare app in its own ``streamlit run`` process on a free port."""
+    import subprocess
+
+    script = folder / "bare_app.py"
+    script.write_text(BARE_APP)
+    port = free_port()
+    log_path = folder / "bare.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = AppServer(f"http://127.0.0.1:{port}", process, log_path)
+    wait_http_ok(f"{server.url}/_stcore/health", 60, process)
+    return server
+
+
+def load_ms(context, url: str) -> float:
+    """Milliseconds from navigation until the page is idle with every chart drawn."""
+    page = context.new_page()
+    try:
+        start = time.perf_counter()
+        page.goto(url)
+        page.wait_for_selector(CONNECTED_SELECTOR, timeout=TIMEOUT_MS)
+        page.wait_for_function(SCRIPT_IDLE_JS, timeout=TIMEOUT_MS, polling=10)
+        page.wait_for_function(CHARTS_DRAWN_JS, timeout=TIMEOUT_MS, polling=10)
+        return (time.perf_counter() - start) * 1000.0
+    finally:
+        page.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--goal", type=float, default=1.3)
+    args = parser.parse_args()
+    chromium = find_chromium()
+    if chromium is None:
+        print("no Chromium found (apt-get install chromium)")
+        return 2
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as folder:
+        bare = start_bare_app(Path(folder))
+        app = start_app_server(Path(folder) / "app.log")
+        targets = {"bare app": f"{bare.url}/"} | {page: f"{app.url}/{page}" for page in PAGES}
+        times: dict[str, list[float]] = {name: [] for name in targets}
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=chromium,
+                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                          "--disable-component-update", "--disable-sync", "--no-first-run"])
+                contexts = {name: browser.new_context(viewport={"width": 1280, "height": 900})
+                            for name in ("bare", "app")}
+                for name, url in targets.items():  # warm: bundle cached, imports done
+                    load_ms(contexts["bare" if name == "bare app" else "app"], url)
+                for _ in range(args.rounds):
+                    for name, url in targets.items():
+                        context = contexts["bare" if name == "bare app" else "app"]
+                        times[name].append(load_ms(context, url))
+                browser.close()
+        finally:
+            stop_process_group(bare.process)
+            stop_process_group(app.process)
+    base = statistics.median(times["bare app"])
+    print(f"{args.rounds} loads each, warm browser cache, interleaved; ms until idle with "
+          "every chart drawn")
+    print(f"{'page':22} {'median ms':>10} {'min-max':>12} {'ratio':>7}")
+    worst = 0.0
+    for name, values in times.items():
+        ratio = statistics.median(values) / base
+        if name != "bare app":
+            worst = max(worst, ratio)
+        print(f"{name:22} {statistics.median(values):10.0f} "
+              f"{min(values):5.0f}-{max(values):<6.0f} {ratio:6.2f}×")
+    print(f"goal: every page load <= {args.goal}× the bare app's; worst here {worst:.2f}×")
+    return 0 if worst <= args.goal else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
