@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui.lessons import HOME, LESSONS
+from ui.lessons import CLASS_VIEW, HOME, LESSONS
 
 ROOT = Path(__file__).parent.parent
 APP = ROOT / "home.py"
@@ -14,10 +14,11 @@ PAGE_SCRIPTS = [HOME.script, *(lesson.script for lesson in LESSONS)]
 
 
 def test_every_script_in_pages_is_a_lesson_and_every_lesson_a_script():
-    """pages/ holds exactly the five lessons of the table (nothing lost, nothing unlisted)."""
+    """pages/ holds exactly the five lessons of the table and the class live view (nothing
+    lost, nothing unlisted)."""
     on_disk = sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))
-    assert on_disk == sorted(lesson.script for lesson in LESSONS)
-    assert len(on_disk) == 5
+    assert on_disk == sorted([*(lesson.script for lesson in LESSONS), CLASS_VIEW.script])
+    assert len(on_disk) == 6
 
 
 def test_each_address_is_its_file_name():

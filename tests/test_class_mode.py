@@ -121,3 +121,24 @@ def test_the_database_down_leaves_the_lesson_working(class_store, monkeypatch):
     view.query_params.update({"class": room.code, "teacher": room.teacher_key})
     view.run()
     assert any("cannot be reached" in error.value for error in view.error)
+
+
+def test_teacher_starts_a_class_from_the_panel(class_store):
+    """Start a class with this lesson: a code, the student link (the lesson link plus the
+    code, no teacher key in it), a QR code, and the live-view link with the key."""
+    at = open_page("derivatives", x0="1.5")
+    at.selectbox(key="teacher_ex").set_value("square-slope").run()
+    at.button(key="class_start").click().run()
+    assert not at.exception
+    started = [s.value for s in at.success if s.value.startswith("Class **")]
+    assert started
+    code = started[0].split("**")[1]
+    codes = [c.value for c in at.code]
+    student = next(c for c in codes if f"class={code}" in c and "teacher=" not in c)
+    teacher_view = next(c for c in codes if "teacher=" in c)
+    assert "/class?" in teacher_view and f"class={code}" in teacher_view
+    key = teacher_view.split("teacher=")[1].split("&")[0]
+    assert key not in student and len(key) >= 32
+    assert at.get("image")  # the QR code
+    summary = class_store.summary(code, key)
+    assert summary.lesson.get("exercise") == "square-slope"

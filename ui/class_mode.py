@@ -23,6 +23,7 @@ import streamlit as st
 
 import classroom
 from classroom import ClassError, StoreUnavailable, WrongCodeLimiter, new_student_id, read_code
+from ui.address import set_params
 from ui.text import inert
 
 CLASS_PARAM, TEACHER_PARAM = "class", "teacher"
@@ -87,7 +88,7 @@ def _student_id() -> str:
 
 def _leave() -> None:
     st.session_state.pop(_CODE_KEY, None)
-    st.query_params.pop(CLASS_PARAM, None)
+    set_params({CLASS_PARAM: None})
 
 
 def join_from_address() -> None:
@@ -109,13 +110,13 @@ def join_from_address() -> None:
     except ClassError as problem:
         limiter.wrong()
         st.session_state[_NOTE_KEY] = f"{problem} You are working on your own."
-        st.query_params.pop(CLASS_PARAM, None)
+        set_params({CLASS_PARAM: None})
         return
     except StoreUnavailable:
         st.session_state[_NOTE_KEY] = UNREACHABLE_STUDENT
         return
     st.session_state[_CODE_KEY] = code
-    st.query_params[CLASS_PARAM] = code
+    set_params({CLASS_PARAM: [code]})
 
 
 def student_line() -> None:
@@ -133,6 +134,16 @@ def student_line() -> None:
                  "teacher anonymously (no name, just the answer).")
     button.button("Leave the class", key="class_leave", on_click=_leave,
                   icon=":material/logout:", type="tertiary")
+
+
+MISTAKE_CHARS = 60
+
+
+def mistake_kind(message: str) -> str:
+    """The kind of mistake a feedback message names, for the teacher's tally: its first
+    sentence (the checkers name the mistake first: "The signs are flipped.")."""
+    first = message.split(". ")[0].split(": ")[0].strip().rstrip(".")
+    return first if len(first) <= MISTAKE_CHARS else first[:MISTAKE_CHARS - 1] + "…"
 
 
 def share_answer(exercise_id: str, answer: str, correct: bool,
@@ -173,15 +184,17 @@ def qr_png(text: str) -> bytes:
     return buffer.getvalue()
 
 
-def start_class(lesson_query: dict[str, str], base_url: str, hours: float) -> None:
-    """"Start a class with this lesson": the code, the student link and its QR code, and the
-    teacher's live-view link (shown once)."""
+def start_class(lesson: dict[str, str], base_url: str, hours: float,
+                query: dict[str, str]) -> None:
+    """"Start a class with this lesson": the code, the student link (`query`, the lesson
+    link's parameters, plus the code) and its QR code, and the teacher's live-view link (shown
+    in this tab only). `lesson` is what the class keeps of the lesson (its exercise)."""
     try:
-        room = store().create_class(lesson_query, hours=hours)
+        room = store().create_class(lesson, hours=hours)
     except (ClassError, StoreUnavailable) as problem:
         st.error(f"The class could not be started: {inert(problem)}")
         return
-    student_link = f"{base_url}?{urlencode({**lesson_query, CLASS_PARAM: room.code})}"
+    student_link = f"{base_url}?{urlencode({**query, CLASS_PARAM: room.code})}"
     origin = base_url.rsplit("/", 1)[0] if "/" in base_url else base_url
     teacher_link = (f"{origin}/class?"
                     f"{urlencode({CLASS_PARAM: room.code, TEACHER_PARAM: room.teacher_key})}")

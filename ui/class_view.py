@@ -105,7 +105,7 @@ def _live(code: str, key: str) -> None:
     joined, ending = st.columns(2)
     joined.metric("Students joined", summary.students)
     ending.metric("The class ends", ends)
-    lesson_exercise = summary.lesson.get("ex")
+    lesson_exercise = summary.lesson.get("exercise") or summary.lesson.get("ex")
     order = [e for e in [lesson_exercise] if e] + sorted(
         e for e in summary.exercises if e != lesson_exercise)
     if not summary.exercises:

@@ -49,7 +49,7 @@ from gradcore.exercises import (
     get_exercise,
     parse_seed,
 )
-from ui import teacher
+from ui import class_mode, teacher
 from ui.address import flush_address, replace_params, set_params
 from ui.exercise_setup import differs, lesson_clash, setup_of
 from ui.state import CURRENT_LINK, forget
@@ -74,6 +74,7 @@ _ACTIVE = "_exercise_active"      # (id, seed) open in this run, or None
 _DONE = "_exercise_done"          # {(id, seed)}: answered correctly or given up: revealed
 _SOLVED = "_exercise_solved"      # {id}: answered correctly in this session (any seed)
 _FEEDBACK = "_exercise_feedback"  # ((id, seed), Feedback) of the last check
+_ANSWERED = "_exercise_answered"  # {(id, seed)}: checked at least once (a class reveal needs it)
 _OPENED = "_exercise_opened"      # {page: (id, seed)}: whose link the page's widgets follow
 _HELD = "_exercise_held"          # True while a lesson holds the answers back (no exercise)
 _REVEALED = "_lesson_revealed"    # {lesson token}: the student pressed Reveal
@@ -257,6 +258,19 @@ def show(page: str) -> None:
             if feedback.correct:
                 done.add(key)
                 solved.add(task.exercise_id)
+            state.setdefault(_ANSWERED, set()).add(key)
+            not_shared = class_mode.share_answer(
+                task.exercise_id, answer, feedback.correct,
+                None if feedback.correct else class_mode.mistake_kind(feedback.message))
+            if not_shared:
+                st.caption(inert(not_shared))
+        if key in state.get(_ANSWERED, set()) and key not in done \
+                and class_mode.teacher_revealed(task.exercise_id):
+            done.add(key)
+            state[_FEEDBACK] = (key, None)
+            st.info(f"Your teacher revealed the answer: **{inert(task.solution)}**. Discuss it "
+                    "with the class; the page below now shows the numbers.",
+                    icon=":material/campaign:")
         exercise = get_exercise(task.exercise_id)
         buttons = st.columns(3)
         if exercise.seeded and not numbers_fixed(task, lesson):

@@ -29,7 +29,7 @@ from typing import NamedTuple, NoReturn
 
 import streamlit as st
 
-from ui import exercise_panel, style, teacher
+from ui import class_mode, exercise_panel, style, teacher
 from ui.address import flush_address
 
 _LOGGER = logging.getLogger("gradlab")
@@ -77,7 +77,10 @@ LESSONS = [
            "step by step, checked against scikit-learn."),
 ]
 
-BY_SCRIPT = {lesson.script: lesson for lesson in [HOME, *LESSONS]}
+# Not a lesson: the teacher's live view of a class (ui/class_view.py), reached by its link only.
+CLASS_VIEW = Lesson("pages/class.py", "Class live view", "class", ":material/groups:", "")
+
+BY_SCRIPT = {lesson.script: lesson for lesson in [HOME, *LESSONS, CLASS_VIEW]}
 BY_PATH = {lesson.url_path: lesson for lesson in LESSONS}
 ICON = {script: lesson.icon for script, lesson in BY_SCRIPT.items()}
 
@@ -86,7 +89,7 @@ def _page_end(lesson: Lesson) -> None:
     """A lesson page's last part: the open exercise's verdict (``exercise_panel.settle``), its
     exercises and the course's Previous / Next links; then the run's address goes to the
     browser, once (``ui.address``)."""
-    if lesson is not HOME:
+    if lesson in LESSONS:
         try:
             exercise_panel.settle(lesson.url_path)
         except Exception:
@@ -139,7 +142,8 @@ def page_frame(script: str) -> Iterator[Lesson]:
     if failed_before:
         st.warning(RESET_MESSAGE, icon=":material/restart_alt:")
     try:
-        if lesson is not HOME:
+        if lesson in LESSONS:
+            _class_line(lesson)
             _exercise_panel(lesson)
         yield lesson
         _page_end(lesson)
@@ -151,6 +155,15 @@ def page_frame(script: str) -> Iterator[Lesson]:
         _reset_to_defaults()
         st.session_state[_FAILED] = script
         st.rerun()
+
+
+def _class_line(lesson: Lesson) -> None:
+    """The class this student is in, if any (``ui.class_mode``); a failure there is logged
+    and the lesson goes on as without a class."""
+    try:
+        class_mode.student_line()
+    except Exception:
+        _LOGGER.exception("Class line of %s failed", lesson.script)
 
 
 def _exercise_panel(lesson: Lesson) -> None:

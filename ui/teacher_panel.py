@@ -14,7 +14,7 @@ import streamlit as st
 
 from gradcore import SEED_PARAM, for_page
 from gradcore.exercises import DEFAULT_SEED, parse_seed
-from ui import teacher
+from ui import class_mode, teacher
 from ui.text import inert
 
 NO_EXERCISE = "(none)"
@@ -109,3 +109,16 @@ def panel(link) -> None:
         st.code(address, language=None, wrap_lines=True)
         st.link_button("Preview as a student", address, icon=":material/open_in_new:",
                        help="Opens the link in a new tab, as a student sees it.")
+        _class_box(link.page, query, chosen if exercise else None)
+
+
+def _class_box(page: str, query: dict[str, str], exercise_id: str | None) -> None:
+    """"Start a class with this lesson": a class code, the student link with its QR code and
+    the teacher's live view (``ui.class_mode``)."""
+    st.markdown("**Class mode**: see your students' answers live, anonymously.")
+    hours = st.number_input("The class stays open for (hours)", 1.0, 168.0, 24.0, step=1.0,
+                            key="class_hours")
+    if st.button("Start a class with this lesson", key="class_start", icon=":material/groups:"):
+        lesson = dict(query) | ({"exercise": exercise_id} if exercise_id else {})
+        class_mode.start_class(lesson, st.context.url or "", hours, query)
+    class_mode.started_class_box()
