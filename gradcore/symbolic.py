@@ -34,8 +34,9 @@ TOTAL_SECONDS = BUILD_SECONDS + LATEX_SECONDS + DERIVATIVE_SECONDS
 MAX_TREE_NODES = 2_000
 MAX_DERIVATIVE_NODES = 3_000
 MAX_LATEX_LENGTH = 10_000
-TOO_COMPLEX_TO_READ = ("'{text}' is too complex to read here: sympy needs too long to simplify "
-                       "it. Try a shorter formula or one with fewer max, min and abs.")
+TOO_COMPLEX_TO_READ = ("'{text}' is too complex to read here: sympy needs more than "
+                       f"{BUILD_SECONDS:g} s of CPU time to simplify it, the limit per formula. "
+                       "Try a shorter formula or one with fewer max, min and abs.")
 TOO_LONG_TO_SHOW = r"\text{(too long to show)}"
 NOT_DIFFERENTIATED = r"\text{(too complex to differentiate symbolically here)}"
 DERIVATIVE_NOTE = ("this formula is too complex to differentiate symbolically here, so its "

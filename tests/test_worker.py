@@ -18,9 +18,9 @@ def counted(monkeypatch):
     calls = []
     ask = worker._client.ask
 
-    def counting(*job):
+    def counting(*job, **how):
         calls.append(job)
-        return ask(*job)
+        return ask(*job, **how)
 
     monkeypatch.setattr(worker._client, "ask", counting)
     return calls
@@ -72,18 +72,20 @@ def test_the_cache_is_bounded(monkeypatch):
 def test_no_answer_in_time_is_a_busy_message_and_not_cached(monkeypatch):
     """When no answer comes, the student reads 'busy, try again', and the next try asks again."""
     worker.clear_cache()
-    monkeypatch.setattr(worker._client, "ask", lambda tree, variables: None)
+    monkeypatch.setattr(worker._client, "ask", lambda tree, variables, **how: None)
     with pytest.raises(ExpressionError, match="busy"):
         parse_expression("x + 123")
     assert worker._cached(source("x + 123")) is None
 
 
-def test_a_lost_job_is_an_error_that_is_not_cached(monkeypatch):
-    """A "lost" answer (the worker was killed) raises ExpressionError and is asked again later."""
+@pytest.mark.parametrize("status", ["lost", "busy", "replaced"])
+def test_an_answer_that_is_no_verdict_is_an_error_that_is_not_cached(monkeypatch, status):
+    """A "lost" answer (the worker died), "busy" (the line was full) or "replaced" raises the
+    server's ExpressionError and is asked again later."""
     worker.clear_cache()
-    lost = pickle.dumps(("lost", "'x + 321' is too complex to read here"))
-    monkeypatch.setattr(worker._client, "ask", lambda tree, variables: lost)
-    with pytest.raises(ExpressionError, match="too complex to read here"):
+    answer = pickle.dumps((status, f"the server says {status}"))
+    monkeypatch.setattr(worker._client, "ask", lambda tree, variables, **how: answer)
+    with pytest.raises(ExpressionError, match=f"the server says {status}"):
         parse_expression("x + 321")
     assert worker._cached(source("x + 321")) is None
 
