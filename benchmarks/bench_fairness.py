@@ -2,9 +2,9 @@
 type slow ones, and how soon after the attack is the backlog gone?
 
 N attacker sessions each type distinct slow-but-legal formulas, one after the other as soon as
-the previous one is answered (``max(min(x-1, 1-x^2), min(x-2, 2-x^2), ..., x-c)``: about 0.35 s
+the previous one is answered (0.2 s after a refusal, which comes back at once) (``max(min(x-1, 1-x^2), min(x-2, 2-x^2), ..., x-c)``: about 0.35 s
 of sympy each, a new c every time so no cache helps); one victim session types a new trivial
-formula (``x^2 + k*x``) every ``--every`` seconds. For ``--attack`` seconds, then ``--after``
+formula (``x^2 + k*x``) every ``--every`` seconds (and typed one before the attack began). For ``--attack`` seconds, then ``--after``
 seconds with the attackers stopped, it prints the victim's p50/p95 and its refusals ("busy"),
 and the backlog: how long after the attack stopped a victim's formula was last slower than
 0.5 s (0 when none was), and when the attackers' last answers came back.
@@ -15,7 +15,9 @@ Two ways, printed one after the other (``--mode both``, the default):
   its own ``owner`` when the checkout's API has one);
 - ``ws``: a ``streamlit run app.py`` of the checkout on a free port, N + 1 browserless sessions
   (benchmarks/st_client.py) on the Derivatives page typing into its formula box; the victim's
-  time is the whole page rerun.
+  time is the whole page rerun, and after each formula it also moves the x₀ slider, whose
+  rerun (no new formula) shows what the page itself costs while the attackers' reruns load
+  the server.
 
 ``--root`` points at another checkout (e.g. ``git worktree add ../before main``) to measure the
 code before a change with the same script. The machine's other load counts: compare the
@@ -60,8 +62,10 @@ def percentile(values: list[float], share: float) -> float:
 class Run:
     """Drives attackers and a victim with `ask(session, text) -> (seconds, outcome)`."""
 
-    def __init__(self, ask, attackers: int, attack_s: float, after_s: float, every_s: float):
-        self.ask, self.attackers = ask, attackers
+    def __init__(self, ask, attackers: int, attack_s: float, after_s: float, every_s: float,
+                 retry_s: float = 0.2, slide=None):
+        self.ask, self.attackers, self.retry_s, self.slide = ask, attackers, retry_s, slide
+        self.slides: list[tuple[float, float]] = []  # (started after start, seconds)
         self.attack_s, self.after_s, self.every_s = attack_s, after_s, every_s
         self.stop = threading.Event()
         self.victim: list[tuple[float, float, str]] = []  # (started after start, seconds, outcome)
@@ -75,8 +79,11 @@ class Run:
             with self.lock:
                 self.attacks.append((time.perf_counter() - start, outcome))
             round_ += 1
+            if outcome != "ok":  # a refusal comes back at once: a student retypes, a script
+                self.stop.wait(self.retry_s)  # would rerun the page, neither in no time
 
     def run(self) -> dict:
+        self.ask("victim", victim_formula(-1))  # the victim was on the page before the attack
         start = time.perf_counter()
         threads = [threading.Thread(target=self.attacker, args=(i, start), daemon=True)
                    for i in range(self.attackers)]
@@ -91,6 +98,10 @@ class Run:
                 stopped_at = now - start
             seconds, outcome = self.ask("victim", victim_formula(round_))
             self.victim.append((now - start, seconds, outcome))
+            if self.slide is not None:  # the same page rerun without a new formula
+                moved = time.perf_counter()
+                self.slides.append((moved - start, self.slide(round_)))
+                seconds += time.perf_counter() - moved
             round_ += 1
             time.sleep(max(0.0, self.every_s - seconds))
         self.stop.set()
@@ -108,7 +119,10 @@ class Run:
         outcomes: dict[str, int] = {}
         for _, outcome in self.attacks:
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        slides_during = [s for t, s in self.slides if 1.0 <= t < stopped_at]
         return {
+            "slider_p50": statistics.median(slides_during) if slides_during else float("nan"),
+            "slider_p95": percentile(slides_during, 0.95),
             "during_p50": statistics.median(during) if during else float("nan"),
             "during_p95": percentile(during, 0.95), "during_n": len(during),
             "after_p50": statistics.median(after) if after else float("nan"),
@@ -217,7 +231,10 @@ def run_ws(args, root: str) -> dict:
             shown = [e for e in page.errors if "last valid function" in e] + page.exceptions
             return page.seconds, outcome_of(shown[0] if shown else None)
 
-        return Run(ask, args.attackers, args.attack, args.after, args.every).run()
+        def slide(round_: int) -> float:
+            return sessions["victim"].set_value("x0", round(-2 + (round_ % 40) * 0.1, 2)).seconds
+
+        return Run(ask, args.attackers, args.attack, args.after, args.every, slide=slide).run()
     finally:
         for session in sessions.values():
             try:
@@ -236,6 +253,9 @@ def show(label: str, result: dict) -> None:
           f"{result['victim_refusals']}; backlog: last victim formula slower than "
           f"{SLOW_LIMIT_S} s ended {result['backlog_cleared_s']:.2f} s after the attack "
           f"stopped; attackers' last answers {result['attackers_last_answer_s']:.2f} s after")
+    if result["slider_p50"] == result["slider_p50"]:  # not nan: the ws run moves a slider too
+        print(f"[{label}] the victim's slider (page rerun, no new formula) during the attack: "
+              f"p50 {result['slider_p50']:.3f} s, p95 {result['slider_p95']:.3f} s")
     print(f"[{label}] attackers' answers: {result['attack_outcomes']}")
 
 

@@ -22,9 +22,10 @@ without processes or clocks of its own, so it is tested with small fake jobs:
   job is answered "busy"); otherwise the newcomer is answered "busy". Either way the answer
   says so at once, and the backlog is never longer than ``max_queued`` jobs;
 - **two lanes**: ``workers`` regular slots (sized to the cores), and as many express slots
-  that only a session whose last job was light (at most ``EXPRESS_CPU_SECONDS``) or that has
-  none yet may use when every regular slot is taken. So a light formula does not wait for a
-  heavy one to finish, and a heavy session never gets more than one slot.
+  that only a session whose last job was light (under ``EXPRESS_CPU_SECONDS``) may use when
+  every regular slot is taken. So a light formula does not wait for a heavy one to finish, a
+  heavy session never gets more than one slot, and sessions with no job done yet (twenty new
+  tabs) cannot fill the express slots either.
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ class Schedule:
             lane = "regular"
         elif lanes["express"] < self.express:
             lane, waiting = "express", [q for q in waiting
-                                        if self.expected(q.owner) <= EXPRESS_CPU_SECONDS]
+                                        if self.expected(q.owner) < EXPRESS_CPU_SECONDS]
         else:
             return None
         if not waiting:

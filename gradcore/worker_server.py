@@ -6,7 +6,8 @@ it is ready in about a second. ``serve()`` warms sympy up (``_WARM_UP``), then r
 from stdin (``HEADER``: job id and length; then a pickled (owner, tree, variables), or nothing
 to cancel that job) and puts each job in line (``gradcore.scheduling.Schedule``: one waiting
 job per session, fair order, a bounded line, a regular and an express lane). It forks up to
-``formula_workers()`` workers per lane; a worker answers one job at a time and, after a job
+``formula_workers()`` workers per lane (regular ones at ``REGULAR_NICE``, so heavy formulas
+yield the CPU to the app's page runs and to light formulas); a worker answers one job at a time and, after a job
 that ran out of time or memory, or after ``JOBS_PER_WORKER`` jobs, ends; a fresh fork replaces
 it when needed.
 
@@ -52,6 +53,7 @@ POLL_SECONDS = 0.05
 CPU_SECONDS = 5
 MEMORY_BYTES = 1 << 30
 JOBS_PER_WORKER = 200
+REGULAR_NICE = 5  # regular-lane workers yield the CPU to the app and to express jobs
 FAILED = ("'{text}' could not be worked with here (sympy gave up on it): try writing it "
           "another way")
 OVER_BUDGET = ("'{text}' is too complex to work with here: sympy used more than {seconds:g} s "
@@ -208,10 +210,12 @@ def _write_all(fd: int, data: bytes) -> None:
         data = data[os.write(fd, data):]
 
 
-def _work(job_fd: int, answer_fd: int) -> None:
+def _work(job_fd: int, answer_fd: int, nice: int) -> None:
     """A worker's loop: jobs in, (answer, last, CPU seconds) out; it ends after a job that ran
     out of time or memory (its state may be half updated) or after JOBS_PER_WORKER jobs."""
     try:
+        with contextlib.suppress(OSError):
+            os.nice(nice)
         quiet = os.open(os.devnull, os.O_RDWR)
         os.dup2(quiet, 0)
         os.dup2(quiet, 1)  # the server's stdout carries answers: nothing else may write there
@@ -241,8 +245,8 @@ class _Worker:
     """The server's view of one worker: its pid, pipes, and the job it is on (with the wall
     clock and the worker's CPU seconds when that job started)."""
 
-    def __init__(self, pid: int, job_fd: int, answer_fd: int):
-        self.pid, self.job_fd, self.answer_fd = pid, job_fd, answer_fd
+    def __init__(self, pid: int, job_fd: int, answer_fd: int, lane: str):
+        self.pid, self.job_fd, self.answer_fd, self.lane = pid, job_fd, answer_fd, lane
         self.buffer = bytearray()
         self.job: Job | None = None
         self.started = math.inf
@@ -293,7 +297,9 @@ class _Server:
             self.take(job_id, payload)
         return True
 
-    def fork(self) -> _Worker:
+    def fork(self, lane: str) -> _Worker:
+        """A new worker for ``lane``: a regular one runs at REGULAR_NICE, an express one at
+        the server's priority (a process may lower its priority but not raise it again)."""
         job_read, job_write = os.pipe()
         answer_read, answer_write = os.pipe()
         pid = os.fork()
@@ -303,18 +309,18 @@ class _Server:
             for worker in self.workers.values():
                 os.close(worker.job_fd)
             self.selector.close()
-            _work(job_read, answer_write)
+            _work(job_read, answer_write, REGULAR_NICE if lane == "regular" else 0)
         os.close(job_read)
         os.close(answer_write)
-        worker = self.workers[answer_read] = _Worker(pid, job_write, answer_read)
+        worker = self.workers[answer_read] = _Worker(pid, job_write, answer_read, lane)
         self.selector.register(answer_read, selectors.EVENT_READ)
         return worker
 
     def dispatch(self) -> None:
         now = time.monotonic()
         while (job := self.schedule.next(now)) is not None:
-            idle = [w for w in self.workers.values() if w.job is None]
-            worker = idle[0] if idle else self.fork()
+            idle = [w for w in self.workers.values() if w.job is None and w.lane == job.lane]
+            worker = idle[0] if idle else self.fork(job.lane)
             worker.job, worker.started, worker.cpu_start = job, now, _cpu_of(worker.pid)
             _write_all(worker.job_fd, HEADER.pack(job.job_id, len(job.payload)) + job.payload)
 

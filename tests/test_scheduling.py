@@ -116,20 +116,20 @@ def test_a_session_runs_one_job_at_a_time():
 
 
 def test_the_express_lane_is_for_light_sessions_only():
-    """With every regular slot busy, a session whose last job was light (or that is new) gets
-    an express slot; one whose last job was heavy waits for a regular one."""
+    """With every regular slot busy, a session whose last job was light gets an express slot;
+    one whose last job was heavy, or a new one, waits for a regular one."""
     schedule = Schedule(workers=1, max_queued=10, express=1)
     served_heavy(schedule, "heavy", 1)
-    schedule.submit(job(2, "other"), 0.0)
+    schedule.submit(job(2, "light"), 0.0)
+    schedule.finish(schedule.next(0.0).job_id, EXPRESS_CPU_SECONDS / 2, 0.0)
+    schedule.submit(job(3, "other"), 0.0)
     assert schedule.next(0.0).lane == "regular"
-    schedule.submit(job(3, "heavy"), 0.0)
+    for job_id, owner in [(4, "heavy"), (5, "new")]:
+        schedule.submit(job(job_id, owner), 0.0)
     assert schedule.next(0.0) is None
-    schedule.submit(job(4, "light"), 0.0)
+    schedule.submit(job(6, "light"), 0.0)
     started = schedule.next(0.0)
-    assert (started.job_id, started.lane) == (4, "express")
-    schedule.finish(4, EXPRESS_CPU_SECONDS / 2, 0.0)
-    schedule.submit(job(5, "light"), 0.0)
-    assert schedule.next(0.0).job_id == 5
+    assert (started.job_id, started.lane) == (6, "express")
 
 
 def test_every_table_of_sessions_is_bounded(monkeypatch):
@@ -146,7 +146,7 @@ def test_every_table_of_sessions_is_bounded(monkeypatch):
 def simulate(attackers: int = 20, attack_s: float = 20.0, after_s: float = 5.0,
              step_s: float = 0.005):
     """Attackers each keep one heavy job in the system (a refused one retries 50 ms later);
-    a victim sends a light job every 0.25 s from t = 1 s. Two workers, two express slots,
+    a victim, whose earlier formulas were light, sends a light job every 0.25 s from t = 1 s. Two workers, two express slots,
     each job taking its CPU cost in wall time. Returns (victim latencies, victim refusals,
     seconds after the attack until nothing waits or runs, jobs served per attacker)."""
     schedule = Schedule(workers=2, max_queued=4)
@@ -155,6 +155,8 @@ def simulate(attackers: int = 20, attack_s: float = 20.0, after_s: float = 5.0,
     ready = {f"attacker-{k}": 0.0 for k in range(attackers)}
     holding, served = set(), dict.fromkeys(ready, 0)
     latencies, refused, cleared = [], 0, None
+    schedule.submit(job(0, "victim"), 0.0)  # the victim had used the page before the attack
+    schedule.finish(schedule.next(0.0).job_id, LIGHT_CPU_S, 0.0)
     victim_next, t = 1.0, 0.0
     while t < attack_s + after_s:
         arrivals = []
