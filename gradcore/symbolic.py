@@ -44,6 +44,14 @@ DERIVATIVE_NOTE = ("this formula is too complex to differentiate symbolically he
                    "(computed node by node).")
 
 
+def too_complex(message: str) -> bool:
+    """True for the message of a formula refused only because sympy's work on it ran past its
+    budget (``TOO_COMPLEX_TO_READ``; the worker server's CPU and memory kills say "too complex
+    to work with here"), not because it broke a limit or is undefined."""
+    return "is too complex to read here" in message or "is too complex to work with here" in \
+        message
+
+
 class OutOfTime(BaseException):
     """A stage's time is up. A BaseException, so no ``except Exception`` in sympy swallows it."""
 
