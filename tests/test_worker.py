@@ -1,5 +1,6 @@
 """gradcore.worker: sympy's work happens in other processes, bounded in time, CPU and memory,
-cached (failures too), asked once per formula, and nothing is left running after shutdown."""
+cached (verdicts only), asked once per formula, cancelled when nobody waits for it any more,
+and nothing is left running after shutdown."""
 
 import os
 import pickle
@@ -8,7 +9,7 @@ import time
 
 import pytest
 
-from gradcore import ExpressionError, parse_expression, worker
+from gradcore import ExpressionError, parse_expression, worker, worker_server
 from tests.process_helpers import SLOW, children_of, running, source
 
 
@@ -117,3 +118,73 @@ def test_a_killed_server_is_replaced():
     worker.clear_cache()
     assert parse_expression("x + 8").value([1.0]) == 9.0
     assert worker.server_pid() not in (None, server)
+
+
+def wait_for(condition, seconds: float = 20.0, what: str = "the condition"):
+    """Poll ``condition()`` until it returns something true; fail after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.01)
+    raise AssertionError(f"{what} did not happen within {seconds} s")
+
+
+def test_a_job_whose_page_stops_waiting_is_cancelled(monkeypatch):
+    """When ``wanted()`` turns false, ask() stops waiting at once and sends the server a
+    cancel for that job (an empty message with its id), so it leaves the line."""
+    client = worker._Client()
+    sent, stop = [], threading.Event()
+    send = client._send
+
+    def recording(job_id, payload):
+        sent.append((job_id, payload))
+        return send(job_id, payload)
+
+    monkeypatch.setattr(client, "_send", recording)
+    try:
+        client.ask(*source("x + 11"), owner="page")  # the server is up and has a worker
+        answer = []
+        asking = threading.Thread(target=lambda: answer.append(
+            client.ask(*source(SLOW), owner="page", wanted=lambda: not stop.is_set())))
+        asking.start()
+        wait_for(lambda: len(sent) == 2, what="the job being sent")
+        stop.set()
+        asking.join(10)
+        assert answer == [None]
+        assert sent[-1] == (sent[1][0], b"")
+    finally:
+        client.stop()
+
+
+def test_a_running_job_nobody_waits_for_finishes_and_is_cached():
+    """The page stops waiting while its formula is being worked on: the caller gets "the page
+    stopped waiting" at once (no verdict, not cached), the job finishes in its worker and its
+    answer is cached for the next time."""
+    worker.clear_cache()
+    text = SLOW.replace("x^10", "x^12")
+    stop, errors = threading.Event(), []
+    worker.identify_callers(lambda: ("a page", lambda: not stop.is_set()))
+
+    def asking():
+        try:
+            parse_expression(text)
+        except ExpressionError as error:
+            errors.append(str(error))
+
+    try:
+        worker.warm_up()
+        server = worker.server_pid()
+        before = {p: worker_server._cpu_of(p) for p in children_of(server)}
+        thread = threading.Thread(target=asking)
+        thread.start()
+        wait_for(lambda: [p for p in children_of(server)
+                          if worker_server._cpu_of(p) - before.get(p, 0.0) >= 0.05],
+                 what="a worker on the job")
+        stop.set()
+        thread.join(10)
+        assert errors == [worker.NOT_WANTED]
+        assert wait_for(lambda: worker._cached(source(text)), what="the late answer") is not None
+    finally:
+        worker.identify_callers(None)
