@@ -26,11 +26,16 @@ without processes or clocks of its own, so it is tested with small fake jobs:
   every regular slot is taken. So a light formula does not wait for a heavy one to finish, a
   heavy session never gets more than one slot, and sessions with no job done yet (twenty new
   tabs) cannot fill the express slots either.
+
+Settings (``formula_workers``, ``formula_queue``): ``$GRADLAB_FORMULA_WORKERS`` workers per lane,
+by default the cores this process may use; ``$GRADLAB_FORMULA_QUEUE`` waiting jobs, by default
+two per worker.
 """
 
 from __future__ import annotations
 
 import collections
+import os
 from dataclasses import dataclass, field
 
 HALF_LIFE_SECONDS = 10.0
@@ -39,6 +44,33 @@ ASK_CPU_SECONDS = 0.001  # what putting a job in line is charged, answered or no
 MAX_OWNERS = 4096  # sessions remembered for fairness (least recently seen forgotten first)
 REPLACED = "replaced"
 FULL = "full"
+WORKERS_VARIABLE = "GRADLAB_FORMULA_WORKERS"
+QUEUE_VARIABLE = "GRADLAB_FORMULA_QUEUE"
+
+
+def _setting(name: str, default: int, most: int) -> int:
+    """A whole number from the environment variable ``name``, between 1 and ``most``; the
+    default when it is unset or not such a number."""
+    try:
+        value = int(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if 1 <= value <= most else default
+
+
+def formula_workers() -> int:
+    """Workers per lane: ``$GRADLAB_FORMULA_WORKERS``, else the cores this process may use."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return _setting(WORKERS_VARIABLE, max(1, cores), 64)
+
+
+def formula_queue(workers: int) -> int:
+    """Jobs that may wait: ``$GRADLAB_FORMULA_QUEUE``, else two per worker, so the line a
+    class can build is worked off within about two seconds."""
+    return _setting(QUEUE_VARIABLE, 2 * workers, 10_000)
 
 
 @dataclass

@@ -40,13 +40,11 @@ import time
 
 from gradcore.errors import ExpressionError
 from gradcore.parsing import read_formula
-from gradcore.scheduling import REPLACED, Job, Schedule
+from gradcore.scheduling import REPLACED, Job, Schedule, formula_queue, formula_workers
 from gradcore.symbolic import TOO_COMPLEX_TO_READ, TOTAL_SECONDS, OutOfTime
 from gradcore.symbolic import analyse as analyse_here
 from gradcore.tree import Tree, show
 
-WORKERS_VARIABLE = "GRADLAB_FORMULA_WORKERS"
-QUEUE_VARIABLE = "GRADLAB_FORMULA_QUEUE"
 KILL_SECONDS = TOTAL_SECONDS + 0.5  # CPU time of the worker; its stage budgets add up to less
 STALL_SECONDS = 30.0  # wall clock: a job that could not get KILL_SECONDS of CPU in this long
 POLL_SECONDS = 0.05
@@ -75,31 +73,6 @@ HEADER = struct.Struct("!II")  # every message: job id, payload length, then the
 _WARM_UP = "max(abs(x - 1), sigmoid(x), tanh(y)) + sin(x)*cos(y)/tan(x) + exp(x)*log(y) " \
     "+ sqrt(x)^3 + min(x, 1/2, pi) + e^y"
 _TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _setting(name: str, default: int, most: int) -> int:
-    """A whole number from the environment variable ``name``, between 1 and ``most``; the
-    default when it is unset or not such a number."""
-    try:
-        value = int(os.environ.get(name, ""))
-    except ValueError:
-        return default
-    return value if 1 <= value <= most else default
-
-
-def formula_workers() -> int:
-    """Workers per lane: ``$GRADLAB_FORMULA_WORKERS``, else the cores this process may use."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return _setting(WORKERS_VARIABLE, max(1, cores), 64)
-
-
-def formula_queue(workers: int) -> int:
-    """Jobs that may wait: ``$GRADLAB_FORMULA_QUEUE``, else two per worker, so the line a
-    class can build is worked off within about two seconds."""
-    return _setting(QUEUE_VARIABLE, 2 * workers, 10_000)
 
 
 class _PlainUnpickler(pickle.Unpickler):

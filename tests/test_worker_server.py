@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gradcore import ExpressionError, parse_expression, worker, worker_server
+from gradcore import ExpressionError, parse_expression, scheduling, worker, worker_server
 from gradcore.symbolic import Analysis
 from tests.process_helpers import SLOW, children_of, source
 
@@ -138,8 +138,8 @@ def test_a_cancel_message_takes_a_waiting_job_out_of_line():
 def test_workers_are_sized_to_the_cores_unless_configured(monkeypatch, value, expected):
     """GRADLAB_FORMULA_WORKERS sets the workers per lane (1 to 64); anything else falls back
     to the cores this process may use."""
-    monkeypatch.setenv(worker_server.WORKERS_VARIABLE, value)
+    monkeypatch.setenv(scheduling.WORKERS_VARIABLE, value)
     cores = len(os.sched_getaffinity(0))
-    assert worker_server.formula_workers() == (expected or cores)
-    assert worker_server.formula_queue(worker_server.formula_workers()) == \
-        2 * worker_server.formula_workers()
+    assert scheduling.formula_workers() == (expected or cores)
+    assert scheduling.formula_queue(scheduling.formula_workers()) == \
+        2 * scheduling.formula_workers()
