@@ -20,8 +20,8 @@ ExpressionError from the formula itself, e.g. past its CPU budget), in a bounded
 (``CACHE_SIZE``), and a formula asked for by several sessions at once is worked on once (a
 class opening the teacher's link). What is no verdict on the formula is an ExpressionError
 that says so and is not cached: the line was full ("busy"), no worker took the job within
-``WAIT_SECONDS`` ("busy"; the job is cancelled), the worker was lost mid-job, or the same
-session replaced the formula with a newer one. A job whose page stopped waiting while it ran
+``WAIT_SECONDS`` ("busy"; the job is cancelled), the worker or the worker server was lost
+mid-job, or the same session replaced the formula with a newer one. A job whose page stopped waiting while it ran
 still finishes, and its answer is cached for the next time. The server ends when this process
 closes its stdin: at exit, or ``shutdown()``.
 """
@@ -51,6 +51,8 @@ ABANDONED_SIZE = 256  # jobs whose caller stopped waiting, remembered to cache a
 BUSY = ("the server is busy: no worker could take your formula within {seconds:g} s, so it "
         "was taken out of the line; try again in a few seconds")
 NOT_WANTED = "the page stopped waiting for this formula (it was changed or closed)"
+SERVER_GONE = ("the server's formula process stopped before it answered (it is being restarted): "
+               "this says nothing about the formula, so try again in a few seconds")
 NO_VERDICT = ("lost", "busy", "replaced")  # answers that say nothing about the formula
 _BOOTSTRAP = """
 import sys, types
@@ -241,9 +243,13 @@ _client.on_late_answer = _late_answer
 def _compute(key, owner: str | None, wanted: Callable[[], bool]) -> Analysis | str:
     """The answer to cache; ExpressionError (not cached) if it is no verdict on the formula."""
     data = _client.ask(*key, owner=owner, wanted=wanted)
-    if data is None:
-        raise ExpressionError(NOT_WANTED if not wanted() else BUSY.format(seconds=WAIT_SECONDS))
-    return _decode(data)
+    if data is not None:
+        return _decode(data)
+    if not wanted():
+        raise ExpressionError(NOT_WANTED)
+    if _client.pid() is None:
+        raise ExpressionError(SERVER_GONE)
+    raise ExpressionError(BUSY.format(seconds=WAIT_SECONDS))
 
 
 def analyse(tree: Tree, variables: tuple[str, ...], owner: str | None = None) -> Analysis:

@@ -188,3 +188,30 @@ def test_a_running_job_nobody_waits_for_finishes_and_is_cached():
         assert wait_for(lambda: worker._cached(source(text)), what="the late answer") is not None
     finally:
         worker.identify_callers(None)
+
+
+def test_a_server_killed_mid_job_is_named_as_such_and_not_cached():
+    """The worker server dies while a formula is worked on: the caller is told the server's
+    process stopped (no verdict, not cached), and the next formula starts a new server."""
+    worker.clear_cache()
+    worker.warm_up()
+    text = SLOW.replace("x^10", "x^13")
+    server, errors = worker.server_pid(), []
+    before = {p: worker_server._cpu_of(p) for p in children_of(server)}
+
+    def asking():
+        try:
+            parse_expression(text)
+        except ExpressionError as error:
+            errors.append(str(error))
+
+    thread = threading.Thread(target=asking)
+    thread.start()
+    wait_for(lambda: [p for p in children_of(server)
+                      if worker_server._cpu_of(p) - before.get(p, 0.0) >= 0.05],
+             what="a worker on the job")
+    os.kill(server, 9)
+    thread.join(10)
+    assert errors == [worker.SERVER_GONE]
+    assert worker._cached(source(text)) is None
+    assert parse_expression("x + 9").value([1.0]) == 10.0
