@@ -7,7 +7,7 @@ import statistics
 
 import pytest
 
-from gradcore.scheduling import EXPRESS_CPU_SECONDS, FULL, REPLACED, Job, Schedule
+from gradcore.scheduling import EXPRESS_CPU_SECONDS, FULL, REPLACED, Job, Schedule, formula_queue
 
 HEAVY_CPU_S = 0.35  # one attacker's formula (about what the slow max/min families cost)
 LIGHT_CPU_S = 0.01  # a trivial formula
@@ -148,8 +148,9 @@ def simulate(attackers: int = 20, attack_s: float = 20.0, after_s: float = 5.0,
     """Attackers each keep one heavy job in the system (a refused one retries 50 ms later);
     a victim, whose earlier formulas were light, sends a light job every 0.25 s from t = 1 s. Two workers, two express slots,
     each job taking its CPU cost in wall time. Returns (victim latencies, victim refusals,
-    seconds after the attack until nothing waits or runs, jobs served per attacker)."""
-    schedule = Schedule(workers=2, max_queued=4)
+    seconds after the attack until nothing waits or runs, jobs served per attacker). The line
+    holds what ``formula_queue`` allows two workers by default."""
+    schedule = Schedule(workers=2, max_queued=formula_queue(2))
     ids = itertools.count(1)
     cost, left, submitted = {}, {}, {}
     ready = {f"attacker-{k}": 0.0 for k in range(attackers)}

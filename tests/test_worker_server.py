@@ -137,9 +137,9 @@ def test_a_cancel_message_takes_a_waiting_job_out_of_line():
                                              ("many", None), ("", None), ("1000", None)])
 def test_workers_are_sized_to_the_cores_unless_configured(monkeypatch, value, expected):
     """GRADLAB_FORMULA_WORKERS sets the workers per lane (1 to 64); anything else falls back
-    to the cores this process may use."""
+    to the cores this process may use; one job per worker may wait by default."""
     monkeypatch.setenv(scheduling.WORKERS_VARIABLE, value)
     cores = len(os.sched_getaffinity(0))
     assert scheduling.formula_workers() == (expected or cores)
     assert scheduling.formula_queue(scheduling.formula_workers()) == \
-        2 * scheduling.formula_workers()
+        scheduling.formula_workers()
