@@ -57,3 +57,24 @@ def test_chain_rule_shows_exact_numbers_when_only_the_symbolic_step_is_too_compl
     assert shown_metrics["f′(g(x))·g′(x)"] == "66"
     assert shown_metrics["Direct d/dx f(g(x))"] == "66"
     assert any("too complex to write symbolically" in w.value for w in at.warning)
+
+
+def test_a_typed_formula_is_asked_for_by_its_session(monkeypatch):
+    """The page asks gradcore's formula line as its Streamlit session (the owner that keeps
+    the line fair), and while the run goes on its formula is still wanted."""
+    from gradcore import worker
+
+    asked = []
+    real = worker.analyse
+
+    def recording(tree, variables, owner=None):
+        found, still_wanted = worker._caller()
+        asked.append((owner, found, still_wanted()))
+        return real(tree, variables, owner)
+
+    monkeypatch.setattr(worker, "analyse", recording)
+    at = open_page("derivatives", fn="typed", f="x^3 + 17*x", x0="1")
+    assert metrics(at)["Tangent slope f′(x₀)"] == "20"
+    owners = {owner for owner, _, _ in asked} | {found for _, found, _ in asked}
+    assert len(owners) == 1 and isinstance(owners.pop(), str)
+    assert all(wanted for _, _, wanted in asked)
