@@ -2,7 +2,9 @@
 type slow ones, and how soon after the attack is the backlog gone?
 
 N attacker sessions each type distinct slow-but-legal formulas, one after the other as soon as
-the previous one is answered (0.2 s after a refusal, which comes back at once) (``max(min(x-1, 1-x^2), min(x-2, 2-x^2), ..., x-c)``: about 0.35 s
+the previous one is answered (``--retry`` 0.2 s after a refusal, which comes back at once:
+over the websocket every refusal is a page rerun, so this sets how hard the attackers load the
+app server itself) (``max(min(x-1, 1-x^2), min(x-2, 2-x^2), ..., x-c)``: about 0.35 s
 of sympy each, a new c every time so no cache helps); one victim session types a new trivial
 formula (``x^2 + k*x``) every ``--every`` seconds (and typed one before the attack began). For ``--attack`` seconds, then ``--after``
 seconds with the attackers stopped, it prints the victim's p50/p95 and its refusals ("busy"),
@@ -167,14 +169,15 @@ def api_child(job: dict) -> None:
             message = str(error)
         return time.perf_counter() - start, outcome_of(message)
 
-    result = Run(ask, job["attackers"], job["attack"], job["after"], job["every"]).run()
+    result = Run(ask, job["attackers"], job["attack"], job["after"], job["every"],
+                 job["retry"]).run()
     result["owner_api"] = has_owner
     print(json.dumps(result))
 
 
 def run_api(args, root: str) -> dict:
     job = {"root": root, "attackers": args.attackers, "attack": args.attack,
-           "after": args.after, "every": args.every}
+           "after": args.after, "every": args.every, "retry": args.retry}
     done = subprocess.run([sys.executable, __file__, "--child-api", json.dumps(job)],
                           capture_output=True, text=True, check=False,
                           timeout=args.attack + args.after + 180)
@@ -234,7 +237,8 @@ def run_ws(args, root: str) -> dict:
         def slide(round_: int) -> float:
             return sessions["victim"].set_value("x0", round(-2 + (round_ % 40) * 0.1, 2)).seconds
 
-        return Run(ask, args.attackers, args.attack, args.after, args.every, slide=slide).run()
+        return Run(ask, args.attackers, args.attack, args.after, args.every, args.retry,
+                   slide=slide).run()
     finally:
         for session in sessions.values():
             try:
@@ -267,14 +271,16 @@ def main() -> int:
     parser.add_argument("--attack", type=float, default=20.0, help="seconds of attack")
     parser.add_argument("--after", type=float, default=8.0, help="seconds watched after it")
     parser.add_argument("--every", type=float, default=0.25, help="victim's pace, seconds")
+    parser.add_argument("--retry", type=float, default=0.2,
+                        help="seconds an attacker waits after a refusal before the next formula")
     parser.add_argument("--child-api", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_api:
         api_child(json.loads(args.child_api))
         return 0
     root = str(Path(args.root).resolve())
-    print(f"app from {root}; {args.attackers} attackers for {args.attack:g} s, then "
-          f"{args.after:g} s after; {os.cpu_count()} cores (shared with whatever else runs)")
+    print(f"app from {root}; {args.attackers} attackers for {args.attack:g} s (retrying "
+          f"{args.retry:g} s after a refusal), then {args.after:g} s after; {os.cpu_count()} cores (shared with whatever else runs)")
     if args.mode in ("api", "both"):
         show("api", run_api(args, root))
     if args.mode in ("ws", "both"):
