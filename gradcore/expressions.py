@@ -67,9 +67,13 @@ def _analyse_trusted(tree: Tree, variables: tuple[str, ...]) -> Analysis:
     return analyse(tree, variables)
 
 
-def _analyse(tree: Tree, variables: tuple[str, ...], trusted: bool) -> Analysis:
+def _analyse(tree: Tree, variables: tuple[str, ...], trusted: bool,
+             owner: str | None = None) -> Analysis:
+    """The symbolic analysis: here for gradcore's own formulas, else in the worker, asked for
+    by ``owner`` (the session; None: whoever ``worker.identify_callers`` names)."""
     variables = tuple(variables)
-    return _analyse_trusted(tree, variables) if trusted else worker.analyse(tree, variables)
+    return _analyse_trusted(tree, variables) if trusted else \
+        worker.analyse(tree, variables, owner)
 
 
 class Expression:
@@ -304,12 +308,13 @@ class Expression:
         return grads
 
 
-def _expression(source: Source, trusted: bool) -> Expression:
-    return Expression(_analyse(source.tree, source.variables, trusted), source.variables,
+def _expression(source: Source, trusted: bool, owner: str | None = None) -> Expression:
+    return Expression(_analyse(source.tree, source.variables, trusted, owner), source.variables,
                       source.text, source.notes, trusted)
 
 
-def parse_expression(text: str, variables: Sequence[str] | str | None = None) -> Expression:
+def parse_expression(text: str, variables: Sequence[str] | str | None = None, *,
+                     owner: str | None = None) -> Expression:
     """Parse a typed formula such as ``"x^2 + 3*sin(y)"``; raise ``ExpressionError`` if refused.
 
     ``variables=None`` infers the variables (sorted by name); a sequence fixes them and their
@@ -317,9 +322,10 @@ def parse_expression(text: str, variables: Sequence[str] | str | None = None) ->
     Accepted: numbers, variables, pi, e, + - * / ** ^, unary signs, and sin cos tan exp log ln
     sqrt abs max min relu sigmoid tanh, and student notation (2x, |x|, x², sin x: see
     ``gradcore.notation``); an ambiguous form (x(x+1), e^2x) is refused with the fix. The
-    symbolic work runs in a worker process (module docstring), cached per formula.
+    symbolic work runs in a worker process (module docstring), cached per formula, in a line
+    that is fair across sessions: ``owner`` names the asking session (``gradcore.worker``).
     """
-    return _expression(read_formula(text, variables), trusted=False)
+    return _expression(read_formula(text, variables), trusted=False, owner=owner)
 
 
 def trusted_expression(text: str, variables: Sequence[str] | str | None = None) -> Expression:

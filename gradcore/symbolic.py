@@ -34,13 +34,22 @@ TOTAL_SECONDS = BUILD_SECONDS + LATEX_SECONDS + DERIVATIVE_SECONDS
 MAX_TREE_NODES = 2_000
 MAX_DERIVATIVE_NODES = 3_000
 MAX_LATEX_LENGTH = 10_000
-TOO_COMPLEX_TO_READ = ("'{text}' is too complex to read here: sympy needs too long to simplify "
-                       "it. Try a shorter formula or one with fewer max, min and abs.")
+TOO_COMPLEX_TO_READ = ("'{text}' is too complex to read here: sympy needs more than "
+                       f"{BUILD_SECONDS:g} s of CPU time to simplify it, the limit per formula. "
+                       "Try a shorter formula or one with fewer max, min and abs.")
 TOO_LONG_TO_SHOW = r"\text{(too long to show)}"
 NOT_DIFFERENTIATED = r"\text{(too complex to differentiate symbolically here)}"
 DERIVATIVE_NOTE = ("this formula is too complex to differentiate symbolically here, so its "
                    "derivative is not shown as a formula; the slopes are still exact "
                    "(computed node by node).")
+
+
+def too_complex(message: str) -> bool:
+    """True for the message of a formula refused only because sympy's work on it ran past its
+    budget (``TOO_COMPLEX_TO_READ``; the worker server's CPU and memory kills say "too complex
+    to work with here"), not because it broke a limit or is undefined."""
+    return "is too complex to read here" in message or "is too complex to work with here" in \
+        message
 
 
 class OutOfTime(BaseException):

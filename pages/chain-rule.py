@@ -41,6 +41,8 @@ with page_frame("pages/chain-rule.py") as lesson:
         stop_page(lesson)
     v, u = chain.variable, chain.inner_name
     outer, composite = chain.outer, chain.composite
+    for note in chain.notes:
+        st.warning(note, icon=":material/info:")
 
     formulas, right = st.columns(2)
     with formulas:

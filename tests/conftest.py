@@ -35,5 +35,5 @@ def derivative_out_of_time(monkeypatch) -> None:
             raise symbolic.OutOfTime
         return contextlib.nullcontext()
 
-    monkeypatch.setattr(worker, "analyse", lambda tree, variables: symbolic.analyse(
+    monkeypatch.setattr(worker, "analyse", lambda tree, variables, owner=None: symbolic.analyse(
         tree, variables, budget=budget))

@@ -110,7 +110,7 @@ CORPUS = [(text, None) for text in [
     "-" * 150 + "x", "+".join(["x"] * 90), "x" * 201, "x+" * 5000 + "x",
     # unicode look-alikes and invisible characters (x² is notation now: tests/test_notation.py)
     "\u0445 + 1", "\u0455in(x)", "\uff11 + x", "x\u200b+1", "x \u2212 1", "\u03c0*x",
-    "x\x00", "x\u3000+1", "x\u2070\u00b9\u00b2\u00b3", "\u00b2\u00b2",
+    "x\x00", "x\u2060+1", "x\x1f+1", "x\u2070\u00b9\u00b2\u00b3", "\u00b2\u00b2",
     # empty input
     "", "   ", "\t\n",
     # strings, f-strings, walrus and other syntax that is not a formula

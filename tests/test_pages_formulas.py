@@ -43,3 +43,38 @@ def test_chain_rule_with_slow_formulas_answers_and_reruns_fast():
         at.slider(key="x").set_value(x).run()
         assert time.perf_counter() - start < RERUN_LIMIT_S
         assert not at.exception
+
+
+def test_chain_rule_shows_exact_numbers_when_only_the_symbolic_step_is_too_complex(
+        derivative_out_of_time):
+    """f′ and g′ out of time (forced, as on the Derivatives page above): the chain is still
+    drawn step by step with exact numbers, and a warning says why the product is not shown as
+    a formula; no error. d/dx ((3x + 5)^2 + 7) at x = 2 is 6(3x + 5) = 66. Formulas no other
+    test uses, so no cached analysis answers them and none made here is reused."""
+    at = open_page("chain-rule", fn="typed", f="u^2 + 7", gn="typed", g="3*x + 5", x="2")
+    assert not at.error and not at.exception
+    shown_metrics = metrics(at)
+    assert shown_metrics["f′(g(x))·g′(x)"] == "66"
+    assert shown_metrics["Direct d/dx f(g(x))"] == "66"
+    assert any("too complex to write symbolically" in w.value for w in at.warning)
+
+
+def test_a_typed_formula_is_asked_for_by_its_session(monkeypatch):
+    """The page asks gradcore's formula line as its Streamlit session (the owner that keeps
+    the line fair), and while the run goes on its formula is still wanted."""
+    from gradcore import worker
+
+    asked = []
+    real = worker.analyse
+
+    def recording(tree, variables, owner=None):
+        found, still_wanted = worker._caller()
+        asked.append((owner, found, still_wanted()))
+        return real(tree, variables, owner)
+
+    monkeypatch.setattr(worker, "analyse", recording)
+    at = open_page("derivatives", fn="typed", f="x^3 + 17*x", x0="1")
+    assert metrics(at)["Tangent slope f′(x₀)"] == "20"
+    owners = {owner for owner, _, _ in asked} | {found for _, found, _ in asked}
+    assert len(owners) == 1 and isinstance(owners.pop(), str)
+    assert all(wanted for _, _, wanted in asked)

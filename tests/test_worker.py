@@ -1,5 +1,6 @@
 """gradcore.worker: sympy's work happens in other processes, bounded in time, CPU and memory,
-cached (failures too), asked once per formula, and nothing is left running after shutdown."""
+cached (verdicts only), asked once per formula, cancelled when nobody waits for it any more,
+and nothing is left running after shutdown."""
 
 import os
 import pickle
@@ -8,7 +9,7 @@ import time
 
 import pytest
 
-from gradcore import ExpressionError, parse_expression, worker
+from gradcore import ExpressionError, parse_expression, worker, worker_server
 from tests.process_helpers import SLOW, children_of, running, source
 
 
@@ -18,9 +19,9 @@ def counted(monkeypatch):
     calls = []
     ask = worker._client.ask
 
-    def counting(*job):
+    def counting(*job, **how):
         calls.append(job)
-        return ask(*job)
+        return ask(*job, **how)
 
     monkeypatch.setattr(worker._client, "ask", counting)
     return calls
@@ -72,18 +73,20 @@ def test_the_cache_is_bounded(monkeypatch):
 def test_no_answer_in_time_is_a_busy_message_and_not_cached(monkeypatch):
     """When no answer comes, the student reads 'busy, try again', and the next try asks again."""
     worker.clear_cache()
-    monkeypatch.setattr(worker._client, "ask", lambda tree, variables: None)
+    monkeypatch.setattr(worker._client, "ask", lambda tree, variables, **how: None)
     with pytest.raises(ExpressionError, match="busy"):
         parse_expression("x + 123")
     assert worker._cached(source("x + 123")) is None
 
 
-def test_a_lost_job_is_an_error_that_is_not_cached(monkeypatch):
-    """A "lost" answer (the worker was killed) raises ExpressionError and is asked again later."""
+@pytest.mark.parametrize("status", ["lost", "busy", "replaced"])
+def test_an_answer_that_is_no_verdict_is_an_error_that_is_not_cached(monkeypatch, status):
+    """A "lost" answer (the worker died), "busy" (the line was full) or "replaced" raises the
+    server's ExpressionError and is asked again later."""
     worker.clear_cache()
-    lost = pickle.dumps(("lost", "'x + 321' is too complex to read here"))
-    monkeypatch.setattr(worker._client, "ask", lambda tree, variables: lost)
-    with pytest.raises(ExpressionError, match="too complex to read here"):
+    answer = pickle.dumps((status, f"the server says {status}"))
+    monkeypatch.setattr(worker._client, "ask", lambda tree, variables, **how: answer)
+    with pytest.raises(ExpressionError, match=f"the server says {status}"):
         parse_expression("x + 321")
     assert worker._cached(source("x + 321")) is None
 
@@ -115,3 +118,100 @@ def test_a_killed_server_is_replaced():
     worker.clear_cache()
     assert parse_expression("x + 8").value([1.0]) == 9.0
     assert worker.server_pid() not in (None, server)
+
+
+def wait_for(condition, seconds: float = 20.0, what: str = "the condition"):
+    """Poll ``condition()`` until it returns something true; fail after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.01)
+    raise AssertionError(f"{what} did not happen within {seconds} s")
+
+
+def test_a_job_whose_page_stops_waiting_is_cancelled(monkeypatch):
+    """When ``wanted()`` turns false, ask() stops waiting at once and sends the server a
+    cancel for that job (an empty message with its id), so it leaves the line."""
+    client = worker._Client()
+    sent, stop = [], threading.Event()
+    send = client._send
+
+    def recording(job_id, payload):
+        sent.append((job_id, payload))
+        return send(job_id, payload)
+
+    monkeypatch.setattr(client, "_send", recording)
+    try:
+        client.ask(*source("x + 11"), owner="page")  # the server is up and has a worker
+        answer = []
+        asking = threading.Thread(target=lambda: answer.append(
+            client.ask(*source(SLOW), owner="page", wanted=lambda: not stop.is_set())))
+        asking.start()
+        wait_for(lambda: len(sent) == 2, what="the job being sent")
+        stop.set()
+        asking.join(10)
+        assert answer == [None]
+        assert sent[-1] == (sent[1][0], b"")
+    finally:
+        client.stop()
+
+
+def test_a_running_job_nobody_waits_for_finishes_and_is_cached():
+    """The page stops waiting while its formula is being worked on: the caller gets "the page
+    stopped waiting" at once (no verdict, not cached), the job finishes in its worker and its
+    answer is cached for the next time."""
+    worker.clear_cache()
+    text = SLOW.replace("x^10", "x^12")
+    stop, errors = threading.Event(), []
+    worker.identify_callers(lambda: ("a page", lambda: not stop.is_set()))
+
+    def asking():
+        try:
+            parse_expression(text)
+        except ExpressionError as error:
+            errors.append(str(error))
+
+    try:
+        worker.warm_up()
+        server = worker.server_pid()
+        before = {p: worker_server._cpu_of(p) for p in children_of(server)}
+        thread = threading.Thread(target=asking)
+        thread.start()
+        wait_for(lambda: [p for p in children_of(server)
+                          if worker_server._cpu_of(p) - before.get(p, 0.0) >= 0.05],
+                 what="a worker on the job")
+        stop.set()
+        thread.join(10)
+        assert errors == [worker.NOT_WANTED]
+        assert wait_for(lambda: worker._cached(source(text)), what="the late answer") is not None
+    finally:
+        worker.identify_callers(None)
+
+
+def test_a_server_killed_mid_job_is_named_as_such_and_not_cached():
+    """The worker server dies while a formula is worked on: the caller is told the server's
+    process stopped (no verdict, not cached), and the next formula starts a new server."""
+    worker.clear_cache()
+    worker.warm_up()
+    text = SLOW.replace("x^10", "x^13")
+    server, errors = worker.server_pid(), []
+    before = {p: worker_server._cpu_of(p) for p in children_of(server)}
+
+    def asking():
+        try:
+            parse_expression(text)
+        except ExpressionError as error:
+            errors.append(str(error))
+
+    thread = threading.Thread(target=asking)
+    thread.start()
+    wait_for(lambda: [p for p in children_of(server)
+                      if worker_server._cpu_of(p) - before.get(p, 0.0) >= 0.05],
+             what="a worker on the job")
+    os.kill(server, 9)
+    thread.join(10)
+    assert errors == [worker.SERVER_GONE]
+    assert worker._cached(source(text)) is None
+    assert parse_expression("x + 9").value([1.0]) == 10.0

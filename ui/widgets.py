@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from gradcore import Expression, ExpressionError, parse_expression
+from gradcore import Expression, ExpressionError, parse_expression, worker
 from gradcore.functions import CATALOGUE, TYPED, display_name
 from gradcore.kinks import partial_kinks
 from gradcore.subgradients import supporting
@@ -64,17 +65,40 @@ def interval_text(lo: float, hi: float) -> str:
     return f"[{fmt(lo)}, {fmt(hi)}]" if hi > lo else f"{{{fmt(lo)}}}"
 
 
+def asking_session() -> tuple[str | None, Callable[[], bool]]:
+    """(this Streamlit session's id, still_wanted) for gradcore's formula line: the session
+    is the ``owner`` of the formulas it asks for, and ``still_wanted()`` turns false once the
+    run that asked is superseded (new input reran the page) or stopped (the tab closed), so a
+    formula nobody waits for any more is taken out of line. (None, always) outside a run."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return None, lambda: True
+    requests = ctx.script_requests
+
+    def still_wanted() -> bool:
+        state = getattr(requests, "_state", None)  # Streamlit's ScriptRequests, read-only
+        return state is None or getattr(state, "name", "CONTINUE") == "CONTINUE"
+
+    return ctx.session_id, still_wanted
+
+
+worker.identify_callers(asking_session)
+
+
 @st.cache_resource(max_entries=256, show_spinner=False)
-def parse_cached(text: str, variables: tuple[str, ...] | None = None) -> Expression:
-    """``parse_expression`` with its compiled functions kept across reruns (bounded cache)."""
-    return parse_expression(text, variables)
+def parse_cached(text: str, variables: tuple[str, ...] | None = None,
+                 _owner: str | None = None) -> Expression:
+    """``parse_expression`` with its compiled functions kept across reruns (bounded cache);
+    ``_owner`` (not part of the cache key) is the session that asks, for the fair line."""
+    return parse_expression(text, variables, owner=_owner)
 
 
 def _parse_checked(text: str, max_variables: int | None) -> Expression:
     """Parse typed text; a formula with no variable is read as a function of x."""
-    expression = parse_cached(text)
+    owner = asking_session()[0]
+    expression = parse_cached(text, None, owner)
     if not expression.variables:
-        expression = parse_cached(text, ("x",))
+        expression = parse_cached(text, ("x",), owner)
     if max_variables is not None and len(expression.variables) > max_variables:
         raise ExpressionError(
             f"this page needs a function of {max_variables} variable(s); '{text}' uses "
