@@ -11,16 +11,31 @@ TEXT_ELEMENTS = ("markdown", "caption", "error", "warning", "success", "info", "
                  "header", "subheader", "title")
 
 
-def open_page(page: str, /, *, timeout: float = 60, **params) -> AppTest:
+PANELS = ("share_panel", "teacher_panel", "exercises_panel")
+"""The lazy boxes at a lesson's end (made only while open): tests open them, as a user would."""
+
+
+def open_panels(at: AppTest) -> AppTest:
+    """Open the share box, the teacher panel and the exercise list of the session's pages."""
+    for key in PANELS:
+        at.session_state[key] = True
+    return at
+
+
+def open_page(page: str, /, *, timeout: float = 60, panels: bool = True,
+              **params) -> AppTest:
     """A fresh session on `page` opened with these URL parameters, after one run that raised
     nothing.
 
     `page` is a page file (``"pages/chain-rule.py"``) or its name (``"chain-rule"``);
-    `timeout` is AppTest's limit in seconds for each run of this session. The entry script
+    `timeout` is AppTest's limit in seconds for each run of this session; `panels` opens the
+    lazy boxes at the page's end (:func:`open_panels`). The entry script
     runs once first so that the pages are registered under their own addresses (AppTest only
     knows file names before a run).
     """
     at = AppTest.from_file(str(APP), default_timeout=timeout)
+    if panels:
+        open_panels(at)
     at.run()
     at.switch_page(page if page.endswith(".py") else f"pages/{page}.py")
     at.query_params.update(params)

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from gradcore.exercises import BY_ID, EXERCISES, SEED_PARAM, Task, for_page
-from tests.page_helpers import shown
+from tests.page_helpers import open_panels, shown
 from ui import exercise_panel
 from ui.exercise_panel import (
     ANSWER_KEY,
@@ -28,7 +28,7 @@ WRONG_CANDIDATES = ("0", "1", "-1", "no", "yes", "(0, 0, 0)", "[0, 0]", "up", "d
 
 def start(page: str, query: dict[str, str] | None = None) -> AppTest:
     """A fresh session on `page` with this address (as a shared link opens it)."""
-    at = AppTest.from_file(str(APP), default_timeout=60)
+    at = open_panels(AppTest.from_file(str(APP), default_timeout=60))
     at.run()
     at.switch_page(SCRIPTS[page])
     for key, value in (query or {}).items():

@@ -12,7 +12,7 @@ from tests.test_lesson_links import PAGES, query_of
 
 WIDGETS = ("slider", "select_slider", "selectbox", "number_input", "text_input", "checkbox",
            "multiselect", "radio", "toggle")
-PANEL_KEYS = {"teacher_task", "teacher_hide", "teacher_lock", "teacher_ex", "teacher_present",
+PANEL_KEYS = {"class_hours", "teacher_task", "teacher_hide", "teacher_lock", "teacher_ex", "teacher_present",
               "teacher_hold", "teacher_new", "answer"}
 
 

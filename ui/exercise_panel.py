@@ -61,6 +61,7 @@ NEW_KEY = "ex_new"
 SHOW_KEY = "ex_show"
 CLOSE_KEY = "ex_close"
 OPEN_PREFIX = "ex_open_"
+EXERCISES_PANEL = "exercises_panel"
 HIDDEN_TEXT = "Answer the exercise above to see {what}."
 HELD_TEXT = "Press Reveal the answers above to see {what}."
 REVEAL_KEY = "ex_reveal"
@@ -370,8 +371,13 @@ def footer(page: str) -> None:
     solved = solved_ids()
     lesson = teacher.lesson_settings(page)
     count = sum(exercise.id in solved for exercise in exercises)
-    with st.expander(f"Exercises: {count} of {len(exercises)} answered",
-                     icon=":material/edit_note:"):
+    # Lazy, like the share box: the exercises (each set up for its link) are made only while
+    # the list is open.
+    box = st.expander(f"Exercises: {count} of {len(exercises)} answered",
+                      icon=":material/edit_note:", key=EXERCISES_PANEL, on_change="rerun")
+    if not box.open:
+        return
+    with box:
         st.caption("Each opens with the page set up for it. Answers are checked here and "
                    "remembered only in this browser tab.")
         link = st.session_state.get(CURRENT_LINK)

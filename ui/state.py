@@ -49,6 +49,8 @@ __all__ = ["Link", "current_link", "flush_address", "forget", "inert", "set_para
 _KEYS = "_link_keys"
 CURRENT_LINK = "_link_now"
 _SHOWN_CHARS = 40
+SHARE_PANEL = "share_panel"
+"""Key of the lazy "Share this view" box (``st.session_state[SHARE_PANEL]``: open or not)."""
 
 
 def _shown(raw: str) -> str:
@@ -432,14 +434,18 @@ def share_box(link: Link | None = None, extra_note: str | None = None) -> None:
     """A 'copy link to this view' box; first ends `link`'s run so the address is final."""
     if link is not None:
         link.finish()
-    with st.expander("Share this view", icon=":material/link:"):
-        st.caption(
-            "Everything you set on this page is in the address bar. Copy the link below "
-            "(or the address bar) and paste it into your course page: it opens this exact view."
-        )
-        st.code(current_link(), language=None, wrap_lines=True)
-        if extra_note:
-            st.caption(extra_note)
+    # Lazy (``on_change="rerun"``): the box's content is made only while it is open, so a
+    # student's every click does not pay for it (benchmarks/bench_interactions.py).
+    box = st.expander("Share this view", icon=":material/link:", key=SHARE_PANEL,
+                      on_change="rerun")
+    if box.open:
+        with box:
+            st.caption("Everything you set on this page is in the address bar. Copy the link "
+                       "below (or the address bar) and paste it into your course page: it opens "
+                       "this exact view.")
+            st.code(current_link(), language=None, wrap_lines=True)
+            if extra_note:
+                st.caption(extra_note)
     if link is not None:
         from ui.teacher_panel import panel  # it reads the exercises of the page
         panel(link)

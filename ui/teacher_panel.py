@@ -49,13 +49,21 @@ def exercise_changes(link, exercise_link: dict[str, str]) -> list[str]:
     return changes
 
 
+TEACHER_PANEL = "teacher_panel"
+
+
 def panel(link) -> None:
     """The collapsed panel for `link`'s page (nothing in presentation mode)."""
     settings = link.lesson
     if settings.present:
         return
     controls = link.labels
-    with st.expander("For teachers: make a lesson link", icon=":material/school:"):
+    # Lazy, like the share box: its dozen controls are made only while a teacher has it open.
+    box = st.expander("For teachers: make a lesson link", icon=":material/school:",
+                      key=TEACHER_PANEL, on_change="rerun")
+    if not box.open:
+        return
+    with box:
         st.caption("Set the page up as your students should see it, then add a task, choose "
                    "controls to hide (their values stay as set) or lock (shown, but cannot be "
                    "changed), and copy the link. The lesson part of the link is signed: editing "
