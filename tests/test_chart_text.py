@@ -244,16 +244,20 @@ def test_every_table_is_finite_and_at_most_200_rows(n):
         assert np.isfinite(table.select_dtypes("number").to_numpy(float)).all()
 
 
-def test_show_writes_the_caption_then_a_collapsed_table():
-    """show() calls caption(sentence) and expander(label).dataframe(table) on its container."""
+@pytest.mark.parametrize("opened", [False, True])
+def test_show_writes_the_caption_then_a_lazy_table(opened):
+    """show() writes caption(sentence), then a lazy expander (keyed by the chart's name) whose
+    dataframe(table) is made only while it is open."""
     calls = []
 
     class Container:
+        open = opened
+
         def caption(self, text):
             calls.append(("caption", text))
 
-        def expander(self, label, expanded=False):
-            calls.append(("expander", label, expanded))
+        def expander(self, label, **kwargs):
+            calls.append(("expander", label, kwargs.get("key"), kwargs.get("on_change")))
             return self
 
         def dataframe(self, table, **kwargs):
@@ -261,8 +265,10 @@ def test_show_writes_the_caption_then_a_collapsed_table():
 
     text = ct.loss_curve(np.array([2.0, 1.0]), 1)
     ct.show(Container(), text)
-    assert calls == [("caption", text.sentence), ("expander", ct.EXPANDER_LABEL, False),
-                     ("dataframe", 2, True)]
+    key = ct.numbers_key(text.alt)
+    assert key == "numbers_plot_of_the_loss_against_the_step"
+    expected = [("caption", text.sentence), ("expander", ct.EXPANDER_LABEL, key, "rerun")]
+    assert calls == expected + ([("dataframe", 2, True)] if opened else [])
 
 
 def test_chart_text_module_does_not_import_streamlit():

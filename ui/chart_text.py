@@ -15,6 +15,7 @@ import: :func:`show` writes into whatever container it is given.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,21 +44,33 @@ class ChartText:
 
 HIDDEN_SENTENCE = ("This chart's numbers are hidden until you answer the exercise above "
                    "(or choose Show the answer).")
+HELD_SENTENCE = ("This chart's numbers are hidden until you press Reveal the answers at the "
+                 "top of the page.")
+
+
+def numbers_key(alt: str) -> str:
+    """The widget key of a chart's lazy "Numbers behind this chart" box, from its name."""
+    return "numbers_" + re.sub(r"[^a-z0-9]+", "_", alt.lower()).strip("_")
 
 
 def show(where: Any, text: ChartText) -> None:
     """Under a chart in `where` (``st`` or a column): the sentence, then the collapsed table.
 
-    While an exercise is open and unanswered (predict, then see: ui/exercise_panel.py) the
-    sentence and the table would give its answer away, so a note stands in their place.
+    The table is made only while its box is open (``on_change="rerun"``, keyed by
+    :func:`numbers_key` of the chart's name), so a click does not build and send it hidden.
+    While an exercise is open and unanswered (predict, then see: ui/exercise_panel.py), or a
+    lesson holds the answers back, the sentence and the table would give the answer away, so a
+    note stands in their place.
     """
     from ui import exercise_panel  # streamlit-side state; this module stays importable alone
 
     if not exercise_panel.revealed():
-        where.caption(HIDDEN_SENTENCE)
+        where.caption(HIDDEN_SENTENCE if exercise_panel.exercise_open() else HELD_SENTENCE)
         return
     where.caption(text.sentence)
-    where.expander(EXPANDER_LABEL).dataframe(text.table, hide_index=True, width="stretch")
+    box = where.expander(EXPANDER_LABEL, key=numbers_key(text.alt), on_change="rerun")
+    if box.open:
+        box.dataframe(text.table, hide_index=True, width="stretch")
 
 
 def num(value: float) -> str:

@@ -337,6 +337,11 @@ def _feedback(task: Task, last: tuple[tuple[str, int], Feedback | None] | None) 
         st.warning(inert(feedback.message), icon=":material/lightbulb:")
 
 
+def exercise_open() -> bool:
+    """True while an exercise is open on this page (whatever its state)."""
+    return st.session_state.get(_ACTIVE) is not None
+
+
 def revealed() -> bool:
     """False while an exercise is open and neither answered correctly nor given up, or while
     a lesson holds the answers back and the student has not pressed Reveal."""
