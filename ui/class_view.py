@@ -46,7 +46,8 @@ def answers_figure(table: pd.DataFrame) -> go.Figure:
                               marker_color="#0072B2", hovertemplate="%{y}: %{x}<extra></extra>"))
     figure.update_layout(height=60 + 28 * len(labels), margin=dict(l=10, r=10, t=10, b=30),
                          yaxis=dict(autorange="reversed", type="category"),
-                         xaxis=dict(title="times given"))
+                         xaxis=dict(title="times given", tickformat="d", rangemode="tozero",
+                                    dtick=max(1, -(-int(table["times given"].max()) // 6))))
     return figure
 
 

@@ -125,7 +125,7 @@ def _class_box(page: str, query: dict[str, str], exercise_id: str | None) -> Non
     the teacher's live view (``ui.class_mode``)."""
     st.markdown("**Class mode**: see your students' answers live, anonymously.")
     hours = st.number_input("The class stays open for (hours)", 1.0, 168.0, 24.0, step=1.0,
-                            key="class_hours")
+                            format="%.0f", key="class_hours")
     if st.button("Start a class with this lesson", key="class_start", icon=":material/groups:"):
         lesson = dict(query) | ({"exercise": exercise_id} if exercise_id else {})
         class_mode.start_class(lesson, st.context.url or "", hours, query)
