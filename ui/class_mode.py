@@ -28,6 +28,8 @@ from ui.text import inert
 
 CLASS_PARAM, TEACHER_PARAM = "class", "teacher"
 PURGE_EVERY_S = 3600.0
+REVEAL_POLL_S = 3.0
+"""How often a student who answered asks whether the teacher has revealed the answer."""
 _CODE_KEY, _STUDENT_KEY, _LIMITER_KEY = "_class_code", "_class_student", "_class_wrong_codes"
 _NOTE_KEY = "_class_note"
 _LOGGER = logging.getLogger("gradlab")

@@ -75,6 +75,7 @@ _ACTIVE = "_exercise_active"      # (id, seed) open in this run, or None
 _DONE = "_exercise_done"          # {(id, seed)}: answered correctly or given up: revealed
 _SOLVED = "_exercise_solved"      # {id}: answered correctly in this session (any seed)
 _FEEDBACK = "_exercise_feedback"  # ((id, seed), Feedback) of the last check
+_TEACHER_REVEALED = "_exercise_teacher_revealed"  # (id, seed) a class teacher revealed
 _ANSWERED = "_exercise_answered"  # {(id, seed)}: checked at least once (a class reveal needs it)
 _OPENED = "_exercise_opened"      # {page: (id, seed)}: whose link the page's widgets follow
 _HELD = "_exercise_held"          # True while a lesson holds the answers back (no exercise)
@@ -266,9 +267,9 @@ def show(page: str) -> None:
             if not_shared:
                 st.caption(inert(not_shared))
         if key in state.get(_ANSWERED, set()) and key not in done \
-                and class_mode.teacher_revealed(task.exercise_id):
-            done.add(key)
-            state[_FEEDBACK] = (key, None)
+                and class_mode.current_code() is not None:
+            _await_reveal(task, key)
+        if state.get(_TEACHER_REVEALED) == key:
             st.info(f"Your teacher revealed the answer: **{inert(task.solution)}**. Discuss it "
                     "with the class; the page below now shows the numbers.",
                     icon=":material/campaign:")
@@ -286,6 +287,20 @@ def show(page: str) -> None:
                           on_click=_close, args=(page,))
         verdict = st.empty()
     state[_SLOTS] = (page, task, slot, verdict)
+
+
+@st.fragment(run_every=class_mode.REVEAL_POLL_S)
+def _await_reveal(task: Task, key: tuple[str, int]) -> None:
+    """A student in a class who answered: every few seconds, has the teacher revealed this
+    exercise? Then the whole page runs again with the answer and the numbers. Only this small
+    part reruns meanwhile (one database read)."""
+    state = st.session_state
+    if key in state.get(_DONE, set()) or not class_mode.teacher_revealed(task.exercise_id):
+        return
+    state.setdefault(_DONE, set()).add(key)
+    state[_FEEDBACK] = (key, None)
+    state[_TEACHER_REVEALED] = key
+    st.rerun(scope="app")
 
 
 def settle(page: str) -> None:
