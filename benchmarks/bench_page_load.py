@@ -31,6 +31,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from benchmarks.bench_interactions import BARE_APP  # noqa: E402  (the same bare app)
 from tests.e2e.browser import (  # noqa: E402
     CONNECTED_SELECTOR,
     SCRIPT_IDLE_JS,
@@ -42,19 +43,6 @@ from tests.e2e.browser import (  # noqa: E402
     wait_http_ok,
 )
 
-BARE_APP = '''
-import numpy as np
-import plotly.graph_objects as go
-import streamlit as st
-
-xs = np.linspace(-4.0, 4.0, 801)
-x0 = st.slider("Point x0", -3.0, 3.0, 1.0, step=0.05, key="x0")
-figure = go.Figure([go.Scatter(x=xs, y=xs ** 2, mode="lines", name="f"),
-                    go.Scatter(x=[x0], y=[x0 ** 2], mode="markers", name="x0")])
-st.plotly_chart(figure, width="stretch", key="fig")
-st.latex(r"f(x) = x^{2}")
-st.metric("f(x0)", f"{x0 ** 2:.4g}")
-'''
 PAGES = ["derivatives", "gradients", "subgradient", "chain-rule", "linear-regression"]
 CHARTS_DRAWN_JS = """() => {
     const charts = document.querySelectorAll("[data-testid='stPlotlyChart']");
