@@ -13,7 +13,7 @@ Memory that comes back: ``.streamlit/config.toml`` turns off Streamlit's full co
 every script run (``runner.postScriptGC``: 120-140 ms holding the GIL with sympy, plotly,
 pandas and scikit-learn loaded). Python's own collector then almost never runs its oldest
 generation: that happens when the objects that survived since the last one reach a quarter of
-the millions the imports made, while a 256 MB table caught in a reference cycle counts as a
+the 200,000 objects the imports made, while a 256 MB table caught in a reference cycle counts as a
 handful of objects. So at start-up :func:`freeze_start_up_objects` imports the heavy modules
 and moves everything they made into the permanent generation (``gc.freeze``), which no
 collection scans again, and :class:`Collector`, a daemon thread, runs ``gc.collect()`` off
