@@ -275,6 +275,17 @@ class Student(User):
         self.lessons += 1
         self.lesson = (self.lesson + 1) % len(self.lessons_of_mix)
         page, link = self.lessons_of_mix[self.lesson]
+        if self.session.page == page:
+            # Another link to the page the tab shows: a browser loads it afresh (a new
+            # session); in the same session the page's widgets would keep their values.
+            self._drop_session()
+            start = time.perf_counter()
+            try:
+                self.session = Session(self.host, timeout_s=self._option("action_timeout", 60.0))
+            except Exception as error:
+                self._report(CONNECT, start, exception=error)
+                return
+            self._report(CONNECT, start)
         self.visits += 1
         link = link.replace("{seed}", str(1000 * self.number + self.visits))
         self.step, self.current = None, {}
