@@ -27,7 +27,13 @@ less than ``--quiet-below`` % of one core (50); it says when it had to wait.
 Locust runs on the same cores as the servers, under ``nice -n 10`` (``--locust-nice``) so that
 the servers win the CPU when both want it; its own CPU use is measured and printed.
 
-Usage: ``python benchmarks/bench_capacity.py [--setups one,two] [--steps 5,10,...]
+``--mix heavy`` runs the locustfile's heavy class instead (typed formulas, generated 1e6-row
+tables, 0.4 MB uploads); for each step it also prints the servers' resident memory every
+``--rss-every`` s (60) and how flat it stayed over the last ``--flat-seconds`` (180): (largest
+- smallest) / median of the samples, the issue's goal being within ±15 %. The heavy class of
+30 for 5 minutes: ``--setups one --mix heavy --steps 30 --step-seconds 300``.
+
+Usage: ``python benchmarks/bench_capacity.py [--setups one,two] [--mix light|heavy] [--steps 5,10,...]
 [--step-seconds 60] [--spawn-seconds 10] [--p95-limit 1.0] [--server-env KEY=VALUE ...]``;
 a shorter ramp: ``--steps 20,40,60,80 --step-seconds 30``. Each step's Locust log and final
 figures (``<setup>-<students>.log``/``.json``), the server and nginx logs and a
@@ -72,6 +78,7 @@ class Step:
     seconds: float = 0.0
     cpu: dict[str, float] = field(default_factory=dict)  # label -> % of one core
     rss_mb: dict[str, float] = field(default_factory=dict)  # label -> largest VmRSS
+    rss_trace: list[tuple[float, float]] = field(default_factory=list)  # (s, servers' MB)
     machine_cpu: float = 0.0  # % of one core, all processes
     per_action: dict[str, dict[str, float]] = field(default_factory=dict)
     failure_messages: list[str] = field(default_factory=list)
@@ -94,12 +101,18 @@ class Watcher(threading.Thread):
         super().__init__(daemon=True)
         self.pids = pids
         self.peak: dict[str, int] = dict.fromkeys(pids, 0)
+        self.samples: list[tuple[float, int]] = []  # (monotonic time, RSS of the servers)
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         while not self._stop_event.is_set():
+            servers = 0
             for label, pid in self.pids.items():
-                self.peak[label] = max(self.peak[label], tree_rss_bytes(pid))
+                rss = tree_rss_bytes(pid)
+                self.peak[label] = max(self.peak[label], rss)
+                if label.startswith(("server", "replica")):
+                    servers += rss
+            self.samples.append((time.monotonic(), servers))
             self._stop_event.wait(1.0)
 
     def snapshot(self) -> tuple[float, dict[str, float], tuple[int, int]]:
@@ -139,6 +152,7 @@ def run_step(setup: serving.Setup, students: int, args, output: Path) -> Step:
         "--think-min", str(args.think_min), "--think-max", str(args.think_max),
         "--actions-per-page", args.actions_per_page,
         "--action-timeout", str(args.action_timeout),
+        "--mix", args.mix, "--upload-rows", str(args.upload_rows),
     ]
     process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
@@ -191,7 +205,29 @@ def run_step(setup: serving.Setup, students: int, args, output: Path) -> Step:
     step.machine_cpu = busy / total * (os.cpu_count() or 1) * 100 if total else 0.0
     step.rss_mb = {label: watcher.peak[label] / MB for label in setup.pids
                    if not label.startswith("nginx")}
+    step.rss_trace = [(t - begin[0], rss / MB) for t, rss in watcher.samples
+                      if begin[0] <= t <= end[0]]
     return step
+
+
+def rss_lines(step: Step, every: float, flat_seconds: float) -> list[str]:
+    """The servers' RSS every `every` s of the window, and its spread over the last
+    `flat_seconds`: (largest - smallest) / median."""
+    if not step.rss_trace:
+        return []
+    marks, next_mark = [], 0.0
+    for t, mb in step.rss_trace:
+        if t >= next_mark:
+            marks.append(f"{t:.0f} s {mb:.0f}")
+            next_mark += every
+    marks.append(f"{step.rss_trace[-1][0]:.0f} s {step.rss_trace[-1][1]:.0f}")
+    last = [mb for t, mb in step.rss_trace if t >= step.seconds - flat_seconds]
+    middle = sorted(last)[len(last) // 2]
+    spread = (max(last) - min(last)) / middle * 100 if middle else 0.0
+    return [f"{'':>10}servers' RSS (MB) at: {', '.join(marks)}",
+            f"{'':>10}over the last {flat_seconds:.0f} s: {min(last):.0f}-{max(last):.0f} MB, "
+            f"median {middle:.0f} MB, spread {spread:.0f} % of the median "
+            f"({'flat' if spread <= 30 else 'NOT flat'} within ±15 %)"]
 
 
 HEADER = (f"{'students':>8} {'secs':>4} {'actions':>7} {'act/s':>6} {'p50':>6} {'p95':>6} {'p99':>6} "
@@ -246,6 +282,8 @@ def run_setup(name: str, args, output: Path) -> tuple[str, list[Step], int]:
             step = run_step(setup, students, args, output)
             steps.append(step)
             print(format_step(step), flush=True)
+            for line in rss_lines(step, args.rss_every, args.flat_seconds):
+                print(line, flush=True)
             for message in step.failure_messages[:5]:
                 print(f"{'':>10}failure: {message}", flush=True)
             if not step.held(args.p95_limit * 1000):
@@ -316,6 +354,11 @@ def main() -> int:
     parser.add_argument("--actions-per-page", default="3-6")
     parser.add_argument("--action-timeout", type=float, default=30.0,
                         help="seconds after which an action counts as failed")
+    parser.add_argument("--mix", default="light", choices=("light", "heavy"))
+    parser.add_argument("--upload-rows", type=int, default=20_000,
+                        help="rows of the heavy mix's uploaded CSV")
+    parser.add_argument("--rss-every", type=float, default=60.0)
+    parser.add_argument("--flat-seconds", type=float, default=180.0)
     parser.add_argument("--locust-nice", type=int, default=10)
     parser.add_argument("--quiet-below", type=float, default=50.0,
                         help="before a step, wait until other processes use less than this "
@@ -338,7 +381,8 @@ def main() -> int:
     print(f"Gradient Lab capacity, {time.strftime('%Y-%m-%d %H:%M')}: {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.2f} before the start; think time "
           f"{args.think_min:g}-{args.think_max:g} s; steps of {args.step_seconds:g} s after "
-          f"{args.spawn_seconds:g} s of arrivals; Locust under nice -n {args.locust_nice}; "
+          f"{args.spawn_seconds:g} s of arrivals; {args.mix} mix; Locust under nice -n "
+          f"{args.locust_nice}; "
           f"server env {args.server_env or 'as shipped'}; output {output}")
     print("CPU % is of one core (the machine has "
           f"{(os.cpu_count() or 1) * 100}%); 'others' is every other process on the machine.")

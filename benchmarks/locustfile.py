@@ -14,6 +14,17 @@ starting at a different one per student:
   "step k" went from k to k + 1; at the last step the student clicks "start" instead and
   expects 0).
 
+``--mix heavy`` is the class that strains the server (issue 24) instead; a student goes
+through:
+
+- ``open /derivatives?fn=typed&f=x^2&x0=1.5`` and types formulas of its own, each new
+  (``a*x^3 + sin(b*x) + x^k`` with its own a, b, k: a symbolic derivative each; "derivatives:
+  type a formula"; checked: "f(x₀)" is the formula's value at x₀ = 1.5);
+- ``open /linear-regression?src=generate&n=1000000&d=10&seed=S`` with a seed of its own per
+  visit (a new 1e6 x 10 table: 256 MB in the server's cache) and steps forward;
+- ``open /linear-regression?src=upload&lr=0.1``, uploads a CSV of ``--upload-rows`` rows
+  (default 20,000: about 0.4 MB) and steps forward.
+
 Widget ids are read from the deltas by their keys (``x0``, ``p_x``, ``reg_upload``,
 ``k_forward``, ``k_start``). On each lesson a student does ``--actions-per-page`` actions
 (default 3-6, the upload counts as one), with a think time of ``--think-min`` to
@@ -49,6 +60,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import random
 import sys
 import time
@@ -62,10 +74,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.st_client import TEACHER_LINKS, PageRun, Session, student_csv  # noqa: E402
 
-LESSONS = tuple(TEACHER_LINKS)
+# (page, link) in the order a student goes through them; the heavy mix's "{seed}" is the
+# student's own per visit.
+MIXES = {
+    "light": tuple(TEACHER_LINKS.items()),
+    "heavy": (("derivatives", "fn=typed&f=x%5E2&x0=1.5"),
+              ("linear-regression", "src=generate&n=1000000&d=10&seed={seed}"),
+              ("linear-regression", "src=upload&lr=0.1")),
+}
+TYPED_X0 = 1.5
 CONNECT = "WS connect"
 MOVE_X0 = "derivatives: move x0"
 CHANGE_POINT = "gradients: change point"
+TYPE_FORMULA = "derivatives: type a formula"
 UPLOAD = "regression: upload CSV"
 STEP = "regression: step forward"
 SLOPE = "Tangent slope f′(x₀)"
@@ -89,6 +110,11 @@ def _options(parser) -> None:
                         help="seconds an action may take before it counts as failed")
     parser.add_argument("--summary-json", default="",
                         help="write the final per-action figures to this file on exit")
+    parser.add_argument("--mix", default="light", choices=sorted(MIXES),
+                        help="light: the teacher's links; heavy: typed formulas, generated "
+                             "1e6-row tables, larger uploads")
+    parser.add_argument("--upload-rows", type=int, default=20_000,
+                        help="rows of the heavy mix's uploaded CSV")
     parser.add_argument("--lessons", type=int, default=0,
                         help="lessons each student opens before stopping; Locust quits when "
                              "every student has stopped (0: go on until the run time is over)")
@@ -160,7 +186,9 @@ class Student(User):
     def on_start(self) -> None:
         self.number = next(Student._numbers)
         self.rng = random.Random(self.number)
-        self.lesson = self.number % len(LESSONS) - 1  # the first _next_lesson() adds one
+        self.lessons_of_mix = MIXES[self._option("mix", "light")]
+        self.lesson = self.number % len(self.lessons_of_mix) - 1  # _next_lesson() adds one
+        self.visits = 0
         self.session: Session | None = None
         self.left = 0
         self.lessons = 0
@@ -229,7 +257,9 @@ class Student(User):
             return
         self.left -= 1
         page = self.session.page
-        if page == "derivatives":
+        if page == "derivatives" and "typed" in self.session.query:
+            self._timed(TYPE_FORMULA, self._type_formula)
+        elif page == "derivatives":
             self._timed(MOVE_X0, self._move_x0)
         elif page == "gradients":
             self._timed(CHANGE_POINT, self._change_point)
@@ -243,20 +273,36 @@ class Student(User):
         if limit and self.lessons >= limit:
             self._finish()
         self.lessons += 1
-        self.lesson = (self.lesson + 1) % len(LESSONS)
-        page = LESSONS[self.lesson]
+        self.lesson = (self.lesson + 1) % len(self.lessons_of_mix)
+        page, link = self.lessons_of_mix[self.lesson]
+        if self.session.page == page:
+            # Another link to the page the tab shows: a browser loads it afresh (a new
+            # session); in the same session the page's widgets would keep their values.
+            self._drop_session()
+            start = time.perf_counter()
+            try:
+                self.session = Session(self.host, timeout_s=self._option("action_timeout", 60.0))
+            except Exception as error:
+                self._report(CONNECT, start, exception=error)
+                return
+            self._report(CONNECT, start)
+        self.visits += 1
+        link = link.replace("{seed}", str(1000 * self.number + self.visits))
         self.step, self.current = None, {}
 
         def open_page() -> PageRun:
-            run = self._checked(self.session.open(page, TEACHER_LINKS[page]))
-            need = {"derivatives": "x0", "gradients": "p_x",
-                    "linear-regression": "reg_upload"}[page]
+            run = self._checked(self.session.open(page, link))
+            generated = "src=generate" in link
+            need = {"derivatives": "f" if "typed" in link else "x0", "gradients": "p_x",
+                    "linear-regression": "k_forward" if generated else "reg_upload"}[page]
             if need not in run.widgets:
                 raise CheckFailed(f"/{page}: no widget '{need}' in the first run")
-            if page == "derivatives":
+            if page == "derivatives" and need == "x0":
                 self.current["x0"] = _number(self._metric(run, "f(x₀)")) ** 0.5
             elif page == "gradients":
                 self.current["p_x"] = _number(self._metric(run, PARTIAL_X)) / 2
+            elif generated:
+                self.step = self._step_k(run)
             return run
 
         if self._timed(f"open /{page}", open_page) is not None:
@@ -315,11 +361,25 @@ class Student(User):
         self.current["p_x"] = x
         return run
 
+    def _type_formula(self) -> PageRun:
+        """A formula of this student's own (a, b, k drawn anew each time), checked at x₀."""
+        a, b, k = self.rng.randint(2, 9), self.rng.randint(2, 9), self.rng.randint(2, 7)
+        formula = f"{a}*x^3 + sin({b}*x) + x^{k}"
+        expected = a * TYPED_X0**3 + math.sin(b * TYPED_X0) + TYPED_X0**k
+        run = self._checked(self.session.set_text("f", formula))
+        shown = _number(self._metric(run, "f(x₀)"))
+        if abs(shown - expected) > 1e-3 * max(1.0, abs(expected)):
+            raise CheckFailed(f"f = {formula}: f(x₀) shown {shown}, expected {expected:g}")
+        return run
+
     def _upload(self) -> PageRun:
         self.uploads += 1
         tag = f"s{self.number}v{self.uploads}"
         name = f"class_{tag}.csv"
-        run = self._checked(self.session.upload("reg_upload", name, student_csv(tag, self.rng)))
+        rows = self._option("upload_rows", 20_000) if self._option("mix", "light") == "heavy" \
+            else 40
+        run = self._checked(self.session.upload("reg_upload", name,
+                                                student_csv(tag, self.rng, rows)))
         using = [c for c in map(_unescape, run.captions) if c.startswith("Using")]
         if not using or name not in using[0]:
             raise CheckFailed(f"after uploading {name} the page says {using[:1] or 'nothing'}")

@@ -21,7 +21,12 @@ from tests.e2e.browser import (
     stop_process_group,
     wait_http_ok,
 )
-from tests.e2e.test_proxy import find_nginx, main_config, render_site_config
+from tests.e2e.test_proxy import (
+    find_nginx,
+    main_config,
+    parse_access_log,
+    render_site_config,
+)
 
 _NGINX_TEMP_DIRS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 
@@ -107,8 +112,7 @@ def affinity(setup: Setup) -> dict[str, set[str]]:
     log = setup.workdir / "access.log" if setup.workdir else None
     if log is None or not log.exists():
         return seen
-    for line in log.read_text().splitlines():
-        cookie, upstream, *_ = line.split(" ")
-        if cookie != "-" and upstream != "-":
+    for cookie, upstream, _, _ in parse_access_log(log.read_text()):
+        if cookie not in ("", "-") and upstream not in ("", "-"):
             seen.setdefault(cookie, set()).add(upstream)
     return seen

@@ -292,6 +292,14 @@ class Session:
         self._states[widget.id] = state
         return self.rerun(fragment_id=widget.fragment_id)
 
+    def set_text(self, key: str, text: str) -> PageRun:
+        """Type `text` into the text box `key` and press Enter (kept for later reruns)."""
+        widget = self.widget(key)
+        if widget.kind not in ("text_input", "text_area"):
+            raise TypeError(f"set_text does not handle a {widget.kind} ({key})")
+        self._states[widget.id] = WidgetState(id=widget.id, string_value=text)
+        return self.rerun(fragment_id=widget.fragment_id)
+
     def click(self, key: str) -> PageRun:
         """Click the button `key` (a trigger: true for this run only)."""
         widget = self.widget(key)

@@ -1,0 +1,129 @@
+"""ui.server: the start-up freeze and the collector thread that gives cyclic garbage back."""
+
+import gc
+import threading
+import time
+import weakref
+
+import numpy as np
+import pytest
+
+from ui import server
+
+MB = 2**20
+
+
+class Holder:
+    """An object that can sit in a reference cycle and be watched by a weak reference."""
+
+    def __init__(self, array):
+        self.array = array
+        self.me = self
+
+
+def cycle_with_array(nbytes: int) -> weakref.ref:
+    """A reference cycle holding an array of `nbytes`, already unreachable; its weakref."""
+    holder = Holder(np.ones(nbytes // 8))
+    return weakref.ref(holder)
+
+
+@pytest.fixture
+def no_automatic_gc():
+    """Python's own collector off during the test, so only the Collector can free cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    yield
+    if enabled:
+        gc.enable()
+
+
+class FakeRss:
+    def __init__(self, value: int = 100 * MB):
+        self.value = value
+
+    def __call__(self) -> int:
+        return self.value
+
+
+def test_collector_is_due_when_memory_grew_by_the_threshold():
+    """+64 MB since the last collection makes one due; +63 MB does not (before the timer)."""
+    rss = FakeRss()
+    collector = server.Collector(64 * MB, max_seconds=3600, check_seconds=1, read_rss=rss)
+    rss.value += 63 * MB
+    assert not collector.due()
+    rss.value += 1 * MB
+    assert collector.due()
+
+
+def test_collector_is_due_after_the_longest_interval(monkeypatch):
+    """Without growth, a collection is due max_seconds after the last one."""
+    rss = FakeRss()
+    collector = server.Collector(64 * MB, max_seconds=30, check_seconds=1, read_rss=rss)
+    now = time.monotonic()
+    monkeypatch.setattr(server.time, "monotonic", lambda: now + 29.0)
+    assert not collector.due()
+    monkeypatch.setattr(server.time, "monotonic", lambda: now + 30.5)
+    assert collector.due()
+
+
+def test_collect_frees_an_array_held_in_a_cycle_and_counts_it(no_automatic_gc):
+    """The cycle (and its 8 MB array) is gone after one collect(); the stats say so."""
+    watched = cycle_with_array(8 * MB)
+    assert watched() is not None
+    collector = server.Collector(64 * MB, 30, 1)
+    found = collector.collect()
+    assert watched() is None
+    assert found >= 2  # the holder and its __dict__ at least
+    assert collector.stats.collections == 1 and collector.stats.unreachable == found
+    assert collector.stats.max_ms >= 0.0
+
+
+def test_the_thread_collects_without_being_asked(no_automatic_gc):
+    """Started, the thread finds an unreachable cycle by its timer, off the caller's thread."""
+    collector = server.Collector(2**40, max_seconds=0.05, check_seconds=0.01)
+    watched = cycle_with_array(MB)
+    collector.start()
+    try:
+        deadline = time.monotonic() + 10
+        while (watched() is not None or not collector.stats.collections) \
+                and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert watched() is None
+        assert collector.stats.collections >= 1
+        assert collector.is_alive() and collector.daemon
+        assert collector.name == "gradlab-gc" and collector is not threading.current_thread()
+    finally:
+        collector.stop()
+        collector.join(5)
+    assert not collector.is_alive()
+
+
+def test_freeze_moves_the_start_up_objects_out_of_every_collection():
+    """After the freeze, a full collection scans only objects made since."""
+    try:
+        frozen = server.freeze_start_up_objects(modules=("json", "decimal"))
+        assert frozen == gc.get_freeze_count() > 1000
+        assert len(gc.get_objects()) < frozen
+    finally:
+        gc.unfreeze()
+
+
+def test_a_module_that_fails_to_import_is_skipped(caplog):
+    """A start-up optimisation never stops the server: the failure is logged, the rest runs."""
+    try:
+        frozen = server.freeze_start_up_objects(modules=("no_such_module_here", "json"),
+                                                freeze=False)
+    finally:
+        gc.unfreeze()
+    assert frozen == 0
+    assert "no_such_module_here" in caplog.text
+
+
+def test_resident_bytes_reads_this_process():
+    """The RSS read from /proc is positive and moves with a large allocation."""
+    before = server.resident_bytes()
+    if before == 0:
+        pytest.skip("no /proc/self/statm here")
+    block = np.ones(64 * MB // 8)
+    assert server.resident_bytes() - before > 48 * MB
+    del block
