@@ -198,7 +198,7 @@ def test_a_request_that_nginx_answers_itself_keeps_the_cookie(proxy):
     """No replica answered (a body over client_max_body_size: 413 from nginx): the cookie is
     set to what the browser sent, not emptied."""
     request = urllib.request.Request(proxy.url + "/_stcore/upload_file/x/y",
-                                     data=b"0" * (21 * 2**20), method="PUT")
+                                     data=b"0" * (23 * 2**20), method="PUT")
     request.add_header("Cookie", f"{COOKIE}={proxy.upstreams[1]}")
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=30)
