@@ -142,3 +142,16 @@ def test_teacher_starts_a_class_from_the_panel(class_store):
     assert at.get("image")  # the QR code
     summary = class_store.summary(code, key)
     assert summary.lesson.get("exercise") == "square-slope"
+
+
+def test_wrong_codes_are_slowed_down_per_session(class_store):
+    """Five wrong class codes in a minute are each named; the sixth is not even looked up."""
+    at = open_page("derivatives")
+    said = []
+    for number in range(6):
+        at.query_params["class"] = f"ZZZZ-ZZZ{number}"
+        at.run()
+        said.append(shown(all_text(at)))
+    assert all("no open class" in text for text in said[:5])
+    assert "Too many wrong class codes" in said[5] and "no open class" not in said[5]
+    assert at.metric  # the lesson works all along
