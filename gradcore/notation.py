@@ -40,8 +40,8 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from gradcore.errors import ExpressionError
 from gradcore.advice import NOT_OFFERED, not_offered, unknown_call
+from gradcore.errors import ExpressionError
 
 SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6",
                 "⁷": "7", "⁸": "8", "⁹": "9", "⁻": "-"}

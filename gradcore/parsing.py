@@ -34,8 +34,8 @@ import unicodedata
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from gradcore.errors import ExpressionError
 from gradcore.advice import keyboard_version, unknown_call
+from gradcore.errors import ExpressionError
 from gradcore.notation import SUPERSCRIPTS, Reading, glued_name_hint, read_notation
 from gradcore.tree import MINUS_ONE, Tree, negate
 
