@@ -319,7 +319,8 @@ class ChainKink:
 
     @property
     def lines(self) -> tuple[str, ...]:
-        """Plain text for the page, one line per point made: f's kink, g's, f(g(x))'s."""
+        """Plain text for the page, one line per point made: f's kink, g's, f(g(x))'s, and
+        what the product is there."""
         x, u = self.names
         at_x, at_u = _number(self.x), _number(self.u)
         product = (f"f′(g({x}))·g′({x}) = {_number(self.outer_slope)} × "
@@ -345,12 +346,12 @@ class ChainKink:
                 f"here.{self._why_sides()}")
         if same_slope(self.product, self.direct):
             both = "s" if self.outer is not None and self.inner is not None else ""
-            return (*lines, said + f" The product {product} multiplies gradcore's "
+            return (*lines, said, f"The product {product} multiplies gradcore's "
                     f"midpoint{both}, so it is neither one-sided slope but their midpoint, the "
                     f"same as the direct value (gradcore's midpoint for f(g({x}))). The Check "
                     "agrees because central differences give the midpoint at a kink too; that "
                     f"does not make f(g({x})) differentiable here.")
-        return (*lines, said + f" The product {product} multiplies two midpoints and is not "
+        return (*lines, said, f"The product {product} multiplies two midpoints and is not "
                 f"even the midpoint of these slopes ({_number(self.direct)}, the direct "
                 f"value): with kinks in both f and g it is no slope of f(g({x})).")
 
