@@ -8,6 +8,7 @@ student opens it, and after a restart a student's open tab may send a click firs
 
 import streamlit as st
 
+from ui.aliases import alias_routes
 from ui.server import lifespan
 
-app = st.App("home.py", lifespan=lifespan)
+app = st.App("home.py", lifespan=lifespan, routes=alias_routes())

@@ -357,7 +357,8 @@ def load_csv(source, min_columns: int = 2, encode_text: bool = False,
     missing = missing_values_note(numeric)
     if missing:
         notes.append(missing)
-    numeric.attrs.update(notes=notes, encoding=encoding, delimiter=_DELIMITER_NAMES[delimiter])
+    numeric.attrs.update(notes=notes, encoding=encoding, delimiter=_DELIMITER_NAMES[delimiter],
+                         **(encoded.attrs if text_columns else {}))
     return numeric
 
 

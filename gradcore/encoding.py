@@ -5,6 +5,10 @@ m - 1 columns ``<name>_<c_j>`` (j >= 2) holding 1.0 where the row has c_j and 0.
 the first category is the baseline (all zeros), so the columns plus the intercept stay
 linearly independent. A row whose value is missing gets NaN in every one of the column's
 0/1 columns (the regression then leaves it out when the column is used), never a silent 0.
+
+The result's ``attrs`` record, per encoded text column, its ``reference`` category (c_1, the one
+whose rows are 0 in every 0/1 column) and its ``dummies`` (the 0/1 columns made), so a page can
+say which category the coefficients are measured against.
 """
 
 from __future__ import annotations
@@ -26,6 +30,20 @@ def one_hot(text: pd.DataFrame, missing: pd.DataFrame, taken: set[str], max_colu
     """
     columns: dict[str, pd.Series] = {}
     notes: list[str] = []
+    reference: dict[str, str] = {}
+    dummies_of: dict[str, list[str]] = {}
+
+    def record(name, categories, made: list[str]) -> bool:
+        if made:
+            reference[str(name)] = str(sorted(categories)[0])
+            dummies_of[str(name)] = made
+        return bool(made)
+
+    def result() -> pd.DataFrame:
+        frame = pd.DataFrame(columns, index=text.index)
+        frame.attrs.update(reference=reference, dummies=dummies_of)
+        return frame
+
     rows = len(text)
     for name in text.columns:
         values = text[name].where(~missing[name])
@@ -44,11 +62,12 @@ def one_hot(text: pd.DataFrame, missing: pd.DataFrame, taken: set[str], max_colu
             if len(columns) >= max_columns or (len(columns) + 1) * rows > max_cells:
                 notes.append(f"Left out 0/1 column '{column}' and any after it: at most "
                              f"{max_columns} such columns ({max_cells:,} values) are made.")
-                return pd.DataFrame(columns), notes
+                record(name, categories, made)
+                return result(), notes
             columns[column] = dummies[column]
             made.append(column)
-        if made:
-            base = sorted(categories)[0] if len(categories) else ""
+        if record(name, categories, made):
             notes.append(f"Encoded text column '{name}' as {len(made)} 0/1 column(s) "
-                         f"({', '.join(made)}); '{base}' is the baseline (all 0).")
-    return pd.DataFrame(columns, index=text.index), notes
+                         f"({', '.join(made)}); '{reference[str(name)]}' is the baseline "
+                         "(all 0).")
+    return result(), notes

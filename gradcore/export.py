@@ -51,6 +51,10 @@ DIVERGENCE_FACTOR = {factor!r}
 '''
 
 _BODY = '''
+SAME_TABLE = ("Run it on the file from the page's 'Download the data (CSV)' button (beside "
+              "the one for this script): the table exactly as Gradient Lab read it, in this "
+              "format, also for an uploaded file with ';' or decimal commas.")
+
 
 def encode(frame):
     """Each text column as 0/1 columns <name>_<category>, the first category (sorted) left out;
@@ -75,12 +79,11 @@ def load(path):
     if absent:
         sys.exit(f"The CSV has no column {', '.join(map(repr, absent))}; its columns: "
                  f"{', '.join(map(repr, frame.columns[:10]))}. This script reads a "
-                 "comma-separated file (pandas.read_csv's defaults): save the table that way.")
+                 f"comma-separated file (pandas.read_csv's defaults). {SAME_TABLE}")
     table = frame[columns].apply(pd.to_numeric, errors="coerce").dropna()
     if table.empty:
         sys.exit("No row of the CSV has a number in every chosen column. This script reads "
-                 "numbers with '.' as decimal point (pandas.read_csv's defaults): save the "
-                 "table that way.")
+                 f"numbers with '.' as decimal point (pandas.read_csv's defaults). {SAME_TABLE}")
     return (table[SETTINGS["features"]].to_numpy(dtype=float),
             table[SETTINGS["target"]].to_numpy(dtype=float))
 
@@ -176,9 +179,8 @@ def same_data(y):
         print(f"warning: this CSV gives {len(y):,} usable rows with mean {SETTINGS['target']} = "
               f"{y.mean() if len(y) else float('nan'):.10g}; Gradient Lab used {rows:,} rows "
               f"with mean {mean:.10g}, so the numbers will differ. This script reads a "
-              "comma-separated file with '.' as decimal point (pandas.read_csv's defaults); "
-              "save the same table that way, or check that it is the same file.",
-              file=sys.stderr)
+              "comma-separated file with '.' as decimal point (pandas.read_csv's defaults). "
+              f"{SAME_TABLE}", file=sys.stderr)
 
 
 def main(path):

@@ -57,6 +57,12 @@ def _number(value: float) -> str:
     return "0" if text == "-0" else text
 
 
+def _factor(value: float) -> str:
+    """A number as the right-hand factor of a product: a negative one in parentheses."""
+    text = _number(value)
+    return f"({text})" if text.startswith("-") else text
+
+
 @dataclass(frozen=True)
 class Kink:
     """A kink of a one-variable f at ``x``: f(x) = ``value``, slopes ``left`` = f′₋(x), ``right``.
@@ -90,12 +96,19 @@ class Kink:
     def subgradient(self) -> float | None:
         return self.slope if self.convex_here else None
 
+    def sides(self, function: str = "f", variable: str = "x") -> str:
+        """Plain text: the two one-sided slopes of `function` (its name in the text) at the
+        kink, in its `variable`, and that the derivative does not exist there."""
+        where = _number(self.x)
+        return (f"{function} has a kink at {variable} = {where}: its slope is "
+                f"{_number(self.left)} from the left and {_number(self.right)} from the right, "
+                f"so {function}′({where}) does not exist.")
+
     @property
     def note(self) -> str:
         """Plain text for the page: why there is no derivative here and what is shown instead."""
         where = _number(self.x)
-        sides = (f"f has a kink at x = {where}: its slope is {_number(self.left)} from the "
-                 f"left and {_number(self.right)} from the right, so f′({where}) does not exist.")
+        sides = self.sides()
         if self.convex_here:
             return (f"{sides} Every g in [{_number(self.left)}, {_number(self.right)}] is a "
                     f"subgradient (its line stays below f near x = {where}); gradcore uses the "
@@ -256,3 +269,108 @@ def partial_kinks(expression, point) -> tuple[PartialKink, ...]:
             continue
         found.append(PartialKink(variable, sides[0], sides[1], float(reported[i])))
     return tuple(found)
+
+
+@dataclass(frozen=True)
+class ChainKink:
+    """The chain rule at x where f has a kink at u = g(x) or g has one at x.
+
+    ``outer``: f's kink at u (None where f is differentiable there); ``inner``: g's kink at x;
+    ``composite``: f(g(x))'s kink at x (None where f(g(x)) is differentiable there, as when
+    g′(x) = 0); ``outer_slope``, ``inner_slope`` and ``direct``: f′(u), g′(x) and
+    d/dx f(g(x)) as gradcore reports them (each the midpoint of its one-sided slopes at a
+    kink); ``names``: the page's (x, u).
+
+    Each one-sided slope of f(g(x)) is a one-sided slope of f times g′ (or f′ times a
+    one-sided slope of g), so the product of the two midpoints is neither side's slope. Where
+    only one of f and g has a kink it is the midpoint of f(g(x))'s slopes, the direct value;
+    where both do it may not even be that (relu(x − |x|) at 0: the product is ½, f(g(x)) = 0).
+    """
+
+    x: float
+    u: float
+    outer: Kink | None
+    inner: Kink | None
+    composite: Kink | None
+    outer_slope: float
+    inner_slope: float
+    direct: float
+    names: tuple[str, str] = ("x", "u")
+
+    @property
+    def product(self) -> float:
+        return self.outer_slope * self.inner_slope
+
+    def _why_sides(self) -> str:
+        """How f(g(x))'s one-sided slopes come from f's and g's, where one of them is smooth."""
+        x, u = self.names
+        g, f = _factor(self.inner_slope), _factor(self.outer_slope)
+        if self.outer is not None and self.inner is None and self.inner_slope != 0:
+            first, second = ((self.outer.left, self.outer.right) if self.inner_slope > 0
+                             else (self.outer.right, self.outer.left))
+            swap = ("" if self.inner_slope > 0 else
+                    f" (g′ < 0: as {x} grows, {u} falls, so f′'s sides swap)")
+            return (f" Each is a one-sided slope of f times g′ = {_number(self.inner_slope)}: "
+                    f"{_number(first)} × {g} and {_number(second)} × {g}{swap}.")
+        if self.inner is not None and self.outer is None:
+            return (f" Each is f′ = {_number(self.outer_slope)} times a one-sided slope of g: "
+                    f"{f} × {_factor(self.inner.left)} and {f} × {_factor(self.inner.right)}.")
+        return ""
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """Plain text for the page, one line per point made: f's kink, g's, f(g(x))'s, and
+        what the product is there."""
+        x, u = self.names
+        at_x, at_u = _number(self.x), _number(self.u)
+        product = (f"f′(g({x}))·g′({x}) = {_number(self.outer_slope)} × "
+                   f"{_factor(self.inner_slope)} = {_number(self.product)}")
+        lines = []
+        if self.outer is not None:
+            lines.append(self.outer.sides("f", f"{u} = g({at_x})") + " gradcore reports the "
+                         f"midpoint, f′({at_u}) = {_number(self.outer_slope)}.")
+        if self.inner is not None:
+            lines.append(self.inner.sides("g", x) + " gradcore reports the midpoint, "
+                         f"g′({at_x}) = {_number(self.inner_slope)}.")
+        if self.composite is None:
+            why = f", because g′({at_x}) = 0" if self.inner_slope == 0 and self.outer else ""
+            said = (f"f(g({x})) is differentiable here all the same{why}: its slope is "
+                    f"{_number(self.direct)} from both sides")
+            if same_slope(self.product, self.direct):
+                return (*lines, said + f", and the product {product} is that derivative.")
+            return (*lines, said + f", but the product {product} is not: with a kink in f "
+                    "or g the product of the midpoints need not be the derivative.")
+        said = (f"So f(g({x})) has a kink at {x} = {at_x} too: its slope is "
+                f"{_number(self.composite.left)} from the left and "
+                f"{_number(self.composite.right)} from the right, so it has no derivative "
+                f"here.{self._why_sides()}")
+        if same_slope(self.product, self.direct):
+            both = "s" if self.outer is not None and self.inner is not None else ""
+            return (*lines, said, f"The product {product} multiplies gradcore's "
+                    f"midpoint{both}, so it is neither one-sided slope but their midpoint, the "
+                    f"same as the direct value (gradcore's midpoint for f(g({x}))). The Check "
+                    "agrees because central differences give the midpoint at a kink too; that "
+                    f"does not make f(g({x})) differentiable here.")
+        return (*lines, said, f"The product {product} multiplies two midpoints and is not "
+                f"even the midpoint of these slopes ({_number(self.direct)}, the direct "
+                f"value): with kinks in both f and g it is no slope of f(g({x})).")
+
+def chain_kink(outer, inner, composite, x: float,
+               names: tuple[str, str] = ("x", "u")) -> ChainKink | None:
+    """The chain rule's kinks at x (``ChainKink``): f (``outer``, one variable) at u = g(x),
+    g (``inner``) at x, and f(g(x)) (``composite``, one ``Expression`` in g's variable) at x.
+
+    None where f is differentiable at g(x) and g at x: there the product is the derivative.
+    Raises ExpressionError where a value or a one-sided slope is undefined or infinite.
+    """
+    u = float(inner.value([x]))
+    outer_kink = outer.kink(u) if outer.variables else None
+    inner_kink = inner.kink(x) if inner.variables else None
+    if outer_kink is None and inner_kink is None:
+        return None
+    composite_kink = composite.kink(x) if composite.variables else None
+    outer_slope = float(outer.gradient([u])[0]) if outer.variables else 0.0
+    inner_slope = float(inner.gradient([x])[0]) if inner.variables else 0.0
+    direct = float(composite.gradient([x])[0]) if composite.variables else 0.0
+    return ChainKink(float(x), u, outer_kink, inner_kink, composite_kink, outer_slope,
+                     inner_slope, direct, names)

@@ -40,6 +40,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from gradcore.advice import NOT_OFFERED, not_offered, unknown_call
 from gradcore.errors import ExpressionError
 
 SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6",
@@ -118,6 +119,11 @@ def glued_name_hint(name: str, functions: Collection[str], constants: Collection
     A product is suggested for 2 or 3 different letters (xy, abc, not foo), and only of the
     allowed ``variables`` when they are given.
     """
+    for unknown in sorted(NOT_OFFERED, key=len, reverse=True):  # asinx, log10x
+        rest = name[len(unknown):]
+        if name.lower().startswith(unknown) and _SHORT_REST.fullmatch(rest):
+            return f"did you mean {name[:len(unknown)]}({rest})? That is " \
+                   f"{not_offered(name[:len(unknown)], f'({rest})')}"
     for function in sorted(functions, key=len, reverse=True):
         rest = name[len(function):]
         if name.startswith(function) and _SHORT_REST.fullmatch(rest):
@@ -234,14 +240,16 @@ class _Rewriter:
         before = self.operand_text()
         if token.kind == "open":
             group = self.group_text(index)
-            fix = self.glued_call_fix(before, group) or f"{before}*{group}"
-            raise _fail(f"'{before}{group}' calls {before}, which is not one of the functions "
-                        f"({', '.join(self.functions)}): to multiply, write {fix}")
+            raise _fail(unknown_call(before, group, self.functions,
+                                     glued=self.glued_call_fix(before, group)))
         if self.last in ("close", "super"):
             raise _fail(f"'{before}' is followed by the number {token.text} with no "
                         f"operator: write {before}*{token.text} to multiply, or "
                         f"{before}^{token.text} for a power")
         ahead = self.operand_ahead(index)
+        if before.lower() in NOT_OFFERED or before.lower() in self.functions:  # cosh x, Sin x
+            group = ahead if ahead.startswith("(") else f"({ahead})"
+            raise _fail(unknown_call(before, group, self.functions, typed=f"{before} {ahead}"))
         raise _fail(f"'{before} {ahead}' has no operator between {before} and {ahead}: "
                     f"write {before}*{ahead} to multiply them")
 

@@ -34,6 +34,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from gradcore.advice import keyboard_version, unknown_call
 from gradcore.errors import ExpressionError
 from gradcore.notation import SUPERSCRIPTS, Reading, glued_name_hint, read_notation
 from gradcore.tree import MINUS_ONE, Tree, negate
@@ -85,7 +86,8 @@ _CHAR_HINTS = {
     "'": "text in quotes is not part of a formula", '"': "text in quotes is not part of a formula",
     "=": "type only the formula, e.g. x^2 + 1 (no '=', no name=value arguments)",
     "!": "factorials are not supported",
-    "<": "comparisons are not supported", ">": "comparisons are not supported",
+    "<": "comparisons are not supported; for a piecewise formula use max, min, abs or relu",
+    ">": "comparisons are not supported; for a piecewise formula use max, min, abs or relu",
     "%": "the remainder operator is not supported", ";": "type one formula only",
     ":": "type one formula only", "#": "comments are not allowed", "@": "use * to multiply",
 }
@@ -93,7 +95,7 @@ _LOOKALIKES = {"\u0430": "a", "\u0435": "e", "\u043e": "o", "\u0440": "p", "\u04
                "\u0443": "y", "\u0445": "x", "\u03bf": "o", "\u03bd": "v",
                "\u0410": "A", "\u0412": "B", "\u0415": "E", "\u041e": "O", "\u0425": "X",
                "\u2212": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*", "\u00f7": "/",
-               "\u03c0": "pi", "\u207f": "^n", "\u2013": "-", "\u2014": "-"}
+               "\u03c0": "pi", "\u207f": "^n", "\u2013": "-", "\u2014": "-", "\u221a": "sqrt"}
 # Characters that str.isspace() calls spaces but that show nothing: refused with a hint
 # rather than read as a space (a space where none is seen would be a puzzle).
 _INVISIBLE = {"\x1c", "\x1d", "\x1e", "\x1f", "\x85"}
@@ -159,11 +161,15 @@ def _check_text(text: object) -> str:
             plain = _LOOKALIKES.get(char) or unicodedata.normalize("NFKC", char)
             hint = f"type {plain} instead" if plain.isascii() and plain.isprintable() else \
                 "use plain keyboard letters, digits and + - * / ^ ( )"
+            fixed = keyboard_version(text, _LOOKALIKES)
+            hint = f"{hint}, as in {fixed}" if fixed else hint
             shown = char if char.isprintable() else repr(char)[1:-1]
             raise _fail(f"character '{shown}' ({name}) at position {position} is not a plain "
                         f"keyboard character: {hint}")
         if char in _CHAR_HINTS or char in "\\`$?&~":
             hint = _CHAR_HINTS.get(char, "it has no meaning in a formula")
+            fixed = keyboard_version(text, _LOOKALIKES) if char in "[]{}" else None
+            hint = f"{hint}, as in {fixed}" if fixed else hint
             raise _fail(f"character '{char}' at position {position} is not allowed: {hint}")
     return text
 
@@ -235,11 +241,16 @@ class _Builder:
         name = node.func.id if isinstance(node.func, ast.Name) else None
         if name not in FUNCTIONS:
             shown = name or self.piece(node.func)
-            raise _fail(f"unknown function '{shown}' — allowed functions: {', '.join(FUNCTIONS)}")
+            raise _fail(unknown_call(shown, self.piece(node)[len(shown):], FUNCTIONS,
+                                     variable=False))
         fewest, most, symbolic, numeric = FUNCTIONS[name]
         if not fewest <= len(node.args) <= most:
             wanted = "one argument" if most == 1 else f"{fewest} to {most} arguments"
-            raise _fail(f"{name} takes {wanted}, but '{self.piece(node)}' has {len(node.args)}")
+            base = (f": for the logarithm to base {self.piece(node.args[1])} write "
+                    f"{name}({self.piece(node.args[0])})/{name}({self.piece(node.args[1])})"
+                    if name in _DOMAIN and name != "sqrt" and len(node.args) == 2 else "")
+            raise _fail(f"{name} takes {wanted}, but '{self.piece(node)}' has "
+                        f"{len(node.args)}{base}")
         parts = [self.build(arg) for arg in node.args]
         values = [value for _, value in parts]
         value = None
@@ -324,6 +335,8 @@ def _read_tree(reading: Reading) -> ast.Expression:
             segment = ast.get_source_segment(python_text, node)
             where = f" in '{segment[:40]}'" if segment else ""
             words = _REFUSED.get(type(node), f"'{type(node).__name__}' is not allowed")
+            if isinstance(node, ast.Tuple) and segment and re.search(r"\d,\d", segment):
+                words += f" (for a decimal number use a point: {segment.replace(',', '.')})"
             raise _fail(f"{words}{where}; a formula uses numbers, variables, + - * / ^ and "
                         f"{_ALLOWED_LIST}")
         count += isinstance(node, _EXPR_NODES)

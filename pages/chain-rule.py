@@ -5,11 +5,20 @@ import streamlit as st
 
 from gradcore import ONE_D_KEYS, ExpressionError, gradient_check, relative_error
 from gradcore.chain import chain_rule
+from gradcore.kinks import chain_kink
 from ui import exercise_panel
 from ui.chart_cache import chart_text, figures
 from ui.lessons import page_frame, stop_page
 from ui.state import Link, inert, share_box
-from ui.widgets import TYPED, check_panel, fmt, function_picker, page_header, undefined_here
+from ui.widgets import (
+    TYPED,
+    check_panel,
+    fmt,
+    function_picker,
+    notation_note,
+    page_header,
+    undefined_here,
+)
 
 X_LOW, X_HIGH = -3.0, 3.0
 xs = np.linspace(-4.0, 4.0, 801)
@@ -55,13 +64,15 @@ with page_frame("pages/chain-rule.py") as lesson:
         st.latex(rf"\frac{{d}}{{d{v}}}f(g({v})) = f'(g({v}))\cdot g'({v})")
         st.latex(rf"= {chain.product_latex}")
         st.latex(rf"= {composite.gradient_latex[0]}")
+        notation_note([*outer.gradient_latex, *inner.gradient_latex, chain.product_latex,
+                       *composite.gradient_latex])
         st.caption(f"The middle line is f′ with {u} = g({v}) put in, times g′({v}), before any "
                    "simplifying; the last line is sympy's derivative of f(g(x)) as one formula. "
                    "Below, both are evaluated and compared.")
     with right:
         x = link.number("x", f"Point {v}", X_LOW, X_HIGH, 1.0, step=0.05, slider=True)
 
-    numbers = None
+    numbers = kink = None
     try:
         gx = inner.value([x])
         dg = float(inner.gradient([x])[0])
@@ -69,9 +80,11 @@ with page_frame("pages/chain-rule.py") as lesson:
         df = float(outer.gradient([gx])[0]) if outer.variables else 0.0
         direct = float(composite.gradient([x])[0])
         numbers = gx, dg, fg, df, direct
+        kink = chain_kink(outer, inner, composite, x, (v, u))
     except ExpressionError as error:
-        with right:
-            undefined_here(error, f"The chain at {v} = {fmt(x)}")
+        if numbers is None:  # an infinite one-sided slope leaves the numbers as they are
+            with right:
+                undefined_here(error, f"The chain at {v} = {fmt(x)}")
 
     with right:
         gxs, fgxs = inner.evaluate(xs), composite.evaluate(xs)
@@ -105,6 +118,10 @@ with page_frame("pages/chain-rule.py") as lesson:
             st.metric(f"Direct d/d{v} f(g({v}))", fmt(direct))
         st.markdown(f"**d/d{v} f(g({v})) at {v} = {fmt(x)}:** f′(g({v})) · g′({v}) = "
                     f"f′({fmt(gx)}) · g′({fmt(x)}) = {fmt(df)} × {fmt(dg)} = **{fmt(product)}**")
+        if kink is not None:
+            st.info("**The chain rule meets a kink here.**\n"
+                    + "\n".join(f"- {inert(line)}" for line in kink.lines),
+                    icon=":material/change_history:")
 
         st.header(f"Computation graph {v} → {u} = g({v}) → f({u})")
         st.caption("Forward pass (left to right): each node's value. Backward pass (right to left): "

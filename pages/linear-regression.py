@@ -7,6 +7,7 @@ from gradcore.regression import LEARNING_RATES
 from ui import data_source, exercise_panel
 from ui import regression_cache as cache
 from ui.lessons import page_frame, stop_page
+from ui.regression_data import columns_after_switch, reference_note
 from ui.regression_engine import (
     bounded_steps,
     engine_settings,
@@ -34,16 +35,17 @@ def rate_label(rate: float) -> str:
 
 def reset_columns_for_a_new_table(columns: list[str], target: str,
                                   features: tuple[str, ...]) -> None:
-    """When the student switches to a table with other columns, start from its defaults.
-
-    The target and feature boxes keep their state across reruns; after a switch to another
-    table that state names the previous table's columns. Set, before the boxes exist, to the
-    new table's defaults (a teacher's link, the session's first run, is left alone)."""
+    """When the student switches to a table with other columns, set the target and feature
+    boxes, before they exist, to what fits it (``columns_after_switch``: the same table with
+    text columns encoded keeps the student's target; another table starts from its defaults).
+    A teacher's link, the session's first run, is left alone."""
     seen = st.session_state.get("reg_columns")
     st.session_state["reg_columns"] = tuple(columns)
     if seen is not None and seen != tuple(columns):
-        st.session_state["target"] = target
-        st.session_state["feats"] = list(features)
+        st.session_state["target"], chosen = columns_after_switch(
+            seen, tuple(columns), st.session_state.get("target"),
+            st.session_state.get("feats"), target, features)
+        st.session_state["feats"] = list(chosen)
 
 
 with page_frame("pages/linear-regression.py") as lesson:
@@ -91,6 +93,9 @@ with page_frame("pages/linear-regression.py") as lesson:
         defaults = [f for f in data.default_features if f in options] or options[:1]
         features = tuple(link.choices("feats", "Features x", options, defaults,
                                        max_selections=MAX_FEATURES))
+        reference = reference_note(data.frame.attrs, features)
+        if reference:
+            st.caption(inert(reference))
         standardise = link.flag("std", "Standardise the features (z = (x − mean) / sd)", True)
 
     upload_note = ("The link carries the settings, not the file: whoever opens it must upload the "

@@ -173,3 +173,77 @@ def test_a_chain_that_breaks_a_real_limit_is_still_refused():
     """log of a negative constant composed: undefined everywhere, an ExpressionError."""
     with pytest.raises(ExpressionError, match="undefined"):
         chain_rule(parse_expression("log(x)"), parse_expression("x - x - 1"))
+
+
+def _mistake_rows() -> list[tuple[list[str], str, list[str]]]:
+    """The README's "common mistakes" table: (typed examples, why, fixes to write) per row."""
+    section = _formula_section()
+    table = section[section.index("| typed | why | write |"):].split("\n\n")[0]
+    rows = []
+    for line in table.splitlines()[2:]:
+        typed, why, write = (cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:4])
+
+        def code(cell):
+            return [piece.replace("\\|", "|") for piece in re.findall(r"`([^`]+)`", cell)]
+
+        rows.append((code(typed), why.replace("\\|", "|"), code(write)))
+    return rows
+
+
+@pytest.mark.parametrize(("typed", "why", "write"), _mistake_rows(),
+                         ids=lambda value: value[0] if isinstance(value, list) and value else "")
+def test_every_common_mistake_in_the_readme_gets_its_fix(typed, why, write):
+    """Each typed example of a README row is refused with a message naming one of the row's
+    fixes (or, for a row without a fix, its reason); each fix is named by some example's
+    message, and each fix that is a formula is accepted."""
+    messages = []
+    for text in typed:
+        with pytest.raises(ExpressionError) as refused:
+            parse_expression(text)
+        message = str(refused.value)
+        messages.append(message)
+        if write:
+            assert any(fix in message for fix in write), (text, message, write)
+        else:
+            assert why in message, (text, message)
+    for fix in write:
+        assert any(fix in message for message in messages), (fix, messages)
+        if fix not in parsing.FUNCTIONS:
+            parse_expression(fix)
+
+
+@pytest.mark.parametrize(("typed", "said", "not_said"), [
+    ("ReLU(x)", "names are lower case, so write relu(x)", "ReLU*"),
+    ("log10(x)", "write log(x)/log(10)", "log10*"),
+    ("sign(x)", "abs(x)/x", "sign*"),
+    ("sign(x)", "Subgradients page", "sign*"),
+    ("cosh(x)", "(exp(x) + exp(-x))/2", "cosh*"),
+    ("cosh(2x+1)", "(exp(2x+1) + exp(-(2x+1)))/2", "cosh*"),
+    ("asin(x)", "inverse trigonometric functions are not offered", "a*sin"),
+    ("atan(x)", "inverse trigonometric functions are not offered", "a*tan"),
+    ("sigmod(x)", "did you mean sigmoid(x)", "lower case"),
+    ("cosh x", "(exp(x) + exp(-x))/2", "cosh*x"),
+    ("Sin x", "write sin(x)", "Sin*x"),
+    ("xsin(x)", "to multiply, write x*sin(x)", "did you mean"),
+    ("a(x+1)", "to multiply, write a*(x+1)", "did you mean"),
+    ("pow(x, 2)", "write a power with ^", "pow*"),
+])
+def test_unknown_names_get_advice_that_works(typed, said, not_said):
+    """A function the parser does not offer gets what works instead (issue 26 item 2), never
+    the product that reads it as a variable (ReLU*(x), a*sin(x))."""
+    with pytest.raises(ExpressionError) as refused:
+        parse_expression(typed)
+    assert said in str(refused.value)
+    assert not_said not in str(refused.value)
+
+
+@pytest.mark.parametrize(("glued", "said"), [
+    ("asinx", "asin, which is not one of the functions here"),
+    ("log10x", "write log(x)/log(10)"),
+    ("sinhx", "write (exp(x) - exp(-x))/2"),
+])
+def test_a_glued_unknown_function_is_named_in_the_note(glued, said):
+    """asinx is one variable, and its note names asin as not offered (not sin(x) after a)."""
+    expression = parse_expression(glued)
+    assert expression.variables == (glued,)
+    assert any(said in note for note in expression.notes), expression.notes

@@ -85,10 +85,13 @@ def default_features(frame: pd.DataFrame, target: str, candidates) -> tuple[str,
 
 def build_loaded_data(frame: pd.DataFrame, label: str, target: str | None = None,
                       features=None, truth: str | None = None, source: tuple = ()) -> LoadedData:
-    """The table with its digest and defaults: the target (else the last column) and at most
-    MAX_DEFAULT_FEATURES features (else the first columns besides the target, with a note)."""
+    """The table with its digest and defaults: the target (else the last column that is not a
+    0/1 column of a text column) and at most MAX_DEFAULT_FEATURES features (else the first columns besides the target, with a note)."""
     columns = [str(c) for c in frame.columns]
-    target = target if target in columns else columns[-1]
+    made = {c for made in frame.attrs.get("dummies", {}).values() for c in made}
+    # An encoded table keeps the plain table's target: its last column that is not 0/1-coded.
+    target = target if target in columns else ([c for c in columns if c not in made]
+                                               or columns)[-1]
     features = tuple(f for f in (features or columns) if f in columns and f != target)
     features = features or tuple(c for c in columns if c != target)
     notes = tuple(frame.attrs.get("notes", ()))
@@ -137,3 +140,40 @@ def text_encoded(source: tuple) -> bool:
     """Whether the table a ``LoadedData.source`` names has its text columns as 0/1 columns
     (("bundled", name, True) or ("upload", digest, True))."""
     return bool(source) and source[0] in ("bundled", "upload") and source[-1] is True
+
+
+def columns_after_switch(before: tuple[str, ...], after: tuple[str, ...], target: str | None,
+                         features, default_target: str,
+                         default_features: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """(target, features) to show when the page's table changes from columns `before` (with the
+    student's `target` and `features`) to columns `after`.
+
+    The same table in another form (one column set holds the other: text columns encoded or
+    not) keeps the student's target and the features still there, and takes the columns that
+    are new (the 0/1 columns just made) as features too, at most MAX_FEATURES. Any other table,
+    or a target that is gone, starts from the new table's defaults."""
+    same_table = set(before) <= set(after) or set(after) <= set(before)
+    if not (same_table and target in after):
+        return default_target, tuple(default_features)
+    kept = [c for c in after if c != target and (c in (features or ()) or c not in before)]
+    return target, tuple(kept[:MAX_FEATURES])
+
+
+def reference_note(attrs: dict, features) -> str | None:
+    """Under the features: for each text column with a 0/1 column among `features`, which of
+    its categories is the reference (all its 0/1 columns are 0), and which of its 0/1 columns
+    are not chosen (their rows then count as the reference too). None when none is chosen.
+    ``attrs``: the table's ``DataFrame.attrs`` (``reference`` and ``dummies``, as
+    ``gradcore.encoding.one_hot`` records them)."""
+    chosen, lines = set(features), []
+    for column, made in attrs.get("dummies", {}).items():
+        if not chosen.intersection(made):
+            continue
+        line = (f"{column}: '{attrs['reference'][column]}' is the reference (all its 0/1 "
+                "columns are 0)")
+        left = [c for c in made if c not in chosen]
+        if left:
+            line += (f"; {', '.join(left)} {'is' if len(left) == 1 else 'are'} not among the "
+                     "features, so those rows count as the reference too")
+        lines.append(line + ".")
+    return " ".join(lines) or None

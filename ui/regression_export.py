@@ -109,36 +109,53 @@ MAX_DATA_BYTES = 20 * 2**20
 CSV_BYTES_PER_VALUE = 25
 
 
+UPLOAD_HELP = ("The table as the page read it (its numeric columns, and its text columns as "
+               "0/1 columns when encoded), comma-separated with '.' as decimal point and every "
+               "number to full precision: the file the Python script reads, whatever separator "
+               "or decimal mark your file had. python script.py <this file>.")
+
+
 def data_file_name(source: tuple) -> str:
-    """tips.csv, diabetes.csv, … for a bundled table; generated.csv for a generated one."""
-    return DATASETS[source[1]].file if source[0] == "bundled" else "generated.csv"
+    """tips.csv, diabetes.csv, … for a bundled table; generated.csv for a generated one;
+    uploaded_table.csv for an upload (the table as the page read it)."""
+    if source[0] == "bundled":
+        return DATASETS[source[1]].file
+    return "generated.csv" if source[0] == "generated" else "uploaded_table.csv"
 
 
 def data_download(source: tuple, rows: int, columns: int) -> None:
-    """A "Download the data (CSV)" button for a bundled or generated table, the file the
-    exported script reads (an upload is the student's own file already). Made on the click
-    from `source` (a few values); a table over MAX_DATA_BYTES as CSV gets a note instead."""
+    """A "Download the data (CSV)" button, the file the exported script reads: a bundled
+    table's own file; a generated table, or an uploaded one as the page read it (a
+    semicolon-separated, decimal-comma file becomes comma-separated with '.' decimals), written
+    with %.17g. Made on the click from `source` (a few values); a table over MAX_DATA_BYTES as
+    CSV gets a note instead."""
     kind = source[0] if source else ""
     if kind == "bundled":
         size = (DATA_DIR / data_file_name(source)).stat().st_size
-    elif kind == "generated":
+    elif kind in ("generated", "upload"):
         size = rows * columns * CSV_BYTES_PER_VALUE
     else:
         return
     if size > MAX_DATA_BYTES:
+        fewer = "generate fewer rows" if kind == "generated" else "use a smaller file"
         st.caption(f"This table is too large to download here (about {size / 2**20:,.0f} MB as "
-                   "CSV; the limit is 20 MB): generate fewer rows to run the script on it.")
+                   f"CSV; the limit is 20 MB): {fewer} to run the script on it.")
         return
     st.download_button("Download the data (CSV)", data=functools.partial(_data_csv, source),
                        file_name=data_file_name(source), mime="text/csv", on_click="ignore",
                        key="download_data",
-                       help="The table this run used, for the Python script: python "
-                            "script.py <this file>.")
+                       help=UPLOAD_HELP if kind == "upload" else
+                       "The table this run used, for the Python script: python script.py "
+                       "<this file>.")
 
 
 def _data_csv(source: tuple) -> bytes:
     if source[0] == "bundled":
         return (DATA_DIR / data_file_name(source)).read_bytes()
+    data = load(source)
+    if data is None:
+        return (b"note\nThe uploaded table was dropped from the server's memory: open the page, "
+                b"upload the file again and download once more.\n")
     buffer = io.BytesIO()
-    load(source).frame.to_csv(buffer, index=False, float_format="%.17g")
+    data.frame.to_csv(buffer, index=False, float_format="%.17g")
     return buffer.getvalue()
