@@ -13,7 +13,7 @@ from gradcore.standardize import Standardizer
 from gradcore.statistics import RegressionStatistics, as_xy, regression_statistics
 
 
-def sklearn_reference(X, y) -> tuple[np.ndarray, float]:
+def sklearn_reference(X, y, scaler: Standardizer | None = None) -> tuple[np.ndarray, float]:
     """The least-squares optimum by scikit-learn: ``coef`` (d,) and ``intercept``, original units.
 
     ``LinearRegression`` solves with lstsq, which treats singular values below
@@ -27,9 +27,10 @@ def sklearn_reference(X, y) -> tuple[np.ndarray, float]:
     A constant column is centred, not scaled (all zeros) and gets weight 0. When the optimum is
     not unique (collinear or constant columns, d >= N) this is the minimum-norm solution on the
     standardised scale: another optimum than gradient descent may reach, with the same loss.
+    ``scaler``: ``Standardizer.fit(X)`` when the caller has it already (one pass saved).
     """
     X, y = as_xy(X, y)
-    scaler = Standardizer.fit(X)
+    scaler = Standardizer.fit(X) if scaler is None else scaler
     Z = scaler.transform(X)
     Z[:, scaler.constant] = 0.0
     # Z is this function's own copy, so scikit-learn may centre it in place (copy_X=False).

@@ -142,7 +142,7 @@ def build_problem(data: LoadedData, target: str, features, standardise: bool) ->
     scaler = Standardizer.fit(X) if standardise else None
     X_fit = scaler.transform(X) if scaler else X
     stats = regression_statistics(X_fit, y)
-    coef, intercept = sklearn_reference(X, y)
+    coef, intercept = sklearn_reference(X, y, scaler)
     rows = sample_indices(len(y))
     return Problem(
         key=ProblemKey(data.digest, target, features, bool(standardise)), X=X, y=y,
