@@ -100,6 +100,7 @@ class PageRun:
     exceptions: list[str] = field(default_factory=list)
     metrics: dict[str, str] = field(default_factory=dict)
     widgets: dict[str, Widget] = field(default_factory=dict)
+    fragments: set[str] = field(default_factory=set)  # ids of the fragments it drew into
     elements: int = 0
     received_bytes: int = 0
     seconds: float = 0.0
@@ -235,6 +236,8 @@ class Session:
             elif kind == "page_info_changed":
                 self.query = forward.page_info_changed.query_string
             elif kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
+                if forward.delta.fragment_id:
+                    page.fragments.add(forward.delta.fragment_id)
                 self._record(page, forward.delta.new_element, forward.delta.fragment_id)
             elif kind == "session_event" and forward.session_event.WhichOneof("type") == \
                     "script_compilation_exception":
@@ -292,13 +295,14 @@ class Session:
         self._states[widget.id] = state
         return self.rerun(fragment_id=widget.fragment_id)
 
-    def set_text(self, key: str, text: str) -> PageRun:
-        """Type `text` into the text box `key` and press Enter (kept for later reruns)."""
+    def set_text(self, key: str, text: str, rerun: bool = True) -> PageRun | None:
+        """Type `text` into the text box `key` and press Enter (kept for later reruns). With
+        `rerun` False only typed: a box in a form goes with the form's submit click."""
         widget = self.widget(key)
         if widget.kind not in ("text_input", "text_area"):
             raise TypeError(f"set_text does not handle a {widget.kind} ({key})")
         self._states[widget.id] = WidgetState(id=widget.id, string_value=text)
-        return self.rerun(fragment_id=widget.fragment_id)
+        return self.rerun(fragment_id=widget.fragment_id) if rerun else None
 
     def click(self, key: str) -> PageRun:
         """Click the button `key` (a trigger: true for this run only)."""
