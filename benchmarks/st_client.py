@@ -96,11 +96,13 @@ class PageRun:
     status: int = -1
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    successes: list[str] = field(default_factory=list)
     captions: list[str] = field(default_factory=list)
     exceptions: list[str] = field(default_factory=list)
     metrics: dict[str, str] = field(default_factory=dict)
     widgets: dict[str, Widget] = field(default_factory=dict)
     fragments: set[str] = field(default_factory=set)  # ids of the fragments it drew into
+    auto_reruns: dict[str, float] = field(default_factory=dict)  # fragment id -> every s
     elements: int = 0
     received_bytes: int = 0
     seconds: float = 0.0
@@ -233,6 +235,8 @@ class Session:
                 self._max_cached_age = forward.new_session.config.max_cached_message_age or 2
             elif kind == "page_not_found":
                 page.exceptions.append(f"page not found: {forward.page_not_found.page_name!r}")
+            elif kind == "auto_rerun":  # st.fragment(run_every=...): the browser's timer
+                page.auto_reruns[forward.auto_rerun.fragment_id] = forward.auto_rerun.interval
             elif kind == "page_info_changed":
                 self.query = forward.page_info_changed.query_string
             elif kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
@@ -257,6 +261,8 @@ class Session:
                 page.errors.append(element.alert.body)
             elif element.alert.format == element.alert.WARNING:
                 page.warnings.append(element.alert.body)
+            elif element.alert.format == element.alert.SUCCESS:
+                page.successes.append(element.alert.body)
         elif kind == "markdown":
             page.captions.append(element.markdown.body)
         elif kind == "metric":

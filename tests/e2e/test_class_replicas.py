@@ -163,13 +163,14 @@ def test_students_on_both_replicas_are_one_class(replicas):
     assert view.metrics["Answered"] == str(len(ANSWERS))
     assert view.metrics["Right"] == str(ANSWERS.count(RIGHT))
     assert _given(view) == len(ANSWERS)
-    assert len(view.fragments) == 1, view.fragments  # the live part, refreshed every 2 s
+    # The live part: a fragment the browser is asked to rerun every 2 s.
+    assert list(view.auto_reruns.values()) == [2.0], view.auto_reruns
 
     # A student on the replica the teacher is NOT on answers; the next refresh shows it.
     teacher_replica = teacher.http.cookies.get(COOKIE)
     other = next(s for s, replica in students if replica != teacher_replica)
     _answer(other, RIGHT)
-    refreshed = teacher.rerun(fragment_id=next(iter(view.fragments)))
+    refreshed = teacher.rerun(fragment_id=next(iter(view.auto_reruns)))
     assert refreshed.problems() == []
     assert _given(refreshed) == len(ANSWERS) + 1
     assert refreshed.metrics["Students joined"] == str(len(ANSWERS))
