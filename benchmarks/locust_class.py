@@ -55,7 +55,8 @@ REVEAL_POLL_S = 3.0  # ui.class_mode.REVEAL_POLL_S
 REFRESH_S = 2.0  # ui.class_view.REFRESH_S
 OPEN, ANSWER, POLL, REFRESH = ("class: open the link", "class: check an answer",
                                "class: reveal poll", "teacher: live view refresh")
-COUNTS = {"sent": 0, "confirmed": 0, "refused": 0, "tabs": 0}
+COUNTS = {"sent": 0, "confirmed": 0, "refused": 0, "failed": 0, "tabs": 0}
+PROBLEMS: list[str] = []  # the first answers that failed, over the whole run
 REPLICAS: dict[str, int] = {}  # affinity cookie (the replica nginx pinned a tab to) -> tabs
 
 AFFINITY_COOKIE = "gradlab_replica"  # deploy/nginx.conf's: the replica a tab is pinned to
@@ -92,7 +93,8 @@ def _write_class_counts(**_kwargs) -> None:
         return
     summary = json.loads(Path(path).read_text()) if Path(path).exists() else {}
     figures = {"code": options.class_code, "tabs": COUNTS["tabs"], "replicas": REPLICAS,
-               **{f"answers_{k}": COUNTS[k] for k in ("sent", "confirmed", "refused")}}
+               "problems": PROBLEMS,
+               **{f"answers_{k}": COUNTS[k] for k in ("sent", "confirmed", "refused", "failed")}}
     try:
         figures["store"] = store_count(options.class_code, options.class_key)
     except Exception as error:  # noqa: BLE001 - the summary must say why, not crash Locust
@@ -219,6 +221,15 @@ class ClassStudent(_Tab):
             self.next_answer = time.monotonic() + self._think()
 
     def _answer(self) -> PageRun:
+        try:
+            return self._check_an_answer()
+        except BaseException as problem:  # also a greenlet killed mid-answer at the stop
+            COUNTS["failed"] += 1
+            if len(PROBLEMS) < 10:
+                PROBLEMS.append(f"{type(problem).__name__}: {str(problem)[:200]}")
+            raise
+
+    def _check_an_answer(self) -> PageRun:
         text = RIGHT if self.rng.random() < 1 / 3 else self.rng.choice(SLIPS)
         self.session.set_text("answer", text, rerun=False)
         COUNTS["sent"] += 1
