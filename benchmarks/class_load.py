@@ -47,12 +47,15 @@ def locust_arguments(code: str, key: str) -> list[str]:
 
 
 def counted_once(figures: dict | None) -> bool:
-    """Every answer sent (less those the page said were refused: none expected) is in the
-    store exactly once, and none was refused."""
+    """Every answer confirmed is in the store, none twice, none refused: the store counts
+    between the answers confirmed and those sent, and every answer sent but not confirmed
+    is accounted for (cut off by the end of the run, or failed)."""
     if not figures or "store" not in figures:
         return False
-    sent, refused = figures["answers_sent"], figures["answers_refused"]
-    return refused == 0 and figures["store"]["answers"] == sent
+    sent, confirmed = figures["answers_sent"], figures["answers_confirmed"]
+    unconfirmed = figures.get("answers_cut_off", 0) + figures.get("answers_failed", 0)
+    return figures["answers_refused"] == 0 and confirmed <= figures["store"]["answers"] <= sent \
+        and sent - confirmed == unconfirmed
 
 
 def describe(figures: dict | None) -> str:
@@ -62,9 +65,13 @@ def describe(figures: dict | None) -> str:
     if "store" not in figures:
         return f"class: the store could not be read: {figures.get('store_error', '?')}"
     store = figures["store"]
-    verdict = "each counted once" if counted_once(figures) else "MISMATCH"
+    exact = store["answers"] == figures["answers_sent"]
+    verdict = ("MISMATCH" if not counted_once(figures) else "each counted once" if exact
+               else "each confirmed one counted once; some cut off were not stored")
     return (f"class {figures['code']}: answers sent {figures['answers_sent']}, confirmed "
-            f"{figures['answers_confirmed']}, refused {figures['answers_refused']}; counted "
+            f"{figures['answers_confirmed']}, refused {figures['answers_refused']}, failed "
+            f"{figures.get('answers_failed', 0)}, cut off by the end of the run "
+            f"{figures.get('answers_cut_off', 0)}; counted "
             f"by the store {store['answers']} ({verdict}); students in the store "
             f"{store['students']} (tabs opened {figures['tabs']}, per replica "
             f"{figures.get('replicas', {})})")

@@ -23,7 +23,8 @@ the reporting and ``--summary-json`` are the main locustfile's (``benchmarks/loc
   first run's deltas), checked: "Students joined" is shown.
 
 Every answer is counted: sent (the submit went out), confirmed (its run finished with a
-verdict), refused (the page said it was not shared). When Locust quits, the store's summary of
+verdict), refused (the page said it was not shared), failed, or cut off (Locust's stop killed
+the tab during the check: such an answer may or may not have been stored). When Locust quits, the store's summary of
 the class (answers per exercise, summed) is read and written beside these counts into the
 summary JSON under ``"class"``: every answer sent must be counted exactly once.
 """
@@ -55,7 +56,7 @@ REVEAL_POLL_S = 3.0  # ui.class_mode.REVEAL_POLL_S
 REFRESH_S = 2.0  # ui.class_view.REFRESH_S
 OPEN, ANSWER, POLL, REFRESH = ("class: open the link", "class: check an answer",
                                "class: reveal poll", "teacher: live view refresh")
-COUNTS = {"sent": 0, "confirmed": 0, "refused": 0, "failed": 0, "tabs": 0}
+COUNTS = {"sent": 0, "confirmed": 0, "refused": 0, "failed": 0, "cut_off": 0, "tabs": 0}
 PROBLEMS: list[str] = []  # the first answers that failed, over the whole run
 REPLICAS: dict[str, int] = {}  # affinity cookie (the replica nginx pinned a tab to) -> tabs
 
@@ -94,7 +95,7 @@ def _write_class_counts(**_kwargs) -> None:
     summary = json.loads(Path(path).read_text()) if Path(path).exists() else {}
     figures = {"code": options.class_code, "tabs": COUNTS["tabs"], "replicas": REPLICAS,
                "problems": PROBLEMS,
-               **{f"answers_{k}": COUNTS[k] for k in ("sent", "confirmed", "refused", "failed")}}
+               **{f"answers_{k}": COUNTS[k] for k in ("sent", "confirmed", "refused", "failed", "cut_off")}}
     try:
         figures["store"] = store_count(options.class_code, options.class_key)
     except Exception as error:  # noqa: BLE001 - the summary must say why, not crash Locust
@@ -223,8 +224,10 @@ class ClassStudent(_Tab):
     def _answer(self) -> PageRun:
         try:
             return self._check_an_answer()
-        except BaseException as problem:  # also a greenlet killed mid-answer at the stop
-            COUNTS["failed"] += 1
+        except BaseException as problem:
+            # A GreenletExit: Locust's stop killed the tab during the check (a browser closed
+            # mid-request); the server may or may not have stored that answer.
+            COUNTS["failed" if isinstance(problem, Exception) else "cut_off"] += 1
             if len(PROBLEMS) < 10:
                 PROBLEMS.append(f"{type(problem).__name__}: {str(problem)[:200]}")
             raise
