@@ -33,6 +33,13 @@ tables, 0.4 MB uploads); for each step it also prints the servers' resident memo
 - smallest) / median of the samples, the issue's goal being within ±15 %. The heavy class of
 30 for 5 minutes: ``--setups one --mix heavy --steps 30 --step-seconds 300``.
 
+``--mix class`` runs a class (``benchmarks/locust_class.py``, ``benchmarks/class_load.py``):
+each step's students answer one class's exercise every 2-4 s and one teacher's live view
+refreshes every 2 s, every replica on one database (``$GRADLAB_DATABASE_URL``, else a SQLite
+file in the output folder); a new class per step. Printed besides the figures: the answers
+the students sent and those the store counted; a step holds only if they are equal. 60
+students on two replicas: ``--setups two --mix class --steps 60 --step-seconds 60``.
+
 Usage: ``python benchmarks/bench_capacity.py [--setups one,two] [--mix light|heavy] [--steps 5,10,...]
 [--step-seconds 60] [--spawn-seconds 10] [--p95-limit 1.0] [--server-env KEY=VALUE ...]``;
 a shorter ramp: ``--steps 20,40,60,80 --step-seconds 30``. Each step's Locust log and final
@@ -58,7 +65,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks import serving  # noqa: E402
+from benchmarks import class_load, serving  # noqa: E402
 from benchmarks.st_client import cpu_seconds, machine_cpu_ticks, tree_rss_bytes  # noqa: E402
 
 LOCUSTFILE = REPO_ROOT / "benchmarks" / "locustfile.py"
@@ -82,9 +89,12 @@ class Step:
     machine_cpu: float = 0.0  # % of one core, all processes
     per_action: dict[str, dict[str, float]] = field(default_factory=dict)
     failure_messages: list[str] = field(default_factory=list)
+    class_counts: dict | None = None  # --mix class: answers sent and counted
 
     def held(self, p95_limit_ms: float) -> bool:
-        return self.requests > 0 and self.failures == 0 and self.p95 <= p95_limit_ms
+        counted = self.class_counts is None or class_load.counted_once(self.class_counts)
+        return self.requests > 0 and self.failures == 0 and self.p95 <= p95_limit_ms \
+            and counted
 
     def server_cpu(self) -> float:
         return sum(v for k, v in self.cpu.items() if k.startswith(("server", "replica")))
@@ -133,16 +143,19 @@ def read_stats(path: Path, step: Step) -> None:
     step.per_action = summary["actions"]
     step.failure_messages = [f"{f['occurrences']}× {f['name']}: {f['error'][:200]}"
                              for f in summary["failures"]]
+    step.class_counts = summary.get("class")
 
 
 def run_step(setup: serving.Setup, students: int, args, output: Path) -> Step:
     """One Locust run of `students` at once; measured after they have all arrived."""
     prefix = output / f"{setup.name.split()[0]}-{students:03d}"
     rate = max(students / args.spawn_seconds, 0.5)
+    in_class = args.mix == "class"
+    users = students + 1 if in_class else students  # the class's teacher
     command = [
         "nice", "-n", str(args.locust_nice), sys.executable, "-m", "locust",
-        "-f", str(LOCUSTFILE), "--headless", "--host", setup.url,
-        "-u", str(students), "-r", f"{rate:g}",
+        "-f", str(class_load.LOCUSTFILE if in_class else LOCUSTFILE), "--headless",
+        "--host", setup.url, "-u", str(users), "-r", f"{rate:g}",
         "-t", f"{round(args.spawn_seconds + args.step_seconds) + 120}s",
         # A student's action in progress when the step ends is finished, not cut off (and
         # killing a greenlet inside a websocket read once crashed gevent's event loop).
@@ -152,8 +165,9 @@ def run_step(setup: serving.Setup, students: int, args, output: Path) -> Step:
         "--think-min", str(args.think_min), "--think-max", str(args.think_max),
         "--actions-per-page", args.actions_per_page,
         "--action-timeout", str(args.action_timeout),
-        "--mix", args.mix, "--upload-rows", str(args.upload_rows),
     ]
+    command += (class_load.locust_arguments(*class_load.new_class()) if in_class
+                else ["--mix", args.mix, "--upload-rows", str(args.upload_rows)])
     process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     pids = dict(setup.pids, locust=process.pid)
@@ -284,6 +298,8 @@ def run_setup(name: str, args, output: Path) -> tuple[str, list[Step], int]:
             print(format_step(step), flush=True)
             for line in rss_lines(step, args.rss_every, args.flat_seconds):
                 print(line, flush=True)
+            if args.mix == "class":
+                print(f"{'':>10}{class_load.describe(step.class_counts)}", flush=True)
             for message in step.failure_messages[:5]:
                 print(f"{'':>10}failure: {message}", flush=True)
             if not step.held(args.p95_limit * 1000):
@@ -327,6 +343,8 @@ def summarize(name: str, steps: list[Step], held: int, args) -> str:
     good = next((s for s in steps if s.students == held), None)
     if good is not None:
         lines += [f"  at {held}: {_figures(good)}", f"         {_cpu_rss(good)}"]
+        if good.class_counts is not None:
+            lines.append(f"         {class_load.describe(good.class_counts)}")
     failed = steps[-1] if steps and steps[-1].students != held else None
     if failed is not None:
         reasons = []
@@ -335,8 +353,12 @@ def summarize(name: str, steps: list[Step], held: int, args) -> str:
         if failed.failures:
             reasons.append(f"{failed.failures} errors" if failed.failures > 0
                            else "Locust failed")
+        if failed.class_counts is not None and not class_load.counted_once(failed.class_counts):
+            reasons.append("answers sent and counted differ")
         lines += [f"  at {failed.students} (not held: {', '.join(reasons)}): "
                   f"{_figures(failed)}", f"         {_cpu_rss(failed)}"]
+        if failed.class_counts is not None:
+            lines.append(f"         {class_load.describe(failed.class_counts)}")
     return "\n".join(lines)
 
 
@@ -354,7 +376,7 @@ def main() -> int:
     parser.add_argument("--actions-per-page", default="3-6")
     parser.add_argument("--action-timeout", type=float, default=30.0,
                         help="seconds after which an action counts as failed")
-    parser.add_argument("--mix", default="light", choices=("light", "heavy"))
+    parser.add_argument("--mix", default="light", choices=("light", "heavy", "class"))
     parser.add_argument("--upload-rows", type=int, default=20_000,
                         help="rows of the heavy mix's uploaded CSV")
     parser.add_argument("--rss-every", type=float, default=60.0)
@@ -378,6 +400,10 @@ def main() -> int:
         "capacity-%Y%m%d-%H%M%S")
     output = output.resolve()  # nginx runs with this as its prefix
     output.mkdir(parents=True, exist_ok=True)
+    if args.mix == "class":  # before the servers start: they inherit the database URL
+        url = class_load.prepare_database(output)
+        print(f"Class database shared by the servers: {url.split(':', 1)[0]} "
+              f"({'a file in the output folder' if url.startswith('sqlite') else 'from $GRADLAB_DATABASE_URL'})")
     print(f"Gradient Lab capacity, {time.strftime('%Y-%m-%d %H:%M')}: {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.2f} before the start; think time "
           f"{args.think_min:g}-{args.think_max:g} s; steps of {args.step_seconds:g} s after "

@@ -25,6 +25,10 @@ through:
 - ``open /linear-regression?src=upload&lr=0.1``, uploads a CSV of ``--upload-rows`` rows
   (default 20,000: about 0.4 MB) and steps forward.
 
+A class (issue 27: students answering one class's exercise, the teacher's live view refreshing
+every 2 s, all on one database) is its own locustfile, ``benchmarks/locust_class.py``, which
+uses this file's options, reporting and ``--summary-json``.
+
 Widget ids are read from the deltas by their keys (``x0``, ``p_x``, ``reg_upload``,
 ``k_forward``, ``k_start``). On each lesson a student does ``--actions-per-page`` actions
 (default 3-6, the upload counts as one), with a think time of ``--think-min`` to

@@ -96,10 +96,13 @@ class PageRun:
     status: int = -1
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    successes: list[str] = field(default_factory=list)
     captions: list[str] = field(default_factory=list)
     exceptions: list[str] = field(default_factory=list)
     metrics: dict[str, str] = field(default_factory=dict)
     widgets: dict[str, Widget] = field(default_factory=dict)
+    fragments: set[str] = field(default_factory=set)  # ids of the fragments it drew into
+    auto_reruns: dict[str, float] = field(default_factory=dict)  # fragment id -> every s
     elements: int = 0
     received_bytes: int = 0
     seconds: float = 0.0
@@ -232,9 +235,13 @@ class Session:
                 self._max_cached_age = forward.new_session.config.max_cached_message_age or 2
             elif kind == "page_not_found":
                 page.exceptions.append(f"page not found: {forward.page_not_found.page_name!r}")
+            elif kind == "auto_rerun":  # st.fragment(run_every=...): the browser's timer
+                page.auto_reruns[forward.auto_rerun.fragment_id] = forward.auto_rerun.interval
             elif kind == "page_info_changed":
                 self.query = forward.page_info_changed.query_string
             elif kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
+                if forward.delta.fragment_id:
+                    page.fragments.add(forward.delta.fragment_id)
                 self._record(page, forward.delta.new_element, forward.delta.fragment_id)
             elif kind == "session_event" and forward.session_event.WhichOneof("type") == \
                     "script_compilation_exception":
@@ -254,6 +261,8 @@ class Session:
                 page.errors.append(element.alert.body)
             elif element.alert.format == element.alert.WARNING:
                 page.warnings.append(element.alert.body)
+            elif element.alert.format == element.alert.SUCCESS:
+                page.successes.append(element.alert.body)
         elif kind == "markdown":
             page.captions.append(element.markdown.body)
         elif kind == "metric":
@@ -292,13 +301,14 @@ class Session:
         self._states[widget.id] = state
         return self.rerun(fragment_id=widget.fragment_id)
 
-    def set_text(self, key: str, text: str) -> PageRun:
-        """Type `text` into the text box `key` and press Enter (kept for later reruns)."""
+    def set_text(self, key: str, text: str, rerun: bool = True) -> PageRun | None:
+        """Type `text` into the text box `key` and press Enter (kept for later reruns). With
+        `rerun` False only typed: a box in a form goes with the form's submit click."""
         widget = self.widget(key)
         if widget.kind not in ("text_input", "text_area"):
             raise TypeError(f"set_text does not handle a {widget.kind} ({key})")
         self._states[widget.id] = WidgetState(id=widget.id, string_value=text)
-        return self.rerun(fragment_id=widget.fragment_id)
+        return self.rerun(fragment_id=widget.fragment_id) if rerun else None
 
     def click(self, key: str) -> PageRun:
         """Click the button `key` (a trigger: true for this run only)."""

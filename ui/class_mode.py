@@ -69,6 +69,34 @@ def store() -> classroom.Store:
         return opened
 
 
+def purge_ended_classes() -> int | None:
+    """Open the store and delete the classes that have ended; how many, or None when the
+    database cannot be reached (logged, never raised: the lessons work without it)."""
+    with _LOCK:
+        _STATE["purged"] = time.monotonic()  # store() leaves the purge to this function
+    try:
+        purged = store().purge()
+    except StoreUnavailable:
+        _LOGGER.warning("Class store unreachable at start-up: ended classes are purged later")
+    except Exception as error:  # noqa: BLE001 - e.g. a malformed GRADLAB_DATABASE_URL
+        _LOGGER.warning("Class store not opened at start-up: %s", error)
+    else:
+        _LOGGER.info("Start-up: purged %d ended classes", purged)
+        return purged
+    with _LOCK:
+        _STATE["purged"] = 0.0  # the hourly purge tries again on the next use
+    return None
+
+
+def purge_at_start() -> threading.Thread:
+    """:func:`purge_ended_classes` in a daemon thread: a slow or unreachable database (a
+    PostgreSQL connect waits up to 5 s) never delays the server's start."""
+    thread = threading.Thread(target=purge_ended_classes, name="gradlab-class-purge",
+                              daemon=True)
+    thread.start()
+    return thread
+
+
 def reset_store() -> None:
     """Forget the opened store (tests; a changed ``GRADLAB_DATABASE_URL``)."""
     with _LOCK:

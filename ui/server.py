@@ -37,6 +37,8 @@ from dataclasses import dataclass
 
 from streamlit.runtime.app_session import AppSession
 
+from ui import class_mode
+
 _LOGGER = logging.getLogger("gradlab")
 
 # What every lesson imports: made once at start-up, then frozen (never scanned again).
@@ -180,6 +182,7 @@ async def lifespan(app):
     rerun_whole_page_for_lost_fragments()
     frozen = freeze_start_up_objects()
     start_collector()
+    class_mode.purge_at_start()
     _LOGGER.info("Start-up: %d objects frozen; collector every %g s or +%g MB", frozen,
                  GC_MAX_SECONDS, GC_GROWTH_MB)
     yield None

@@ -101,8 +101,10 @@ class AppServer:
             return handle.read().decode(errors="replace")
 
 
-def start_app_server(log_path: Path, port: int | None = None) -> AppServer:
-    """Start the app on a free port in its own process group; return once it is healthy."""
+def start_app_server(log_path: Path, port: int | None = None,
+                     env: dict[str, str] | None = None) -> AppServer:
+    """Start the app on a free port in its own process group; return once it is healthy.
+    `env`: variables set for the server on top of this process's environment."""
     port = port or free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("wb")
@@ -115,7 +117,8 @@ def start_app_server(log_path: Path, port: int | None = None) -> AppServer:
         "--server.fileWatcherType", "none",
     ]
     process = subprocess.Popen(
-        command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env=None if env is None else {**os.environ, **env},
     )
     log.close()
     server = AppServer(f"http://127.0.0.1:{port}", process, log_path)
