@@ -334,3 +334,61 @@ def test_large_blocks_go_back_to_the_system_on_glibc():
     """On Linux with glibc the mmap threshold is fixed (True); elsewhere nothing changes (False)."""
     expected = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
     assert cache.return_large_blocks_to_the_system() is expected
+
+
+def test_work_on_a_made_table_goes_before_a_new_table():
+    """While one heavy turn runs, a new table and then the fit of a made table wait: the fit
+    goes first (so a class does not hold a waiting table per student), the new table next."""
+    import threading
+
+    from ui.byte_store import HeavyLine
+
+    line, order = HeavyLine(), []
+    started = threading.Event()
+    release = threading.Event()
+
+    def holder():
+        with line.turn():
+            started.set()
+            release.wait(10)
+
+    def worker(name, new_table):
+        with line.turn(new_table=new_table):
+            order.append(name)
+
+    first = threading.Thread(target=holder)
+    first.start()
+    assert started.wait(10)
+    new = threading.Thread(target=worker, args=("new table", True))
+    new.start()
+    fit = threading.Thread(target=worker, args=("fit", False))
+    fit.start()
+    # Both are waiting now: the line holds one finishing turn (the fit) while busy.
+    for _ in range(200):
+        with line._changed:
+            if line._finishing == 1:
+                break
+        threading.Event().wait(0.01)
+    release.set()
+    for thread in (first, new, fit):
+        thread.join(10)
+    assert order == ["fit", "new table"]
+
+
+def test_a_new_table_is_not_starved():
+    """With finishing turns always waiting, a new table still gets a turn after its patience."""
+    from ui.byte_store import HeavyLine
+
+    import threading
+
+    line, done = HeavyLine(new_table_patience_s=0.05), threading.Event()
+    line._finishing = 1  # a finishing turn that never comes (its session went away)
+
+    def newcomer():
+        with line.turn(new_table=True):
+            done.set()
+
+    thread = threading.Thread(target=newcomer, daemon=True)
+    thread.start()
+    assert done.wait(10), "a new table waited for ever behind finishing turns"
+    thread.join(10)

@@ -146,7 +146,6 @@ class ByteBudgetCache:
 
 
 STORE = ByteBudgetCache(CACHE_BUDGET_BYTES, TTL_SECONDS)
-_HEAVY = threading.Lock()
 # glibc serves a freed block below its mmap threshold from the heap next time, and raises that
 # threshold (up to 32 MB) whenever a large block is freed; arrays of a few MB then stay in
 # per-thread heaps (Streamlit runs each session in its own thread) after STORE drops them: in
@@ -170,11 +169,61 @@ def return_large_blocks_to_the_system() -> bool:
 return_large_blocks_to_the_system()
 
 
+class HeavyLine:
+    """One heavy computation at a time, and work on a table already made before a new table.
+
+    A session that has made a large table (a generated 1e6 x 10 is 88 MB) holds it until its
+    statistics and fit are done. With a plain lock, a class that each asks for a new table
+    made every table first and then waited with it for the fits: 30 sessions held 30 tables
+    (2.5 GB per replica in the heavy-mix benchmark). Here a turn that finishes work on an
+    existing table (``new_table=False``) always goes before one that makes a new table, so
+    about one table waits at a time.
+    """
+
+    def __init__(self, new_table_patience_s: float = 10.0) -> None:
+        self._changed = threading.Condition()
+        self._busy = False
+        self._finishing = 0  # turns waiting that work on a table already made
+        # A new table waits for the others at most this long, then takes the next free turn:
+        # a class that keeps stepping through its big runs cannot starve a newcomer.
+        self.new_table_patience_s = new_table_patience_s
+
+    @contextmanager
+    def turn(self, new_table: bool = False):
+        with self._changed:
+            if not new_table:
+                self._finishing += 1
+            since = time.monotonic()
+
+            def ready() -> bool:
+                patient = time.monotonic() - since < self.new_table_patience_s
+                return not self._busy and not (new_table and patient and self._finishing)
+
+            try:
+                while not ready():
+                    self._changed.wait(0.5 if new_table else None)
+            finally:
+                if not new_table:
+                    self._finishing -= 1
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._busy = False
+                self._changed.notify_all()
+
+
+_HEAVY = HeavyLine()
+
+
 @contextmanager
-def heavy_work(cells: int):
-    """Run the block alone among the process's heavy work when it touches > HEAVY_CELLS values."""
+def heavy_work(cells: int, new_table: bool = False):
+    """Run the block alone among the process's heavy work when it touches > HEAVY_CELLS values;
+    `new_table`: it makes a new table, so it waits for work on tables already made
+    (:class:`HeavyLine`)."""
     if cells <= HEAVY_CELLS:
         yield
         return
-    with _HEAVY:
+    with _HEAVY.turn(new_table):
         yield

@@ -152,14 +152,14 @@ def bundled_data(name: str, encode_text: bool = False) -> LoadedData:
 def generated_data(n: int, d: int, noise: float, seed: int, true_w: float,
                    true_b: float) -> LoadedData:
     """``build_generated``, once per process."""
-    with heavy_work(n * (d + 1)):
+    with heavy_work(n * (d + 1), new_table=True):
         return build_generated(n, d, noise, seed, true_w, true_b)
 
 
 def uploaded_data(payload: bytes, name: str, encode_text: bool = False) -> LoadedData:
     """``build_uploaded``, put in STORE under its source ("upload", digest[, True]); sessions
     keep only an :class:`UploadRef` to it."""
-    with heavy_work(len(payload) // 2):
+    with heavy_work(len(payload) // 2, new_table=True):
         STORE.reserve(4 * len(payload))  # about 8 bytes per value, a value per 2 bytes
         data = build_uploaded(payload, name, encode_text)
     return STORE.put(data.source, data)
