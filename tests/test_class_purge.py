@@ -3,6 +3,7 @@ that cannot be reached never delays or fails the start."""
 
 import asyncio
 import logging
+import threading
 import time
 
 import pytest
@@ -92,7 +93,11 @@ def test_the_server_lifespan_purges_in_the_background(data_dir, monkeypatch):
         async with server.lifespan(None):
             pass
 
-    asyncio.run(start_server())
+    # In a thread of its own: after the browser tests, Playwright's event loop runs in this one.
+    runner = threading.Thread(target=lambda: asyncio.run(start_server()))
+    runner.start()
+    runner.join(THREAD_TIMEOUT_S)
+    assert not runner.is_alive()
     assert len(started) == 1 and started[0].daemon
     started[0].join(THREAD_TIMEOUT_S)
     assert not started[0].is_alive()

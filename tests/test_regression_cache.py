@@ -377,9 +377,9 @@ def test_work_on_a_made_table_goes_before_a_new_table():
 
 def test_a_new_table_is_not_starved():
     """With finishing turns always waiting, a new table still gets a turn after its patience."""
-    from ui.byte_store import HeavyLine
-
     import threading
+
+    from ui.byte_store import HeavyLine
 
     line, done = HeavyLine(new_table_patience_s=0.05), threading.Event()
     line._finishing = 1  # a finishing turn that never comes (its session went away)
