@@ -83,6 +83,8 @@ from gradcore.regression import (
     mse_gradient,
     mse_loss,
 )
+from gradcore.rows import HyperParameter
+from gradcore.settings import FIT_DEFAULTS, RunSettings
 from gradcore.standardize import Standardizer
 from gradcore.statistics import RegressionStatistics, regression_statistics
 from gradcore.stopping import STOP_REASONS

@@ -29,13 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradcore.errors import DataError
-from gradcore.losses import Loss, check_delta, get_loss
-from gradcore.optimizers import (
-    check_hyper_parameters,
-    check_schedule,
-    get_optimizer,
-    step_size,
-)
+from gradcore.losses import LOSS_TABLE, Loss, get_loss, loss_settings
+from gradcore.optimizers import OPTIMIZER_TABLE, check_schedule, get_optimizer, step_size
 from gradcore.regression import (
     _MAX_START_LOSS,
     Trajectory,
@@ -44,12 +39,12 @@ from gradcore.regression import (
     _start,
     gradient_descent,
 )
+from gradcore.rows import check_names, row_settings
 from gradcore.statistics import RegressionStatistics, as_xy, regression_statistics
 from gradcore.stopping import (
     decide_stop,
-    derivative_bound,
     divergence_bound,
-    gradient_scale,
+    measured_scale,
     stop_message,
     without_rounding_noise,
 )
@@ -75,8 +70,9 @@ class FitTrajectory(Trajectory):
     """A ``Trajectory`` of ``fit``, with what the page needs to write each update out.
 
     Beyond ``Trajectory``'s fields: ``loss_name`` (in LOSSES), ``optimizer`` (in OPTIMIZERS),
-    ``schedule``, ``huber_delta`` and ``settings`` (momentum, beta2, epsilon, batch_size, seed,
-    record_rows);
+    ``schedule`` and ``settings``: every hyper-parameter of the loss's and the optimizer's rows
+    by name (the values the run used, defaults filled in; a mini-batch size at most N), plus
+    ``record_rows``;
     ``step_size`` (k,) = eta_1..eta_k; ``step_grad_w`` (k, d), ``step_grad_b`` (k,): the
     gradient each step used (``grad_w``, ``grad_b`` of the iterate before it for the full-batch
     optimizers; a mini-batch's for sgd); ``state``:
@@ -91,13 +87,22 @@ class FitTrajectory(Trajectory):
     loss_name: str
     optimizer: str
     schedule: str
-    huber_delta: float
     settings: Mapping
     step_size: np.ndarray
     step_grad_w: np.ndarray
     step_grad_b: np.ndarray
     state: Mapping
     evaluation_rows: int
+
+    @property
+    def huber_delta(self) -> float | None:
+        """Huber's delta of the run (None for a loss without one)."""
+        return self.settings.get("huber_delta")
+
+    @property
+    def fit_settings(self) -> dict:
+        """The run's hyper-parameters as ``fit`` keywords (record_rows left out)."""
+        return {k: v for k, v in self.settings.items() if k != "record_rows"}
 
 
 def evenly_spaced_rows(n, count):
@@ -145,8 +150,8 @@ class _DataLoss:
     to call, so a step allocates nothing of size N.
     """
 
-    def __init__(self, X, y, row: Loss, delta: float):
-        self.X, self.y, self.row, self.delta = X, y, row, delta
+    def __init__(self, X, y, row: Loss, settings: Mapping):
+        self.X, self.y, self.row, self.settings = X, y, row, settings
         self._buffers: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def _buffers_for(self, count: int, rows: int):
@@ -172,8 +177,8 @@ class _DataLoss:
                 np.matmul(weights, block.T, out=residual)
             np.subtract(residual, self.y[start : start + len(block)], out=residual)
             residual += intercepts
-            self.row.derivative(residual, self.delta, out=derivative)
-            total += self.row.total(residual, derivative, self.delta)
+            self.row.derivative(residual, self.settings, out=derivative)
+            total += self.row.total(residual, derivative, self.settings)
             if count == 1:
                 np.dot(derivative[0], block, out=product[0])
             else:
@@ -186,8 +191,8 @@ class _DataLoss:
 class _MiniBatch:
     """Loss and gradient of ``batch_size`` rows drawn with replacement: rng.integers(0, N)."""
 
-    def __init__(self, X, y, row: Loss, delta: float, batch_size: int, seed: int):
-        self.X, self.y, self.row, self.delta = X, y, row, delta
+    def __init__(self, X, y, row: Loss, settings: Mapping, batch_size: int, seed: int):
+        self.X, self.y, self.row, self.settings = X, y, row, settings
         self.rng = np.random.default_rng(seed)
         self.rows = np.empty((batch_size, X.shape[1]))
         self.targets = np.empty(batch_size)
@@ -197,9 +202,9 @@ class _MiniBatch:
         np.take(self.X, index, axis=0, out=self.rows)
         np.take(self.y, index, out=self.targets)
         residual = self.rows @ theta[:-1] + theta[-1] - self.targets
-        derivative = self.row.derivative(residual, self.delta)
+        derivative = self.row.derivative(residual, self.settings)
         size = len(self.targets)
-        return (float(self.row.total(residual, derivative, self.delta)) / size,
+        return (float(self.row.total(residual, derivative, self.settings)) / size,
                 np.append(derivative @ self.rows, derivative.sum()) / size)
 
 
@@ -214,40 +219,62 @@ def _start_point(w0, b0, d: int) -> np.ndarray:
         raise DataError("The start point (w0, b0) must be numbers.") from None
 
 
+def is_article_run(loss: str, optimizer: str, schedule: str) -> bool:
+    """The article's set-up, MSE with constant-step gradient descent: ``fit`` runs it in closed
+    form (``gradient_descent``) and the page shows its own panels for it."""
+    return loss == "mse" and optimizer == "gd" and schedule == "constant"
+
+
+def run_settings(loss: str, optimizer: str, settings: Mapping, rows: int | None = None
+                 ) -> tuple[Loss, object, dict, dict]:
+    """(loss row, optimizer row, the loss's settings, the optimizer's settings) for ``fit``'s
+    keyword ``settings``: each hyper-parameter of the two rows from `settings` (checked against
+    its range) or its default; None stands for the default. A mini-batch size is at most
+    `rows`. DataError for an unknown loss or optimizer, a name no row declares, or a value
+    out of range; settings of rows not chosen are ignored."""
+    row, method = get_loss(loss), get_optimizer(optimizer)
+    given = {name: value for name, value in settings.items() if value is not None}
+    check_names(given, [LOSS_TABLE, OPTIMIZER_TABLE])
+    loss_values, method_values = row_settings(row, given), row_settings(method, given)
+    if rows is not None and "batch_size" in method_values:
+        method_values["batch_size"] = min(int(method_values["batch_size"]), rows)
+    return row, method, loss_values, method_values
+
+
 def fit(X, y, *, loss="mse", optimizer="gd", learning_rate=0.1, steps=200, w0=0.0, b0=0.0,
-        batch_size=None, seed=0, momentum=0.9, beta2=0.999, huber_delta=1.0,
         schedule="constant", tol=1e-10, record_rows=None,
-        stats: RegressionStatistics | None = None) -> FitTrajectory:
+        stats: RegressionStatistics | None = None, **settings) -> FitTrajectory:
     """Minimise ``loss`` over (w, b) with ``optimizer`` from (w0, b0); see the module doc.
 
     X (N, d), y (N,); w0 a number (every weight), (d,) or None (zeros). ``learning_rate`` eta
-    is scaled by ``schedule`` ("constant", "1/sqrt(k)", "1/k") at step k. ``momentum`` is mu
-    (beta1 for Adam), ``beta2`` Adam's; ``batch_size`` (default 32, at most N) and ``seed`` are mini-batch
-    SGD's (other optimizers ignore them); ``huber_delta`` is Huber's delta. The run stops at
-    ``steps``, when the gradient norm is below ``tol`` x the loss's gradient scale, or before
-    the loss diverges (``gradcore.stopping``). ``record_rows``: see the module doc (mini-batch
-    MAE / Huber only). Pass ``stats`` = ``regression_statistics(X, y)`` to reuse them. Raises
-    DataError for unusable data or settings.
+    is scaled by ``schedule`` ("constant", "1/sqrt(k)", "1/k") at step k. ``settings``: the
+    hyper-parameters of the chosen loss's and optimizer's rows by name (``LOSS_TABLE``,
+    ``OPTIMIZER_TABLE``), e.g. ``momentum`` (mu; beta1 for Adam), ``beta2``, ``epsilon``,
+    ``batch_size`` (at most N is used) and ``seed`` (mini-batch SGD), ``huber_delta``; each
+    left out takes its row's default. The run stops at ``steps``, when the gradient norm is
+    below ``tol`` x the loss's gradient scale, or before the loss diverges
+    (``gradcore.stopping``). ``record_rows``: see the module doc (mini-batch MAE / Huber
+    only). Pass ``stats`` = ``regression_statistics(X, y)`` to reuse them. Raises DataError for
+    unusable data or settings (a name no row declares, a value outside its row's range).
     """
-    row, method = get_loss(loss), get_optimizer(optimizer)
-    delta, schedule = check_delta(huber_delta), check_schedule(schedule)
     X, y = as_xy(X, y)
+    row, method, loss_values, method_values = run_settings(loss, optimizer, settings, len(y))
+    schedule = check_schedule(schedule)
     stats = regression_statistics(X, y) if stats is None else stats
     d = X.shape[1]
     rate, steps, tol = _check_settings(learning_rate, steps, tol, d)
-    settings = {**check_hyper_parameters(momentum, beta2, batch_size, seed, len(y)),
-                "record_rows": check_record_rows(record_rows)}
     theta0 = _start_point(w0, b0, d)
     common = {"loss_name": row.name, "optimizer": method.name, "schedule": schedule,
-              "huber_delta": delta, "settings": settings}
-    if row.name == "mse" and method.name == "gd" and schedule == "constant":
+              "settings": {**loss_values, **method_values,
+                           "record_rows": check_record_rows(record_rows)}}
+    if is_article_run(row.name, method.name, schedule):
         run = gradient_descent(X, y, rate, steps, theta0[:d], theta0[d], tol, stats=stats)
         fields = {name: getattr(run, name) for name in Trajectory.__dataclass_fields__}
         return FitTrajectory(**fields, **common, step_size=_readonly(np.full(run.steps_taken, rate)),
                              step_grad_w=run.grad_w[:-1], step_grad_b=run.grad_b[:-1], state={},
                              evaluation_rows=len(y))
-    return _run(X, y, row, method, delta, rate, steps, tol, schedule, settings, theta0, stats,
-                common)
+    return _run(X, y, row, method, loss_values, rate, steps, tol, schedule, method_values,
+                theta0, stats, common)
 
 
 class _Record:
@@ -260,15 +287,17 @@ class _Record:
 
 
 class _NoiseFloor:
-    """``stopping.without_rounding_noise`` for one run: its loss and the columns' rms."""
+    """``stopping.without_rounding_noise`` for one run: its loss row, settings and the columns'
+    rms (a row without ``rounding`` takes nothing as rounding)."""
 
-    def __init__(self, loss: str, delta: float, stats: RegressionStatistics):
-        self.loss, self.delta, self.rows = loss, delta, stats.n_rows
+    def __init__(self, row: Loss, settings: Mapping, stats: RegressionStatistics):
+        self.row, self.settings, self.rows = row, settings, stats.n_rows
         self.column_rms = np.sqrt(np.clip(np.diag(stats.S), 0.0, None))
 
     def __call__(self, g, loss_value, rows):
-        return without_rounding_noise(g, rows, derivative_bound(self.loss, loss_value,
-                                                                self.delta), self.column_rms)
+        bound = (None if self.row.rounding is None
+                 else self.row.rounding(loss_value, self.settings))
+        return without_rounding_noise(g, rows, bound, self.column_rms)
 
 
 def _iterate(full, batch, method, theta0, rates, settings, bound, threshold, record,
@@ -308,29 +337,31 @@ def _iterate(full, batch, method, theta0, rates, settings, bound, threshold, rec
     return steps
 
 
-def _run(X, y, row, method, delta, rate, steps, tol, schedule, settings, theta0, stats, common):
+def _run(X, y, row, method, loss_values, rate, steps, tol, schedule, settings, theta0, stats,
+         common):
     d = X.shape[1]
-    full = _StatisticsLoss(stats) if row.name == "mse" else _DataLoss(X, y, row, delta)
+    full = _StatisticsLoss(stats) if row.name == "mse" else _DataLoss(X, y, row, loss_values)
     with np.errstate(over="ignore", invalid="ignore"):
-        start_losses = full(np.stack([theta0, np.zeros(d + 1)]))[0]
+        start_losses, start_grads = full(np.stack([theta0, np.zeros(d + 1)]))
     if not start_losses[0] < _MAX_START_LOSS:
         raise DataError("The loss at the start point is too large for floating point: start nearer 0.")
     bound = divergence_bound(float(start_losses[0]), float(start_losses[1]))
-    scale = gradient_scale(row.name, float(stats.eigenvalues[-1]), stats.c, delta)
+    scale = (measured_scale(float(np.linalg.norm(start_grads[1]))) if row.scale is None else
+             _positive(row.scale(float(stats.eigenvalues[-1]), stats.c, loss_values)))
     threshold = tol * scale
     rates = step_size(rate, schedule, np.arange(1, steps + 1, dtype=float)) * np.ones(steps)
-    batch = (_MiniBatch(X, y, row, delta, settings["batch_size"], settings["seed"])
+    batch = (_MiniBatch(X, y, row, loss_values, settings["batch_size"], settings["seed"])
              if method.minibatch else None)
     record = _Record(steps, d, method.state)
     rows = len(y)
     with np.errstate(over="ignore", invalid="ignore"):
         last = _iterate(full, batch, method, theta0, rates, settings, bound, threshold, record,
-                        _NoiseFloor(row.name, delta, stats))
+                        _NoiseFloor(row, loss_values, stats))
         if batch is not None and row.name != "mse":
-            sample = evenly_spaced_rows(len(y), settings["record_rows"])
+            sample = evenly_spaced_rows(len(y), common["settings"]["record_rows"])
             if sample is not None:
                 rows = len(sample)
-                full = _DataLoss(X[sample], y[sample], row, delta)
+                full = _DataLoss(X[sample], y[sample], row, loss_values)
             for start in range(0, last + 1, EVALUATION_POINTS):
                 stop = min(start + EVALUATION_POINTS, last + 1)
                 record.loss[start:stop], record.grad[start:stop] = full(record.theta[start:stop])
@@ -338,9 +369,8 @@ def _run(X, y, row, method, delta, rate, steps, tol, schedule, settings, theta0,
     end, reason = decide_stop(record.loss[: last + 1], grad_norm, bound, threshold, steps)
     message = stop_message(
         reason, end=end, steps=steps, grad_norm=float(grad_norm[end]), threshold=threshold,
-        rate=rate, loss=row.name, optimizer=method.name, optimizer_label=method.label,
-        schedule=schedule, max_stable_rate=stats.max_stable_learning_rate,
-        minibatch=method.minibatch)
+        rate=rate, loss_row=row, optimizer_row=method, schedule=schedule,
+        max_stable_rate=stats.max_stable_learning_rate)
 
     def kept(values, rows):
         return _readonly(values[:rows].copy())
@@ -367,20 +397,24 @@ def _run(X, y, row, method, delta, rate, steps, tol, schedule, settings, theta0,
     )
 
 
+def _positive(scale) -> float:
+    return float(scale) if scale > 0 else 1.0
+
+
 def loss_surface(X, y, w, b, loss="mse", huber_delta=1.0,
-                 stats: RegressionStatistics | None = None) -> np.ndarray:
+                 stats: RegressionStatistics | None = None, **settings) -> np.ndarray:
     """The full-data loss at many points: w (..., d) and b (...) -> L (...), for contour plots.
 
     MSE from the statistics (no pass over the data); MAE and Huber 64 points per pass.
     """
-    row, delta = get_loss(loss), check_delta(huber_delta)
+    row, values = loss_settings(loss, {"huber_delta": huber_delta, **settings})
     X, y = as_xy(X, y)
     w, b = np.asarray(w, dtype=float), np.asarray(b, dtype=float)
     points = np.concatenate([w.reshape(-1, X.shape[1]), b.reshape(-1, 1)], axis=1)
     if row.name == "mse":
         full = _StatisticsLoss(regression_statistics(X, y) if stats is None else stats)
     else:
-        full = _DataLoss(X, y, row, delta)
+        full = _DataLoss(X, y, row, values)
     values = np.concatenate([full(points[start : start + EVALUATION_POINTS])[0]
                              for start in range(0, len(points), EVALUATION_POINTS)])
     return values.reshape(b.shape)

@@ -1,9 +1,10 @@
 """A standalone Python script (numpy + pandas) that repeats a ``fit`` run on a CSV file.
 
-The script is assembled from the engine's own formulas: the source of the chosen loss's
-``*_derivative`` and ``*_total``, the optimizer's step, ``step_size``,
-``divergence_bound`` and ``gradient_scale`` is copied into it, so the script cannot drift
-from the engine. Everything that comes from the user (column names, settings) travels as one
+The script is assembled from the engine's own formulas: the source of the chosen loss row's
+``derivative``, ``total``, ``scale`` and ``rounding``, the optimizer row's ``step``,
+``step_size`` and ``divergence_bound`` is copied into it, so the script cannot drift from the
+engine, and any row of ``LOSS_TABLE`` and ``OPTIMIZER_TABLE`` (one added at run time too)
+exports. Everything that comes from the user (column names, settings) travels as one
 JSON text inside an ASCII string literal and is read with ``json.loads``: a column name is
 data in the script, never code, whatever quotes, newlines or backslashes it contains.
 """
@@ -15,18 +16,13 @@ import json
 
 import numpy as np
 
-from gradcore.engine import check_record_rows, evenly_spaced_rows, fit
+from gradcore.engine import check_record_rows, evenly_spaced_rows, fit, run_settings
 from gradcore.errors import DataError
-from gradcore.losses import check_delta, get_loss
-from gradcore.optimizers import check_hyper_parameters, check_schedule, get_optimizer, step_size
-from gradcore.regression import DIVERGENCE_FACTOR, _check_settings
-from gradcore.stopping import (
-    derivative_bound,
-    divergence_bound,
-    gradient_scale,
-    without_rounding_noise,
-)
+from gradcore.optimizers import check_schedule, step_size
+from gradcore.regression import _check_settings
+from gradcore.stopping import DIVERGENCE_FACTOR, divergence_bound, without_rounding_noise
 
+# fit's own keywords (the rows' hyper-parameters come as **settings, by name).
 _FIT_DEFAULTS = {name: parameter.default for name, parameter in
                  inspect.signature(fit).parameters.items()
                  if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name != "stats"}
@@ -102,8 +98,8 @@ def standardize(X):
 def loss_and_gradient(X, y, theta):
     """Mean loss and its gradient (d+1,) at theta = (w, b) over the rows of X, y."""
     residual = X @ theta[:-1] + theta[-1] - y
-    derivative = DERIVATIVE(residual, SETTINGS["huber_delta"])
-    total = TOTAL(residual, derivative, SETTINGS["huber_delta"])
+    derivative = DERIVATIVE(residual, SETTINGS["loss_settings"])
+    total = TOTAL(residual, derivative, SETTINGS["loss_settings"])
     return float(total) / len(y), np.append(derivative @ X, derivative.sum()) / len(y)
 
 
@@ -111,19 +107,22 @@ def run(X, y):
     """The optimizer's iterates until converged, diverged (last iterate before) or the step limit."""
     n, d = X.shape
     s = SETTINGS
-    settings = {"momentum": s["momentum"], "beta2": s["beta2"], "epsilon": s["epsilon"]}
+    settings, loss_settings = s["optimizer_settings"], s["loss_settings"]
     theta = np.append(np.broadcast_to(np.asarray(s["w0"], dtype=float), (d,)), s["b0"])
     state = {name: np.zeros(d + 1) for name in STATE}
-    rng = np.random.default_rng(s["seed"])
-    batch = min(s["batch_size"], n)
+    rng = np.random.default_rng(settings.get("seed", 0))
+    batch = min(settings.get("batch_size", n), n)
     A = np.column_stack([X, np.ones(n)])
     S = A.T @ A / n
     lambda_max = np.linalg.eigvalsh(S)[-1]
     column_rms = np.sqrt(np.clip(np.diag(S), 0.0, None))
     start_loss = loss_and_gradient(X, y, theta)[0]
-    bound = divergence_bound(start_loss, loss_and_gradient(X, y, np.zeros(d + 1))[0])
-    threshold = s["tol"] * gradient_scale(s["loss"], lambda_max, float(y @ y) / n,
-                                          s["huber_delta"])
+    zero_loss, zero_grad = loss_and_gradient(X, y, np.zeros(d + 1))
+    bound = divergence_bound(start_loss, zero_loss)
+    # The loss's own gradient scale, else the gradient norm at 0 (as fit does).
+    scale = (SCALE(lambda_max, float(y @ y) / n, loss_settings) if SCALE is not None
+             else np.sqrt(zero_grad @ zero_grad))
+    threshold = s["tol"] * (float(scale) if scale > 0 else 1.0)
     # A mini-batch MAE / Huber run may judge each iterate on record_rows evenly spaced rows.
     rows = evenly_spaced_rows(n, s["record_rows"]) if MINIBATCH and s["loss"] != "mse" else None
     X_eval, y_eval = (X, y) if rows is None else (X[rows], y[rows])
@@ -147,7 +146,7 @@ def run(X, y):
             rows = batch
         # A gradient component below the rounding level of its sum is taken as 0 (as fit does).
         grad = without_rounding_noise(
-            grad, rows, derivative_bound(s["loss"], loss, s["huber_delta"]), column_rms)
+            grad, rows, None if ROUNDING is None else ROUNDING(loss, loss_settings), column_rms)
         STEP(theta, grad, state, rate, k + 1, settings)
     print(f"stopped: {reason}", file=sys.stderr)
     return kept
@@ -162,8 +161,7 @@ def sklearn_check(X, y):
         from sklearn.linear_model import QuantileRegressor
         model = QuantileRegressor(quantile=0.5, alpha=0.0, solver="highs").fit(X, y)
     else:
-        print("scikit-learn has no plain Huber fit with a fixed delta (HuberRegressor also "
-              "estimates a scale); Gradient Lab uses L-BFGS on the exact objective.")
+        print(SETTINGS["check_note"])
         return
     print("scikit-learn:", json.dumps({"w": model.coef_.tolist(), "b": float(model.intercept_)}))
 
@@ -210,32 +208,32 @@ def _source(function) -> str:
 
 
 def _settings(target, features, standardize, encode_text, fit_kwargs, data=None) -> dict:
-    unknown = sorted(set(fit_kwargs) - set(_FIT_DEFAULTS))
-    if unknown:
-        raise DataError(f"Unknown setting(s) for the exported run: {', '.join(unknown)}.")
-    settings = {**_FIT_DEFAULTS, **fit_kwargs}
+    own = {name: value for name, value in fit_kwargs.items() if name in _FIT_DEFAULTS}
+    settings = {**_FIT_DEFAULTS, **own}
     features = [str(name) for name in features]
     if not features:
         raise DataError("There is no feature column: choose at least one feature besides the target.")
-    get_loss(settings["loss"])
-    get_optimizer(settings["optimizer"])
+    row, method, loss_values, method_values = run_settings(
+        settings["loss"], settings["optimizer"],
+        {name: value for name, value in fit_kwargs.items() if name not in _FIT_DEFAULTS})
     check_schedule(settings["schedule"])
-    settings["huber_delta"] = check_delta(settings["huber_delta"])
     rate, steps, tol = _check_settings(settings["learning_rate"], settings["steps"],
                                        settings["tol"], len(features))
-    checked = check_hyper_parameters(settings["momentum"], settings["beta2"],
-                                     settings["batch_size"], settings["seed"], 2**62)
-    checked["record_rows"] = check_record_rows(settings["record_rows"])
     w0 = np.asarray(settings["w0"], dtype=float)
     if w0.ndim > 1 or (w0.ndim == 1 and w0.shape != (len(features),)) or not np.isfinite(
             np.append(w0, float(settings["b0"]))).all():
         raise DataError(f"The start w0 needs {len(features)} finite values or one number.")
-    return {**settings, **checked, "learning_rate": rate, "steps": steps, "tol": tol,
+    check_note = row.check_note or (
+        f"scikit-learn has no fit of the {row.label}; Gradient Lab's reference: {row.method}.")
+    return {**settings, "loss": row.name, "optimizer": method.name,
+            "loss_settings": loss_values, "optimizer_settings": method_values,
+            "record_rows": check_record_rows(settings["record_rows"]),
+            "learning_rate": rate, "steps": steps, "tol": tol,
             "w0": w0.tolist(), "b0": float(settings["b0"]), "target": str(target),
             "features": features, "standardize": bool(standardize),
-            "encode_text": bool(encode_text),
+            "encode_text": bool(encode_text), "check_note": check_note,
             "data": ({"rows": int(data[0]), "y_mean": float(data[1])}
-                     if data is not None and np.isfinite(data[1]) else None)}
+                     if data is not None and np.isfinite(data[1]) else None)}, row, method
 
 
 def export_script(target, features, standardize=True, encode_text=False, data=None,
@@ -250,18 +248,26 @@ def export_script(target, features, standardize=True, encode_text=False, data=No
     the CSV's text columns into 0/1 columns as ``gradcore.encoding.one_hot`` does. ``data`` =
     (rows, mean of y) of the table the run used: the script warns on stderr when the CSV it
     reads gives other ones (Gradient Lab also reads semicolon- or tab-separated files,
-    decimal commas and "?" for missing; pandas' defaults do not). Raises DataError for
-    unknown settings.
+    decimal commas and "?" for missing; pandas' defaults do not). ``fit_kwargs`` are ``fit``'s:
+    its own keywords and the chosen rows' hyper-parameters by name. Raises DataError for
+    unknown settings or values out of range.
     """
-    settings = _settings(target, features, standardize, encode_text, fit_kwargs, data)
-    row, method = get_loss(settings["loss"]), get_optimizer(settings["optimizer"])
+    settings, row, method = _settings(target, features, standardize, encode_text, fit_kwargs,
+                                      data)
     text = json.dumps(settings, ensure_ascii=True, allow_nan=False)
-    functions = [step_size, divergence_bound, gradient_scale, derivative_bound,
-                 without_rounding_noise, evenly_spaced_rows,
-                 row.derivative, row.total, method.step]
+    functions = [step_size, divergence_bound, without_rounding_noise, evenly_spaced_rows,
+                 row.derivative, row.total, method.step,
+                 *(f for f in (row.scale, row.rounding) if f is not None)]
     names = (f"DERIVATIVE = {row.derivative.__name__}\nTOTAL = {row.total.__name__}\n"
              f"STEP = {method.step.__name__}\n"
+             f"SCALE = {row.scale.__name__ if row.scale else None}\n"
+             f"ROUNDING = {row.rounding.__name__ if row.rounding else None}\n"
              f"MINIBATCH = {method.minibatch!r}\nSTATE = {method.state!r}\n")
     title = f"{method.label} on the {row.label}"
     header = _HEADER.format(title=title, settings=ascii(text), factor=DIVERGENCE_FACTOR)
-    return header + "\n\n" + "\n\n".join(_source(f) for f in functions) + "\n\n" + names + _BODY
+    seen, sources = set(), []
+    for function in functions:  # two rows may share a function: write it once
+        if function.__name__ not in seen:
+            seen.add(function.__name__)
+            sources.append(_source(function))
+    return header + "\n\n" + "\n\n".join(sources) + "\n\n" + names + _BODY

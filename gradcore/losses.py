@@ -20,7 +20,7 @@ source into the script it writes, so the script and the engine run the same form
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +29,7 @@ from sklearn.linear_model import QuantileRegressor
 
 from gradcore.errors import DataError
 from gradcore.reference import sklearn_reference
+from gradcore.rows import HyperParameter, check_names, row_settings
 from gradcore.standardize import Standardizer
 from gradcore.statistics import as_xy
 
@@ -44,32 +45,33 @@ HUBER_MAX_ITERATIONS = 10_000
 QUANTILE_REGRESSOR_ROWS = 2_000
 
 
-def mse_derivative(r, delta, out=None):
-    """rho'(r) = 2 r for rho(r) = r^2 (``delta`` unused)."""
+def mse_derivative(r, settings, out=None):
+    """rho'(r) = 2 r for rho(r) = r^2 (no settings)."""
     return np.multiply(r, 2.0, out=out)
 
 
-def mse_total(r, p, delta):
+def mse_total(r, p, settings):
     """sum_i r_i^2 from the residuals r and p = rho'(r) = 2 r (per row of a 2-D r: one point each)."""
     return 0.5 * np.einsum("...i,...i->...", r, p)
 
 
-def mae_derivative(r, delta, out=None):
+def mae_derivative(r, settings, out=None):
     """sign(r) with sign(0) = 0: the midpoint of the subdifferential [-1, 1] at a zero residual."""
     return np.sign(r, out=out)
 
 
-def mae_total(r, p, delta):
+def mae_total(r, p, settings):
     """sum_i |r_i| = sum_i r_i sign(r_i) (per row of a 2-D r: one point each)."""
     return np.einsum("...i,...i->...", r, p)
 
 
-def huber_derivative(r, delta, out=None):
+def huber_derivative(r, settings, out=None):
     """rho'(r) = clip(r, -delta, delta): r inside the quadratic zone, +-delta outside."""
+    delta = settings["huber_delta"]
     return np.clip(r, -delta, delta, out=out)
 
 
-def huber_total(r, p, delta):
+def huber_total(r, p, settings):
     """sum_i rho(r_i) = sum_i (p_i r_i - p_i^2 / 2) with p = clip(r, -delta, delta), per row.
 
     Inside the zone p = r gives r^2 / 2; outside p = +-delta gives delta |r| - delta^2 / 2.
@@ -77,12 +79,62 @@ def huber_total(r, p, delta):
     return np.einsum("...i,...i->...", p, r) - 0.5 * np.einsum("...i,...i->...", p, p)
 
 
+def mse_scale(lambda_max, mean_square_y, settings):
+    """The largest gradient norm at theta = 0: 2 sqrt(lambda_max c), c = mean(y^2)."""
+    return 2.0 * np.sqrt(max(lambda_max, 0.0) * mean_square_y)
+
+
+def mae_scale(lambda_max, mean_square_y, settings):
+    """The largest gradient norm at theta = 0: sqrt(lambda_max) (every |rho'| <= 1)."""
+    return np.sqrt(max(lambda_max, 0.0))
+
+
+def huber_scale(lambda_max, mean_square_y, settings):
+    """The largest gradient norm at theta = 0: sqrt(lambda_max) min(delta, sqrt(c))."""
+    return np.sqrt(max(lambda_max, 0.0)) * min(settings["huber_delta"], np.sqrt(mean_square_y))
+
+
+def mse_rounding(loss_value, settings):
+    """sqrt(mean rho'(r)^2) = 2 sqrt(L) exactly (rho' = 2 r)."""
+    return 2.0 * np.sqrt(max(float(loss_value), 0.0))
+
+
+def mae_rounding(loss_value, settings):
+    """An upper bound of sqrt(mean rho'(r)^2): 1 (|sign| <= 1)."""
+    return 1.0
+
+
+def huber_rounding(loss_value, settings):
+    """An upper bound of sqrt(mean rho'(r)^2): delta (|clip(r)| <= delta)."""
+    return float(settings["huber_delta"])
+
+
 @dataclass(frozen=True)
 class Loss:
-    """One loss: ``derivative(r, delta, out)`` = rho'(r) elementwise, ``total(r, p, delta)`` =
-    sum_i rho(r_i) given p = rho'(r); ``reference(Z, y, delta)`` the optimum on standardised Z;
-    ``method`` names that reference's method; ``hyper_parameters`` the ``fit`` settings it reads;
-    ``formula`` is L and ``slope`` rho'(r_i) in LaTeX, for the page."""
+    """One loss: ``derivative(r, settings, out)`` = rho'(r) elementwise, ``total(r, p,
+    settings)`` = sum_i rho(r_i) given p = rho'(r); ``reference(Z, y, settings)`` the optimum
+    on standardised Z by an independent method, ``method`` naming it; ``hyper_parameters``
+    its settings (``HyperParameter``s; ``settings`` maps each name to its value); ``formula``
+    is L and ``slope`` rho'(r_i) in LaTeX, for the page. The rest is optional:
+
+    - ``scale(lambda_max, mean_square_y, settings)``: the gradient norm at theta = 0 that the
+      convergence test is relative to (default: the gradient norm at 0, measured);
+    - ``rounding(loss_value, settings)``: a bound of sqrt(mean rho'(r)^2), for
+      ``stopping.without_rounding_noise`` (default: none, no component is taken as rounding);
+    - ``curvature``: the largest rho''(r) (MSE 2, Huber 1), so constant-step gradient descent
+      is stable below 2 / (curvature lambda_max); None where rho has kinks (MAE);
+    - ``rescale(settings, s)``: the settings for the target divided by s (the reference is
+      solved on a standardised target); default None: the reference is solved on y as it is;
+    - ``stop_note``: a sentence added when a run stops at its step limit (e.g. why the MAE's
+      subgradient norm need not shrink); ``kinked``: rho has kinks, so a constant step keeps
+      jumping across them;
+    - ``intro``: the page's sentence introducing the loss before its formula (markdown;
+      default: from ``label``);
+    - ``check_note``: what the exported script's ``--check`` prints when scikit-learn has no
+      fit of this loss (default: a sentence naming ``method``).
+
+    Every function is numpy-only: ``export_script`` copies their source into its script.
+    """
 
     name: str
     label: str
@@ -91,15 +143,27 @@ class Loss:
     reference: Callable
     formula: str
     method: str = ""
-    hyper_parameters: tuple[str, ...] = ()
+    hyper_parameters: tuple[HyperParameter, ...] = ()
     slope: str = r"\rho'(r_i)"
+    scale: Callable | None = None
+    rounding: Callable | None = None
+    curvature: float | None = None
+    rescale: Callable | None = None
+    stop_note: str = ""
+    kinked: bool = False
+    intro: str = ""
+    check_note: str = ""
 
 
-def _mse_reference(X, y, delta):
+HUBER_DELTA = HyperParameter("huber_delta", "Huber's δ", 1.0, 1e-6, 1e6, key="delta", step=0.1,
+                             help="Residuals up to δ count squared (½r²), larger ones linearly.")
+
+
+def _mse_reference(X, y, settings):
     return sklearn_reference(X, y)
 
 
-def _mae_reference(Z, y, delta):
+def _mae_reference(Z, y, settings):
     if len(y) > QUANTILE_REGRESSOR_ROWS:
         return _median_regression_dual(Z, y)
     model = QuantileRegressor(quantile=0.5, alpha=0.0, solver="highs").fit(Z, y)
@@ -125,12 +189,12 @@ def _median_regression_dual(Z, y):
     return theta[:d], float(theta[d])
 
 
-def _huber_reference(Z, y, delta):
+def _huber_reference(Z, y, settings):
     """Minimise the exact Huber objective with L-BFGS from the least-squares fit."""
     n, d = Z.shape
 
     def objective(theta):
-        return value_and_gradient(Z, y, theta[:d], theta[d], LOSS_TABLE["huber"], delta)
+        return value_and_gradient(Z, y, theta[:d], theta[d], LOSS_TABLE["huber"], settings)
 
     w_ls, b_ls = sklearn_reference(Z, y)
     result = minimize(objective, np.append(w_ls, b_ls), jac=True, method="L-BFGS-B",
@@ -139,21 +203,46 @@ def _huber_reference(Z, y, delta):
     return result.x[:d], float(result.x[d])
 
 
+def _huber_rescale(settings, s):
+    return {**settings, "huber_delta": settings["huber_delta"] / s}
+
+
+def _same_settings(settings, s):
+    return settings
+
+
+_MAE_STOP_NOTE = ("The MAE's subgradient is a sum of ±1 terms, so its norm need not shrink near "
+                  "the optimum; compare the loss with the reference instead.")
+
 LOSS_TABLE: dict[str, Loss] = {
     "mse": Loss("mse", "mean squared error", mse_derivative, mse_total, _mse_reference,
                 r"L = \frac{1}{N}\sum_i r_i^2",
                 "scikit-learn's LinearRegression (least squares on standardised columns)",
-                slope="2r_i"),
+                slope="2r_i", scale=mse_scale, rounding=mse_rounding, curvature=2.0),
     "mae": Loss("mae", "mean absolute error", mae_derivative, mae_total, _mae_reference,
                 r"L = \frac{1}{N}\sum_i |r_i|",
                 "median regression as a linear programme solved by HiGHS (scikit-learn's "
                 f"QuantileRegressor(quantile=0.5, alpha=0) up to {QUANTILE_REGRESSOR_ROWS:,} "
-                "rows, the same programme's dual above)", slope=r"\operatorname{sign}(r_i)"),
+                "rows, the same programme's dual above)", slope=r"\operatorname{sign}(r_i)",
+                scale=mae_scale, rounding=mae_rounding, rescale=_same_settings,
+                stop_note=_MAE_STOP_NOTE, kinked=True,
+                intro=("It lowers the **mean absolute error**. |r| has a kink at r = 0, so where "
+                       "a residual is exactly 0 the loss has no gradient, only subgradients (the "
+                       "article's section on subgradients); the page takes sign(0) = 0, and a "
+                       "decaying step size (schedule 1/sqrt(k)) lets the run settle:")),
     "huber": Loss("huber", "Huber loss", huber_derivative, huber_total, _huber_reference,
                   r"L = \frac{1}{N}\sum_i \begin{cases} \tfrac12 r_i^2 & |r_i| \le \delta \\ "
                   r"\delta(|r_i| - \tfrac12\delta) & |r_i| > \delta \end{cases}",
                   "SciPy's L-BFGS on the exact Huber objective, started from least squares",
-                  ("huber_delta",), r"\operatorname{clip}(r_i, -\delta, \delta)"),
+                  (HUBER_DELTA,), r"\operatorname{clip}(r_i, -\delta, \delta)",
+                  scale=huber_scale, rounding=huber_rounding, curvature=1.0,
+                  rescale=_huber_rescale,
+                  intro=("It lowers the **Huber loss**: squared error for residuals within δ of "
+                         "0, absolute error beyond, so a few outliers pull less than in the "
+                         "mean squared error:"),
+                  check_note=("scikit-learn has no plain Huber fit with a fixed delta "
+                              "(HuberRegressor also estimates a scale); Gradient Lab uses "
+                              "L-BFGS on the exact objective.")),
 }
 LOSSES = tuple(LOSS_TABLE)
 
@@ -166,39 +255,46 @@ def get_loss(loss: str) -> Loss:
         raise DataError(f"Unknown loss {loss!r}: choose one of {', '.join(LOSSES)}.") from None
 
 
+def loss_settings(loss, given: Mapping) -> tuple[Loss, dict]:
+    """The row of ``loss`` and its settings: every hyper-parameter of the row, from `given`
+    (checked against its range) or its default. DataError for an unknown loss, a setting no
+    loss declares, or a value out of range; settings of other losses are ignored."""
+    row = get_loss(loss)
+    check_names(given, [LOSS_TABLE])
+    return row, row_settings(row, given)
+
+
 def check_delta(huber_delta) -> float:
-    """Huber's delta as a positive finite float, or DataError."""
-    try:
-        delta = float(huber_delta)
-    except (TypeError, ValueError):
-        raise DataError(f"Huber's delta must be a number; got {huber_delta!r}.") from None
-    if not (np.isfinite(delta) and delta > 0):
-        raise DataError(f"Huber's delta must be a positive number; got {huber_delta!r}.")
-    return delta
+    """Huber's delta, checked against its row's range, or DataError."""
+    return HUBER_DELTA.check(huber_delta)
 
 
-def value_and_gradient(X, y, w, b, row: Loss, delta: float) -> tuple[float, np.ndarray]:
+def value_and_gradient(X, y, w, b, row: Loss, settings: Mapping) -> tuple[float, np.ndarray]:
     """(L, grad) with grad = (grad_w, dL/db) of shape (d+1,), straight from the data."""
     residual = X @ np.asarray(w, dtype=float) + float(b) - y
-    p = row.derivative(residual, delta)
+    p = row.derivative(residual, settings)
     n = len(y)
-    return float(row.total(residual, p, delta)) / n, np.append(p @ X, p.sum()) / n
+    return float(row.total(residual, p, settings)) / n, np.append(p @ X, p.sum()) / n
 
 
-def loss_value(X, y, w, b, loss="mse", huber_delta=1.0) -> float:
-    """L(w, b) = 1/N sum_i rho(r_i) for X (N, d), y (N,), w (d,), scalar b (see module doc)."""
+def loss_value(X, y, w, b, loss="mse", huber_delta=1.0, **settings) -> float:
+    """L(w, b) = 1/N sum_i rho(r_i) for X (N, d), y (N,), w (d,), scalar b (see module doc).
+    ``huber_delta`` and ``settings``: the loss row's hyper-parameters by name."""
     X, y = as_xy(X, y)
-    return value_and_gradient(X, y, w, b, get_loss(loss), check_delta(huber_delta))[0]
+    row, values = loss_settings(loss, {"huber_delta": huber_delta, **settings})
+    return value_and_gradient(X, y, w, b, row, values)[0]
 
 
-def loss_gradient(X, y, w, b, loss="mse", huber_delta=1.0) -> tuple[np.ndarray, float]:
+def loss_gradient(X, y, w, b, loss="mse", huber_delta=1.0, **settings
+                  ) -> tuple[np.ndarray, float]:
     """(grad_w (d,), dL/db) = 1/N sum_i rho'(r_i) (x_i, 1).
 
     For "mse" this is the article's 2/N sum_i r_i x_i; for "huber" rho' = clip(r, -delta,
     delta); for "mae" it is a subgradient with rho'(r) = sign(r) and sign(0) = 0 (module doc).
     """
     X, y = as_xy(X, y)
-    grad = value_and_gradient(X, y, w, b, get_loss(loss), check_delta(huber_delta))[1]
+    row, values = loss_settings(loss, {"huber_delta": huber_delta, **settings})
+    grad = value_and_gradient(X, y, w, b, row, values)[1]
     return grad[:-1], float(grad[-1])
 
 
@@ -212,7 +308,7 @@ def residual_signs(X, y, w, b) -> tuple[int, int, int]:
     return int((residual > 0).sum()), int((residual < 0).sum()), int((residual == 0).sum())
 
 
-def reference_fit(X, y, loss="mse", huber_delta=1.0) -> tuple[np.ndarray, float]:
+def reference_fit(X, y, loss="mse", huber_delta=1.0, **settings) -> tuple[np.ndarray, float]:
     """The true optimum (w (d,), b) of ``loss`` in original units, by a method independent of GD.
 
     "mse": ``sklearn_reference`` (least squares on standardised columns, right on badly scaled
@@ -221,17 +317,22 @@ def reference_fit(X, y, loss="mse", huber_delta=1.0) -> tuple[np.ndarray, float]
     dual, solved by HiGHS directly: seconds instead of minutes at 100,000 rows). "huber": L-BFGS on the exact Huber objective. MAE and
     Huber are solved on standardised columns and a standardised target (delta scaled with it)
     and mapped back; their optimum may not be unique (MAE), in which case this is one of them.
+    Any other row: its ``reference`` on standardised columns (and a standardised target if
+    the row says how its settings follow it, ``Loss.rescale``), mapped back.
     """
     X, y = as_xy(X, y)
-    row, delta = get_loss(loss), check_delta(huber_delta)
+    row, values = loss_settings(loss, {"huber_delta": huber_delta, **settings})
     if row.name == "mse":
         return sklearn_reference(X, y)
     scaler = Standardizer.fit(X)
     Z = scaler.transform(X)
     Z[:, scaler.constant] = 0.0
-    y_mean, y_scale = float(y.mean()), float(y.std())
-    y_scale = y_scale if y_scale > 0 else 1.0
-    w_z, b_z = row.reference(Z, (y - y_mean) / y_scale, delta / y_scale)
+    y_mean, y_scale = 0.0, 1.0
+    if row.rescale is not None:  # the loss says how its settings follow a scaled target
+        y_mean, y_scale = float(y.mean()), float(y.std())
+        y_scale = y_scale if y_scale > 0 else 1.0
+        values = row.rescale(values, y_scale)
+    w_z, b_z = row.reference(Z, (y - y_mean) / y_scale, values)
     w, b = scaler.to_original(np.asarray(w_z) * y_scale, float(b_z) * y_scale + y_mean)
     return np.asarray(w, dtype=float), float(b)
 
@@ -255,14 +356,14 @@ class ReferenceGap:
 
 
 def reference_gap(X, y, w, b, reference, loss="mse", huber_delta=1.0,
-                  rtol=1e-6) -> ReferenceGap:
+                  rtol=1e-6, **settings) -> ReferenceGap:
     """Compare (w, b) with ``reference`` = ``reference_fit(X, y, loss, huber_delta)``."""
     X, y = as_xy(X, y)
     row = get_loss(loss)
     w, b = np.asarray(w, dtype=float).reshape(-1), float(b)
     ref_w, ref_b = np.asarray(reference[0], dtype=float).reshape(-1), float(reference[1])
-    value = loss_value(X, y, w, b, row.name, huber_delta)
-    ref_value = loss_value(X, y, ref_w, ref_b, row.name, huber_delta)
+    value = loss_value(X, y, w, b, row.name, huber_delta, **settings)
+    ref_value = loss_value(X, y, ref_w, ref_b, row.name, huber_delta, **settings)
     floor = max(1e-12 * float(np.var(y)), np.finfo(float).tiny)
     coef_gap = float(np.linalg.norm(np.append(w - ref_w, b - ref_b))
                      / max(np.linalg.norm(np.append(ref_w, ref_b)), floor))

@@ -13,8 +13,9 @@ gradient at theta, or a mini-batch's), eta_k the step size of step k = 1, 2, ...
 - sgd:       the gd update with g the gradient of a random mini-batch of ``batch_size`` rows
 
 Adding an optimizer: write its update ``step(theta, g, state, rate, k, settings)`` (in place on
-theta and the state vectors named in its row) and add a row to ``OPTIMIZER_TABLE``; nothing
-else changes (the engine, ``export_script`` and a page read the table). The step functions use
+theta and the state vectors named in its row; ``settings`` maps each of the row's
+hyper-parameters to its value) and add a row to ``OPTIMIZER_TABLE`` listing its
+``HyperParameter``s; nothing else changes (the engine, ``export_script`` and a page read the table). The step functions use
 numpy only: ``export_script`` copies their source into the script it writes.
 """
 
@@ -26,10 +27,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradcore.errors import DataError
+from gradcore.rows import HyperParameter
 
 SCHEDULES = ("constant", "1/sqrt(k)", "1/k")
 ADAM_EPSILON = 1e-8
 DEFAULT_BATCH_SIZE = 32
+# The largest mini-batch (rows drawn per step).
+MAX_BATCH = 100_000
 
 
 def step_size(learning_rate, schedule, k):
@@ -81,17 +85,34 @@ def adam_step(theta, g, state, rate, k, settings):
     theta -= rate * m_hat / (np.sqrt(v_hat) + settings["epsilon"])
 
 
+MOMENTUM = HyperParameter(
+    "momentum", "momentum μ (β₁ for Adam)", 0.9, 0.0, 1.0, key="mom", step=0.05,
+    help="How much of the previous step each step keeps (Adam: the decay of its mean of g).")
+BETA2 = HyperParameter("beta2", "β₂ (Adam)", 0.999, 0.0, 1.0, step=0.001,
+                       help="Adam's decay of its mean of g².")
+EPSILON = HyperParameter("epsilon", "ε (Adam)", ADAM_EPSILON, 1e-12, 1.0, step=1e-8,
+                         help="Added to Adam's √v̂ so that a step never divides by 0.")
+BATCH_SIZE = HyperParameter("batch_size", "batch size", DEFAULT_BATCH_SIZE, 1, MAX_BATCH + 1,
+                            integer=True, key="batch", step=1,
+                            help="Rows drawn (with replacement) for each step's gradient; at "
+                                 "most the table's rows.")
+SEED = HyperParameter("seed", "batch seed", 0, 0, 2**31, integer=True, key="bseed", step=1,
+                      help="The seed of the random batches: the same seed repeats the run.")
+
+
 @dataclass(frozen=True)
 class Optimizer:
-    """One optimizer: its update ``step``, the names of its ``state`` vectors (zeros at the
-    start), the ``hyper_parameters`` of ``fit`` it reads, whether it uses a random
-    ``minibatch`` instead of the full-data gradient at theta, and its update as LaTeX."""
+    """One optimizer: its update ``step(theta, g, state, rate, k, settings)``, the names of
+    its ``state`` vectors (zeros at the start), its ``hyper_parameters`` (``HyperParameter``s;
+    the learning rate and schedule are common to all and not listed), whether it uses a random
+    ``minibatch`` of ``batch_size`` rows instead of the full-data gradient at theta (it then
+    lists ``batch_size`` and ``seed``), and its update as LaTeX."""
 
     name: str
     label: str
     step: Callable
     state: tuple[str, ...] = ()
-    hyper_parameters: tuple[str, ...] = ("learning_rate", "schedule")
+    hyper_parameters: tuple[HyperParameter, ...] = ()
     minibatch: bool = False
     formula: str = ""
 
@@ -101,24 +122,24 @@ OPTIMIZER_TABLE: dict[str, Optimizer] = {
                     formula=r"\theta_{k} = \theta_{k-1} - \eta_k\, g_{k-1}"),
     "momentum": Optimizer(
         "momentum", "momentum (heavy ball)", momentum_step, state=("velocity",),
-        hyper_parameters=("learning_rate", "schedule", "momentum"),
+        hyper_parameters=(MOMENTUM,),
         formula=r"\begin{gathered}z_{k} = \mu z_{k-1} + g_{k-1}\\ "
                 r"\theta_{k} = \theta_{k-1} - \eta_k z_{k}\end{gathered}"),
     "nesterov": Optimizer(
         "nesterov", "Nesterov momentum", nesterov_step, state=("velocity",),
-        hyper_parameters=("learning_rate", "schedule", "momentum"),
+        hyper_parameters=(MOMENTUM,),
         formula=r"\begin{gathered}z_{k} = \mu z_{k-1} + g_{k-1}\\ "
                 r"\theta_{k} = \theta_{k-1} - \eta_k (g_{k-1} + \mu z_{k})\end{gathered}"),
     "adam": Optimizer(
         "adam", "Adam", adam_step, state=("m", "v"),
-        hyper_parameters=("learning_rate", "schedule", "momentum", "beta2"),
+        hyper_parameters=(MOMENTUM, BETA2, EPSILON),
         formula=r"\begin{gathered}m_k = \beta_1 m_{k-1} + (1-\beta_1) g_{k-1}\\ "
                 r"v_k = \beta_2 v_{k-1} + (1-\beta_2) g_{k-1}^2\\ "
                 r"\theta_k = \theta_{k-1} - \eta_k \frac{m_k/(1-\beta_1^k)}"
                 r"{\sqrt{v_k/(1-\beta_2^k)} + \epsilon}\end{gathered}"),
     "sgd": Optimizer(
         "sgd", "mini-batch SGD", gd_step, minibatch=True,
-        hyper_parameters=("learning_rate", "schedule", "batch_size", "seed"),
+        hyper_parameters=(BATCH_SIZE, SEED),
         formula=r"\begin{gathered}\theta_{k} = \theta_{k-1} - \eta_k\, g_{k-1}\\ "
                 r"g_{k-1} = \frac{1}{|B_k|}\sum_{i \in B_k} \rho'(r_i)\,(x_i, 1)"
                 r"\end{gathered}"),
@@ -141,28 +162,3 @@ def check_schedule(schedule) -> str:
         raise DataError(f"Unknown step-size schedule {schedule!r}: choose one of "
                         f"{', '.join(SCHEDULES)}.")
     return schedule
-
-
-def check_hyper_parameters(momentum, beta2, batch_size, seed, n_rows: int) -> dict:
-    """Validated settings: momentum and beta2 in [0, 1), batch size 1..N (None: the default,
-    at most N), an integer seed >= 0. DataError with the value otherwise."""
-    settings = {"epsilon": ADAM_EPSILON}
-    for name, value in (("momentum", momentum), ("beta2", beta2)):
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise DataError(f"{name} must be a number; got {value!r}.") from None
-        if not 0.0 <= number < 1.0:
-            raise DataError(f"{name} must be at least 0 and below 1; got {value!r}.")
-        settings[name] = number
-    for name, value in (("batch_size", batch_size), ("seed", seed)):
-        if value is None and name == "batch_size":
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < (
-                1 if name == "batch_size" else 0):
-            raise DataError(f"{name} must be a whole number (at least "
-                            f"{1 if name == 'batch_size' else 0}); got {value!r}.")
-    size = DEFAULT_BATCH_SIZE if batch_size is None else int(batch_size)
-    settings["batch_size"] = min(size, n_rows)
-    settings["seed"] = int(seed)
-    return settings

@@ -19,7 +19,7 @@ import numpy as np
 
 from gradcore.errors import DataError
 from gradcore.statistics import RegressionStatistics, as_xy, regression_statistics
-from gradcore.stopping import DIVERGENCE_FACTOR, decide_stop, divergence_bound
+from gradcore.stopping import decide_stop, divergence_bound, stop_message
 
 MAX_STEPS = 1_000_000
 # (steps + 1) * (d + 1) values per trajectory array: bounds the memory of one run (the page
@@ -278,19 +278,22 @@ def gradient_descent(
 
 
 def _stop_message(reason, end, steps, rate, stats, grad_norm, threshold, ratio, z0) -> str:
+    from gradcore.losses import LOSS_TABLE
+    from gradcore.optimizers import OPTIMIZER_TABLE
+
     limit = stats.max_stable_learning_rate
-    if reason == "converged":
-        return (
-            f"Converged after {end} steps: the gradient norm {grad_norm:.3g} is below "
-            f"tol x scale = {threshold:.3g}."
-        )
-    if reason == "diverged":
-        return (
-            f"Diverged: the learning rate {rate:.3g} is above the stable limit 1/lambda_max = "
-            f"{limit:.3g}, so the loss grows without bound. Stopped at step {end}, the last "
-            f"iterate before the loss passed {DIVERGENCE_FACTOR:.0e} x its starting size."
-        )
-    text = f"Stopped at the step limit ({steps} steps); the gradient norm is {grad_norm:.3g}."
+    detail = ""
+    if reason == "max_steps":
+        detail = _step_limit_detail(rate, stats, ratio, z0)
+    return stop_message(reason, end=end, steps=steps, grad_norm=grad_norm, threshold=threshold,
+                        rate=rate, loss_row=LOSS_TABLE["mse"], optimizer_row=OPTIMIZER_TABLE["gd"],
+                        schedule="constant", max_stable_rate=limit, detail=detail)
+
+
+def _step_limit_detail(rate, stats, ratio, z0) -> str:
+    """What the closed form knows at the step limit: growing, on the edge, or a tiny rate."""
+    limit = stats.max_stable_learning_rate
+    text = ""
     verdict = learning_rate_verdict(rate, limit)
     active = (z0 != 0) & (stats.eigenvalues > 0)
     if verdict.kind == "diverges" and np.any(np.abs(ratio[active]) > 1):

@@ -3,8 +3,8 @@
 A run stops at the first of: "diverged" (the full-data loss at an iterate passes
 ``divergence_bound``; the run keeps the last iterate before, so no stored value is inf or
 nan), "converged" (the gradient norm at an iterate is below tol x ``gradient_scale``) or
-"max_steps". ``divergence_bound`` and ``gradient_scale`` use numpy only: ``export_script``
-copies their source, so the exported script stops where the engine does.
+"max_steps". ``divergence_bound`` and the loss row's ``scale`` use numpy only:
+``export_script`` copies their source, so the exported script stops where the engine does.
 """
 
 from __future__ import annotations
@@ -24,31 +24,10 @@ def divergence_bound(start_loss, zero_loss):
     return min(DIVERGENCE_FACTOR * max(start_loss + zero_loss, np.finfo(float).tiny), 1e300)
 
 
-def gradient_scale(loss, lambda_max, mean_square_y, delta):
-    """The largest gradient norm possible at theta = 0, or 1 when that is 0.
-
-    With lambda_max the top eigenvalue of S = A^T A / N, A = [X 1], and c = mean(y^2):
-    MSE 2 sqrt(lambda_max c) (as ``RegressionStatistics.gradient_scale``), MAE
-    sqrt(lambda_max) (every |rho'| <= 1), Huber sqrt(lambda_max) min(delta, sqrt(c)).
-    """
-    root = np.sqrt(max(lambda_max, 0.0))
-    if loss == "mse":
-        scale = 2.0 * root * np.sqrt(mean_square_y)
-    elif loss == "huber":
-        scale = root * min(delta, np.sqrt(mean_square_y))
-    else:
-        scale = root
-    return float(scale) if scale > 0 else 1.0
-
-
-def derivative_bound(loss, loss_value, delta):
-    """An upper bound of sqrt(mean rho'(r)^2) over the rows: MSE 2 sqrt(L) (rho' = 2r, so it
-    is exact), MAE 1 (|sign| <= 1), Huber delta (|clip(r)| <= delta)."""
-    if loss == "mse":
-        return 2.0 * np.sqrt(max(float(loss_value), 0.0))
-    if loss == "huber":
-        return float(delta)
-    return 1.0
+def measured_scale(zero_gradient_norm):
+    """The convergence scale of a loss whose row gives none: its gradient norm at theta = 0,
+    or 1 when that is 0."""
+    return float(zero_gradient_norm) if zero_gradient_norm > 0 else 1.0
 
 
 def without_rounding_noise(g, rows, derivative_rms, column_rms):
@@ -64,6 +43,8 @@ def without_rounding_noise(g, rows, derivative_rms, column_rms):
     direction depends on how the sum was rounded. Taking it as 0, in ``fit`` and in the
     exported script alike, makes the run repeat wherever the sums are rounded differently.
     """
+    if derivative_rms is None:  # the loss's row gives no bound: nothing is taken as rounding
+        return g
     floor = rows * np.finfo(float).eps * derivative_rms * np.asarray(column_rms)
     return np.where(np.abs(g) <= floor, 0.0, g)
 
@@ -89,31 +70,36 @@ def decide_stop(loss, grad_norm, bound, threshold, steps) -> tuple[int, str]:
     return end, reason
 
 
-def stop_message(reason, *, end, steps, grad_norm, threshold, rate, loss, optimizer,
-                 optimizer_label, schedule, max_stable_rate, minibatch) -> str:
-    """The sentence a page shows for a stop ``reason`` of a run of ``optimizer`` (a name of
-    ``OPTIMIZERS``, shown as ``optimizer_label``) on ``loss`` (a name of ``LOSSES``)."""
+def stop_message(reason, *, end, steps, grad_norm, threshold, rate, loss_row, optimizer_row,
+                 schedule, max_stable_rate, detail="") -> str:
+    """The sentence a page shows for a stop ``reason`` of a run of ``optimizer_row`` (an
+    ``Optimizer``) on ``loss_row`` (a ``Loss``): written here once for every row, and shown as
+    is. ``detail`` is added after a step-limit sentence (the MSE's closed form knows more)."""
     if reason == "converged":
         return (f"Converged after {end} steps: the gradient norm {grad_norm:.3g} is below "
                 f"tol x scale = {threshold:.3g}.")
     if reason == "diverged":
         text = (f"Diverged: the loss grew past {DIVERGENCE_FACTOR:.0e} x its starting size, so "
-                f"the learning rate {rate:.3g} is too large for {optimizer_label} here. Stopped at step "
-                f"{end}, the last iterate before.")
-        if optimizer == "gd" and schedule == "constant" and loss == "mse":
-            text += f" Constant-step GD on the MSE is stable below 1/λmax = {max_stable_rate:.3g}."
-        elif optimizer == "gd" and schedule == "constant" and loss == "huber":
-            text += (" Constant-step GD on the Huber loss is stable below 2/λmax = "
-                     f"{2 * max_stable_rate:.3g} (its curvature is at most half the MSE's).")
+                f"the learning rate {rate:.3g} is too large for {optimizer_row.label} here. "
+                f"Stopped at step {end}, the last iterate before.")
+        curvature = getattr(loss_row, "curvature", None)
+        if optimizer_row.name == "gd" and schedule == "constant" and curvature:
+            factor = 2.0 / curvature
+            limit = factor * max_stable_rate
+            text += (f" The stable limit of constant-step gradient descent on the "
+                     f"{loss_row.label} is {factor:g}/λmax = {limit:.3g}"
+                     + ("." if factor == 1 else
+                        f" (its curvature is at most {curvature / 2:g} x the MSE's).")
+                     + f" Choose η below {limit:.3g}.")
+            return text
         return text + " Choose a smaller learning rate."
     text = f"Stopped at the step limit ({steps} steps); the gradient norm is {grad_norm:.3g}."
-    if loss == "mae":
-        text += (" The MAE's subgradient is a sum of ±1 terms, so its norm need not shrink near "
-                 "the optimum; compare the loss with the reference instead.")
-        if schedule == "constant":
-            text += (" With a constant step the iterates keep jumping across the kinks: a "
-                     "decaying schedule (1/sqrt(k) or 1/k) lets them settle.")
-    elif minibatch and schedule == "constant":
+    if getattr(loss_row, "stop_note", ""):
+        text += " " + loss_row.stop_note
+    if getattr(loss_row, "kinked", False) and schedule == "constant":
+        text += (" With a constant step the iterates keep jumping across the kinks: a "
+                 "decaying schedule (1/sqrt(k) or 1/k) lets them settle.")
+    elif optimizer_row.minibatch and schedule == "constant":
         text += (" A mini-batch gradient is noisy, so with a constant step SGD wanders around "
                  "the optimum instead of settling: a decaying schedule or a larger batch helps.")
-    return text
+    return text + detail

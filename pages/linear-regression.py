@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from gradcore import LOSS_TABLE, MAX_FEATURES, DataError
+from gradcore import FIT_DEFAULTS, LOSS_TABLE, MAX_FEATURES, DataError
 from gradcore.regression import LEARNING_RATES
 from ui import data_source, exercise_panel
 from ui import regression_cache as cache
@@ -23,7 +23,6 @@ from ui.regression_tables import gd_units, glossary
 from ui.regression_view import learning_rate_note, stepper, titled
 from ui.state import Link, inert, share_box
 
-DEFAULTS = {"lr": 0.1, "steps": 200, "w0": 0.0, "b0": 0.0}
 MAX_STEPS = 100_000
 START_LIMIT = 1e6
 
@@ -118,25 +117,32 @@ with page_frame("pages/linear-regression.py") as lesson:
     with settings_col:
         st.header("2 · Gradient descent")
         rate = float(link.choice("lr", "Learning rate η (log scale)", rate_names,
-                                 rate_label(DEFAULTS["lr"]), widget="select_slider"))
+                                 rate_label(FIT_DEFAULTS["learning_rate"]),
+                                 widget="select_slider"))
         rate_slot = st.empty()
-        steps = link.number("steps", "Steps", 0, MAX_STEPS, DEFAULTS["steps"], step=50,
+        steps = link.number("steps", "Steps", 0, MAX_STEPS, FIT_DEFAULTS["steps"], step=50,
                             integer=True)
         c1, c2 = st.columns(2)
         w0 = link.number("w0", "start w0 (every weight)", -START_LIMIT, START_LIMIT,
-                         DEFAULTS["w0"], where=c1)
-        b0 = link.number("b0", "start b0", -START_LIMIT, START_LIMIT, DEFAULTS["b0"], where=c2)
-        engine, rivals = engine_settings(link, len(problem.y))
-        start_at_centre_button(problem.y, engine.loss, c2)
-        if engine.loss != shown_loss:
-            show_intro(engine.loss)
+                         FIT_DEFAULTS["w0"], where=c1)
+        b0 = link.number("b0", "start b0", -START_LIMIT, START_LIMIT, FIT_DEFAULTS["b0"],
+                         where=c2)
+        try:
+            chosen, rivals = engine_settings(link, len(problem.y), learning_rate=rate,
+                                             steps=int(steps), w0=float(w0), b0=float(b0))
+            chosen, *rivals = bounded_steps((chosen, *rivals), len(problem.y), len(features))
+        except DataError as error:  # a row's own default outside its range
+            st.error(inert(error))
+            stop_early(upload_note)
+        start_at_centre_button(problem.y, chosen.loss, c2)
+        if chosen.loss != shown_loss:
+            show_intro(chosen.loss)
         if reveal:
-            rate_slot.markdown(rate_note(engine, rate, bound) or learning_rate_note(
+            rate_slot.markdown(rate_note(chosen, rate, bound) or learning_rate_note(
                 rate, bound, problem.stats.condition_number, standardise))
-        steps = bounded_steps((engine, *rivals), int(steps), len(problem.y), len(features))
         try:
             with st.spinner("Running gradient descent…"):
-                run = cache.descend(problem, rate, int(steps), float(w0), float(b0), engine)
+                run = cache.descend(problem, chosen)
         except DataError as error:
             st.error(inert(error))
             share_box(link, upload_note)
@@ -146,12 +152,7 @@ with page_frame("pages/linear-regression.py") as lesson:
             exercise_panel.hidden("the stability verdict, the run's outcome and its steps")
         elif not stop_shown(run, len(problem.y)):
             if trajectory.stop_reason == "diverged":
-                st.error(
-                    f"Diverged: the learning rate {rate_label(rate)} is above the largest stable "
-                    f"learning rate 1/λmax = {bound:.4g}. The loss grows without bound, so the "
-                    f"run stopped after {trajectory.steps_taken} steps; the plots show only "
-                    f"those steps. Choose η below {bound:.4g}."
-                )
+                st.error(f"{trajectory.message} The plots show only those steps.")
             elif trajectory.stop_reason == "converged":
                 st.success(trajectory.message)
             else:
@@ -168,7 +169,7 @@ with page_frame("pages/linear-regression.py") as lesson:
         glossary()
 
     if reveal:
-        race_panel(problem, run, rivals, gd_units(problem), titled, link)
+        race_panel(problem, run, tuple(rivals), gd_units(problem), titled, link)
     st.divider()
     st.header("3 · Step through gradient descent")
     if reveal:

@@ -137,7 +137,8 @@ def test_the_python_script_download_repeats_the_run(monkeypatch):
     settings = script_settings(script)
     assert "import sklearn" not in script and "import streamlit" not in script
     assert (settings["loss"], settings["optimizer"]) == ("mae", "momentum")
-    assert (settings["momentum"], settings["steps"], settings["learning_rate"]) == (0.8, 150, 0.05)
+    assert (settings["optimizer_settings"]["momentum"], settings["steps"],
+            settings["learning_rate"]) == (0.8, 150, 0.05)
     assert settings["target"] == "tip" and settings["features"] == ["total_bill"]
     assert "def momentum_step" in script and "def mae_derivative" in script
     tips = load_bundled("tips")

@@ -15,7 +15,7 @@ import pytest
 from numpy.testing import assert_allclose
 from streamlit import config as streamlit_config
 
-from gradcore import MAX_DEFAULT_FEATURES, DataError, select_xy
+from gradcore import MAX_DEFAULT_FEATURES, DataError, RunSettings, select_xy
 from ui import regression_cache as cache
 from ui.regression_data import build_loaded_data
 
@@ -60,8 +60,8 @@ def test_comma_in_a_column_name_does_not_share_a_key(rng):
     one = cache.prepare(data, "y", ("a,b",), True)
     assert two.features == ("a", "b") and one.features == ("a,b",)
     assert two.key != one.key and two.X.shape[1] == 2 and one.X.shape[1] == 1
-    run_two = cache.descend(two, 0.1, 30, 0.0, 0.0)
-    run_one = cache.descend(one, 0.1, 30, 0.0, 0.0)
+    run_two = cache.descend(two, RunSettings(learning_rate=0.1, steps=30, w0=0.0, b0=0.0))
+    run_one = cache.descend(one, RunSettings(learning_rate=0.1, steps=30, w0=0.0, b0=0.0))
     assert run_two.trajectory.w.shape[1] == 2 and run_one.trajectory.w.shape[1] == 1
     assert run_two.key != run_one.key
     assert cache.check_step(two, run_two, 5).grad_w.size == 2
@@ -74,9 +74,9 @@ def test_same_values_return_the_cached_objects(rng):
     problem = cache.prepare(data, "y", ("a", "b"), True)
     assert cache.prepare(data, "y", ("a", "b"), True) is problem
     assert cache.prepare(data, "y", ("a", "b"), False) is not problem
-    run = cache.descend(problem, 0.1, 30, 0.0, 0.0)
-    assert cache.descend(problem, 0.1, 30, 0.0, 0.0) is run
-    assert cache.descend(problem, 0.1, 31, 0.0, 0.0) is not run
+    run = cache.descend(problem, RunSettings(learning_rate=0.1, steps=30, w0=0.0, b0=0.0))
+    assert cache.descend(problem, RunSettings(learning_rate=0.1, steps=30, w0=0.0, b0=0.0)) is run
+    assert cache.descend(problem, RunSettings(learning_rate=0.1, steps=31, w0=0.0, b0=0.0)) is not run
 
 
 def test_equal_tables_loaded_twice_share_a_problem(rng):
@@ -95,8 +95,8 @@ def test_store_and_check_step_key_with_the_same_hash_funcs(rng):
     problem = cache.prepare(data, "y", ["a", "b"], True)
     data_key = cache.HASH_FUNCS[cache.LoadedData](data)
     assert cache.prepare.lookup(data_key, "y", ("a", "b"), True) is problem
-    run = cache.descend(problem, 0.1, 30, 0.0, 0.0)
-    assert cache.descend.lookup(problem.key, 0.1, 30, 0.0, 0.0, cache.DEFAULT_ENGINE) is run
+    run = cache.descend(problem, RunSettings(learning_rate=0.1, steps=30, w0=0.0, b0=0.0))
+    assert cache.descend.lookup(problem.key, RunSettings(learning_rate=0.1, steps=30)) is run
 
 
 def test_every_cache_is_bounded():
@@ -193,7 +193,7 @@ def test_generated_problem_and_run_sizes_fit_the_budget():
     """The page's largest generated table (1e6 x 10, standardised) fits the budget with its run."""
     data = cache.generated_data(1_000_000, 10, 1.0, 1, 2.0, 1.0)
     problem = cache.prepare(data, "y", data.default_features, True)
-    run = cache.descend(problem, 0.1, 200, 0.0, 0.0)
+    run = cache.descend(problem, RunSettings(learning_rate=0.1, steps=200, w0=0.0, b0=0.0))
     total = cache.nbytes(data) + cache.nbytes(problem) + cache.nbytes(run)
     assert total <= cache.CACHE_BUDGET_BYTES
     assert cache.STORE.total_bytes <= cache.CACHE_BUDGET_BYTES
@@ -204,7 +204,7 @@ def test_many_generated_datasets_stay_within_the_budget():
     for seed in range(12):
         data = cache.generated_data(200_000, 10, 1.0, seed, 2.0, 1.0)
         problem = cache.prepare(data, "y", data.default_features, True)
-        cache.descend(problem, 0.1, 200, 0.0, 0.0)
+        cache.descend(problem, RunSettings(learning_rate=0.1, steps=200, w0=0.0, b0=0.0))
         assert cache.STORE.total_bytes <= cache.CACHE_BUDGET_BYTES
     assert len(cache.STORE) < 36
 
@@ -213,7 +213,7 @@ def test_run_ref_is_small_and_resolves_to_equal_results_after_a_drop(rng):
     """A RunRef pickles to under 1 kB; after STORE is emptied resolve() recomputes the same run."""
     data = cache.generated_data(5000, 3, 1.0, 7, 2.0, 1.0)
     problem = cache.prepare(data, "y", data.default_features, True)
-    run = cache.descend(problem, 0.1, 300, 0.5, -0.5)
+    run = cache.descend(problem, RunSettings(learning_rate=0.1, steps=300, w0=0.5, b0=-0.5))
     ref = cache.RunRef.of(problem, run)
     assert len(pickle.dumps(ref)) < 1000 and cache.nbytes(ref) == 0
     assert cache.resolve(ref) == (problem, run)  # the very same cached objects
@@ -228,11 +228,11 @@ def test_resolve_reports_a_dropped_upload_as_none():
     """An upload's table, once dropped from STORE, cannot be rebuilt from its reference alone."""
     data = cache.uploaded_data(b"x,y\n1,2\n2,4.1\n3,5.9\n", "u.csv")
     problem = cache.prepare(data, "y", ("x",), False)
-    ref = cache.RunRef.of(problem, cache.descend(problem, 0.1, 20, 0.0, 0.0))
+    ref = cache.RunRef.of(problem, cache.descend(problem, RunSettings(learning_rate=0.1, steps=20, w0=0.0, b0=0.0)))
     assert ref.source == ("upload", data.digest)
     cache.STORE.discard(lambda key: True)
     assert cache.load(ref.source) is None and cache.resolve(ref) is None
-    assert cache.resolve(ref, lambda source: data)[1].key[1:5] == (0.1, 20, 0.0, 0.0)
+    assert cache.resolve(ref, lambda source: data)[1].settings == RunSettings(steps=20)
 
 
 def test_upload_ref_finds_the_table_while_it_is_cached():
@@ -292,7 +292,7 @@ def test_prepare_leaves_out_rows_missing_in_the_chosen_columns_only():
     assert_allclose(problem.X[:, 0], [1, 2, 4, 5, 7, 8], rtol=0)
     assert problem.warnings[0] == "Left out 2 of 8 rows with a missing value in 'x'."
     assert np.isfinite(problem.X_fit).all() and problem.stats.n_rows == 6
-    run = cache.descend(problem, 0.5, 500, 0.0, 0.0)
+    run = cache.descend(problem, RunSettings(learning_rate=0.5, steps=500, w0=0.0, b0=0.0))
     assert run.comparison.agrees, run.comparison.message
 
 

@@ -4,6 +4,7 @@ small references it keeps."""
 
 import pytest
 
+from gradcore import RunSettings
 from tests.page_helpers import metric, metrics, open_page, shown
 from tests.test_data import REJECTED, UNFITTABLE
 from ui import data_source
@@ -66,7 +67,7 @@ def test_the_fragment_and_the_download_keep_only_a_run_ref(monkeypatch):
     """stepper() hands its fragment a RunRef; the download callable holds one too."""
     data = cache.bundled_data("tips")
     problem = cache.prepare(data, "tip", ("total_bill",), True)
-    run = cache.descend(problem, 0.1, 50, 0.0, 0.0)
+    run = cache.descend(problem, RunSettings(learning_rate=0.1, steps=50, w0=0.0, b0=0.0))
     seen = []
     monkeypatch.setattr(view, "_stepper", lambda *args: seen.append(args))
     view.stepper(problem, run, "link", None)
@@ -80,7 +81,7 @@ def test_download_of_a_dropped_upload_says_what_to_do():
     """The download callable runs without a session: a dropped upload gives a one-line note."""
     data = cache.uploaded_data(GOOD_CSV, "good.csv")
     problem = cache.prepare(data, "y", ("x",), True)
-    download = export.trajectory_download(problem, cache.descend(problem, 0.1, 10, 0.0, 0.0))
+    download = export.trajectory_download(problem, cache.descend(problem, RunSettings(learning_rate=0.1, steps=10, w0=0.0, b0=0.0)))
     cache.STORE.discard(lambda key: True)
     assert download().startswith(b"note\nThe uploaded table was dropped")
 

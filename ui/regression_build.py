@@ -9,17 +9,19 @@ are read-only by agreement, since the cache hands the same object to every sessi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
 
 from gradcore import (
+    LOSS_TABLE,
     Comparison,
     FitTrajectory,
     GradientCheck,
     ReferenceGap,
     RegressionStatistics,
+    RunSettings,
     Standardizer,
     compare_with_sklearn,
     data_warnings,
@@ -40,6 +42,8 @@ from gradcore.engine import EVALUATION_ROWS, evenly_spaced_rows
 from ui import regression_figures as figures
 from ui.regression_data import LoadedData
 from ui.regression_figures import CONTOUR_GRID, contour_window, sample_indices
+
+DEFAULT_SETTINGS = RunSettings()
 
 # The finite-difference check differentiates mse_loss on the data itself (2(d+1) passes over
 # N x d values) while N (d+1)^2 is at most this; above it, the same loss from the sufficient
@@ -165,102 +169,77 @@ def reference_skipped(loss: str, rows: int, features: int) -> str | None:
     return None
 
 
-def build_loss_reference(problem: Problem, loss: str, delta: float) -> LossReference:
-    """``reference_fit`` of `loss` on the problem: the problem's own for the MSE; where
-    ``reference_skipped`` says so, the least-squares fit with this loss's value."""
+def build_loss_reference(problem: Problem, loss: str, loss_key: tuple = ()) -> LossReference:
+    """``reference_fit`` of `loss` (its settings `loss_key`, ``RunSettings.loss_key``) on the
+    problem: the problem's own for the MSE; where ``reference_skipped`` says so, the
+    least-squares fit with this loss's value."""
+    values = dict(loss_key)
     if loss == "mse":
         return problem.least_squares
     skipped = reference_skipped(loss, len(problem.y), len(problem.features))
     if skipped:
         least_squares = problem.least_squares
         return replace(least_squares, skipped=skipped, loss=loss_value(
-            problem.X, problem.y, *least_squares.reference, loss, delta))
-    coef, intercept = reference_fit(problem.X, problem.y, loss, delta)
+            problem.X, problem.y, *least_squares.reference, loss, **values))
+    coef, intercept = reference_fit(problem.X, problem.y, loss, **values)
     return _optimum(problem.scaler, coef, intercept,
-                    loss_value(problem.X, problem.y, coef, intercept, loss, delta))
-
-
-@dataclass(frozen=True)
-class Engine:
-    """The loss and optimizer of a run with their settings: ``fit``'s keyword arguments.
-
-    Settings an optimizer or loss does not read keep their defaults (``ui.regression_engine``
-    sees to it), so two runs that differ only in an unused setting share one cache entry.
-    The default is the MSE with constant-step gradient descent: ``fit``'s fast path.
-    """
-
-    loss: str = "mse"
-    optimizer: str = "gd"
-    schedule: str = "constant"
-    momentum: float = 0.9
-    beta2: float = 0.999
-    batch_size: int | None = None
-    seed: int = 0
-    huber_delta: float = 1.0
-    record_rows: int | None = None
-
-    def fit_kwargs(self) -> dict:
-        """The settings as keyword arguments of ``gradcore.fit`` and ``export_script``."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-DEFAULT_ENGINE = Engine()
+                    loss_value(problem.X, problem.y, coef, intercept, loss, **values))
 
 
 @dataclass(frozen=True, eq=False)
 class Run:
     """A trajectory, its coefficients in original units, the final comparison and the contour.
 
-    ``key`` = (problem key, learning rate, steps, w0, b0, engine). ``comparison`` is the MSE's
-    check against scikit-learn (None for another loss); ``gap`` the check against the chosen
-    loss's ``reference_fit`` (None for the MSE); ``optimum`` that loss's reference.
+    ``key`` = (problem key, settings). ``comparison`` is the MSE's check against scikit-learn
+    (None for another loss); ``gap`` the check against the chosen loss's ``reference_fit``
+    (None for the MSE); ``optimum`` that loss's reference.
     """
 
     key: tuple
+    settings: RunSettings
     trajectory: FitTrajectory
     coef: np.ndarray
     intercept: np.ndarray
     comparison: Comparison | None
     contour: tuple[np.ndarray, np.ndarray, np.ndarray] | None
-    engine: Engine = DEFAULT_ENGINE
     gap: ReferenceGap | None = None
     optimum: LossReference | None = None
 
 
-def build_run(problem: Problem, learning_rate: float, steps: int, w0: float, b0: float,
-              engine: Engine = DEFAULT_ENGINE, optimum: LossReference | None = None) -> Run:
-    """``fit`` from (w0 in every coordinate, b0), in the units GD runs in, checked against
-    `optimum` (``build_loss_reference`` of the engine's loss unless given: the cache passes its
-    shared one). The default engine is ``gradient_descent``'s closed-form fast path."""
+def build_run(problem: Problem, settings: RunSettings = DEFAULT_SETTINGS,
+              optimum: LossReference | None = None) -> Run:
+    """``fit`` with `settings` (w0 in every coordinate), in the units GD runs in, checked
+    against `optimum` (``build_loss_reference`` of the loss unless given: the cache passes its
+    shared one). The default settings are ``gradient_descent``'s closed-form fast path."""
     d = len(problem.features)
-    trajectory = fit(problem.X_fit, problem.y, learning_rate=learning_rate, steps=steps,
-                     w0=np.full(d, w0), b0=b0, stats=problem.stats, **engine.fit_kwargs())
+    kwargs = settings.fit_kwargs()
+    kwargs["w0"] = np.full(d, settings.w0)
+    trajectory = fit(problem.X_fit, problem.y, stats=problem.stats, **kwargs)
     if problem.scaler:
         coef, intercept = problem.scaler.to_original(trajectory.w, trajectory.b)
     else:
         coef, intercept = np.asarray(trajectory.w), np.asarray(trajectory.b)
+    loss, loss_key = settings.loss, settings.loss_key
     if optimum is None:
-        optimum = build_loss_reference(problem, engine.loss, engine.huber_delta)
+        optimum = build_loss_reference(problem, loss, loss_key)
     comparison = gap = None
-    if engine.loss == "mse":
+    if loss == "mse":
         comparison = compare_with_sklearn(problem.X, problem.y, trajectory, problem.scaler,
                                           rtol=COMPARISON_RTOL,
                                           reference=problem.least_squares.reference,
                                           stats=problem.stats)
     elif optimum.skipped is None:
         gap = reference_gap(problem.X, problem.y, coef[-1], float(intercept[-1]),
-                            optimum.reference, engine.loss, engine.huber_delta,
-                            rtol=LOSS_GAP_RTOL)
+                            optimum.reference, loss, rtol=LOSS_GAP_RTOL, **dict(loss_key))
     contour = None
     if d == 1:
         (w_lo, w_hi), (b_lo, b_hi) = contour_window(trajectory.w[:, 0], trajectory.b,
                                                     float(optimum.reference_fit[0][0]),
                                                     optimum.reference_fit[1])
-        contour = build_loss_grid(problem, engine.loss, engine.huber_delta,
-                                  (w_lo, w_hi, b_lo, b_hi))
-    return Run(key=(problem.key, float(learning_rate), int(steps), float(w0), float(b0), engine),
-               trajectory=trajectory, coef=coef, intercept=intercept,
-               comparison=comparison, contour=contour, engine=engine, gap=gap, optimum=optimum)
+        contour = build_loss_grid(problem, loss, loss_key, (w_lo, w_hi, b_lo, b_hi))
+    return Run(key=(problem.key, settings), settings=settings, trajectory=trajectory,
+               coef=coef, intercept=intercept, comparison=comparison, contour=contour,
+               gap=gap, optimum=optimum)
 
 
 def race_window(paths, optimum: tuple[float, float]) -> tuple[float, float, float, float]:
@@ -272,7 +251,7 @@ def race_window(paths, optimum: tuple[float, float]) -> tuple[float, float, floa
     return tuple(float(f"{value:.12g}") for value in (w_lo, w_hi, b_lo, b_hi))
 
 
-def build_loss_grid(problem: Problem, loss: str, delta: float,
+def build_loss_grid(problem: Problem, loss: str, loss_key: tuple,
                     window: tuple[float, float, float, float]):
     """(w grid, b grid, loss[b, w]) of `loss` over `window` = (w_lo, w_hi, b_lo, b_hi), one
     feature, in GD units: the MSE from the statistics, another loss by ``loss_surface``
@@ -284,7 +263,7 @@ def build_loss_grid(problem: Problem, loss: str, delta: float,
         return w_grid, b_grid, problem.stats.loss_at(W[..., None], B)
     rows = evenly_spaced_rows(len(problem.y), EVALUATION_ROWS)
     X, y = (problem.X_fit, problem.y) if rows is None else (problem.X_fit[rows], problem.y[rows])
-    return w_grid, b_grid, loss_surface(X, y, W[..., None], B, loss, delta)
+    return w_grid, b_grid, loss_surface(X, y, W[..., None], B, loss, **dict(loss_key))
 
 
 def contour_note(problem: Problem, loss: str) -> str | None:
@@ -313,7 +292,7 @@ class ChartBases:
 def reference_source(run: Run) -> str:
     """Whose optimum the charts show: scikit-learn's least squares for the MSE (and as the
     MAE's stand-in on a large table), else the chosen loss's reference."""
-    return "scikit-learn" if run.engine.loss == "mse" or run.optimum.skipped else "reference"
+    return "scikit-learn" if run.settings.loss == "mse" or run.optimum.skipped else "reference"
 
 
 def reference_predictions(problem: Problem, run: Run | None = None) -> np.ndarray:
@@ -357,26 +336,24 @@ def build_step_check(problem: Problem, run: Run, k: int) -> StepCheck:
     the MSE, ``loss_gradient`` otherwise) vs central differences of the loss (see
     DIRECT_CHECK_WORK; the MSE's statistics above it)."""
     w, b = np.asarray(run.trajectory.w[k]), float(run.trajectory.b[k])
-    engine = run.engine
+    name, values = run.settings.loss, run.settings.loss_settings
     d = w.size
-    if engine.loss == "mse":
+    if name == "mse":
         grad_w, grad_b = mse_gradient(problem.X_fit, problem.y, w, b)
         direct = len(problem.y) * (d + 1) ** 2 <= DIRECT_CHECK_WORK
     else:
-        grad_w, grad_b = loss_gradient(problem.X_fit, problem.y, w, b, engine.loss,
-                                       engine.huber_delta)
+        grad_w, grad_b = loss_gradient(problem.X_fit, problem.y, w, b, name, **values)
         direct = True
-    if direct and engine.loss == "mse":
+    if direct and name == "mse":
         def loss(theta):
             return mse_loss(problem.X_fit, problem.y, theta[:d], theta[d])
     elif direct:
         def loss(theta):
-            return loss_value(problem.X_fit, problem.y, theta[:d], theta[d], engine.loss,
-                              engine.huber_delta)
+            return loss_value(problem.X_fit, problem.y, theta[:d], theta[d], name, **values)
     else:
         def loss(theta):
             return float(problem.stats.loss_at(theta[:d], theta[d]))
     analytic = np.append(grad_w, grad_b)
-    rtol = GRADIENT_RTOL if engine.loss != "mae" else MAE_GRADIENT_RTOL
+    rtol = MAE_GRADIENT_RTOL if LOSS_TABLE[name].kinked else GRADIENT_RTOL
     check = gradient_check(loss, lambda _theta: analytic, np.append(w, b), rtol=rtol)
     return StepCheck(grad_w=np.asarray(grad_w), grad_b=float(grad_b), check=check, direct=direct)

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from gradcore import RunSettings
 from gradcore.engine import EVALUATION_ROWS
 from ui.byte_store import (
     CACHE_BUDGET_BYTES,
@@ -48,10 +49,9 @@ from ui.byte_store import (
 from ui.lessons import trace_run
 from ui.regression_build import (
     COMPARISON_RTOL,
-    DEFAULT_ENGINE,
+    DEFAULT_SETTINGS,
     MAE_REFERENCE_VALUES,
     ChartBases,
-    Engine,
     LossReference,
     Problem,
     Run,
@@ -82,13 +82,13 @@ from ui.regression_figures import CONTOUR_GRID
 
 # Besides its own names, the types, constants and helpers the page's modules use as cache.X.
 __all__ = [
-    "CACHE_BUDGET_BYTES", "COMPARISON_RTOL", "DEFAULT_ENGINE", "HASH_FUNCS", "HEAVY_CELLS",
+    "CACHE_BUDGET_BYTES", "COMPARISON_RTOL", "DEFAULT_SETTINGS", "HASH_FUNCS", "HEAVY_CELLS",
     "MAE_REFERENCE_VALUES", "MMAP_THRESHOLD_BYTES", "STORE", "TTL_SECONDS", "ByteBudgetCache",
-    "ChartBases", "Engine", "LoadedData", "LossReference", "Problem", "Run", "RunRef",
+    "ChartBases", "LoadedData", "LossReference", "Problem", "Run", "RunRef",
     "StepCheck", "UploadRef", "bundled_data", "chart_bases", "check_step", "content_digest",
     "dataset_description", "dataset_names", "default_dataset", "descend", "generated_data",
     "heavy_work", "load", "loss_reference", "memoized", "nbytes", "prepare", "race_grid",
-    "race_window", "reference_predictions", "reference_source", "resolve",
+    "RunSettings", "race_window", "reference_predictions", "reference_source", "resolve",
     "return_large_blocks_to_the_system", "text_encoded", "uploaded_data",
 ]
 
@@ -98,7 +98,7 @@ def _data_key(digest: str) -> tuple[str, str]:
 
 
 # How an argument enters a cache key (STORE's, and check_step's in st.cache_resource); any
-# other argument (str, int, float, bool, tuple of those, an Engine) enters as itself.
+# other argument (str, int, float, bool, tuple of those, a RunSettings) enters as itself.
 HASH_FUNCS: dict[type, Callable[[object], Hashable]] = {
     LoadedData: lambda data: _data_key(data.digest),
     Problem: lambda problem: problem.key,
@@ -209,25 +209,24 @@ def prepare(data: LoadedData, target: str, features: tuple[str, ...],
         return build_problem(data, target, features, standardise)
 
 
-@memoized(lambda problem, loss, delta: 0)
-def loss_reference(problem: Problem, loss: str, delta: float) -> LossReference:
+@memoized(lambda problem, loss, loss_key: 0)
+def loss_reference(problem: Problem, loss: str, loss_key: tuple) -> LossReference:
     """``build_loss_reference``; only a fit (not the MSE's, nor a skipped one) is heavy work."""
     fits = loss != "mse" and reference_skipped(loss, len(problem.y), len(problem.features)) is None
     with heavy_work(len(problem.y) * (len(problem.features) + 1) if fits else 0):
         if fits:
             trace_run(f"reference fit of the {loss} loss")
-        return build_loss_reference(problem, loss, delta)
+        return build_loss_reference(problem, loss, loss_key)
 
 
-@memoized(lambda problem, learning_rate, steps, *_: 32 * (steps + 1) * (len(problem.features) + 1))
-def descend(problem: Problem, learning_rate: float, steps: int, w0: float, b0: float,
-            engine: Engine = DEFAULT_ENGINE) -> Run:
+@memoized(lambda problem, settings: 32 * (settings.steps + 1) * (len(problem.features) + 1))
+def descend(problem: Problem, settings: RunSettings = DEFAULT_SETTINGS) -> Run:
     """``build_run`` against the shared ``loss_reference``; the MSE's steps do not read the
     rows, so only another loss's run is heavy work."""
-    optimum = loss_reference(problem, engine.loss, engine.huber_delta)
-    rows = len(problem.y) if engine.loss != "mse" else 0
+    optimum = loss_reference(problem, settings.loss, settings.loss_key)
+    rows = len(problem.y) if settings.loss != "mse" else 0
     with heavy_work(rows * (len(problem.features) + 1)):
-        return build_run(problem, learning_rate, steps, w0, b0, engine, optimum)
+        return build_run(problem, settings, optimum)
 
 
 @dataclass(frozen=True)
@@ -240,19 +239,13 @@ class RunRef:
     target: str
     features: tuple[str, ...]
     standardise: bool
-    learning_rate: float
-    steps: int
-    w0: float
-    b0: float
-    engine: Engine = DEFAULT_ENGINE
+    settings: RunSettings = DEFAULT_SETTINGS
 
     @classmethod
     def of(cls, problem: Problem, run: Run) -> RunRef:
         """The reference to `problem` and `run` (which ``resolve`` finds or rebuilds)."""
         digest, target, features, standardise = problem.key
-        _, rate, steps, w0, b0, engine = run.key
-        return cls(problem.source, digest, target, features, standardise, rate, steps, w0, b0,
-                   engine)
+        return cls(problem.source, digest, target, features, standardise, run.settings)
 
 
 def resolve(ref: RunRef, loader: Callable[[tuple], LoadedData | None] = load,
@@ -266,15 +259,15 @@ def resolve(ref: RunRef, loader: Callable[[tuple], LoadedData | None] = load,
         if data is None:
             return None
         problem = prepare(data, ref.target, ref.features, ref.standardise)
-    return problem, descend(problem, ref.learning_rate, ref.steps, ref.w0, ref.b0, ref.engine)
+    return problem, descend(problem, ref.settings)
 
 
-@memoized(lambda problem, loss, delta, window: 8 * CONTOUR_GRID ** 2)
-def race_grid(problem: Problem, loss: str, delta: float,
+@memoized(lambda problem, loss, loss_key, window: 8 * CONTOUR_GRID ** 2)
+def race_grid(problem: Problem, loss: str, loss_key: tuple,
               window: tuple[float, float, float, float]):
     """``build_loss_grid`` over a ``race_window``; the MSE's grid does not read the rows."""
     with heavy_work(min(len(problem.y), EVALUATION_ROWS) * CONTOUR_GRID if loss != "mse" else 0):
-        return build_loss_grid(problem, loss, delta, window)
+        return build_loss_grid(problem, loss, loss_key, window)
 
 
 @memoized(lambda problem, run: 24 * (run.trajectory.steps_taken + 1)

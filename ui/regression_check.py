@@ -36,7 +36,7 @@ CHECK_NOTE = ("**GD's shortcut (S, t)** is how gradient descent computes the gra
 def _gradient_check(problem: Problem, step: StepCheck, run: Run, k: int) -> None:
     check = step.check
     names = [f"∂L/∂w{j + 1}" for j in range(step.grad_w.size)] + ["∂L/∂b"]
-    article = run.engine.loss == "mse"
+    article = run.settings.loss == "mse"
     formula_column = "article's formula" if article else "loss_gradient on the data"
     recorded_column = SHORTCUT_COLUMN if article else "recorded by the run"
     show_table(pd.DataFrame({
@@ -50,10 +50,10 @@ def _gradient_check(problem: Problem, step: StepCheck, run: Run, k: int) -> None
         how = ("of mse_loss on the data" if step.direct else
                "of the loss from the sufficient statistics")
     else:
-        how = f"of the {engines.LOSS_TABLE[run.engine.loss].label} on the data"
-        if run.engine.loss == "mae":
-            how += (" (where a residual is within h of 0 the differences average the two "
-                    "slopes, while the formula takes sign(0) = 0)")
+        how = f"of the {engines.LOSS_TABLE[run.settings.loss].label} on the data"
+        if engines.LOSS_TABLE[run.settings.loss].kinked:
+            how += (" (where a residual is within h of a kink the differences average the two "
+                    "slopes, while the formula takes the midpoint subgradient)")
     verdict = st.success if check.passed else st.warning
     source = "the article's formula" if article else "the loss's gradient formula"
     verdict(f"Gradient check at step {k}: relative error {check.relative_error:.2e} between "
@@ -65,7 +65,7 @@ def _comparison(problem: Problem, run: Run, k: int) -> None:
         return
     coef_k, intercept_k = run.coef[k], float(run.intercept[k])
     ref_coef, ref_intercept = run.optimum.reference
-    article = run.engine.loss == "mse"
+    article = run.settings.loss == "mse"
     name = "scikit-learn" if article else "reference"
     show_table(pd.DataFrame({
         "parameter (original units)": [*problem.features, "b (intercept)"],
@@ -82,8 +82,8 @@ def _comparison(problem: Problem, run: Run, k: int) -> None:
         f"**{gap / scale:.2e}**."
     )
     if not article:
-        st.caption(f"Reference for the {engines.LOSS_TABLE[run.engine.loss].label}: "
-                   f"{engines.LOSS_TABLE[run.engine.loss].method}.")
+        st.caption(f"Reference for the {engines.LOSS_TABLE[run.settings.loss].label}: "
+                   f"{engines.LOSS_TABLE[run.settings.loss].method}.")
 
 
 def check_panel(problem: Problem, run: Run, k: int, step: StepCheck) -> None:
@@ -124,13 +124,12 @@ def not_converged_reason(problem: Problem, run: Run) -> str:
     """Why gradient descent's loss is still above the reference's: diverged, on the edge,
     learning rate too small, too few steps, or (after converging) the stopping tolerance."""
     t = run.trajectory
-    if not engines.is_article_run(run.engine):
+    if not run.settings.is_article:
         return t.message
     bound = t.max_stable_learning_rate
     verdict = t.verdict
     if t.stop_reason == "diverged":
-        return (f"Why: it diverged, because the learning rate {number(t.learning_rate)} is above "
-                f"the largest stable learning rate 1/λmax = {number(bound)}.")
+        return f"Why: {t.message}"
     if t.stop_reason == "converged":
         return "The run converged; the remaining gap is the tolerance of the stopping rule."
     if verdict.kind != "stable":

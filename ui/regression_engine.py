@@ -3,9 +3,9 @@ cost, and the formula panel for any loss x optimizer pair (the race is ``ui.regr
 the downloads ``ui.regression_export``).
 
 The choices come from gradcore's tables (``LOSS_TABLE``, ``OPTIMIZER_TABLE``, ``SCHEDULES``):
-a control appears for each setting the chosen optimizer's or loss's row lists in its
-``hyper_parameters``, from ``SETTING_WIDGETS`` (one entry per setting name, not per optimizer).
-A new optimizer that reads the existing settings needs nothing here.
+a control appears for each ``HyperParameter`` the chosen loss's or optimizers' rows list (its
+label, range, default and URL key from the row), so a row added at run time gets its controls
+with no edit here; the controls' values make one ``gradcore.RunSettings`` per run.
 
 Every number of the update written out comes from the run's ``FitTrajectory`` (the step size,
 the gradient the step used, the optimizer's state after the step, the next iterate): the rule
@@ -14,26 +14,26 @@ is never applied again here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import itertools
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from gradcore import (
+    FIT_DEFAULTS,
     LOSS_TABLE,
-    LOSSES,
     OPTIMIZER_TABLE,
-    OPTIMIZERS,
     SCHEDULES,
+    HyperParameter,
+    RunSettings,
     huber_zones,
     residual_signs,
 )
 from gradcore.engine import EVALUATION_ROWS
-from gradcore.optimizers import DEFAULT_BATCH_SIZE
+from gradcore.rows import declared
 from ui.regression_cache import (
-    DEFAULT_ENGINE,
-    Engine,
     Problem,
     Run,
 )
@@ -55,80 +55,54 @@ SGD_DEFAULT_ROWS = 100_000
 # 1e8-1e9 values/s): one process serves a whole class, so no click may hold it for seconds.
 # A longer run is cut to fewer steps, with a note.
 MAX_RUN_VALUES = 100_000_000
-MAX_BATCH = 100_000
 
 
-@dataclass(frozen=True)
-class SettingWidget:
-    """The control of one ``fit`` setting: URL key, label, and (numbers) range and step."""
-
-    key: str
-    label: str
-    low: float = 0.0
-    high: float = 1.0
-    step: float | None = None
-    integer: bool = False
-    options: tuple[str, ...] = ()
+SCHEDULE_KEY = "sched"
 
 
-SETTING_WIDGETS: dict[str, SettingWidget] = {
-    "schedule": SettingWidget("sched", "Step-size schedule η_k", options=SCHEDULES),
-    "momentum": SettingWidget("mom", "momentum μ (β₁ for Adam)", 0.0, 0.999, 0.05),
-    "beta2": SettingWidget("beta2", "β₂ (Adam)", 0.0, 0.999999, 0.001),
-    "batch_size": SettingWidget("batch", "batch size", 1, MAX_BATCH, 1, integer=True),
-    "seed": SettingWidget("bseed", "batch seed", 0, 2**31 - 1, 1, integer=True),
-    "huber_delta": SettingWidget("delta", "Huber's δ", 1e-6, 1e6, 0.1),
-}
-ENGINE_DEFAULTS = {f.name: f.default for f in fields(Engine)} | {"batch_size": DEFAULT_BATCH_SIZE}
+def _control(link: Link, parameter: HyperParameter, where) -> float | int:
+    """The URL-bound control of one hyper-parameter (its row's label, range, default, step)."""
+    value = link.number(parameter.url_key, parameter.label, parameter.low, parameter.largest,
+                        parameter.default, step=parameter.step, integer=parameter.integer,
+                        where=where, format=None if parameter.integer else "%.6g",
+                        help=parameter.help or None)
+    return int(value) if parameter.integer else float(value)
 
 
-def _setting(link: Link, name: str, where) -> object:
-    """The URL-bound control of setting `name` (SETTING_WIDGETS) and its value."""
-    spec, default = SETTING_WIDGETS[name], ENGINE_DEFAULTS[name]
-    if spec.options:
-        return link.choice(spec.key, spec.label, spec.options, default, where=where)
-    value = link.number(spec.key, spec.label, spec.low, spec.high, default, step=spec.step,
-                        integer=spec.integer, where=where,
-                        format=None if spec.integer else "%.6g")
-    return int(value) if spec.integer else float(value)
-
-
-def engine_settings(link: Link, rows: int) -> tuple[Engine, tuple[Engine, ...]]:
-    """Loss and optimizer boxes, the optimizers to race against it (at most MAX_RIVALS), then
-    a control for each setting any of them reads. Returns the chosen run's Engine and the
-    rivals' (same loss and settings, another optimizer). Settings an optimizer does not read
-    keep their defaults in its Engine (so they share a cache entry and stay out of the URL).
-    With more than SGD_DEFAULT_ROWS `rows`, the MAE and Huber loss default to mini-batch SGD."""
+def engine_settings(link: Link, rows: int, **common) -> tuple[RunSettings, tuple[RunSettings, ...]]:
+    """Loss and optimizer boxes, the optimizers to race against it (at most MAX_RIVALS), the
+    schedule, then a control for each hyper-parameter the chosen rows declare (from the rows:
+    a row added to ``LOSS_TABLE`` or ``OPTIMIZER_TABLE`` gets its controls here with no edit).
+    `common` are ``fit``'s other keywords (learning_rate, steps, w0, b0). Returns the chosen
+    run's settings and the rivals' (same loss and settings, another optimizer). With more than
+    SGD_DEFAULT_ROWS `rows`, the MAE and Huber loss default to mini-batch SGD."""
     c1, c2 = st.columns(2)
-    loss = link.choice("loss", "Loss", LOSSES, DEFAULT_ENGINE.loss, where=c1,
+    loss = link.choice("loss", "Loss", list(LOSS_TABLE), FIT_DEFAULTS["loss"], where=c1,
                        format_func=lambda name: LOSS_TABLE[name].label)
     default = default_optimizer(loss, rows)
-    optimizer = link.choice("opt", "Optimizer", OPTIMIZERS, default, where=c2,
+    optimizer = link.choice("opt", "Optimizer", list(OPTIMIZER_TABLE), default, where=c2,
                             format_func=lambda name: OPTIMIZER_TABLE[name].label,
                             help=(f"Above {SGD_DEFAULT_ROWS:,} rows the MAE and the Huber loss "
                                   "start with mini-batch SGD: a full-batch step of theirs reads "
                                   "every row."))
     rivals = link.choices("race", "Race against (same data, loss, step size and start)",
-                          [name for name in OPTIMIZERS if name != optimizer], [],
+                          [name for name in OPTIMIZER_TABLE if name != optimizer], [],
                           max_selections=MAX_RIVALS,
                           format_func=lambda name: OPTIMIZER_TABLE[name].label)
-    wanted = [name for name in dict.fromkeys(
-        [*LOSS_TABLE[loss].hyper_parameters,
-         *(p for o in (optimizer, *rivals) for p in OPTIMIZER_TABLE[o].hyper_parameters)])
-        if name in SETTING_WIDGETS]
-    values = {}
-    columns = st.columns(2) if wanted else []
-    for index, name in enumerate(wanted):
-        values[name] = _setting(link, name, columns[index % 2])
-    if values.get("batch_size") == ENGINE_DEFAULTS["batch_size"]:
-        values["batch_size"] = None
+    parameters = declared([LOSS_TABLE[loss], *(OPTIMIZER_TABLE[o] for o in (optimizer, *rivals))])
+    slots = itertools.cycle(st.columns(2))  # the loss's settings, the schedule, the optimizers'
+    values = {p.name: _control(link, p, next(slots)) for p in LOSS_TABLE[loss].hyper_parameters}
+    schedule = link.choice(SCHEDULE_KEY, "Step-size schedule η_k", SCHEDULES,
+                           FIT_DEFAULTS["schedule"], where=next(slots))
+    for parameter in parameters.values():
+        if parameter.name not in values:
+            values[parameter.name] = _control(link, parameter, next(slots))
 
-    def engine(name: str) -> Engine:
-        reads = {*OPTIMIZER_TABLE[name].hyper_parameters, *LOSS_TABLE[loss].hyper_parameters}
-        return Engine(loss=loss, optimizer=name, record_rows=record_rows(loss, name, rows),
-                      **{key: value for key, value in values.items() if key in reads})
+    def settings(name: str) -> RunSettings:
+        return RunSettings.of(values, loss=loss, optimizer=name, schedule=schedule,
+                              record_rows=record_rows(loss, name, rows), **common)
 
-    return engine(optimizer), tuple(engine(name) for name in rivals)
+    return settings(optimizer), tuple(settings(name) for name in rivals)
 
 
 def record_rows(loss: str, optimizer: str, rows: int) -> int | None:
@@ -141,39 +115,36 @@ def record_rows(loss: str, optimizer: str, rows: int) -> int | None:
 
 def default_optimizer(loss: str, rows: int) -> str:
     """gd, or "sgd" for the MAE and the Huber loss on more than SGD_DEFAULT_ROWS rows."""
-    return "sgd" if loss != "mse" and rows > SGD_DEFAULT_ROWS else DEFAULT_ENGINE.optimizer
+    return "sgd" if loss != "mse" and rows > SGD_DEFAULT_ROWS else FIT_DEFAULTS["optimizer"]
 
 
-def values_per_step(engine: Engine, rows: int, features: int) -> int:
-    """About how many values one step of `engine` reads (see MAX_RUN_VALUES): 0 for the MSE
+def values_per_step(settings: RunSettings, rows: int, features: int) -> int:
+    """About how many values one step of a run reads (see MAX_RUN_VALUES): 0 for the MSE
     (O(d^2) from its statistics)."""
-    if engine.loss == "mse":
+    if settings.loss == "mse":
         return 0
-    if OPTIMIZER_TABLE[engine.optimizer].minibatch:
-        batch = engine.batch_size or DEFAULT_BATCH_SIZE
-        return (min(batch, rows) + min(rows, engine.record_rows or rows)) * (features + 1)
+    if OPTIMIZER_TABLE[settings.optimizer].minibatch:
+        batch = int(dict(settings.hyper).get("batch_size", rows))
+        return (min(batch, rows) + min(rows, settings.record_rows or rows)) * (features + 1)
     return rows * (features + 1)
 
 
-def bounded_steps(engines: tuple[Engine, ...], steps: int, rows: int, features: int) -> int:
-    """`steps`, or fewer (with a note) when the runs of the MAE or the Huber loss would read
-    more than MAX_RUN_VALUES values (``values_per_step``)."""
-    per_step = sum(values_per_step(engine, rows, features) for engine in engines)
+def bounded_steps(runs: tuple[RunSettings, ...], rows: int, features: int,
+                  ) -> tuple[RunSettings, ...]:
+    """`runs`, or the same with fewer steps (and a note) when the runs of the MAE or the Huber
+    loss would read more than MAX_RUN_VALUES values (``values_per_step``)."""
+    steps = runs[0].steps
+    per_step = sum(values_per_step(settings, rows, features) for settings in runs)
     if per_step == 0:
-        return steps
+        return runs
     most = max(1, MAX_RUN_VALUES // per_step)
     if steps <= most:
-        return steps
-    st.info(f"{steps:,} steps of the {LOSS_TABLE[engines[0].loss].label} on {rows:,} rows would "
+        return runs
+    st.info(f"{steps:,} steps of the {LOSS_TABLE[runs[0].loss].label} on {rows:,} rows would "
             f"read about {steps * per_step:,} values; this run stops at {most:,} steps (at "
             f"most {MAX_RUN_VALUES:,} values). Use fewer rows or features, or mini-batch SGD, "
             "for longer runs.")
-    return most
-
-
-def is_article_run(engine: Engine) -> bool:
-    """The article's set-up: MSE and constant-step gradient descent (the page's own panels)."""
-    return engine == DEFAULT_ENGINE
+    return tuple(replace(settings, steps=most) for settings in runs)
 
 
 def tex(value: float, digits: int = 4, wrap: bool = True) -> str:
@@ -212,60 +183,57 @@ ARTICLE_INTRO = (
 OTHER_LOSS_INTRO = ("A linear model predicts $\\hat y_i = \\mathbf{w}\\cdot\\mathbf{x}_i + b$; "
                     "gradient descent steps against the gradient of a loss of the residuals "
                     "$r_i = \\hat y_i - y_i$. ")
-INTRO = {
-    "mae": ("It lowers the **mean absolute error**. |r| has a kink at r = 0, so where a residual "
-            "is exactly 0 the loss has no gradient, only subgradients (the article's section on "
-            "subgradients); the page takes sign(0) = 0, and a decaying step size "
-            "(schedule 1/sqrt(k)) lets the run settle:"),
-    "huber": ("It lowers the **Huber loss**: squared error for residuals within δ of 0, "
-              "absolute error beyond, so a few outliers pull less than in the mean squared "
-              "error:"),
-}
 
 
 def intro(loss: str = "mse") -> tuple[str, str]:
     """(Markdown, LaTeX) that introduce the chosen loss and its gradient at the top of the
-    page: the article's for the MSE."""
-    if loss not in INTRO:
+    page: the article's for the MSE, else the loss row's ``intro`` and formulas."""
+    row = LOSS_TABLE.get(loss)
+    if row is None or loss == "mse":
         return ARTICLE_INTRO
-    row = LOSS_TABLE[loss]
     # One formula per line, so that they fit a phone's width.
     lines = [row.formula, gradient_tex(row, r"\\ ")]
-    return OTHER_LOSS_INTRO + INTRO[loss], r"\begin{gathered}" + r"\\ ".join(lines) + r"\end{gathered}"
+    text = row.intro or f"It lowers the **{row.label}**:"
+    return OTHER_LOSS_INTRO + text, r"\begin{gathered}" + r"\\ ".join(lines) + r"\end{gathered}"
 
 
-def rate_note(engine: Engine, rate: float, bound: float) -> str | None:
+def rate_note(settings: RunSettings, rate: float, bound: float) -> str | None:
     """Markdown on what limits the learning rate of a run other than the article's (whose note
     is ``regression_view.learning_rate_note``): 1/lambda_max bounds constant-step GD on the
-    MSE only. None for the article's run."""
-    if is_article_run(engine):
+    MSE only; a loss row's ``curvature`` or ``kinked`` says what bounds it. None for the
+    article's run."""
+    if settings.is_article:
         return None
+    row = LOSS_TABLE[settings.loss]
     text = (f"1/λmax = {bound:.4g} is the largest stable constant step of plain gradient "
             "descent on the mean squared error. ")
-    if engine.loss == "huber":
-        text += (f"The Huber loss curves at most half as much, so plain gradient descent on it "
-                 f"is stable up to at least 2/λmax = {2 * bound:.4g}. ")
-    elif engine.loss == "mae":
-        text += ("The MAE has no curvature to limit the step: with a constant step the run ends "
-                 "up jumping back and forth across the optimum, by about η times the gradient's "
-                 "size, so a decaying schedule (1/sqrt(k) or 1/k) is what lets it settle. ")
-    if engine.optimizer != "gd":
-        text += (f"{OPTIMIZER_TABLE[engine.optimizer].label} has limits of its own; the message "
-                 "under the run says why it stopped.")
-    elif engine.schedule != "constant":
-        text += f"With the schedule {engine.schedule} the step η_k shrinks from η = {rate:g}."
+    if row.name != "mse" and row.curvature:
+        factor = 2.0 / row.curvature
+        text += (f"The {row.label} curves at most {row.curvature / 2:g} times as much, so plain "
+                 f"gradient descent on it is stable up to at least {factor:g}/λmax = "
+                 f"{factor * bound:.4g}. ")
+    elif row.kinked:
+        text += (f"The {row.label} has no curvature to limit the step: with a constant step the "
+                 "run ends up jumping back and forth across the optimum, by about η times the "
+                 "gradient's size, so a decaying schedule (1/sqrt(k) or 1/k) is what lets it "
+                 "settle. ")
+    if settings.optimizer != "gd":
+        text += (f"{OPTIMIZER_TABLE[settings.optimizer].label} has limits of its own; the "
+                 "message under the run says why it stopped.")
+    elif settings.schedule != "constant":
+        text += f"With the schedule {settings.schedule} the step η_k shrinks from η = {rate:g}."
     return text.strip()
 
 
 def loss_gradient_latex(problem: Problem, run: Run, k: int) -> list[str]:
     """The chosen loss's gradient at iterate k: its formula, the first rows' residuals and
     rho'(r_i), and dL/dw_1, dL/db as the trajectory recorded them."""
-    t, engine = run.trajectory, run.engine
-    row = LOSS_TABLE[engine.loss]
+    t = run.trajectory
+    row = LOSS_TABLE[run.settings.loss]
     n, rows = len(problem.y), min(FORMULA_TERMS, len(problem.y))
     w, b = t.w[k], float(t.b[k])
     residual = problem.X_fit[:rows] @ w + b - problem.y[:rows]
-    slope = row.derivative(residual, engine.huber_delta)
+    slope = row.derivative(residual, run.settings.loss_settings)
     # One part per line, so that the gradient fits a phone's width.
     lines = [row.formula, r"\begin{gathered}" + gradient_tex(row, r"\\ ") + r"\end{gathered}"]
     rows_tex = r"\\ ".join(
@@ -283,17 +251,18 @@ def loss_gradient_latex(problem: Problem, run: Run, k: int) -> list[str]:
 def loss_note(problem: Problem, run: Run, k: int) -> str:
     """Markdown: which subgradient the MAE takes at zero residuals (and how many there are),
     or which residuals are in Huber's quadratic part, at iterate k."""
-    t, engine = run.trajectory, run.engine
+    t, loss = run.trajectory, run.settings.loss
     w, b = t.w[k], float(t.b[k])
-    if engine.loss == "mae":
+    if loss == "mae":
         positive, negative, zero = residual_signs(problem.X_fit, problem.y, w, b)
         return (f"The MAE has a kink where a residual is exactly 0: there |r| has the "
                 f"subdifferential [−1, 1], and the page (like gradcore) takes the subgradient "
                 f"**sign(0) = 0**, the middle of that interval. At step {k}: {positive:,} "
                 f"residuals > 0, {negative:,} < 0, **{zero:,} exactly 0**.")
-    if engine.loss == "huber":
-        inside, outside = huber_zones(problem.X_fit, problem.y, w, b, engine.huber_delta)
-        return (f"At step {k}, **{inside:,}** residuals have |r| ≤ δ = {engine.huber_delta:g} "
+    if loss == "huber":
+        delta = run.settings.value("huber_delta")
+        inside, outside = huber_zones(problem.X_fit, problem.y, w, b, delta)
+        return (f"At step {k}, **{inside:,}** residuals have |r| ≤ δ = {delta:g} "
                 f"(the quadratic part, ρ′(r) = r) and **{outside:,}** are beyond it (the linear "
                 f"part, ρ′(r) = ±δ).")
     return ""
@@ -301,7 +270,7 @@ def loss_note(problem: Problem, run: Run, k: int) -> str:
 
 def update_latex(run: Run) -> str:
     """The chosen optimizer's update rule (its OPTIMIZER_TABLE row)."""
-    return OPTIMIZER_TABLE[run.engine.optimizer].formula
+    return OPTIMIZER_TABLE[run.settings.optimizer].formula
 
 
 def update_frame(problem: Problem, run: Run, k: int, units: str) -> pd.DataFrame | None:
@@ -326,7 +295,7 @@ def update_sentence(run: Run, k: int) -> str:
     t = run.trajectory
     if k >= t.steps_taken:
         return f"Step {k} is the last iterate: {t.message}"
-    method = OPTIMIZER_TABLE[run.engine.optimizer]
+    method = OPTIMIZER_TABLE[run.settings.optimizer]
     state = ", ".join(f"{name} = {values[k + 1][0]:.6g}" for name, values in t.state.items())
     source = ("a random mini-batch's gradient" if method.minibatch else
               "the full-data gradient at the iterate")
@@ -342,7 +311,7 @@ def formula_panel(problem: Problem, run: Run, k: int, units: str, show_table) ->
     note = loss_note(problem, run, k)
     if note:
         st.markdown(note)
-    st.subheader(f"The update: {OPTIMIZER_TABLE[run.engine.optimizer].label}")
+    st.subheader(f"The update: {OPTIMIZER_TABLE[run.settings.optimizer].label}")
     st.latex(update_latex(run))
     st.markdown(update_sentence(run, k))
     frame = update_frame(problem, run, k, units)
@@ -353,7 +322,7 @@ def formula_panel(problem: Problem, run: Run, k: int, units: str, show_table) ->
 def stop_shown(run: Run, rows: int) -> bool:
     """For a run other than the article's, show why it stopped (the trajectory's message, from
     ``gradcore.stopping``) and return True; the article's run is left to the page."""
-    if is_article_run(run.engine):
+    if run.settings.is_article:
         return False
     t = run.trajectory
     {"converged": st.success, "diverged": st.error}.get(t.stop_reason, st.warning)(t.message)
@@ -425,6 +394,6 @@ def far_from_optimum(run: Run, y: np.ndarray, rate: float, b0: float) -> None:
     optimum = run.optimum if run.optimum is not None and run.optimum.skipped is None else None
     t = run.trajectory
     hint = far_from_optimum_hint(float(t.loss[-1]), optimum.loss if optimum else None,
-                                 t.stop_reason, rate, b0, data_centre(y, run.engine.loss))
+                                 t.stop_reason, rate, b0, data_centre(y, run.settings.loss))
     if hint:
         st.info(hint, icon=":material/tips_and_updates:")

@@ -70,15 +70,12 @@ def script_name(source: tuple) -> str:
 
 
 def run_script(problem: Problem, run: Run) -> str:
-    """``export_script`` of this run (its settings from the trajectory's set-up and the engine)."""
-    t = run.trajectory
-    _, _, steps, w0, b0, engine = run.key
+    """``export_script`` of this run (its settings, and the trajectory's tolerance)."""
     return export_script(problem.target, list(problem.features),
                          standardize=problem.scaler is not None,
                          encode_text=text_encoded(problem.source),
                          data=(len(problem.y), float(problem.y.mean())),
-                         learning_rate=t.learning_rate, steps=steps, w0=w0, b0=b0, tol=t.tol,
-                         **engine.fit_kwargs())
+                         tol=run.trajectory.tol, **run.settings.fit_kwargs())
 
 
 def script_download(problem: Problem, run: Run, source: tuple) -> None:

@@ -9,9 +9,9 @@ from gradcore import OPTIMIZER_TABLE, DataError
 from ui import race_figures
 from ui.regression_build import contour_note
 from ui.regression_cache import (
-    Engine,
     Problem,
     Run,
+    RunSettings,
     descend,
     race_grid,
     race_window,
@@ -33,7 +33,7 @@ def split_shared_ending(messages: list[str]) -> tuple[list[str], str]:
     return heads, " ".join(shared)
 
 
-def race_panel(problem: Problem, run: Run, rivals: tuple[Engine, ...], units: str,
+def race_panel(problem: Problem, run: Run, rivals: tuple[RunSettings, ...], units: str,
                titled, link=None) -> None:
     """The chosen run and its rivals (same data, loss, step size, steps and start): the loss
     against the step for all, and for one feature their paths over the loss contours with the
@@ -41,14 +41,13 @@ def race_panel(problem: Problem, run: Run, rivals: tuple[Engine, ...], units: st
     chart with its text alternative (``regression_view._titled``)."""
     if not rivals:
         return
-    _, rate, steps, w0, b0, _ = run.key
     try:
         with st.spinner("Running the race…"):
-            runs = [run, *(descend(problem, rate, steps, w0, b0, rival) for rival in rivals)]
+            runs = [run, *(descend(problem, rival) for rival in rivals)]
     except DataError as error:
         st.error(f"The race could not run: {inert(error)}")
         return
-    names = [OPTIMIZER_TABLE[r.engine.optimizer].label for r in runs]
+    names = [OPTIMIZER_TABLE[r.settings.optimizer].label for r in runs]
     st.header("Race: " + " vs ".join(names))
     st.caption("Each optimizer runs from the same start with the same loss, step size, "
                "schedule and settings; each keeps one colour, dash and marker in both charts.")
@@ -67,12 +66,12 @@ def race_panel(problem: Problem, run: Run, rivals: tuple[Engine, ...], units: st
     if len(problem.features) == 1:
         paths = [(r.trajectory.w[:, 0], r.trajectory.b) for r in runs]
         optimum = (float(run.optimum.reference_fit[0][0]), float(run.optimum.reference_fit[1]))
-        w_grid, b_grid, grid = race_grid(problem, run.engine.loss, run.engine.huber_delta,
+        w_grid, b_grid, grid = race_grid(problem, run.settings.loss, run.settings.loss_key,
                                          race_window(paths, optimum))
         titled(right, "Every path over the loss contours, and the optimum",
                race_figures.race_contour_figure(w_grid, b_grid, grid, paths, names, optimum,
                                                 "reference optimum"), "fig_race_contour",
                f"In {units}, the units GD works in. "
-               + (contour_note(problem, run.engine.loss) or ""),
+               + (contour_note(problem, run.settings.loss) or ""),
                about=lambda table: race_figures.race_contour_text(paths, names, optimum, units,
                                                                    table))

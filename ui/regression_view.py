@@ -75,7 +75,7 @@ def gradient_latex(problem: Problem, run: Run, k: int, step: StepCheck) -> list[
     """The article's formulas at iterate k with numbers: residuals, dL/dw_1, dL/db, updates."""
     t = run.trajectory
     n, rows = len(problem.y), min(engines.FORMULA_TERMS, len(problem.y))
-    w, b, rate = t.w[k], float(t.b[k]), t.learning_rate
+    w, b = t.w[k], float(t.b[k])
     X_first, y_first = problem.X_fit[:rows], problem.y[:rows]
     predicted = X_first @ w + b
     residual = predicted - y_first
@@ -96,31 +96,42 @@ def gradient_latex(problem: Problem, run: Run, k: int, step: StepCheck) -> list[
         rf"\sum_{{i=1}}^{{N}} r_i \\ &= {frac}{engines.bracket(terms_b, more, 2)} \\ "
         rf"&= {frac}\times{tex(step.grad_b * n / 2)} = {tex(step.grad_b, wrap=False)}"
         r"\end{aligned}",
+    ] + _update_lines(t, k)
+
+
+def _update_lines(t, k: int) -> list[str]:
+    """The step from iterate k as the run took it (its step size, the gradient it used and the
+    iterate it reached, all from the trajectory); none at the last iterate."""
+    if k >= t.steps_taken:
+        return []
+    w, b, rate = t.w[k], float(t.b[k]), float(t.step_size[k])
+    g_w, g_b = float(t.step_grad_w[k, 0]), float(t.step_grad_b[k])
+    return [
         rf"\begin{{aligned}}w_1 &\leftarrow w_1 - \eta\,\frac{{\partial L}}{{\partial w_1}}"
-        rf" \\ &= {tex(w[0], wrap=False)} - {tex(rate)}\times{tex(step.grad_w[0])} = "
-        rf"{tex(w[0] - rate * step.grad_w[0], wrap=False)} \\[4pt] "
+        rf" \\ &= {tex(w[0], wrap=False)} - {tex(rate)}\times{tex(g_w)} = "
+        rf"{tex(t.w[k + 1, 0], wrap=False)} \\[4pt] "
         rf"b &\leftarrow b - \eta\,\frac{{\partial L}}{{\partial b}} \\ &= "
-        rf"{tex(b, wrap=False)} - {tex(rate)}\times{tex(step.grad_b)} = "
-        rf"{tex(b - rate * step.grad_b, wrap=False)}\end{{aligned}}",
+        rf"{tex(b, wrap=False)} - {tex(rate)}\times{tex(g_b)} = "
+        rf"{tex(t.b[k + 1], wrap=False)}\end{{aligned}}",
     ]
 
 
-def update_table(problem: Problem, run: Run, k: int, step: StepCheck) -> pd.DataFrame:
-    """Every parameter at step k: value, sum term, gradient, -eta * gradient, next value; the
-    first column's name says the units of the values."""
+def update_table(problem: Problem, run: Run, k: int) -> pd.DataFrame:
+    """Every parameter at step k from the trajectory: value, sum term, gradient and, when the
+    run took a step from k, -eta * the gradient it used and the value it reached; the first
+    column's name says the units of the values."""
     t, n = run.trajectory, len(problem.y)
-    values = np.append(t.w[k], t.b[k])
-    grads = np.append(step.grad_w, step.grad_b)
-    rate = t.learning_rate
-    units = gd_units(problem)
-    return pd.DataFrame({
-        f"parameter ({units})": [f"w ({name})" for name in problem.features] + ["b"],
-        f"value at step {k}": values,
+    grads = np.append(t.grad_w[k], t.grad_b[k])
+    columns = {
+        f"parameter ({gd_units(problem)})": [f"w ({name})" for name in problem.features] + ["b"],
+        f"value at step {k}": np.append(t.w[k], t.b[k]),
         "Σ rᵢ·xᵢⱼ (b: Σ rᵢ)": grads * n / 2,
         "gradient = 2/N · Σ": grads,
-        "−η · gradient": -rate * grads,
-        f"value at step {k + 1}": values - rate * grads,
-    })
+    }
+    if k < t.steps_taken:
+        columns["−η · gradient"] = -t.step_size[k] * np.append(t.step_grad_w[k], t.step_grad_b[k])
+        columns[f"value at step {k + 1}"] = np.append(t.w[k + 1], t.b[k + 1])
+    return pd.DataFrame(columns)
 
 
 def _step_controls(link: Link, last: int) -> int:
@@ -243,7 +254,7 @@ def _plots(problem: Problem, run: Run, k: int, log_y: bool) -> None:
         titled(right, "Loss contours over (w, b), the path and the optimum",
                 figures.contour_at(bases.side, t.w[:, 0], t.b, k), "fig_contour",
                 f"In {units}, the units GD works in. "
-                + (contour_note(problem, run.engine.loss) or ""),
+                + (contour_note(problem, run.settings.loss) or ""),
                 about=lambda table: chart_text.contour_path(t.w[:, 0], t.b, t.loss, k, optimum, units,
                                                            table, source))
     else:
@@ -322,12 +333,15 @@ def _stepper(ref: RunRef, link: Link, upload_note: str | None) -> None:
     log_y = link.flag("logy", "log-scale loss axis", False, toggle=True)
     _plots(problem, run, k, log_y)
     step = check_step(problem, run, k)
-    if engines.is_article_run(run.engine):
+    if run.settings.is_article:
         st.header(f"The gradient at step {k}, by the article's formula")
         st.caption(formula_caption(problem))
         for line in gradient_latex(problem, run, k, step):
             st.latex(line)
-        show_table(update_table(problem, run, k, step), per_parameter=True)
+        show_table(update_table(problem, run, k), per_parameter=True)
+        if k >= run.trajectory.steps_taken:
+            st.caption(f"Step {k} is the last iterate, so no step is taken from it: "
+                       f"{run.trajectory.message}")
     else:
         st.header(f"The gradient at step {k} and the update")
         st.caption(formula_caption(problem))
