@@ -22,7 +22,8 @@ from gradcore import (
     regression_statistics,
     sklearn_reference,
 )
-from gradcore.regression import DIVERGENCE_FACTOR, MAX_TRAJECTORY_VALUES
+from gradcore.regression import MAX_TRAJECTORY_VALUES
+from gradcore.stopping import DIVERGENCE_FACTOR
 
 # Agreement of GD's gradient with the article's formula: relative, plus an absolute floor at
 # rounding level of the problem's gradient scale (both are sums of O(1) terms near the optimum).
