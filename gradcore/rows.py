@@ -46,10 +46,11 @@ class HyperParameter:
 
     @property
     def largest(self) -> float:
-        """The largest allowed value (``high`` is excluded): for a control's upper end."""
+        """A control's upper end: ``high`` is excluded, so the largest whole number below it,
+        or ``high`` less a millionth of the range (0.999999 for [0, 1): readable in a note)."""
         if self.integer:
             return int(math.ceil(self.high)) - 1
-        return float(np.nextafter(float(self.high), -math.inf))
+        return float(f"{self.high - (self.high - self.low) * 1e-6:.12g}")
 
     def check(self, value) -> float | int:
         """``value`` as an int (``integer``) or a finite float in [low, high); DataError saying
