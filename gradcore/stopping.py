@@ -88,8 +88,9 @@ def stop_message(reason, *, end, steps, grad_norm, threshold, rate, loss_row, op
             limit = factor * max_stable_rate
             text += (f" The stable limit of constant-step gradient descent on the "
                      f"{loss_row.label} is {factor:g}/λmax = {limit:.3g}"
-                     + ("." if factor == 1 else
-                        f" (its curvature is at most {curvature / 2:g} x the MSE's).")
+                     + ("." if factor == 1 else (" (its curvature is at most half the MSE's)."
+                                                  if factor == 2 else
+                        f" (its curvature is at most {curvature / 2:g} x the MSE's)."))
                      + f" Choose η below {limit:.3g}.")
             return text
         return text + " Choose a smaller learning rate."

@@ -209,7 +209,9 @@ def rate_note(settings: RunSettings, rate: float, bound: float) -> str | None:
             "descent on the mean squared error. ")
     if row.name != "mse" and row.curvature:
         factor = 2.0 / row.curvature
-        text += (f"The {row.label} curves at most {row.curvature / 2:g} times as much, so plain "
+        ratio = row.curvature / 2
+        text += (f"The {row.label} curves at most "
+                 f"{'half' if ratio == 0.5 else f'{ratio:g} times'} as much, so plain "
                  f"gradient descent on it is stable up to at least {factor:g}/λmax = "
                  f"{factor * bound:.4g}. ")
     elif row.kinked:
