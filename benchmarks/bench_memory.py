@@ -43,7 +43,7 @@ import numpy as np  # noqa: E402
 
 from benchmarks.st_client import PageRun, Session, cpu_seconds, tree_rss_bytes  # noqa: E402
 from tests.e2e.browser import start_app_server, stop_process_group  # noqa: E402
-from ui.byte_store import CACHE_BUDGET_BYTES  # noqa: E402
+from ui.regression.byte_store import CACHE_BUDGET_BYTES  # noqa: E402
 
 PAGE = "linear-regression"
 RUN_TIMEOUT_S = 900.0

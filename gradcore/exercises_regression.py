@@ -5,7 +5,7 @@ Each public function but :func:`page_data` is the ``build`` of one
 seed it returns ``(prompt, link, solution, check)``. Every expected number comes from gradcore
 (``mse_gradient``, ``regression_statistics``, ``learning_rate_verdict``) computed on the very
 data the page builds from the link (:func:`page_data`, which mirrors
-``ui.regression_cache.prepare``), so an answer is right on the page the student is looking at.
+``ui.regression.cache.prepare``), so an answer is right on the page the student is looking at.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from gradcore.statistics import regression_statistics
 
 def page_data(link: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
     """(X as gradient descent sees it, y) for a regression link: the same table, columns and
-    standardisation as ``ui.regression_cache.prepare`` builds from it (defaults: the page's)."""
+    standardisation as ``ui.regression.cache.prepare`` builds from it (defaults: the page's)."""
     if link.get("src", "bundled") == "generate":
         n, d = int(link.get("n", "200")), int(link.get("d", "1"))
         frame = make_regression_data(

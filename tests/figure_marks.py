@@ -12,7 +12,7 @@ import numpy as np
 
 from gradcore import kink_at, parse_expression
 from ui import figures, gradient_figures, palette
-from ui import regression_figures as rf
+from ui.regression import figures as rf
 
 THICK = 2.0  # a line this wide or wider reads as a thick line, narrower as a thin one
 OPEN_SYMBOLS = ("-open", "x-thin", "cross-thin")

@@ -11,7 +11,7 @@ import pytest
 from gradcore import Kink
 from ui import chart_text as ct
 from ui import figures, gradient_figures
-from ui import regression_figures as rf
+from ui.regression import figures as rf
 
 XS = np.linspace(-3.0, 3.0, 601)
 HOSTILE = "[click](https://evil.example) **x**"

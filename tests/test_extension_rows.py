@@ -190,7 +190,7 @@ def test_the_page_shows_reads_and_races_the_new_rows(rows):
     headers = " ".join(h.value for h in at.header)
     assert "Race: RMSProp vs gradient descent" in headers
     # The page's numbers are fit's with these settings.
-    from ui import regression_cache as cache
+    from ui.regression import cache as cache
 
     settings = RunSettings.of({"rho": 0.7, "c": 1.5}, loss="pseudohuber", optimizer="rmsprop",
                               learning_rate=0.05, steps=80)

@@ -18,9 +18,9 @@ from gradcore import Standardizer, fit, load_bundled, residual_signs
 from gradcore.data import DATA_DIR
 from gradcore.engine import EVALUATION_ROWS
 from tests.page_helpers import all_text, deferred_downloads, metric, notes, open_page, shown
-from ui import regression_cache as cache
-from ui import regression_engine as engines
-from ui import regression_race as race
+from ui.regression import cache as cache
+from ui.regression import engine as engines
+from ui.regression import race as race
 
 PAGE = "pages/linear-regression.py"
 SHOWN_RTOL = 1e-5  # metrics are written with 6 significant digits
@@ -385,7 +385,7 @@ def test_the_page_draws_one_introduction_whatever_stops_it():
 
 def test_race_says_tie_when_the_ends_agree_to_the_shown_digits():
     """Three optimizers ending at the same loss to 4 digits tie; a clear winner is named."""
-    from ui.race_figures import race_verdict
+    from ui.regression.race_figures import race_verdict
 
     names = ["gradient descent", "Adam", "momentum (heavy ball)"]
     level = [np.array([1.0, 0.042071]), np.array([1.0, 0.042069]), np.array([1.0, 0.0420712])]

@@ -1,4 +1,4 @@
-"""Tests of ui.regression_build without Streamlit or a cache: a Problem holds the least-squares
+"""Tests of ui.regression.build without Streamlit or a cache: a Problem holds the least-squares
 fit, a Run is gradcore's fit, the MAE's reference is bounded, and the module stays pure."""
 
 import subprocess
@@ -12,8 +12,8 @@ from numpy.testing import assert_allclose
 
 from gradcore import RunSettings, fit, loss_surface, loss_value
 from gradcore.engine import EVALUATION_ROWS, evenly_spaced_rows
-from ui import regression_build as build
-from ui.regression_data import build_loaded_data
+from ui.regression import build as build
+from ui.regression.data import build_loaded_data
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_RTOL = 1e-10  # lstsq and scikit-learn solve the same least-squares problem
@@ -123,7 +123,7 @@ def test_the_step_check_agrees_with_finite_differences(rng):
 
 def test_the_builders_do_not_import_streamlit():
     """Importing the builders and the data module loads no Streamlit."""
-    code = ("import sys, ui.regression_build, ui.regression_data; "
+    code = ("import sys, ui.regression.build, ui.regression.data; "
             "assert 'streamlit' not in sys.modules, 'streamlit imported'")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
 

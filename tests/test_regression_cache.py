@@ -1,4 +1,4 @@
-"""Tests of ui.regression_cache outside a Streamlit run: keys are values, missing values are
+"""Tests of ui.regression.cache outside a Streamlit run: keys are values, missing values are
 left out per chosen column, every cache is bounded (by bytes), and what a session keeps is
 small and finds its arrays again after they were dropped."""
 
@@ -16,8 +16,8 @@ from numpy.testing import assert_allclose
 from streamlit import config as streamlit_config
 
 from gradcore import MAX_DEFAULT_FEATURES, DataError, RunSettings, select_xy
-from ui import regression_cache as cache
-from ui.regression_data import build_loaded_data
+from ui.regression import cache as cache
+from ui.regression.data import build_loaded_data
 
 CACHED = (cache.bundled_data, cache.generated_data, cache.prepare, cache.descend, cache.check_step)
 ROOT = Path(__file__).resolve().parent.parent
@@ -341,7 +341,7 @@ def test_work_on_a_made_table_goes_before_a_new_table():
     goes first (so a class does not hold a waiting table per student), the new table next."""
     import threading
 
-    from ui.byte_store import HeavyLine
+    from ui.regression.byte_store import HeavyLine
 
     line, order = HeavyLine(), []
     started = threading.Event()
@@ -379,7 +379,7 @@ def test_a_new_table_is_not_starved():
     """With finishing turns always waiting, a new table still gets a turn after its patience."""
     import threading
 
-    from ui.byte_store import HeavyLine
+    from ui.regression.byte_store import HeavyLine
 
     line, done = HeavyLine(new_table_patience_s=0.05), threading.Event()
     line._finishing = 1  # a finishing turn that never comes (its session went away)

@@ -1,4 +1,4 @@
-"""ui.regression_engine: the exported script repeats the page's run; the update is read from
+"""ui.regression.engine: the exported script repeats the page's run; the update is read from
 the trajectory; script names."""
 
 import json
@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from gradcore import RunSettings, load_bundled
-from ui import regression_cache as cache
-from ui import regression_engine as engines
-from ui import regression_export as export
-from ui.regression_data import build_loaded_data
+from ui.regression import cache as cache
+from ui.regression import engine as engines
+from ui.regression import export as export
+from ui.regression.data import build_loaded_data
 
 SCRIPT_RTOL = 1e-6
 ENGINES = [

@@ -5,7 +5,7 @@ import pytest
 
 from tests.figure_marks import look_alikes, regression_gallery
 from ui import palette
-from ui import regression_figures as rf
+from ui.regression import figures as rf
 
 
 @pytest.mark.parametrize("n", [0, 1, 10, rf.MAX_POINTS, rf.MAX_POINTS + 1, 1_000_000])

@@ -7,10 +7,10 @@ import pytest
 from gradcore import RunSettings
 from tests.page_helpers import metric, metrics, open_page, shown
 from tests.test_data import REJECTED, UNFITTABLE
-from ui import data_source
-from ui import regression_cache as cache
-from ui import regression_export as export
-from ui import regression_view as view
+from ui.regression import cache as cache
+from ui.regression import data_source
+from ui.regression import export as export
+from ui.regression import view as view
 
 PAGE = "pages/linear-regression.py"
 GOOD_CSV = b"x,y\n1,3.1\n2,4.9\n3,7.2\n4,8.8\n5,11.1\n"

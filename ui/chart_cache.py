@@ -2,7 +2,7 @@
 
 Building a plotly figure costs milliseconds of plotly's validation (tens for the regression
 replay), usually the largest part of a rerun. Each builder of :mod:`ui.figures`,
-:mod:`ui.regression_figures` and :mod:`ui.chart_text` is a pure function of its arguments, so
+:mod:`ui.regression.figures` and :mod:`ui.chart_text` is a pure function of its arguments, so
 its result can be shared: by a later rerun that asks for the same view (a slider moved back, a
 step back), by the charts a click does not change (the subgradient method's plots when the
 candidate g moves), and by every student of a class who opens the teacher's link.
@@ -54,7 +54,7 @@ CACHED = {
         "values_by_step_figure", "composite_figure", "computation_graph_figure",
     ),
     "ui.gradient_figures": ("contour_gradient_figure", "directional_figure"),
-    "ui.regression_figures": (
+    "ui.regression.figures": (
         "loss_figure", "fitted_line_figure", "contour_figure", "predicted_actual_figure",
         "coefficient_paths_figure", "residual_bars_figure",
     ),
@@ -174,5 +174,5 @@ class _CachedModule:
 
 figures = _CachedModule("ui.figures")
 gradient_figures = _CachedModule("ui.gradient_figures")
-regression_figures = _CachedModule("ui.regression_figures")
+regression_figures = _CachedModule("ui.regression.figures")
 chart_text = _CachedModule("ui.chart_text")

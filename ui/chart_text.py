@@ -7,7 +7,7 @@ this chart" with a table of the plotted points, at most ``MAX_ROWS`` rows. The c
 gets :attr:`ChartText.alt`, a short name Streamlit gives it as ``aria-label``.
 
 The builders are pure functions of the arrays the page hands to :mod:`ui.figures` or
-:mod:`ui.regression_figures`; derived lines are computed by the same helpers the figures use
+:mod:`ui.regression.figures`; derived lines are computed by the same helpers the figures use
 (``line_through``, ``directional_curve``), so a table shows exactly what is drawn. No streamlit
 import: :func:`show` writes into whatever container it is given.
 """

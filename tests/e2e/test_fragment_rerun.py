@@ -2,8 +2,8 @@
 
 The server runs with ``GRADLAB_TRACE_RUNS=1``, so it logs one line per page run
 (``ui.lessons.page_frame``: the data picker and everything above the stepper), per run of the
-stepper fragment (``ui.regression_view._stepper``) and per scikit-learn fit
-(``ui.regression_cache.prepare``). Opening the page logs all three; a click on "forward" must
+stepper fragment (``ui.regression.view._stepper``) and per scikit-learn fit
+(``ui.regression.cache.prepare``). Opening the page logs all three; a click on "forward" must
 log the fragment alone, while a setting outside the fragment (the number of steps) logs a page
 run, which shows that the log does see full reruns.
 """

@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui import regression_engine as engines
-from ui.regression_cache import (
+from ui.regression import engine as engines
+from ui.regression.cache import (
     COMPARISON_RTOL,
     Problem,
     Run,
     StepCheck,
 )
-from ui.regression_tables import GLOSSARY, gd_units, number, show_table
+from ui.regression.tables import GLOSSARY, gd_units, number, show_table
 
 SHORTCUT_COLUMN = "GD's shortcut (S, t)"
 

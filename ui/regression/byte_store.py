@@ -5,7 +5,7 @@ map whose values together hold at most ``CACHE_BUDGET_BYTES`` of arrays (``nbyte
 entry also expiring after ``TTL_SECONDS``; a value is computed once per key even when many
 sessions ask at once. :func:`heavy_work` lets only one computation on more than
 ``HEAVY_CELLS`` values run at a time, so the transient memory of at most one adds to the budget.
-``ui.regression_cache`` keys the regression page's values in it.
+``ui.regression.cache`` keys the regression page's values in it.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import streamlit as st
 
 from gradcore import DataError, export_script
 from gradcore.data import DATA_DIR, DATASETS
-from ui.regression_cache import (
+from ui.regression.cache import (
     Problem,
     Run,
     RunRef,

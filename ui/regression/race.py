@@ -6,9 +6,9 @@ from __future__ import annotations
 import streamlit as st
 
 from gradcore import OPTIMIZER_TABLE, DataError
-from ui import race_figures
-from ui.regression_build import contour_note
-from ui.regression_cache import (
+from ui.regression import race_figures
+from ui.regression.build import contour_note
+from ui.regression.cache import (
     Problem,
     Run,
     RunSettings,

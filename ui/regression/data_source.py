@@ -2,13 +2,13 @@
 
 Every setting except the uploaded file itself is a widget bound to the URL (keys ``src``,
 ``ds``, ``n``, ``d``, ``noise``, ``seed``, ``tw``, ``tb``), so a link reproduces the data. The
-loaded table comes back as a :class:`ui.regression_cache.LoadedData` (table + content hash,
+loaded table comes back as a :class:`ui.regression.cache.LoadedData` (table + content hash,
 computed once per load). An upload is parsed once per file into the process-wide byte-bounded
-cache; ``st.session_state`` keeps only an :class:`~ui.regression_cache.UploadRef` to it (a few
+cache; ``st.session_state`` keeps only an :class:`~ui.regression.cache.UploadRef` to it (a few
 strings), so a session holds no table between runs. A later bad upload shows its
 ``DataError`` and the previous data stays in use; if the cache has dropped the table meanwhile,
 it is read again from the file the uploader still holds (:func:`restore`). One file is read at
-a time per server (``ui.upload_turns``): a student whose file waits is told how many are ahead,
+a time per server (``ui.regression.upload_turns``): a student whose file waits is told how many are ahead,
 and after UPLOAD_WAIT_SECONDS that it has not been read yet.
 """
 
@@ -19,9 +19,9 @@ from collections.abc import Callable, MutableMapping
 import streamlit as st
 
 from gradcore import MAX_CATEGORIES, MAX_CELLS, MAX_COLUMNS, MAX_UPLOAD_BYTES, DataError
-from ui import regression_cache as cache
+from ui.regression import cache as cache
+from ui.regression.upload_turns import TURNS, Busy
 from ui.state import Link, inert
-from ui.upload_turns import TURNS, Busy
 
 SOURCES = ("bundled", "generate", "upload")
 GENERATOR_DEFAULTS = {"n": 200, "d": 1, "noise": 1.0, "seed": 0, "tw": 2.0, "tb": 1.0}
@@ -62,7 +62,7 @@ def busy_message(name: str, busy: Busy) -> str:
 
 
 def read_in_turn(payload: bytes, name: str, encode_text: bool = False) -> cache.LoadedData:
-    """``cache.uploaded_data`` when this session's turn comes (``ui.upload_turns.TURNS``),
+    """``cache.uploaded_data`` when this session's turn comes (``ui.regression.upload_turns.TURNS``),
     saying on the page while it waits; Busy after UPLOAD_WAIT_SECONDS."""
     note = st.empty()
     with TURNS.turn(UPLOAD_WAIT_SECONDS,
@@ -80,12 +80,12 @@ def accept_upload(store: MutableMapping, file_id: str, name: str, payload: bytes
                   read: Callable[[bytes, str, bool], cache.LoadedData] = cache.uploaded_data,
                   ) -> str | None:
     """Parse an uploaded file once with `read`; on success its
-    :class:`~ui.regression_cache.UploadRef` replaces the stored one.
+    :class:`~ui.regression.cache.UploadRef` replaces the stored one.
 
     Returns the ``DataError`` message of a bad file (also kept in `store` so it stays on
     screen across reruns) or None. A file already seen (same `file_id`) is not parsed again,
     unless it is the stored good file and the cache has dropped its table. The previously
-    stored data is kept when the new file is bad. A :class:`~ui.upload_turns.Busy` from
+    stored data is kept when the new file is bad. A :class:`~ui.regression.upload_turns.Busy` from
     `read` passes through and the file counts as not seen, so the next run reads it.
     """
     stored = store.get(_UPLOADED)

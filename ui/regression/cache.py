@@ -1,16 +1,16 @@
 """Caches for the regression page, keyed on values and bounded by bytes per process.
 
 A deployed app is one process shared by a whole class, so everything large lives in ONE
-process-wide least-recently-used store, ``ui.byte_store.STORE``, whose values together hold at
+process-wide least-recently-used store, ``ui.regression.byte_store.STORE``, whose values together hold at
 most ``CACHE_BUDGET_BYTES`` (256 MB) of arrays (entries also expire after ``TTL_SECONDS``). Each
 entry is computed once per key and shared by every session that asks for it: a
-:class:`LoadedData` (``ui.regression_data``), and a Problem, LossReference, Run, race grid or
-ChartBases (``ui.regression_build``, which builds them; each wrapper here adds only the key,
+:class:`LoadedData` (``ui.regression.data``), and a Problem, LossReference, Run, race grid or
+ChartBases (``ui.regression.build``, which builds them; each wrapper here adds only the key,
 the size estimate and the concurrency policy).
 
 Sessions never hold these objects between runs: a session keeps small keys (a
 :class:`RunRef`, an :class:`UploadRef`) and looks the objects up again with :func:`resolve`,
-which recomputes whatever was evicted (an evicted upload is parsed again by ``ui.data_source``
+which recomputes whatever was evicted (an evicted upload is parsed again by ``ui.regression.data_source``
 from the file the uploader still holds). So memory does not grow with the number of sessions,
 open or disconnected. Work on more than ``HEAVY_CELLS`` values runs one at a time per process
 (:func:`heavy_work`), so the transient memory of at most one large computation adds to the
@@ -35,19 +35,8 @@ import streamlit as st
 
 from gradcore import RunSettings
 from gradcore.engine import EVALUATION_ROWS
-from ui.byte_store import (
-    CACHE_BUDGET_BYTES,
-    HEAVY_CELLS,
-    MMAP_THRESHOLD_BYTES,
-    STORE,
-    TTL_SECONDS,
-    ByteBudgetCache,
-    heavy_work,
-    nbytes,
-    return_large_blocks_to_the_system,
-)
 from ui.lessons import trace_run
-from ui.regression_build import (
+from ui.regression.build import (
     COMPARISON_RTOL,
     DEFAULT_SETTINGS,
     MAE_REFERENCE_VALUES,
@@ -67,7 +56,18 @@ from ui.regression_build import (
     reference_skipped,
     reference_source,
 )
-from ui.regression_data import (
+from ui.regression.byte_store import (
+    CACHE_BUDGET_BYTES,
+    HEAVY_CELLS,
+    MMAP_THRESHOLD_BYTES,
+    STORE,
+    TTL_SECONDS,
+    ByteBudgetCache,
+    heavy_work,
+    nbytes,
+    return_large_blocks_to_the_system,
+)
+from ui.regression.data import (
     LoadedData,
     build_bundled,
     build_generated,
@@ -78,7 +78,7 @@ from ui.regression_data import (
     default_dataset,
     text_encoded,
 )
-from ui.regression_figures import CONTOUR_GRID
+from ui.regression.figures import CONTOUR_GRID
 
 # Besides its own names, the types, constants and helpers the page's modules use as cache.X.
 __all__ = [

@@ -1,7 +1,7 @@
 """The regression page's tables: a :class:`LoadedData` is a table with its content hash and
 defaults, built here from a bundled dataset, the generator or an uploaded file.
 
-Pure: no Streamlit and no caching. ``ui.regression_cache`` keeps one LoadedData per source for
+Pure: no Streamlit and no caching. ``ui.regression.cache`` keeps one LoadedData per source for
 the whole process and keys everything built from it on ``digest``, computed here once when the
 table is loaded (never on a rerun), so a million-row table is not hashed again per step.
 """

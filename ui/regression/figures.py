@@ -9,7 +9,7 @@ receives stays the same for 1,000 and 1,000,000 rows.
 A step of the page's stepper changes only a few marks of each chart. So each chart is built
 in two parts: a :class:`ui.plotly_spec.Base` with everything that is the same at every step of
 a run (the data, the loss contours, the whole path, the replay frames), built once per run by a
-``*_base`` function and kept by the page (``ui.regression_cache.chart_bases``), and a light
+``*_base`` function and kept by the page (``ui.regression.cache.chart_bases``), and a light
 per-step overlay added by the matching ``*_at`` function. Both are plain plotly.js JSON
 (:class:`ui.plotly_spec.Figure`), not ``go.Figure`` objects, whose validation of every
 property cost tens of milliseconds per step. The ``*_figure`` functions build both parts in

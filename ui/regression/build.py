@@ -2,7 +2,7 @@
 loss's :class:`LossReference`, a :class:`Run` of gradient descent, the race's loss grid, the
 charts' :class:`ChartBases` and the :class:`StepCheck` of one step.
 
-No Streamlit and no caching, so each builder can be tested on its own; ``ui.regression_cache``
+No Streamlit and no caching, so each builder can be tested on its own; ``ui.regression.cache``
 keys, bounds and shares the results (and decides which work runs one at a time). The values
 are read-only by agreement, since the cache hands the same object to every session.
 """
@@ -39,9 +39,9 @@ from gradcore import (
     sklearn_reference,
 )
 from gradcore.engine import EVALUATION_ROWS, evenly_spaced_rows
-from ui import regression_figures as figures
-from ui.regression_data import LoadedData
-from ui.regression_figures import CONTOUR_GRID, contour_window, sample_indices
+from ui.regression import figures as figures
+from ui.regression.data import LoadedData
+from ui.regression.figures import CONTOUR_GRID, contour_window, sample_indices
 
 DEFAULT_SETTINGS = RunSettings()
 

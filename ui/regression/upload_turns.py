@@ -7,7 +7,7 @@ line: a session joins it, waits while the sessions ahead of it read their files 
 is called about once a second with how many are ahead, so the page can say so and Streamlit
 can stop a session whose tab is gone), reads its own, and leaves. A session that has waited
 ``wait_seconds`` gives up with :class:`Busy` and leaves the line: waiting blocks only its own
-script thread, never the server. No Streamlit here; ``ui.data_source`` shows the messages.
+script thread, never the server. No Streamlit here; ``ui.regression.data_source`` shows the messages.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The regression page's loss and optimizer: their URL-bound controls, the bounds on a run's
-cost, and the formula panel for any loss x optimizer pair (the race is ``ui.regression_race``,
-the downloads ``ui.regression_export``).
+cost, and the formula panel for any loss x optimizer pair (the race is ``ui.regression.race``,
+the downloads ``ui.regression.export``).
 
 The choices come from gradcore's tables (``LOSS_TABLE``, ``OPTIMIZER_TABLE``, ``SCHEDULES``):
 a control appears for each ``HyperParameter`` the chosen loss's or optimizers' rows list (its
@@ -33,7 +33,7 @@ from gradcore import (
 )
 from gradcore.engine import EVALUATION_ROWS
 from gradcore.rows import declared
-from ui.regression_cache import (
+from ui.regression.cache import (
     Problem,
     Run,
 )

@@ -1,7 +1,7 @@
 """Streamlit pieces of the regression page: the stepper fragment (controls, metrics, charts,
-the article's formula panel); the check panel is ui.regression_check, tables ui.regression_tables.
+the article's formula panel); the check panel is ui.regression.check, tables ui.regression.tables.
 
-Every number shown comes from gradcore through :mod:`ui.regression_cache`; this module formats
+Every number shown comes from gradcore through :mod:`ui.regression.cache`; this module formats
 it. The only arithmetic here is display arithmetic: predictions y_hat = X w + b of the few rows
 written into the formula or drawn (at most ``MAX_POINTS``), sums recovered from a gradient
 (sum_i r_i x_ij = N/2 * dL/dw_j), and the update theta - eta * grad written out.
@@ -20,12 +20,13 @@ import pandas as pd
 import streamlit as st
 
 from gradcore import DataError, learning_rate_verdict
-from ui import chart_text, data_source
-from ui import regression_engine as engines
-from ui import regression_figures as figures
+from ui import chart_text
 from ui.lessons import trace_run
-from ui.regression_build import contour_note
-from ui.regression_cache import (
+from ui.regression import data_source
+from ui.regression import engine as engines
+from ui.regression import figures as figures
+from ui.regression.build import contour_note
+from ui.regression.cache import (
     Problem,
     Run,
     RunRef,
@@ -36,9 +37,9 @@ from ui.regression_cache import (
     reference_source,
     resolve,
 )
-from ui.regression_check import check_panel
-from ui.regression_engine import tex
-from ui.regression_tables import ORIGINAL_UNITS, gd_units, number, show_table
+from ui.regression.check import check_panel
+from ui.regression.engine import tex
+from ui.regression.tables import ORIGINAL_UNITS, gd_units, number, show_table
 from ui.state import Link, inert, share_box
 
 # Without standardisation, a condition number above this earns the advice to standardise.
@@ -301,7 +302,7 @@ def stepper(problem: Problem, run: Run, link: Link, upload_note: str | None) -> 
     share box (here, so that a step, which reruns only this fragment, updates the link too).
 
     Runs the fragment :func:`_stepper`: a step change reruns only that, reading the cached
-    trajectory. The fragment gets a :class:`~ui.regression_cache.RunRef` (a few values), not
+    trajectory. The fragment gets a :class:`~ui.regression.cache.RunRef` (a few values), not
     `problem` and `run`: Streamlit keeps a fragment's arguments for the session's lifetime, and
     the arrays must stay in the byte-bounded cache only. `link` is the page's
     :class:`~ui.state.Link` (a step beyond a shortened run is clamped to its last step); its
