@@ -6,7 +6,7 @@ scripts in ``pages/`` at their own addresses (see ``ui/lessons.py``). No math he
 
 import streamlit as st
 
-from gradcore.exercises import for_page
+from gradcore.exercises.catalogue import for_page
 from ui import exercise_panel
 from ui.lessons import ICON, LESSONS, page_frame
 

@@ -4,8 +4,8 @@ import numpy as np
 import streamlit as st
 
 from gradcore import ONE_D_KEYS, ExpressionError, gradient_check, relative_error
-from gradcore.chain import chain_rule
-from gradcore.kinks import chain_kink
+from gradcore.calculus.chain import chain_rule
+from gradcore.expressions.kinks import chain_kink
 from ui import exercise_panel
 from ui.chart_cache import chart_text, figures
 from ui.lessons import page_frame, stop_page

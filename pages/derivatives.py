@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from gradcore import ExpressionError, gradient_check, kink_at
-from gradcore.functions import ONE_D_KEYS
+from gradcore.calculus.functions import ONE_D_KEYS
 from ui import exercise_panel
 from ui.chart_cache import chart_text, figures
 from ui.lessons import page_frame
@@ -51,7 +51,7 @@ with page_frame("pages/derivatives.py"):
     problem = None
     try:
         f0 = expression.value([x0])
-        # At a kink gradcore's slope is the midpoint of the one-sided slopes (gradcore/kinks.py).
+        # At a kink gradcore's slope is the midpoint of the one-sided slopes (gradcore/expressions/kinks.py).
         slope = float(expression.gradient([x0])[0])
         kink = kink_at(expression, x0)
     except ExpressionError as error:

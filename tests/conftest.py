@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
-from gradcore import symbolic, worker
+from gradcore.expressions import symbolic, worker
 
 # Property tests must be repeatable: the same examples on every run, no deadline flakiness on
 # a shared, noisy machine.

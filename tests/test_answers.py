@@ -1,4 +1,4 @@
-"""gradcore.answers: students' answers read without eval, with advice when unreadable."""
+"""gradcore.exercises.answers: students' answers read without eval, with advice when unreadable."""
 
 import time
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradcore.answers import (
+from gradcore.exercises.answers import (
     MAX_ANSWER_LENGTH,
     AnswerError,
     parse_choice,

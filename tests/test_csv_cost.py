@@ -1,4 +1,4 @@
-"""What an upload costs, hostile or not: gradcore.csv_text's scans and load_csv's order of work.
+"""What an upload costs, hostile or not: gradcore.data.csv_text's scans and load_csv's order of work.
 
 The hostile files of issue 24 (a row wider than the header, a header of millions of fields,
 megabytes of blank lines, quotes) are refused or read without pandas or csv ever splitting
@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gradcore import MAX_COLUMNS, DataError, csv_loader, csv_text, load_csv
+from gradcore import MAX_COLUMNS, DataError, load_csv
+from gradcore.data import csv_loader, csv_text
 
 MB = 2**20
 GENEROUS_SECONDS_PER_MB = 5.0

@@ -1,4 +1,4 @@
-"""Tests of gradcore.engine, losses, optimizers, stopping and export (losses x optimizers)."""
+"""Tests of gradcore.regression.engine, losses, optimizers, stopping and export (losses x optimizers)."""
 
 import itertools
 import json
@@ -13,9 +13,15 @@ from numpy.testing import assert_allclose
 from sklearn.linear_model import QuantileRegressor
 
 from gradcore import DataError, Standardizer, gradient_descent, numeric_gradient
-from gradcore.engine import EVALUATION_ROWS, FitTrajectory, evenly_spaced_rows, fit, loss_surface
-from gradcore.export import export_script
-from gradcore.losses import (
+from gradcore.regression.engine import (
+    EVALUATION_ROWS,
+    FitTrajectory,
+    evenly_spaced_rows,
+    fit,
+    loss_surface,
+)
+from gradcore.regression.export import export_script
+from gradcore.regression.losses import (
     LOSSES,
     QUANTILE_REGRESSOR_ROWS,
     _median_regression_dual,
@@ -24,9 +30,9 @@ from gradcore.losses import (
     reference_fit,
     residual_signs,
 )
-from gradcore.optimizers import BETA2, OPTIMIZER_TABLE, OPTIMIZERS, SCHEDULES, Optimizer
-from gradcore.rows import HyperParameter
-from gradcore.stopping import divergence_bound
+from gradcore.regression.optimizers import BETA2, OPTIMIZER_TABLE, OPTIMIZERS, SCHEDULES, Optimizer
+from gradcore.regression.rows import HyperParameter
+from gradcore.regression.stopping import divergence_bound
 
 ROOT = Path(__file__).resolve().parent.parent
 PAIRS = list(itertools.product(LOSSES, OPTIMIZERS))

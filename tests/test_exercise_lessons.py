@@ -8,7 +8,7 @@ note and "Right" never stands beside a number that contradicts it.
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gradcore.exercises import BY_ID, SEED_PARAM
+from gradcore.exercises.catalogue import BY_ID, SEED_PARAM
 from tests.page_helpers import all_text, metric, open_page
 from ui import teacher
 from ui.exercise_panel import ANSWER_KEY, CHECK_KEY, CLOSE_KEY, NEW_KEY, REVEAL_KEY, SHOW_KEY

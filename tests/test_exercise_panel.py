@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gradcore.exercises import BY_ID, EXERCISES, SEED_PARAM, Task, for_page
+from gradcore.exercises.catalogue import BY_ID, EXERCISES, SEED_PARAM, Task, for_page
 from tests.page_helpers import open_panels, shown
 from ui import exercise_panel
 from ui.exercise_panel import (

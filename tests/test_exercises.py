@@ -1,4 +1,4 @@
-"""gradcore.exercises: solutions accepted, mistakes named, seeds reproducible, links usable."""
+"""gradcore.exercises.catalogue: solutions accepted, mistakes named, seeds reproducible, links usable."""
 
 import re
 from pathlib import Path
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from gradcore import regression_statistics
-from gradcore.exercises import (
+from gradcore.exercises.catalogue import (
     BY_ID,
     DEFAULT_SEED,
     EXERCISE_PARAM,

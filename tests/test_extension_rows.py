@@ -15,10 +15,10 @@ from numpy.testing import assert_allclose
 from scipy.optimize import minimize
 
 from gradcore import DataError, HyperParameter, RunSettings, Standardizer, loss_value
-from gradcore.engine import fit
-from gradcore.export import export_script
-from gradcore.losses import LOSS_TABLE, Loss, loss_gradient, reference_fit
-from gradcore.optimizers import OPTIMIZER_TABLE, Optimizer
+from gradcore.regression.engine import fit
+from gradcore.regression.export import export_script
+from gradcore.regression.losses import LOSS_TABLE, Loss, loss_gradient, reference_fit
+from gradcore.regression.optimizers import OPTIMIZER_TABLE, Optimizer
 from tests.page_helpers import metrics, notes, open_page
 
 RHO = HyperParameter("rho", "decay ρ (RMSProp)", 0.9, 0.0, 1.0, step=0.05)

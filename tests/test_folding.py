@@ -1,13 +1,14 @@
-"""gradcore.folding: trees -> sympy under the limits, checked on what sympy folds, and back."""
+"""gradcore.expressions.folding: trees -> sympy under the limits, checked on what sympy folds, and back."""
 
 import time
 
 import pytest
 import sympy
 
-from gradcore import ExpressionError, folding
-from gradcore.folding import check_real, from_sympy, sigmoid, to_sympy
-from gradcore.parsing import MAX_EXPONENT, read_formula
+from gradcore import ExpressionError
+from gradcore.expressions import folding
+from gradcore.expressions.folding import check_real, from_sympy, sigmoid, to_sympy
+from gradcore.expressions.parsing import MAX_EXPONENT, read_formula
 
 x, y = sympy.symbols("x y", real=True)
 SYMBOLS = {"x": x, "y": y}

@@ -20,7 +20,7 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gradcore.exercises import EXERCISE_PARAM
+from gradcore.exercises.catalogue import EXERCISE_PARAM
 from tests.page_helpers import open_page, shown
 from ui.exercise_panel import HIDDEN_TEXT, SHOW_KEY
 

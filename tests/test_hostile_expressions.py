@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradcore import ExpressionError, parse_expression, parsing, worker
+from gradcore import ExpressionError, parse_expression
+from gradcore.expressions import parsing, worker
 
 TIME_LIMIT_S = 1.0
 WORKED_LIMIT_S = 2.0    # parse + LaTeX + value + gradient + plots of one formula, on CI

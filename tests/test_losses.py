@@ -1,4 +1,4 @@
-"""gradcore.losses additions for the page: reference_gap and huber_zones."""
+"""gradcore.regression.losses additions for the page: reference_gap and huber_zones."""
 
 import numpy as np
 import pytest

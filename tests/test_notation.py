@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradcore import ExpressionError, parse_expression
-from gradcore.notation import glued_name_hint, tokenize
-from gradcore.parsing import CONSTANTS, FUNCTIONS
+from gradcore.expressions.notation import glued_name_hint, tokenize
+from gradcore.expressions.parsing import CONSTANTS, FUNCTIONS
 
 TIME_LIMIT_S = 1.0
 

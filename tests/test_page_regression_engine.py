@@ -15,8 +15,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from gradcore import Standardizer, fit, load_bundled, residual_signs
-from gradcore.data import DATA_DIR
-from gradcore.engine import EVALUATION_ROWS
+from gradcore.data.generate import DATA_DIR
+from gradcore.regression.engine import EVALUATION_ROWS
 from tests.page_helpers import all_text, deferred_downloads, metric, notes, open_page, shown
 from ui.regression import cache as cache
 from ui.regression import engine as engines

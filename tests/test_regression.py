@@ -1,4 +1,4 @@
-"""Tests of gradcore.regression, statistics, reference, standardize and diagnostics."""
+"""Tests of gradcore.regression.descent, statistics, reference, standardize and diagnostics."""
 
 import time
 
@@ -22,8 +22,8 @@ from gradcore import (
     regression_statistics,
     sklearn_reference,
 )
-from gradcore.regression import MAX_TRAJECTORY_VALUES
-from gradcore.stopping import DIVERGENCE_FACTOR
+from gradcore.regression.descent import MAX_TRAJECTORY_VALUES
+from gradcore.regression.stopping import DIVERGENCE_FACTOR
 
 # Agreement of GD's gradient with the article's formula: relative, plus an absolute floor at
 # rounding level of the problem's gradient scale (both are sums of O(1) terms near the optimum).

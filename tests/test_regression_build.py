@@ -11,7 +11,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from gradcore import RunSettings, fit, loss_surface, loss_value
-from gradcore.engine import EVALUATION_ROWS, evenly_spaced_rows
+from gradcore.regression.engine import EVALUATION_ROWS, evenly_spaced_rows
 from ui.regression import build as build
 from ui.regression.data import build_loaded_data
 

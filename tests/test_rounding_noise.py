@@ -16,11 +16,11 @@ import pytest
 from numpy.testing import assert_allclose
 
 from gradcore import Standardizer
-from gradcore.engine import fit
-from gradcore.export import export_script
-from gradcore.losses import LOSS_TABLE, LOSSES
-from gradcore.optimizers import OPTIMIZERS
-from gradcore.stopping import without_rounding_noise
+from gradcore.regression.engine import fit
+from gradcore.regression.export import export_script
+from gradcore.regression.losses import LOSS_TABLE, LOSSES
+from gradcore.regression.optimizers import OPTIMIZERS
+from gradcore.regression.stopping import without_rounding_noise
 
 EPS = np.finfo(float).eps
 

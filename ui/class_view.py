@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from classroom import ClassError, StoreUnavailable, read_code
-from gradcore.exercises import get_exercise
+from gradcore.exercises.catalogue import get_exercise
 from ui import class_mode
 from ui.text import inert, plotly_inert
 

@@ -1,4 +1,4 @@
-"""The exercise panel of a lesson page: a question from ``gradcore.exercises`` and its answer box.
+"""The exercise panel of a lesson page: a question from ``gradcore.exercises.catalogue`` and its answer box.
 
 A link with ``?ex=<id>`` (and ``exseed=<int>`` for other numbers) opens the exercise on its
 page: :func:`show` (called by ``ui.lessons.page_frame`` before the page body) draws the prompt,
@@ -24,8 +24,8 @@ another value, the exercise is closed with a note that says which and how to get
 "Right" is never drawn beside numbers that contradict it.
 
 Everything a student did lives in ``st.session_state`` (nothing is stored on the server), and
-every question and answer goes through ``gradcore.exercises`` (``Task.check`` parses the text
-with ``gradcore.answers``; nothing here evaluates it).
+every question and answer goes through ``gradcore.exercises.catalogue`` (``Task.check`` parses the text
+with ``gradcore.exercises.answers``; nothing here evaluates it).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from gradcore.exercises import (
+from gradcore.exercises.catalogue import (
     DEFAULT_SEED,
     EXERCISE_PARAM,
     MAX_SEED,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from gradcore.exercises import Task, get_exercise
+from gradcore.exercises.catalogue import Task, get_exercise
 from ui import teacher
 
 

@@ -27,7 +27,7 @@ from ui.plotly_spec import Figure, layout, scatter
 from ui.text import plotly_inert
 
 if TYPE_CHECKING:
-    from gradcore.kinks import Kink
+    from gradcore.expressions.kinks import Kink
 
 LINE_WIDTH = 3
 """The angles θ (degrees) at which :func:`directional_figure` draws ∇f·v."""

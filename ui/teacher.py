@@ -34,7 +34,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from gradcore import EXERCISE_PARAM, SEED_PARAM
-from gradcore.exercises import DEFAULT_SEED, MAX_SEED, get_exercise
+from gradcore.exercises.catalogue import DEFAULT_SEED, MAX_SEED, get_exercise
 from ui import signing
 from ui.text import inert
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from gradcore import SEED_PARAM, for_page
-from gradcore.exercises import DEFAULT_SEED, parse_seed
+from gradcore.exercises.catalogue import DEFAULT_SEED, parse_seed
 from ui import class_mode, teacher
 from ui.text import inert
 

@@ -16,10 +16,11 @@ import pyarrow as pa
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from gradcore import Expression, ExpressionError, parse_expression, worker
-from gradcore.functions import CATALOGUE, TYPED, display_name
-from gradcore.kinks import partial_kinks
-from gradcore.subgradients import supporting
+from gradcore import Expression, ExpressionError, parse_expression
+from gradcore.calculus.functions import CATALOGUE, TYPED, display_name
+from gradcore.calculus.subgradients import supporting
+from gradcore.expressions import worker
+from gradcore.expressions.kinks import partial_kinks
 from ui.chart_cache import cached
 from ui.state import Link, inert
 
@@ -171,7 +172,7 @@ def supporting_slopes(name: str, x0: float, ys: np.ndarray) -> tuple[float, floa
     smallest and largest of ``SUPPORT_TEST_SLOPES`` whose line through (x₀, f(x₀)) passes
     gradcore's supporting-line test on the grid `ys`; (nan, nan) when none does.
 
-    601 tests (one array operation, ``gradcore.subgradients.supporting``), kept per (name, x₀, ys) (``ui.chart_cache.cached``): moving g, the step rule or
+    601 tests (one array operation, ``gradcore.calculus.subgradients.supporting``), kept per (name, x₀, ys) (``ui.chart_cache.cached``): moving g, the step rule or
     the iterations does not run them again.
     """
     return cached(_supporting_slopes, name, float(x0), np.asarray(ys, dtype=float))
@@ -200,7 +201,7 @@ def notation_note(latex: Sequence[str], where=None) -> None:
 
 def kink_notes(expression: Expression, point: Sequence[float]) -> None:
     """Under a gradient: each coordinate along which f has a kink at the point, its one-sided
-    partial derivatives and the value gradcore reports (``gradcore.kinks.partial_kinks``)."""
+    partial derivatives and the value gradcore reports (``gradcore.expressions.kinks.partial_kinks``)."""
     try:
         found = partial_kinks(expression, point)
     except ExpressionError:

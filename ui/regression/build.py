@@ -38,7 +38,7 @@ from gradcore import (
     select_xy,
     sklearn_reference,
 )
-from gradcore.engine import EVALUATION_ROWS, evenly_spaced_rows
+from gradcore.regression.engine import EVALUATION_ROWS, evenly_spaced_rows
 from ui.regression import figures as figures
 from ui.regression.data import LoadedData
 from ui.regression.figures import CONTOUR_GRID, contour_window, sample_indices
@@ -58,7 +58,7 @@ MAE_GRADIENT_RTOL = 1e-3
 # MAE and Huber runs are checked on the loss against reference_fit's optimum (the MAE's
 # optimum need not be unique; a subgradient method only approaches it with a decaying step).
 LOSS_GAP_RTOL = 1e-6
-# The MAE's reference (gradcore.losses: the median-regression LP, in its dual form above 2,000
+# The MAE's reference (gradcore.regression.losses: the median-regression LP, in its dual form above 2,000
 # rows) takes about linear time in rows x (features + 1): measured on the shared 2-core
 # machine, 0.43 s for 100,000 x 1, 0.6 s for 100,000 x 3, 0.5 s for 50,000 x 10, 1.45 s for
 # 300,000 x 1. One click must not hold the class's server for seconds, so the reference is

@@ -34,7 +34,7 @@ import pandas as pd
 import streamlit as st
 
 from gradcore import RunSettings
-from gradcore.engine import EVALUATION_ROWS
+from gradcore.regression.engine import EVALUATION_ROWS
 from ui.lessons import trace_run
 from ui.regression.build import (
     COMPARISON_RTOL,

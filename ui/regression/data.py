@@ -109,7 +109,7 @@ def build_loaded_data(frame: pd.DataFrame, label: str, target: str | None = None
 
 def build_bundled(name: str, encode_text: bool = False) -> LoadedData:
     """A bundled dataset with its default target and features (raises DataError); with
-    `encode_text` its text columns as 0/1 columns (``gradcore.encoding``) too."""
+    `encode_text` its text columns as 0/1 columns (``gradcore.data.encoding``) too."""
     frame = load_bundled(name, encode_text)
     label = f"bundled dataset '{name}'" + (" (text columns as 0/1 columns)" if encode_text else "")
     return build_loaded_data(frame, label, frame.attrs.get("target"), frame.attrs.get("features"),
@@ -164,7 +164,7 @@ def reference_note(attrs: dict, features) -> str | None:
     its categories is the reference (all its 0/1 columns are 0), and which of its 0/1 columns
     are not chosen (their rows then count as the reference too). None when none is chosen.
     ``attrs``: the table's ``DataFrame.attrs`` (``reference`` and ``dummies``, as
-    ``gradcore.encoding.one_hot`` records them)."""
+    ``gradcore.data.encoding.one_hot`` records them)."""
     chosen, lines = set(features), []
     for column, made in attrs.get("dummies", {}).items():
         if not chosen.intersection(made):

@@ -31,8 +31,8 @@ from gradcore import (
     huber_zones,
     residual_signs,
 )
-from gradcore.engine import EVALUATION_ROWS
-from gradcore.rows import declared
+from gradcore.regression.engine import EVALUATION_ROWS
+from gradcore.regression.rows import declared
 from ui.regression.cache import (
     Problem,
     Run,
@@ -323,7 +323,7 @@ def formula_panel(problem: Problem, run: Run, k: int, units: str, show_table) ->
 
 def stop_shown(run: Run, rows: int) -> bool:
     """For a run other than the article's, show why it stopped (the trajectory's message, from
-    ``gradcore.stopping``) and return True; the article's run is left to the page."""
+    ``gradcore.regression.stopping``) and return True; the article's run is left to the page."""
     if run.settings.is_article:
         return False
     t = run.trajectory

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from gradcore import DataError, export_script
-from gradcore.data import DATA_DIR, DATASETS
+from gradcore.data.generate import DATA_DIR, DATASETS
 from ui.regression.cache import (
     Problem,
     Run,

@@ -7,7 +7,7 @@ gradient descent on the chosen loss, step by step, checked against a reference f
 import streamlit as st
 
 from gradcore import FIT_DEFAULTS, LOSS_TABLE, MAX_FEATURES, DataError
-from gradcore.regression import LEARNING_RATES
+from gradcore.regression.descent import LEARNING_RATES
 from ui import exercise_panel
 from ui.lessons import stop_page
 from ui.regression import cache as cache
