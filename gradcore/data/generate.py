@@ -36,7 +36,7 @@ __all__ = [
     "load_csv", "make_regression_data", "select_xy",
 ]
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 MAX_FEATURES = 100
 MAX_DEFAULT_FEATURES = 10
 

@@ -55,10 +55,12 @@ SERVER_GONE = ("the server's formula process stopped before it answered (it is b
                "this says nothing about the formula, so try again in a few seconds")
 NO_VERDICT = ("lost", "busy", "replaced")  # answers that say nothing about the formula
 _BOOTSTRAP = """
-import sys, types
-package = types.ModuleType("gradcore")
-package.__path__ = [sys.argv[1]]
-sys.modules["gradcore"] = package
+import os, sys, types
+for name, path in (("gradcore", sys.argv[1]), ("gradcore.expressions",
+                                               os.path.join(sys.argv[1], "expressions"))):
+    package = types.ModuleType(name)  # the packages without their __init__'s imports
+    package.__path__ = [path]
+    sys.modules[name] = package
 from gradcore.expressions.worker_server import serve
 serve(float(sys.argv[3]))
 """
@@ -99,7 +101,7 @@ class _Client:
         self.next_id = 0
 
     def start(self) -> None:
-        package = str(Path(__file__).resolve().parent)
+        package = str(Path(__file__).resolve().parent.parent)
         self.process = subprocess.Popen(
             [sys.executable, "-c", _BOOTSTRAP, package, "gradcore-worker",
              str(self.kill_seconds)],
