@@ -23,9 +23,9 @@ from streamlit.testing.v1 import AppTest
 from gradcore.exercises import EXERCISE_PARAM
 from tests.page_helpers import open_page, shown
 from ui.exercise_panel import HIDDEN_TEXT, SHOW_KEY
+from ui.lessons import LESSONS
 
-PAGES = ["pages/derivatives.py", "pages/gradients.py", "pages/subgradient.py",
-         "pages/chain-rule.py", "pages/linear-regression.py"]
+PAGES = [lesson.script for lesson in LESSONS]
 SEEDS = range(4)
 STEPS = 12
 # A rerun on this 2-core machine takes 0.05-0.5 s; the budget leaves room for a busy CI host
