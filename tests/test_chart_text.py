@@ -186,7 +186,8 @@ def test_fitted_line_table_matches_the_drawn_lines_and_names_columns_by_the_data
     rows are sorted by x, so a reader can follow the trend."""
     x, y = np.array([2.0, 0.0, 1.0]), np.array([5.0, 1.0, 3.0])
     slopes, intercepts = np.array([0.0, 1.5]), np.array([0.0, 0.5])
-    fig = rf.fitted_line_figure(x, y, slopes, intercepts, 1, (2.0, 1.0), ("bill", "tip"))
+    base = rf.fitted_line_base(x, y, slopes, intercepts, (2.0, 1.0), ("bill", "tip"))
+    fig = rf.fitted_line_at(base, x, slopes, intercepts, 1)
     text = ct.fitted_line(x, y, 1.5, 0.5, (2.0, -1.0), ("bill", "tip"), 1)
     assert text.sentence == ("3 data points of tip against bill; at step 1 gradient descent's "
                              "line is ŷ = 1.5 × bill + 0.5, scikit-learn's is ŷ = 2 × bill − 1.")

@@ -331,7 +331,7 @@ def _line(slope: float, intercept: float, name: str) -> str:
 def fitted_line(x: np.ndarray, y: np.ndarray, slope: float, intercept: float,
                 reference: tuple[float, float], labels: tuple[str, str], k: int,
                 with_table: bool = True, source: str = "scikit-learn") -> ChartText:
-    """``regression_figures.fitted_line_figure``: the drawn points, the line at step k and
+    """``regression_figures.fitted_line_at``: the drawn points, the line at step k and
     scikit-learn's, in original units."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     text = (f"{x.size:,} data points of {inert(labels[1])} against {inert(labels[0])}; at step "
@@ -346,7 +346,7 @@ def fitted_line(x: np.ndarray, y: np.ndarray, slope: float, intercept: float,
 def contour_path(w_path: np.ndarray, b_path: np.ndarray, loss: np.ndarray, k: int,
                  optimum: tuple[float, float], units: str, with_table: bool = True,
                  source: str = "scikit-learn") -> ChartText:
-    """``regression_figures.contour_figure``: the path in (w, b) and its distance to the optimum."""
+    """``regression_figures.contour_at``: the path in (w, b) and its distance to the optimum."""
     w_path, b_path = np.asarray(w_path, dtype=float), np.asarray(b_path, dtype=float)
     last = w_path.size - 1
 
@@ -368,7 +368,7 @@ def contour_path(w_path: np.ndarray, b_path: np.ndarray, loss: np.ndarray, k: in
 
 
 def loss_curve(loss: np.ndarray, k: int, with_table: bool = True) -> ChartText:
-    """``regression_figures.loss_figure``: the loss from the first step to the last, and at k."""
+    """``regression_figures.loss_at``: the loss from the first step to the last, and at k."""
     loss = np.asarray(loss, dtype=float)
     last = loss.size - 1
     trend = "falls" if loss[-1] < loss[0] else "rises" if loss[-1] > loss[0] else "stays"
@@ -386,7 +386,7 @@ def _rms(values: np.ndarray) -> float:
 def predicted_actual(y_true: np.ndarray, y_pred: np.ndarray, y_reference: np.ndarray, k: int,
                      target: str, total: int, with_table: bool = True,
                      source: str = "scikit-learn") -> ChartText:
-    """``regression_figures.predicted_actual_figure``: how far predictions are from the target."""
+    """``regression_figures.predicted_actual_at``: how far predictions are from the target."""
     y_true, y_pred, y_reference = (np.asarray(a, dtype=float) for a in (y_true, y_pred,
                                                                          y_reference))
     text = (f"{y_true.size:,} of {total:,} rows: at step {k} gradient descent's predictions of "
@@ -401,7 +401,7 @@ def predicted_actual(y_true: np.ndarray, y_pred: np.ndarray, y_reference: np.nda
 def coefficient_paths(w_path: np.ndarray, b_path: np.ndarray, names: Sequence[str], k: int,
                       reference: tuple[np.ndarray, float], units: str,
                       with_table: bool = True) -> ChartText:
-    """``regression_figures.coefficient_paths_figure``: the parameters at step k against
+    """``regression_figures.coefficient_paths_at``: the parameters at step k against
     scikit-learn's, and the weight furthest from its reference."""
     w_path = np.atleast_2d(np.asarray(w_path, dtype=float))
     b_path = np.asarray(b_path, dtype=float)

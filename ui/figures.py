@@ -184,20 +184,6 @@ def derivative_curve_figure(xs: np.ndarray, dfx: np.ndarray, x0: float, slope: f
     return Figure(traces, layout("x", "f′(x)", yaxis=_axis_range(dfx, keep=(slope,))))
 
 
-def first_crossing(xs: np.ndarray, fx: np.ndarray, x0: float, f0: float, g: float) -> float | None:
-    """The sample y nearest x0 where the line f(x0) + g(y − x0) is above f (None if nowhere).
-
-    Used to mark a rejected subgradient on the plot; the yes/no verdict itself comes from
-    gradcore's supporting-line check.
-    """
-    xs = np.asarray(xs, dtype=float)
-    above = line_through(x0, f0, g, xs) > np.asarray(fx, dtype=float) + 1e-9
-    if not above.any():
-        return None
-    candidates = xs[above]
-    return float(candidates[np.argmin(np.abs(candidates - x0))])
-
-
 def subgradient_figure(
     xs: np.ndarray,
     fx: np.ndarray,
