@@ -243,11 +243,6 @@ def test_derivative_curve_at_a_kink_marks_both_limits_and_the_subgradient():
     assert not [t for t in fig.data if t.name == "slope at x₀"]
 
 
-def test_number_labels_have_four_digits_and_no_negative_zero():
-    """Labels use the pages' number format: 4 significant digits, never '-0'."""
-    assert figures.number(-0.0) == "0" and figures.number(1 / 3) == "0.3333"
-
-
 def test_figures_module_does_not_import_streamlit():
     """In a fresh interpreter, importing ui.figures leaves streamlit out of sys.modules."""
     code = "import sys, ui.figures, ui.gradient_figures; assert 'streamlit' not in sys.modules"

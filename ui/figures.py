@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from gradcore.number_text import significant
 from ui import palette
 from ui.plotly_spec import Figure, layout, scatter
 from ui.text import plotly_inert
@@ -73,12 +74,6 @@ def secant_slope(x0: float, y0: float, x1: float, y1: float) -> float:
     return (y1 - y0) / (x1 - x0)
 
 
-def number(value: float) -> str:
-    """A number as the pages print it: 4 significant digits, never "-0"."""
-    text = f"{float(value):.4g}"
-    return "0" if text == "-0" else text
-
-
 def _ends(xs: np.ndarray) -> np.ndarray:
     """The first and last x: enough to draw a straight line that is not hovered."""
     return np.asarray(xs, dtype=float)[[0, -1]]
@@ -98,11 +93,11 @@ def _kink_lines(xs: np.ndarray, x0: float, f0: float, kink: Kink, fan: int = 5) 
                                   line={"color": palette.NEUTRAL, "width": 1}))
     for side, g in (("left", kink.left), ("right", kink.right)):
         traces.append(scatter(xs, line_through(x0, f0, g, xs),
-                              f"slope from the {side} = {number(g)}",
+                              f"slope from the {side} = {significant(g)}",
                               line={"color": palette.NEUTRAL, "width": 1.5,
                                     "dash": "longdash" if side == "left" else "dashdot"}))
-    label = f"subgradient g = {number(kink.slope)}" if kink.interval is not None else \
-        f"midpoint slope {number(kink.slope)} (no subgradient here)"
+    label = f"subgradient g = {significant(kink.slope)}" if kink.interval is not None else \
+        f"midpoint slope {significant(kink.slope)} (no subgradient here)"
     traces.append(scatter(xs, line_through(x0, f0, kink.slope, xs), label,
                           line={"color": palette.TANGENT, "width": 2, "dash": "dash"}))
     return traces

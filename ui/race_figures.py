@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from gradcore.number_text import fmt
 from ui import palette
-from ui.chart_text import MAX_ROWS, NO_TABLE, ChartText, num
+from ui.chart_text import MAX_ROWS, NO_TABLE, ChartText
 from ui.text import plotly_inert
 
 RACE_COLOURS = (palette.FUNCTION, palette.DERIVATIVE, palette.TANGENT)
@@ -87,8 +88,8 @@ def race_verdict(losses: Sequence[np.ndarray], names: Sequence[str]) -> str:
     """Who ends lowest, or that several end level: a race is decided only by what the page
     shows (``num``: 4 significant digits), not by digits nobody sees."""
     finals = [float(np.asarray(loss)[-1]) for loss in losses]
-    lowest = num(min(finals))
-    level = [name for name, final in zip(names, finals, strict=True) if num(final) == lowest]
+    lowest = fmt(min(finals))
+    level = [name for name, final in zip(names, finals, strict=True) if fmt(final) == lowest]
     if len(level) == 1:
         return f"Lowest at the end: {level[0]}."
     together = ", ".join(level[:-1]) + " and " + level[-1]
@@ -100,7 +101,7 @@ def race_verdict(losses: Sequence[np.ndarray], names: Sequence[str]) -> str:
 def race_loss_text(losses: Sequence[np.ndarray], names: Sequence[str],
                    with_table: bool = True) -> ChartText:
     """The race's loss chart in words: each optimizer's start, end and steps; the lowest."""
-    parts = [f"{name}: from {num(loss[0])} to {num(loss[-1])} in {len(loss) - 1} steps"
+    parts = [f"{name}: from {fmt(loss[0])} to {fmt(loss[-1])} in {len(loss) - 1} steps"
              for loss, name in zip(losses, names, strict=True)]
     sentence = "Loss against step. " + "; ".join(parts) + ". " + race_verdict(losses, names)
     table = NO_TABLE
@@ -123,10 +124,10 @@ def race_contour_text(paths: Sequence[tuple[np.ndarray, np.ndarray]], names: Seq
     parts = []
     for (w_path, b_path), name in zip(paths, names, strict=True):
         gap = float(np.hypot(w_path[-1] - optimum[0], b_path[-1] - optimum[1]))
-        parts.append(f"{name} ends at ({num(w_path[-1])}, {num(b_path[-1])}), {num(gap)} from it")
-    sentence = (f"Paths over the loss contours from ({num(paths[0][0][0])}, "
-                f"{num(paths[0][1][0])}); the reference optimum is at ({num(optimum[0])}, "
-                f"{num(optimum[1])}). " + "; ".join(parts) + f" (w and b in {units}).")
+        parts.append(f"{name} ends at ({fmt(w_path[-1])}, {fmt(b_path[-1])}), {fmt(gap)} from it")
+    sentence = (f"Paths over the loss contours from ({fmt(paths[0][0][0])}, "
+                f"{fmt(paths[0][1][0])}); the reference optimum is at ({fmt(optimum[0])}, "
+                f"{fmt(optimum[1])}). " + "; ".join(parts) + f" (w and b in {units}).")
     table = NO_TABLE
     if with_table:
         frames = []
