@@ -11,7 +11,7 @@ from itertools import combinations
 import numpy as np
 
 from gradcore import kink_at, parse_expression
-from ui import figures, gradient_figures, palette
+from ui import figures, gradient_figures, palette, race_figures
 from ui import regression_figures as rf
 
 THICK = 2.0  # a line this wide or wider reads as a thick line, narrower as a thin one
@@ -178,6 +178,22 @@ def regression_gallery(weights: int = 3) -> dict:
             rf.coefficient_paths_base(w_path, b_path, [f"x{j}" for j in range(weights)],
                                       (np.ones(weights), 100.0)), w_path, b_path, 3),
         "residuals": rf.residual_bars_figure(rng.normal(size=20), np.arange(20)),
+    }
+
+
+def race_gallery() -> dict:
+    """The optimizer race's two figures (ui/race_figures.py), three racers, one of them
+    stopped early and one run longer than the drawn points (so its path is thinned)."""
+    losses = [np.geomspace(10, 1, 50), np.geomspace(10, 0.5, 900), np.linspace(10, 2, 3)]
+    names = ["gradient descent", "Adam", "momentum (heavy ball)"]
+    w_grid, b_grid = np.linspace(-1, 3, 7), np.linspace(-2, 2, 5)
+    paths = [(np.linspace(0, 2, 50), np.linspace(0, 1, 50)),
+             (np.linspace(0, 1.9, 900), np.linspace(0, 1.1, 900)), (np.zeros(3), np.zeros(3))]
+    return {
+        "loss": race_figures.race_loss_figure(losses, names, log_y=True),
+        "contour": race_figures.race_contour_figure(
+            w_grid, b_grid, np.add.outer(b_grid**2, w_grid**2) + 1, paths, names, (2.0, 1.0),
+            "reference optimum"),
     }
 
 

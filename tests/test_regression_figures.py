@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from tests.figure_marks import look_alikes, regression_gallery
-from ui import palette
+from tests.figure_marks import look_alikes, race_gallery, regression_gallery
+from ui import palette, race_figures
 from ui import regression_figures as rf
 
 
@@ -206,3 +206,30 @@ def test_replay_label_takes_the_theme_text_colour():
     """The "replay step" label is text: no grey of its own (it was 3.8:1 on white)."""
     slider = GALLERY["fitted line"].layout.sliders[0]
     assert slider.currentvalue.prefix == "replay step " and slider.currentvalue.font.color is None
+
+
+# --- The optimizer race ----------------------------------------------------------------------
+
+RACE = race_gallery()
+
+
+@pytest.mark.parametrize("name", list(RACE))
+def test_race_paths_differ_by_more_than_colour(name):
+    """Each racer has its own dash and marker shape; the optimum is an x."""
+    assert look_alikes(RACE[name], with_colour=False) == []
+
+
+def test_race_figures_thin_long_paths_and_log_the_loss_axis():
+    """A 900-step run is drawn at MAX_PATH_POINTS points, its first and last included; the
+    loss axis is logarithmic when asked and every loss is positive; the contour axes span
+    the grid."""
+    loss, contour = RACE["loss"], RACE["contour"]
+    assert len(loss.data[1].x) == race_figures.MAX_PATH_POINTS
+    assert loss.data[1].x[0] == 0 and loss.data[1].x[-1] == 899
+    assert loss.layout.yaxis.type == "log"
+    assert race_figures.race_loss_figure([np.array([1.0, 0.0])], ["gd"], log_y=True) \
+        .layout.yaxis.type is None
+    assert [t.name for t in contour.data] == ["log10 loss", "gradient descent", "Adam",
+                                              "momentum (heavy ball)", "reference optimum"]
+    assert tuple(contour.layout.xaxis.range) == (-1.0, 3.0)
+    assert contour.data[-1].marker.symbol == "x"
