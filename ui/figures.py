@@ -209,7 +209,8 @@ def subgradient_figure(
     traces.append(scatter(xs, fx, "f(y)", line={"color": palette.FUNCTION,
                                                 "width": LINE_WIDTH}))
     rejected = crossing is not None
-    traces.append(scatter(xs, line_through(x0, f0, g, xs), f"f(x₀) + g(y − x₀), g = {g:.3g}",
+    name = f"f(x₀) + g(y − x₀), g = {significant(g, 3)}"
+    traces.append(scatter(xs, line_through(x0, f0, g, xs), name,
                           line={"color": palette.SECANT if rejected else palette.TANGENT,
                                 "width": 3, "dash": "dot" if rejected else "dash"}))
     if above is not None:
@@ -283,7 +284,7 @@ def computation_graph_figure(x: float, gx: float, fgx: float, dg: float, df: flo
     """
     v, u = (plotly_inert(name) for name in names)
     nodes = [(0.0, v, x), (1.0, f"{u} = g({v})", gx), (2.0, f"f({u})", fgx)]
-    edges = [f"g′({v}) = {dg:.4g}", f"f′({u}) = {df:.4g}"]
+    edges = [f"g′({v}) = {significant(dg)}", f"f′({u}) = {significant(df)}"]
     annotations, shapes = [], []
     for (left, _, _), (right, _, _), text in zip(nodes[:-1], nodes[1:], edges, strict=True):
         annotations.append({"x": right - 0.25, "y": 0, "ax": left + 0.25, "ay": 0, "xref": "x",
@@ -299,10 +300,10 @@ def computation_graph_figure(x: float, gx: float, fgx: float, dg: float, df: flo
         shapes.append({"type": "rect", "x0": pos - 0.25, "x1": pos + 0.25, "y0": -0.14,
                        "y1": 0.14, "line": {"color": palette.FUNCTION, "width": 2},
                        "fillcolor": palette.CHIP})
-        annotations.append({"x": pos, "y": 0, "text": f"<b>{label}</b><br>{value:.4g}",
+        annotations.append({"x": pos, "y": 0, "text": f"<b>{label}</b><br>{significant(value)}",
                             "showarrow": False, "font": {"size": 14, "color": palette.INK},
                             "bgcolor": palette.CHIP})
-        annotations.append({"x": pos, "y": -0.3, "text": f"{name}<br><b>{grad:.4g}</b>",
+        annotations.append({"x": pos, "y": -0.3, "text": f"{name}<br><b>{significant(grad)}</b>",
                             "showarrow": False,
                             "font": {"color": palette.REFERENCE_TEXT, "size": 13},
                             "bgcolor": palette.CHIP, "borderpad": 3})
