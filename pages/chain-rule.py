@@ -6,6 +6,7 @@ import streamlit as st
 from gradcore import ONE_D_KEYS, ExpressionError, gradient_check, relative_error
 from gradcore.calculus.chain import chain_rule
 from gradcore.expressions.kinks import chain_kink
+from gradcore.number_text import fmt
 from ui import exercise_panel
 from ui.chart_cache import chart_text, figures
 from ui.lessons import page_frame, stop_page
@@ -13,7 +14,6 @@ from ui.state import Link, inert, share_box
 from ui.widgets import (
     TYPED,
     check_panel,
-    fmt,
     function_picker,
     notation_note,
     page_header,

@@ -5,13 +5,13 @@ import streamlit as st
 
 from gradcore import ExpressionError, gradient_check, kink_at
 from gradcore.calculus.functions import ONE_D_KEYS
+from gradcore.number_text import fmt
 from ui import exercise_panel
 from ui.chart_cache import chart_text, figures
 from ui.lessons import page_frame
 from ui.state import Link, inert, share_box
 from ui.widgets import (
     check_panel,
-    fmt,
     function_picker,
     interval_text,
     notation_note,

@@ -11,6 +11,7 @@ from gradcore import (
     subgradient_method,
     supporting_line_check,
 )
+from gradcore.number_text import fmt
 from ui import exercise_panel
 from ui.chart_cache import cached, chart_text, figures
 from ui.lessons import page_frame
@@ -18,7 +19,6 @@ from ui.state import Link, share_box
 from ui.widgets import (
     catalogue_label,
     check_panel,
-    fmt,
     interval_text,
     page_header,
     supporting_slopes,

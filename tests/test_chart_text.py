@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from gradcore import Kink
+from gradcore.number_text import fmt
 from ui import chart_text as ct
 from ui import figures, gradient_figures
 from ui.regression import figures as rf
@@ -36,12 +37,6 @@ def test_rows_are_at_most_200_sorted_with_both_ends_and_the_kept_row(n, keep):
     if n:
         assert chosen[0] == 0 and chosen[-1] == n - 1 and np.all(np.diff(chosen) > 0)
     assert set(keep) <= set(chosen.tolist())
-
-
-def test_numbers_are_written_as_on_the_pages_and_nan_is_undefined():
-    """4 significant digits, no "-0", "undefined" for nan and inf (never the word nan)."""
-    assert ct.num(1 / 3) == "0.3333" and ct.num(-0.0) == "0"
-    assert ct.num(float("nan")) == "undefined" and ct.num(float("inf")) == "undefined"
 
 
 def test_derivative_sentence_names_f_the_range_the_tangent_and_the_secant():
@@ -163,7 +158,7 @@ def test_regression_loss_sentence_like_the_issue():
     loss = np.geomspace(31.2, 1.07, 201)
     text = ct.loss_curve(loss, 50)
     assert text.sentence == (f"Loss falls from 31.2 to 1.07 in 200 steps; at step 50 it is "
-                             f"{figures.number(loss[50])}.")
+                             f"{fmt(loss[50])}.")
     assert 50 in text.table["step k"].tolist() and len(text.table) <= ct.MAX_ROWS
     assert ct.loss_curve(np.array([1.0, 4.0]), 0).sentence.startswith("Loss rises from 1 to 4")
 
@@ -186,7 +181,8 @@ def test_fitted_line_table_matches_the_drawn_lines_and_names_columns_by_the_data
     rows are sorted by x, so a reader can follow the trend."""
     x, y = np.array([2.0, 0.0, 1.0]), np.array([5.0, 1.0, 3.0])
     slopes, intercepts = np.array([0.0, 1.5]), np.array([0.0, 0.5])
-    fig = rf.fitted_line_figure(x, y, slopes, intercepts, 1, (2.0, 1.0), ("bill", "tip"))
+    base = rf.fitted_line_base(x, y, slopes, intercepts, (2.0, 1.0), ("bill", "tip"))
+    fig = rf.fitted_line_at(base, x, slopes, intercepts, 1)
     text = ct.fitted_line(x, y, 1.5, 0.5, (2.0, -1.0), ("bill", "tip"), 1)
     assert text.sentence == ("3 data points of tip against bill; at step 1 gradient descent's "
                              "line is ŷ = 1.5 × bill + 0.5, scikit-learn's is ŷ = 2 × bill − 1.")

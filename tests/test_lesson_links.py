@@ -14,8 +14,9 @@ from streamlit.testing.v1 import AppTest
 
 from tests.page_helpers import all_text, metric, metrics, open_page
 from ui import signing, teacher
+from ui.lessons import LESSONS
 
-PAGES = ("derivatives", "gradients", "subgradient", "chain-rule", "linear-regression")
+PAGES = tuple(lesson.url_path for lesson in LESSONS)
 
 
 def query_of(address: str) -> dict[str, str | list[str]]:

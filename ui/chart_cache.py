@@ -1,9 +1,9 @@
 """The chart builders, each kept per argument values: a figure is built once per inputs.
 
-Building a plotly figure costs milliseconds of plotly's validation (tens for the regression
-replay), usually the largest part of a rerun. Each builder of :mod:`ui.figures`,
-:mod:`ui.regression.figures` and :mod:`ui.chart_text` is a pure function of its arguments, so
-its result can be shared: by a later rerun that asks for the same view (a slider moved back, a
+Building a figure and its text alternative is a large part of a calculus page's rerun. Each
+builder of those pages (:mod:`ui.figures`, :mod:`ui.gradient_figures` and their
+:mod:`ui.chart_text` sentences) is a pure function of its arguments, so its result can be
+shared: by a later rerun that asks for the same view (a slider moved back, a
 step back), by the charts a click does not change (the subgradient method's plots when the
 candidate g moves), and by every student of a class who opens the teacher's link.
 
@@ -54,14 +54,9 @@ CACHED = {
         "values_by_step_figure", "composite_figure", "computation_graph_figure",
     ),
     "ui.gradient_figures": ("contour_gradient_figure", "directional_figure"),
-    "ui.regression.figures": (
-        "loss_figure", "fitted_line_figure", "contour_figure", "predicted_actual_figure",
-        "coefficient_paths_figure", "residual_bars_figure",
-    ),
     "ui.chart_text": (
         "derivative", "derivative_curve", "contour_map", "directional", "support", "iterates",
-        "values_by_step", "composite", "computation_graph", "fitted_line", "contour_path",
-        "loss_curve", "predicted_actual", "coefficient_paths", "residual_bars",
+        "values_by_step", "composite", "computation_graph",
     ),
 }
 
@@ -174,5 +169,4 @@ class _CachedModule:
 
 figures = _CachedModule("ui.figures")
 gradient_figures = _CachedModule("ui.gradient_figures")
-regression_figures = _CachedModule("ui.regression.figures")
 chart_text = _CachedModule("ui.chart_text")

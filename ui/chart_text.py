@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ui.figures import line_through, number, secant_slope
+from gradcore.number_text import fmt
+from ui.figures import line_through, secant_slope
 from ui.gradient_figures import DIRECTION_DEGREES, directional_curve
 from ui.text import inert
 
@@ -73,11 +74,6 @@ def show(where: Any, text: ChartText) -> None:
         box.dataframe(text.table, hide_index=True, width="stretch")
 
 
-def num(value: float) -> str:
-    """A number as the pages write it (4 significant digits, no "-0"); "undefined" if not finite."""
-    return number(value) if math.isfinite(float(value)) else "undefined"
-
-
 def rows(n: int, max_rows: int = MAX_ROWS, keep: Sequence[int] = ()) -> np.ndarray:
     """Sorted row indices: every n-th row at an even stride, the first and the last, and
     `keep` (the current step), at most `max_rows` of them."""
@@ -105,7 +101,7 @@ def _table(columns: dict[str, Any], keep: Sequence[int] = (),
 
 
 def _range(xs: np.ndarray) -> str:
-    return f"[{num(xs[0])}, {num(xs[-1])}]"
+    return f"[{fmt(xs[0])}, {fmt(xs[-1])}]"
 
 
 def _left_out(count: int, total: int) -> str:
@@ -113,7 +109,7 @@ def _left_out(count: int, total: int) -> str:
 
 
 def _interval(lo: float, hi: float) -> str:
-    return f"[{num(lo)}, {num(hi)}]" if hi > lo else f"{{{num(lo)}}}"
+    return f"[{fmt(lo)}, {fmt(hi)}]" if hi > lo else f"{{{fmt(lo)}}}"
 
 
 # --- Derivatives ---------------------------------------------------------------------------
@@ -127,24 +123,24 @@ def derivative(formula: str, variable: str, xs: np.ndarray, fx: np.ndarray, x0: 
     columns = {variable: xs, f"f({variable})": fx}
     text = f"f({v}) = {inert(formula)} on {_range(xs)}"
     if f0 is None or slope is None:
-        text += f"; f or its slope is undefined at x₀ = {num(x0)}, so no tangent is drawn"
+        text += f"; f or its slope is undefined at x₀ = {fmt(x0)}, so no tangent is drawn"
     elif kink is None:
         columns["tangent"] = line_through(x0, f0, slope, xs)
-        text += f"; the tangent at x₀ = {num(x0)}, where f = {num(f0)}, has slope {num(slope)}"
+        text += f"; the tangent at x₀ = {fmt(x0)}, where f = {fmt(f0)}, has slope {fmt(slope)}"
     else:
-        columns[f"slope from the left ({num(kink.left)})"] = line_through(x0, f0, kink.left, xs)
-        columns[f"slope from the right ({num(kink.right)})"] = line_through(x0, f0, kink.right,
+        columns[f"slope from the left ({fmt(kink.left)})"] = line_through(x0, f0, kink.left, xs)
+        columns[f"slope from the right ({fmt(kink.right)})"] = line_through(x0, f0, kink.right,
                                                                             xs)
         name = "subgradient" if kink.interval is not None else "midpoint slope (no subgradient)"
-        columns[f"{name} line ({num(kink.slope)})"] = line_through(x0, f0, kink.slope, xs)
-        text += (f"; at x₀ = {num(x0)} f has a kink, slope {num(kink.left)} from the left and "
-                 f"{num(kink.right)} from the right, so no tangent: the line drawn has "
-                 + (f"the subgradient slope g = {num(kink.slope)}" if kink.interval is not None
-                    else f"the midpoint slope {num(kink.slope)} and is no subgradient"))
+        columns[f"{name} line ({fmt(kink.slope)})"] = line_through(x0, f0, kink.slope, xs)
+        text += (f"; at x₀ = {fmt(x0)} f has a kink, slope {fmt(kink.left)} from the left and "
+                 f"{fmt(kink.right)} from the right, so no tangent: the line drawn has "
+                 + (f"the subgradient slope g = {fmt(kink.slope)}" if kink.interval is not None
+                    else f"the midpoint slope {fmt(kink.slope)} and is no subgradient"))
     if secant is not None and f0 is not None and slope is not None:
         columns["secant"] = line_through(x0, f0, secant_slope(x0, f0, *secant), xs)
-        text += (f"; the secant to x₀ + h = {num(secant[0])} has slope "
-                 f"{num(secant_slope(x0, f0, *secant))}")
+        text += (f"; the secant to x₀ + h = {fmt(secant[0])} has slope "
+                 f"{fmt(secant_slope(x0, f0, *secant))}")
     table, undefined = _table(columns)
     return ChartText("Plot of f with its tangent and secant at x₀",
                      text + _left_out(undefined, len(xs)) + ".", table)
@@ -157,15 +153,15 @@ def derivative_curve(variable: str, xs: np.ndarray, dfx: np.ndarray, x0: float, 
     finite = np.asarray(dfx, dtype=float)[np.isfinite(dfx)]
     text = f"f′({v}) on {_range(xs)}"
     if finite.size:
-        text += f" runs between {num(finite.min())} and {num(finite.max())}"
+        text += f" runs between {fmt(finite.min())} and {fmt(finite.max())}"
     if kink is not None:
         kind = "subgradient" if kink.interval is not None else "midpoint slope"
-        text += (f"; it jumps at x₀ = {num(x0)} from {num(kink.left)} to {num(kink.right)}, and "
-                 f"the marked {kind} is {num(slope)}")
+        text += (f"; it jumps at x₀ = {fmt(x0)} from {fmt(kink.left)} to {fmt(kink.right)}, and "
+                 f"the marked {kind} is {fmt(slope)}")
     elif math.isfinite(slope):
-        text += f"; at x₀ = {num(x0)} it is {num(slope)}, the slope of the tangent"
+        text += f"; at x₀ = {fmt(x0)} it is {fmt(slope)}, the slope of the tangent"
     else:
-        text += f"; it is undefined at x₀ = {num(x0)}"
+        text += f"; it is undefined at x₀ = {fmt(x0)}"
     table, undefined = _table({variable: xs, f"f′({variable})": dfx})
     return ChartText("Plot of the derivative f′ with its value at x₀",
                      text + _left_out(undefined, len(xs)) + ".", table)
@@ -185,21 +181,21 @@ def contour_map(formula: str, labels: tuple[str, str], xs: np.ndarray, ys: np.nd
     field: one row per arrow (its position, f there from the grid, its two components)."""
     a, b = (inert(label) for label in labels)
     finite = np.asarray(z, dtype=float)[np.isfinite(z)]
-    text = (f"Contour map of f = {inert(formula)} for {a} from {num(xs[0])} to {num(xs[-1])} "
-            f"and {b} from {num(ys[0])} to {num(ys[-1])}"
+    text = (f"Contour map of f = {inert(formula)} for {a} from {fmt(xs[0])} to {fmt(xs[-1])} "
+            f"and {b} from {fmt(ys[0])} to {fmt(ys[-1])}"
             + (", the other variables held at the point" if held else ""))
     if finite.size:
-        text += f": f ranges from {num(finite.min())} to {num(finite.max())}"
+        text += f": f ranges from {fmt(finite.min())} to {fmt(finite.max())}"
     norm = float(np.hypot(*gradient))
-    where = f"({num(point[0])}, {num(point[1])})"
+    where = f"({fmt(point[0])}, {fmt(point[1])})"
     if not math.isfinite(norm):
         text += f"; ∇f is undefined at the point {where}"
     elif norm == 0:
         text += f"; ∇f is zero at the point {where}, so no arrow is drawn there"
     else:
-        text += (f"; at the point {where} the gradient in this plane is ({num(gradient[0])}, "
-                 f"{num(gradient[1])}), length {num(norm)}, pointing at {num(_angle(gradient))}°")
-    text += f"; the direction v points at {num(_angle(direction))}°."
+        text += (f"; at the point {where} the gradient in this plane is ({fmt(gradient[0])}, "
+                 f"{fmt(gradient[1])}), length {fmt(norm)}, pointing at {fmt(_angle(gradient))}°")
+    text += f"; the direction v points at {fmt(_angle(direction))}°."
     px, py, u, v = (np.ravel(np.asarray(part, dtype=float)) for part in field)
     column = np.abs(np.asarray(xs)[None, :] - px[:, None]).argmin(axis=1)
     row = np.abs(np.asarray(ys)[None, :] - py[:, None]).argmin(axis=1)
@@ -216,11 +212,11 @@ def directional(gradient: tuple[float, float], angle_deg: float,
     values = directional_curve(gradient, np.radians(DIRECTION_DEGREES))
     rate = float(directional_curve(gradient, np.radians([angle_deg]))[0])
     norm = float(np.hypot(*gradient))
-    text = f"∇f·v for the angle θ of v from 0° to 360°: at θ = {num(angle_deg)}° it is {num(rate)}"
+    text = f"∇f·v for the angle θ of v from 0° to 360°: at θ = {fmt(angle_deg)}° it is {fmt(rate)}"
     if norm > 0:
         best = _angle(gradient)
-        text += (f"; largest, {num(norm)} = {inert(norm_label)}, at θ = {num(best)}° (along "
-                 f"∇f), smallest, {num(-norm)}, at θ = {num((best + 180) % 360)}°.")
+        text += (f"; largest, {fmt(norm)} = {inert(norm_label)}, at θ = {fmt(best)}° (along "
+                 f"∇f), smallest, {fmt(-norm)}, at θ = {fmt((best + 180) % 360)}°.")
     else:
         text += "; ∇f is zero in this plane, so ∇f·v is 0 for every θ." if norm == 0 else "."
     table, _ = _table({"θ (degrees)": DIRECTION_DEGREES, "∇f·v": values})
@@ -235,15 +231,15 @@ def support(formula: str, xs: np.ndarray, fx: np.ndarray, x0: float, f0: float,
     """``figures.subgradient_figure``: ∂f(x0), and whether the line with slope g supports f."""
     line = line_through(x0, f0, g, xs)
     text = (f"f(x) = {inert(formula)} on {_range(xs)}, with ∂f(x₀) = {_interval(*interval)} at "
-            f"x₀ = {num(x0)}; the line f(x₀) + g(y − x₀) with g = {num(g)} ")
+            f"x₀ = {fmt(x0)}; the line f(x₀) + g(y − x₀) with g = {fmt(g)} ")
     if crossing is None:
         text += "stays below f: g is a subgradient."
     else:
-        text += f"rises above f at y = {num(crossing)}"
+        text += f"rises above f at y = {fmt(crossing)}"
         if above is not None:
-            text += f" and stays above it from y = {num(min(above))} to {num(max(above))}"
+            text += f" and stays above it from y = {fmt(min(above))} to {fmt(max(above))}"
         text += ": g is not a subgradient."
-    table, _ = _table({"y": xs, "f(y)": fx, f"line, g = {num(g)}": line,
+    table, _ = _table({"y": xs, "f(y)": fx, f"line, g = {fmt(g)}": line,
                        "line − f(y)": line - np.asarray(fx, dtype=float)})
     return ChartText("Plot of f with the supporting lines at x₀ and the line for g", text, table)
 
@@ -257,9 +253,9 @@ def iterates(x: np.ndarray, f: np.ndarray, best: np.ndarray, rule: str,
     """``figures.iterates_figure``: where the subgradient method went, step by step."""
     last = len(x) - 1
     first_best = int(np.argmax(np.asarray(best) <= best[-1]))
-    text = (f"{last} steps of the subgradient method ({STEP_TEXT[rule].format(num(step_size))}) "
-            f"go from the start x = {num(x[0])} to x = {num(x[-1])}, where f = {num(f[-1])}; "
-            f"the lowest f, {num(best[-1])}, was first reached at step {first_best}.")
+    text = (f"{last} steps of the subgradient method ({STEP_TEXT[rule].format(fmt(step_size))}) "
+            f"go from the start x = {fmt(x[0])} to x = {fmt(x[-1])}, where f = {fmt(f[-1])}; "
+            f"the lowest f, {fmt(best[-1])}, was first reached at step {first_best}.")
     table, _ = _table({"step k": np.arange(last + 1), "x_k": x, "f(x_k)": f})
     return ChartText("Plot of the subgradient-method iterates on f", text, table)
 
@@ -269,9 +265,9 @@ def values_by_step(values: np.ndarray, best: np.ndarray) -> ChartText:
     values = np.asarray(values, dtype=float)
     last = values.size - 1
     ups = int(np.sum(np.diff(values) > 0))
-    text = (f"f(xₖ) goes from {num(values[0])} at step 0 to {num(values[-1])} at step {last}; "
+    text = (f"f(xₖ) goes from {fmt(values[0])} at step 0 to {fmt(values[-1])} at step {last}; "
             f"it went up in {ups} of {last} steps, and the best value so far falls to "
-            f"{num(best[-1])}.")
+            f"{fmt(best[-1])}.")
     table, _ = _table({"step k": np.arange(last + 1), "f(x_k)": values, "best so far": best})
     return ChartText("Plot of f at each step and the best value so far", text, table)
 
@@ -290,10 +286,10 @@ def composite(outer: tuple[str, str], inner: tuple[str, str], xs: np.ndarray, gx
     columns = {variable: xs, f"g({variable})": gx, f"f(g({variable}))": fgx}
     if math.isfinite(fg) and math.isfinite(slope):
         columns["tangent"] = line_through(x, fg, slope, xs)
-        text += (f"; at {v} = {num(x)}, f(g({v})) = {num(fg)} and its tangent has slope "
-                 f"{num(slope)}")
+        text += (f"; at {v} = {fmt(x)}, f(g({v})) = {fmt(fg)} and its tangent has slope "
+                 f"{fmt(slope)}")
     else:
-        text += f"; f(g({v})) or its slope is undefined at {v} = {num(x)}, so no tangent is drawn"
+        text += f"; f(g({v})) or its slope is undefined at {v} = {fmt(x)}, so no tangent is drawn"
     table, undefined = _table(columns)
     return ChartText("Plot of g and the composite f(g(x)) with its tangent",
                      text + _left_out(undefined, len(xs)) + ".", table)
@@ -304,14 +300,14 @@ def computation_graph(x: float, gx: float, fgx: float, dg: float, df: float,
     """``figures.computation_graph_figure``: forward values and backward products; `names`
     are the input's and the inner value's names, as in the figure."""
     v, u = (inert(name) for name in names)
-    text = (f"Forward: {v} = {num(x)}, {u} = g({v}) = {num(gx)}, f({u}) = {num(fgx)}; "
-            f"backward: ∂f/∂f = 1, ∂f/∂{u} = f′({u}) = {num(df)}, ∂f/∂{v} = "
-            f"f′({u})·g′({v}) = {num(df)} × {num(dg)} = {num(df * dg)}.")
+    text = (f"Forward: {v} = {fmt(x)}, {u} = g({v}) = {fmt(gx)}, f({u}) = {fmt(fgx)}; "
+            f"backward: ∂f/∂f = 1, ∂f/∂{u} = f′({u}) = {fmt(df)}, ∂f/∂{v} = "
+            f"f′({u})·g′({v}) = {fmt(df)} × {fmt(dg)} = {fmt(df * dg)}.")
     v, u = names
     table = pd.DataFrame({"node": [v, f"{u} = g({v})", f"f({u})"],
                           "forward value": [x, gx, fgx],
-                          "edge to the next node": [f"g′({v}) = {num(dg)}",
-                                                    f"f′({u}) = {num(df)}", ""],
+                          "edge to the next node": [f"g′({v}) = {fmt(dg)}",
+                                                    f"f′({u}) = {fmt(df)}", ""],
                           "backward ∂f/∂node": [df * dg, df, 1.0]})
     return ChartText("Computation graph x to g to f with forward values and backward products",
                      text, table)
@@ -325,13 +321,13 @@ NO_TABLE = pd.DataFrame()
 
 def _line(slope: float, intercept: float, name: str) -> str:
     sign = "−" if intercept < 0 else "+"
-    return f"ŷ = {num(slope)} × {inert(name)} {sign} {num(abs(intercept))}"
+    return f"ŷ = {fmt(slope)} × {inert(name)} {sign} {fmt(abs(intercept))}"
 
 
 def fitted_line(x: np.ndarray, y: np.ndarray, slope: float, intercept: float,
                 reference: tuple[float, float], labels: tuple[str, str], k: int,
                 with_table: bool = True, source: str = "scikit-learn") -> ChartText:
-    """``regression_figures.fitted_line_figure``: the drawn points, the line at step k and
+    """``regression_figures.fitted_line_at``: the drawn points, the line at step k and
     scikit-learn's, in original units."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     text = (f"{x.size:,} data points of {inert(labels[1])} against {inert(labels[0])}; at step "
@@ -346,20 +342,20 @@ def fitted_line(x: np.ndarray, y: np.ndarray, slope: float, intercept: float,
 def contour_path(w_path: np.ndarray, b_path: np.ndarray, loss: np.ndarray, k: int,
                  optimum: tuple[float, float], units: str, with_table: bool = True,
                  source: str = "scikit-learn") -> ChartText:
-    """``regression_figures.contour_figure``: the path in (w, b) and its distance to the optimum."""
+    """``regression_figures.contour_at``: the path in (w, b) and its distance to the optimum."""
     w_path, b_path = np.asarray(w_path, dtype=float), np.asarray(b_path, dtype=float)
     last = w_path.size - 1
 
     def gap(i: int) -> float:
         return float(np.hypot(w_path[i] - optimum[0], b_path[i] - optimum[1]))
 
-    text = f"The gradient-descent path starts at (w, b) = ({num(w_path[0])}, {num(b_path[0])})"
+    text = f"The gradient-descent path starts at (w, b) = ({fmt(w_path[0])}, {fmt(b_path[0])})"
     if k:
-        text += f" and is at ({num(w_path[k])}, {num(b_path[k])}) at step {k}"
-    text += (f", {num(gap(k))} from the {source} optimum ({num(optimum[0])}, "
-             f"{num(optimum[1])})")
+        text += f" and is at ({fmt(w_path[k])}, {fmt(b_path[k])}) at step {k}"
+    text += (f", {fmt(gap(k))} from the {source} optimum ({fmt(optimum[0])}, "
+             f"{fmt(optimum[1])})")
     if k != last:
-        text += f"; the last step, {last}, ends {num(gap(last))} from it"
+        text += f"; the last step, {last}, ends {fmt(gap(last))} from it"
     table, _ = (_table({"step k": np.arange(last + 1), "w": w_path, "b": b_path,
                         "loss": loss}, keep=[k])
                 if with_table else (NO_TABLE, 0))
@@ -368,12 +364,12 @@ def contour_path(w_path: np.ndarray, b_path: np.ndarray, loss: np.ndarray, k: in
 
 
 def loss_curve(loss: np.ndarray, k: int, with_table: bool = True) -> ChartText:
-    """``regression_figures.loss_figure``: the loss from the first step to the last, and at k."""
+    """``regression_figures.loss_at``: the loss from the first step to the last, and at k."""
     loss = np.asarray(loss, dtype=float)
     last = loss.size - 1
     trend = "falls" if loss[-1] < loss[0] else "rises" if loss[-1] > loss[0] else "stays"
-    text = (f"Loss {trend} from {num(loss[0])} to {num(loss[-1])} in {last} steps; at step {k} "
-            f"it is {num(loss[k])}.")
+    text = (f"Loss {trend} from {fmt(loss[0])} to {fmt(loss[-1])} in {last} steps; at step {k} "
+            f"it is {fmt(loss[k])}.")
     table, _ = (_table({"step k": np.arange(last + 1), "loss": loss}, keep=[k])
                 if with_table else (NO_TABLE, 0))
     return ChartText("Plot of the loss against the step", text, table)
@@ -386,12 +382,12 @@ def _rms(values: np.ndarray) -> float:
 def predicted_actual(y_true: np.ndarray, y_pred: np.ndarray, y_reference: np.ndarray, k: int,
                      target: str, total: int, with_table: bool = True,
                      source: str = "scikit-learn") -> ChartText:
-    """``regression_figures.predicted_actual_figure``: how far predictions are from the target."""
+    """``regression_figures.predicted_actual_at``: how far predictions are from the target."""
     y_true, y_pred, y_reference = (np.asarray(a, dtype=float) for a in (y_true, y_pred,
                                                                          y_reference))
     text = (f"{y_true.size:,} of {total:,} rows: at step {k} gradient descent's predictions of "
-            f"{inert(target)} are off by {num(_rms(y_pred - y_true))} (root mean square), "
-            f"{source}'s by {num(_rms(y_reference - y_true))}.")
+            f"{inert(target)} are off by {fmt(_rms(y_pred - y_true))} (root mean square), "
+            f"{source}'s by {fmt(_rms(y_reference - y_true))}.")
     table, _ = (_table({f"actual {target}": y_true, f"GD ŷ at step {k}": y_pred,
                         f"{source} ŷ": y_reference}, sort_by=f"actual {target}")
                 if with_table else (NO_TABLE, 0))
@@ -401,7 +397,7 @@ def predicted_actual(y_true: np.ndarray, y_pred: np.ndarray, y_reference: np.nda
 def coefficient_paths(w_path: np.ndarray, b_path: np.ndarray, names: Sequence[str], k: int,
                       reference: tuple[np.ndarray, float], units: str,
                       with_table: bool = True) -> ChartText:
-    """``regression_figures.coefficient_paths_figure``: the parameters at step k against
+    """``regression_figures.coefficient_paths_at``: the parameters at step k against
     scikit-learn's, and the weight furthest from its reference."""
     w_path = np.atleast_2d(np.asarray(w_path, dtype=float))
     b_path = np.asarray(b_path, dtype=float)
@@ -409,9 +405,9 @@ def coefficient_paths(w_path: np.ndarray, b_path: np.ndarray, names: Sequence[st
     last = w_path.shape[0] - 1
     far = int(np.argmax(np.abs(w_path[k] - ref_w)))
     text = (f"In {units}, {len(names)} weights and b over {last} steps: at step {k} b = "
-            f"{num(b_path[k])} (scikit-learn {num(reference[1])}); the weight furthest from "
-            f"scikit-learn's is that of {inert(names[far])}, {num(w_path[k, far])} against "
-            f"{num(ref_w[far])}.")
+            f"{fmt(b_path[k])} (scikit-learn {fmt(reference[1])}); the weight furthest from "
+            f"scikit-learn's is that of {inert(names[far])}, {fmt(w_path[k, far])} against "
+            f"{fmt(ref_w[far])}.")
     columns = {"step k": np.arange(last + 1)}
     columns.update({f"w ({name})": w_path[:, j] for j, name in enumerate(names)})
     columns["b"] = b_path
@@ -430,11 +426,11 @@ def residual_bars(residuals: np.ndarray, row_numbers: np.ndarray, k: int,
     text = f"Residuals ŷ − y of {residuals.size} rows at step {k}: {int(high.sum())} too high"
     if high.any():
         i = int(np.argmax(residuals))
-        text += f" (largest {num(residuals[i])}, row {int(row_numbers[i])})"
+        text += f" (largest {fmt(residuals[i])}, row {int(row_numbers[i])})"
     text += f", {int(low.sum())} too low"
     if low.any():
         i = int(np.argmin(residuals))
-        text += f" (largest {num(residuals[i])}, row {int(row_numbers[i])})"
+        text += f" (largest {fmt(residuals[i])}, row {int(row_numbers[i])})"
     table, _ = (_table({"row": row_numbers, "residual ŷ − y": residuals})
                 if with_table else (NO_TABLE, 0))
     return ChartText("Bar chart of the residuals of a few rows", text + ".", table)

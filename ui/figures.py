@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from gradcore.number_text import significant
 from ui import palette
 from ui.plotly_spec import Figure, layout, scatter
 from ui.text import plotly_inert
@@ -73,12 +74,6 @@ def secant_slope(x0: float, y0: float, x1: float, y1: float) -> float:
     return (y1 - y0) / (x1 - x0)
 
 
-def number(value: float) -> str:
-    """A number as the pages print it: 4 significant digits, never "-0"."""
-    text = f"{float(value):.4g}"
-    return "0" if text == "-0" else text
-
-
 def _ends(xs: np.ndarray) -> np.ndarray:
     """The first and last x: enough to draw a straight line that is not hovered."""
     return np.asarray(xs, dtype=float)[[0, -1]]
@@ -98,11 +93,11 @@ def _kink_lines(xs: np.ndarray, x0: float, f0: float, kink: Kink, fan: int = 5) 
                                   line={"color": palette.NEUTRAL, "width": 1}))
     for side, g in (("left", kink.left), ("right", kink.right)):
         traces.append(scatter(xs, line_through(x0, f0, g, xs),
-                              f"slope from the {side} = {number(g)}",
+                              f"slope from the {side} = {significant(g)}",
                               line={"color": palette.NEUTRAL, "width": 1.5,
                                     "dash": "longdash" if side == "left" else "dashdot"}))
-    label = f"subgradient g = {number(kink.slope)}" if kink.interval is not None else \
-        f"midpoint slope {number(kink.slope)} (no subgradient here)"
+    label = f"subgradient g = {significant(kink.slope)}" if kink.interval is not None else \
+        f"midpoint slope {significant(kink.slope)} (no subgradient here)"
     traces.append(scatter(xs, line_through(x0, f0, kink.slope, xs), label,
                           line={"color": palette.TANGENT, "width": 2, "dash": "dash"}))
     return traces
@@ -184,20 +179,6 @@ def derivative_curve_figure(xs: np.ndarray, dfx: np.ndarray, x0: float, slope: f
     return Figure(traces, layout("x", "f′(x)", yaxis=_axis_range(dfx, keep=(slope,))))
 
 
-def first_crossing(xs: np.ndarray, fx: np.ndarray, x0: float, f0: float, g: float) -> float | None:
-    """The sample y nearest x0 where the line f(x0) + g(y − x0) is above f (None if nowhere).
-
-    Used to mark a rejected subgradient on the plot; the yes/no verdict itself comes from
-    gradcore's supporting-line check.
-    """
-    xs = np.asarray(xs, dtype=float)
-    above = line_through(x0, f0, g, xs) > np.asarray(fx, dtype=float) + 1e-9
-    if not above.any():
-        return None
-    candidates = xs[above]
-    return float(candidates[np.argmin(np.abs(candidates - x0))])
-
-
 def subgradient_figure(
     xs: np.ndarray,
     fx: np.ndarray,
@@ -228,7 +209,8 @@ def subgradient_figure(
     traces.append(scatter(xs, fx, "f(y)", line={"color": palette.FUNCTION,
                                                 "width": LINE_WIDTH}))
     rejected = crossing is not None
-    traces.append(scatter(xs, line_through(x0, f0, g, xs), f"f(x₀) + g(y − x₀), g = {g:.3g}",
+    name = f"f(x₀) + g(y − x₀), g = {significant(g, 3)}"
+    traces.append(scatter(xs, line_through(x0, f0, g, xs), name,
                           line={"color": palette.SECANT if rejected else palette.TANGENT,
                                 "width": 3, "dash": "dot" if rejected else "dash"}))
     if above is not None:
@@ -302,7 +284,7 @@ def computation_graph_figure(x: float, gx: float, fgx: float, dg: float, df: flo
     """
     v, u = (plotly_inert(name) for name in names)
     nodes = [(0.0, v, x), (1.0, f"{u} = g({v})", gx), (2.0, f"f({u})", fgx)]
-    edges = [f"g′({v}) = {dg:.4g}", f"f′({u}) = {df:.4g}"]
+    edges = [f"g′({v}) = {significant(dg)}", f"f′({u}) = {significant(df)}"]
     annotations, shapes = [], []
     for (left, _, _), (right, _, _), text in zip(nodes[:-1], nodes[1:], edges, strict=True):
         annotations.append({"x": right - 0.25, "y": 0, "ax": left + 0.25, "ay": 0, "xref": "x",
@@ -318,10 +300,10 @@ def computation_graph_figure(x: float, gx: float, fgx: float, dg: float, df: flo
         shapes.append({"type": "rect", "x0": pos - 0.25, "x1": pos + 0.25, "y0": -0.14,
                        "y1": 0.14, "line": {"color": palette.FUNCTION, "width": 2},
                        "fillcolor": palette.CHIP})
-        annotations.append({"x": pos, "y": 0, "text": f"<b>{label}</b><br>{value:.4g}",
+        annotations.append({"x": pos, "y": 0, "text": f"<b>{label}</b><br>{significant(value)}",
                             "showarrow": False, "font": {"size": 14, "color": palette.INK},
                             "bgcolor": palette.CHIP})
-        annotations.append({"x": pos, "y": -0.3, "text": f"{name}<br><b>{grad:.4g}</b>",
+        annotations.append({"x": pos, "y": -0.3, "text": f"{name}<br><b>{significant(grad)}</b>",
                             "showarrow": False,
                             "font": {"color": palette.REFERENCE_TEXT, "size": 13},
                             "bgcolor": palette.CHIP, "borderpad": 3})

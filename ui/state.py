@@ -39,6 +39,7 @@ from urllib.parse import urlencode
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from gradcore.number_text import address
 from ui import teacher
 from ui.address import flush_address, fragment_run, set_params
 from ui.text import inert
@@ -62,11 +63,6 @@ def _history_navigation() -> bool:
     """True when the browser's back/forward button started this run (the address wins then)."""
     ctx = get_script_run_ctx()
     return bool(getattr(ctx, "is_history_navigation", False))
-
-
-def format_number(value: float, integer: bool = False) -> str:
-    """How a number is written into the address: shortest round-trip form (0.1, 1e-06, 200)."""
-    return str(int(value)) if integer else repr(float(value))
 
 
 LOCKED_HELP = "Set by your teacher's lesson link: it cannot be changed here."
@@ -219,7 +215,7 @@ class Link:
         cast = int if integer else float
         low, high, default = cast(low), cast(high), cast(default)
         kind = "a whole number" if integer else "a number"
-        expected = f"{kind} from {format_number(low, integer)} to {format_number(high, integer)}"
+        expected = f"{kind} from {address(low, integer)} to {address(high, integer)}"
 
         def parse(raw: list[str]) -> float | int:
             try:
@@ -240,7 +236,7 @@ class Link:
             return min(max(value, low), high) if math.isfinite(value) else default
 
         def written(v: float | int) -> list[str] | None:
-            return None if v == default else [format_number(v, integer)]
+            return None if v == default else [address(v, integer)]
 
         hidden, fixed = self._begin(key, label, default, parse, expected, fix, written, kwargs)
         if hidden:

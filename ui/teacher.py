@@ -258,7 +258,7 @@ def carried() -> dict[str, str]:
     return {LESSON_PARAM: settings.token} if settings.signed and settings.token else {}
 
 
-def header(settings: LessonSettings, page_title: str | None = None) -> None:
+def header(settings: LessonSettings) -> None:
     """The teacher's task (plain text), presentation mode and the lesson's notes."""
     if settings.present:
         st.html(PRESENTATION_CSS)

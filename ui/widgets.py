@@ -21,25 +21,12 @@ from gradcore.calculus.functions import CATALOGUE, TYPED, display_name
 from gradcore.calculus.subgradients import supporting
 from gradcore.expressions import worker
 from gradcore.expressions.kinks import partial_kinks
+from gradcore.number_text import fmt, fmt_vector
 from ui.chart_cache import cached
 from ui.state import Link, inert
 
 SUPPORT_TEST_SLOPES = np.round(np.arange(-300, 301) / 100, 2)
 """The slopes −3 … 3 (steps of 0.01) that :func:`supporting_slopes` tests."""
-
-
-def fmt(value: float) -> str:
-    """A number with 4 significant digits ("undefined" for NaN/inf, never "-0")."""
-    value = float(value)
-    if not np.isfinite(value):
-        return "undefined"
-    text = f"{value:.4g}"
-    return "0" if text in ("-0", "0") else text
-
-
-def fmt_vector(values: Sequence[float]) -> str:
-    """A vector as "(2, 8, 18)" with :func:`fmt` components."""
-    return "(" + ", ".join(fmt(v) for v in values) + ")"
 
 
 def page_header(title: str, idea: str, formula: str) -> None:

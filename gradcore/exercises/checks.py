@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradcore.exercises import answers
+from gradcore.number_text import fmt_vector, significant
 
 RTOL, ATOL = 0.01, 0.005
 ANGLE_TOL = 1.0
@@ -40,15 +41,9 @@ Mistakes = Sequence[tuple[object, str]]
 
 # -- numbers as the page and the student write them -------------------------------------------
 
-def num(value: float) -> str:
-    """A number for prompts and solutions: 4 significant digits, no "-0"."""
-    text = f"{float(value):.4g}"
-    return "0" if text == "-0" else text
-
-
-def vec(values: Sequence[float]) -> str:
-    """A vector as the prompts write it: ``(a, b, c)`` with :func:`num` entries."""
-    return "(" + ", ".join(num(v) for v in values) + ")"
+# The names the exercise modules write their prompts and solutions with (gradcore.number_text).
+num = significant
+vec = fmt_vector
 
 
 def param(value: float) -> str:

@@ -44,23 +44,13 @@ from gradcore.expressions.tree import (
     polynomial,
     variables_in,
 )
+from gradcore.number_text import factor, significant
 
 KINK_TOL = 1e-10
 PROBE = 1e-6
 SAME_SLOPE = 1e-7
 CONVERGED = 1e-3
 MAX_KINK_DEGREE = 50
-
-
-def _number(value: float) -> str:
-    text = f"{value:.4g}"
-    return "0" if text == "-0" else text
-
-
-def _factor(value: float) -> str:
-    """A number as the right-hand factor of a product: a negative one in parentheses."""
-    text = _number(value)
-    return f"({text})" if text.startswith("-") else text
 
 
 @dataclass(frozen=True)
@@ -99,23 +89,23 @@ class Kink:
     def sides(self, function: str = "f", variable: str = "x") -> str:
         """Plain text: the two one-sided slopes of `function` (its name in the text) at the
         kink, in its `variable`, and that the derivative does not exist there."""
-        where = _number(self.x)
+        where = significant(self.x)
         return (f"{function} has a kink at {variable} = {where}: its slope is "
-                f"{_number(self.left)} from the left and {_number(self.right)} from the right, "
-                f"so {function}′({where}) does not exist.")
+                f"{significant(self.left)} from the left and {significant(self.right)} from the "
+                f"right, so {function}′({where}) does not exist.")
 
     @property
     def note(self) -> str:
         """Plain text for the page: why there is no derivative here and what is shown instead."""
-        where = _number(self.x)
+        where = significant(self.x)
         sides = self.sides()
         if self.convex_here:
-            return (f"{sides} Every g in [{_number(self.left)}, {_number(self.right)}] is a "
-                    f"subgradient (its line stays below f near x = {where}); gradcore uses the "
-                    f"middle one, g = {_number(self.slope)}.")
+            return (f"{sides} Every g in [{significant(self.left)}, {significant(self.right)}] "
+                    f"is a subgradient (its line stays below f near x = {where}); gradcore uses "
+                    f"the middle one, g = {significant(self.slope)}.")
         return (f"{sides} f bends down here, so no line through this point stays below f: "
                 f"there is no subgradient. gradcore reports the midpoint of the two slopes, "
-                f"{_number(self.slope)}.")
+                f"{significant(self.slope)}.")
 
 
 def switch_arguments(tree: Tree) -> tuple[Tree, ...]:
@@ -221,12 +211,12 @@ class PartialKink:
     def note(self) -> str:
         middle = 0.5 * (self.left + self.right)
         said = (f"along {self.variable}, f has a kink here: ∂f/∂{self.variable} is "
-                f"{_number(self.left)} from below and {_number(self.right)} from above, so it "
-                "does not exist at this point")
+                f"{significant(self.left)} from below and {significant(self.right)} from above, "
+                "so it does not exist at this point")
         if self.left < self.right:
-            said += (f"; every value in [{_number(self.left)}, {_number(self.right)}] gives a "
-                     "line along this coordinate that stays below f")
-        reported = _number(self.reported)
+            said += (f"; every value in [{significant(self.left)}, {significant(self.right)}] "
+                     "gives a line along this coordinate that stays below f")
+        reported = significant(self.reported)
         if abs(self.reported - middle) <= SAME_SLOPE * max(1.0, abs(middle)):
             return said + f". gradcore reports the midpoint, {reported}."
         return said + f". gradcore reports {reported} (sympy's rule for this formula)."
@@ -304,17 +294,18 @@ class ChainKink:
     def _why_sides(self) -> str:
         """How f(g(x))'s one-sided slopes come from f's and g's, where one of them is smooth."""
         x, u = self.names
-        g, f = _factor(self.inner_slope), _factor(self.outer_slope)
+        g, f = factor(self.inner_slope), factor(self.outer_slope)
         if self.outer is not None and self.inner is None and self.inner_slope != 0:
             first, second = ((self.outer.left, self.outer.right) if self.inner_slope > 0
                              else (self.outer.right, self.outer.left))
             swap = ("" if self.inner_slope > 0 else
                     f" (g′ < 0: as {x} grows, {u} falls, so f′'s sides swap)")
-            return (f" Each is a one-sided slope of f times g′ = {_number(self.inner_slope)}: "
-                    f"{_number(first)} × {g} and {_number(second)} × {g}{swap}.")
+            return (" Each is a one-sided slope of f times g′ = "
+                    f"{significant(self.inner_slope)}: {significant(first)} × {g} and "
+                    f"{significant(second)} × {g}{swap}.")
         if self.inner is not None and self.outer is None:
-            return (f" Each is f′ = {_number(self.outer_slope)} times a one-sided slope of g: "
-                    f"{f} × {_factor(self.inner.left)} and {f} × {_factor(self.inner.right)}.")
+            return (f" Each is f′ = {significant(self.outer_slope)} times a one-sided slope of "
+                    f"g: {f} × {factor(self.inner.left)} and {f} × {factor(self.inner.right)}.")
         return ""
 
     @property
@@ -322,27 +313,27 @@ class ChainKink:
         """Plain text for the page, one line per point made: f's kink, g's, f(g(x))'s, and
         what the product is there."""
         x, u = self.names
-        at_x, at_u = _number(self.x), _number(self.u)
-        product = (f"f′(g({x}))·g′({x}) = {_number(self.outer_slope)} × "
-                   f"{_factor(self.inner_slope)} = {_number(self.product)}")
+        at_x, at_u = significant(self.x), significant(self.u)
+        product = (f"f′(g({x}))·g′({x}) = {significant(self.outer_slope)} × "
+                   f"{factor(self.inner_slope)} = {significant(self.product)}")
         lines = []
         if self.outer is not None:
             lines.append(self.outer.sides("f", f"{u} = g({at_x})") + " gradcore reports the "
-                         f"midpoint, f′({at_u}) = {_number(self.outer_slope)}.")
+                         f"midpoint, f′({at_u}) = {significant(self.outer_slope)}.")
         if self.inner is not None:
             lines.append(self.inner.sides("g", x) + " gradcore reports the midpoint, "
-                         f"g′({at_x}) = {_number(self.inner_slope)}.")
+                         f"g′({at_x}) = {significant(self.inner_slope)}.")
         if self.composite is None:
             why = f", because g′({at_x}) = 0" if self.inner_slope == 0 and self.outer else ""
             said = (f"f(g({x})) is differentiable here all the same{why}: its slope is "
-                    f"{_number(self.direct)} from both sides")
+                    f"{significant(self.direct)} from both sides")
             if same_slope(self.product, self.direct):
                 return (*lines, said + f", and the product {product} is that derivative.")
             return (*lines, said + f", but the product {product} is not: with a kink in f "
                     "or g the product of the midpoints need not be the derivative.")
         said = (f"So f(g({x})) has a kink at {x} = {at_x} too: its slope is "
-                f"{_number(self.composite.left)} from the left and "
-                f"{_number(self.composite.right)} from the right, so it has no derivative "
+                f"{significant(self.composite.left)} from the left and "
+                f"{significant(self.composite.right)} from the right, so it has no derivative "
                 f"here.{self._why_sides()}")
         if same_slope(self.product, self.direct):
             both = "s" if self.outer is not None and self.inner is not None else ""
@@ -352,7 +343,7 @@ class ChainKink:
                     "agrees because central differences give the midpoint at a kink too; that "
                     f"does not make f(g({x})) differentiable here.")
         return (*lines, said, f"The product {product} multiplies two midpoints and is not "
-                f"even the midpoint of these slopes ({_number(self.direct)}, the direct "
+                f"even the midpoint of these slopes ({significant(self.direct)}, the direct "
                 f"value): with kinks in both f and g it is no slope of f(g({x})).")
 
 def chain_kink(outer, inner, composite, x: float,

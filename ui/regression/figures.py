@@ -12,8 +12,8 @@ a run (the data, the loss contours, the whole path, the replay frames), built on
 ``*_base`` function and kept by the page (``ui.regression.cache.chart_bases``), and a light
 per-step overlay added by the matching ``*_at`` function. Both are plain plotly.js JSON
 (:class:`ui.plotly_spec.Figure`), not ``go.Figure`` objects, whose validation of every
-property cost tens of milliseconds per step. The ``*_figure`` functions build both parts in
-one call.
+property cost tens of milliseconds per step. A chart is ``*_at(*_base(...), ..., k)``, as the
+page builds it.
 
 Colour is never the only signal: marks of different meaning also differ by dash, width or
 marker shape (gradient descent solid or a circle, scikit-learn dashed, dotted or an x, the
@@ -152,7 +152,7 @@ def _replay(base: Base, k: int, make_frame) -> tuple[list[dict], dict]:
 # --- Loss against step ---------------------------------------------------------------------
 
 def loss_base(loss: np.ndarray) -> Base:
-    """The loss curve of a run."""
+    """The loss curve of a run: L(w_k, b_k) against step k."""
     loss = np.asarray(loss, dtype=float)
     line = _scatter(np.arange(loss.size), loss, "loss", "lines",
                     line=dict(color=palette.FUNCTION, width=2))
@@ -167,11 +167,6 @@ def loss_at(base: Base, loss: np.ndarray, k: int, log_y: bool = False) -> Figure
     if log_y and np.all(np.asarray(loss) > 0):
         layout = {**layout, "yaxis": {**layout["yaxis"], "type": "log"}}
     return Figure([marker], layout, base=base)
-
-
-def loss_figure(loss: np.ndarray, k: int, log_y: bool = False) -> Figure:
-    """The loss L(w_k, b_k) against step k, with the current step marked."""
-    return loss_at(loss_base(loss), np.asarray(loss, dtype=float), k, log_y)
 
 
 # --- One feature: the data and the line ----------------------------------------------------
@@ -191,8 +186,13 @@ def _line_frame(span: np.ndarray, slopes: np.ndarray, intercepts: np.ndarray, s:
 def fitted_line_base(x: np.ndarray, y: np.ndarray, slopes: np.ndarray, intercepts: np.ndarray,
                      reference: tuple[float, float], labels: tuple[str, str] = ("x", "y"),
                      source: str = "scikit-learn") -> Base:
-    """The data, the reference line (`source`'s: scikit-learn's for the MSE) and the replay
-    frames of the GD line (see :func:`fitted_line_figure`)."""
+    """One feature: the data, the reference line (`source`'s: scikit-learn's for the MSE) and
+    the replay frames of the GD line.
+
+    `x`, `y` are the (already sampled) points in original units; `slopes[i]`, `intercepts[i]`
+    are iterate i's line in original units. The Play button replays the line over the whole
+    trajectory in the browser.
+    """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     span = _span(x)
@@ -210,7 +210,12 @@ def fitted_line_base(x: np.ndarray, y: np.ndarray, slopes: np.ndarray, intercept
 
 def fitted_line_at(base: Base, x: np.ndarray, slopes: np.ndarray, intercepts: np.ndarray,
                    k: int, residual_points: int = RESIDUAL_GUIDES) -> Figure:
-    """`base` with the residual guides and the GD line of step k, the replay slider on k."""
+    """`base` with the residual guides and the GD line of step k, the replay slider on k.
+
+    Vertical guides from up to `residual_points` points to the current line show each
+    residual r = y_hat - y: a point above the line (r < 0) pulls the line up, one below
+    pushes it down.
+    """
     x = np.asarray(x, dtype=float)
     span = _span(x)
     shown_x = x[:residual_points]
@@ -228,34 +233,16 @@ def fitted_line_at(base: Base, x: np.ndarray, slopes: np.ndarray, intercepts: np
     return Figure([guides, line], layout, frames, base=base)
 
 
-def fitted_line_figure(
-    x: np.ndarray,
-    y: np.ndarray,
-    slopes: np.ndarray,
-    intercepts: np.ndarray,
-    k: int,
-    reference: tuple[float, float],
-    labels: tuple[str, str] = ("x", "y"),
-    residual_points: int = RESIDUAL_GUIDES,
-) -> Figure:
-    """One feature: the data, the line at step k, the scikit-learn line, and residual guides.
-
-    `x`, `y` are the (already sampled) points in original units; `slopes[i]`, `intercepts[i]`
-    are iterate i's line in original units. Vertical guides from up to `residual_points`
-    points to the current line show each residual r = y_hat - y: a point above the line
-    (r < 0) pulls the line up, one below pushes it down. The Play button replays the line
-    over the whole trajectory in the browser.
-    """
-    base = fitted_line_base(x, y, slopes, intercepts, reference, labels)
-    return fitted_line_at(base, x, slopes, intercepts, k, residual_points)
-
-
 # --- One feature: loss contours over (w, b) ------------------------------------------------
 
 def contour_base(w_grid: np.ndarray, b_grid: np.ndarray, loss_grid: np.ndarray,
                  w_path: np.ndarray, b_path: np.ndarray, optimum: tuple[float, float],
                  source: str = "scikit-learn") -> Base:
-    """The contours, the whole path and `source`'s optimum (see :func:`contour_figure`)."""
+    """One feature: contours of L(w, b) on a grid, the whole GD path and `source`'s optimum.
+
+    `loss_grid[i, j]` is L(w_grid[j], b_grid[i]) (rows follow b, columns follow w, as plotly's
+    contour expects). Path points outside the grid's window are left to the axis range.
+    """
     w_grid = np.asarray(w_grid, dtype=float)
     b_grid = np.asarray(b_grid, dtype=float)
     contour = {
@@ -287,24 +274,6 @@ def contour_at(base: Base, w_path: np.ndarray, b_path: np.ndarray, k: int) -> Fi
     return Figure([step], base.layout, base=base)
 
 
-def contour_figure(
-    w_grid: np.ndarray,
-    b_grid: np.ndarray,
-    loss_grid: np.ndarray,
-    w_path: np.ndarray,
-    b_path: np.ndarray,
-    k: int,
-    optimum: tuple[float, float],
-) -> Figure:
-    """One feature: contours of L(w, b) on a grid, the whole GD path, step k and the optimum.
-
-    `loss_grid[i, j]` is L(w_grid[j], b_grid[i]) (rows follow b, columns follow w, as plotly's
-    contour expects). Path points outside the grid's window are left to the axis range.
-    """
-    base = contour_base(w_grid, b_grid, loss_grid, w_path, b_path, optimum)
-    return contour_at(base, w_path, b_path, k)
-
-
 # --- Several features ----------------------------------------------------------------------
 
 def predicted_actual_base(y_true: np.ndarray, y_reference: np.ndarray,
@@ -322,18 +291,11 @@ def predicted_actual_base(y_true: np.ndarray, y_reference: np.ndarray,
 
 
 def predicted_actual_at(base: Base, y_pred: np.ndarray, k: int) -> Figure:
-    """`base` with gradient descent's predictions at step k, drawn on top."""
+    """Several features: `base` with gradient descent's predictions at step k on top."""
     predicted = _scatter(base.traces[0]["x"], np.asarray(y_pred, dtype=float),
                          f"GD at step {k}", "markers",
                          marker=dict(color=palette.DERIVATIVE, size=5, opacity=POINT_OPACITY))
     return Figure([predicted], base.layout, base=base)
-
-
-def predicted_actual_figure(
-    y_true: np.ndarray, y_pred: np.ndarray, y_reference: np.ndarray, k: int
-) -> Figure:
-    """Several features: predictions at step k and scikit-learn's against the actual target."""
-    return predicted_actual_at(predicted_actual_base(y_true, y_reference), y_pred, k)
 
 
 def _marker_frame(w_path: np.ndarray, b_path: np.ndarray, markers: list[int], s: int) -> dict:
@@ -344,8 +306,13 @@ def _marker_frame(w_path: np.ndarray, b_path: np.ndarray, markers: list[int], s:
 
 def coefficient_paths_base(w_path: np.ndarray, b_path: np.ndarray, names: Sequence[str],
                            reference: tuple[np.ndarray, float]) -> Base:
-    """Every weight's path and level, b's, and the replay frames of the step markers (see
-    :func:`coefficient_paths_figure`)."""
+    """Every weight's path and level, b's, and the replay frames of the step markers.
+
+    Each weight against step (left axis), b on its own right axis; the reference levels
+    dotted. The intercept often dwarfs the weights (diabetes: b ~ 150, w ~ 10), hence its own
+    axis. The Play button moves the step markers along the paths in the browser. Weight j has
+    colour ``SEQUENCE[j % 7]`` and dash ``WEIGHT_DASHES[j // 7 % 4]``; b is grey and dashed.
+    """
     w_path = np.atleast_2d(np.asarray(w_path, dtype=float))
     b_path = np.asarray(b_path, dtype=float)
     ref_w = np.asarray(reference[0], dtype=float)
@@ -389,23 +356,6 @@ def coefficient_paths_at(base: Base, w_path: np.ndarray, b_path: np.ndarray,
                                      line=dict(width=1)))
     frames, layout = _replay(base, k, lambda s: _marker_frame(w_path, b_path, markers, s))
     return Figure([weights, intercept], layout, frames, base=base)
-
-
-def coefficient_paths_figure(
-    w_path: np.ndarray,
-    b_path: np.ndarray,
-    names: Sequence[str],
-    k: int,
-    reference: tuple[np.ndarray, float],
-) -> Figure:
-    """Each weight against step (left axis), b on its own right axis; scikit-learn dotted.
-
-    The intercept often dwarfs the weights (diabetes: b ~ 150, w ~ 10), hence its own axis.
-    The Play button moves the step markers along the paths in the browser. Weight j has colour
-    ``SEQUENCE[j % 7]`` and dash ``WEIGHT_DASHES[j // 7 % 4]``; b is grey and dashed.
-    """
-    base = coefficient_paths_base(w_path, b_path, names, reference)
-    return coefficient_paths_at(base, w_path, b_path, k)
 
 
 def residual_bars_figure(residuals: np.ndarray, row_numbers: np.ndarray) -> Figure:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui.regression.cache import Problem
+from gradcore.number_text import significant
+from ui.regression_cache import Problem
 
 # Every number in this page's tables: 6 significant digits, tiny and huge ones as 1.2e-16
 # (Streamlit's default writes 1e-16 as 0.0000000000000001). sprintf's %g in the browser.
@@ -46,9 +47,8 @@ GLOSSARY = {
 }
 
 
-def number(value: float, digits: int = 4) -> str:
-    """A finite float in `digits` significant figures (plain text)."""
-    return f"{float(value):.{digits}g}"
+# ui/regression_view.py and ui/regression_check.py write the regression page's numbers with it.
+number = significant
 
 
 def number_columns(frame: pd.DataFrame, help_texts: dict[str, str] | None = None) -> dict:
