@@ -19,7 +19,7 @@ After each step it prints the server's resident memory (VmRSS of the process and
 children, from /proc), the peak (VmHWM), the CPU seconds used and what the page said. The run
 fails (exit code 1) when the RSS after the datasets exceeds ``--limit-mb`` (700 MB: a
 Streamlit Community Cloud app gets about 1 GB), when the RSS after the wait is more than
-``--return-mb`` (100 MB) above idle plus the byte bound of the cache (``ui/byte_store.py``,
+``--return-mb`` (100 MB) above idle plus the byte bound of the cache (``ui/regression/byte_store.py``,
 256 MB: it keeps the last table an hour, by design), or when a page raised.
 ``--server-env KEY=VALUE`` starts the server with that environment (e.g.
 ``GRADLAB_GC_MAX_SECONDS=0`` turns the collector thread of ``ui/server.py`` off, to compare).

@@ -1,5 +1,5 @@
 """What the optimizer race's two charts cost to build, as plain plotly.js JSON (what
-``ui/race_figures.py`` writes) and as a validated ``go.Figure`` of the same JSON (what it
+``ui/regression/race_figures.py`` writes) and as a validated ``go.Figure`` of the same JSON (what it
 built before: plotly checks every property), each followed by the ``to_dict`` that
 ``st.plotly_chart`` asks for. Three racers, 201 steps, a 60 x 60 loss grid.
 
@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ui import race_figures  # noqa: E402
+from ui.regression import race_figures  # noqa: E402
 
 LOSSES = [np.geomspace(10, 1, 201), np.geomspace(10, 0.5, 201), np.linspace(10, 2, 201)]
 NAMES = ["gradient descent", "Adam", "momentum (heavy ball)"]

@@ -11,8 +11,9 @@ from itertools import combinations
 import numpy as np
 
 from gradcore import kink_at, parse_expression
-from ui import figures, gradient_figures, palette, race_figures
-from ui import regression_figures as rf
+from ui import figures, gradient_figures, palette
+from ui.regression import figures as rf
+from ui.regression import race_figures
 
 THICK = 2.0  # a line this wide or wider reads as a thick line, narrower as a thin one
 OPEN_SYMBOLS = ("-open", "x-thin", "cross-thin")
@@ -155,7 +156,7 @@ def calculus_gallery() -> dict:
 
 
 def regression_gallery(weights: int = 3) -> dict:
-    """Every figure of ui/regression_figures.py, the coefficient paths with `weights` weights."""
+    """Every figure of ui/regression/figures.py, the coefficient paths with `weights` weights."""
     rng = np.random.default_rng(0)
     x = rng.normal(size=50)
     y = 2 * x + 1 + rng.normal(size=50)
@@ -182,7 +183,7 @@ def regression_gallery(weights: int = 3) -> dict:
 
 
 def race_gallery() -> dict:
-    """The optimizer race's two figures (ui/race_figures.py), three racers, one of them
+    """The optimizer race's two figures (ui/regression/race_figures.py), three racers, one of them
     stopped early and one run longer than the drawn points (so its path is thinned)."""
     losses = [np.geomspace(10, 1, 50), np.geomspace(10, 0.5, 900), np.linspace(10, 2, 3)]
     names = ["gradient descent", "Adam", "momentum (heavy ball)"]

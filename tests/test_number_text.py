@@ -1,7 +1,7 @@
 """gradcore.number_text, the one home of how numbers are written for people. The expected
 strings were read from the formatters it replaced (ui.widgets.fmt, ui.figures.number,
-ui.chart_text.num, ui.regression_tables.number, gradcore.expressions.kinks._number and _factor,
-gradcore.exercises.checks.num and vec, ui.state.format_number, ui.regression_engine.tex),
+ui.chart_text.num, ui.regression.tables.number, gradcore.expressions.kinks._number and _factor,
+gradcore.exercises.checks.num and vec, ui.state.format_number, ui.regression.engine.tex),
 so moving them here changes nothing a student sees; the one difference is that -0.0 is now
 "0" everywhere (the regression tables and the LaTeX of the regression page wrote "-0")."""
 
@@ -12,7 +12,9 @@ import pytest
 from gradcore import number_text
 from gradcore.exercises import checks as exercise_checks
 from gradcore.regression import descent as regression
-from ui import regression_engine, regression_tables, widgets
+from ui import widgets
+from ui.regression import engine as regression_engine
+from ui.regression import tables as regression_tables
 
 NAN, INF = math.nan, math.inf
 VALUES = [0.0, -0.0, 2.0, -1.0, 0.5, 1 / 3, -2 / 3 * 1e6, 12345.678, 99999.5, 1e-5, -1.2e-5,
@@ -67,7 +69,7 @@ def test_latex_numbers_use_times_ten_to_the_power():
 
 
 def test_the_regression_pages_latex_numbers_are_these():
-    """ui.regression_engine.tex (which the lead moves to number_text.tex) writes the same
+    """ui.regression.engine.tex (which the lead moves to number_text.tex) writes the same
     LaTeX for every value but -0.0."""
     for value in [*VALUES, NAN, INF, -INF, 123.456, -0.000123]:
         if value == 0 and math.copysign(1, value) < 0:

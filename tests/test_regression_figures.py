@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from tests.figure_marks import look_alikes, race_gallery, regression_gallery
-from ui import palette, race_figures
-from ui import regression_figures as rf
+from ui import palette
+from ui.regression import figures as rf
+from ui.regression import race_figures
 
 
 @pytest.mark.parametrize("n", [0, 1, 10, rf.MAX_POINTS, rf.MAX_POINTS + 1, 1_000_000])

@@ -40,7 +40,7 @@ TRACE_PREFIX = "gradlab trace:"
 _TRACE = logging.getLogger("gradlab.trace")
 _TRACE_SETUP = threading.Lock()
 _FAILED = "_page_failed"
-# Session state that survives a reset: the student's uploaded table (ui/data_source.py).
+# Session state that survives a reset: the student's uploaded table (ui/regression/data_source.py).
 KEPT_STATE_PREFIX = "reg_upload"
 RESET_MESSAGE = ("Something went wrong with this page's settings, so it has been reset to its "
                  "defaults. If it happens again, please tell your teacher which link you used.")
