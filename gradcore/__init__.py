@@ -5,6 +5,20 @@ Add a new public name to the import block of its module below (one block per mod
 """
 
 from gradcore.answers import AnswerError
+from gradcore.convergence import (
+    LINEAR_OPTIMIZERS,
+    Tuning,
+    best_gd,
+    best_momentum,
+    convergence_factors,
+    eigen_errors,
+    factor_grid,
+    flat_directions,
+    iteration_matrices,
+    predicted_errors,
+    slowest_direction,
+    steps_per_tenfold,
+)
 from gradcore.data import (
     DATASETS,
     MAX_CELLS,
