@@ -7,6 +7,7 @@ from gradcore.regression import LEARNING_RATES
 from ui import data_source, exercise_panel
 from ui import regression_cache as cache
 from ui.lessons import page_frame, stop_page
+from ui.regression_curvature import curvature_panel
 from ui.regression_data import columns_after_switch, reference_note
 from ui.regression_engine import (
     bounded_steps,
@@ -169,6 +170,9 @@ with page_frame("pages/linear-regression.py") as lesson:
 
     if reveal:
         race_panel(problem, run, rivals, gd_units(problem), titled, link)
+        curvature_panel(problem.stats, trajectory, rate, engine.optimizer, engine.momentum,
+                        standardise, loss=engine.loss, schedule=engine.schedule,
+                        features=problem.features)
     st.divider()
     st.header("3 · Step through gradient descent")
     if reveal:
