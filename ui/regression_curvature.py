@@ -236,7 +236,9 @@ def _panel(stats, trajectory, learning_rate, optimizer, momentum, standardised, 
         "along": [direction_words(stats.eigenvectors[:, i], features) for i in range(lam.size)],
         f"factor {factor_name}": factors,
         "steps per 10×": np.where(flat, np.nan, tenfold),
-    }, hide_index=True, width="stretch")
+    }, hide_index=True, width="stretch",
+        column_config={name: st.column_config.NumberColumn(format="%.4g") for name in (
+            "λᵢ of S", "curvature 2λᵢ", f"factor {factor_name}", "steps per 10×")})
     if loss == "mse":
         _error_section(stats, trajectory, learning_rate, optimizer, momentum, schedule,
                        factors, slowest, flat)

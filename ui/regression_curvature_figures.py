@@ -36,7 +36,7 @@ SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "x")
 MAP_DECADES = 6
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 DIVERGES_GREY = "#9A9A9A"
-CAMERA = {"eye": {"x": 1.6, "y": -1.6, "z": 0.9}}
+CAMERA = {"eye": {"x": 1.9, "y": -1.9, "z": 1.05}}
 
 
 def thinned(n_iterates: int, max_points: int = MAX_PLOT_POINTS) -> np.ndarray:
@@ -267,7 +267,7 @@ def surface_figure(w_grid: np.ndarray, b_grid: np.ndarray, loss_grid: np.ndarray
                        "marker": {"symbol": "circle", "size": 5, "color": palette.FUNCTION}})
     axis = {"backgroundcolor": "rgba(0,0,0,0)"}
     spec = {
-        "height": 460, "margin": {"l": 0, "r": 0, "t": 30, "b": 0},
+        "height": 460, "margin": {"l": 10, "r": 10, "t": 30, "b": 0},
         "paper_bgcolor": "rgba(0,0,0,0)",
         "legend": {"orientation": "h", "yanchor": "top", "y": 0.0, "x": 0},
         "scene": {"xaxis": {**axis, "title": {"text": f"w ({plotly_inert(units)})"}},

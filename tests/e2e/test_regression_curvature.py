@@ -33,6 +33,8 @@ SECTION_DRAWN_JS = """() => {
     return plots.length === 3 && plots.every(p => p.querySelector('.main-svg') !== null)
         && box.querySelector('.gl-container canvas') !== null;
 }"""
+MAIN_HEIGHT_JS = "() => document.querySelector(\"[data-testid='stMain']\").scrollHeight"
+MAX_HEIGHT = 16_000  # Chromium's largest screenshot
 OVERFLOW_JS = """() => {
     const main = document.querySelector("[data-testid='stMain']");
     return main.scrollWidth - main.clientWidth;
@@ -60,6 +62,12 @@ def test_curvature_section_draws_its_three_charts(new_page, app_server, width):
     expect(page.locator(".updatemenu-item-text", has_text="Reset view")).to_have_count(1)
     assert page.evaluate(OVERFLOW_JS) <= 1
     assert page_problems(page) == []
+    # The page scrolls inside Streamlit's main area: make the window as tall as the page, so
+    # the whole section is laid out and drawn, then picture the section alone.
+    height = min(page.evaluate(MAIN_HEIGHT_JS), MAX_HEIGHT)
+    page.set_viewport_size({"width": width, "height": max(height, WIDTHS[width])})
+    wait_ready(page)
+    page.wait_for_function(SECTION_DRAWN_JS)
     SHOTS.mkdir(parents=True, exist_ok=True)
     section = page.locator("[data-testid='stExpander']", has_text=TITLE)
     section.screenshot(path=str(SHOTS / f"curvature-{width}.png"))
