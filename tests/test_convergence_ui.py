@@ -184,3 +184,31 @@ def test_many_features_and_another_loss():
     assert "fig_curv_map" in specs and "fig_curv_error" not in specs
     assert "fig_curv_surface" not in specs
     assert "This analysis is of the MSE" in all_text(at)
+
+
+def _collinear_section():
+    """The section alone, on two identical features (S is singular: one flat direction)."""
+    import numpy as np
+
+    from gradcore import fit, regression_statistics
+    from ui.regression_curvature import curvature_panel
+
+    x = np.linspace(-1.0, 1.0, 30)
+    X, y = np.column_stack([x, x]), 2 * x + 1
+    curvature_panel(regression_statistics(X, y), fit(X, y, steps=50), 0.1, "gd", 0.9, True,
+                    features=("a", "a copy"))
+
+
+def test_a_flat_direction_and_a_run_of_no_steps_are_shown_without_error():
+    """Collinear features: the flat direction is named and left out of the chart; zero steps:
+    the page still draws the section."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_collinear_section, default_timeout=60)
+    at.session_state[PANEL_KEY] = True
+    at.run()
+    assert not at.exception, at.exception
+    assert "1 flat direction(s) (λ = 0) not drawn" in all_text(at)
+    assert "Condition number κ inf" in all_text(at)
+    at = open_curvature(steps="0")
+    assert "fig_curv_error" in charts(at)

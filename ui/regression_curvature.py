@@ -20,6 +20,7 @@ import numpy as np
 import streamlit as st
 
 from gradcore import (
+    OPTIMIZER_TABLE,
     DataError,
     RegressionStatistics,
     Trajectory,
@@ -114,9 +115,12 @@ def _error_section(stats: RegressionStatistics, trajectory: Trajectory, learning
     elif optimizer == "sgd":
         note += ("Mini-batch SGD's mean error follows full-batch GD's factors; its noise "
                  "does not. ")
-    if predicted is None:
-        note += (f"No prediction is drawn for {inert(optimizer)} with the schedule "
-                 f"{inert(schedule)}: its step is not one fixed linear map. ")
+    if optimizer == "adam":
+        note += ("Adam rescales each coordinate by its running gradient size, so its step is "
+                 "not one fixed linear map: no prediction is drawn. ")
+    elif predicted is None:
+        note += (f"With the schedule {inert(schedule)} momentum's map changes at every step: "
+                 "no single rate is drawn. ")
     if len(directions) < int((~flat).sum()):
         note += f"{len(directions)} of {int((~flat).sum())} directions drawn (the extremes). "
     if flat.any():
@@ -131,8 +135,7 @@ def _error_section(stats: RegressionStatistics, trajectory: Trajectory, learning
 
 def _map_section(where, stats: RegressionStatistics, learning_rate: float, optimizer: str,
                  momentum: float) -> None:
-    method = "Nesterov momentum" if optimizer == "nesterov" else "heavy-ball momentum"
-    kind = "nesterov" if optimizer == "nesterov" else "momentum"
+    method, kind = "heavy-ball momentum", "momentum"
     lam = stats.eigenvalues
     chosen_mu = momentum if optimizer in ("momentum", "nesterov") else 0.0
     rates, momenta = figures.map_axes(float(lam[-1]), learning_rate)
@@ -148,7 +151,9 @@ def _map_section(where, stats: RegressionStatistics, learning_rate: float, optim
             f"2/(√λmin + √λmax)² = {num(best.learning_rate)}, μ = ((√κ − 1)/(√κ + 1))² = "
             f"{num(best.momentum)}, factor (√κ − 1)/(√κ + 1) = {num(best.factor)}: √κ where "
             "GD has κ.")
-    if optimizer not in ("momentum", "nesterov"):
+    if optimizer == "nesterov":
+        note += " This is heavy ball's map; Nesterov's own factors differ a little."
+    elif optimizer != "momentum":
         note = f"What momentum would do on this data. {note}"
     _show(where, f"Where {method} converges: steps to shrink the error 10×",
           figures.momentum_map_figure(rates, momenta, grid, (learning_rate, chosen_mu),
@@ -215,8 +220,9 @@ def _panel(stats, trajectory, learning_rate, optimizer, momentum, standardised, 
     if loss != "mse":
         st.info(NON_MSE_NOTE.get(loss, "This analysis is of the MSE."))
     if linear != optimizer:
-        st.caption(f"{inert(optimizer)} is not one fixed linear step, so the factors below "
-                   "are plain gradient descent's at the same η, for comparison.")
+        label = OPTIMIZER_TABLE[optimizer].label if optimizer in OPTIMIZER_TABLE else optimizer
+        st.caption(f"{inert(label)} is not one fixed linear step, so the factors below are "
+                   "plain gradient descent's at the same η, for comparison.")
     row = st.container(horizontal=True, gap="medium")
     curved = lam[~flat]
     row.metric("λmin(S)", num(curved.min() if curved.size else 0.0), width="content")
