@@ -209,6 +209,6 @@ def test_a_flat_direction_and_a_run_of_no_steps_are_shown_without_error():
     at.run()
     assert not at.exception, at.exception
     assert "1 flat direction(s) (λ = 0) not drawn" in all_text(at)
-    assert "Condition number κ inf" in all_text(at)
+    assert "Condition number κ ∞ (S is singular)" in all_text(at)
     at = open_curvature(steps="0")
     assert "fig_curv_error" in charts(at)

@@ -137,17 +137,19 @@ def _map_section(where, stats: RegressionStatistics, learning_rate: float, optim
                  momentum: float) -> None:
     method, kind = "heavy-ball momentum", "momentum"
     lam = stats.eigenvalues
+    best = best_momentum(lam)  # DataError if no direction is curved
+    curved = lam[~flat_directions(lam)]
+    kappa = float(curved.max() / curved.min())  # the flat directions never move: left out
     chosen_mu = momentum if optimizer in ("momentum", "nesterov") else 0.0
     rates, momenta = figures.map_axes(float(lam[-1]), learning_rate)
     grid = factor_grid(lam, rates, momenta, kind)
-    best = best_momentum(lam)
     best_factor = float(factor_grid(lam, [best.learning_rate], [best.momentum], kind)[0, 0])
     chosen_factor = float(factor_grid(lam, [learning_rate], [chosen_mu], kind)[0, 0])
     label = ("your (η, μ)" if optimizer in ("momentum", "nesterov") else "your η (μ = 0: GD)")
     text = figures.momentum_map_text(rates, momenta, grid, (learning_rate, chosen_mu),
                                      chosen_factor, (best.learning_rate, best.momentum),
-                                     best_factor, float(lam[-1]), stats.condition_number, method)
-    note = (f"Polyak's best heavy ball for κ = {num(stats.condition_number)}: η = "
+                                     best_factor, float(lam[-1]), kappa, method)
+    note = (f"Polyak's best heavy ball for κ = {num(kappa)}: η = "
             f"2/(√λmin + √λmax)² = {num(best.learning_rate)}, μ = ((√κ − 1)/(√κ + 1))² = "
             f"{num(best.momentum)}, factor (√κ − 1)/(√κ + 1) = {num(best.factor)}: √κ where "
             "GD has κ.")
@@ -227,7 +229,9 @@ def _panel(stats, trajectory, learning_rate, optimizer, momentum, standardised, 
     curved = lam[~flat]
     row.metric("λmin(S)", num(curved.min() if curved.size else 0.0), width="content")
     row.metric("λmax(S)", num(lam[-1]), width="content")
-    row.metric("Condition number κ", num(stats.condition_number), width="content")
+    kappa = stats.condition_number
+    row.metric("Condition number κ", num(kappa) if np.isfinite(kappa) else "∞ (S is singular)",
+               width="content")
     row.metric(f"Slowest factor {factor_name}", num(factors[slowest]), width="content")
     tenfold = steps_per_tenfold(factors)
     verdict = ("grows: this direction diverges" if factors[slowest] >= 1 else
