@@ -109,6 +109,8 @@ def _error_section(stats: RegressionStatistics, trajectory: Trajectory, learning
     directions = figures.drawn_directions(factors, flat, slowest)
     note = ("Solid: the run's error θₖ − θ* along each eigenvector qᵢ of S; dotted: where "
             "the factor per step says it should be. ")
+    if optimizer == "gd" and schedule == "constant":
+        note += "For gradient descent the two coincide: the decay is exactly |1 − 2ηλᵢ|ᵏ. "
     if optimizer in ("momentum", "nesterov"):
         note += ("With momentum the error follows the rate ρᵢᵏ up to a constant and an "
                  "oscillation (complex roots swing it back and forth). ")
@@ -144,6 +146,7 @@ def _map_section(where, stats: RegressionStatistics, learning_rate: float, optim
     rates, momenta = figures.map_axes(float(lam[-1]), learning_rate)
     grid = factor_grid(lam, rates, momenta, kind)
     best_factor = float(factor_grid(lam, [best.learning_rate], [best.momentum], kind)[0, 0])
+    best_factor = best_factor if best_factor > 1e-12 else 0.0  # kappa = 1: one step, rounding
     chosen_factor = float(factor_grid(lam, [learning_rate], [chosen_mu], kind)[0, 0])
     label = ("your (η, μ)" if optimizer in ("momentum", "nesterov") else "your η (μ = 0: GD)")
     text = figures.momentum_map_text(rates, momenta, grid, (learning_rate, chosen_mu),

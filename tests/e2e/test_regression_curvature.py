@@ -19,6 +19,9 @@ pytestmark = pytest.mark.e2e
 SHOTS = OUTPUT_DIR / "screenshots" / "curvature"
 WIDTHS = {1280: 800, 390: 844}
 QUERY = "std=false&opt=momentum&lr=0.0005"
+# (picture name, address query, width): the zig-zag case at both widths, the page's default
+# (standardised tips, plain GD: kappa = 1) at laptop width.
+VIEWS = [("raw-momentum", QUERY, 1280), ("raw-momentum", QUERY, 390), ("default", "", 1280)]
 TITLE = "Curvature: why gradient descent zig-zags"
 CHART_NAMES = ("Error along each eigen-direction against the step, with its predicted decay",
                "Map of the convergence factor over learning rate and momentum",
@@ -47,17 +50,17 @@ def _open_section(page) -> None:
     page.wait_for_function(SECTION_DRAWN_JS)
 
 
-@pytest.mark.parametrize("width", list(WIDTHS))
-def test_curvature_section_draws_its_three_charts(new_page, app_server, width):
+@pytest.mark.parametrize("name, query, width", VIEWS, ids=[f"{v[0]}-{v[2]}" for v in VIEWS])
+def test_curvature_section_draws_its_three_charts(new_page, app_server, name, query, width):
     """Open the section: three named charts, the slowest direction named, the surface's
     Reset view button, no overflow, no error; a screenshot of the section for review."""
     page = new_page(width, WIDTHS[width])
     page.emulate_media(color_scheme="light")
-    open_page(page, f"{app_server.url}/linear-regression?{QUERY}")
+    open_page(page, f"{app_server.url}/linear-regression?{query}")
     assert page.locator(".js-plotly-plot").count() == 4  # the section is closed: no chart
     _open_section(page)
-    for name in CHART_NAMES:
-        expect(page.get_by_label(name, exact=True).first).to_be_attached()
+    for chart in CHART_NAMES:
+        expect(page.get_by_label(chart, exact=True).first).to_be_attached()
     expect(page.get_by_text("Slowest direction: q1").first).to_be_visible()
     expect(page.locator(".updatemenu-item-text", has_text="Reset view")).to_have_count(1)
     assert page.evaluate(OVERFLOW_JS) <= 1
@@ -70,7 +73,7 @@ def test_curvature_section_draws_its_three_charts(new_page, app_server, width):
     page.wait_for_function(SECTION_DRAWN_JS)
     SHOTS.mkdir(parents=True, exist_ok=True)
     section = page.locator("[data-testid='stExpander']", has_text=TITLE)
-    section.screenshot(path=str(SHOTS / f"curvature-{width}.png"))
+    section.screenshot(path=str(SHOTS / f"curvature-{name}-{width}.png"))
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
