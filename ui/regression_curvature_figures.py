@@ -172,9 +172,9 @@ def momentum_map_figure(rates: np.ndarray, momenta: np.ndarray, grid: np.ndarray
                           "thickness": 12, "len": 0.9}}
     diverges = {"type": "heatmap", "x": rates, "y": momenta,
                 "z": np.where(grid >= 1, 1.0, np.nan).astype(np.float32),
-                "customdata": text_factor,
                 "colorscale": [[0, DIVERGES_GREY], [1, DIVERGES_GREY]], "showscale": False,
-                "hovertemplate": hover.replace("<extra>", " (diverges)<extra>"),
+                "hovertemplate": "η = %{x:.3g}, μ = %{y:.3f}<br>factor ≥ 1: diverges"
+                                 "<extra></extra>",
                 "name": "diverges (factor ≥ 1)", "showlegend": True}
     marks = [
         scatter([chosen[0]], [chosen[1]], plotly_inert(chosen_label), "markers",
