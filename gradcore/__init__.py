@@ -63,6 +63,20 @@ from gradcore.exercises.catalogue import (
 from gradcore.expressions.expression import Expression, kink_at, parse_expression
 from gradcore.expressions.kinks import Kink
 from gradcore.expressions.parsing import FUNCTIONS, MAX_LENGTH, check_variable_name
+from gradcore.regression.convergence import (
+    LINEAR_OPTIMIZERS,
+    Tuning,
+    best_gd,
+    best_momentum,
+    convergence_factors,
+    eigen_errors,
+    factor_grid,
+    flat_directions,
+    iteration_matrices,
+    predicted_errors,
+    slowest_direction,
+    steps_per_tenfold,
+)
 from gradcore.regression.descent import (
     EDGE_RTOL,
     LearningRateVerdict,

@@ -297,7 +297,8 @@ def test_a_page_that_stops_early_still_ends_with_its_exercises_and_the_course_li
     labels = [link.proto.label for link in at.main.get("page_link")]
     assert any(label.startswith("Previous: Chain rule") for label in labels)
     assert any(label.startswith("Next:") for label in labels)
-    assert any(e.label.startswith("Exercises: 0 of 5") for e in at.expander)
+    count = len(for_page("linear-regression"))
+    assert any(e.label.startswith(f"Exercises: 0 of {count}") for e in at.expander)
 
 
 def test_pages_stop_through_stop_page():

@@ -143,6 +143,12 @@ EXERCISES: tuple[Exercise, ...] = (
              seeded=False, depends=_DATA, free=("std",)),
     Exercise("standardise-trend", "linear-regression", regression.standardise_trend,
              seeded=False, depends=_DATA, free=("std",)),
+    Exercise("slowest-direction", "linear-regression", regression.slowest_direction_factor,
+             depends=_RUN),
+    Exercise("momentum-converges", "linear-regression", regression.momentum_converges,
+             depends=(*_DATA, "sched")),
+    Exercise("momentum-best", "linear-regression", regression.momentum_best, seeded=False,
+             depends=_DATA, free=("lr", "mom")),
 )
 BY_ID: dict[str, Exercise] = {exercise.id: exercise for exercise in EXERCISES}
 

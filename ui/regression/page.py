@@ -8,10 +8,12 @@ import streamlit as st
 
 from gradcore import FIT_DEFAULTS, LOSS_TABLE, MAX_FEATURES, DataError
 from gradcore.regression.descent import LEARNING_RATES
+from gradcore.regression.optimizers import MOMENTUM
 from ui import exercise_panel
 from ui.lessons import stop_page
 from ui.regression import cache as cache
 from ui.regression import data_source
+from ui.regression.curvature import curvature_panel
 from ui.regression.data import columns_after_switch, reference_note
 from ui.regression.engine import (
     bounded_steps,
@@ -176,6 +178,9 @@ def render(lesson) -> None:
 
     if reveal:
         race_panel(problem, run, tuple(rivals), gd_units(problem), titled, link)
+        curvature_panel(problem.stats, trajectory, rate, chosen.optimizer,
+                        dict(chosen.hyper).get("momentum", MOMENTUM.default), standardise,
+                        loss=chosen.loss, schedule=chosen.schedule, features=problem.features)
     st.divider()
     st.header("3 · Step through gradient descent")
     if reveal:
