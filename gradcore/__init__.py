@@ -20,6 +20,20 @@ from gradcore.data import (
     make_regression_data,
     select_xy,
 )
+from gradcore.curvature import (
+    Curvature,
+    Hessian,
+    HessianCheck,
+    HessianKink,
+    TaylorEstimates,
+    classify,
+    curvature_at,
+    hessian,
+    hessian_at,
+    hessian_check,
+    numeric_hessian,
+    taylor_estimates,
+)
 from gradcore.diagnostics import data_warnings
 from gradcore.encoding import MAX_CATEGORIES, one_hot
 from gradcore.engine import FitTrajectory, fit, loss_surface
