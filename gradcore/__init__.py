@@ -5,6 +5,20 @@ Add a new public name to the import block of its module below (one block per mod
 """
 
 from gradcore.answers import AnswerError
+from gradcore.curvature import (
+    Curvature,
+    Hessian,
+    HessianCheck,
+    HessianKink,
+    TaylorEstimates,
+    classify,
+    curvature_at,
+    hessian,
+    hessian_at,
+    hessian_check,
+    numeric_hessian,
+    taylor_estimates,
+)
 from gradcore.data import (
     DATASETS,
     MAX_CELLS,
@@ -19,20 +33,6 @@ from gradcore.data import (
     load_csv,
     make_regression_data,
     select_xy,
-)
-from gradcore.curvature import (
-    Curvature,
-    Hessian,
-    HessianCheck,
-    HessianKink,
-    TaylorEstimates,
-    classify,
-    curvature_at,
-    hessian,
-    hessian_at,
-    hessian_check,
-    numeric_hessian,
-    taylor_estimates,
 )
 from gradcore.diagnostics import data_warnings
 from gradcore.encoding import MAX_CATEGORIES, one_hot
