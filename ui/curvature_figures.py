@@ -26,7 +26,7 @@ from ui.text import inert, plotly_inert
 MAX_GRID = 60
 GRID = 41
 MAX_PAYLOAD_BYTES = 400_000
-CAMERA = {"eye": {"x": 1.6, "y": -1.6, "z": 1.0}, "up": {"x": 0, "y": 0, "z": 1},
+CAMERA = {"eye": {"x": 1.25, "y": -1.25, "z": 0.8}, "up": {"x": 0, "y": 0, "z": 1},
           "center": {"x": 0, "y": 0, "z": -0.1}}
 RESET_LABEL = "Reset view"
 PLANE_HALF_WIDTH = 0.4
@@ -170,6 +170,12 @@ def plane_values(xs: np.ndarray, ys: np.ndarray, point: tuple[float, float], val
     return out
 
 
+def _term(slope: float, label: str, at: float) -> str:
+    """" + 2·(x − 1)" or " − 2·(x − 1)": one term of the plane's equation."""
+    sign = "−" if slope < 0 else "+"
+    return f" {sign} {num(abs(slope))}·({label} − {num(at)})"
+
+
 def surface_text(formula: str, labels: tuple[str, str], xs: np.ndarray, ys: np.ndarray,
                  z: np.ndarray, point: tuple[float, float], value: float,
                  gradient: tuple[float, float], matrix: np.ndarray, delta: tuple[float, float],
@@ -188,8 +194,8 @@ def surface_text(formula: str, labels: tuple[str, str], xs: np.ndarray, ys: np.n
     if finite.size:
         text += f": f ranges from {num(finite.min())} to {num(finite.max())}"
     text += (f". The tangent plane at p = {where}, where f = {num(value)}, is "
-             f"z = {num(value)} + {num(gradient[0])}·({a} − {num(point[0])}) + "
-             f"{num(gradient[1])}·({b} − {num(point[1])}); its normal is "
+             f"z = {num(value)}{_term(gradient[0], a, point[0])}{_term(gradient[1], b, point[1])}"
+             "; its normal is "
              f"({num(-gradient[0])}, {num(-gradient[1])}, 1). At p + Δ with "
              f"Δ = ({num(delta[0])}, {num(delta[1])}): f = "
              f"{'undefined' if actual is None else num(actual)}, the linear estimate "

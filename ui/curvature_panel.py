@@ -32,7 +32,7 @@ from ui.curvature_figures import GRID, surface_figure, surface_text
 from ui.state import Link, inert
 from ui.widgets import check_table, fmt, fmt_vector, undefined_here
 
-TOGGLE_LABEL = "Curvature: the Hessian and a 3-D view"
+TOGGLE_LABEL = "Curvature (Hessian, 3-D)"
 DELTA_LIMIT = 3.0
 KIND_WORDS = {"minimum": "a minimum", "maximum": "a maximum", "saddle": "a saddle point",
               "degenerate": "degenerate (the test cannot tell)",
