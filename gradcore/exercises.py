@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from gradcore import exercises_calculus as calculus
+from gradcore import exercises_curvature as curvature
 from gradcore import exercises_regression as regression
 from gradcore.answers import AnswerError
 from gradcore.exercise_checks import Checker, Feedback
@@ -117,6 +118,9 @@ def _task(exercise: Exercise, seed: int) -> Task:
 # setting must stay at its default.
 _DATA = ("d", "noise", "tw", "tb", "target", "feats", "onehot", "loss")
 _RUN = (*_DATA, "opt", "sched")
+# The curvature exercises open the Gradients page's curvature view; turning it off or moving Δ
+# changes nothing about their answers.
+_CURVATURE_VIEW = ("curv", "da", "db")
 
 EXERCISES: tuple[Exercise, ...] = (
     Exercise("square-slope", "derivatives", calculus.square_slope),
@@ -128,6 +132,8 @@ EXERCISES: tuple[Exercise, ...] = (
     Exercise("gradient-dot", "gradients", calculus.gradient_dot),
     Exercise("steepest-ascent", "gradients", calculus.steepest_ascent),
     Exercise("level-curve", "gradients", calculus.level_curve),
+    Exercise("hessian-classify", "gradients", curvature.classify_point, free=_CURVATURE_VIEW),
+    Exercise("hessian-mixed", "gradients", curvature.mixed_partial, free=_CURVATURE_VIEW),
     Exercise("subgradient-abs", "subgradient", calculus.subgradient_abs),
     Exercise("subgradient-relu", "subgradient", calculus.subgradient_relu),
     Exercise("subdifferential-kink", "subgradient", calculus.subdifferential_kink),
