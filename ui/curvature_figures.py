@@ -173,7 +173,8 @@ def plane_values(xs: np.ndarray, ys: np.ndarray, point: tuple[float, float], val
 def _term(slope: float, label: str, at: float) -> str:
     """" + 2·(x − 1)" or " − 2·(x − 1)": one term of the plane's equation."""
     sign = "−" if slope < 0 else "+"
-    return f" {sign} {num(abs(slope))}·({label} − {num(at)})"
+    shift = f"{label} − {num(at)}" if at >= 0 else f"{label} + {num(-at)}"
+    return f" {sign} {num(abs(slope))}·({shift})"
 
 
 def surface_text(formula: str, labels: tuple[str, str], xs: np.ndarray, ys: np.ndarray,
