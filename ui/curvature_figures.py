@@ -26,7 +26,7 @@ from ui.text import inert, plotly_inert
 MAX_GRID = 60
 GRID = 41
 MAX_PAYLOAD_BYTES = 400_000
-CAMERA = {"eye": {"x": 1.25, "y": -1.25, "z": 0.8}, "up": {"x": 0, "y": 0, "z": 1},
+CAMERA = {"eye": {"x": 1.2, "y": -1.45, "z": 1.25}, "up": {"x": 0, "y": 0, "z": 1},
           "center": {"x": 0, "y": 0, "z": -0.1}}
 RESET_LABEL = "Reset view"
 PLANE_HALF_WIDTH = 0.4
