@@ -202,12 +202,11 @@ def surface_text(formula: str, labels: tuple[str, str], xs: np.ndarray, ys: np.n
              f"{'undefined' if actual is None else num(actual)}, the linear estimate "
              f"{num(linear)}, the quadratic estimate {num(quadratic)}.")
     gx, gy = np.meshgrid(xs, ys)
-    columns = {labels[0]: gx.ravel(), labels[1]: gy.ravel(), "value of f": np.asarray(z).ravel(),
-               "tangent plane": plane_values(xs, ys, point, value, gradient).ravel(),
-               "quadratic model": plane_values(xs, ys, point, value, gradient, matrix).ravel()}
-    values = np.column_stack(list(columns.values()))
-    keep = np.flatnonzero(np.isfinite(values).all(axis=1))
+    flat = np.asarray(z, dtype=float).ravel()
+    keep = np.flatnonzero(np.isfinite(flat))  # the plane and the model are finite everywhere
     chosen = keep[rows(keep.size)]
-    table = pd.DataFrame({name: column[chosen] for name, column in columns.items()})
-    return ChartText("3-D surface of f with its tangent plane at the point", text,
-                     table.reset_index(drop=True))
+    table = pd.DataFrame({
+        labels[0]: gx.ravel()[chosen], labels[1]: gy.ravel()[chosen], "value of f": flat[chosen],
+        "tangent plane": plane_values(xs, ys, point, value, gradient).ravel()[chosen],
+        "quadratic model": plane_values(xs, ys, point, value, gradient, matrix).ravel()[chosen]})
+    return ChartText("3-D surface of f with its tangent plane at the point", text, table)

@@ -116,20 +116,23 @@ def section(expression: Expression, point: np.ndarray, found: Curvature | Expres
                    icon=":material/change_history:")
         return
     hessian = found.hessian
-    if hessian.latex is not None:
-        st.latex("H = " + hessian.latex)
-    else:
+    symbolic = "H = " + hessian.latex if hessian.latex is not None else ""
+    if hessian.latex is None:
         st.caption(hessian.note)
     if not exercise_panel.revealed():
+        if symbolic:
+            st.latex(symbolic)
         exercise_panel.hidden("The Hessian at the point, its eigenvalues, what they say about "
                               "the point and the 3-D view")
         return
-    st.latex(rf"H{fmt_vector(point)} = " + _pmatrix(hessian.matrix))
+    # One formula element for both (each element is part of every rerun's cost).
+    st.latex(symbolic + (r",\qquad " if symbolic else "") + rf"H{fmt_vector(point)} = "
+             + _pmatrix(hessian.matrix))
     pairs = "; ".join(f"λ{k + 1} = {fmt(value)} along {fmt_vector(found.eigenvectors[:, k])}"
                       for k, value in enumerate(found.eigenvalues))
-    st.markdown(f"Eigenvalues and eigenvectors (principal directions, in the order "
-                f"{inert(', '.join(variables))}): {pairs}.")
-    verdict = f"**The point is {KIND_WORDS[found.kind]}.** {inert(found.reason)}"
+    verdict = (f"**The point is {KIND_WORDS[found.kind]}.** {inert(found.reason)}\n\n"
+               f"Eigenvalues and eigenvectors (principal directions, in the order "
+               f"{inert(', '.join(variables))}): {pairs}.")
     (st.info if found.kind == "not critical" else st.success)(verdict)
     _surface(expression, point, hessian.matrix, plane, delta, half_width)
 
@@ -183,11 +186,12 @@ def check(expression: Expression, point: np.ndarray, found: Curvature | Expressi
     except ExpressionError as error:
         undefined_here(error, "The finite-difference Hessian")
         return
-    st.caption("Independent computation: central differences of the exact gradient, column j "
-               "= (∇f(p + hⱼeⱼ) − ∇f(p − hⱼeⱼ)) / (2hⱼ), symmetrised.")
+    method = ("Independent computation: central differences of the exact gradient, column j "
+              "= (∇f(p + hⱼeⱼ) − ∇f(p − hⱼeⱼ)) / (2hⱼ), symmetrised.")
     if found.hessian.method == FINITE_DIFFERENCES:
-        st.caption("Here the Hessian itself comes from these finite differences (sympy gave "
+        method += (" Here the Hessian itself comes from these finite differences (sympy gave "
                    "no second derivatives), so this is no independent check.")
+    st.caption(method)
     check_table(_names(expression.variables), result.analytic.ravel(), result.numeric.ravel())
     error = f"{result.relative_error:.2e}"
     if result.passed:
