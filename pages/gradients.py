@@ -60,8 +60,8 @@ with page_frame("pages/gradients.py"):
                            f"{inert(axis_b)}).")
         elif len(variables) == 2:
             axis_a, axis_b = variables
-        curved, delta = (curvature_panel.controls(link, (axis_a, axis_b))
-                         if len(variables) >= 2 else (False, (0.0, 0.0)))
+        curved, delta, surface = (curvature_panel.controls(link, (axis_a, axis_b))
+                                  if len(variables) >= 2 else (False, (0.0, 0.0), False))
 
     point = np.array(point, dtype=float)
     reveal = exercise_panel.revealed()
@@ -144,7 +144,8 @@ with page_frame("pages/gradients.py"):
                                 config=chart_text.CONFIG)
                 chart_text.show(st, about_curve)
         if found is not None:
-            curvature_panel.section(expression, point, found, (i, j), delta, HALF_WIDTH)
+            curvature_panel.section(expression, point, found, (i, j), delta, HALF_WIDTH,
+                                    surface)
     else:
         st.info("With one variable there is no contour map: the gradient is just f′ "
                 "(see the **Derivatives** page). Add a second variable, e.g. x^2 + y^2.")

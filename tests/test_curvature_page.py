@@ -11,7 +11,8 @@ from ui import chart_text, palette
 from ui.curvature_figures import MAX_GRID, MAX_PAYLOAD_BYTES, RESET_LABEL
 from ui.exercise_panel import ANSWER_KEY, CHECK_KEY
 
-SADDLE = {"fn": "typed", "f": "x^2 - y^2", "p_x": "0", "p_y": "0", "curv": "true"}
+SADDLE = {"fn": "typed", "f": "x^2 - y^2", "p_x": "0", "p_y": "0", "curv": "true",
+          "s3d": "true"}
 SURFACE_ALT = "3-D surface of f with its tangent plane at the point"
 
 
@@ -47,8 +48,9 @@ def test_the_page_draws_a_surface_trace_for_a_two_variable_function():
 
 @pytest.mark.parametrize("query", [
     SADDLE,
-    {"curv": "true"},  # the article's x² + 2y² + 3z²: a slice of three variables
-    {"fn": "typed", "f": "sin(3*x)*cos(2*y)*exp(-x^2/4) + log(1 + x^2 + y^2)", "curv": "true"},
+    {"curv": "true", "s3d": "true"},  # the article's x² + 2y² + 3z²: a slice of three variables
+    {"fn": "typed", "f": "sin(3*x)*cos(2*y)*exp(-x^2/4) + log(1 + x^2 + y^2)", "curv": "true",
+     "s3d": "true"},
 ])
 def test_a_surface_figure_stays_under_60_by_60_points_and_400_kb(query):
     """The grid is at most 60 × 60 and the chart's JSON (what the browser receives) at most
@@ -68,8 +70,8 @@ def test_saddle_hessian_classification_and_check():
     and the Hessian's check against differences of the gradient."""
     at = open_page("gradients", **SADDLE)
     latex = " ".join(element.value for element in at.latex)
-    assert r"H = \begin{pmatrix}2 & 0 \\ 0 & -2\end{pmatrix}" in latex
-    assert r"H(0, 0) = \begin{pmatrix}2 & 0 \\ 0 & -2\end{pmatrix}" in latex
+    assert (r"H = \begin{pmatrix}2 & 0 \\ 0 & -2\end{pmatrix},\qquad "
+            r"H(0, 0) = \begin{pmatrix}2 & 0 \\ 0 & -2\end{pmatrix}") in latex
     verdicts = [shown(s.value) for s in at.success]
     assert any("The point is a saddle point." in v and "both signs (-2, 2)" in v for v in verdicts)
     assert any(v.startswith("They agree") and "1e-05" in v for v in verdicts)
@@ -107,13 +109,17 @@ def test_principal_direction_colours_keep_3_to_1_on_the_map():
         assert palette.contrast(palette.INK, fill) >= palette.TEXT_CONTRAST
 
 
-def test_the_view_is_off_by_default_and_the_toggle_turns_it_on():
-    """The plain page has no curvature part (its cost is paid only when asked for)."""
+def test_the_view_is_off_by_default_and_the_toggles_turn_it_on():
+    """The plain page has no curvature part, and the curvature part no 3-D chart, until the
+    student asks (their cost is paid only then)."""
     at = open_page("gradients", fn="typed", f="x*exp(-x^2 - y^2)")
     assert chart(at, SURFACE_ALT) is None and "Curvature: the Hessian" not in all_text(at)
     at.toggle(key="curv").set_value(True).run()
-    assert not at.exception and chart(at, SURFACE_ALT) is not None
+    assert not at.exception and chart(at, SURFACE_ALT) is None
     assert "The point is not a critical point." in all_text(at)
+    assert metric(at, "linear f(p) + ∇f·Δ")
+    at.toggle(key="s3d").set_value(True).run()
+    assert not at.exception and chart(at, SURFACE_ALT) is not None
 
 
 def test_at_a_kink_the_page_says_the_hessian_does_not_exist():
@@ -127,7 +133,7 @@ def test_at_a_kink_the_page_says_the_hessian_does_not_exist():
 
 def test_three_variables_use_the_slice_and_a_3_by_3_hessian():
     """x² + 2y² + 3z² at (1, 1, 1): H = diag(2, 4, 6); the surface is the (x, y) slice."""
-    at = open_page("gradients", curv="true")
+    at = open_page("gradients", curv="true", s3d="true")
     latex = " ".join(element.value for element in at.latex)
     assert r"\begin{pmatrix}2 & 0 & 0 \\ 0 & 4 & 0 \\ 0 & 0 & 6\end{pmatrix}" in latex
     captions = " ".join(shown(c.value) for c in at.caption)

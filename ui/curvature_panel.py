@@ -1,9 +1,11 @@
 """The Gradients page's curvature part: its controls, the Hessian section and its check.
 
-Shown only while the student turns on "Curvature" (URL key ``curv``), so the page's ordinary
-interactions do not pay for it (benchmarks/bench_interactions.py). A toggle rather than a
-lazy expander: the controls it reveals (Δ, URL keys ``da`` and ``db``) are in the address
-whenever they are shown, so a teacher's link opens the same view, Δ included.
+Shown only while the student turns on "Curvature" (URL key ``curv``), and the 3-D chart only
+while "3-D view" is on too (``s3d``), so the page's ordinary interactions do not pay for them
+(benchmarks/bench_interactions.py). Toggles rather than lazy expanders: the controls they
+reveal (Δ, URL keys ``da`` and ``db``) are in the address whenever they are shown, so a
+teacher's link opens the same view, Δ and the 3-D chart included (and a chart's "Numbers
+behind this chart" box could not sit inside an expander).
 
 - :func:`controls`: the toggle and Δ, in the page's controls column;
 - :func:`curvature`: ``gradcore.curvature_at`` at the point (None where it is undefined,
@@ -32,26 +34,32 @@ from ui.curvature_figures import GRID, surface_figure, surface_text
 from ui.state import Link, inert
 from ui.widgets import check_table, fmt, fmt_vector, undefined_here
 
-TOGGLE_LABEL = "Curvature (Hessian, 3-D)"
+TOGGLE_LABEL = "Curvature (the Hessian)"
+SURFACE_LABEL = "3-D view of f and its tangent plane"
 DELTA_LIMIT = 3.0
 KIND_WORDS = {"minimum": "a minimum", "maximum": "a maximum", "saddle": "a saddle point",
               "degenerate": "degenerate (the test cannot tell)",
               "not critical": "not a critical point"}
 
 
-def controls(link: Link, axes: tuple[str, str]) -> tuple[bool, tuple[float, float]]:
-    """The "Curvature" toggle and, while it is on, Δ along the two drawn axes."""
+def controls(link: Link, axes: tuple[str, str]) -> tuple[bool, tuple[float, float], bool]:
+    """The "Curvature" toggle and, while it is on, Δ along the two drawn axes and the "3-D
+    view" toggle: (curvature on, Δ, 3-D view on)."""
     on = link.flag("curv", TOGGLE_LABEL, False, toggle=True,
                    help="Second derivatives: the Hessian at the point, what it says about the "
                         "point, and f as a surface with its tangent plane.")
     if not on:
-        return False, (0.0, 0.0)
+        return False, (0.0, 0.0), False
+    # Off by default like the curvature itself: the 3-D chart is the costliest part of a rerun.
+    surface = link.flag("s3d", SURFACE_LABEL, False, toggle=True,
+                        help="f as a surface over the drawn plane, its tangent plane at the "
+                             "point, ∇f, the normal, and p + Δ with its estimates.")
     left, right = st.columns(2)
     delta = tuple(link.number(key, f"Δ along {axis}", -DELTA_LIMIT, DELTA_LIMIT, default, step=0.05,
                               where=where, help="The step from p to the nearby point p + Δ.")
                   for key, axis, default, where in (("da", axes[0], 0.5, left),
                                                         ("db", axes[1], 0.25, right)))
-    return True, delta
+    return True, delta, surface
 
 
 def curvature(expression: Expression, point: np.ndarray) -> Curvature | ExpressionError:
@@ -101,7 +109,8 @@ def _grid(expression: Expression, point: np.ndarray, plane: tuple[int, int],
 
 
 def section(expression: Expression, point: np.ndarray, found: Curvature | ExpressionError,
-            plane: tuple[int, int], delta: tuple[float, float], half_width: float) -> None:
+            plane: tuple[int, int], delta: tuple[float, float], half_width: float,
+            surface: bool = True) -> None:
     """The Hessian, the classification and the 3-D view (module docstring)."""
     variables = expression.variables
     st.header("Curvature: the Hessian")
@@ -134,12 +143,13 @@ def section(expression: Expression, point: np.ndarray, found: Curvature | Expres
                f"Eigenvalues and eigenvectors (principal directions, in the order "
                f"{inert(', '.join(variables))}): {pairs}.")
     (st.info if found.kind == "not critical" else st.success)(verdict)
-    _surface(expression, point, hessian.matrix, plane, delta, half_width)
+    _surface(expression, point, hessian.matrix, plane, delta, half_width, surface)
 
 
 def _surface(expression: Expression, point: np.ndarray, matrix: np.ndarray,
-             plane: tuple[int, int], delta: tuple[float, float], half_width: float) -> None:
-    """The 3-D view of the drawn plane and the estimates at p + Δ."""
+             plane: tuple[int, int], delta: tuple[float, float], half_width: float,
+             drawn: bool) -> None:
+    """The estimates at p + Δ and, if `drawn`, the 3-D view of the drawn plane."""
     variables = expression.variables
     i, j = plane
     labels = (variables[i], variables[j])
@@ -161,6 +171,10 @@ def _surface(expression: Expression, point: np.ndarray, matrix: np.ndarray,
         st.caption(f"Errors against f(p + Δ): linear {fmt(found.linear - actual)}, quadratic "
                    f"{fmt(found.quadratic - actual)}. For a small Δ the linear estimate's error "
                    "shrinks like |Δ|² and the quadratic one's like |Δ|³: halve Δ and compare.")
+    if not drawn:
+        st.caption(f"Turn on “{SURFACE_LABEL}” above to see f as a surface with its tangent "
+                   "plane, the normal, and these three values at p + Δ.")
+        return
     xs, ys, z = _grid(expression, point, plane, half_width)
     in_plane = (float(gradient[i]), float(gradient[j]))
     args = (xs, ys, z, (float(point[i]), float(point[j])), found.value, in_plane,

@@ -25,7 +25,8 @@ pytestmark = pytest.mark.e2e
 
 SHOTS_DIR = OUTPUT_DIR / "screenshots" / "curvature"
 WIDTHS = {1280: 800, 390: 844}
-VIEW = {"fn": "typed", "f": "x^2 - y^2", "p_x": "0.5", "p_y": "0.5", "curv": "true"}
+VIEW = {"fn": "typed", "f": "x^2 - y^2", "p_x": "0.5", "p_y": "0.5", "curv": "true",
+        "s3d": "true"}
 MAIN_HEIGHT_JS = "() => document.querySelector(\"[data-testid='stMain']\").scrollHeight"
 SURFACE_JS = """() => [...document.querySelectorAll('.js-plotly-plot')]
     .filter(el => (el._fullData || []).some(t => t.type === 'surface'))
