@@ -70,8 +70,8 @@ def test_saddle_hessian_classification_and_check():
     and the Hessian's check against differences of the gradient."""
     at = open_page("gradients", **SADDLE)
     latex = " ".join(element.value for element in at.latex)
-    assert (r"H = \begin{pmatrix}2 & 0 \\ 0 & -2\end{pmatrix},\qquad "
-            r"H(0, 0) = \begin{pmatrix}2 & 0 \\ 0 & -2\end{pmatrix}") in latex
+    assert (r"H &= \begin{pmatrix}2 & 0 \\ 0 & -2\end{pmatrix} \\ "
+            r"H(0, 0) &= \begin{pmatrix}2 & 0 \\ 0 & -2\end{pmatrix}") in latex
     verdicts = [shown(s.value) for s in at.success]
     assert any("The point is a saddle point." in v and "both signs (-2, 2)" in v for v in verdicts)
     assert any(v.startswith("They agree") and "1e-05" in v for v in verdicts)

@@ -134,9 +134,11 @@ def section(expression: Expression, point: np.ndarray, found: Curvature | Expres
         exercise_panel.hidden("The Hessian at the point, its eigenvalues, what they say about "
                               "the point and the 3-D view")
         return
-    # One formula element for both (each element is part of every rerun's cost).
-    st.latex(symbolic + (r",\qquad " if symbolic else "") + rf"H{fmt_vector(point)} = "
-             + _pmatrix(hessian.matrix))
+    # One formula element for both (each element is part of every rerun's cost), one line
+    # each, so a phone's width (390 px) holds it without scrolling.
+    numeric = rf"H{fmt_vector(point)} &= " + _pmatrix(hessian.matrix)
+    st.latex(r"\begin{aligned}" + (symbolic.replace("H = ", "H &= ", 1) + r" \\ "
+                                    if symbolic else "") + numeric + r"\end{aligned}")
     pairs = "; ".join(f"λ{k + 1} = {fmt(value)} along {fmt_vector(found.eigenvectors[:, k])}"
                       for k, value in enumerate(found.eigenvalues))
     verdict = (f"**The point is {KIND_WORDS[found.kind]}.** {inert(found.reason)}\n\n"
