@@ -35,7 +35,7 @@ from ui.state import Link, inert
 from ui.widgets import check_table, fmt, fmt_vector, undefined_here
 
 TOGGLE_LABEL = "Curvature (the Hessian)"
-SURFACE_LABEL = "3-D view of f and its tangent plane"
+SURFACE_LABEL = "3-D view"
 DELTA_LIMIT = 3.0
 KIND_WORDS = {"minimum": "a minimum", "maximum": "a maximum", "saddle": "a saddle point",
               "degenerate": "degenerate (the test cannot tell)",
