@@ -4,6 +4,20 @@ Everything a page or a notebook needs is importable from here: ``from gradcore i
 Add a new public name to the import block of its module below (one block per module).
 """
 
+from gradcore.calculus.curvature import (
+    Curvature,
+    Hessian,
+    HessianCheck,
+    HessianKink,
+    TaylorEstimates,
+    classify,
+    curvature_at,
+    hessian,
+    hessian_at,
+    hessian_check,
+    numeric_hessian,
+    taylor_estimates,
+)
 from gradcore.calculus.functions import (
     CATALOGUE,
     DOT_X,

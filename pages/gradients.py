@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from gradcore import ExpressionError, gradient_check, squared_norm_text
-from ui import exercise_panel
+from ui import curvature_panel, exercise_panel
 from ui.chart_cache import chart_text, gradient_figures
 from ui.lessons import page_frame
 from ui.state import Link, inert, share_box
@@ -60,6 +60,8 @@ with page_frame("pages/gradients.py"):
                            f"{inert(axis_b)}).")
         elif len(variables) == 2:
             axis_a, axis_b = variables
+        curved, delta, surface = (curvature_panel.controls(link, (axis_a, axis_b))
+                                  if len(variables) >= 2 else (False, (0.0, 0.0), False))
 
     point = np.array(point, dtype=float)
     reveal = exercise_panel.revealed()
@@ -86,6 +88,9 @@ with page_frame("pages/gradients.py"):
 
     if len(variables) >= 2:
         i, j = variables.index(axis_a), variables.index(axis_b)
+        found = curvature_panel.curvature(expression, point) if curved and gradient is not None \
+            else None
+        directions = curvature_panel.principal(found, (i, j)) if reveal else None
         xs = np.linspace(point[i] - HALF_WIDTH, point[i] + HALF_WIDTH, 81)
         ys = np.linspace(point[j] - HALF_WIDTH, point[j] + HALF_WIDTH, 81)
 
@@ -113,9 +118,12 @@ with page_frame("pages/gradients.py"):
                                            in_plane, v, held=len(variables) > 2)
         map_column.plotly_chart(
             gradient_figures.contour_gradient_figure(xs, ys, z, (qa, qb, field[i], field[j]),
-                                            (point[i], point[j]), in_plane, v, (axis_a, axis_b)),
+                                            (point[i], point[j]), in_plane, v, (axis_a, axis_b),
+                                            directions),
             width="stretch", key="fig_contour", alt=about_map.alt, config=chart_text.CONFIG)
         chart_text.show(map_column, about_map)
+        if directions is not None:
+            map_column.caption(curvature_panel.directions_sentence(directions, (axis_a, axis_b)))
         if gradient is not None and reveal:
             with curve_column:
                 rate = float(gradient_figures.directional_curve(in_plane, np.radians([angle]))[0])
@@ -135,6 +143,9 @@ with page_frame("pages/gradients.py"):
                                 key="fig_directional", alt=about_curve.alt,
                                 config=chart_text.CONFIG)
                 chart_text.show(st, about_curve)
+        if found is not None:
+            curvature_panel.section(expression, point, found, (i, j), delta, HALF_WIDTH,
+                                    surface)
     else:
         st.info("With one variable there is no contour map: the gradient is just f′ "
                 "(see the **Derivatives** page). Add a second variable, e.g. x^2 + y^2.")
@@ -146,5 +157,7 @@ with page_frame("pages/gradients.py"):
                         components=[f"∂f/∂{name}" for name in variables])
         except (ExpressionError, ValueError) as error:
             undefined_here(error, "The finite-difference gradient")
+        if len(variables) >= 2 and found is not None:
+            curvature_panel.check(expression, point, found)
 
     share_box(link)

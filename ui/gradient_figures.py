@@ -69,6 +69,7 @@ def contour_gradient_figure(
     gradient: tuple[float, float],
     direction: tuple[float, float] | None = None,
     labels: tuple[str, str] = ("x", "y"),
+    principal: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Figure:
     """Contour map of f on a 2-D grid with a gradient arrow field and ∇f at the point.
 
@@ -77,6 +78,8 @@ def contour_gradient_figure(
     gradient: (∂f/∂a, ∂f/∂b) at `point`, drawn to scale up to a quarter of the window.
     direction: the unit vector v, drawn from the point at the same display length.
     labels: the axes' variable names (user text: made inert for plotly).
+    principal: (eigenvalues (2,), eigenvectors (2, 2) as columns) of the Hessian in this plane:
+    the principal curvature directions, drawn through the point (``principal_traces``).
     Styles: the field thin and ∇f at the point thick (one legend group, "gradient"), v dashed,
     the point an x. The map is opaque and light (``palette.MAP_FILL``) in both themes, so the
     arrows keep their contrast on it and its labels are dark (``palette.INK``).
@@ -111,6 +114,8 @@ def contour_gradient_figure(
                              palette.TANGENT, "direction v", dash="dash")
         traces.append(shaft)
         annotations.append(head)
+    if principal is not None:
+        traces.extend(principal_traces(point, *principal, span))
     traces.append(scatter([point[0]], [point[1]], "point", "markers",
                           marker={"color": palette.REFERENCE, "size": 10, "symbol": "x"}))
     frame = layout(a, b, height=460,
@@ -119,6 +124,38 @@ def contour_gradient_figure(
                             "scaleratio": 1, "constrain": "domain"})
     frame["annotations"] = annotations
     return Figure(traces, frame)
+
+
+def _curving(value: float, scale: float) -> str:
+    if abs(value) <= 1e-8 * max(1.0, scale):
+        return "flat"
+    return "curves up" if value > 0 else "curves down"
+
+
+def principal_traces(point: Sequence[float], eigenvalues: Sequence[float],
+                     eigenvectors: np.ndarray, span: float) -> list[dict]:
+    """The principal curvature directions at `point`: for each eigenvector (a column of
+    `eigenvectors`, unit length) a line through the point, span/3 long, labelled at one end
+    with its eigenvalue λ, the curvature of f along it (λ > 0 curves up, λ < 0 down).
+
+    One legend group ("principal"), dash-dotted, dark blue (``palette.FUNCTION``, 3:1 on the
+    map's fill), labels in ``palette.INK``: the two lines are told apart by their labels.
+    """
+    values = np.asarray(eigenvalues, dtype=float)
+    vectors = np.asarray(eigenvectors, dtype=float)
+    scale = float(np.abs(values).max()) if values.size else 0.0
+    traces = []
+    for k in range(values.size):
+        u = vectors[:, k] * span / 6
+        label = f"λ{'₁₂'[k] if k < 2 else k + 1} = {values[k]:.3g}"
+        traces.append(scatter(
+            [point[0] - u[0], point[0] + u[0]], [point[1] - u[1], point[1] + u[1]],
+            "principal directions (Hessian)", "lines+text", legendgroup="principal",
+            showlegend=k == 0, text=["", label], textposition="top center",
+            textfont={"color": palette.INK, "size": 12},
+            hovertemplate=f"{label}: f {_curving(values[k], scale)} along this line<extra></extra>",
+            line={"color": palette.FUNCTION, "width": 2.5, "dash": "dashdot"}))
+    return traces
 
 
 def directional_curve(gradient: Sequence[float], angles: np.ndarray) -> np.ndarray:

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from gradcore.exercises import calculus, regression
+from gradcore.exercises import calculus, curvature, regression
 from gradcore.exercises.answers import AnswerError
 from gradcore.exercises.checks import Checker, Feedback
 from gradcore.exercises.regression import page_data
@@ -116,6 +116,9 @@ def _task(exercise: Exercise, seed: int) -> Task:
 # setting must stay at its default.
 _DATA = ("d", "noise", "tw", "tb", "target", "feats", "onehot", "loss")
 _RUN = (*_DATA, "opt", "sched")
+# The curvature exercises open the Gradients page's curvature view; turning it off or moving Δ
+# changes nothing about their answers.
+_CURVATURE_VIEW = ("curv", "da", "db")
 
 EXERCISES: tuple[Exercise, ...] = (
     Exercise("square-slope", "derivatives", calculus.square_slope),
@@ -127,6 +130,8 @@ EXERCISES: tuple[Exercise, ...] = (
     Exercise("gradient-dot", "gradients", calculus.gradient_dot),
     Exercise("steepest-ascent", "gradients", calculus.steepest_ascent),
     Exercise("level-curve", "gradients", calculus.level_curve),
+    Exercise("hessian-classify", "gradients", curvature.classify_point, free=_CURVATURE_VIEW),
+    Exercise("hessian-mixed", "gradients", curvature.mixed_partial, free=_CURVATURE_VIEW),
     Exercise("subgradient-abs", "subgradient", calculus.subgradient_abs),
     Exercise("subgradient-relu", "subgradient", calculus.subgradient_relu),
     Exercise("subdifferential-kink", "subgradient", calculus.subdifferential_kink),
