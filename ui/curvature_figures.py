@@ -18,8 +18,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from gradcore.number_text import fmt as num
 from ui import palette
-from ui.chart_text import ChartText, num, rows
+from ui.chart_text import ChartText, rows
 from ui.plotly_spec import Figure
 from ui.text import inert, plotly_inert
 
