@@ -1,6 +1,6 @@
 """What one full garbage collection costs in a warm server process, with and without the freeze.
 
-``ui/server.py`` imports the heavy modules at start-up and freezes what they made
+``ui/shell/server.py`` imports the heavy modules at start-up and freezes what they made
 (``gc.freeze``), so that the collector thread's ``gc.collect()`` scans only the objects made
 since: sessions, figures, caches. This measures, in this one process, a collection:
 
@@ -31,8 +31,8 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from ui.lessons import LESSONS  # noqa: E402
-from ui.server import freeze_start_up_objects  # noqa: E402
+from ui.shell.lessons import LESSONS  # noqa: E402
+from ui.shell.server import freeze_start_up_objects  # noqa: E402
 
 # Settings that make a lesson's first run heavier than its defaults; every lesson of the
 # lessons table is opened, with its defaults when it has no line here.

@@ -22,7 +22,7 @@ Streamlit Community Cloud app gets about 1 GB), when the RSS after the wait is m
 ``--return-mb`` (100 MB) above idle plus the byte bound of the cache (``ui/regression/byte_store.py``,
 256 MB: it keeps the last table an hour, by design), or when a page raised.
 ``--server-env KEY=VALUE`` starts the server with that environment (e.g.
-``GRADLAB_GC_MAX_SECONDS=0`` turns the collector thread of ``ui/server.py`` off, to compare).
+``GRADLAB_GC_MAX_SECONDS=0`` turns the collector thread of ``ui/shell/server.py`` off, to compare).
 
 Usage: ``python benchmarks/bench_memory.py [--datasets 20] [--settle 60] [--uploads 0]
 [--upload-shape 50x10000] [--limit-mb 700] [--return-mb 100] [--server-env K=V]``

@@ -42,7 +42,7 @@ from tests.e2e.browser import (  # noqa: E402
     stop_process_group,
     wait_http_ok,
 )
-from ui.lessons import LESSONS  # noqa: E402
+from ui.shell.lessons import LESSONS  # noqa: E402
 
 PAGES = [lesson.url_path for lesson in LESSONS]
 CHARTS_DRAWN_JS = """() => {

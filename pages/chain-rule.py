@@ -7,11 +7,7 @@ from gradcore import ONE_D_KEYS, ExpressionError, gradient_check, relative_error
 from gradcore.calculus.chain import chain_rule
 from gradcore.expressions.kinks import chain_kink
 from gradcore.number_text import fmt
-from ui import exercise_panel
-from ui.chart_cache import chart_text, figures
-from ui.lessons import page_frame, stop_page
-from ui.state import Link, inert, share_box
-from ui.widgets import (
+from ui.calculus.widgets import (
     TYPED,
     check_panel,
     function_picker,
@@ -19,6 +15,10 @@ from ui.widgets import (
     page_header,
     undefined_here,
 )
+from ui.charts.cache import chart_text, figures
+from ui.shell import exercise_panel
+from ui.shell.lessons import page_frame, stop_page
+from ui.shell.state import Link, inert, share_box
 
 X_LOW, X_HIGH = -3.0, 3.0
 xs = np.linspace(-4.0, 4.0, 801)

@@ -6,11 +6,7 @@ import streamlit as st
 from gradcore import ExpressionError, gradient_check, kink_at
 from gradcore.calculus.functions import ONE_D_KEYS
 from gradcore.number_text import fmt
-from ui import exercise_panel
-from ui.chart_cache import chart_text, figures
-from ui.lessons import page_frame
-from ui.state import Link, inert, share_box
-from ui.widgets import (
+from ui.calculus.widgets import (
     check_panel,
     function_picker,
     interval_text,
@@ -18,6 +14,10 @@ from ui.widgets import (
     page_header,
     undefined_here,
 )
+from ui.charts.cache import chart_text, figures
+from ui.shell import exercise_panel
+from ui.shell.lessons import page_frame
+from ui.shell.state import Link, inert, share_box
 
 STEPS = ["1", "0.5", "0.2", "0.1", "0.05", "0.01", "0.001", "0.0001"]
 X_LOW, X_HIGH = -3.0, 3.0

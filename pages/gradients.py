@@ -4,11 +4,8 @@ import numpy as np
 import streamlit as st
 
 from gradcore import ExpressionError, gradient_check, squared_norm_text
-from ui import curvature_panel, exercise_panel
-from ui.chart_cache import chart_text, gradient_figures
-from ui.lessons import page_frame
-from ui.state import Link, inert, share_box
-from ui.widgets import (
+from ui.calculus import curvature_panel
+from ui.calculus.widgets import (
     check_panel,
     fmt,
     fmt_vector,
@@ -19,6 +16,10 @@ from ui.widgets import (
     parse_cached,
     undefined_here,
 )
+from ui.charts.cache import chart_text, gradient_figures
+from ui.shell import exercise_panel
+from ui.shell.lessons import page_frame
+from ui.shell.state import Link, inert, share_box
 
 NAMES = ["article3d", "article4d", "sqnorm", "dot"]
 LIMIT = 1000.0

@@ -12,17 +12,17 @@ from gradcore import (
     supporting_line_check,
 )
 from gradcore.number_text import fmt
-from ui import exercise_panel
-from ui.chart_cache import cached, chart_text, figures
-from ui.lessons import page_frame
-from ui.state import Link, share_box
-from ui.widgets import (
+from ui.calculus.widgets import (
     catalogue_label,
     check_panel,
     interval_text,
     page_header,
     supporting_slopes,
 )
+from ui.charts.cache import cached, chart_text, figures
+from ui.shell import exercise_panel
+from ui.shell.lessons import page_frame
+from ui.shell.state import Link, share_box
 
 X_LOW, X_HIGH = -3.0, 3.0
 
@@ -99,7 +99,7 @@ with page_frame("pages/subgradient.py"):
     size = link.number("t", "Step size t", 0.01, 2.0, 0.3, step=0.01, slider=True, where=c)
     steps = link.number("k", "Iterations", 1, 200, 30, integer=True, slider=True, where=d)
 
-    # Kept per values (ui.chart_cache): moving x₀ does not run it again.
+    # Kept per values (ui.charts.cache): moving x₀ does not run it again.
     run = cached(subgradient_method, name, start, step_rule=rule, step_size=size,
                  iterations=int(steps), kink_choice=g)
     left, right = st.columns(2)

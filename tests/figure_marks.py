@@ -11,7 +11,8 @@ from itertools import combinations
 import numpy as np
 
 from gradcore import kink_at, parse_expression
-from ui import figures, gradient_figures, palette
+from ui.calculus import figures, gradient_figures
+from ui.charts import palette
 from ui.regression import figures as rf
 from ui.regression import race_figures
 
@@ -130,7 +131,7 @@ def _kink(text: str, x0: float):
 
 
 def calculus_gallery() -> dict:
-    """Every figure of ui/figures.py in the states the pages show."""
+    """Every figure of ui/calculus/figures.py in the states the pages show."""
     xs = np.linspace(-2, 2, 41)
     X, Y = np.meshgrid(xs, xs)
     return {

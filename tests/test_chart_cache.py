@@ -8,7 +8,9 @@ import plotly.io
 import pytest
 
 from gradcore import kink_at, parse_expression
-from ui import chart_cache, chart_text, figures
+from ui.calculus import figures
+from ui.charts import alt_text as chart_text
+from ui.charts import cache as chart_cache
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""ui/chart_text.py: each chart's sentence says the current numbers; its table is what is drawn."""
+"""ui/charts/alt_text.py: each chart's sentence says the current numbers; its table is what is drawn."""
 
 import subprocess
 import sys
@@ -10,8 +10,8 @@ import pytest
 
 from gradcore import Kink
 from gradcore.number_text import fmt
-from ui import chart_text as ct
-from ui import figures, gradient_figures
+from ui.calculus import figures, gradient_figures
+from ui.charts import alt_text as ct
 from ui.regression import figures as rf
 
 XS = np.linspace(-3.0, 3.0, 601)
@@ -268,8 +268,8 @@ def test_show_writes_the_caption_then_a_lazy_table(opened):
 
 
 def test_chart_text_module_does_not_import_streamlit():
-    """In a fresh interpreter, importing ui.chart_text leaves streamlit out of sys.modules."""
-    code = "import sys, ui.chart_text; assert 'streamlit' not in sys.modules"
+    """In a fresh interpreter, importing ui.charts.alt_text leaves streamlit out of sys.modules."""
+    code = "import sys, ui.charts.alt_text; assert 'streamlit' not in sys.modules"
     result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent,
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr

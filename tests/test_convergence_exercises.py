@@ -6,8 +6,8 @@ import pytest
 from gradcore import fit
 from gradcore.exercises.catalogue import BY_ID, page_data
 from tests.page_helpers import metric, open_page
-from ui.exercise_panel import SHOW_KEY
 from ui.regression.curvature import PANEL_KEY
+from ui.shell.exercise_panel import SHOW_KEY
 
 CURVATURE = ("slowest-direction", "momentum-converges", "momentum-best")
 

@@ -1,4 +1,4 @@
-"""ui.curvature_figures and the principal directions on the contour map: specs plotly accepts
+"""ui.calculus.curvature_figures and the principal directions on the contour map: specs plotly accepts
 as they are, the geometry drawn, and the text alternative of the 3-D chart."""
 
 import json
@@ -7,14 +7,14 @@ import numpy as np
 import plotly.io as pio
 import pytest
 
-from ui.curvature_figures import (
+from ui.calculus.curvature_figures import (
     CAMERA,
     GRID,
     plane_values,
     surface_figure,
     surface_text,
 )
-from ui.gradient_figures import contour_gradient_figure
+from ui.calculus.gradient_figures import contour_gradient_figure
 
 XS = np.linspace(-2.0, 3.0, GRID)
 YS = np.linspace(-3.0, 2.0, GRID)

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from tests.page_helpers import all_text, metric, open_page, shown
-from ui import chart_text, palette
-from ui.curvature_figures import MAX_GRID, MAX_PAYLOAD_BYTES, RESET_LABEL
-from ui.exercise_panel import ANSWER_KEY, CHECK_KEY
+from ui.calculus.curvature_figures import MAX_GRID, MAX_PAYLOAD_BYTES, RESET_LABEL
+from ui.charts import alt_text as chart_text
+from ui.charts import palette
+from ui.shell.exercise_panel import ANSWER_KEY, CHECK_KEY
 
 SADDLE = {"fn": "typed", "f": "x^2 - y^2", "p_x": "0", "p_y": "0", "curv": "true",
           "s3d": "true"}

@@ -25,7 +25,7 @@ from gradcore.exercises.catalogue import (
     parse_seed,
 )
 from tests.page_helpers import shown
-from ui.lessons import LESSONS
+from ui.shell.lessons import LESSONS
 
 APP = Path(__file__).parent.parent / "home.py"
 PAGES = {lesson.url_path: lesson.script for lesson in LESSONS}
@@ -44,7 +44,7 @@ def test_ids_are_unique_and_url_safe():
 
 
 def test_every_lesson_has_at_least_three_exercises_on_a_real_page():
-    """Each exercise names a page of ui.lessons; each of the five lessons has three or more."""
+    """Each exercise names a page of ui.shell.lessons; each of the five lessons has three or more."""
     assert {exercise.page for exercise in EXERCISES} <= set(PAGES)
     for page in PAGES:
         assert len(for_page(page)) >= 3, page

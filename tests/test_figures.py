@@ -1,4 +1,4 @@
-"""ui/figures.py: the data the plot builders draw (slopes, arrows, crossings, maxima)."""
+"""ui/calculus/figures.py: the data the plot builders draw (slopes, arrows, crossings, maxima)."""
 
 import subprocess
 import sys
@@ -10,7 +10,8 @@ import pytest
 
 from gradcore import Kink, kink_at, parse_expression
 from tests.figure_marks import calculus_gallery, look_alikes, style
-from ui import figures, gradient_figures, palette
+from ui.calculus import figures, gradient_figures
+from ui.charts import palette
 
 TOL = 1e-12
 
@@ -244,8 +245,8 @@ def test_derivative_curve_at_a_kink_marks_both_limits_and_the_subgradient():
 
 
 def test_figures_module_does_not_import_streamlit():
-    """In a fresh interpreter, importing ui.figures leaves streamlit out of sys.modules."""
-    code = "import sys, ui.figures, ui.gradient_figures; assert 'streamlit' not in sys.modules"
+    """In a fresh interpreter, importing ui.calculus.figures leaves streamlit out of sys.modules."""
+    code = "import sys, ui.calculus.figures, ui.calculus.gradient_figures; assert 'streamlit' not in sys.modules"
     result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent,
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr

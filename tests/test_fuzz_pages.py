@@ -23,8 +23,8 @@ from streamlit.testing.v1 import AppTest
 from gradcore.exercises.catalogue import EXERCISE_PARAM
 from tests.page_helpers import open_page, shown
 from tests.timing import timing
-from ui.exercise_panel import HIDDEN_TEXT, SHOW_KEY
-from ui.lessons import LESSONS
+from ui.shell.exercise_panel import HIDDEN_TEXT, SHOW_KEY
+from ui.shell.lessons import LESSONS
 
 PAGES = [lesson.script for lesson in LESSONS]
 SEEDS = range(4)

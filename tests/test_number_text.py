@@ -1,7 +1,7 @@
 """gradcore.number_text, the one home of how numbers are written for people. The expected
-strings were read from the formatters it replaced (ui.widgets.fmt, ui.figures.number,
-ui.chart_text.num, ui.regression.tables.number, gradcore.expressions.kinks._number and _factor,
-gradcore.exercises.checks.num and vec, ui.state.format_number, ui.regression.engine.tex),
+strings were read from the formatters it replaced (ui.calculus.widgets.fmt, ui.calculus.figures.number,
+ui.charts.alt_text.num, ui.regression.tables.number, gradcore.expressions.kinks._number and _factor,
+gradcore.exercises.checks.num and vec, ui.shell.state.format_number, ui.regression.engine.tex),
 so moving them here changes nothing a student sees; the one difference is that -0.0 is now
 "0" everywhere (the regression tables and the LaTeX of the regression page wrote "-0")."""
 
@@ -12,7 +12,7 @@ import pytest
 from gradcore import number_text
 from gradcore.exercises import checks as exercise_checks
 from gradcore.regression import descent as regression
-from ui import widgets
+from ui.calculus import widgets
 from ui.regression import engine as regression_engine
 from ui.regression import tables as regression_tables
 

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.page_helpers import APP, metrics, notes, open_page, shown
-from ui import chart_text
+from ui.charts import alt_text as chart_text
 
 SLOPE_LABEL = "Tangent slope f′(x₀)"
 HOSTILE = "__import__('os').system('echo pwned')"

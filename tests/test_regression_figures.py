@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tests.figure_marks import look_alikes, race_gallery, regression_gallery
-from ui import palette
+from ui.charts import palette
 from ui.regression import figures as rf
 from ui.regression import race_figures
 

@@ -1,4 +1,4 @@
-"""Teacher lesson links (ui/teacher.py, ui/state.Link): task text, hidden and locked controls,
+"""Teacher lesson links (ui/shell/teacher.py, ui/state.Link): task text, hidden and locked controls,
 presentation mode, and the panel that builds the link. Old unsigned links (readable task, hide,
 lock and present parameters) are read as before, with a note that their locks are advisory;
 the signed form is tested in tests/test_lesson_links.py.
@@ -14,8 +14,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.page_helpers import metric, open_page, shown
-from ui import teacher
-from ui.lessons import LESSONS
+from ui.shell import teacher
+from ui.shell.lessons import LESSONS
 
 
 def slider_keys(at: AppTest) -> set[str]:

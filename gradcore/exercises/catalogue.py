@@ -3,7 +3,7 @@
 ``EXERCISES`` is a tuple of :class:`Exercise` (names fixed in DESIGN.md): ``id`` (unique,
 URL-safe), ``page`` (the page's url path: "derivatives", "gradients", "subgradient",
 "chain-rule", "linear-regression"), ``prompt``, ``link`` (query parameters that set the page
-up: only keys and values the page's ``ui.state.Link`` widgets accept), ``solution`` (an
+up: only keys and values the page's ``ui.shell.state.Link`` widgets accept), ``solution`` (an
 accepted answer) and ``check(text) -> Feedback``.
 
 **Seeds.** An exercise with numbers is regenerated from an integer seed in [0, ``MAX_SEED``]
@@ -18,7 +18,7 @@ default, and the page's link). ``parse_seed`` reads it back.
 **What an answer depends on.** A task's expected answer is right for the page set up by its
 ``link``; ``Exercise.depends`` names further page settings whose *default* the answer assumes
 (the loss, the data generator's other settings) and ``Exercise.free`` the link keys the answer
-does not depend on (a setting the student may change to explore). ``ui.exercise_panel`` closes
+does not depend on (a setting the student may change to explore). ``ui.shell.exercise_panel`` closes
 an open exercise, with a note, when the page stops showing that set-up.
 
 **Where the rest lives.** Each exercise's ``build`` (seed -> prompt, link, solution, checker)

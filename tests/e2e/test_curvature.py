@@ -19,7 +19,7 @@ from tests.e2e.browser import (
     page_problems,
     wait_ready,
 )
-from ui.curvature_figures import CAMERA, RESET_LABEL
+from ui.calculus.curvature_figures import CAMERA, RESET_LABEL
 
 pytestmark = pytest.mark.e2e
 

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.browser import open_page, page_problems
-from ui.lessons import LESSONS
+from ui.shell.lessons import LESSONS
 
 pytestmark = pytest.mark.e2e
 

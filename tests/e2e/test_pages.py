@@ -10,7 +10,7 @@ from tests.e2e.browser import (
     page_problems,
     plot_summaries,
 )
-from ui.lessons import LESSONS
+from ui.shell.lessons import LESSONS
 
 pytestmark = pytest.mark.e2e
 

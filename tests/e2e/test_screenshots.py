@@ -19,7 +19,7 @@ from tests.e2e.browser import (
     wait_ready,
 )
 from tests.e2e.test_pages import PAGES as LESSON_PAGES
-from ui.lessons import HOME, LESSONS
+from ui.shell.lessons import HOME, LESSONS
 
 pytestmark = pytest.mark.e2e
 

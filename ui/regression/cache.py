@@ -35,7 +35,6 @@ import streamlit as st
 
 from gradcore import RunSettings
 from gradcore.regression.engine import EVALUATION_ROWS
-from ui.lessons import trace_run
 from ui.regression.build import (
     COMPARISON_RTOL,
     DEFAULT_SETTINGS,
@@ -79,6 +78,7 @@ from ui.regression.data import (
     text_encoded,
 )
 from ui.regression.figures import CONTOUR_GRID
+from ui.shell.lessons import trace_run
 
 # Besides its own names, the types, constants and helpers the page's modules use as cache.X.
 __all__ = [

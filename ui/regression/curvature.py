@@ -35,9 +35,9 @@ from gradcore import (
 )
 from gradcore.number_text import fmt as num
 from gradcore.regression.optimizers import step_size
-from ui import chart_text
+from ui.charts import alt_text as chart_text
 from ui.regression import curvature_figures as figures
-from ui.text import inert
+from ui.shell.text import inert
 
 PANEL_KEY = "curvature_panel"
 TITLE = "Curvature: why gradient descent zig-zags"

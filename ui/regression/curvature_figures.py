@@ -1,5 +1,5 @@
 """The curvature section's charts, each with its text alternative beside it: arrays in, plain
-plotly.js JSON (``ui.plotly_spec.Figure``) and ``ui.chart_text.ChartText`` out.
+plotly.js JSON (``ui.charts.spec.Figure``) and ``ui.charts.alt_text.ChartText`` out.
 
 - :func:`error_figure`: the run's error along each eigen-direction of S against the step, on a
   log axis, with the decay |z_0| rho^k that the convergence factor predicts (dotted).
@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 
 from gradcore.number_text import fmt as num
-from ui import palette
-from ui.chart_text import ChartText, rows
-from ui.plotly_spec import Figure, layout, scatter
-from ui.text import plotly_inert
+from ui.charts import palette
+from ui.charts.alt_text import ChartText, rows
+from ui.charts.spec import Figure, layout, scatter
+from ui.shell.text import plotly_inert
 
 MAX_LINES = 6
 MAX_PLOT_POINTS = 400

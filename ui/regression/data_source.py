@@ -21,7 +21,7 @@ import streamlit as st
 from gradcore import MAX_CATEGORIES, MAX_CELLS, MAX_COLUMNS, MAX_UPLOAD_BYTES, DataError
 from ui.regression import cache as cache
 from ui.regression.upload_turns import TURNS, Busy
-from ui.state import Link, inert
+from ui.shell.state import Link, inert
 
 SOURCES = ("bundled", "generate", "upload")
 GENERATOR_DEFAULTS = {"n": 200, "d": 1, "noise": 1.0, "seed": 0, "tw": 2.0, "tb": 1.0}

@@ -37,7 +37,7 @@ from ui.regression.cache import (
     Problem,
     Run,
 )
-from ui.state import Link
+from ui.shell.state import Link
 
 # Rows written out in the formula panels (this one and the article's, regression_view).
 FORMULA_TERMS = 3

@@ -7,11 +7,11 @@ frames, a ``CONTOUR_GRID`` x ``CONTOUR_GRID`` loss grid), so the chart payload a
 receives stays the same for 1,000 and 1,000,000 rows.
 
 A step of the page's stepper changes only a few marks of each chart. So each chart is built
-in two parts: a :class:`ui.plotly_spec.Base` with everything that is the same at every step of
+in two parts: a :class:`ui.charts.spec.Base` with everything that is the same at every step of
 a run (the data, the loss contours, the whole path, the replay frames), built once per run by a
 ``*_base`` function and kept by the page (``ui.regression.cache.chart_bases``), and a light
 per-step overlay added by the matching ``*_at`` function. Both are plain plotly.js JSON
-(:class:`ui.plotly_spec.Figure`), not ``go.Figure`` objects, whose validation of every
+(:class:`ui.charts.spec.Figure`), not ``go.Figure`` objects, whose validation of every
 property cost tens of milliseconds per step. A chart is ``*_at(*_base(...), ..., k)``, as the
 page builds it.
 
@@ -27,9 +27,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ui import palette
-from ui.plotly_spec import Base, Figure
-from ui.text import plotly_inert
+from ui.charts import palette
+from ui.charts.spec import Base, Figure
+from ui.shell.text import plotly_inert
 
 MAX_POINTS = 2000
 MAX_FRAMES = 60

@@ -9,8 +9,6 @@ import streamlit as st
 from gradcore import FIT_DEFAULTS, LOSS_TABLE, MAX_FEATURES, DataError
 from gradcore.regression.descent import LEARNING_RATES
 from gradcore.regression.optimizers import MOMENTUM
-from ui import exercise_panel
-from ui.lessons import stop_page
 from ui.regression import cache as cache
 from ui.regression import data_source
 from ui.regression.curvature import curvature_panel
@@ -28,7 +26,9 @@ from ui.regression.export import data_download, script_download, trajectory_down
 from ui.regression.race import race_panel
 from ui.regression.tables import gd_units, glossary
 from ui.regression.view import learning_rate_note, stepper, titled
-from ui.state import Link, inert, share_box
+from ui.shell import exercise_panel
+from ui.shell.lessons import stop_page
+from ui.shell.state import Link, inert, share_box
 
 MAX_STEPS = 100_000
 START_LIMIT = 1e6
@@ -55,7 +55,7 @@ def reset_columns_for_a_new_table(columns: list[str], target: str,
 
 
 def render(lesson) -> None:
-    """The whole page, in `lesson`'s frame (``ui.lessons.page_frame``)."""
+    """The whole page, in `lesson`'s frame (``ui.shell.lessons.page_frame``)."""
     st.title("Gradient descent for linear regression")
     # The chosen loss's introduction. The loss box comes further down, so the slot is filled
     # with the loss it will most likely show (this session's choice, else the link's) and

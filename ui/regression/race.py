@@ -16,7 +16,7 @@ from ui.regression.cache import (
     race_grid,
     race_window,
 )
-from ui.state import inert
+from ui.shell.state import inert
 
 
 def split_shared_ending(messages: list[str]) -> tuple[list[str], str]:

@@ -1,5 +1,5 @@
 """Figures and text alternatives of the regression page's optimizer race: arrays in, out a
-:class:`ui.plotly_spec.Figure` (plain plotly.js JSON, like every other chart: no ``go.Figure``
+:class:`ui.charts.spec.Figure` (plain plotly.js JSON, like every other chart: no ``go.Figure``
 validation at run time; the tests validate it) or a ``chart_text.ChartText``. No streamlit and
 no regression math here.
 
@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from gradcore.number_text import fmt
-from ui import palette
-from ui.chart_text import MAX_ROWS, NO_TABLE, ChartText
-from ui.plotly_spec import Figure
-from ui.text import plotly_inert
+from ui.charts import palette
+from ui.charts.alt_text import MAX_ROWS, NO_TABLE, ChartText
+from ui.charts.spec import Figure
+from ui.shell.text import plotly_inert
 
 RACE_COLOURS = (palette.FUNCTION, palette.DERIVATIVE, palette.TANGENT)
 RACE_DASHES = ("solid", "dash", "dot")

@@ -20,8 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from gradcore import DataError, learning_rate_verdict
-from ui import chart_text
-from ui.lessons import trace_run
+from ui.charts import alt_text as chart_text
 from ui.regression import data_source
 from ui.regression import engine as engines
 from ui.regression import figures as figures
@@ -40,7 +39,8 @@ from ui.regression.cache import (
 from ui.regression.check import check_panel
 from ui.regression.engine import tex
 from ui.regression.tables import ORIGINAL_UNITS, gd_units, number, show_table
-from ui.state import Link, inert, share_box
+from ui.shell.lessons import trace_run
+from ui.shell.state import Link, inert, share_box
 
 # Without standardisation, a condition number above this earns the advice to standardise.
 STANDARDISE_ADVICE_CONDITION = 10.0
@@ -146,7 +146,7 @@ def _step_controls(link: Link, last: int) -> int:
 
     A click is read from the button's return value, not an ``on_click`` callback: after a
     server restart the first click reaches a session that never created the buttons (so has
-    no callback for them) but does see their value (see ui/server.py).
+    no callback for them) but does see their value (see ui/shell/server.py).
     """
     # A lesson that hides or locks the step fixes it: the buttons cannot move it either.
     fixed = "k" in link.lesson.fixed
@@ -305,7 +305,7 @@ def stepper(problem: Problem, run: Run, link: Link, upload_note: str | None) -> 
     trajectory. The fragment gets a :class:`~ui.regression.cache.RunRef` (a few values), not
     `problem` and `run`: Streamlit keeps a fragment's arguments for the session's lifetime, and
     the arrays must stay in the byte-bounded cache only. `link` is the page's
-    :class:`~ui.state.Link` (a step beyond a shortened run is clamped to its last step); its
+    :class:`~ui.shell.state.Link` (a step beyond a shortened run is clamped to its last step); its
     share box ends the page's run (notes, address).
     """
     _stepper(RunRef.of(problem, run), link, upload_note)

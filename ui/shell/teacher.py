@@ -1,18 +1,18 @@
 """Teacher lesson links: a task, hidden or locked controls, an exercise, presentation mode.
 
-A lesson link is an ordinary link to a view (``ui.state``) plus one signed parameter,
-``lesson=<payload>.<signature>`` (``ui.signing``): the payload names the page it is for, the
+A lesson link is an ordinary link to a view (``ui.shell.state``) plus one signed parameter,
+``lesson=<payload>.<signature>`` (``ui.shell.signing``): the payload names the page it is for, the
 task text, the exercise (and its seed when the teacher fixed the numbers), the hidden and the
 locked controls **with their values**, presentation mode and whether the answers are held back
 until the student presses Reveal. :func:`lesson_query` builds it. On every run
-``ui.state.Link`` takes a hidden or locked control's value from the signed part, so an edited
+``ui.shell.state.Link`` takes a hidden or locked control's value from the signed part, so an edited
 address (a deleted ``lock``, an edited ``x0=``, an appended ``&h=``) changes nothing; the
 readable parameters carry only what the student may change.
 
 What a student can meet:
 
 - an altered, forged, truncated or doubled lesson parameter: the page opens without the
-  lesson and one sentence says why (:mod:`ui.signing`'s messages);
+  lesson and one sentence says why (:mod:`ui.shell.signing`'s messages);
 - a signed lesson for another page (the student went on with Previous / Next, which carry
   it): that page is ordinary, with a link back to the lesson's page;
 - an old unsigned link (``task``, ``hide``, ``lock``, ``present`` as readable parameters, made
@@ -35,8 +35,8 @@ import streamlit as st
 
 from gradcore import EXERCISE_PARAM, SEED_PARAM
 from gradcore.exercises.catalogue import DEFAULT_SEED, MAX_SEED, get_exercise
-from ui import signing
-from ui.text import inert
+from ui.shell import signing
+from ui.shell.text import inert
 
 LESSON_PARAM = "lesson"
 TASK_PARAM, HIDE_PARAM, LOCK_PARAM, PRESENT_PARAM = "task", "hide", "lock", "present"
@@ -269,7 +269,7 @@ def header(settings: LessonSettings) -> None:
     for note in settings.notes:
         st.caption(inert(note))
     if settings.elsewhere:
-        from ui.lessons import BY_PATH  # the lessons table imports this module's users
+        from ui.shell.lessons import BY_PATH  # the lessons table imports this module's users
         lesson = BY_PATH.get(settings.elsewhere)
         if lesson is not None:
             st.page_link(lesson.script, label=f"Back to your teacher's lesson: {lesson.title}",

@@ -1,8 +1,8 @@
-"""Does the page still show the set-up an exercise asks about? (``ui.exercise_panel``)
+"""Does the page still show the set-up an exercise asks about? (``ui.shell.exercise_panel``)
 
 An exercise's answer is right for the page its link sets up, with the defaults it assumes
 (``Exercise.depends``) and whatever the student may change (``Exercise.free``):
-:func:`setup_of`. :func:`differs` compares that with the values the page's ``ui.state.Link``
+:func:`setup_of`. :func:`differs` compares that with the values the page's ``ui.shell.state.Link``
 controls showed in this run; :func:`lesson_clash` says why an exercise cannot open inside a
 teacher's lesson that fixes one of those settings at another value.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from gradcore.exercises.catalogue import Task, get_exercise
-from ui import teacher
+from ui.shell import teacher
 
 
 def differs(link, wanted: dict[str, str]) -> list[tuple[str, str, str]]:

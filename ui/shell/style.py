@@ -1,6 +1,6 @@
 """The app's few CSS rules, each for a reader: contrast, keyboard use and headings.
 
-Injected once per run by ``ui.lessons.page_frame`` with ``st.html`` (a style-only block takes
+Injected once per run by ``ui.shell.lessons.page_frame`` with ``st.html`` (a style-only block takes
 no space on the page). Each rule fixes what axe-core (tests/e2e/test_accessibility.py) found
 in Streamlit's defaults:
 

@@ -23,8 +23,8 @@ import streamlit as st
 
 import classroom
 from classroom import ClassError, StoreUnavailable, WrongCodeLimiter, new_student_id, read_code
-from ui.address import set_params
-from ui.text import inert
+from ui.shell.address import set_params
+from ui.shell.text import inert
 
 CLASS_PARAM, TEACHER_PARAM = "class", "teacher"
 PURGE_EVERY_S = 3600.0

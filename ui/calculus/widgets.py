@@ -22,8 +22,8 @@ from gradcore.calculus.subgradients import supporting
 from gradcore.expressions import worker
 from gradcore.expressions.kinks import partial_kinks
 from gradcore.number_text import fmt, fmt_vector
-from ui.chart_cache import cached
-from ui.state import Link, inert
+from ui.charts.cache import cached
+from ui.shell.state import Link, inert
 
 SUPPORT_TEST_SLOPES = np.round(np.arange(-300, 301) / 100, 2)
 """The slopes −3 … 3 (steps of 0.01) that :func:`supporting_slopes` tests."""
@@ -159,7 +159,7 @@ def supporting_slopes(name: str, x0: float, ys: np.ndarray) -> tuple[float, floa
     smallest and largest of ``SUPPORT_TEST_SLOPES`` whose line through (x₀, f(x₀)) passes
     gradcore's supporting-line test on the grid `ys`; (nan, nan) when none does.
 
-    601 tests (one array operation, ``gradcore.calculus.subgradients.supporting``), kept per (name, x₀, ys) (``ui.chart_cache.cached``): moving g, the step rule or
+    601 tests (one array operation, ``gradcore.calculus.subgradients.supporting``), kept per (name, x₀, ys) (``ui.charts.cache.cached``): moving g, the step rule or
     the iterations does not run them again.
     """
     return cached(_supporting_slopes, name, float(x0), np.asarray(ys, dtype=float))

@@ -1,18 +1,18 @@
 """Plotly figure builders for the calculus pages: arrays in, a plotly figure out (the
-Gradients page's contour map and directional derivative are :mod:`ui.gradient_figures`).
+Gradients page's contour map and directional derivative are :mod:`ui.calculus.gradient_figures`).
 
 No streamlit here and no calculus either: every value that is a derivative, a gradient or a
 subdifferential arrives already computed by ``gradcore``. What these functions do is geometry
 for display (a line through a point with a slope, arrow segments, the crossing of two sampled
 curves), which is why their data is unit-tested in ``tests/test_figures.py``.
 
-Every figure has titled axes, colours from :mod:`ui.palette` (one colour per idea) and a
+Every figure has titled axes, colours from :mod:`ui.charts.palette` (one colour per idea) and a
 transparent background so Streamlit's light and dark themes both read. Colour is never the only
 signal: within a figure, marks of different meaning also differ by dash, width or marker shape
 (f solid and thick, tangents and supporting lines dashed, secants and rejected lines dotted,
 the reference answer an x, a star or a diamond); traces of one meaning share a ``legendgroup``.
 
-The builders write plotly's JSON directly (:mod:`ui.plotly_spec`): a ``go.Figure`` validated
+The builders write plotly's JSON directly (:mod:`ui.charts.spec`): a ``go.Figure`` validated
 every property, 10-20 ms per figure, most of a slider move; the tests validate instead.
 """
 
@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gradcore.number_text import significant
-from ui import palette
-from ui.plotly_spec import Figure, layout, scatter
-from ui.text import plotly_inert
+from ui.charts import palette
+from ui.charts.spec import Figure, layout, scatter
+from ui.shell.text import plotly_inert
 
 if TYPE_CHECKING:
     from gradcore.expressions.kinks import Kink

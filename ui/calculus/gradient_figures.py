@@ -1,6 +1,6 @@
 """The Gradients page's figures: the contour map of f with its gradient field and the
 direction v, and the directional derivative ∇f·v against the angle of v (plotly, pure
-builders like :mod:`ui.figures`)."""
+builders like :mod:`ui.calculus.figures`)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ui import palette
-from ui.figures import LINE_WIDTH
-from ui.plotly_spec import Figure, layout, scatter
-from ui.text import plotly_inert
+from ui.calculus.figures import LINE_WIDTH
+from ui.charts import palette
+from ui.charts.spec import Figure, layout, scatter
+from ui.shell.text import plotly_inert
 
 DIRECTION_DEGREES = np.linspace(0.0, 360.0, 361)
 

@@ -4,8 +4,8 @@
 variables) with the tangent plane at p, ∇f drawn on the floor of the box and lifted onto the
 plane, the plane's normal, and the nearby point p + Δ with f(p + Δ), the linear estimate
 f(p) + ∇f·Δ (on the plane) and the quadratic estimate that adds ½ΔᵀHΔ. :func:`surface_text` is
-the same chart as a sentence and a numbers table (``ui.chart_text.ChartText``), built from the
-same arrays. Pure builders (no streamlit import), cached by value through ``ui.chart_cache``.
+the same chart as a sentence and a numbers table (``ui.charts.alt_text.ChartText``), built from the
+same arrays. Pure builders (no streamlit import), cached by value through ``ui.charts.cache``.
 
 Size: the page samples f on at most ``MAX_GRID`` × ``MAX_GRID`` points; a figure's JSON stays
 under ``MAX_PAYLOAD_BYTES`` (tests/test_curvature_page.py measures it).
@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 
 from gradcore.number_text import fmt as num
-from ui import palette
-from ui.chart_text import ChartText, rows
-from ui.plotly_spec import Figure
-from ui.text import inert, plotly_inert
+from ui.charts import palette
+from ui.charts.alt_text import ChartText, rows
+from ui.charts.spec import Figure
+from ui.shell.text import inert, plotly_inert
 
 MAX_GRID = 60
 GRID = 41

@@ -6,7 +6,7 @@ here has a contrast of at least 3:1 against both Streamlit backgrounds, white (#
 the dark theme's #0E1117 (plots use a transparent background), and against the lightest and
 darkest fill of the gradient page's contour map, which the arrows are drawn on. Text colours
 (the computation graph's labels) reach 4.5:1 on the light chip they sit on. Colour is never the
-only signal: marks of different meaning also differ by dash or marker shape (ui/figures.py).
+only signal: marks of different meaning also differ by dash or marker shape (ui/calculus/figures.py).
 
 Contrast ratios (tests/test_palette.py computes them), on white / on #0E1117:
 

@@ -24,7 +24,7 @@ ALIASES = {
     "linear_regression": "linear-regression",
     "linearregression": "linear-regression",
 }
-"""Another name -> the page's url path (``ui.lessons.LESSONS``)."""
+"""Another name -> the page's url path (``ui.shell.lessons.LESSONS``)."""
 
 
 def _redirect(target: str):

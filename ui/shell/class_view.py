@@ -6,7 +6,7 @@ at the first try; a chart of the answers given (the ``TOP_ANSWERS`` most frequen
 answers, the rest grouped) with its numbers as a table; the mistakes by the exercise's own
 feedback categories. "Reveal to the class" shows an exercise's answer to the students who
 answered it; the answers download as an anonymous CSV; "End the class" deletes it. Student
-text is shown inert: in plotly labels through :func:`ui.text.plotly_inert`, in tables as cells.
+text is shown inert: in plotly labels through :func:`ui.shell.text.plotly_inert`, in tables as cells.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import streamlit as st
 
 from classroom import ClassError, StoreUnavailable, read_code
 from gradcore.exercises.catalogue import get_exercise
-from ui import class_mode
-from ui.text import inert, plotly_inert
+from ui.shell import class_mode
+from ui.shell.text import inert, plotly_inert
 
 REFRESH_S = 2.0
 TOP_ANSWERS = 8

@@ -78,7 +78,7 @@ class Figure(BaseFigure):
     plotly's validation of every property. ``data``, ``layout`` and ``frames`` are plotly's
     validated objects, built on first use (tests and notebooks read them), so a builder that
     writes a property plotly does not know fails there. Treat a Figure as read-only: builders
-    are cached and their figures shared (``ui.chart_cache``), and a base is shared by every
+    are cached and their figures shared (``ui.charts.cache``), and a base is shared by every
     step of a run.
     """
 

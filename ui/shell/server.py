@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 from streamlit.runtime.app_session import AppSession
 
-from ui import class_mode
+from ui.shell import class_mode
 
 _LOGGER = logging.getLogger("gradlab")
 

@@ -1,15 +1,15 @@
 """The chart builders, each kept per argument values: a figure is built once per inputs.
 
 Building a figure and its text alternative is a large part of a calculus page's rerun. Each
-builder of those pages (:mod:`ui.figures`, :mod:`ui.gradient_figures` and their
-:mod:`ui.chart_text` sentences) is a pure function of its arguments, so its result can be
+builder of those pages (:mod:`ui.calculus.figures`, :mod:`ui.calculus.gradient_figures` and their
+:mod:`ui.charts.alt_text` sentences) is a pure function of its arguments, so its result can be
 shared: by a later rerun that asks for the same view (a slider moved back, a
 step back), by the charts a click does not change (the subgradient method's plots when the
 candidate g moves), and by every student of a class who opens the teacher's link.
 
 Pages import the modules from here instead of from ``ui``::
 
-    from ui.chart_cache import chart_text, figures
+    from ui.charts.cache import chart_text, figures
 
 and call them as before. Each name listed in ``CACHED`` goes through :func:`cached`; every
 other attribute (constants, ``chart_text.show``, small geometry helpers) is the module's own.
@@ -49,12 +49,12 @@ ENTRY_FACTOR = 4
 ENTRY_OVERHEAD = 64 * 2**10
 
 CACHED = {
-    "ui.figures": (
+    "ui.calculus.figures": (
         "derivative_figure", "derivative_curve_figure", "subgradient_figure", "iterates_figure",
         "values_by_step_figure", "composite_figure", "computation_graph_figure",
     ),
-    "ui.gradient_figures": ("contour_gradient_figure", "directional_figure"),
-    "ui.chart_text": (
+    "ui.calculus.gradient_figures": ("contour_gradient_figure", "directional_figure"),
+    "ui.charts.alt_text": (
         "derivative", "derivative_curve", "contour_map", "directional", "support", "iterates",
         "values_by_step", "composite", "computation_graph",
     ),
@@ -167,6 +167,6 @@ class _CachedModule:
         return f"<{self._name}, builders cached by value>"
 
 
-figures = _CachedModule("ui.figures")
-gradient_figures = _CachedModule("ui.gradient_figures")
-chart_text = _CachedModule("ui.chart_text")
+figures = _CachedModule("ui.calculus.figures")
+gradient_figures = _CachedModule("ui.calculus.gradient_figures")
+chart_text = _CachedModule("ui.charts.alt_text")

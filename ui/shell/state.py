@@ -22,7 +22,7 @@ address. Here nothing is bound, so the app decides every value:
   release is at most one entry in the browser's history, and Back / Forward step between
   views; ``AppTest`` sees the address exactly as a browser does.
 
-A teacher's lesson link (``ui.teacher``) may hide or lock controls: with a signed lesson their
+A teacher's lesson link (``ui.shell.teacher``) may hide or lock controls: with a signed lesson their
 values come from the signed part on every run and stay out of the readable address.
 
 :meth:`Link.finish` (called by :func:`share_box`) removes the parameters of this page's widgets
@@ -40,9 +40,9 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from gradcore.number_text import address
-from ui import teacher
-from ui.address import flush_address, fragment_run, set_params
-from ui.text import inert
+from ui.shell import teacher
+from ui.shell.address import flush_address, fragment_run, set_params
+from ui.shell.text import inert
 
 __all__ = ["Link", "current_link", "flush_address", "forget", "inert", "set_params",
            "share_box"]
@@ -90,7 +90,7 @@ class Link:
         self.notes: list[str] = []
         self.drawn: set[str] = set()
         self.history = _history_navigation()
-        # A teacher's lesson link may hide or lock some of this page's controls (ui/teacher.py).
+        # A teacher's lesson link may hide or lock some of this page's controls (ui/shell/teacher.py).
         self.lesson = teacher.lesson_settings(page)
         self.labels: dict[str, str] = {}
         # Each control's value this run, its default, how a link value is read and shown: for
@@ -406,7 +406,7 @@ class Link:
         keys = st.session_state.setdefault(_KEYS, {}).setdefault(self.page, set())
         set_params({key: None for key in sorted(keys - self.drawn)})
         keys &= self.drawn
-        if fragment_run():  # a full run sends its address at the page's end (ui.lessons)
+        if fragment_run():  # a full run sends its address at the page's end (ui.shell.lessons)
             flush_address()
 
 
@@ -443,5 +443,5 @@ def share_box(link: Link | None = None, extra_note: str | None = None) -> None:
             if extra_note:
                 st.caption(extra_note)
     if link is not None:
-        from ui.teacher_panel import panel  # it reads the exercises of the page
+        from ui.shell.teacher_panel import panel  # it reads the exercises of the page
         panel(link)

@@ -1,7 +1,7 @@
 """The exercise panel of a lesson page: a question from ``gradcore.exercises.catalogue`` and its answer box.
 
 A link with ``?ex=<id>`` (and ``exseed=<int>`` for other numbers) opens the exercise on its
-page: :func:`show` (called by ``ui.lessons.page_frame`` before the page body) draws the prompt,
+page: :func:`show` (called by ``ui.shell.lessons.page_frame`` before the page body) draws the prompt,
 an answer box (widget key ``answer``) in a form with a Check button, "New numbers", "Show the
 answer" and "Close", and the feedback of the last check. :func:`footer` (after the body) lists
 the page's exercises, marking those answered correctly in this session.
@@ -11,14 +11,14 @@ Predict, then reveal: while an exercise is open and neither answered correctly n
 would give the answer away. Without an exercise it is True, unless a teacher's lesson link
 holds the answers back: then it is False until the student presses Reveal.
 
-In a lesson (``ui.teacher``): the lesson's exercise opens when the address names none; every
+In a lesson (``ui.shell.teacher``): the lesson's exercise opens when the address names none; every
 button keeps the lesson's parameter in the address (New numbers, Show the answer, Check and
 opening another exercise replace only the view; Close of the lesson's exercise writes
 ``ex=`` so the lesson's exercise stays closed); New numbers is offered only where the teacher
 did not fix the numbers.
 
 The answer always matches the page: the verdict of a check is drawn at the end of the run
-(:func:`settle`, called by ``ui.lessons`` after the page's body), once the page's controls have
+(:func:`settle`, called by ``ui.shell.lessons`` after the page's body), once the page's controls have
 their values. When a setting the exercise depends on (its link, ``Exercise.depends``) shows
 another value, the exercise is closed with a note that says which and how to get it back;
 "Right" is never drawn beside numbers that contradict it.
@@ -49,11 +49,11 @@ from gradcore.exercises.catalogue import (
     get_exercise,
     parse_seed,
 )
-from ui import class_mode, teacher
-from ui.address import flush_address, replace_params, set_params
-from ui.exercise_setup import differs, lesson_clash, setup_of
-from ui.state import CURRENT_LINK, forget
-from ui.text import inert
+from ui.shell import class_mode, teacher
+from ui.shell.address import flush_address, replace_params, set_params
+from ui.shell.exercise_setup import differs, lesson_clash, setup_of
+from ui.shell.state import CURRENT_LINK, forget
+from ui.shell.text import inert
 
 ANSWER_KEY = "answer"
 CHECK_KEY = "ex_check"
@@ -135,7 +135,7 @@ def numbers_fixed(task: Task, lesson: teacher.LessonSettings) -> bool:
 def _follow_link(page: str, task: Task | None) -> None:
     """When a task is newly opened on `page`, the address sets the page up, as a fresh visit.
 
-    The page's URL-bound widgets forget their kept values (``ui.state.forget``), so they read
+    The page's URL-bound widgets forget their kept values (``ui.shell.state.forget``), so they read
     the address (``Task.query()``: the exercise and its link) on their next appearance. A
     parameter missing from the address means its default, as for any link: the page leaves
     out defaults when it writes the address, so filling in the exercise's value would make a

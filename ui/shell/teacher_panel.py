@@ -1,8 +1,8 @@
 """The teacher panel: "For teachers: make a lesson link", at the end of every lesson.
 
 The teacher sets the page up as students should see it, then writes a task, picks the controls
-to hide or lock (every control drawn on this page: ``ui.state.Link.labels``), an exercise, the
-reveal switch and presentation mode. The link is :func:`ui.teacher.lesson_query` of the view
+to hide or lock (every control drawn on this page: ``ui.shell.state.Link.labels``), an exercise, the
+reveal switch and presentation mode. The link is :func:`ui.shell.teacher.lesson_query` of the view
 the page shows (``Link.view``), so it is exactly what the teacher sees. The panel's own widgets
 are not in the address. Choosing an exercise never silently changes the set-up: before the
 link is built the panel says which settings the exercise will set, and to which values.
@@ -14,8 +14,8 @@ import streamlit as st
 
 from gradcore import SEED_PARAM, for_page
 from gradcore.exercises.catalogue import DEFAULT_SEED, parse_seed
-from ui import class_mode, teacher
-from ui.text import inert
+from ui.shell import class_mode, teacher
+from ui.shell.text import inert
 
 NO_EXERCISE = "(none)"
 PROMPT_CHARS = 60
@@ -122,7 +122,7 @@ def panel(link) -> None:
 
 def _class_box(page: str, query: dict[str, str], exercise_id: str | None) -> None:
     """"Start a class with this lesson": a class code, the student link with its QR code and
-    the teacher's live view (``ui.class_mode``)."""
+    the teacher's live view (``ui.shell.class_mode``)."""
     st.markdown("**Class mode**: see your students' answers live, anonymously.")
     hours = st.number_input("The class stays open for (hours)", 1.0, 168.0, 24.0, step=1.0,
                             format="%.0f", key="class_hours")

@@ -29,8 +29,8 @@ from typing import NamedTuple, NoReturn
 
 import streamlit as st
 
-from ui import class_mode, exercise_panel, style, teacher
-from ui.address import flush_address
+from ui.shell import class_mode, exercise_panel, style, teacher
+from ui.shell.address import flush_address
 
 _LOGGER = logging.getLogger("gradlab")
 # GRADLAB_TRACE_RUNS=1 in the server's environment: every page run, stepper fragment run and
@@ -77,7 +77,7 @@ LESSONS = [
            "step by step, checked against scikit-learn."),
 ]
 
-# Not a lesson: the teacher's live view of a class (ui/class_view.py), reached by its link only.
+# Not a lesson: the teacher's live view of a class (ui/shell/class_view.py), reached by its link only.
 CLASS_VIEW = Lesson("pages/class.py", "Class live view", "class", ":material/groups:", "")
 
 BY_SCRIPT = {lesson.script: lesson for lesson in [HOME, *LESSONS, CLASS_VIEW]}
@@ -88,7 +88,7 @@ ICON = {script: lesson.icon for script, lesson in BY_SCRIPT.items()}
 def _page_end(lesson: Lesson) -> None:
     """A lesson page's last part: the open exercise's verdict (``exercise_panel.settle``), its
     exercises and the course's Previous / Next links; then the run's address goes to the
-    browser, once (``ui.address``)."""
+    browser, once (``ui.shell.address``)."""
     if lesson in LESSONS:
         try:
             exercise_panel.settle(lesson.url_path)
@@ -120,7 +120,7 @@ def page_frame(script: str) -> Iterator[Lesson]:
     has encountered an error". If the defaults fail too, the page says so and stops there.
 
     On a lesson page the body sits between the exercise that the address opens
-    (``ui.exercise_panel.show``, on top) and, at the end, the page's exercises and the
+    (``ui.shell.exercise_panel.show``, on top) and, at the end, the page's exercises and the
     "Previous" / "Next" links of the course (:func:`guide`). A page that stops early (no data
     yet, an impossible composition) calls :func:`stop_page` instead of ``st.stop()``, so that it
     has the same end.
@@ -158,7 +158,7 @@ def page_frame(script: str) -> Iterator[Lesson]:
 
 
 def _class_line(lesson: Lesson) -> None:
-    """The class this student is in, if any (``ui.class_mode``); a failure there is logged
+    """The class this student is in, if any (``ui.shell.class_mode``); a failure there is logged
     and the lesson goes on as without a class."""
     try:
         class_mode.student_line()
@@ -167,7 +167,7 @@ def _class_line(lesson: Lesson) -> None:
 
 
 def _exercise_panel(lesson: Lesson) -> None:
-    """The exercise the address opens (``ui.exercise_panel``); a failure there is logged and
+    """The exercise the address opens (``ui.shell.exercise_panel``); a failure there is logged and
     leaves the page itself working, with no exercise open."""
     try:
         exercise_panel.show(lesson.url_path)
@@ -180,7 +180,7 @@ def _exercise_panel(lesson: Lesson) -> None:
 
 def guide(lesson: Lesson) -> None:
     """"Previous" and "Next" in the course order of ``LESSONS`` (Home before the first and
-    after the last). A signed lesson goes along (``ui.teacher.carried``): the page it is not
+    after the last). A signed lesson goes along (``ui.shell.teacher.carried``): the page it is not
     for shows a link back to it, so a student who looks around can return to the lesson."""
     carried = teacher.carried() or None
     index = LESSONS.index(lesson)

@@ -2,11 +2,11 @@
 
 A screen-reader user gets what a sighted user reads off a plot: each chart is followed by a
 caption (:attr:`ChartText.sentence`, one Markdown sentence; user text such as a typed formula
-or a column name passes through :func:`ui.text.inert`) and a collapsed expander "Numbers behind
+or a column name passes through :func:`ui.shell.text.inert`) and a collapsed expander "Numbers behind
 this chart" with a table of the plotted points, at most ``MAX_ROWS`` rows. The chart itself
 gets :attr:`ChartText.alt`, a short name Streamlit gives it as ``aria-label``.
 
-The builders are pure functions of the arrays the page hands to :mod:`ui.figures` or
+The builders are pure functions of the arrays the page hands to :mod:`ui.calculus.figures` or
 :mod:`ui.regression.figures`; derived lines are computed by the same helpers the figures use
 (``line_through``, ``directional_curve``), so a table shows exactly what is drawn. No streamlit
 import: :func:`show` writes into whatever container it is given.
@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 
 from gradcore.number_text import fmt
-from ui.figures import line_through, secant_slope
-from ui.gradient_figures import DIRECTION_DEGREES, directional_curve
-from ui.text import inert
+from ui.calculus.figures import line_through, secant_slope
+from ui.calculus.gradient_figures import DIRECTION_DEGREES, directional_curve
+from ui.shell.text import inert
 
 MAX_ROWS = 200
 EXPANDER_LABEL = "Numbers behind this chart"
@@ -59,11 +59,11 @@ def show(where: Any, text: ChartText) -> None:
 
     The table is made only while its box is open (``on_change="rerun"``, keyed by
     :func:`numbers_key` of the chart's name), so a click does not build and send it hidden.
-    While an exercise is open and unanswered (predict, then see: ui/exercise_panel.py), or a
+    While an exercise is open and unanswered (predict, then see: ui/shell/exercise_panel.py), or a
     lesson holds the answers back, the sentence and the table would give the answer away, so a
     note stands in their place.
     """
-    from ui import exercise_panel  # streamlit-side state; this module stays importable alone
+    from ui.shell import exercise_panel  # streamlit-side state; this module stays importable alone
 
     if not exercise_panel.revealed():
         where.caption(HIDDEN_SENTENCE if exercise_panel.exercise_open() else HELD_SENTENCE)

@@ -6,7 +6,7 @@ sends one message per assignment or deletion. A run that changed three parameter
 exercise, a control that appeared, one that went away) made three entries, so Back walked
 through half-made addresses. Here every change is made without a message (Streamlit's own
 ``set_with_no_forward_msg`` / ``discard_param_no_forward_msg``) and :func:`flush_address`,
-called at the end of every run (``ui.state.Link.finish`` and ``ui.lessons.page_frame``), sends
+called at the end of every run (``ui.shell.state.Link.finish`` and ``ui.shell.lessons.page_frame``), sends
 the final address once. A history navigation (Back / Forward) is answered with
 ``replaceState`` by the frontend, so it never adds an entry.
 """

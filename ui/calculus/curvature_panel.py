@@ -11,7 +11,7 @@ behind this chart" box could not sit inside an expander).
 - :func:`curvature`: ``gradcore.curvature_at`` at the point (None where it is undefined,
   with the reason kept for :func:`section`);
 - :func:`principal`: the eigen-decomposition of the Hessian in the drawn plane, for the
-  contour map (``ui.gradient_figures.principal_traces``);
+  contour map (``ui.calculus.gradient_figures.principal_traces``);
 - :func:`section`: the Hessian (LaTeX and value), the classification with its reason, the
   3-D surface with the tangent plane and the estimates at p + Δ;
 - :func:`check`: the Hessian beside central differences of the exact gradient.
@@ -27,12 +27,12 @@ import streamlit as st
 from gradcore import Curvature, Expression, ExpressionError, curvature_at, hessian_check
 from gradcore import taylor_estimates as estimate
 from gradcore.calculus.curvature import FINITE_DIFFERENCES, HESSIAN_RTOL
-from ui import exercise_panel
-from ui.chart_cache import cached
-from ui.chart_text import CONFIG, show
-from ui.curvature_figures import GRID, surface_figure, surface_text
-from ui.state import Link, inert
-from ui.widgets import check_table, fmt, fmt_vector, undefined_here
+from ui.calculus.curvature_figures import GRID, surface_figure, surface_text
+from ui.calculus.widgets import check_table, fmt, fmt_vector, undefined_here
+from ui.charts.alt_text import CONFIG, show
+from ui.charts.cache import cached
+from ui.shell import exercise_panel
+from ui.shell.state import Link, inert
 
 TOGGLE_LABEL = "Curvature (the Hessian)"
 SURFACE_LABEL = "3-D view"
