@@ -14,7 +14,7 @@ from ui.calculus.widgets import (
     page_header,
     undefined_here,
 )
-from ui.charts.cache import chart_text, figures
+from ui.charts.cache import alt_text, figures
 from ui.shell import exercise_panel
 from ui.shell.lessons import page_frame
 from ui.shell.state import Link, inert, share_box
@@ -68,18 +68,18 @@ with page_frame("pages/derivatives.py"):
     notation_note(expression.gradient_latex)
     if problem:
         undefined_here(problem[1], problem[0])
-    about_f = chart_text.derivative(expression.text, variable, xs, fx, x0, f0, slope, secant,
+    about_f = alt_text.derivative(expression.text, variable, xs, fx, x0, f0, slope, secant,
                                     kink)
     st.plotly_chart(figures.derivative_figure(xs, fx, x0, f0, slope, secant, kink=kink),
-                    width="stretch", key="fig_f", alt=about_f.alt, config=chart_text.CONFIG)
-    chart_text.show(st, about_f)
+                    width="stretch", key="fig_f", alt=about_f.alt, config=alt_text.CONFIG)
+    alt_text.show(st, about_f)
     numbers = st.container()
-    about_df = chart_text.derivative_curve(variable, xs, dfx, x0,
+    about_df = alt_text.derivative_curve(variable, xs, dfx, x0,
                                            slope if slope is not None else np.nan, kink)
     st.plotly_chart(figures.derivative_curve_figure(xs, dfx, x0, slope if slope is not None
                                                     else np.nan, kink=kink),
-                    width="stretch", key="fig_df", alt=about_df.alt, config=chart_text.CONFIG)
-    chart_text.show(st, about_df)
+                    width="stretch", key="fig_df", alt=about_df.alt, config=alt_text.CONFIG)
+    alt_text.show(st, about_df)
 
     if slope is not None and not exercise_panel.revealed():
         exercise_panel.hidden("the slopes and the check", where=numbers)

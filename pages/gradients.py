@@ -16,7 +16,7 @@ from ui.calculus.widgets import (
     parse_cached,
     undefined_here,
 )
-from ui.charts.cache import chart_text, gradient_figures
+from ui.charts.cache import alt_text, gradient_figures
 from ui.shell import exercise_panel
 from ui.shell.lessons import page_frame
 from ui.shell.state import Link, inert, share_box
@@ -114,15 +114,15 @@ with page_frame("pages/gradients.py"):
         angle = link.number("a", "Direction angle θ of v (degrees)", 0.0, 360.0, 0.0, step=5.0,
                             slider=True, where=curve_column)
         v = (np.cos(np.radians(angle)), np.sin(np.radians(angle)))
-        about_map = chart_text.contour_map(expression.text, (axis_a, axis_b), xs, ys, z,
+        about_map = alt_text.contour_map(expression.text, (axis_a, axis_b), xs, ys, z,
                                            (qa, qb, field[i], field[j]), (point[i], point[j]),
                                            in_plane, v, held=len(variables) > 2)
         map_column.plotly_chart(
             gradient_figures.contour_gradient_figure(xs, ys, z, (qa, qb, field[i], field[j]),
                                             (point[i], point[j]), in_plane, v, (axis_a, axis_b),
                                             directions),
-            width="stretch", key="fig_contour", alt=about_map.alt, config=chart_text.CONFIG)
-        chart_text.show(map_column, about_map)
+            width="stretch", key="fig_contour", alt=about_map.alt, config=alt_text.CONFIG)
+        alt_text.show(map_column, about_map)
         if directions is not None:
             map_column.caption(curvature_panel.directions_sentence(directions, (axis_a, axis_b)))
         if gradient is not None and reveal:
@@ -139,11 +139,11 @@ with page_frame("pages/gradients.py"):
                            "∇f" + (" in this plane (its length there)." if len(variables) > 2
                                    else ": ‖∇f‖."))
                 label = "‖∇f‖" if len(variables) == 2 else f"‖(∂f/∂{axis_a}, ∂f/∂{axis_b})‖"
-                about_curve = chart_text.directional(in_plane, angle, label)
+                about_curve = alt_text.directional(in_plane, angle, label)
                 st.plotly_chart(gradient_figures.directional_figure(in_plane, angle, label), width="stretch",
                                 key="fig_directional", alt=about_curve.alt,
-                                config=chart_text.CONFIG)
-                chart_text.show(st, about_curve)
+                                config=alt_text.CONFIG)
+                alt_text.show(st, about_curve)
         if found is not None:
             curvature_panel.section(expression, point, found, (i, j), delta, HALF_WIDTH,
                                     surface)

@@ -8,8 +8,7 @@ import pytest
 
 from tests.page_helpers import all_text, metric, open_page, shown
 from ui.calculus.curvature_figures import MAX_GRID, MAX_PAYLOAD_BYTES, RESET_LABEL
-from ui.charts import alt_text as chart_text
-from ui.charts import palette
+from ui.charts import alt_text, palette
 from ui.shell.exercise_panel import ANSWER_KEY, CHECK_KEY
 
 SADDLE = {"fn": "typed", "f": "x^2 - y^2", "p_x": "0", "p_y": "0", "curv": "true",
@@ -145,9 +144,9 @@ def test_three_variables_use_the_slice_and_a_3_by_3_hessian():
 def test_the_surface_has_its_numbers_table():
     """The chart's "Numbers behind this chart" box builds a table of ≤ 200 finite rows."""
     at = open_page("gradients", **SADDLE)
-    at.session_state[chart_text.numbers_key(SURFACE_ALT)] = True
+    at.session_state[alt_text.numbers_key(SURFACE_ALT)] = True
     at.run()
-    boxes = [e for e in at.expander if e.label == chart_text.EXPANDER_LABEL and e.dataframe]
+    boxes = [e for e in at.expander if e.label == alt_text.EXPANDER_LABEL and e.dataframe]
     frames = [b.dataframe[0].value for b in boxes if "quadratic model" in b.dataframe[0].value]
     assert len(frames) == 1 and 0 < len(frames[0]) <= 200
     assert frames[0].abs().lt(float("inf")).all().all()

@@ -37,7 +37,7 @@ _MOVED = {
     "class_view": "ui.shell.class_view",
     "plotly_spec": "ui.charts.spec",
     "palette": "ui.charts.palette",
-    "chart_text": "ui.charts.alt_text",
+    "alt_text": "ui.charts.alt_text",
     "chart_cache": "ui.charts.cache",
     "widgets": "ui.calculus.widgets",
     "figures": "ui.calculus.figures",

@@ -184,7 +184,7 @@ def surface_text(formula: str, labels: tuple[str, str], xs: np.ndarray, ys: np.n
                  estimates: tuple[float | None, float, float], held: bool = False) -> ChartText:
     """:func:`surface_figure` as words: the sentence names f's range, the plane, the normal
     and the three values at p + Δ; the table has one row per grid point (thinned to
-    ``chart_text.MAX_ROWS``): the point, f, the tangent plane and the quadratic model there
+    ``alt_text.MAX_ROWS``): the point, f, the tangent plane and the quadratic model there
     (`matrix`: the 2 × 2 Hessian of the slice)."""
     a, b = (inert(label) for label in labels)
     actual, linear, quadratic = estimates

@@ -9,10 +9,10 @@ candidate g moves), and by every student of a class who opens the teacher's link
 
 Pages import the modules from here instead of from ``ui``::
 
-    from ui.charts.cache import chart_text, figures
+    from ui.charts.cache import alt_text, figures
 
 and call them as before. Each name listed in ``CACHED`` goes through :func:`cached`; every
-other attribute (constants, ``chart_text.show``, small geometry helpers) is the module's own.
+other attribute (constants, ``alt_text.show``, small geometry helpers) is the module's own.
 :func:`cached` also keeps two other pure computations that a rerun would repeat: the
 Subgradients page's subgradient method and the 601 supporting-line tests of its check panel.
 
@@ -169,4 +169,4 @@ class _CachedModule:
 
 figures = _CachedModule("ui.calculus.figures")
 gradient_figures = _CachedModule("ui.calculus.gradient_figures")
-chart_text = _CachedModule("ui.charts.alt_text")
+alt_text = _CachedModule("ui.charts.alt_text")

@@ -35,7 +35,7 @@ from gradcore import (
 )
 from gradcore.number_text import fmt as num
 from gradcore.regression.optimizers import step_size
-from ui.charts import alt_text as chart_text
+from ui.charts import alt_text
 from ui.regression import curvature_figures as figures
 from ui.shell.text import inert
 
@@ -67,13 +67,13 @@ def direction_words(vector: np.ndarray, features: tuple[str, ...]) -> str:
     return text.removeprefix("+ ")
 
 
-def _show(where, title: str, figure, key: str, text: chart_text.ChartText,
+def _show(where, title: str, figure, key: str, text: alt_text.ChartText,
           note: str = "") -> None:
     where.markdown(f"**{title}**")
-    where.plotly_chart(figure, width="stretch", key=key, alt=text.alt, config=chart_text.CONFIG)
+    where.plotly_chart(figure, width="stretch", key=key, alt=text.alt, config=alt_text.CONFIG)
     if note:
         where.caption(note)
-    chart_text.show(where, text)
+    alt_text.show(where, text)
 
 
 def _predicted(start: np.ndarray, lam: np.ndarray, learning_rate: float, optimizer: str,

@@ -1,6 +1,6 @@
 """Figures and text alternatives of the regression page's optimizer race: arrays in, out a
 :class:`ui.charts.spec.Figure` (plain plotly.js JSON, like every other chart: no ``go.Figure``
-validation at run time; the tests validate it) or a ``chart_text.ChartText``. No streamlit and
+validation at run time; the tests validate it) or a ``alt_text.ChartText``. No streamlit and
 no regression math here.
 
 Each optimizer keeps one style in both charts: a colour (``palette.SEQUENCE``), a dash and a

@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from gradcore import DataError, learning_rate_verdict
-from ui.charts import alt_text as chart_text
+from ui.charts import alt_text
 from ui.regression import data_source
 from ui.regression import engine as engines
 from ui.regression import figures as figures
@@ -213,17 +213,17 @@ def _metrics(problem: Problem, run: Run, k: int) -> None:
 
 
 def titled(column, title: str, figure, key: str, note: str | None = None, *,
-            about: Callable[[bool], chart_text.ChartText]) -> None:
+            about: Callable[[bool], alt_text.ChartText]) -> None:
     """The chart under its title, named by it for screen readers, then its text alternative:
-    the sentence, and the numbers in an expander (chart_text.EXPANDER_LABEL) that builds its
+    the sentence, and the numbers in an expander (alt_text.EXPANDER_LABEL) that builds its
     table only while it is open, so a step does not make and send four hidden tables.
-    ``about(with_table)`` is the chart's chart_text builder."""
+    ``about(with_table)`` is the chart's alt_text builder."""
     column.markdown(f"**{title}**")
-    column.plotly_chart(figure, width="stretch", key=key, alt=title, config=chart_text.CONFIG)
+    column.plotly_chart(figure, width="stretch", key=key, alt=title, config=alt_text.CONFIG)
     numbers_key = f"numbers_{key}"
     text = about(bool(st.session_state.get(numbers_key)))
     column.caption(f"{note} {text.sentence}" if note else text.sentence)
-    numbers = column.expander(chart_text.EXPANDER_LABEL, key=numbers_key, on_change="rerun")
+    numbers = column.expander(alt_text.EXPANDER_LABEL, key=numbers_key, on_change="rerun")
     if numbers.open:
         show_table(text.table if len(text.table.columns) else about(True).table, where=numbers)
 
@@ -248,7 +248,7 @@ def _plots(problem: Problem, run: Run, k: int, log_y: bool) -> None:
                 figures.fitted_line_at(bases.main, problem.sample.X[:, 0], run.coef[:, 0],
                                        run.intercept, k), "fig_line",
                 REPLAY_NOTE + "Grey guides: residuals.",
-                about=lambda table: chart_text.fitted_line(
+                about=lambda table: alt_text.fitted_line(
                     problem.sample.X[:, 0], problem.sample.y, float(run.coef[k, 0]),
                     float(run.intercept[k]), reference, labels, k, table, source))
         optimum = (float(run.optimum.reference_fit[0][0]), run.optimum.reference_fit[1])
@@ -256,33 +256,33 @@ def _plots(problem: Problem, run: Run, k: int, log_y: bool) -> None:
                 figures.contour_at(bases.side, t.w[:, 0], t.b, k), "fig_contour",
                 f"In {units}, the units GD works in. "
                 + (contour_note(problem, run.settings.loss) or ""),
-                about=lambda table: chart_text.contour_path(t.w[:, 0], t.b, t.loss, k, optimum, units,
+                about=lambda table: alt_text.contour_path(t.w[:, 0], t.b, t.loss, k, optimum, units,
                                                            table, source))
     else:
         predicted = problem.sample.X_fit @ w + b
         titled(left, "Predicted against actual",
                 figures.predicted_actual_at(bases.main, predicted, k), "fig_pred",
                 f"{problem.sample.indices.size:,} of {len(problem.y):,} rows drawn.",
-                about=lambda table: chart_text.predicted_actual(
+                about=lambda table: alt_text.predicted_actual(
                     problem.sample.y, predicted, reference_predictions(problem, run), k,
                     problem.target, len(problem.y), table, source))
         titled(right, f"Coefficients against step (dotted: {source})",
                 figures.coefficient_paths_at(bases.side, t.w, t.b, k), "fig_paths",
                 REPLAY_NOTE + f"In {units}, the units GD works in.",
-                about=lambda table: chart_text.coefficient_paths(t.w, t.b, problem.features, k,
+                about=lambda table: alt_text.coefficient_paths(t.w, t.b, problem.features, k,
                                                            run.optimum.reference_fit, units,
                                                            table))
     left, right = st.columns(2)
     titled(left, "Loss against step", figures.loss_at(bases.loss, t.loss, k, log_y), "fig_loss",
             engines.evaluation_note(run, len(problem.y)),
-            about=lambda table: chart_text.loss_curve(t.loss, k, table))
+            about=lambda table: alt_text.loss_curve(t.loss, k, table))
     shown = problem.sample.indices[: figures.MAX_RESIDUAL_BARS]
     residual = problem.sample.X_fit[: shown.size] @ w + b - problem.sample.y[: shown.size]
     titled(right, f"Residuals of {shown.size} rows at step k",
             figures.residual_bars_figure(residual, shown + 1), "fig_residuals",
             "Bars above zero (pink): prediction too high, the row pushes b (and w along x) "
             "down; below zero (green): pulls up.",
-            about=lambda table: chart_text.residual_bars(residual, shown + 1, k, table))
+            about=lambda table: alt_text.residual_bars(residual, shown + 1, k, table))
 
 
 def formula_caption(problem: Problem) -> str:
