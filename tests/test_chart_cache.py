@@ -115,7 +115,7 @@ def test_cached_module_gives_the_builders_figure_and_passes_the_rest():
     assert plotly.io.to_json(shared) == plotly.io.to_json(direct)
     assert chart_cache.figures.derivative_figure(xs, xs**2, 1.0, 1.0, 2.0, (1.5, 2.25)) is shared
     assert chart_cache.figures.line_through is figures.line_through
-    assert chart_cache.alt_text.show is alt_text.show
+    assert chart_cache.alt_text.show is alt_text.show  # the kit's, passed through
 
 
 def test_every_cached_name_is_a_builder_that_a_page_calls():

@@ -54,7 +54,7 @@ CACHED = {
         "values_by_step_figure", "composite_figure", "computation_graph_figure",
     ),
     "ui.calculus.gradient_figures": ("contour_gradient_figure", "directional_figure"),
-    "ui.charts.alt_text": (
+    "ui.calculus.alt_text": (
         "derivative", "derivative_curve", "contour_map", "directional", "support", "iterates",
         "values_by_step", "composite", "computation_graph",
     ),
@@ -169,4 +169,4 @@ class _CachedModule:
 
 figures = _CachedModule("ui.calculus.figures")
 gradient_figures = _CachedModule("ui.calculus.gradient_figures")
-alt_text = _CachedModule("ui.charts.alt_text")
+alt_text = _CachedModule("ui.calculus.alt_text")

@@ -18,8 +18,9 @@ import pandas as pd
 
 from gradcore.number_text import fmt
 from ui.charts import palette
-from ui.charts.alt_text import MAX_ROWS, NO_TABLE, ChartText
+from ui.charts.alt_text import MAX_ROWS, ChartText
 from ui.charts.spec import Figure
+from ui.regression.alt_text import NO_TABLE
 from ui.shell.text import plotly_inert
 
 RACE_COLOURS = (palette.FUNCTION, palette.DERIVATIVE, palette.TANGENT)

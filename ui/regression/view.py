@@ -20,8 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from gradcore import DataError, learning_rate_verdict
-from ui.charts import alt_text
-from ui.regression import data_source
+from ui.regression import alt_text, data_source
 from ui.regression import engine as engines
 from ui.regression import figures as figures
 from ui.regression.build import contour_note
