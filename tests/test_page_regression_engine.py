@@ -18,6 +18,7 @@ from gradcore import Standardizer, fit, load_bundled, residual_signs
 from gradcore.data.generate import DATA_DIR
 from gradcore.regression.engine import EVALUATION_ROWS
 from tests.page_helpers import all_text, deferred_downloads, metric, notes, open_page, shown
+from ui.regression import build as regression_build
 from ui.regression import cache as cache
 from ui.regression import engine as engines
 from ui.regression import race as race
@@ -245,7 +246,7 @@ def test_a_large_table_opens_the_mae_with_sgd_and_bounds_a_long_run():
     most = engines.MAX_RUN_VALUES // ((32 + EVALUATION_ROWS) * 11)
     assert f"this run stops at {most:,} steps" in notes(at)
     assert metric(at, "step k") == f"0 of {most}"
-    assert f"up to {cache.MAE_REFERENCE_VALUES // 11:,} rows with 10 feature(s)" in all_text(at)
+    assert f"up to {regression_build.MAE_REFERENCE_VALUES // 11:,} rows with 10 feature(s)" in all_text(at)
     assert f"measured on {EVALUATION_ROWS:,} evenly spaced rows of the 200,000" in all_text(at)
     # Full-batch GD on the same table reads every row per step: a much shorter run.
     at = open_page(PAGE, src="generate", n="200000", d="10", loss="mae", steps="100000", opt="gd")

@@ -16,7 +16,9 @@ from numpy.testing import assert_allclose
 from streamlit import config as streamlit_config
 
 from gradcore import MAX_DEFAULT_FEATURES, DataError, RunSettings, select_xy
+from ui.regression import byte_store
 from ui.regression import cache as cache
+from ui.regression import data as regression_data
 from ui.regression.data import build_loaded_data
 
 CACHED = (cache.bundled_data, cache.generated_data, cache.prepare, cache.descend, cache.check_step)
@@ -29,21 +31,21 @@ def empty_caches():
     """Every test starts with empty caches, so no result leaks from one test to the next."""
     for function in CACHED:
         function.clear()
-    cache.STORE.discard(lambda key: True)
+    byte_store.STORE.discard(lambda key: True)
     yield
     for function in CACHED:
         function.clear()
-    cache.STORE.discard(lambda key: True)
+    byte_store.STORE.discard(lambda key: True)
 
 
-def comma_table(rng) -> cache.LoadedData:
+def comma_table(rng) -> regression_data.LoadedData:
     """Columns a, b, 'a,b' and y: the feature lists ("a", "b") and ("a,b",) join to one string."""
     a, b, ab = rng.standard_normal((3, 40))
     frame = pd.DataFrame({"a": a, "b": b, "a,b": ab, "y": 2 * a - b + 0.5 * ab + 1})
     return build_loaded_data(frame, "test table", "y", ("a", "b"))
 
 
-def gapped_table() -> cache.LoadedData:
+def gapped_table() -> regression_data.LoadedData:
     """y ~ x with 2 missing x; 'other' (unused by y ~ x) is missing in 5 rows."""
     frame = pd.DataFrame({
         "x": [1.0, 2.0, np.nan, 4.0, 5.0, np.nan, 7.0, 8.0],
@@ -93,7 +95,7 @@ def test_store_and_check_step_key_with_the_same_hash_funcs(rng):
     assert cache.check_step._info.hash_funcs is cache.HASH_FUNCS
     data = comma_table(rng)
     problem = cache.prepare(data, "y", ["a", "b"], True)
-    data_key = cache.HASH_FUNCS[cache.LoadedData](data)
+    data_key = cache.HASH_FUNCS[regression_data.LoadedData](data)
     assert cache.prepare.lookup(data_key, "y", ("a", "b"), True) is problem
     run = cache.descend(problem, RunSettings(learning_rate=0.1, steps=30, w0=0.0, b0=0.0))
     assert cache.descend.lookup(problem.key, RunSettings(learning_rate=0.1, steps=30)) is run
@@ -101,8 +103,8 @@ def test_store_and_check_step_key_with_the_same_hash_funcs(rng):
 
 def test_every_cache_is_bounded():
     """Large values live in STORE (a byte budget and a ttl); check_step has max_entries and ttl."""
-    assert cache.STORE.budget_bytes == cache.CACHE_BUDGET_BYTES <= 256 * MB
-    assert cache.STORE.ttl_seconds == cache.TTL_SECONDS
+    assert byte_store.STORE.budget_bytes == byte_store.CACHE_BUDGET_BYTES <= 256 * MB
+    assert byte_store.STORE.ttl_seconds == byte_store.TTL_SECONDS
     for function in (cache.bundled_data, cache.generated_data, cache.prepare, cache.descend):
         assert function.clear and function.lookup
     assert cache.check_step._info.max_entries and cache.check_step._info.ttl
@@ -115,7 +117,7 @@ def small_value(megabytes: float) -> np.ndarray:
 
 def test_byte_budget_drops_the_least_recently_used_first():
     """Three 40 MB values in a 100 MB budget: the least recently used one goes."""
-    store = cache.ByteBudgetCache(100 * MB, ttl_seconds=60)
+    store = byte_store.ByteBudgetCache(100 * MB, ttl_seconds=60)
     for key in ("a", "b"):
         store.put(key, small_value(40))
     assert store.get("a") is not None  # "b" is now the least recently used
@@ -125,7 +127,7 @@ def test_byte_budget_drops_the_least_recently_used_first():
 
 def test_a_value_larger_than_the_budget_is_kept_alone():
     """A value over the budget evicts everything else but itself (the caller still needs it)."""
-    store = cache.ByteBudgetCache(10 * MB, ttl_seconds=60)
+    store = byte_store.ByteBudgetCache(10 * MB, ttl_seconds=60)
     store.put("small", small_value(1))
     big = store.put("big", small_value(30))
     assert store.keys() == ["big"] and store.get("big") is big
@@ -133,7 +135,7 @@ def test_a_value_larger_than_the_budget_is_kept_alone():
 
 def test_reserve_makes_room_before_a_computation():
     """reserve(size) drops old entries so that size more bytes fit."""
-    store = cache.ByteBudgetCache(100 * MB, ttl_seconds=60)
+    store = byte_store.ByteBudgetCache(100 * MB, ttl_seconds=60)
     store.put("old", small_value(60))
     store.put("recent", small_value(30))
     store.reserve(50 * MB)
@@ -142,7 +144,7 @@ def test_reserve_makes_room_before_a_computation():
 
 def test_entries_expire_after_the_ttl():
     """An entry older than ttl_seconds counts as absent and is dropped on access."""
-    store = cache.ByteBudgetCache(10 * MB, ttl_seconds=0.05)
+    store = byte_store.ByteBudgetCache(10 * MB, ttl_seconds=0.05)
     store.put("k", 1)
     time.sleep(0.1)
     assert store.get("k") is None and len(store) == 0
@@ -150,7 +152,7 @@ def test_entries_expire_after_the_ttl():
 
 def test_get_or_compute_computes_once_for_concurrent_callers():
     """Eight threads asking for the same key at once share one computation."""
-    store = cache.ByteBudgetCache(10 * MB, ttl_seconds=60)
+    store = byte_store.ByteBudgetCache(10 * MB, ttl_seconds=60)
     calls, results = [], []
 
     def compute():
@@ -169,7 +171,7 @@ def test_get_or_compute_computes_once_for_concurrent_callers():
 
 def test_a_failed_computation_is_not_cached_and_leaves_no_lock():
     """A DataError propagates, nothing is stored, and the next call computes again."""
-    store = cache.ByteBudgetCache(10 * MB, ttl_seconds=60)
+    store = byte_store.ByteBudgetCache(10 * MB, ttl_seconds=60)
 
     def fail():
         raise DataError("bad")
@@ -183,10 +185,10 @@ def test_a_failed_computation_is_not_cached_and_leaves_no_lock():
 def test_nbytes_counts_shared_memory_once():
     """Views of one array, a frame's columns and nested dataclasses are counted by their memory."""
     base = np.zeros((1000, 11))
-    assert cache.nbytes((base, base[:, :10], base[:, 10].copy())) == base.nbytes + 1000 * 8
+    assert byte_store.nbytes((base, base[:, :10], base[:, 10].copy())) == base.nbytes + 1000 * 8
     frame = pd.DataFrame(np.zeros((100, 3)), columns=["a", "b", "c"])
-    assert cache.nbytes(frame) == 100 * 3 * 8
-    assert cache.nbytes({"x": [base], "s": "text", "n": 3}) == base.nbytes
+    assert byte_store.nbytes(frame) == 100 * 3 * 8
+    assert byte_store.nbytes({"x": [base], "s": "text", "n": 3}) == base.nbytes
 
 
 def test_generated_problem_and_run_sizes_fit_the_budget():
@@ -194,9 +196,9 @@ def test_generated_problem_and_run_sizes_fit_the_budget():
     data = cache.generated_data(1_000_000, 10, 1.0, 1, 2.0, 1.0)
     problem = cache.prepare(data, "y", data.default_features, True)
     run = cache.descend(problem, RunSettings(learning_rate=0.1, steps=200, w0=0.0, b0=0.0))
-    total = cache.nbytes(data) + cache.nbytes(problem) + cache.nbytes(run)
-    assert total <= cache.CACHE_BUDGET_BYTES
-    assert cache.STORE.total_bytes <= cache.CACHE_BUDGET_BYTES
+    total = byte_store.nbytes(data) + byte_store.nbytes(problem) + byte_store.nbytes(run)
+    assert total <= byte_store.CACHE_BUDGET_BYTES
+    assert byte_store.STORE.total_bytes <= byte_store.CACHE_BUDGET_BYTES
 
 
 def test_many_generated_datasets_stay_within_the_budget():
@@ -205,8 +207,8 @@ def test_many_generated_datasets_stay_within_the_budget():
         data = cache.generated_data(200_000, 10, 1.0, seed, 2.0, 1.0)
         problem = cache.prepare(data, "y", data.default_features, True)
         cache.descend(problem, RunSettings(learning_rate=0.1, steps=200, w0=0.0, b0=0.0))
-        assert cache.STORE.total_bytes <= cache.CACHE_BUDGET_BYTES
-    assert len(cache.STORE) < 36
+        assert byte_store.STORE.total_bytes <= byte_store.CACHE_BUDGET_BYTES
+    assert len(byte_store.STORE) < 36
 
 
 def test_run_ref_is_small_and_resolves_to_equal_results_after_a_drop(rng):
@@ -215,9 +217,9 @@ def test_run_ref_is_small_and_resolves_to_equal_results_after_a_drop(rng):
     problem = cache.prepare(data, "y", data.default_features, True)
     run = cache.descend(problem, RunSettings(learning_rate=0.1, steps=300, w0=0.5, b0=-0.5))
     ref = cache.RunRef.of(problem, run)
-    assert len(pickle.dumps(ref)) < 1000 and cache.nbytes(ref) == 0
+    assert len(pickle.dumps(ref)) < 1000 and byte_store.nbytes(ref) == 0
     assert cache.resolve(ref) == (problem, run)  # the very same cached objects
-    cache.STORE.discard(lambda key: True)
+    byte_store.STORE.discard(lambda key: True)
     again_problem, again_run = cache.resolve(ref)
     assert again_run is not run and again_run.key == run.key
     assert_allclose(again_run.trajectory.w, run.trajectory.w, rtol=0)
@@ -230,7 +232,7 @@ def test_resolve_reports_a_dropped_upload_as_none():
     problem = cache.prepare(data, "y", ("x",), False)
     ref = cache.RunRef.of(problem, cache.descend(problem, RunSettings(learning_rate=0.1, steps=20, w0=0.0, b0=0.0)))
     assert ref.source == ("upload", data.digest)
-    cache.STORE.discard(lambda key: True)
+    byte_store.STORE.discard(lambda key: True)
     assert cache.load(ref.source) is None and cache.resolve(ref) is None
     assert cache.resolve(ref, lambda source: data)[1].settings == RunSettings(steps=20)
 
@@ -240,7 +242,7 @@ def test_upload_ref_finds_the_table_while_it_is_cached():
     data = cache.uploaded_data(b"x,y\n1,2\n2,4.1\n", "u.csv")
     ref = cache.UploadRef(data.source, data.label, "file-1")
     assert ref.loaded() is data and list(ref.frame.columns) == ["x", "y"]
-    cache.STORE.discard(lambda key: True)
+    byte_store.STORE.discard(lambda key: True)
     assert ref.loaded() is None
     with pytest.raises(KeyError):
         _ = ref.frame
@@ -262,7 +264,7 @@ def test_heavy_work_runs_one_at_a_time():
     inside, overlaps = [], []
 
     def heavy():
-        with cache.heavy_work(cache.HEAVY_CELLS + 1):
+        with byte_store.heavy_work(byte_store.HEAVY_CELLS + 1):
             inside.append(1)
             overlaps.append(len(inside))
             time.sleep(0.05)
@@ -271,7 +273,7 @@ def test_heavy_work_runs_one_at_a_time():
     threads = [threading.Thread(target=heavy) for _ in range(4)]
     for thread in threads:
         thread.start()
-    with cache.heavy_work(10):
+    with byte_store.heavy_work(10):
         pass  # returns at once even while a heavy block runs
     for thread in threads:
         thread.join()
@@ -312,10 +314,10 @@ def test_prepare_raises_when_no_row_is_complete():
 def test_content_digest_with_missing_values():
     """NaN hashes reproducibly; moving a NaN to another row changes the digest."""
     frame = gapped_table().frame
-    assert cache.content_digest(frame) == cache.content_digest(frame.copy())
+    assert regression_data.content_digest(frame) == regression_data.content_digest(frame.copy())
     moved = frame.copy()
     moved.loc[0, "x"], moved.loc[2, "x"] = np.nan, 3.0
-    assert cache.content_digest(moved) != cache.content_digest(frame)
+    assert regression_data.content_digest(moved) != regression_data.content_digest(frame)
 
 
 def test_default_features_fall_back_to_a_usable_column():
@@ -333,7 +335,7 @@ def test_default_features_fall_back_to_a_usable_column():
 def test_large_blocks_go_back_to_the_system_on_glibc():
     """On Linux with glibc the mmap threshold is fixed (True); elsewhere nothing changes (False)."""
     expected = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
-    assert cache.return_large_blocks_to_the_system() is expected
+    assert byte_store.return_large_blocks_to_the_system() is expected
 
 
 def test_work_on_a_made_table_goes_before_a_new_table():

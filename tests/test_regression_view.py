@@ -11,13 +11,14 @@ from streamlit.testing.v1 import AppTest
 from gradcore import RunSettings, compare_with_sklearn, gradient_descent, learning_rate_verdict
 from ui.regression import cache as cache
 from ui.regression import check as check
+from ui.regression import data as regression_data
 from ui.regression import export as export
 from ui.regression import tables as tables
 from ui.regression import view as view
 
 
 @pytest.fixture(scope="module")
-def tips() -> cache.LoadedData:
+def tips() -> regression_data.LoadedData:
     """The bundled tips table (tip ~ total_bill)."""
     return cache.bundled_data("tips")
 

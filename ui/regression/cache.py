@@ -36,9 +36,7 @@ import streamlit as st
 from gradcore import RunSettings
 from gradcore.regression.engine import EVALUATION_ROWS
 from ui.regression.build import (
-    COMPARISON_RTOL,
     DEFAULT_SETTINGS,
-    MAE_REFERENCE_VALUES,
     ChartBases,
     LossReference,
     Problem,
@@ -50,46 +48,26 @@ from ui.regression.build import (
     build_problem,
     build_run,
     build_step_check,
-    race_window,
-    reference_predictions,
     reference_skipped,
-    reference_source,
 )
 from ui.regression.byte_store import (
-    CACHE_BUDGET_BYTES,
-    HEAVY_CELLS,
-    MMAP_THRESHOLD_BYTES,
     STORE,
     TTL_SECONDS,
-    ByteBudgetCache,
     heavy_work,
-    nbytes,
-    return_large_blocks_to_the_system,
 )
 from ui.regression.data import (
     LoadedData,
     build_bundled,
     build_generated,
     build_uploaded,
-    content_digest,
-    dataset_description,
-    dataset_names,
-    default_dataset,
-    text_encoded,
 )
 from ui.regression.figures import CONTOUR_GRID
 from ui.shell.lessons import trace_run
 
-# Besides its own names, the types, constants and helpers the page's modules use as cache.X.
 __all__ = [
-    "CACHE_BUDGET_BYTES", "COMPARISON_RTOL", "DEFAULT_SETTINGS", "HASH_FUNCS", "HEAVY_CELLS",
-    "MAE_REFERENCE_VALUES", "MMAP_THRESHOLD_BYTES", "STORE", "TTL_SECONDS", "ByteBudgetCache",
-    "ChartBases", "LoadedData", "LossReference", "Problem", "Run", "RunRef",
-    "StepCheck", "UploadRef", "bundled_data", "chart_bases", "check_step", "content_digest",
-    "dataset_description", "dataset_names", "default_dataset", "descend", "generated_data",
-    "heavy_work", "load", "loss_reference", "memoized", "nbytes", "prepare", "race_grid",
-    "RunSettings", "race_window", "reference_predictions", "reference_source", "resolve",
-    "return_large_blocks_to_the_system", "text_encoded", "uploaded_data",
+    "HASH_FUNCS", "RunRef", "UploadRef", "bundled_data", "chart_bases", "check_step", "descend",
+    "generated_data", "load", "loss_reference", "memoized", "prepare", "race_grid", "resolve",
+    "uploaded_data",
 ]
 
 def _data_key(digest: str) -> tuple[str, str]:

@@ -9,12 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from ui.regression import engine as engines
-from ui.regression.cache import (
-    COMPARISON_RTOL,
-    Problem,
-    Run,
-    StepCheck,
-)
+from ui.regression.build import COMPARISON_RTOL, Problem, Run, StepCheck
 from ui.regression.tables import GLOSSARY, gd_units, number, show_table
 
 SHORTCUT_COLUMN = "GD's shortcut (S, t)"

@@ -2,7 +2,7 @@
 
 Every setting except the uploaded file itself is a widget bound to the URL (keys ``src``,
 ``ds``, ``n``, ``d``, ``noise``, ``seed``, ``tw``, ``tb``), so a link reproduces the data. The
-loaded table comes back as a :class:`ui.regression.cache.LoadedData` (table + content hash,
+loaded table comes back as a :class:`ui.regression.data.LoadedData` (table + content hash,
 computed once per load). An upload is parsed once per file into the process-wide byte-bounded
 cache; ``st.session_state`` keeps only an :class:`~ui.regression.cache.UploadRef` to it (a few
 strings), so a session holds no table between runs. A later bad upload shows its
@@ -19,7 +19,9 @@ from collections.abc import Callable, MutableMapping
 import streamlit as st
 
 from gradcore import MAX_CATEGORIES, MAX_CELLS, MAX_COLUMNS, MAX_UPLOAD_BYTES, DataError
+from ui.regression import byte_store
 from ui.regression import cache as cache
+from ui.regression import data as regression_data
 from ui.regression.upload_turns import TURNS, Busy
 from ui.shell.state import Link, inert
 
@@ -61,7 +63,7 @@ def busy_message(name: str, busy: Busy) -> str:
             "when the page runs again: change any setting, or upload it again in a moment.")
 
 
-def read_in_turn(payload: bytes, name: str, encode_text: bool = False) -> cache.LoadedData:
+def read_in_turn(payload: bytes, name: str, encode_text: bool = False) -> regression_data.LoadedData:
     """``cache.uploaded_data`` when this session's turn comes (``ui.regression.upload_turns.TURNS``),
     saying on the page while it waits; Busy after UPLOAD_WAIT_SECONDS."""
     note = st.empty()
@@ -77,7 +79,7 @@ def read_in_turn(payload: bytes, name: str, encode_text: bool = False) -> cache.
 
 def accept_upload(store: MutableMapping, file_id: str, name: str, payload: bytes,
                   encode_text: bool = False,
-                  read: Callable[[bytes, str, bool], cache.LoadedData] = cache.uploaded_data,
+                  read: Callable[[bytes, str, bool], regression_data.LoadedData] = cache.uploaded_data,
                   ) -> str | None:
     """Parse an uploaded file once with `read`; on success its
     :class:`~ui.regression.cache.UploadRef` replaces the stored one.
@@ -109,7 +111,7 @@ def accept_upload(store: MutableMapping, file_id: str, name: str, payload: bytes
     return None
 
 
-def _generated(link: Link) -> cache.LoadedData | None:
+def _generated(link: Link) -> regression_data.LoadedData | None:
     limits, defaults = GENERATOR_LIMITS, GENERATOR_DEFAULTS
     c1, c2 = st.columns(2)
     n = link.number("n", "rows n", *limits["n"], defaults["n"], step=100, integer=True,
@@ -128,7 +130,7 @@ def _generated(link: Link) -> cache.LoadedData | None:
                                     float(true_w), float(true_b))
 
 
-def _uploaded(encode_text: bool) -> cache.LoadedData | None:
+def _uploaded(encode_text: bool) -> regression_data.LoadedData | None:
     upload = st.file_uploader("CSV file", type=["csv", "txt"], key="reg_upload")
     st.caption(UPLOAD_LIMITS)
     if upload is not None:
@@ -147,7 +149,7 @@ def _uploaded(encode_text: bool) -> cache.LoadedData | None:
     data = stored.loaded() if stored is not None else None
     if stored is not None and data is None:
         st.warning(f"{inert(stored.label)} was dropped from the server's memory (it keeps "
-                   f"{cache.CACHE_BUDGET_BYTES // 2**20} MB of data for everyone): upload it again.")
+                   f"{byte_store.CACHE_BUDGET_BYTES // 2**20} MB of data for everyone): upload it again.")
     elif data is None:
         st.info("Upload a CSV file with a numeric target column and numeric features. If you "
                 "had uploaded one already, please upload it again: an upload is kept only "
@@ -156,7 +158,7 @@ def _uploaded(encode_text: bool) -> cache.LoadedData | None:
     return data
 
 
-def restore(source: tuple) -> cache.LoadedData | None:
+def restore(source: tuple) -> regression_data.LoadedData | None:
     """The table a ``LoadedData.source`` names (``regression_cache.load``); an upload the cache
     has dropped is read again from the file this session's uploader still holds, else None."""
     data = cache.load(source)
@@ -174,7 +176,7 @@ def restore(source: tuple) -> cache.LoadedData | None:
     return data
 
 
-def pick_data(link: Link) -> cache.LoadedData | None:
+def pick_data(link: Link) -> regression_data.LoadedData | None:
     """The source radio and that source's widgets; returns the loaded table or None."""
     source = link.choice("src", "Data source", SOURCES, "bundled", widget="radio",
                          horizontal=True, help="The link carries the choice (src=generate).")
@@ -184,9 +186,9 @@ def pick_data(link: Link) -> cache.LoadedData | None:
         encode_text = link.flag("onehot", ENCODE_LABEL, False, help=ENCODE_HELP)
         if source == "upload":
             return _uploaded(encode_text)
-        names = cache.dataset_names()
-        name = link.choice("ds", "Dataset", names, cache.default_dataset())
-        st.caption(cache.dataset_description(name))
+        names = regression_data.dataset_names()
+        name = link.choice("ds", "Dataset", names, regression_data.default_dataset())
+        st.caption(regression_data.dataset_description(name))
         with st.spinner(f"Loading {name}…"):
             return cache.bundled_data(name, encode_text)
     except DataError as error:

@@ -33,10 +33,7 @@ from gradcore import (
 )
 from gradcore.regression.engine import EVALUATION_ROWS
 from gradcore.regression.rows import declared
-from ui.regression.cache import (
-    Problem,
-    Run,
-)
+from ui.regression.build import Problem, Run
 from ui.shell.state import Link
 
 # Rows written out in the formula panels (this one and the article's, regression_view).

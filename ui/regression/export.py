@@ -14,14 +14,9 @@ import streamlit as st
 
 from gradcore import DataError, export_script
 from gradcore.data.generate import DATA_DIR, DATASETS
-from ui.regression.cache import (
-    Problem,
-    Run,
-    RunRef,
-    load,
-    resolve,
-    text_encoded,
-)
+from ui.regression.build import Problem, Run
+from ui.regression.cache import RunRef, load, resolve
+from ui.regression.data import text_encoded
 
 
 def trajectory_frame(run: Run, features: tuple[str, ...]) -> pd.DataFrame:

@@ -5,17 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gradcore import OPTIMIZER_TABLE, DataError
+from gradcore import OPTIMIZER_TABLE, DataError, RunSettings
 from ui.regression import race_figures
-from ui.regression.build import contour_note
-from ui.regression.cache import (
-    Problem,
-    Run,
-    RunSettings,
-    descend,
-    race_grid,
-    race_window,
-)
+from ui.regression.build import Problem, Run, contour_note, race_window
+from ui.regression.cache import descend, race_grid
 from ui.shell.state import inert
 
 

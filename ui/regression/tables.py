@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from gradcore.number_text import significant
-from ui.regression.cache import Problem
+from ui.regression.build import Problem
 
 # Every number in this page's tables: 6 significant digits, tiny and huge ones as 1.2e-16
 # (Streamlit's default writes 1e-16 as 0.0000000000000001). sprintf's %g in the browser.

@@ -23,18 +23,15 @@ from gradcore import DataError, learning_rate_verdict
 from ui.regression import alt_text, data_source
 from ui.regression import engine as engines
 from ui.regression import figures as figures
-from ui.regression.build import contour_note
-from ui.regression.cache import (
+from ui.regression.build import (
     Problem,
     Run,
-    RunRef,
     StepCheck,
-    chart_bases,
-    check_step,
+    contour_note,
     reference_predictions,
     reference_source,
-    resolve,
 )
+from ui.regression.cache import RunRef, chart_bases, check_step, resolve
 from ui.regression.check import check_panel
 from ui.regression.engine import tex
 from ui.regression.tables import ORIGINAL_UNITS, gd_units, number, show_table
