@@ -36,6 +36,7 @@ from gradcore import (
 from gradcore.number_text import fmt as num
 from gradcore.regression.optimizers import step_size
 from ui.charts import alt_text
+from ui.charts.cache import cached
 from ui.regression import curvature_figures as figures
 from ui.shell.text import inert
 
@@ -98,6 +99,15 @@ def _predicted(start: np.ndarray, lam: np.ndarray, learning_rate: float, optimiz
 def _error_section(stats: RegressionStatistics, trajectory: Trajectory, learning_rate: float,
                    optimizer: str, momentum: float, schedule: str, factors: np.ndarray,
                    slowest: int, flat: np.ndarray) -> None:
+    _show(st, *cached(_error_parts, stats, trajectory, learning_rate, optimizer, momentum,
+                      schedule, factors, slowest, flat))
+
+
+def _error_parts(stats: RegressionStatistics, trajectory: Trajectory, learning_rate: float,
+                 optimizer: str, momentum: float, schedule: str, factors: np.ndarray,
+                 slowest: int, flat: np.ndarray) -> tuple:
+    """(title, figure, key, text, note) of the error chart: a pure function of its values, so
+    ``ui.charts.cache.cached`` keeps it (a rerun with the box open redraws nothing new)."""
     steps = figures.thinned(len(trajectory.b))
     z = eigen_errors(stats.eigenvectors, stats.w_opt, stats.b_opt, trajectory.w[steps],
                      trajectory.b[steps])
@@ -130,13 +140,19 @@ def _error_section(stats: RegressionStatistics, trajectory: Trajectory, learning
                  "change along them, so no step moves them and every value there is optimal. ")
     note += f"Errors below {num(floor)} are rounding noise and not drawn."
     text = figures.error_text(steps, z, predicted, factors, lam, directions, slowest, floor)
-    _show(st, "The run's error along each eigen-direction (log scale)",
-          figures.error_figure(steps, z, predicted, lam, directions, floor, label or
-                               "predicted"), "fig_curv_error", text, note)
+    return ("The run's error along each eigen-direction (log scale)",
+            figures.error_figure(steps, z, predicted, lam, directions, floor, label or
+                                 "predicted"), "fig_curv_error", text, note)
 
 
 def _map_section(where, stats: RegressionStatistics, learning_rate: float, optimizer: str,
                  momentum: float) -> None:
+    _show(where, *cached(_map_parts, stats, learning_rate, optimizer, momentum))
+
+
+def _map_parts(stats: RegressionStatistics, learning_rate: float, optimizer: str,
+               momentum: float) -> tuple:
+    """(title, figure, key, text, note) of the momentum map (pure, kept by ``cached``)."""
     method, kind = "heavy-ball momentum", "momentum"
     lam = stats.eigenvalues
     best = best_momentum(lam)  # DataError if no direction is curved
@@ -160,14 +176,20 @@ def _map_section(where, stats: RegressionStatistics, learning_rate: float, optim
         note += " This is heavy ball's map; Nesterov's own factors differ a little."
     elif optimizer != "momentum":
         note = f"What momentum would do on this data. {note}"
-    _show(where, f"Where {method} converges: steps to shrink the error 10×",
-          figures.momentum_map_figure(rates, momenta, grid, (learning_rate, chosen_mu),
-                                      (best.learning_rate, best.momentum), label),
-          "fig_curv_map", text, note)
+    return (f"Where {method} converges: steps to shrink the error 10×",
+            figures.momentum_map_figure(rates, momenta, grid, (learning_rate, chosen_mu),
+                                        (best.learning_rate, best.momentum), label),
+            "fig_curv_map", text, note)
 
 
 def _surface_section(where, stats: RegressionStatistics, trajectory: Trajectory,
                      standardised: bool) -> None:
+    _show(where, *cached(_surface_parts, stats, trajectory, standardised))
+
+
+def _surface_parts(stats: RegressionStatistics, trajectory: Trajectory,
+                   standardised: bool) -> tuple:
+    """(title, figure, key, text, note) of the 3-D loss surface (pure, kept by ``cached``)."""
     w_path, b_path = trajectory.w[:, 0], trajectory.b
     optimum = (float(stats.w_opt[0]), float(stats.b_opt), float(stats.loss_opt))
     (w_lo, w_hi), (b_lo, b_hi) = figures.surface_window(w_path, b_path, optimum[:2])
@@ -179,12 +201,12 @@ def _surface_section(where, stats: RegressionStatistics, trajectory: Trajectory,
     units = "standardised" if standardised else "original units"
     text = figures.surface_text(w_grid, b_grid, loss_grid, w_path, b_path, loss_path, optimum,
                                 stats.eigenvalues, stats.eigenvectors)
-    _show(where, "The MSE over (w, b) in 3-D, with the run's path",
-          figures.surface_figure(w_grid, b_grid, loss_grid, w_path, b_path, loss_path, optimum,
-                                 units),
-          "fig_curv_surface", text,
-          "Drag to turn the bowl; Reset view puts it back. A long, narrow valley (large κ) is "
-          "where gradient descent zig-zags across and crawls along.")
+    return ("The MSE over (w, b) in 3-D, with the run's path",
+            figures.surface_figure(w_grid, b_grid, loss_grid, w_path, b_path, loss_path,
+                                   optimum, units),
+            "fig_curv_surface", text,
+            "Drag to turn the bowl; Reset view puts it back. A long, narrow valley (large κ) is "
+            "where gradient descent zig-zags across and crawls along.")
 
 
 def curvature_panel(stats: RegressionStatistics, trajectory: Trajectory, learning_rate: float,
