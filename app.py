@@ -1,14 +1,14 @@
 """Gradient Lab's entry point: ``streamlit run app.py`` (also on Community Cloud and in Docker).
 
 The app itself is the home page ``home.py`` and the lessons in ``pages/`` (folder routing, see
-``ui/lessons.py``). This file only wraps it in an ``st.App`` so that the server process gets a
-start-up hook (``ui.server.lifespan``), which no page script can give: a page runs only when a
+``ui/shell/lessons.py``). This file only wraps it in an ``st.App`` so that the server process gets a
+start-up hook (``ui.shell.server.lifespan``), which no page script can give: a page runs only when a
 student opens it, and after a restart a student's open tab may send a click first.
 """
 
 import streamlit as st
 
-from ui.aliases import alias_routes
-from ui.server import lifespan
+from ui.shell.aliases import alias_routes
+from ui.shell.server import lifespan
 
 app = st.App("home.py", lifespan=lifespan, routes=alias_routes())

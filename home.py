@@ -2,13 +2,13 @@
 exercises), prepared views, how to share a view.
 
 ``app.py`` serves this script at "/" and, by Streamlit's folder-based multipage mode, the
-scripts in ``pages/`` at their own addresses (see ``ui/lessons.py``). No math here."""
+scripts in ``pages/`` at their own addresses (see ``ui/shell/lessons.py``). No math here."""
 
 import streamlit as st
 
-from gradcore.exercises import for_page
-from ui import exercise_panel
-from ui.lessons import ICON, LESSONS, page_frame
+from gradcore.exercises.catalogue import for_page
+from ui.shell import exercise_panel
+from ui.shell.lessons import ICON, LESSONS, page_frame
 
 with page_frame("home.py"):
 

@@ -55,9 +55,9 @@ def measure(n: int, steps: int, repeats: int) -> tuple[float, dict]:
     rounds, "best" the smallest (the least disturbed round).
     """
     from gradcore import regression_statistics
-    from gradcore.engine import EVALUATION_ROWS, fit
-    from gradcore.losses import LOSSES
-    from gradcore.optimizers import OPTIMIZERS
+    from gradcore.regression.engine import EVALUATION_ROWS, fit
+    from gradcore.regression.losses import LOSSES
+    from gradcore.regression.optimizers import OPTIMIZERS
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n, FEATURES))
@@ -102,7 +102,7 @@ def main() -> int:
                              "the same work either way)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from gradcore.optimizers import OPTIMIZER_TABLE
+    from gradcore.regression.optimizers import OPTIMIZER_TABLE
 
     worst = worst_best = 0.0
     sgd_ms = {}

@@ -1,6 +1,6 @@
 """What one full garbage collection costs in a warm server process, with and without the freeze.
 
-``ui/server.py`` imports the heavy modules at start-up and freezes what they made
+``ui/shell/server.py`` imports the heavy modules at start-up and freezes what they made
 (``gc.freeze``), so that the collector thread's ``gc.collect()`` scans only the objects made
 since: sessions, figures, caches. This measures, in this one process, a collection:
 
@@ -31,9 +31,12 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from ui.server import freeze_start_up_objects  # noqa: E402
+from ui.shell.lessons import LESSONS  # noqa: E402
+from ui.shell.server import freeze_start_up_objects  # noqa: E402
 
-LESSONS = {
+# Settings that make a lesson's first run heavier than its defaults; every lesson of the
+# lessons table is opened, with its defaults when it has no line here.
+SETTINGS = {
     "derivatives": {"fn": "square", "x0": "1.5"},
     "gradients": {"fn": "article3d"},
     "subgradient": {},
@@ -61,11 +64,12 @@ def open_lessons(sessions: int) -> list[AppTest]:
     """Every lesson opened `sessions` times; the sessions are returned (kept alive)."""
     kept = []
     for _ in range(sessions):
-        for page, params in LESSONS.items():
+        for lesson in LESSONS:
+            page = lesson.url_path
             at = AppTest.from_file(str(REPO_ROOT / "home.py"), default_timeout=120)
             at.run()
-            at.switch_page(f"pages/{page}.py")
-            at.query_params.update(params)
+            at.switch_page(lesson.script)
+            at.query_params.update(SETTINGS.get(page, {}))
             at.run()
             if at.exception:
                 raise RuntimeError(f"/{page}: {at.exception[0].message}")

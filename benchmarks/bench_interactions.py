@@ -28,7 +28,7 @@ The regression stepper is an ``st.fragment``: in a browser a step reruns only th
   carrying the fragment id during that run). The run's element tree must hold the stepper and
   nothing from outside it (the page title), or the script stops with an error;
 - "fragment body": the time spent inside the fragment function during the whole-page runs
-  (a timing wrapper around ``ui.regression_view._stepper``), without Streamlit's own cost of
+  (a timing wrapper around ``ui.regression.view._stepper``), without Streamlit's own cost of
   starting and finishing a run.
 
 A server compiles each page script once (its ``ScriptCache``); ``AppTest`` makes a new cache
@@ -178,7 +178,7 @@ def step_shown(at: AppTest) -> str:
 
 
 class FragmentBodyTimer:
-    """Wall and CPU seconds spent inside ``ui.regression_view._stepper`` (the fragment), per
+    """Wall and CPU seconds spent inside ``ui.regression.view._stepper`` (the fragment), per
     whole-page run while `active`."""
 
     def __init__(self) -> None:
@@ -188,7 +188,7 @@ class FragmentBodyTimer:
         self.active = False
 
     def install(self) -> None:
-        import ui.regression_view as view
+        import ui.regression.view as view
 
         if self.installed:
             return

@@ -19,10 +19,10 @@ After each step it prints the server's resident memory (VmRSS of the process and
 children, from /proc), the peak (VmHWM), the CPU seconds used and what the page said. The run
 fails (exit code 1) when the RSS after the datasets exceeds ``--limit-mb`` (700 MB: a
 Streamlit Community Cloud app gets about 1 GB), when the RSS after the wait is more than
-``--return-mb`` (100 MB) above idle plus the byte bound of the cache (``ui/byte_store.py``,
+``--return-mb`` (100 MB) above idle plus the byte bound of the cache (``ui/regression/byte_store.py``,
 256 MB: it keeps the last table an hour, by design), or when a page raised.
 ``--server-env KEY=VALUE`` starts the server with that environment (e.g.
-``GRADLAB_GC_MAX_SECONDS=0`` turns the collector thread of ``ui/server.py`` off, to compare).
+``GRADLAB_GC_MAX_SECONDS=0`` turns the collector thread of ``ui/shell/server.py`` off, to compare).
 
 Usage: ``python benchmarks/bench_memory.py [--datasets 20] [--settle 60] [--uploads 0]
 [--upload-shape 50x10000] [--limit-mb 700] [--return-mb 100] [--server-env K=V]``
@@ -43,7 +43,7 @@ import numpy as np  # noqa: E402
 
 from benchmarks.st_client import PageRun, Session, cpu_seconds, tree_rss_bytes  # noqa: E402
 from tests.e2e.browser import start_app_server, stop_process_group  # noqa: E402
-from ui.byte_store import CACHE_BUDGET_BYTES  # noqa: E402
+from ui.regression.byte_store import CACHE_BUDGET_BYTES  # noqa: E402
 
 PAGE = "linear-regression"
 RUN_TIMEOUT_S = 900.0

@@ -42,8 +42,9 @@ from tests.e2e.browser import (  # noqa: E402
     stop_process_group,
     wait_http_ok,
 )
+from ui.shell.lessons import LESSONS  # noqa: E402
 
-PAGES = ["derivatives", "gradients", "subgradient", "chain-rule", "linear-regression"]
+PAGES = [lesson.url_path for lesson in LESSONS]
 CHARTS_DRAWN_JS = """() => {
     const charts = document.querySelectorAll("[data-testid='stPlotlyChart']");
     if (charts.length === 0) return false;

@@ -1,6 +1,6 @@
 """What building the regression statistics costs, in passes over the data, before and after.
 
-``gradcore.statistics.regression_statistics`` used to take the moments with separate BLAS
+``gradcore.regression.statistics.regression_statistics`` used to take the moments with separate BLAS
 calls over the whole table (``ones @ X``, ``X.T @ X``, ``y @ X``, ``y.sum``, ``y @ y``); it now
 makes one chunked pass (blocks of 8,192 rows, shifted by the first block's means, each
 block's sums and products added up while the block is in the cache). This times, in one run and
@@ -8,7 +8,7 @@ interleaved (so a busy machine slows every row alike):
 
 - "pass": one ``X.T @ X`` over the whole table, the unit;
 - "moments, before": the round-2 moments (``round2_moments`` below, copied from it);
-- "moments, after": ``gradcore.statistics._moments``;
+- "moments, after": ``gradcore.regression.statistics._moments``;
 - "statistics, before" and "after": the whole ``regression_statistics`` (moments, the solve,
   S and its eigenvectors) with either.
 

@@ -1,7 +1,7 @@
 """What one upload costs the server: CPU seconds and peak memory per MB of file, hostile or not.
 
 Builds a corpus of CSV files in a temporary directory (wide rows, a huge header, megabytes of
-blank lines, quotes, a mix of all) and reads each with ``gradcore.csv_loader.load_csv`` in a
+blank lines, quotes, a mix of all) and reads each with ``gradcore.data.csv_loader.load_csv`` in a
 fresh Python process, so each figure is that file's alone: CPU seconds (user + system) of the
 read, the peak resident memory it added (VmHWM minus VmRSS before, the peak reset through
 /proc/self/clear_refs), both per MB
@@ -33,7 +33,7 @@ MB = 2**20
 CHILD = r"""
 import json, resource, sys, time
 sys.path.insert(0, sys.argv[1])
-from gradcore.csv_loader import load_csv
+from gradcore.data.csv_loader import load_csv
 from gradcore.errors import DataError
 def rss_mb(field):
     for line in open("/proc/self/status"):
@@ -62,7 +62,7 @@ print(json.dumps({
 GENERATE = r"""
 import sys, time
 sys.path.insert(0, sys.argv[1])
-from gradcore.data import make_regression_data
+from gradcore.data.generate import make_regression_data
 start = time.perf_counter()
 table = make_regression_data(1_000_000, 10, noise=1.0, seed=0)
 print(f"{time.perf_counter() - start:.2f}", table.shape)

@@ -52,8 +52,8 @@ EXERCISES = ("square-slope", "secant-slope", "kink-derivative", "sigmoid-slope")
 RIGHT = "3"  # the slope of x² at x₀ = 1.5
 SLIPS = ("2.25", "1.5", "-3", "6", "3.5", "2*x")
 MAX_PER_EXERCISE = 50  # classroom.store.MAX_ANSWERS_PER_EXERCISE
-REVEAL_POLL_S = 3.0  # ui.class_mode.REVEAL_POLL_S
-REFRESH_S = 2.0  # ui.class_view.REFRESH_S
+REVEAL_POLL_S = 3.0  # ui.shell.class_mode.REVEAL_POLL_S
+REFRESH_S = 2.0  # ui.shell.class_view.REFRESH_S
 OPEN, ANSWER, POLL, REFRESH = ("class: open the link", "class: check an answer",
                                "class: reveal poll", "teacher: live view refresh")
 COUNTS = {"sent": 0, "confirmed": 0, "refused": 0, "failed": 0, "cut_off": 0, "tabs": 0}

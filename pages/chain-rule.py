@@ -4,21 +4,21 @@ import numpy as np
 import streamlit as st
 
 from gradcore import ONE_D_KEYS, ExpressionError, gradient_check, relative_error
-from gradcore.chain import chain_rule
-from gradcore.kinks import chain_kink
-from ui import exercise_panel
-from ui.chart_cache import chart_text, figures
-from ui.lessons import page_frame, stop_page
-from ui.state import Link, inert, share_box
-from ui.widgets import (
+from gradcore.calculus.chain import chain_rule
+from gradcore.expressions.kinks import chain_kink
+from gradcore.number_text import fmt
+from ui.calculus.widgets import (
     TYPED,
     check_panel,
-    fmt,
     function_picker,
     notation_note,
     page_header,
     undefined_here,
 )
+from ui.charts.cache import alt_text, figures
+from ui.shell import exercise_panel
+from ui.shell.lessons import page_frame, stop_page
+from ui.shell.state import Link, inert, share_box
 
 X_LOW, X_HIGH = -3.0, 3.0
 xs = np.linspace(-4.0, 4.0, 801)
@@ -89,12 +89,12 @@ with page_frame("pages/chain-rule.py") as lesson:
     with right:
         gxs, fgxs = inner.evaluate(xs), composite.evaluate(xs)
         fg_x, slope_x = (numbers[2], numbers[4]) if numbers else (np.nan, np.nan)
-        about_composite = chart_text.composite((outer.text, u), (inner.text, v), xs, gxs, fgxs,
+        about_composite = alt_text.composite((outer.text, u), (inner.text, v), xs, gxs, fgxs,
                                                x, fg_x, slope_x)
         st.plotly_chart(figures.composite_figure(xs, gxs, fgxs, x, fg_x, slope_x, v),
                         width="stretch", key="fig_composite", alt=about_composite.alt,
-                        config=chart_text.CONFIG)
-        chart_text.show(st, about_composite)
+                        config=alt_text.CONFIG)
+        alt_text.show(st, about_composite)
 
     if numbers and not exercise_panel.revealed():
         exercise_panel.hidden("the chain step by step, the computation graph and the check")
@@ -126,11 +126,11 @@ with page_frame("pages/chain-rule.py") as lesson:
         st.header(f"Computation graph {v} → {u} = g({v}) → f({u})")
         st.caption("Forward pass (left to right): each node's value. Backward pass (right to left): "
                    "start with ∂f/∂f = 1 and multiply by each edge's local derivative.")
-        about_graph = chart_text.computation_graph(x, gx, fg, dg, df, (v, u))
+        about_graph = alt_text.computation_graph(x, gx, fg, dg, df, (v, u))
         st.plotly_chart(figures.computation_graph_figure(x, gx, fg, dg, df, (v, u)),
                         width="stretch", key="fig_graph", alt=about_graph.alt,
-                        config=chart_text.CONFIG)
-        chart_text.show(st, about_graph)
+                        config=alt_text.CONFIG)
+        alt_text.show(st, about_graph)
 
         try:
             check = gradient_check(composite.value, composite.gradient, [x])

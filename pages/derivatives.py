@@ -4,20 +4,20 @@ import numpy as np
 import streamlit as st
 
 from gradcore import ExpressionError, gradient_check, kink_at
-from gradcore.functions import ONE_D_KEYS
-from ui import exercise_panel
-from ui.chart_cache import chart_text, figures
-from ui.lessons import page_frame
-from ui.state import Link, inert, share_box
-from ui.widgets import (
+from gradcore.calculus.functions import ONE_D_KEYS
+from gradcore.number_text import fmt
+from ui.calculus.widgets import (
     check_panel,
-    fmt,
     function_picker,
     interval_text,
     notation_note,
     page_header,
     undefined_here,
 )
+from ui.charts.cache import alt_text, figures
+from ui.shell import exercise_panel
+from ui.shell.lessons import page_frame
+from ui.shell.state import Link, inert, share_box
 
 STEPS = ["1", "0.5", "0.2", "0.1", "0.05", "0.01", "0.001", "0.0001"]
 X_LOW, X_HIGH = -3.0, 3.0
@@ -51,7 +51,7 @@ with page_frame("pages/derivatives.py"):
     problem = None
     try:
         f0 = expression.value([x0])
-        # At a kink gradcore's slope is the midpoint of the one-sided slopes (gradcore/kinks.py).
+        # At a kink gradcore's slope is the midpoint of the one-sided slopes (gradcore/expressions/kinks.py).
         slope = float(expression.gradient([x0])[0])
         kink = kink_at(expression, x0)
     except ExpressionError as error:
@@ -68,18 +68,18 @@ with page_frame("pages/derivatives.py"):
     notation_note(expression.gradient_latex)
     if problem:
         undefined_here(problem[1], problem[0])
-    about_f = chart_text.derivative(expression.text, variable, xs, fx, x0, f0, slope, secant,
+    about_f = alt_text.derivative(expression.text, variable, xs, fx, x0, f0, slope, secant,
                                     kink)
     st.plotly_chart(figures.derivative_figure(xs, fx, x0, f0, slope, secant, kink=kink),
-                    width="stretch", key="fig_f", alt=about_f.alt, config=chart_text.CONFIG)
-    chart_text.show(st, about_f)
+                    width="stretch", key="fig_f", alt=about_f.alt, config=alt_text.CONFIG)
+    alt_text.show(st, about_f)
     numbers = st.container()
-    about_df = chart_text.derivative_curve(variable, xs, dfx, x0,
+    about_df = alt_text.derivative_curve(variable, xs, dfx, x0,
                                            slope if slope is not None else np.nan, kink)
     st.plotly_chart(figures.derivative_curve_figure(xs, dfx, x0, slope if slope is not None
                                                     else np.nan, kink=kink),
-                    width="stretch", key="fig_df", alt=about_df.alt, config=chart_text.CONFIG)
-    chart_text.show(st, about_df)
+                    width="stretch", key="fig_df", alt=about_df.alt, config=alt_text.CONFIG)
+    alt_text.show(st, about_df)
 
     if slope is not None and not exercise_panel.revealed():
         exercise_panel.hidden("the slopes and the check", where=numbers)

@@ -4,11 +4,8 @@ import numpy as np
 import streamlit as st
 
 from gradcore import ExpressionError, gradient_check, squared_norm_text
-from ui import exercise_panel
-from ui.chart_cache import chart_text, gradient_figures
-from ui.lessons import page_frame
-from ui.state import Link, inert, share_box
-from ui.widgets import (
+from ui.calculus import curvature_panel
+from ui.calculus.widgets import (
     check_panel,
     fmt,
     fmt_vector,
@@ -19,6 +16,10 @@ from ui.widgets import (
     parse_cached,
     undefined_here,
 )
+from ui.charts.cache import alt_text, gradient_figures
+from ui.shell import exercise_panel
+from ui.shell.lessons import page_frame
+from ui.shell.state import Link, inert, share_box
 
 NAMES = ["article3d", "article4d", "sqnorm", "dot"]
 LIMIT = 1000.0
@@ -60,6 +61,8 @@ with page_frame("pages/gradients.py"):
                            f"{inert(axis_b)}).")
         elif len(variables) == 2:
             axis_a, axis_b = variables
+        curved, delta, surface = (curvature_panel.controls(link, (axis_a, axis_b))
+                                  if len(variables) >= 2 else (False, (0.0, 0.0), False))
 
     point = np.array(point, dtype=float)
     reveal = exercise_panel.revealed()
@@ -86,6 +89,9 @@ with page_frame("pages/gradients.py"):
 
     if len(variables) >= 2:
         i, j = variables.index(axis_a), variables.index(axis_b)
+        found = curvature_panel.curvature(expression, point) if curved and gradient is not None \
+            else None
+        directions = curvature_panel.principal(found, (i, j)) if reveal else None
         xs = np.linspace(point[i] - HALF_WIDTH, point[i] + HALF_WIDTH, 81)
         ys = np.linspace(point[j] - HALF_WIDTH, point[j] + HALF_WIDTH, 81)
 
@@ -108,14 +114,17 @@ with page_frame("pages/gradients.py"):
         angle = link.number("a", "Direction angle θ of v (degrees)", 0.0, 360.0, 0.0, step=5.0,
                             slider=True, where=curve_column)
         v = (np.cos(np.radians(angle)), np.sin(np.radians(angle)))
-        about_map = chart_text.contour_map(expression.text, (axis_a, axis_b), xs, ys, z,
+        about_map = alt_text.contour_map(expression.text, (axis_a, axis_b), xs, ys, z,
                                            (qa, qb, field[i], field[j]), (point[i], point[j]),
                                            in_plane, v, held=len(variables) > 2)
         map_column.plotly_chart(
             gradient_figures.contour_gradient_figure(xs, ys, z, (qa, qb, field[i], field[j]),
-                                            (point[i], point[j]), in_plane, v, (axis_a, axis_b)),
-            width="stretch", key="fig_contour", alt=about_map.alt, config=chart_text.CONFIG)
-        chart_text.show(map_column, about_map)
+                                            (point[i], point[j]), in_plane, v, (axis_a, axis_b),
+                                            directions),
+            width="stretch", key="fig_contour", alt=about_map.alt, config=alt_text.CONFIG)
+        alt_text.show(map_column, about_map)
+        if directions is not None:
+            map_column.caption(curvature_panel.directions_sentence(directions, (axis_a, axis_b)))
         if gradient is not None and reveal:
             with curve_column:
                 rate = float(gradient_figures.directional_curve(in_plane, np.radians([angle]))[0])
@@ -130,11 +139,14 @@ with page_frame("pages/gradients.py"):
                            "∇f" + (" in this plane (its length there)." if len(variables) > 2
                                    else ": ‖∇f‖."))
                 label = "‖∇f‖" if len(variables) == 2 else f"‖(∂f/∂{axis_a}, ∂f/∂{axis_b})‖"
-                about_curve = chart_text.directional(in_plane, angle, label)
+                about_curve = alt_text.directional(in_plane, angle, label)
                 st.plotly_chart(gradient_figures.directional_figure(in_plane, angle, label), width="stretch",
                                 key="fig_directional", alt=about_curve.alt,
-                                config=chart_text.CONFIG)
-                chart_text.show(st, about_curve)
+                                config=alt_text.CONFIG)
+                alt_text.show(st, about_curve)
+        if found is not None:
+            curvature_panel.section(expression, point, found, (i, j), delta, HALF_WIDTH,
+                                    surface)
     else:
         st.info("With one variable there is no contour map: the gradient is just f′ "
                 "(see the **Derivatives** page). Add a second variable, e.g. x^2 + y^2.")
@@ -146,5 +158,7 @@ with page_frame("pages/gradients.py"):
                         components=[f"∂f/∂{name}" for name in variables])
         except (ExpressionError, ValueError) as error:
             undefined_here(error, "The finite-difference gradient")
+        if len(variables) >= 2 and found is not None:
+            curvature_panel.check(expression, point, found)
 
     share_box(link)

@@ -11,18 +11,18 @@ from gradcore import (
     subgradient_method,
     supporting_line_check,
 )
-from ui import exercise_panel
-from ui.chart_cache import cached, chart_text, figures
-from ui.lessons import page_frame
-from ui.state import Link, share_box
-from ui.widgets import (
+from gradcore.number_text import fmt
+from ui.calculus.widgets import (
     catalogue_label,
     check_panel,
-    fmt,
     interval_text,
     page_header,
     supporting_slopes,
 )
+from ui.charts.cache import alt_text, cached, figures
+from ui.shell import exercise_panel
+from ui.shell.lessons import page_frame
+from ui.shell.state import Link, share_box
 
 X_LOW, X_HIGH = -3.0, 3.0
 
@@ -74,17 +74,17 @@ with page_frame("pages/subgradient.py"):
                      f" ({check.side} of x₀).")
     with plot:
         st.latex(f"f(x) = {entry.latex}")
-        about_support = chart_text.support(entry.text, xs, fx, x0, f0, (lo, hi), g,
+        about_support = alt_text.support(entry.text, xs, fx, x0, f0, (lo, hi), g,
                                            crossing[0] if crossing else None,
                                            check.failure_range if crossing else None)
         st.plotly_chart(figures.subgradient_figure(xs, fx, x0, f0, (lo, hi), g, crossing,
                                                    above=check.failure_range),
                         width="stretch", key="fig_support", alt=about_support.alt,
-                        config=chart_text.CONFIG)
+                        config=alt_text.CONFIG)
         st.caption("Thin grey lines: the fan of supporting lines, one per slope in ∂f(x₀). Your "
                    "line is green and dashed when it supports f, pink and dotted when it does "
                    "not, with × where it rises above f and the gap shaded.")
-        chart_text.show(st, about_support)
+        alt_text.show(st, about_support)
 
     st.header("The subgradient method")
     st.markdown("Step against a subgradient, $x_{k+1} = x_k - t_k\\,g_k$. At a kink it uses your g "
@@ -99,18 +99,18 @@ with page_frame("pages/subgradient.py"):
     size = link.number("t", "Step size t", 0.01, 2.0, 0.3, step=0.01, slider=True, where=c)
     steps = link.number("k", "Iterations", 1, 200, 30, integer=True, slider=True, where=d)
 
-    # Kept per values (ui.chart_cache): moving x₀ does not run it again.
+    # Kept per values (ui.charts.cache): moving x₀ does not run it again.
     run = cached(subgradient_method, name, start, step_rule=rule, step_size=size,
                  iterations=int(steps), kink_choice=g)
     left, right = st.columns(2)
-    about_iterates = chart_text.iterates(run.x, run.f, run.best_f, rule, size)
+    about_iterates = alt_text.iterates(run.x, run.f, run.best_f, rule, size)
     left.plotly_chart(figures.iterates_figure(xs, fx, run.x, run.f), width="stretch",
-                      key="fig_iterates", alt=about_iterates.alt, config=chart_text.CONFIG)
-    chart_text.show(left, about_iterates)
-    about_steps = chart_text.values_by_step(run.f, run.best_f)
+                      key="fig_iterates", alt=about_iterates.alt, config=alt_text.CONFIG)
+    alt_text.show(left, about_iterates)
+    about_steps = alt_text.values_by_step(run.f, run.best_f)
     right.plotly_chart(figures.values_by_step_figure(run.f, run.best_f), width="stretch",
-                       key="fig_steps", alt=about_steps.alt, config=chart_text.CONFIG)
-    chart_text.show(right, about_steps)
+                       key="fig_steps", alt=about_steps.alt, config=alt_text.CONFIG)
+    alt_text.show(right, about_steps)
     m1, m2, m3 = st.columns(3)
     m1.metric("Last iterate x_k", fmt(run.x[-1]))
     m2.metric("Best f(x_k)", fmt(run.best_f[-1]))

@@ -11,7 +11,7 @@ from pathlib import Path
 import plotly.data
 from sklearn.datasets import load_diabetes
 
-from gradcore.data import DATA_DIR, make_regression_data
+from gradcore.data.generate import DATA_DIR, make_regression_data
 
 
 def main(out: Path = DATA_DIR) -> None:

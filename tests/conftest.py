@@ -6,12 +6,22 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
-from gradcore import symbolic, worker
+from gradcore.expressions import symbolic, worker
+from tests import timing
 
 # Property tests must be repeatable: the same examples on every run, no deadline flakiness on
 # a shared, noisy machine.
 settings.register_profile("gradlab", derandomize=True, deadline=None, max_examples=60)
 settings.load_profile("gradlab")
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption(timing.TIMING_OPTION, action="store_true", default=False,
+                     help="also run the tests marked `timing` (wall-clock bounds)")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    timing.skip_unless_wanted(config, items)
 
 
 @pytest.fixture

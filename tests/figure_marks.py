@@ -11,8 +11,10 @@ from itertools import combinations
 import numpy as np
 
 from gradcore import kink_at, parse_expression
-from ui import figures, gradient_figures, palette
-from ui import regression_figures as rf
+from ui.calculus import figures, gradient_figures
+from ui.charts import palette
+from ui.regression import figures as rf
+from ui.regression import race_figures
 
 THICK = 2.0  # a line this wide or wider reads as a thick line, narrower as a thin one
 OPEN_SYMBOLS = ("-open", "x-thin", "cross-thin")
@@ -129,7 +131,7 @@ def _kink(text: str, x0: float):
 
 
 def calculus_gallery() -> dict:
-    """Every figure of ui/figures.py in the states the pages show."""
+    """Every figure of ui/calculus/figures.py in the states the pages show."""
     xs = np.linspace(-2, 2, 41)
     X, Y = np.meshgrid(xs, xs)
     return {
@@ -155,7 +157,7 @@ def calculus_gallery() -> dict:
 
 
 def regression_gallery(weights: int = 3) -> dict:
-    """Every figure of ui/regression_figures.py, the coefficient paths with `weights` weights."""
+    """Every figure of ui/regression/figures.py, the coefficient paths with `weights` weights."""
     rng = np.random.default_rng(0)
     x = rng.normal(size=50)
     y = 2 * x + 1 + rng.normal(size=50)
@@ -163,16 +165,37 @@ def regression_gallery(weights: int = 3) -> dict:
     slopes, intercepts = np.linspace(0, 2, steps), np.linspace(0, 1, steps)
     grid = np.linspace(-1, 3, 7)
     w_path = np.cumsum(np.ones((steps, weights)), axis=0) / steps
-    return {
-        "loss": rf.loss_figure(np.linspace(5, 1, steps), 3),
-        "fitted line": rf.fitted_line_figure(x, y, slopes, intercepts, 3, (2.0, 1.0)),
-        "contour": rf.contour_figure(grid, grid, np.add.outer(grid**2, grid**2) + 1, slopes,
-                                     intercepts, 3, (2.0, 1.0)),
-        "predicted": rf.predicted_actual_figure(y, 1.5 * x, 2 * x + 1, 3),
-        "coefficients": rf.coefficient_paths_figure(
-            w_path, np.linspace(0, 100, steps), [f"x{j}" for j in range(weights)], 3,
-            (np.ones(weights), 100.0)),
+    b_path = np.linspace(0, 100, steps)
+    loss = np.linspace(5, 1, steps)
+    loss_grid = np.add.outer(grid**2, grid**2) + 1
+    return {  # each as the page builds it: the run's base, then step k's marks on it
+        "loss": rf.loss_at(rf.loss_base(loss), loss, 3),
+        "fitted line": rf.fitted_line_at(
+            rf.fitted_line_base(x, y, slopes, intercepts, (2.0, 1.0)), x, slopes, intercepts, 3),
+        "contour": rf.contour_at(
+            rf.contour_base(grid, grid, loss_grid, slopes, intercepts, (2.0, 1.0)),
+            slopes, intercepts, 3),
+        "predicted": rf.predicted_actual_at(rf.predicted_actual_base(y, 2 * x + 1), 1.5 * x, 3),
+        "coefficients": rf.coefficient_paths_at(
+            rf.coefficient_paths_base(w_path, b_path, [f"x{j}" for j in range(weights)],
+                                      (np.ones(weights), 100.0)), w_path, b_path, 3),
         "residuals": rf.residual_bars_figure(rng.normal(size=20), np.arange(20)),
+    }
+
+
+def race_gallery() -> dict:
+    """The optimizer race's two figures (ui/regression/race_figures.py), three racers, one of them
+    stopped early and one run longer than the drawn points (so its path is thinned)."""
+    losses = [np.geomspace(10, 1, 50), np.geomspace(10, 0.5, 900), np.linspace(10, 2, 3)]
+    names = ["gradient descent", "Adam", "momentum (heavy ball)"]
+    w_grid, b_grid = np.linspace(-1, 3, 7), np.linspace(-2, 2, 5)
+    paths = [(np.linspace(0, 2, 50), np.linspace(0, 1, 50)),
+             (np.linspace(0, 1.9, 900), np.linspace(0, 1.1, 900)), (np.zeros(3), np.zeros(3))]
+    return {
+        "loss": race_figures.race_loss_figure(losses, names, log_y=True),
+        "contour": race_figures.race_contour_figure(
+            w_grid, b_grid, np.add.outer(b_grid**2, w_grid**2) + 1, paths, names, (2.0, 1.0),
+            "reference optimum"),
     }
 
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from gradcore.parsing import read_formula
+from gradcore.expressions.parsing import read_formula
 
 SLOW = "max(" + ", ".join(f"x^{k}" for k in range(1, 11)) + ")"  # about 0.5 s of sympy
 

@@ -1,4 +1,4 @@
-"""The app's pages: registered once in ui/lessons.py, routed by file name, each runs cleanly."""
+"""The app's pages: registered once in ui/shell/lessons.py, routed by file name, each runs cleanly."""
 
 import ast
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui.lessons import CLASS_VIEW, HOME, LESSONS
+from ui.shell.lessons import CLASS_VIEW, HOME, LESSONS
 
 ROOT = Path(__file__).parent.parent
 APP = ROOT / "home.py"

@@ -1,11 +1,11 @@
-"""gradcore/chain.py: f′(g(x))·g′(x) written out before it is simplified, one name for u."""
+"""gradcore/calculus/chain.py: f′(g(x))·g′(x) written out before it is simplified, one name for u."""
 
 import numpy as np
 import pytest
 
 from gradcore import parse_expression
-from gradcore.chain import chain_rule, renamed
-from gradcore.functions import CATALOGUE
+from gradcore.calculus.chain import chain_rule, renamed
+from gradcore.calculus.functions import CATALOGUE
 
 
 @pytest.mark.parametrize("outer, inner, product", [

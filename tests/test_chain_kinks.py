@@ -1,11 +1,11 @@
-"""The chain rule at a kink: gradcore.kinks.chain_kink and the note on the Chain rule page."""
+"""The chain rule at a kink: gradcore.expressions.kinks.chain_kink and the note on the Chain rule page."""
 
 import pytest
 
 from gradcore import parse_expression
-from gradcore.chain import chain_rule
-from gradcore.kinks import chain_kink
-from gradcore.numeric import one_sided_derivatives
+from gradcore.calculus.chain import chain_rule
+from gradcore.calculus.numeric import one_sided_derivatives
+from gradcore.expressions.kinks import chain_kink
 from tests.page_helpers import open_page, shown
 
 ONE_SIDED_ATOL = 1e-6  # independent second-order one-sided differences: about 4e-11·f‴ + rounding

@@ -1,11 +1,16 @@
 """The value-keyed cache of chart builders: same values share a result, different ones never."""
 
+import importlib
+from pathlib import Path
+
 import numpy as np
 import plotly.io
 import pytest
 
 from gradcore import kink_at, parse_expression
-from ui import chart_cache, chart_text, figures
+from ui.calculus import figures
+from ui.charts import alt_text
+from ui.charts import cache as chart_cache
 
 
 @pytest.fixture(autouse=True)
@@ -110,4 +115,18 @@ def test_cached_module_gives_the_builders_figure_and_passes_the_rest():
     assert plotly.io.to_json(shared) == plotly.io.to_json(direct)
     assert chart_cache.figures.derivative_figure(xs, xs**2, 1.0, 1.0, 2.0, (1.5, 2.25)) is shared
     assert chart_cache.figures.line_through is figures.line_through
-    assert chart_cache.chart_text.show is chart_text.show
+    assert chart_cache.alt_text.show is alt_text.show  # the kit's, passed through
+
+
+def test_every_cached_name_is_a_builder_that_a_page_calls():
+    """Each name in CACHED is a function of its module and some page calls it through the
+    cache (``<module>.<name>(``): a builder no page uses any more is dead code, not a cache
+    entry."""
+    root = Path(__file__).resolve().parents[1]
+    pages = " ".join(path.read_text(encoding="utf-8") for path in (root / "pages").glob("*.py"))
+    for module_name, names in chart_cache.CACHED.items():
+        module = importlib.import_module(module_name)
+        short = module_name.rsplit(".", 1)[1]
+        for name in names:
+            assert callable(getattr(module, name, None)), (module_name, name)
+            assert f"{short}.{name}(" in pages, (module_name, name)

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.page_helpers import APP, all_text, metrics, open_page, shown
-from ui import class_mode
+from ui.shell import class_mode
 
 HOSTILE = ["'); DROP TABLE answers; --", "**bold** [link](http://evil.example)",
            "<img src=x onerror=alert(1)>", "$x^2$ \\(y\\)", "x" * 200]

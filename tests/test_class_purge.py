@@ -1,4 +1,4 @@
-"""Ended classes are purged when the server starts (``ui.server.lifespan``), and a database
+"""Ended classes are purged when the server starts (``ui.shell.server.lifespan``), and a database
 that cannot be reached never delays or fails the start."""
 
 import asyncio
@@ -9,7 +9,7 @@ import time
 import pytest
 
 from classroom import open_store
-from ui import class_mode, server
+from ui.shell import class_mode, server
 
 THREAD_TIMEOUT_S = 30.0
 

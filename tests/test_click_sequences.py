@@ -86,7 +86,7 @@ def test_a_link_with_an_unusable_step_count_says_so_and_uses_200(steps):
 
 LIMITED_CHOICES = """
 import streamlit as st
-from ui.state import Link
+from ui.shell.state import Link
 link = Link("demo")
 picked = link.choices("feats", "Features", ["a", "b", "c", "d"], ["a", "b", "c"], max_selections=2)
 st.write("picked " + ",".join(picked))

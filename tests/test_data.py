@@ -1,4 +1,4 @@
-"""Tests of gradcore.data and gradcore.csv_loader: uploads, synthetic data, bundled datasets."""
+"""Tests of gradcore.data.generate and gradcore.data.csv_loader: uploads, synthetic data, bundled datasets."""
 
 import io
 import tomllib
@@ -17,7 +17,6 @@ from gradcore import (
     MAX_UPLOAD_BYTES,
     DataError,
     bundled_datasets,
-    csv_loader,
     data_warnings,
     load_bundled,
     load_csv,
@@ -25,6 +24,7 @@ from gradcore import (
     select_xy,
     sklearn_reference,
 )
+from gradcore.data import csv_loader
 
 ROOT = Path(__file__).resolve().parent.parent
 NA = np.nan

@@ -1,4 +1,4 @@
-"""Tests of gradcore.diagnostics: magnitudes that cannot be squared, constant and collinear
+"""Tests of gradcore.regression.diagnostics: magnitudes that cannot be squared, constant and collinear
 features found from the covariance matrix, and names that never crash the message."""
 
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from gradcore import DataError, data_warnings, regression_statistics
-from gradcore.diagnostics import _quoted, check_magnitudes
-from gradcore.statistics import MAX_MAGNITUDE, MIN_MAGNITUDE
+from gradcore.regression.diagnostics import _quoted, check_magnitudes
+from gradcore.regression.statistics import MAX_MAGNITUDE, MIN_MAGNITUDE
 
 
 @pytest.mark.parametrize(("column", "message"), [

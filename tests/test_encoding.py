@@ -1,4 +1,4 @@
-"""gradcore.encoding.one_hot through load_csv(encode_text=True): drop-first 0/1 columns, limits."""
+"""gradcore.data.encoding.one_hot through load_csv(encode_text=True): drop-first 0/1 columns, limits."""
 
 from pathlib import Path
 

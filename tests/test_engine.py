@@ -1,4 +1,4 @@
-"""Tests of gradcore.engine, losses, optimizers, stopping and export (losses x optimizers)."""
+"""Tests of gradcore.regression.engine, losses, optimizers, stopping and export (losses x optimizers)."""
 
 import itertools
 import json
@@ -13,9 +13,15 @@ from numpy.testing import assert_allclose
 from sklearn.linear_model import QuantileRegressor
 
 from gradcore import DataError, Standardizer, gradient_descent, numeric_gradient
-from gradcore.engine import EVALUATION_ROWS, FitTrajectory, evenly_spaced_rows, fit, loss_surface
-from gradcore.export import export_script
-from gradcore.losses import (
+from gradcore.regression.engine import (
+    EVALUATION_ROWS,
+    FitTrajectory,
+    evenly_spaced_rows,
+    fit,
+    loss_surface,
+)
+from gradcore.regression.export import export_script
+from gradcore.regression.losses import (
     LOSSES,
     QUANTILE_REGRESSOR_ROWS,
     _median_regression_dual,
@@ -24,8 +30,9 @@ from gradcore.losses import (
     reference_fit,
     residual_signs,
 )
-from gradcore.optimizers import OPTIMIZER_TABLE, OPTIMIZERS, SCHEDULES, Optimizer
-from gradcore.stopping import divergence_bound
+from gradcore.regression.optimizers import BETA2, OPTIMIZER_TABLE, OPTIMIZERS, SCHEDULES, Optimizer
+from gradcore.regression.rows import HyperParameter
+from gradcore.regression.stopping import divergence_bound
 
 ROOT = Path(__file__).resolve().parent.parent
 PAIRS = list(itertools.product(LOSSES, OPTIMIZERS))
@@ -332,14 +339,24 @@ def test_mae_with_a_constant_step_says_to_decay_it(rng):
     assert "1/sqrt(k)" in t.message
 
 
+def test_settings_of_rows_not_chosen_are_ignored(rng):
+    """A setting that only another row reads changes nothing (DESIGN "Extension rows")."""
+    X, y = standardised(rng, n=30)
+    plain = fit(X, y, optimizer="gd", steps=20)
+    ignored = fit(X, y, optimizer="gd", steps=20, momentum=1.5, huber_delta=-1.0)
+    assert np.array_equal(plain.w, ignored.w)
+    assert "momentum" not in ignored.settings
+
+
 @pytest.mark.parametrize(("kwargs", "fragment"), [
     ({"loss": "hinge"}, "Unknown loss"),
     ({"optimizer": "lbfgs"}, "Unknown optimizer"),
     ({"schedule": "exp"}, "schedule"),
-    ({"momentum": 1.0}, "momentum"),
-    ({"beta2": -0.1}, "beta2"),
+    ({"momentum": 1.0, "optimizer": "momentum"}, "momentum"),
+    ({"beta2": -0.1, "optimizer": "adam"}, "beta2"),
     ({"batch_size": 0, "optimizer": "sgd"}, "batch_size"),
-    ({"huber_delta": 0.0}, "delta"),
+    ({"huber_delta": 0.0, "loss": "huber"}, "delta"),
+    ({"rho": 0.5}, "Unknown setting"),
     ({"learning_rate": -1.0}, "learning rate"),
     ({"w0": "abc"}, "start"),
 ])
@@ -365,21 +382,23 @@ def test_optimizer_table_rows_are_complete():
     """Every name in OPTIMIZERS has a step function, LaTeX and the hyper-parameters it reads."""
     for name in OPTIMIZERS:
         row = OPTIMIZER_TABLE[name]
-        assert callable(row.step) and row.formula and "learning_rate" in row.hyper_parameters
+        assert callable(row.step) and row.formula and row.label
+        assert all(isinstance(p, HyperParameter) and p.low <= p.default < p.high
+                   for p in row.hyper_parameters)
 
 
 def rmsprop_step(theta, g, state, rate, k, settings):
-    """RMSprop: v <- beta2 v + (1 - beta2) g^2; theta <- theta - rate g / (sqrt(v) + epsilon)."""
+    """RMSprop: v <- beta2 v + (1 - beta2) g^2; theta <- theta - rate g / (sqrt(v) + 1e-8)."""
     v = state["v"]
     v *= settings["beta2"]
     v += (1.0 - settings["beta2"]) * g * g
-    theta -= rate * g / (np.sqrt(v) + settings["epsilon"])
+    theta -= rate * g / (np.sqrt(v) + 1e-8)
 
 
 def test_a_new_optimizer_is_one_function_and_one_row(rng, tmp_path, monkeypatch):
     """A table row with one step function is enough for fit and export_script."""
     row = Optimizer("rmsprop", "RMSprop", rmsprop_step, state=("v",),
-                    hyper_parameters=("learning_rate", "schedule", "beta2"), formula="...")
+                    hyper_parameters=(BETA2,), formula="...")
     monkeypatch.setitem(OPTIMIZER_TABLE, "rmsprop", row)
     X, y = heavy_tailed(rng, n=120, d=2)
     kwargs = {"loss": "huber", "optimizer": "rmsprop", "learning_rate": 0.02, "steps": 200,

@@ -1,4 +1,4 @@
-"""gradcore.evaluation: values and forward-mode slopes of trees, checked against sympy's
+"""gradcore.expressions.evaluation: values and forward-mode slopes of trees, checked against sympy's
 symbolic derivative (the trusted oracle) and finite differences, and the diagnosis of points
 where a formula is undefined."""
 
@@ -8,10 +8,11 @@ import sympy
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from gradcore import ExpressionError, evaluation, gradient_check
-from gradcore.evaluation import Program, constant_value, diagnose
-from gradcore.folding import from_sympy, sigmoid
-from gradcore.parsing import read_formula
+from gradcore import ExpressionError, gradient_check
+from gradcore.expressions import evaluation
+from gradcore.expressions.evaluation import Program, constant_value, diagnose
+from gradcore.expressions.folding import from_sympy, sigmoid
+from gradcore.expressions.parsing import read_formula
 
 ORACLE_RTOL = 1e-12    # same formula, two evaluation orders: rounding only
 GRADIENT_RTOL = 1e-6   # against central differences (numeric.relative_error)

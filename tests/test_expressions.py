@@ -8,7 +8,13 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from gradcore import Expression, ExpressionError, gradient_check, parse_expression
-from gradcore.parsing import MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, MAX_NODES, MAX_VARIABLES
+from gradcore.expressions.parsing import (
+    MAX_DEPTH,
+    MAX_EXPONENT,
+    MAX_LENGTH,
+    MAX_NODES,
+    MAX_VARIABLES,
+)
 
 GRADIENT_RTOL = 1e-6  # relative error (numeric.relative_error) allowed against finite differences
 

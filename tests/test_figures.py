@@ -1,4 +1,4 @@
-"""ui/figures.py: the data the plot builders draw (slopes, arrows, crossings, maxima)."""
+"""ui/calculus/figures.py: the data the plot builders draw (slopes, arrows, crossings, maxima)."""
 
 import subprocess
 import sys
@@ -10,7 +10,8 @@ import pytest
 
 from gradcore import Kink, kink_at, parse_expression
 from tests.figure_marks import calculus_gallery, look_alikes, style
-from ui import figures, gradient_figures, palette
+from ui.calculus import figures, gradient_figures
+from ui.charts import palette
 
 TOL = 1e-12
 
@@ -132,28 +133,6 @@ def test_directional_figure_marks_the_maximum_and_the_chosen_angle():
     assert chosen.x[0] == 0.0 and chosen.y[0] == pytest.approx(0.0, abs=TOL)
 
 
-def test_first_crossing_finds_where_a_too_steep_line_rises_above_abs():
-    """For |x| at 0 with g = 1.5 the line 1.5·y is above |y| for every y > 0."""
-    xs = np.linspace(-2, 2, 401)
-    y = figures.first_crossing(xs, np.abs(xs), 0.0, 0.0, 1.5)
-    assert y is not None and 0 < y <= 0.011
-    assert figures.line_through(0.0, 0.0, 1.5, [y])[0] > abs(y)
-
-
-@pytest.mark.parametrize("g", [-1.0, 0.0, 0.3, 1.0])
-def test_first_crossing_is_none_for_subgradients(g):
-    """Slopes inside ∂|x|(0) = [-1, 1] never rise above |x|."""
-    xs = np.linspace(-2, 2, 401)
-    assert figures.first_crossing(xs, np.abs(xs), 0.0, 0.0, g) is None
-
-
-def test_first_crossing_on_relu_away_from_the_kink():
-    """ReLU at x0 = 1 with g = 0.5 (∂ = {1}): the line is above f to the left of 1."""
-    xs = np.linspace(-2, 2, 401)
-    y = figures.first_crossing(xs, np.maximum(xs, 0), 1.0, 1.0, 0.5)
-    assert y is not None and y < 1.0 and y == pytest.approx(0.99, abs=0.011)
-
-
 def test_subgradient_figure_fan_spans_the_interval_and_marks_a_rejected_line():
     """Fan slopes go from lo to hi; a rejected g is dashed pink and its crossing is marked."""
     xs = np.linspace(-2, 2, 41)
@@ -265,14 +244,9 @@ def test_derivative_curve_at_a_kink_marks_both_limits_and_the_subgradient():
     assert not [t for t in fig.data if t.name == "slope at x₀"]
 
 
-def test_number_labels_have_four_digits_and_no_negative_zero():
-    """Labels use the pages' number format: 4 significant digits, never '-0'."""
-    assert figures.number(-0.0) == "0" and figures.number(1 / 3) == "0.3333"
-
-
 def test_figures_module_does_not_import_streamlit():
-    """In a fresh interpreter, importing ui.figures leaves streamlit out of sys.modules."""
-    code = "import sys, ui.figures, ui.gradient_figures; assert 'streamlit' not in sys.modules"
+    """In a fresh interpreter, importing ui.calculus.figures leaves streamlit out of sys.modules."""
+    code = "import sys, ui.calculus.figures, ui.calculus.gradient_figures; assert 'streamlit' not in sys.modules"
     result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent,
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr

@@ -10,17 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from gradcore import (
-    ExpressionError,
-    chain,
-    parse_expression,
-    parsing,
-    symbolic,
-    worker,
-    worker_server,
-)
-from gradcore.chain import COMPOSITE_NOTE, PRODUCT_NOTE, chain_rule
-from gradcore.folding import MAX_ROOT_DENOMINATOR
+from gradcore import ExpressionError, parse_expression
+from gradcore.calculus import chain
+from gradcore.calculus.chain import COMPOSITE_NOTE, PRODUCT_NOTE, chain_rule
+from gradcore.expressions import parsing, symbolic, worker, worker_server
+from gradcore.expressions.folding import MAX_ROOT_DENOMINATOR
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 RTOL = 1e-12

@@ -20,13 +20,13 @@ from gradcore import (
     parse_expression,
     squared_norm_text,
 )
-from gradcore.functions import TYPED, TYPED_LABEL, dot_text
+from gradcore.calculus.functions import TYPED, TYPED_LABEL, dot_text
 
 CHECK_RTOL = 1e-6  # relative error against central differences (numeric.relative_error)
 ONE_SIDED_ATOL = 1e-8  # one-sided differences of a piecewise linear f: rounding only (~4e-11)
 SMOOTH_POINTS = [-2.3, -0.7, 0.4, 1.6, 2.9]  # at least 0.3 away from every kink
 # The article's kinks and more: where each entry bends, its slopes from the left and the right,
-# and the midpoint, which is gradcore's one convention at a kink (gradcore.kinks).
+# and the midpoint, which is gradcore's one convention at a kink (gradcore.expressions.kinks).
 KINKS = {
     "abs": [(0.0, -1.0, 1.0, 0.0)],
     "relu": [(0.0, 0.0, 1.0, 0.5)],

@@ -1,11 +1,10 @@
 """Hostile input for parse_expression: every string is refused quickly and nothing runs; formulas
-that fold to huge numbers are refused; slow but legal formulas finish in bounded time, and
-while one is worked on, the rest of the process stays responsive."""
+that fold to huge numbers are refused; slow but legal formulas finish in bounded time (the
+bounds are in the ``timing`` group, tests/timing.py; that the process stays responsive
+meanwhile is tests/test_worker_responsiveness.py)."""
 
 import builtins
 import re
-import statistics
-import threading
 import time
 from pathlib import Path
 
@@ -14,11 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradcore import ExpressionError, parse_expression, parsing, worker
+from gradcore import ExpressionError, parse_expression
+from gradcore.expressions import parsing, worker
+from tests.timing import timing
 
 TIME_LIMIT_S = 1.0
 WORKED_LIMIT_S = 2.0    # parse + LaTeX + value + gradient + plots of one formula, on CI
-RESPONSIVE_LIMIT_S = 0.25  # the slowest trivial parse + evaluation while a heavy one runs
 NAMES_XY = ("x", "y")
 PLOT_XS = np.linspace(-4.0, 4.0, 801)
 
@@ -134,15 +134,30 @@ def warm_worker():
     worker.warm_up()
 
 
-@pytest.mark.parametrize("text, variables", CORPUS, ids=[repr(t[:30]) for t, _ in CORPUS])
-def test_hostile_string_is_refused_quickly_with_a_message(text, variables):
-    """Each corpus string raises ExpressionError within 1 s with a short, readable message."""
+def refusal(text: str, variables: tuple[str, ...] | None = None) -> tuple[str, float]:
+    """The message of the ExpressionError that refuses `text` (it must be refused) and the
+    seconds the refusal took."""
     start = time.perf_counter()
     with pytest.raises(ExpressionError) as error:
         parse_expression(text, variables=variables)
-    assert time.perf_counter() - start < TIME_LIMIT_S
-    message = str(error.value)
+    return str(error.value), time.perf_counter() - start
+
+
+CORPUS_IDS = [repr(t[:30]) for t, _ in CORPUS]
+
+
+@pytest.mark.parametrize("text, variables", CORPUS, ids=CORPUS_IDS)
+def test_hostile_string_is_refused_with_a_message(text, variables):
+    """Each corpus string raises ExpressionError with a short, readable message."""
+    message, _ = refusal(text, variables)
     assert 10 < len(message) < 400 and "Traceback" not in message
+
+
+@timing
+@pytest.mark.parametrize("text, variables", CORPUS, ids=CORPUS_IDS)
+def test_hostile_string_is_refused_quickly(text, variables):
+    """Each corpus string is refused within TIME_LIMIT_S."""
+    assert refusal(text, variables)[1] < TIME_LIMIT_S
 
 
 def test_corpus_is_big_enough():
@@ -171,17 +186,25 @@ def test_canary_file_is_never_created(tmp_path, monkeypatch):
     assert not canary.exists()
 
 
-def test_ast_whitelist_alone_refuses_the_corpus(monkeypatch):
-    """Without the text pre-checks (length, characters, '2x') every string is still refused."""
+def refusals_by_the_ast_whitelist_alone(monkeypatch) -> list[tuple[str, float]]:
+    """Without the text pre-checks (length, characters, '2x'): each corpus string, refused
+    (it must be), with the seconds its refusal took."""
     monkeypatch.setattr(parsing, "_check_text", lambda text: text.strip())
     harmless_without_filter = {"x # comment"}  # Python drops the comment: only 'x' remains
-    for text, variables in CORPUS:
-        if text in harmless_without_filter:
-            continue
-        start = time.perf_counter()
-        with pytest.raises(ExpressionError):
-            parse_expression(text, variables=variables)
-        assert time.perf_counter() - start < TIME_LIMIT_S, repr(text[:40])
+    return [(text, refusal(text, variables)[1]) for text, variables in CORPUS
+            if text not in harmless_without_filter]
+
+
+def test_ast_whitelist_alone_refuses_the_corpus(monkeypatch):
+    """Without the text pre-checks (length, characters, '2x') every string is still refused."""
+    assert len(refusals_by_the_ast_whitelist_alone(monkeypatch)) == len(CORPUS) - 1
+
+
+@timing
+def test_ast_whitelist_alone_refuses_the_corpus_quickly(monkeypatch):
+    """Without the text pre-checks every refusal still takes less than TIME_LIMIT_S."""
+    for text, seconds in refusals_by_the_ast_whitelist_alone(monkeypatch):
+        assert seconds < TIME_LIMIT_S, repr(text[:40])
 
 
 def test_parsing_never_calls_eval_or_exec(monkeypatch):
@@ -204,47 +227,76 @@ def test_parsing_never_calls_eval_or_exec(monkeypatch):
 
 def test_parser_source_has_no_eval_exec_or_sympify():
     """The parser's and the evaluator's sources never call eval, exec, sympify or parse_expr."""
-    package = Path(parsing.__file__).parent
-    for name in ("parsing.py", "notation.py", "expressions.py", "kinks.py", "tree.py",
-                 "folding.py", "evaluation.py", "symbolic.py", "worker.py", "worker_server.py"):
-        source = (package / name).read_text(encoding="utf-8")
-        assert not re.search(r"\b(eval|exec|sympify|parse_expr|S)\(", source), name
+    modules = sorted(Path(parsing.__file__).parent.glob("*.py"))  # the expressions package
+    assert {"parsing.py", "expression.py", "folding.py", "symbolic.py", "worker_server.py"} <= {
+        path.name for path in modules}
+    for path in modules:
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"\b(eval|exec|sympify|parse_expr|S)\(", source), path.name
 
 
-def test_worst_allowed_formulas_stay_fast():
-    """Formulas at the limits still parse, differentiate and evaluate within 1 s each."""
-    worst = ["x^x^x^x^x^x^x^x^x^x^x^x^x^x^x^x^x^x^x^x^x^x^x^x^x",
-             "*".join(["(a+b+c+d+f+g+h+i+j+k)"] * 7),
-             "sin(" * 29 + "x" + ")" * 29, "(x^10)^10 * (10*y)^100",
-             "*".join(["sin(a*b*c*d*f*g*h*i*j*k)"] * 6)]
-    for text in worst:
-        start = time.perf_counter()
-        f = parse_expression(text)
-        assert len(f.gradient_latex) == len(f.variables)
-        assert f.evaluate_gradient(*([0.5] * len(f.variables))).shape == (len(f.variables),)
-        assert time.perf_counter() - start < TIME_LIMIT_S, text[:40]
+WORST_ALLOWED = ["x^x^x^x^x^x^x^x^x^x^x^x^x^x^x^x^x^x^x^x^x^x^x^x^x",
+                 "*".join(["(a+b+c+d+f+g+h+i+j+k)"] * 7),
+                 "sin(" * 29 + "x" + ")" * 29, "(x^10)^10 * (10*y)^100",
+                 "*".join(["sin(a*b*c*d*f*g*h*i*j*k)"] * 6)]
+
+
+def worked_at_the_limits(text: str) -> float:
+    """Parse, differentiate and evaluate an allowed formula (each must work); the seconds."""
+    start = time.perf_counter()
+    f = parse_expression(text)
+    assert len(f.gradient_latex) == len(f.variables)
+    assert f.evaluate_gradient(*([0.5] * len(f.variables))).shape == (len(f.variables),)
+    return time.perf_counter() - start
+
+
+@pytest.mark.parametrize("text", WORST_ALLOWED, ids=[t[:30] for t in WORST_ALLOWED])
+def test_worst_allowed_formulas_still_work(text):
+    """Formulas at the limits still parse, differentiate and evaluate."""
+    worked_at_the_limits(text)
+
+
+@timing
+@pytest.mark.parametrize("text", WORST_ALLOWED, ids=[t[:30] for t in WORST_ALLOWED])
+def test_worst_allowed_formulas_stay_fast(text):
+    """Formulas at the limits parse, differentiate and evaluate within 1 s each."""
+    assert worked_at_the_limits(text) < TIME_LIMIT_S
 
 
 FORMULA_ALPHABET = "xyze0123456789.+-*/^(), sinco" + "taqrlgpmbuhd_"
 
 
-@settings(max_examples=300)
-@given(text=st.text(alphabet=FORMULA_ALPHABET, max_size=60),
-       point=st.floats(-5, 5, allow_nan=False))
-def test_random_text_gives_an_expression_or_an_expression_error(text, point):
-    """Any text built from formula characters is parsed or refused, never another exception."""
+def parsed_and_evaluated(text: str, point: float) -> float:
+    """Parse `text` and evaluate it and its gradient at `point`: finite numbers or an
+    ExpressionError, never another exception; the seconds it took."""
     start = time.perf_counter()
     try:
         f = parse_expression(text)
-    except ExpressionError:
-        return
-    try:
         value = f.value([point] * len(f.variables))
         gradient = f.gradient([point] * len(f.variables))
     except ExpressionError:
-        return
+        return time.perf_counter() - start
     assert np.isfinite(value) and np.all(np.isfinite(gradient))
-    assert time.perf_counter() - start < TIME_LIMIT_S
+    return time.perf_counter() - start
+
+
+RANDOM_TEXT = st.text(alphabet=FORMULA_ALPHABET, max_size=60)
+RANDOM_POINT = st.floats(-5, 5, allow_nan=False)
+
+
+@settings(max_examples=300)
+@given(text=RANDOM_TEXT, point=RANDOM_POINT)
+def test_random_text_gives_an_expression_or_an_expression_error(text, point):
+    """Any text built from formula characters is parsed or refused, never another exception."""
+    parsed_and_evaluated(text, point)
+
+
+@timing
+@settings(max_examples=300)
+@given(text=RANDOM_TEXT, point=RANDOM_POINT)
+def test_random_text_is_answered_within_the_time_limit(text, point):
+    """Any text built from formula characters is answered within TIME_LIMIT_S."""
+    assert parsed_and_evaluated(text, point) < TIME_LIMIT_S
 
 
 
@@ -276,15 +328,18 @@ def work_through(text: str, inner: str | None = None) -> float:
 
 
 @pytest.mark.parametrize("text", FOLDING_CORPUS, ids=[t[:40] for t in FOLDING_CORPUS])
-def test_what_folds_to_a_huge_or_undefined_number_is_refused_quickly(text):
-    """Each formula is refused within 1 s with a message naming a limit or the undefined part."""
-    start = time.perf_counter()
-    with pytest.raises(ExpressionError) as error:
-        parse_expression(text)
-    assert time.perf_counter() - start < TIME_LIMIT_S
-    message = str(error.value)
+def test_what_folds_to_a_huge_or_undefined_number_is_refused(text):
+    """Each formula is refused with a message naming a limit or the undefined part."""
+    message, _ = refusal(text)
     assert re.search(r"at most|undefined|division by zero|not a real number", message), message
     assert "Traceback" not in message and len(message) < 400
+
+
+@timing
+@pytest.mark.parametrize("text", FOLDING_CORPUS, ids=[t[:40] for t in FOLDING_CORPUS])
+def test_what_folds_to_a_huge_or_undefined_number_is_refused_quickly(text):
+    """Each formula is refused within 1 s."""
+    assert refusal(text)[1] < TIME_LIMIT_S
 
 
 def test_folding_corpus_is_big_enough():
@@ -292,14 +347,31 @@ def test_folding_corpus_is_big_enough():
     assert len(set(FOLDING_CORPUS)) >= 30
 
 
-@pytest.mark.parametrize("text", SLOW_CORPUS, ids=[t[:40] for t in SLOW_CORPUS])
+SLOW_IDS = [t[:40] for t in SLOW_CORPUS]
+COMPOSITE_IDS = [f"{o[:20]}-of-{i[:20]}" for o, i in COMPOSITE_CORPUS]
+
+
+@pytest.mark.parametrize("text", SLOW_CORPUS, ids=SLOW_IDS)
+def test_slow_families_are_worked_through(text):
+    """Parse + LaTeX + value + gradient + plots of each formula: a result or a message."""
+    work_through(text)
+
+
+@timing
+@pytest.mark.parametrize("text", SLOW_CORPUS, ids=SLOW_IDS)
 def test_slow_families_finish_within_the_bound(text):
     """Parse + LaTeX + value + gradient + plots of each formula finish within 2 s."""
     assert work_through(text) < WORKED_LIMIT_S, text
 
 
-@pytest.mark.parametrize("outer, inner", COMPOSITE_CORPUS,
-                         ids=[f"{o[:20]}-of-{i[:20]}" for o, i in COMPOSITE_CORPUS])
+@pytest.mark.parametrize("outer, inner", COMPOSITE_CORPUS, ids=COMPOSITE_IDS)
+def test_slow_compositions_are_worked_through(outer, inner):
+    """f(g(x)) of slow formulas is built, printed, evaluated and differentiated."""
+    work_through(outer, inner)
+
+
+@timing
+@pytest.mark.parametrize("outer, inner", COMPOSITE_CORPUS, ids=COMPOSITE_IDS)
 def test_slow_compositions_finish_within_the_bound(outer, inner):
     """f(g(x)) of slow formulas is built, printed, evaluated and differentiated within 2 s."""
     assert work_through(outer, inner) < WORKED_LIMIT_S, (outer, inner)
@@ -313,55 +385,3 @@ def test_a_formula_too_complex_to_differentiate_still_has_exact_slopes(derivativ
     assert any("too complex to differentiate symbolically here" in note for note in f.notes)
     assert f.gradient([2.0])[0] == pytest.approx(10 * 2.0**9, rel=1e-12)
     assert f.gradient([0.5])[0] == pytest.approx(1.0, rel=1e-12)
-
-
-def _heavy_formulas(count: int) -> list[str]:
-    """Distinct formulas (so no cache answers them) that each keep a worker busy."""
-    return [SLOW_CORPUS[1].replace("x^10", f"x^{10 + k}") for k in range(count)] + \
-        [alternating_max_min(9 + k) for k in range(count)]
-
-
-def test_the_process_stays_responsive_while_a_heavy_formula_is_worked_on(warm_worker):
-    """While a thread submits the heaviest formulas, trivial parse + evaluation stays fast."""
-    worker.clear_cache()
-    parse_expression("x^2 + 1")  # the trivial formula, cached as a page would have it
-    heavy_seconds = []
-
-    def submit_heavy():
-        start = time.perf_counter()
-        for text in _heavy_formulas(6):
-            try:
-                parse_expression(text).gradient([0.5])
-            except ExpressionError:
-                pass
-        heavy_seconds.append(time.perf_counter() - start)
-
-    thread = threading.Thread(target=submit_heavy)
-    thread.start()
-    trivial = []
-    while thread.is_alive():
-        start = time.perf_counter()
-        f = parse_expression("x^2 + 1")
-        f.value([3.0]), f.gradient([3.0]), f.evaluate(PLOT_XS)
-        trivial.append(time.perf_counter() - start)
-        time.sleep(0.005)
-    thread.join()
-    assert heavy_seconds[0] > 1.0  # the heavy work really ran meanwhile
-    assert len(trivial) > 20
-    assert max(trivial) < RESPONSIVE_LIMIT_S, max(trivial)
-    assert statistics.median(trivial) < 0.01
-
-
-def test_new_formulas_are_answered_while_a_heavy_one_is_worked_on(warm_worker):
-    """A second worker answers a new trivial formula while the first is on a heavy one."""
-    worker.clear_cache()
-    thread = threading.Thread(target=lambda: [work_through(t) for t in _heavy_formulas(2)])
-    thread.start()
-    times, k = [], 0
-    while thread.is_alive():
-        k += 1
-        start = time.perf_counter()
-        parse_expression(f"x^2 + {k}").gradient([1.0])
-        times.append(time.perf_counter() - start)
-    thread.join()
-    assert len(times) > 5 and statistics.median(times) < 0.1, times

@@ -17,8 +17,9 @@ from gradcore import (
     parse_expression,
     supporting_line_check,
 )
-from gradcore.folding import to_sympy
-from gradcore.kinks import polynomial_kink_candidates, switch_arguments
+from gradcore.expressions.folding import to_sympy
+from gradcore.expressions.kinks import polynomial_kink_candidates, switch_arguments
+from tests.timing import timing
 
 EXACT = 0.0             # piecewise linear: the slopes come out exactly
 CURVED_ATOL = 1e-9      # Richardson error O(δ²·f‴) with δ = 1e-6: about 1e-12
@@ -173,6 +174,7 @@ def test_detection_calls_no_solver(monkeypatch):
     assert kink_at(f, 2.0).slope == f.gradient([2.0])[0]
 
 
+@timing
 @pytest.mark.parametrize("text, x0", [("abs(x-1) + 0.5*x", 1.0), ("max(-x, 0.5*x, 2*x-3)", 2.0),
                                       ("relu(x)", 0.0), ("x^3 - 2*x", 1.0)])
 def test_a_slider_move_costs_a_few_milliseconds(text, x0):
@@ -208,7 +210,7 @@ def test_max_of_lines_at_a_crossing(slopes, offset):
 ])
 def test_partial_kinks_per_coordinate(formula, point, expected):
     """Along each coordinate: the one-sided partials where f bends, and the value reported."""
-    from gradcore.kinks import partial_kinks
+    from gradcore.expressions.kinks import partial_kinks
 
     found = {k.variable: (k.left, k.right, k.reported)
              for k in partial_kinks(parse_expression(formula), point)}

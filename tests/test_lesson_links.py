@@ -1,4 +1,4 @@
-"""Signed lesson links (ui/signing.py, ui/teacher.py): the secret, the signature, and what a
+"""Signed lesson links (ui/shell/signing.py, ui/shell/teacher.py): the secret, the signature, and what a
 student can and cannot do to a lesson by editing its address.
 
 AppTest never writes widget values into the address, so an "edited address" here is a query
@@ -13,9 +13,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.page_helpers import all_text, metric, metrics, open_page
-from ui import signing, teacher
+from ui.shell import signing, teacher
+from ui.shell.lessons import LESSONS
 
-PAGES = ("derivatives", "gradients", "subgradient", "chain-rule", "linear-regression")
+PAGES = tuple(lesson.url_path for lesson in LESSONS)
 
 
 def query_of(address: str) -> dict[str, str | list[str]]:

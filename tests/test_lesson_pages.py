@@ -6,7 +6,7 @@ address changes nothing the lesson fixes.
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gradcore.exercises import for_page
+from gradcore.exercises.catalogue import for_page
 from tests.page_helpers import metrics, open_page
 from tests.test_lesson_links import PAGES, query_of
 

@@ -1,4 +1,4 @@
-"""gradcore.losses additions for the page: reference_gap and huber_zones."""
+"""gradcore.regression.losses additions for the page: reference_gap and huber_zones."""
 
 import numpy as np
 import pytest
@@ -30,5 +30,5 @@ def test_huber_zones_count_residuals_inside_and_beyond_delta():
 def test_every_loss_names_its_reference_method_and_settings():
     """The table rows the page reads: a method for the check, hyper-parameters for controls."""
     assert all(row.method for row in LOSS_TABLE.values())
-    assert LOSS_TABLE["huber"].hyper_parameters == ("huber_delta",)
+    assert [p.name for p in LOSS_TABLE["huber"].hyper_parameters] == ["huber_delta"]
     assert LOSS_TABLE["mse"].hyper_parameters == () == LOSS_TABLE["mae"].hyper_parameters

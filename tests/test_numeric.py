@@ -12,7 +12,7 @@ from gradcore import (
     numeric_gradient,
     one_sided_derivatives,
 )
-from gradcore.numeric import RTOL, SCALE_FLOOR, STEP_SCALE, relative_error
+from gradcore.calculus.numeric import RTOL, SCALE_FLOOR, STEP_SCALE, relative_error
 
 
 def quadratic(p):

@@ -1,4 +1,4 @@
-"""The last-resort guard around every page body (ui.lessons.page_frame).
+"""The last-resort guard around every page body (ui.shell.lessons.page_frame).
 
 A bug that slips through (planted here by making a gradcore function raise) must never show
 "This app has encountered an error": the page resets its settings and says so, and if even
@@ -9,7 +9,7 @@ import pytest
 
 import gradcore
 from tests.page_helpers import metrics, open_page
-from ui.lessons import FAILED_MESSAGE, RESET_MESSAGE
+from ui.shell.lessons import FAILED_MESSAGE, RESET_MESSAGE
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from gradcore import Standardizer, gradient_descent, load_bundled, sklearn_reference
 from tests.page_helpers import all_text, deferred_downloads, metric, notes, open_page, shown
-from ui import data_source
+from ui.regression import data_source
 
 PAGE = "pages/linear-regression.py"
 SHOWN_RTOL = 1e-5  # metrics are written with 6 significant digits

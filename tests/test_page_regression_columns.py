@@ -5,7 +5,7 @@ import pytest
 
 from gradcore import load_csv
 from tests.page_helpers import open_page, shown
-from ui.regression_data import build_loaded_data, columns_after_switch, reference_note
+from ui.regression.data import build_loaded_data, columns_after_switch, reference_note
 
 PAGE = "pages/linear-regression.py"
 COLOUR_CSV = (b"x1,x2,color,y\n"

@@ -15,12 +15,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from gradcore import Standardizer, fit, load_bundled, residual_signs
-from gradcore.data import DATA_DIR
-from gradcore.engine import EVALUATION_ROWS
+from gradcore.data.generate import DATA_DIR
+from gradcore.regression.engine import EVALUATION_ROWS
 from tests.page_helpers import all_text, deferred_downloads, metric, notes, open_page, shown
-from ui import regression_cache as cache
-from ui import regression_engine as engines
-from ui import regression_race as race
+from ui.regression import build as regression_build
+from ui.regression import cache as cache
+from ui.regression import engine as engines
+from ui.regression import race as race
 
 PAGE = "pages/linear-regression.py"
 SHOWN_RTOL = 1e-5  # metrics are written with 6 significant digits
@@ -137,7 +138,8 @@ def test_the_python_script_download_repeats_the_run(monkeypatch):
     settings = script_settings(script)
     assert "import sklearn" not in script and "import streamlit" not in script
     assert (settings["loss"], settings["optimizer"]) == ("mae", "momentum")
-    assert (settings["momentum"], settings["steps"], settings["learning_rate"]) == (0.8, 150, 0.05)
+    assert (settings["optimizer_settings"]["momentum"], settings["steps"],
+            settings["learning_rate"]) == (0.8, 150, 0.05)
     assert settings["target"] == "tip" and settings["features"] == ["total_bill"]
     assert "def momentum_step" in script and "def mae_derivative" in script
     tips = load_bundled("tips")
@@ -244,7 +246,7 @@ def test_a_large_table_opens_the_mae_with_sgd_and_bounds_a_long_run():
     most = engines.MAX_RUN_VALUES // ((32 + EVALUATION_ROWS) * 11)
     assert f"this run stops at {most:,} steps" in notes(at)
     assert metric(at, "step k") == f"0 of {most}"
-    assert f"up to {cache.MAE_REFERENCE_VALUES // 11:,} rows with 10 feature(s)" in all_text(at)
+    assert f"up to {regression_build.MAE_REFERENCE_VALUES // 11:,} rows with 10 feature(s)" in all_text(at)
     assert f"measured on {EVALUATION_ROWS:,} evenly spaced rows of the 200,000" in all_text(at)
     # Full-batch GD on the same table reads every row per step: a much shorter run.
     at = open_page(PAGE, src="generate", n="200000", d="10", loss="mae", steps="100000", opt="gd")
@@ -384,7 +386,7 @@ def test_the_page_draws_one_introduction_whatever_stops_it():
 
 def test_race_says_tie_when_the_ends_agree_to_the_shown_digits():
     """Three optimizers ending at the same loss to 4 digits tie; a clear winner is named."""
-    from ui.race_figures import race_verdict
+    from ui.regression.race_figures import race_verdict
 
     names = ["gradient descent", "Adam", "momentum (heavy ball)"]
     level = [np.array([1.0, 0.042071]), np.array([1.0, 0.042069]), np.array([1.0, 0.0420712])]

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.page_helpers import APP, metrics, notes, open_page, shown
-from ui import chart_text
+from ui.charts import alt_text
 
 SLOPE_LABEL = "Tangent slope f′(x₀)"
 HOSTILE = "__import__('os').system('echo pwned')"
@@ -372,7 +372,7 @@ def test_every_chart_has_a_sentence_with_the_numbers_and_a_table_behind_it(page)
     assert len(tables) == len(charts) == len(CHART_SENTENCES[page])
     assert all(not e.dataframe for e in tables)  # made only when opened
     for chart in charts:  # a student opens each box: its table is built and shown
-        at.session_state[chart_text.numbers_key(chart.proto.alt)] = True
+        at.session_state[alt_text.numbers_key(chart.proto.alt)] = True
     at.run()
     tables = [e for e in at.expander if e.label == "Numbers behind this chart"]
     assert len(tables) == len(charts)

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from tests.page_helpers import metrics, open_page, shown
+from tests.timing import timing
 
 RERUN_LIMIT_S = 1.0   # a slider move on the chain-rule page with slow formulas, on CI
 SLOW_MAX = "max(" + ", ".join(f"x^{k}" for k in range(1, 11)) + ")"
@@ -33,16 +34,30 @@ def test_a_formula_too_complex_to_differentiate_keeps_its_numbers(derivative_out
     assert float(shown_slope) == pytest.approx(11 * 2.0**10, rel=1e-3)  # shown as 1.126e+04
 
 
-def test_chain_rule_with_slow_formulas_answers_and_reruns_fast():
-    """f = max(sin x, sin 2x, sin 3x) of nested sigmoids: numbers agree, slider moves are fast."""
+def slow_chain_rule_reruns() -> list[float]:
+    """f = max(sin x, sin 2x, sin 3x) of nested sigmoids on the chain-rule page: the chain's
+    number is the direct one; three slider moves rerun without an exception. Their seconds."""
     at = open_page("chain-rule", fn="typed", f=SINES, gn="typed", g=SIGMOIDS, x="0.5")
     shown_metrics = metrics(at)
     assert shown_metrics["f′(g(x))·g′(x)"] == shown_metrics["Direct d/dx f(g(x))"]
+    seconds = []
     for x in (1.0, -1.0, 2.0):
         start = time.perf_counter()
         at.slider(key="x").set_value(x).run()
-        assert time.perf_counter() - start < RERUN_LIMIT_S
+        seconds.append(time.perf_counter() - start)
         assert not at.exception
+    return seconds
+
+
+def test_chain_rule_with_slow_formulas_answers_and_reruns():
+    """f = max(sin x, sin 2x, sin 3x) of nested sigmoids: numbers agree, slider moves work."""
+    assert len(slow_chain_rule_reruns()) == 3
+
+
+@timing
+def test_chain_rule_with_slow_formulas_reruns_fast():
+    """The same page: each slider move reruns within RERUN_LIMIT_S."""
+    assert max(slow_chain_rule_reruns()) < RERUN_LIMIT_S
 
 
 def test_chain_rule_shows_exact_numbers_when_only_the_symbolic_step_is_too_complex(

@@ -1,4 +1,4 @@
-"""ui/palette.py: WCAG contrast of every chart colour on the light and the dark theme."""
+"""ui/charts/palette.py: WCAG contrast of every chart colour on the light and the dark theme."""
 
 import pytest
 
@@ -9,7 +9,7 @@ from tests.figure_marks import (
     regression_gallery,
     text_colours,
 )
-from ui import palette
+from ui.charts import palette
 
 WHITE, BLACK = "#FFFFFF", "#000000"
 GALLERY = {**calculus_gallery(), **regression_gallery()}

@@ -1,4 +1,4 @@
-"""ui/plotly_spec.py: figures written as plain JSON are what plotly would have sent."""
+"""ui/charts/spec.py: figures written as plain JSON are what plotly would have sent."""
 
 import json
 
@@ -7,12 +7,13 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from tests.figure_marks import calculus_gallery, regression_gallery
-from ui import plotly_spec
-from ui.plotly_spec import Base, Figure, layout, scatter
+from tests.figure_marks import calculus_gallery, race_gallery, regression_gallery
+from ui.charts import spec as plotly_spec
+from ui.charts.spec import Base, Figure, layout, scatter
 
 GALLERY = {**calculus_gallery(),
-           **{f"regression {name}": fig for name, fig in regression_gallery().items()}}
+           **{f"regression {name}": fig for name, fig in regression_gallery().items()},
+           **{f"race {name}": fig for name, fig in race_gallery().items()}}
 
 
 @pytest.mark.parametrize("name", list(GALLERY))

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from tests.page_helpers import all_text, metrics, open_page
-from ui.teacher import lesson_query
+from ui.shell.teacher import lesson_query
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 SLOPE = "4.75"  # d/dx (x³ − 2x) at 1.5 = 3 · 2.25 − 2

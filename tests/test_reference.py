@@ -1,4 +1,4 @@
-"""Tests of gradcore.reference: the scikit-learn reference is the least-squares optimum, and the
+"""Tests of gradcore.regression.reference: the scikit-learn reference is the least-squares optimum, and the
 comparison says which of gradient descent and the reference has the lower loss."""
 
 import re
@@ -19,7 +19,7 @@ from gradcore import (
     regression_statistics,
     sklearn_reference,
 )
-from gradcore.reference import loss_difference
+from gradcore.regression.reference import loss_difference
 
 # Against the exact optimum: the standardised fit is within a few ulps (measured 3e-16); the
 # raw LinearRegression fit on year/population data is 24% above it in loss.

@@ -1,4 +1,4 @@
-"""Tests of ui.regression_build without Streamlit or a cache: a Problem holds the least-squares
+"""Tests of ui.regression.build without Streamlit or a cache: a Problem holds the least-squares
 fit, a Run is gradcore's fit, the MAE's reference is bounded, and the module stays pure."""
 
 import subprocess
@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from gradcore import fit, loss_surface, loss_value
-from gradcore.engine import EVALUATION_ROWS, evenly_spaced_rows
-from ui import regression_build as build
-from ui.regression_data import build_loaded_data
+from gradcore import RunSettings, fit, loss_surface, loss_value
+from gradcore.regression.engine import EVALUATION_ROWS, evenly_spaced_rows
+from ui.regression import build as build
+from ui.regression.data import build_loaded_data
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_RTOL = 1e-10  # lstsq and scikit-learn solve the same least-squares problem
@@ -69,7 +69,7 @@ def test_build_run_is_gradcores_fit(rng):
     """The MSE with gradient descent: the trajectory is fit's, coefficients mapped to original
     units, and the run agrees with scikit-learn once converged."""
     problem = problem_of(small_table(rng), ("a", "b"))
-    run = build.build_run(problem, 0.5, 400, 0.0, 0.0)
+    run = build.build_run(problem, RunSettings(learning_rate=0.5, steps=400))
     expected = fit(problem.X_fit, problem.y, learning_rate=0.5, steps=400, w0=np.zeros(2), b0=0.0)
     assert_allclose(run.trajectory.w, expected.w, rtol=0)
     assert_allclose(run.trajectory.loss, expected.loss, rtol=0)
@@ -83,7 +83,7 @@ def test_build_run_is_gradcores_fit(rng):
 def test_the_mse_contour_from_the_statistics_is_the_loss_on_the_data(rng):
     """The MSE's grid (sufficient statistics) equals loss_surface's passes over the rows."""
     problem = problem_of(small_table(rng), ("a",))
-    w_grid, b_grid, grid = build.build_loss_grid(problem, "mse", 1.0, (-1.0, 4.0, -2.0, 3.0))
+    w_grid, b_grid, grid = build.build_loss_grid(problem, "mse", (), (-1.0, 4.0, -2.0, 3.0))
     W, B = np.meshgrid(w_grid, b_grid)
     assert_allclose(grid, loss_surface(problem.X_fit, problem.y, W[..., None], B, "mse"),
                     rtol=1e-10)
@@ -92,7 +92,7 @@ def test_the_mse_contour_from_the_statistics_is_the_loss_on_the_data(rng):
 def test_the_mse_reference_is_the_problems(rng):
     """build_loss_reference of the MSE is the problem's own least-squares fit."""
     problem = problem_of(small_table(rng), ("a", "b"))
-    assert build.build_loss_reference(problem, "mse", 1.0) is problem.least_squares
+    assert build.build_loss_reference(problem, "mse") is problem.least_squares
 
 
 def test_the_mae_reference_stops_at_the_size_bound(rng):
@@ -103,18 +103,18 @@ def test_the_mae_reference_stops_at_the_size_bound(rng):
     assert build.reference_skipped("mae", build.MAE_REFERENCE_VALUES // 11 + 1, 10) is not None
     assert build.reference_skipped("huber", 10 * most, 1) is None
     problem = problem_of(small_table(rng, most + 1), ("a",))
-    optimum = build.build_loss_reference(problem, "mae", 1.0)
+    optimum = build.build_loss_reference(problem, "mae")
     assert f"up to {most:,} rows with 1 feature(s)" in optimum.skipped
     assert optimum.reference is problem.least_squares.reference
     assert optimum.loss == loss_value(problem.X, problem.y, *optimum.reference, "mae")
-    run = build.build_run(problem, 0.1, 5, 0.0, 0.0, build.Engine(loss="mae"), optimum)
+    run = build.build_run(problem, RunSettings(loss="mae", steps=5), optimum)
     assert run.gap is None and run.comparison is None
 
 
 def test_the_step_check_agrees_with_finite_differences(rng):
     """A step of the MSE run: the article's gradient is the trajectory's and passes the check."""
     problem = problem_of(small_table(rng), ("a", "b"))
-    run = build.build_run(problem, 0.1, 10, 0.0, 0.0)
+    run = build.build_run(problem, RunSettings(steps=10))
     step = build.build_step_check(problem, run, 4)
     assert step.direct and step.check.passed
     assert_allclose(np.append(step.grad_w, step.grad_b),
@@ -123,7 +123,7 @@ def test_the_step_check_agrees_with_finite_differences(rng):
 
 def test_the_builders_do_not_import_streamlit():
     """Importing the builders and the data module loads no Streamlit."""
-    code = ("import sys, ui.regression_build, ui.regression_data; "
+    code = ("import sys, ui.regression.build, ui.regression.data; "
             "assert 'streamlit' not in sys.modules, 'streamlit imported'")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
 
@@ -135,7 +135,7 @@ def test_large_tables_draw_the_mae_contours_from_the_evaluation_rows(rng):
     frame = small_table(rng, EVALUATION_ROWS + 500)
     problem = problem_of(frame, ("a",))
     window = (-1.0, 4.0, -2.0, 3.0)
-    w_grid, b_grid, grid = build.build_loss_grid(problem, "huber", 0.5, window)
+    w_grid, b_grid, grid = build.build_loss_grid(problem, "huber", (("huber_delta", 0.5),), window)
     rows = evenly_spaced_rows(len(problem.y), EVALUATION_ROWS)
     W, B = np.meshgrid(w_grid, b_grid)
     expected = loss_surface(problem.X_fit[rows], problem.y[rows], W[..., None], B, "huber", 0.5)
@@ -145,6 +145,6 @@ def test_large_tables_draw_the_mae_contours_from_the_evaluation_rows(rng):
     assert build.contour_note(problem, "mse") is None
     small = problem_of(small_table(rng, 300), ("a",))
     assert build.contour_note(small, "mae") is None
-    _, _, grid = build.build_loss_grid(small, "mae", 1.0, window)
+    _, _, grid = build.build_loss_grid(small, "mae", (), window)
     expected = loss_surface(small.X_fit, small.y, W[..., None], B, "mae")
     np.testing.assert_allclose(grid, expected, rtol=1e-12)

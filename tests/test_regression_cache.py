@@ -1,4 +1,4 @@
-"""Tests of ui.regression_cache outside a Streamlit run: keys are values, missing values are
+"""Tests of ui.regression.cache outside a Streamlit run: keys are values, missing values are
 left out per chosen column, every cache is bounded (by bytes), and what a session keeps is
 small and finds its arrays again after they were dropped."""
 
@@ -15,9 +15,11 @@ import pytest
 from numpy.testing import assert_allclose
 from streamlit import config as streamlit_config
 
-from gradcore import MAX_DEFAULT_FEATURES, DataError, select_xy
-from ui import regression_cache as cache
-from ui.regression_data import build_loaded_data
+from gradcore import MAX_DEFAULT_FEATURES, DataError, RunSettings, select_xy
+from ui.regression import byte_store
+from ui.regression import cache as cache
+from ui.regression import data as regression_data
+from ui.regression.data import build_loaded_data
 
 CACHED = (cache.bundled_data, cache.generated_data, cache.prepare, cache.descend, cache.check_step)
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,21 +31,21 @@ def empty_caches():
     """Every test starts with empty caches, so no result leaks from one test to the next."""
     for function in CACHED:
         function.clear()
-    cache.STORE.discard(lambda key: True)
+    byte_store.STORE.discard(lambda key: True)
     yield
     for function in CACHED:
         function.clear()
-    cache.STORE.discard(lambda key: True)
+    byte_store.STORE.discard(lambda key: True)
 
 
-def comma_table(rng) -> cache.LoadedData:
+def comma_table(rng) -> regression_data.LoadedData:
     """Columns a, b, 'a,b' and y: the feature lists ("a", "b") and ("a,b",) join to one string."""
     a, b, ab = rng.standard_normal((3, 40))
     frame = pd.DataFrame({"a": a, "b": b, "a,b": ab, "y": 2 * a - b + 0.5 * ab + 1})
     return build_loaded_data(frame, "test table", "y", ("a", "b"))
 
 
-def gapped_table() -> cache.LoadedData:
+def gapped_table() -> regression_data.LoadedData:
     """y ~ x with 2 missing x; 'other' (unused by y ~ x) is missing in 5 rows."""
     frame = pd.DataFrame({
         "x": [1.0, 2.0, np.nan, 4.0, 5.0, np.nan, 7.0, 8.0],
@@ -60,8 +62,8 @@ def test_comma_in_a_column_name_does_not_share_a_key(rng):
     one = cache.prepare(data, "y", ("a,b",), True)
     assert two.features == ("a", "b") and one.features == ("a,b",)
     assert two.key != one.key and two.X.shape[1] == 2 and one.X.shape[1] == 1
-    run_two = cache.descend(two, 0.1, 30, 0.0, 0.0)
-    run_one = cache.descend(one, 0.1, 30, 0.0, 0.0)
+    run_two = cache.descend(two, RunSettings(learning_rate=0.1, steps=30, w0=0.0, b0=0.0))
+    run_one = cache.descend(one, RunSettings(learning_rate=0.1, steps=30, w0=0.0, b0=0.0))
     assert run_two.trajectory.w.shape[1] == 2 and run_one.trajectory.w.shape[1] == 1
     assert run_two.key != run_one.key
     assert cache.check_step(two, run_two, 5).grad_w.size == 2
@@ -74,9 +76,9 @@ def test_same_values_return_the_cached_objects(rng):
     problem = cache.prepare(data, "y", ("a", "b"), True)
     assert cache.prepare(data, "y", ("a", "b"), True) is problem
     assert cache.prepare(data, "y", ("a", "b"), False) is not problem
-    run = cache.descend(problem, 0.1, 30, 0.0, 0.0)
-    assert cache.descend(problem, 0.1, 30, 0.0, 0.0) is run
-    assert cache.descend(problem, 0.1, 31, 0.0, 0.0) is not run
+    run = cache.descend(problem, RunSettings(learning_rate=0.1, steps=30, w0=0.0, b0=0.0))
+    assert cache.descend(problem, RunSettings(learning_rate=0.1, steps=30, w0=0.0, b0=0.0)) is run
+    assert cache.descend(problem, RunSettings(learning_rate=0.1, steps=31, w0=0.0, b0=0.0)) is not run
 
 
 def test_equal_tables_loaded_twice_share_a_problem(rng):
@@ -93,16 +95,16 @@ def test_store_and_check_step_key_with_the_same_hash_funcs(rng):
     assert cache.check_step._info.hash_funcs is cache.HASH_FUNCS
     data = comma_table(rng)
     problem = cache.prepare(data, "y", ["a", "b"], True)
-    data_key = cache.HASH_FUNCS[cache.LoadedData](data)
+    data_key = cache.HASH_FUNCS[regression_data.LoadedData](data)
     assert cache.prepare.lookup(data_key, "y", ("a", "b"), True) is problem
-    run = cache.descend(problem, 0.1, 30, 0.0, 0.0)
-    assert cache.descend.lookup(problem.key, 0.1, 30, 0.0, 0.0, cache.DEFAULT_ENGINE) is run
+    run = cache.descend(problem, RunSettings(learning_rate=0.1, steps=30, w0=0.0, b0=0.0))
+    assert cache.descend.lookup(problem.key, RunSettings(learning_rate=0.1, steps=30)) is run
 
 
 def test_every_cache_is_bounded():
     """Large values live in STORE (a byte budget and a ttl); check_step has max_entries and ttl."""
-    assert cache.STORE.budget_bytes == cache.CACHE_BUDGET_BYTES <= 256 * MB
-    assert cache.STORE.ttl_seconds == cache.TTL_SECONDS
+    assert byte_store.STORE.budget_bytes == byte_store.CACHE_BUDGET_BYTES <= 256 * MB
+    assert byte_store.STORE.ttl_seconds == byte_store.TTL_SECONDS
     for function in (cache.bundled_data, cache.generated_data, cache.prepare, cache.descend):
         assert function.clear and function.lookup
     assert cache.check_step._info.max_entries and cache.check_step._info.ttl
@@ -115,7 +117,7 @@ def small_value(megabytes: float) -> np.ndarray:
 
 def test_byte_budget_drops_the_least_recently_used_first():
     """Three 40 MB values in a 100 MB budget: the least recently used one goes."""
-    store = cache.ByteBudgetCache(100 * MB, ttl_seconds=60)
+    store = byte_store.ByteBudgetCache(100 * MB, ttl_seconds=60)
     for key in ("a", "b"):
         store.put(key, small_value(40))
     assert store.get("a") is not None  # "b" is now the least recently used
@@ -125,7 +127,7 @@ def test_byte_budget_drops_the_least_recently_used_first():
 
 def test_a_value_larger_than_the_budget_is_kept_alone():
     """A value over the budget evicts everything else but itself (the caller still needs it)."""
-    store = cache.ByteBudgetCache(10 * MB, ttl_seconds=60)
+    store = byte_store.ByteBudgetCache(10 * MB, ttl_seconds=60)
     store.put("small", small_value(1))
     big = store.put("big", small_value(30))
     assert store.keys() == ["big"] and store.get("big") is big
@@ -133,7 +135,7 @@ def test_a_value_larger_than_the_budget_is_kept_alone():
 
 def test_reserve_makes_room_before_a_computation():
     """reserve(size) drops old entries so that size more bytes fit."""
-    store = cache.ByteBudgetCache(100 * MB, ttl_seconds=60)
+    store = byte_store.ByteBudgetCache(100 * MB, ttl_seconds=60)
     store.put("old", small_value(60))
     store.put("recent", small_value(30))
     store.reserve(50 * MB)
@@ -142,7 +144,7 @@ def test_reserve_makes_room_before_a_computation():
 
 def test_entries_expire_after_the_ttl():
     """An entry older than ttl_seconds counts as absent and is dropped on access."""
-    store = cache.ByteBudgetCache(10 * MB, ttl_seconds=0.05)
+    store = byte_store.ByteBudgetCache(10 * MB, ttl_seconds=0.05)
     store.put("k", 1)
     time.sleep(0.1)
     assert store.get("k") is None and len(store) == 0
@@ -150,7 +152,7 @@ def test_entries_expire_after_the_ttl():
 
 def test_get_or_compute_computes_once_for_concurrent_callers():
     """Eight threads asking for the same key at once share one computation."""
-    store = cache.ByteBudgetCache(10 * MB, ttl_seconds=60)
+    store = byte_store.ByteBudgetCache(10 * MB, ttl_seconds=60)
     calls, results = [], []
 
     def compute():
@@ -169,7 +171,7 @@ def test_get_or_compute_computes_once_for_concurrent_callers():
 
 def test_a_failed_computation_is_not_cached_and_leaves_no_lock():
     """A DataError propagates, nothing is stored, and the next call computes again."""
-    store = cache.ByteBudgetCache(10 * MB, ttl_seconds=60)
+    store = byte_store.ByteBudgetCache(10 * MB, ttl_seconds=60)
 
     def fail():
         raise DataError("bad")
@@ -183,20 +185,20 @@ def test_a_failed_computation_is_not_cached_and_leaves_no_lock():
 def test_nbytes_counts_shared_memory_once():
     """Views of one array, a frame's columns and nested dataclasses are counted by their memory."""
     base = np.zeros((1000, 11))
-    assert cache.nbytes((base, base[:, :10], base[:, 10].copy())) == base.nbytes + 1000 * 8
+    assert byte_store.nbytes((base, base[:, :10], base[:, 10].copy())) == base.nbytes + 1000 * 8
     frame = pd.DataFrame(np.zeros((100, 3)), columns=["a", "b", "c"])
-    assert cache.nbytes(frame) == 100 * 3 * 8
-    assert cache.nbytes({"x": [base], "s": "text", "n": 3}) == base.nbytes
+    assert byte_store.nbytes(frame) == 100 * 3 * 8
+    assert byte_store.nbytes({"x": [base], "s": "text", "n": 3}) == base.nbytes
 
 
 def test_generated_problem_and_run_sizes_fit_the_budget():
     """The page's largest generated table (1e6 x 10, standardised) fits the budget with its run."""
     data = cache.generated_data(1_000_000, 10, 1.0, 1, 2.0, 1.0)
     problem = cache.prepare(data, "y", data.default_features, True)
-    run = cache.descend(problem, 0.1, 200, 0.0, 0.0)
-    total = cache.nbytes(data) + cache.nbytes(problem) + cache.nbytes(run)
-    assert total <= cache.CACHE_BUDGET_BYTES
-    assert cache.STORE.total_bytes <= cache.CACHE_BUDGET_BYTES
+    run = cache.descend(problem, RunSettings(learning_rate=0.1, steps=200, w0=0.0, b0=0.0))
+    total = byte_store.nbytes(data) + byte_store.nbytes(problem) + byte_store.nbytes(run)
+    assert total <= byte_store.CACHE_BUDGET_BYTES
+    assert byte_store.STORE.total_bytes <= byte_store.CACHE_BUDGET_BYTES
 
 
 def test_many_generated_datasets_stay_within_the_budget():
@@ -204,20 +206,20 @@ def test_many_generated_datasets_stay_within_the_budget():
     for seed in range(12):
         data = cache.generated_data(200_000, 10, 1.0, seed, 2.0, 1.0)
         problem = cache.prepare(data, "y", data.default_features, True)
-        cache.descend(problem, 0.1, 200, 0.0, 0.0)
-        assert cache.STORE.total_bytes <= cache.CACHE_BUDGET_BYTES
-    assert len(cache.STORE) < 36
+        cache.descend(problem, RunSettings(learning_rate=0.1, steps=200, w0=0.0, b0=0.0))
+        assert byte_store.STORE.total_bytes <= byte_store.CACHE_BUDGET_BYTES
+    assert len(byte_store.STORE) < 36
 
 
 def test_run_ref_is_small_and_resolves_to_equal_results_after_a_drop(rng):
     """A RunRef pickles to under 1 kB; after STORE is emptied resolve() recomputes the same run."""
     data = cache.generated_data(5000, 3, 1.0, 7, 2.0, 1.0)
     problem = cache.prepare(data, "y", data.default_features, True)
-    run = cache.descend(problem, 0.1, 300, 0.5, -0.5)
+    run = cache.descend(problem, RunSettings(learning_rate=0.1, steps=300, w0=0.5, b0=-0.5))
     ref = cache.RunRef.of(problem, run)
-    assert len(pickle.dumps(ref)) < 1000 and cache.nbytes(ref) == 0
+    assert len(pickle.dumps(ref)) < 1000 and byte_store.nbytes(ref) == 0
     assert cache.resolve(ref) == (problem, run)  # the very same cached objects
-    cache.STORE.discard(lambda key: True)
+    byte_store.STORE.discard(lambda key: True)
     again_problem, again_run = cache.resolve(ref)
     assert again_run is not run and again_run.key == run.key
     assert_allclose(again_run.trajectory.w, run.trajectory.w, rtol=0)
@@ -228,11 +230,11 @@ def test_resolve_reports_a_dropped_upload_as_none():
     """An upload's table, once dropped from STORE, cannot be rebuilt from its reference alone."""
     data = cache.uploaded_data(b"x,y\n1,2\n2,4.1\n3,5.9\n", "u.csv")
     problem = cache.prepare(data, "y", ("x",), False)
-    ref = cache.RunRef.of(problem, cache.descend(problem, 0.1, 20, 0.0, 0.0))
+    ref = cache.RunRef.of(problem, cache.descend(problem, RunSettings(learning_rate=0.1, steps=20, w0=0.0, b0=0.0)))
     assert ref.source == ("upload", data.digest)
-    cache.STORE.discard(lambda key: True)
+    byte_store.STORE.discard(lambda key: True)
     assert cache.load(ref.source) is None and cache.resolve(ref) is None
-    assert cache.resolve(ref, lambda source: data)[1].key[1:5] == (0.1, 20, 0.0, 0.0)
+    assert cache.resolve(ref, lambda source: data)[1].settings == RunSettings(steps=20)
 
 
 def test_upload_ref_finds_the_table_while_it_is_cached():
@@ -240,7 +242,7 @@ def test_upload_ref_finds_the_table_while_it_is_cached():
     data = cache.uploaded_data(b"x,y\n1,2\n2,4.1\n", "u.csv")
     ref = cache.UploadRef(data.source, data.label, "file-1")
     assert ref.loaded() is data and list(ref.frame.columns) == ["x", "y"]
-    cache.STORE.discard(lambda key: True)
+    byte_store.STORE.discard(lambda key: True)
     assert ref.loaded() is None
     with pytest.raises(KeyError):
         _ = ref.frame
@@ -262,7 +264,7 @@ def test_heavy_work_runs_one_at_a_time():
     inside, overlaps = [], []
 
     def heavy():
-        with cache.heavy_work(cache.HEAVY_CELLS + 1):
+        with byte_store.heavy_work(byte_store.HEAVY_CELLS + 1):
             inside.append(1)
             overlaps.append(len(inside))
             time.sleep(0.05)
@@ -271,7 +273,7 @@ def test_heavy_work_runs_one_at_a_time():
     threads = [threading.Thread(target=heavy) for _ in range(4)]
     for thread in threads:
         thread.start()
-    with cache.heavy_work(10):
+    with byte_store.heavy_work(10):
         pass  # returns at once even while a heavy block runs
     for thread in threads:
         thread.join()
@@ -292,7 +294,7 @@ def test_prepare_leaves_out_rows_missing_in_the_chosen_columns_only():
     assert_allclose(problem.X[:, 0], [1, 2, 4, 5, 7, 8], rtol=0)
     assert problem.warnings[0] == "Left out 2 of 8 rows with a missing value in 'x'."
     assert np.isfinite(problem.X_fit).all() and problem.stats.n_rows == 6
-    run = cache.descend(problem, 0.5, 500, 0.0, 0.0)
+    run = cache.descend(problem, RunSettings(learning_rate=0.5, steps=500, w0=0.0, b0=0.0))
     assert run.comparison.agrees, run.comparison.message
 
 
@@ -312,10 +314,10 @@ def test_prepare_raises_when_no_row_is_complete():
 def test_content_digest_with_missing_values():
     """NaN hashes reproducibly; moving a NaN to another row changes the digest."""
     frame = gapped_table().frame
-    assert cache.content_digest(frame) == cache.content_digest(frame.copy())
+    assert regression_data.content_digest(frame) == regression_data.content_digest(frame.copy())
     moved = frame.copy()
     moved.loc[0, "x"], moved.loc[2, "x"] = np.nan, 3.0
-    assert cache.content_digest(moved) != cache.content_digest(frame)
+    assert regression_data.content_digest(moved) != regression_data.content_digest(frame)
 
 
 def test_default_features_fall_back_to_a_usable_column():
@@ -333,7 +335,7 @@ def test_default_features_fall_back_to_a_usable_column():
 def test_large_blocks_go_back_to_the_system_on_glibc():
     """On Linux with glibc the mmap threshold is fixed (True); elsewhere nothing changes (False)."""
     expected = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
-    assert cache.return_large_blocks_to_the_system() is expected
+    assert byte_store.return_large_blocks_to_the_system() is expected
 
 
 def test_work_on_a_made_table_goes_before_a_new_table():
@@ -341,7 +343,7 @@ def test_work_on_a_made_table_goes_before_a_new_table():
     goes first (so a class does not hold a waiting table per student), the new table next."""
     import threading
 
-    from ui.byte_store import HeavyLine
+    from ui.regression.byte_store import HeavyLine
 
     line, order = HeavyLine(), []
     started = threading.Event()
@@ -379,7 +381,7 @@ def test_a_new_table_is_not_starved():
     """With finishing turns always waiting, a new table still gets a turn after its patience."""
     import threading
 
-    from ui.byte_store import HeavyLine
+    from ui.regression.byte_store import HeavyLine
 
     line, done = HeavyLine(new_table_patience_s=0.05), threading.Event()
     line._finishing = 1  # a finishing turn that never comes (its session went away)

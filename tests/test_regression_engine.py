@@ -1,28 +1,29 @@
-"""ui.regression_engine: the exported script repeats the page's run; the update is read from
+"""ui.regression.engine: the exported script repeats the page's run; the update is read from
 the trajectory; script names."""
 
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from gradcore import load_bundled
-from ui import regression_cache as cache
-from ui import regression_engine as engines
-from ui import regression_export as export
-from ui.regression_data import build_loaded_data
+from gradcore import RunSettings, load_bundled
+from ui.regression import cache as cache
+from ui.regression import engine as engines
+from ui.regression import export as export
+from ui.regression.data import build_loaded_data
 
 SCRIPT_RTOL = 1e-6
 ENGINES = [
-    cache.Engine(),
-    cache.Engine(loss="mae", optimizer="momentum", momentum=0.8, schedule="1/sqrt(k)"),
-    cache.Engine(loss="huber", optimizer="adam", huber_delta=0.5, beta2=0.99),
-    cache.Engine(optimizer="sgd", batch_size=16, seed=3),
-    cache.Engine(loss="mae", optimizer="nesterov"),
+    RunSettings(),
+    RunSettings.of({"momentum": 0.8}, loss="mae", optimizer="momentum", schedule="1/sqrt(k)"),
+    RunSettings.of({"huber_delta": 0.5, "beta2": 0.99}, loss="huber", optimizer="adam"),
+    RunSettings.of({"batch_size": 16, "seed": 3}, optimizer="sgd"),
+    RunSettings(loss="mae", optimizer="nesterov"),
 ]
 
 
@@ -45,7 +46,7 @@ def tips_problem(path, standardise=True):
 def test_the_exported_script_prints_the_pages_last_iterate(tips_csv, engine, standardise):
     """python script.py data.csv prints the run's last (w, b) in original units, within 1e-6."""
     problem = tips_problem(tips_csv, standardise)
-    run = cache.descend(problem, 0.01 if not standardise else 0.1, 120, 0.0, 0.0, engine)
+    run = cache.descend(problem, replace(engine, learning_rate=0.01 if not standardise else 0.1, steps=120, w0=0.0, b0=0.0))
     script = tips_csv.parent / f"run_{engine.loss}_{engine.optimizer}_{standardise}.py"
     script.write_text(export.run_script(problem, run))
     result = subprocess.run([sys.executable, str(script), str(tips_csv)], capture_output=True,
@@ -58,7 +59,7 @@ def test_the_exported_script_prints_the_pages_last_iterate(tips_csv, engine, sta
 def test_the_update_table_is_the_trajectorys_record(tips_csv):
     """Every number of the update at step k comes from the FitTrajectory's fields."""
     problem = tips_problem(tips_csv)
-    run = cache.descend(problem, 0.1, 30, 0.0, 0.0, cache.Engine(optimizer="adam"))
+    run = cache.descend(problem, replace(RunSettings(optimizer="adam"), learning_rate=0.1, steps=30, w0=0.0, b0=0.0))
     t = run.trajectory
     frame = engines.update_frame(problem, run, 4, "standardised units")
     np.testing.assert_array_equal(frame["value at step 5"], np.append(t.w[5], t.b[5]))
@@ -84,7 +85,7 @@ def test_the_script_encodes_text_columns_like_the_page(tmp_path):
     data = cache.bundled_data("tips", True)
     problem = cache.prepare(data, "tip", ("total_bill", "sex_Male", "day_Sun", "smoker_Yes"),
                             True)
-    run = cache.descend(problem, 0.1, 80, 0.0, 0.0, cache.Engine(optimizer="momentum"))
+    run = cache.descend(problem, replace(RunSettings(optimizer="momentum"), learning_rate=0.1, steps=80, w0=0.0, b0=0.0))
     script = tmp_path / "tips_onehot.py"
     script.write_text(export.run_script(problem, run))
     csv = Path(__file__).parent.parent / "data" / "tips.csv"

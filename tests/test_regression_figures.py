@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from tests.figure_marks import look_alikes, regression_gallery
-from ui import palette
-from ui import regression_figures as rf
+from tests.figure_marks import look_alikes, race_gallery, regression_gallery
+from ui.charts import palette
+from ui.regression import figures as rf
+from ui.regression import race_figures
 
 
 @pytest.mark.parametrize("n", [0, 1, 10, rf.MAX_POINTS, rf.MAX_POINTS + 1, 1_000_000])
@@ -46,12 +47,13 @@ def test_replay_slider_shows_the_pages_step(k):
     """With 1,000 steps (frames thinned out) the replay slider starts on step k itself,
     not on the next frame (it once said "replay step 2" at k = 1)."""
     slopes = np.linspace(0.0, 2.0, 1000)
-    fig = rf.fitted_line_figure(np.array([0.0, 1.0]), np.array([1.0, 3.0]), slopes,
-                                slopes / 2, k, (2.0, 1.0))
+    x = np.array([0.0, 1.0])
+    base = rf.fitted_line_base(x, np.array([1.0, 3.0]), slopes, slopes / 2, (2.0, 1.0))
+    fig = rf.fitted_line_at(base, x, slopes, slopes / 2, k)
     slider = fig.layout.sliders[0]
     assert slider.steps[slider.active].label == str(k)
-    paths = rf.coefficient_paths_figure(np.c_[slopes], slopes / 2, ["x"], k,
-                                        (np.array([2.0]), 1.0))
+    base = rf.coefficient_paths_base(np.c_[slopes], slopes / 2, ["x"], (np.array([2.0]), 1.0))
+    paths = rf.coefficient_paths_at(base, np.c_[slopes], slopes / 2, k)
     assert paths.layout.sliders[0].steps[paths.layout.sliders[0].active].label == str(k)
 
 
@@ -76,10 +78,12 @@ def test_contour_window_ignores_the_runaway_part_of_a_diverging_path():
 def test_loss_figure_marks_step_and_log_axis():
     """The marker sits at (k, loss[k]); log-y is applied only when asked and all losses > 0."""
     loss = np.array([10.0, 5.0, 2.0, 1.0])
-    fig = rf.loss_figure(loss, 2, log_y=True)
+    base = rf.loss_base(loss)
+    fig = rf.loss_at(base, loss, 2, log_y=True)
     assert fig.layout.yaxis.type == "log"
     assert list(fig.data[1].x) == [2] and list(fig.data[1].y) == [2.0]
-    assert rf.loss_figure(loss, 0, log_y=False).layout.yaxis.type is None
+    assert rf.loss_at(base, loss, 0, log_y=False).layout.yaxis.type is None
+    assert rf.loss_at(rf.loss_base(loss - 1), loss - 1, 0, log_y=True).layout.yaxis.type is None
 
 
 def test_fitted_line_figure_current_line_and_frames():
@@ -88,7 +92,8 @@ def test_fitted_line_figure_current_line_and_frames():
     y = np.array([1.0, 3.0, 5.0])
     slopes = np.linspace(0.0, 2.0, 200)
     intercepts = np.linspace(0.0, 1.0, 200)
-    fig = rf.fitted_line_figure(x, y, slopes, intercepts, 150, (2.0, 1.0))
+    base = rf.fitted_line_base(x, y, slopes, intercepts, (2.0, 1.0))
+    fig = rf.fitted_line_at(base, x, slopes, intercepts, 150)
     current = fig.data[3]
     np.testing.assert_allclose(current.y, slopes[150] * np.array([0.0, 2.0]) + intercepts[150],
                                rtol=1e-12)
@@ -102,8 +107,9 @@ def test_contour_figure_marks_current_point_and_optimum():
     w_grid = np.linspace(-1, 3, 5)
     b_grid = np.linspace(-2, 2, 4)
     loss = np.ones((4, 5))
-    fig = rf.contour_figure(w_grid, b_grid, loss, np.array([0.0, 1.0]), np.array([0.0, 0.5]),
-                            1, (2.0, 1.0))
+    w_path, b_path = np.array([0.0, 1.0]), np.array([0.0, 0.5])
+    fig = rf.contour_at(rf.contour_base(w_grid, b_grid, loss, w_path, b_path, (2.0, 1.0)),
+                        w_path, b_path, 1)
     assert list(fig.data[3].x) == [1.0] and list(fig.data[3].y) == [0.5]
     assert list(fig.data[2].x) == [2.0]
     assert tuple(fig.layout.xaxis.range) == (-1.0, 3.0)
@@ -113,8 +119,9 @@ def test_coefficient_paths_one_line_per_parameter_and_animated_marker():
     """Each weight and b get a path and a reference level; b sits on the right axis."""
     w_path = np.cumsum(np.ones((30, 3)), axis=0)
     b_path = np.arange(30.0) * 100
-    fig = rf.coefficient_paths_figure(w_path, b_path, ["a", "b", "c"], 4,
-                                      (np.array([1.0, 2.0, 3.0]), 0.5))
+    base = rf.coefficient_paths_base(w_path, b_path, ["a", "b", "c"],
+                                     (np.array([1.0, 2.0, 3.0]), 0.5))
+    fig = rf.coefficient_paths_at(base, w_path, b_path, 4)
     assert len(fig.data) == 2 * 4 + 2
     np.testing.assert_allclose(fig.data[-2].y, [5.0, 5.0, 5.0])
     assert list(fig.data[-1].y) == [400.0] and fig.data[-1].yaxis == "y2"
@@ -138,7 +145,8 @@ def test_payload_does_not_grow_with_the_data(rng):
     x = rng.normal(size=idx.size)
     y = 2 * x + rng.normal(size=idx.size)
     slopes = np.linspace(0, 2, 5001)
-    fig = rf.fitted_line_figure(x, y, slopes, np.zeros(5001), 2500, (2.0, 0.0))
+    base = rf.fitted_line_base(x, y, slopes, np.zeros(5001), (2.0, 0.0))
+    fig = rf.fitted_line_at(base, x, slopes, np.zeros(5001), 2500)
     assert len(fig.to_json()) < 300_000
 
 
@@ -199,3 +207,30 @@ def test_replay_label_takes_the_theme_text_colour():
     """The "replay step" label is text: no grey of its own (it was 3.8:1 on white)."""
     slider = GALLERY["fitted line"].layout.sliders[0]
     assert slider.currentvalue.prefix == "replay step " and slider.currentvalue.font.color is None
+
+
+# --- The optimizer race ----------------------------------------------------------------------
+
+RACE = race_gallery()
+
+
+@pytest.mark.parametrize("name", list(RACE))
+def test_race_paths_differ_by_more_than_colour(name):
+    """Each racer has its own dash and marker shape; the optimum is an x."""
+    assert look_alikes(RACE[name], with_colour=False) == []
+
+
+def test_race_figures_thin_long_paths_and_log_the_loss_axis():
+    """A 900-step run is drawn at MAX_PATH_POINTS points, its first and last included; the
+    loss axis is logarithmic when asked and every loss is positive; the contour axes span
+    the grid."""
+    loss, contour = RACE["loss"], RACE["contour"]
+    assert len(loss.data[1].x) == race_figures.MAX_PATH_POINTS
+    assert loss.data[1].x[0] == 0 and loss.data[1].x[-1] == 899
+    assert loss.layout.yaxis.type == "log"
+    assert race_figures.race_loss_figure([np.array([1.0, 0.0])], ["gd"], log_y=True) \
+        .layout.yaxis.type is None
+    assert [t.name for t in contour.data] == ["log10 loss", "gradient descent", "Adam",
+                                              "momentum (heavy ball)", "reference optimum"]
+    assert tuple(contour.layout.xaxis.range) == (-1.0, 3.0)
+    assert contour.data[-1].marker.symbol == "x"

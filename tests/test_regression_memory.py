@@ -4,12 +4,13 @@ small references it keeps."""
 
 import pytest
 
+from gradcore import RunSettings
 from tests.page_helpers import metric, metrics, open_page, shown
 from tests.test_data import REJECTED, UNFITTABLE
-from ui import data_source
-from ui import regression_cache as cache
-from ui import regression_export as export
-from ui import regression_view as view
+from ui.regression import byte_store, data_source
+from ui.regression import cache as cache
+from ui.regression import export as export
+from ui.regression import view as view
 
 PAGE = "pages/linear-regression.py"
 GOOD_CSV = b"x,y\n1,3.1\n2,4.9\n3,7.2\n4,8.8\n5,11.1\n"
@@ -18,9 +19,9 @@ GOOD_CSV = b"x,y\n1,3.1\n2,4.9\n3,7.2\n4,8.8\n5,11.1\n"
 @pytest.fixture(autouse=True)
 def empty_store():
     """Each test starts and ends with an empty STORE."""
-    cache.STORE.discard(lambda key: True)
+    byte_store.STORE.discard(lambda key: True)
     yield
-    cache.STORE.discard(lambda key: True)
+    byte_store.STORE.discard(lambda key: True)
 
 
 HOSTILE = [case for case in UNFITTABLE + REJECTED if case[0] in {
@@ -42,11 +43,11 @@ def test_upload_dropped_from_the_cache_is_read_again_on_the_next_step():
     at = open_page(PAGE, timeout=120, src="upload")
     at.file_uploader(key="reg_upload").set_value(("good.csv", GOOD_CSV, "text/csv")).run()
     assert isinstance(at.session_state["reg_upload_data"], cache.UploadRef)
-    cache.STORE.discard(lambda key: True)
+    byte_store.STORE.discard(lambda key: True)
     at.button(key="k_forward").click().run()
     assert not at.exception and not at.error and not at.warning
     assert metric(at, "step k").startswith("1 of ")
-    cache.STORE.discard(lambda key: True)
+    byte_store.STORE.discard(lambda key: True)
     at.run()  # a whole-page rerun parses it again too
     assert not at.exception and "uploaded file 'good.csv'" in shown(" ".join(c.value for c in at.caption))
 
@@ -56,7 +57,7 @@ def test_generated_data_dropped_from_the_cache_is_rebuilt_on_the_next_step():
     at = open_page(PAGE, timeout=120, src="generate", n="500", d="3", seed="4")
     at.button(key="k_forward").click().run()
     before = metrics(at)
-    cache.STORE.discard(lambda key: True)
+    byte_store.STORE.discard(lambda key: True)
     at.button(key="k_forward").click().run()
     at.button(key="k_back").click().run()
     assert not at.exception and metrics(at) == before
@@ -66,13 +67,13 @@ def test_the_fragment_and_the_download_keep_only_a_run_ref(monkeypatch):
     """stepper() hands its fragment a RunRef; the download callable holds one too."""
     data = cache.bundled_data("tips")
     problem = cache.prepare(data, "tip", ("total_bill",), True)
-    run = cache.descend(problem, 0.1, 50, 0.0, 0.0)
+    run = cache.descend(problem, RunSettings(learning_rate=0.1, steps=50, w0=0.0, b0=0.0))
     seen = []
     monkeypatch.setattr(view, "_stepper", lambda *args: seen.append(args))
     view.stepper(problem, run, "link", None)
     assert seen == [(cache.RunRef.of(problem, run), "link", None)]
     download = export.trajectory_download(problem, run)
-    assert download.args == (cache.RunRef.of(problem, run),) and cache.nbytes(download.args) == 0
+    assert download.args == (cache.RunRef.of(problem, run),) and byte_store.nbytes(download.args) == 0
     assert download() == export.trajectory_csv(run, problem.features)
 
 
@@ -80,8 +81,8 @@ def test_download_of_a_dropped_upload_says_what_to_do():
     """The download callable runs without a session: a dropped upload gives a one-line note."""
     data = cache.uploaded_data(GOOD_CSV, "good.csv")
     problem = cache.prepare(data, "y", ("x",), True)
-    download = export.trajectory_download(problem, cache.descend(problem, 0.1, 10, 0.0, 0.0))
-    cache.STORE.discard(lambda key: True)
+    download = export.trajectory_download(problem, cache.descend(problem, RunSettings(learning_rate=0.1, steps=10, w0=0.0, b0=0.0)))
+    byte_store.STORE.discard(lambda key: True)
     assert download().startswith(b"note\nThe uploaded table was dropped")
 
 
@@ -93,7 +94,7 @@ def test_accept_upload_reparses_only_a_dropped_good_file():
     ref = store["reg_upload_data"]
     assert ref.file_id == "id1" and ref.loaded() is not None
     assert data_source.accept_upload(store, "id1", "good.csv", b"") is None  # not re-read
-    cache.STORE.discard(lambda key: True)
+    byte_store.STORE.discard(lambda key: True)
     assert data_source.accept_upload(store, "id1", "good.csv", GOOD_CSV) is None
     assert store["reg_upload_data"].loaded() is not None
     message = data_source.accept_upload(store, "id2", "bad.csv", b"a\n1\n")

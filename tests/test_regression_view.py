@@ -1,4 +1,4 @@
-"""Tests of ui.regression_view's text: units on every w and b, the learning-rate note, and the
+"""Tests of ui.regression.view's text: units on every w and b, the learning-rate note, and the
 final verdict that never blames gradient descent when the reference is the worse fit."""
 
 import dataclasses
@@ -8,16 +8,17 @@ import pytest
 from numpy.testing import assert_allclose
 from streamlit.testing.v1 import AppTest
 
-from gradcore import compare_with_sklearn, gradient_descent, learning_rate_verdict
-from ui import regression_cache as cache
-from ui import regression_check as check
-from ui import regression_export as export
-from ui import regression_tables as tables
-from ui import regression_view as view
+from gradcore import RunSettings, compare_with_sklearn, gradient_descent, learning_rate_verdict
+from ui.regression import cache as cache
+from ui.regression import check as check
+from ui.regression import data as regression_data
+from ui.regression import export as export
+from ui.regression import tables as tables
+from ui.regression import view as view
 
 
 @pytest.fixture(scope="module")
-def tips() -> cache.LoadedData:
+def tips() -> regression_data.LoadedData:
     """The bundled tips table (tip ~ total_bill)."""
     return cache.bundled_data("tips")
 
@@ -26,7 +27,7 @@ def problem_and_run(data, standardise, rate_fraction=0.1, steps=200, features=("
     """A prepared problem and a GD run at rate_fraction x the stable limit."""
     problem = cache.prepare(data, "tip", features, standardise)
     rate = rate_fraction * problem.stats.max_stable_learning_rate
-    return problem, cache.descend(problem, rate, steps, 0.0, 0.0)
+    return problem, cache.descend(problem, RunSettings(learning_rate=rate, steps=steps, w0=0.0, b0=0.0))
 
 
 @pytest.mark.parametrize("standardised", [True, False])
@@ -82,8 +83,7 @@ def test_metrics_without_standardisation_are_in_original_units(tips):
 def test_formula_panel_and_tables_name_their_units(tips, standardise, units):
     """The formula caption, the update table and the gradient table say which units they use."""
     problem, run = problem_and_run(tips, standardise)
-    step = cache.check_step(problem, run, 3)
-    table = view.update_table(problem, run, 3, step)
+    table = view.update_table(problem, run, 3)
     assert list(table.columns) == [f"parameter ({units})", "value at step 3", "Σ rᵢ·xᵢⱼ (b: Σ rᵢ)",
                                    "gradient = 2/N · Σ", "−η · gradient", "value at step 4"]
     assert f"in {units}" in view.formula_caption(problem)
@@ -152,7 +152,7 @@ def test_too_few_steps_advises_standardising_only_when_off(tips, standardise, ad
 def test_turned_table_has_a_column_per_parameter_with_the_same_numbers(tips):
     """turned() makes rows of the quantities and a column per parameter, numbers unchanged."""
     problem, run = problem_and_run(tips, True)
-    table = view.update_table(problem, run, 4, cache.check_step(problem, run, 4))
+    table = view.update_table(problem, run, 4)
     shown = tables.turned(table)
     assert list(shown.columns) == ["parameter (standardised units)", "w (total_bill)", "b"]
     assert list(shown["parameter (standardised units)"]) == list(table.columns[1:])
@@ -163,8 +163,7 @@ def test_turned_table_has_a_column_per_parameter_with_the_same_numbers(tips):
 def test_gradient_units_match_the_metrics(tips):
     """The update table's value at step k is the metric's w and b (same units, same numbers)."""
     problem, run = problem_and_run(tips, True)
-    step = cache.check_step(problem, run, 4)
-    table = view.update_table(problem, run, 4, step)
+    table = view.update_table(problem, run, 4)
     shown = dict(view.metric_values(problem, run, 4))
     values = table["value at step 4"].to_numpy()
     assert_allclose(values, [float(shown["w (standardised units)"]),
@@ -174,16 +173,17 @@ def test_gradient_units_match_the_metrics(tips):
 
 RENDER = """
 import streamlit as st
-from ui import regression_cache as cache
-from ui import regression_check as check
-from ui import regression_view as view
+from gradcore import RunSettings
+from ui.regression import cache as cache
+from ui.regression import check as check
+from ui.regression import view as view
 
 problem = cache.prepare(cache.bundled_data("tips"), "tip", ("total_bill",), True)
-run = cache.descend(problem, 0.1, 50, 0.0, 0.0)
+run = cache.descend(problem, RunSettings(learning_rate=0.1, steps=50, w0=0.0, b0=0.0))
 view._metrics(problem, run, 5)
 st.caption(view.formula_caption(problem))
 step = cache.check_step(problem, run, 5)
-st.dataframe(view.update_table(problem, run, 5, step))
+st.dataframe(view.update_table(problem, run, 5))
 check.check_panel(problem, run, 5, step)
 st.markdown(view.learning_rate_note(0.1, problem.stats.max_stable_learning_rate,
                                     problem.stats.condition_number, True))
@@ -202,3 +202,19 @@ def test_panels_render_with_units_in_streamlit():
     assert any("standardised units" in c.value for c in at.caption)
     assert at.warning and "Not matched yet" in at.warning[0].value
     assert "Standardise the features" not in " ".join(m.value for m in at.markdown)
+
+
+def test_the_update_table_is_the_runs_record_and_stops_at_its_last_iterate(tips):
+    """Each number of the update comes from the trajectory (the next value is the iterate the
+    run reached, not a step applied again here), and the last iterate shows no step k + 1."""
+    problem, run = problem_and_run(tips, True, steps=20)
+    t = run.trajectory
+    table = view.update_table(problem, run, 7)
+    assert_allclose(table["value at step 8"], np.append(t.w[8], t.b[8]), rtol=0)
+    assert_allclose(table["−η · gradient"],
+                    -t.step_size[7] * np.append(t.step_grad_w[7], t.step_grad_b[7]), rtol=0)
+    last = view.update_table(problem, run, t.steps_taken)
+    assert f"value at step {t.steps_taken + 1}" not in last.columns
+    assert "−η · gradient" not in last.columns
+    assert view.gradient_latex(problem, run, t.steps_taken,
+                               cache.check_step(problem, run, t.steps_taken))[-1].count("leftarrow") == 0

@@ -16,11 +16,11 @@ import pytest
 from numpy.testing import assert_allclose
 
 from gradcore import Standardizer
-from gradcore.engine import fit
-from gradcore.export import export_script
-from gradcore.losses import LOSSES
-from gradcore.optimizers import OPTIMIZERS
-from gradcore.stopping import derivative_bound, without_rounding_noise
+from gradcore.regression.engine import fit
+from gradcore.regression.export import export_script
+from gradcore.regression.losses import LOSS_TABLE, LOSSES
+from gradcore.regression.optimizers import OPTIMIZERS
+from gradcore.regression.stopping import without_rounding_noise
 
 EPS = np.finfo(float).eps
 
@@ -46,7 +46,9 @@ def test_noise_floor_zeroes_only_what_rounding_can_make():
     ("mse", 4.0, 1.0, 4.0), ("mae", 123.0, 1.0, 1.0), ("huber", 9.0, 0.25, 0.25)])
 def test_derivative_bound_per_loss(loss, value, delta, bound):
     """sqrt(mean rho'^2) is at most 2 sqrt(L) (MSE), 1 (MAE), delta (Huber)."""
-    assert derivative_bound(loss, value, delta) == pytest.approx(bound, rel=1e-15)
+    row = LOSS_TABLE[loss]
+    settings = {"huber_delta": delta} if row.hyper_parameters else {}
+    assert row.rounding(value, settings) == pytest.approx(bound, rel=1e-15)
 
 
 def test_the_mae_gradient_at_w0_is_noise_and_the_step_ignores_it():

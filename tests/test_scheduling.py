@@ -1,4 +1,4 @@
-"""gradcore.scheduling: the formula line is fair across sessions, bounded, replaces a session's
+"""gradcore.expressions.scheduling: the formula line is fair across sessions, bounded, replaces a session's
 waiting formula, cancels jobs nobody waits for, and gives light sessions an express lane.
 Small fake jobs and a clock the tests set: no processes, no sleeps."""
 
@@ -7,7 +7,14 @@ import statistics
 
 import pytest
 
-from gradcore.scheduling import EXPRESS_CPU_SECONDS, FULL, REPLACED, Job, Schedule, formula_queue
+from gradcore.expressions.scheduling import (
+    EXPRESS_CPU_SECONDS,
+    FULL,
+    REPLACED,
+    Job,
+    Schedule,
+    formula_queue,
+)
 
 HEAVY_CPU_S = 0.35  # one attacker's formula (about what the slow max/min families cost)
 LIGHT_CPU_S = 0.01  # a trivial formula
@@ -94,7 +101,7 @@ def test_the_lightest_waiting_session_goes_first():
 def test_usage_halves_every_half_life_and_asking_costs_a_little():
     """A session's CPU (its jobs', plus ASK_CPU_SECONDS per job put in line) is forgotten
     gradually: half after HALF_LIFE_SECONDS."""
-    from gradcore.scheduling import ASK_CPU_SECONDS, HALF_LIFE_SECONDS
+    from gradcore.expressions.scheduling import ASK_CPU_SECONDS, HALF_LIFE_SECONDS
 
     schedule = Schedule(workers=1, max_queued=4)
     served_heavy(schedule, "a", 1)

@@ -1,4 +1,4 @@
-"""ui.server: the start-up freeze and the collector thread that gives cyclic garbage back."""
+"""ui.shell.server: the start-up freeze and the collector thread that gives cyclic garbage back."""
 
 import gc
 import threading
@@ -8,7 +8,7 @@ import weakref
 import numpy as np
 import pytest
 
-from ui import server
+from ui.shell import server
 
 MB = 2**20
 

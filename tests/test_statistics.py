@@ -1,11 +1,11 @@
-"""gradcore.statistics: the moments of [X y] in one chunked pass, as accurate as two passes."""
+"""gradcore.regression.statistics: the moments of [X y] in one chunked pass, as accurate as two passes."""
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from gradcore import statistics
-from gradcore.statistics import regression_statistics
+from gradcore.regression import statistics
+from gradcore.regression.statistics import regression_statistics
 
 RTOL = 1e-10
 

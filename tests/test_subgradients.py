@@ -179,7 +179,7 @@ def test_callable_without_subgradient_is_refused():
 def test_supporting_for_many_slopes_agrees_with_the_one_slope_check(name, x0):
     """``supporting`` (all slopes at once) gives supporting_line_check's verdict per slope,
     including the slopes at the ends of ∂f(x0)."""
-    from gradcore.subgradients import supporting
+    from gradcore.calculus.subgradients import supporting
 
     slopes = np.round(np.arange(-300, 301) / 100, 2)
     ys = np.linspace(-4.0, 4.0, 801)
@@ -191,7 +191,7 @@ def test_supporting_for_many_slopes_agrees_with_the_one_slope_check(name, x0):
 def test_supporting_matches_every_slope_against_every_point(name):
     """The interval form of ``supporting`` gives the same verdict as testing each slope
     against each grid point (the definition), also at kinks and with undefined points."""
-    from gradcore.subgradients import SUPPORT_TOL, _values_of, supporting
+    from gradcore.calculus.subgradients import SUPPORT_TOL, _values_of, supporting
 
     slopes = np.round(np.arange(-300, 301) / 100, 2)
     for x0 in [-1.5, -0.05, 0.0, 0.05, 1.0, 1.37]:

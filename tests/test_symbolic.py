@@ -1,13 +1,14 @@
-"""gradcore.symbolic: fold, print and differentiate a tree within budgets; each stage that runs
+"""gradcore.expressions.symbolic: fold, print and differentiate a tree within budgets; each stage that runs
 out of time or size is answered (refusal, placeholder, note), never left hanging."""
 
 import contextlib
 
 import pytest
 
-from gradcore import ExpressionError, symbolic
-from gradcore.parsing import read_formula
-from gradcore.symbolic import (
+from gradcore import ExpressionError
+from gradcore.expressions import symbolic
+from gradcore.expressions.parsing import read_formula
+from gradcore.expressions.symbolic import (
     DERIVATIVE_NOTE,
     NOT_DIFFERENTIATED,
     TOO_LONG_TO_SHOW,

@@ -1,4 +1,4 @@
-"""Teacher lesson links (ui/teacher.py, ui/state.Link): task text, hidden and locked controls,
+"""Teacher lesson links (ui/shell/teacher.py, ui/state.Link): task text, hidden and locked controls,
 presentation mode, and the panel that builds the link. Old unsigned links (readable task, hide,
 lock and present parameters) are read as before, with a note that their locks are advisory;
 the signed form is tested in tests/test_lesson_links.py.
@@ -14,7 +14,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.page_helpers import metric, open_page, shown
-from ui import teacher
+from ui.shell import teacher
+from ui.shell.lessons import LESSONS
 
 
 def slider_keys(at: AppTest) -> set[str]:
@@ -141,7 +142,7 @@ def test_the_panel_builds_a_lesson_link_from_the_current_view():
 def test_hide_and_lock_work_on_every_lesson_page():
     """Each page's first control hidden and its second locked: no exception, the hidden one is
     gone, the locked one is disabled."""
-    for page in ("derivatives", "gradients", "subgradient", "chain-rule", "linear-regression"):
+    for page in (lesson.url_path for lesson in LESSONS):
         at = open_page(page)
         panel = [e for e in at.expander if "For teachers" in e.label]
         assert panel, page

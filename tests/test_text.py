@@ -5,7 +5,7 @@ import re
 import pytest
 
 from tests.page_helpers import shown
-from ui.text import inert, plotly_inert
+from ui.shell.text import inert, plotly_inert
 
 PAYLOADS = [
     "![q](https://example.com/q.png)",

@@ -1,11 +1,11 @@
-"""gradcore.tree: formula trees as plain tuples, shown as typed, substituted, counted, and read
+"""gradcore.expressions.tree: formula trees as plain tuples, shown as typed, substituted, counted, and read
 as polynomials."""
 
 import numpy as np
 import pytest
 
-from gradcore.parsing import read_formula
-from gradcore.tree import SHOWN_LENGTH, polynomial, show, size, substitute, variables_in
+from gradcore.expressions.parsing import read_formula
+from gradcore.expressions.tree import SHOWN_LENGTH, polynomial, show, size, substitute, variables_in
 
 X = ("var", "x")
 

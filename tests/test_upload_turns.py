@@ -1,4 +1,4 @@
-"""One upload read at a time per server: ui.upload_turns' line, and what the page says about it.
+"""One upload read at a time per server: ui.regression.upload_turns' line, and what the page says about it.
 
 A holder thread stands for another student whose file is being read: it takes the turn and
 gives it back when the test says so. No sleeps: every wait is for an event or a condition.
@@ -12,8 +12,8 @@ import pytest
 
 from gradcore import MAX_UPLOAD_BYTES
 from tests.page_helpers import all_text, open_page, shown
-from ui import data_source, upload_turns
-from ui.upload_turns import Busy, TurnLine
+from ui.regression import data_source, upload_turns
+from ui.regression.upload_turns import Busy, TurnLine
 
 PAGE = "pages/linear-regression.py"
 GOOD_CSV = b"x,y\n1,3.1\n2,4.9\n3,7.2\n4,8.8\n5,11.1\n"

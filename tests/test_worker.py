@@ -1,4 +1,4 @@
-"""gradcore.worker: sympy's work happens in other processes, bounded in time, CPU and memory,
+"""gradcore.expressions.worker: sympy's work happens in other processes, bounded in time, CPU and memory,
 cached (verdicts only), asked once per formula, cancelled when nobody waits for it any more,
 and nothing is left running after shutdown."""
 
@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from gradcore import ExpressionError, parse_expression, worker, worker_server
+from gradcore import ExpressionError, parse_expression
+from gradcore.expressions import worker, worker_server
 from tests.process_helpers import SLOW, children_of, running, source
 
 

@@ -1,4 +1,4 @@
-"""gradcore.worker_server: workers run each job under CPU and memory limits, a worker past its
+"""gradcore.expressions.worker_server: workers run each job under CPU and memory limits, a worker past its
 CPU budget is killed and replaced, a worker lost mid-job or a full line is named as such, and
 answers can carry plain data only."""
 
@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from gradcore import ExpressionError, parse_expression, scheduling, worker, worker_server
-from gradcore.symbolic import Analysis
+from gradcore import ExpressionError, parse_expression
+from gradcore.expressions import scheduling, worker, worker_server
+from gradcore.expressions.symbolic import Analysis
 from tests.process_helpers import SLOW, children_of, source
 
 

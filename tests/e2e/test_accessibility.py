@@ -11,8 +11,9 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.browser import open_page
+from ui.shell.lessons import HOME, LESSONS
 
-PAGES = ["", "derivatives", "gradients", "subgradient", "chain-rule", "linear-regression"]
+PAGES = [HOME.url_path, *(lesson.url_path for lesson in LESSONS)]
 WIDTHS = {"laptop": (1280, 800), "phone": (390, 844)}
 BLOCKING = ("serious", "critical")
 

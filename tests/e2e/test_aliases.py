@@ -7,8 +7,8 @@ import urllib.request
 import pytest
 
 from tests.e2e.browser import start_app_server, stop_process_group
-from ui.aliases import ALIASES
-from ui.lessons import BY_PATH
+from ui.shell.aliases import ALIASES
+from ui.shell.lessons import BY_PATH
 
 pytestmark = pytest.mark.e2e
 TIMEOUT_S = 30

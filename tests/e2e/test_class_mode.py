@@ -14,7 +14,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from gradcore.exercises import BY_ID
+from gradcore.exercises.catalogue import BY_ID
 from tests.e2e.browser import metric_values, open_page, page_problems, wait_ready
 from tests.e2e.test_teacher_link import choose
 

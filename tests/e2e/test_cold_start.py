@@ -4,7 +4,7 @@ Streamlit decides once per server process whether the app uses the ``pages/`` fo
 (``PagesManager.uses_pages_directory``). With ``st.navigation`` in app.py and a ``pages/``
 folder beside it, the first visitor of a fresh server who opened a lesson's own address got
 the folder pages ("Page not found" for /chain-rule, another sidebar) until someone opened "/".
-The app now uses the folder routing alone (ui/lessons.py), which a fresh server serves the same
+The app now uses the folder routing alone (ui/shell/lessons.py), which a fresh server serves the same
 way as a warm one. Each case starts its own server, so its visitor is the very first.
 """
 
@@ -17,7 +17,7 @@ from tests.e2e.browser import (
     stop_process_group,
     watched_page,
 )
-from ui.lessons import HOME, LESSONS
+from ui.shell.lessons import HOME, LESSONS
 
 pytestmark = pytest.mark.e2e
 

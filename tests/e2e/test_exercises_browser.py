@@ -5,9 +5,9 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from gradcore.exercises import BY_ID, SEED_PARAM
+from gradcore.exercises.catalogue import BY_ID, SEED_PARAM
 from tests.e2e.browser import metric_values, open_page, page_problems, wait_ready
-from ui.exercise_panel import next_seed
+from ui.shell.exercise_panel import next_seed
 
 pytestmark = pytest.mark.e2e
 

@@ -1,9 +1,9 @@
 """A step on the regression page reruns only the stepper fragment, in a real browser.
 
 The server runs with ``GRADLAB_TRACE_RUNS=1``, so it logs one line per page run
-(``ui.lessons.page_frame``: the data picker and everything above the stepper), per run of the
-stepper fragment (``ui.regression_view._stepper``) and per scikit-learn fit
-(``ui.regression_cache.prepare``). Opening the page logs all three; a click on "forward" must
+(``ui.shell.lessons.page_frame``: the data picker and everything above the stepper), per run of the
+stepper fragment (``ui.regression.view._stepper``) and per scikit-learn fit
+(``ui.regression.cache.prepare``). Opening the page logs all three; a click on "forward" must
 log the fragment alone, while a setting outside the fragment (the number of steps) logs a page
 run, which shows that the log does see full reruns.
 """
@@ -20,7 +20,7 @@ from tests.e2e.browser import (
     wait_ready,
     watched_page,
 )
-from ui.lessons import TRACE_ENV, TRACE_PREFIX
+from ui.shell.lessons import TRACE_ENV, TRACE_PREFIX
 
 pytestmark = pytest.mark.e2e
 

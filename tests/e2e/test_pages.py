@@ -10,10 +10,13 @@ from tests.e2e.browser import (
     page_problems,
     plot_summaries,
 )
+from ui.shell.lessons import LESSONS
 
 pytestmark = pytest.mark.e2e
 
-# url path -> (title shown as the page's h1, minimum number of Plotly charts on first load)
+LESSON_PATHS = [lesson.url_path for lesson in LESSONS]
+# url path -> (title shown as the page's h1, minimum number of Plotly charts on first load);
+# test_every_lesson_has_its_page_data fails when a lesson is added without its line here.
 PAGES = {
     "derivatives": ("Derivatives", 2),
     "gradients": ("Gradients", 2),
@@ -23,7 +26,14 @@ PAGES = {
 }
 
 
-@pytest.mark.parametrize("path", list(PAGES))
+def test_every_lesson_has_its_page_data():
+    """The tables above and the lessons table name the same pages, so a new lesson cannot
+    skip these browser tests unnoticed (no browser needed)."""
+    assert sorted(PAGES) == sorted(LESSON_PATHS)
+    assert sorted(SHARED_VIEWS) == sorted(LESSON_PATHS)
+
+
+@pytest.mark.parametrize("path", LESSON_PATHS)
 def test_page_renders_title_charts_and_formulas(page, app_server, path):
     """The page shows its title, non-empty Plotly charts with a size, KaTeX, and no error."""
     title, min_charts = PAGES[path]
@@ -60,7 +70,7 @@ SHARED_VIEWS = {
 }
 
 
-@pytest.mark.parametrize("path", list(SHARED_VIEWS))
+@pytest.mark.parametrize("path", LESSON_PATHS)
 def test_share_box_gives_this_pages_address_and_it_opens_the_same_view(page, new_page,
                                                                        app_server, path):
     """The link in "Share this view" is the page's own address with its settings, and a

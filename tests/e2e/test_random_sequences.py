@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.browser import metric_values, open_page, page_problems, wait_ready
-from ui.lessons import LESSONS
+from ui.shell.lessons import LESSONS
 
 pytestmark = pytest.mark.e2e
 

@@ -65,7 +65,7 @@ def test_a_mae_momentum_link_steps_and_downloads_its_script(page, app_server):
                     and getattr(node.targets[0], "id", "") == "SETTINGS")
     assert (settings["loss"], settings["optimizer"], settings["schedule"]) == (
         "mae", "momentum", "1/sqrt(k)")
-    assert settings["momentum"] == 0.8 and settings["learning_rate"] == 0.05
+    assert settings["optimizer_settings"]["momentum"] == 0.8 and settings["learning_rate"] == 0.05
     assert page_problems(page) == []
 
 

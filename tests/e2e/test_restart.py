@@ -2,7 +2,7 @@
 
 Every open tab reconnects to a new, empty session. The regression stepper is a fragment that
 the new session has never run; Streamlit dropped its clicks ("The fragment ... does not exist
-anymore") until the student reloaded. ui/server.py, installed at start-up by app.py's st.App
+anymore") until the student reloaded. ui/shell/server.py, installed at start-up by app.py's st.App
 lifespan hook, reruns the whole page instead.
 """
 

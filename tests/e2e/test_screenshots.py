@@ -18,19 +18,19 @@ from tests.e2e.browser import (
     plot_summaries,
     wait_ready,
 )
+from tests.e2e.test_pages import PAGES as LESSON_PAGES
+from ui.shell.lessons import HOME, LESSONS
 
 pytestmark = pytest.mark.e2e
 
 PAGE_SHOTS_DIR = OUTPUT_DIR / "screenshots" / "pages"
 WIDTHS = {1280: 800, 390: 844}
-# name of the picture -> (address, title shown as the page's h1)
+# name of the picture -> (address, title shown as the page's h1): Home and every lesson, with
+# the h1 titles of tests/e2e/test_pages.py (which checks that they cover the lessons table).
 PAGES = {
-    "home": ("", "Gradient Lab"),
-    "derivatives": ("derivatives", "Derivatives"),
-    "gradients": ("gradients", "Gradients"),
-    "subgradient": ("subgradient", "Subgradients"),
-    "chain-rule": ("chain-rule", "Chain rule"),
-    "linear-regression": ("linear-regression", "Gradient descent for linear regression"),
+    "home": (HOME.url_path, "Gradient Lab"),
+    **{lesson.url_path: (lesson.url_path, LESSON_PAGES[lesson.url_path][0])
+       for lesson in LESSONS},
 }
 MAIN_HEIGHT_JS = "() => document.querySelector(\"[data-testid='stMain']\").scrollHeight"
 MAX_HEIGHT = 16_000  # Chromium's largest screenshot

@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from gradcore.exercises import BY_ID
+from gradcore.exercises.catalogue import BY_ID
 from tests.e2e.browser import metric_values, nudge_slider, open_page, page_problems, wait_ready
 
 pytestmark = pytest.mark.e2e

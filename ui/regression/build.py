@@ -1,0 +1,359 @@
+"""The regression page's values, built from plain values: a :class:`Problem` from a table, a
+loss's :class:`LossReference`, a :class:`Run` of gradient descent, the race's loss grid, the
+charts' :class:`ChartBases` and the :class:`StepCheck` of one step.
+
+No Streamlit and no caching, so each builder can be tested on its own; ``ui.regression.cache``
+keys, bounds and shares the results (and decides which work runs one at a time). The values
+are read-only by agreement, since the cache hands the same object to every session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import NamedTuple
+
+import numpy as np
+
+from gradcore import (
+    LOSS_TABLE,
+    Comparison,
+    FitTrajectory,
+    GradientCheck,
+    ReferenceGap,
+    RegressionStatistics,
+    RunSettings,
+    Standardizer,
+    compare_with_sklearn,
+    data_warnings,
+    fit,
+    gradient_check,
+    loss_gradient,
+    loss_surface,
+    loss_value,
+    mse_gradient,
+    mse_loss,
+    reference_fit,
+    reference_gap,
+    regression_statistics,
+    select_xy,
+    sklearn_reference,
+)
+from gradcore.regression.engine import EVALUATION_ROWS, evenly_spaced_rows
+from ui.regression import figures as figures
+from ui.regression.data import LoadedData
+from ui.regression.figures import CONTOUR_GRID, contour_window, sample_indices
+
+DEFAULT_SETTINGS = RunSettings()
+
+# The finite-difference check differentiates mse_loss on the data itself (2(d+1) passes over
+# N x d values) while N (d+1)^2 is at most this; above it, the same loss from the sufficient
+# statistics (otherwise one step of a million rows by 10 features would take a second).
+DIRECT_CHECK_WORK = 30_000_000
+COMPARISON_RTOL = 1e-6
+# Central differences of a quadratic are exact up to rounding, about eps * L / h ~ 1e-10 * L.
+GRADIENT_RTOL = 1e-5
+# The MAE is piecewise linear: central differences are exact unless a residual changes sign
+# within h of the iterate, where they average the two slopes (a subgradient, not sign(0) = 0).
+MAE_GRADIENT_RTOL = 1e-3
+# MAE and Huber runs are checked on the loss against reference_fit's optimum (the MAE's
+# optimum need not be unique; a subgradient method only approaches it with a decaying step).
+LOSS_GAP_RTOL = 1e-6
+# The MAE's reference (gradcore.regression.losses: the median-regression LP, in its dual form above 2,000
+# rows) takes about linear time in rows x (features + 1): measured on the shared 2-core
+# machine, 0.43 s for 100,000 x 1, 0.6 s for 100,000 x 3, 0.5 s for 50,000 x 10, 1.45 s for
+# 300,000 x 1. One click must not hold the class's server for seconds, so the reference is
+# made only up to this many values (about a second at most).
+MAE_REFERENCE_VALUES = 400_000
+
+
+class ProblemKey(NamedTuple):
+    """What a Problem is built from; a tuple of values, so it can key a cache."""
+
+    digest: str
+    target: str
+    features: tuple[str, ...]
+    standardise: bool
+
+
+@dataclass(frozen=True, eq=False)
+class Sample:
+    """The rows the charts draw (``sample_indices``: all of a small table, a fixed draw of a
+    large one), so a step redraws a few hundred points, not N."""
+
+    indices: np.ndarray
+    X: np.ndarray
+    X_fit: np.ndarray
+    y: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class LossReference:
+    """The optimum of one loss by ``reference_fit``: ``reference`` in original units,
+    ``reference_fit`` in the units GD runs in, and its loss. ``skipped``: why there is no
+    reference for this loss here (then the fields hold the least-squares fit, a stand-in for
+    the charts only, and no check is made), else None."""
+
+    reference: tuple[np.ndarray, float]
+    reference_fit: tuple[np.ndarray, float]
+    loss: float
+    skipped: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """X (N, d), y (N,) in original units; X_fit is what GD runs on (standardised or X).
+
+    ``source``: the data's ``LoadedData.source``. ``warnings``: first the note on rows left
+    out for missing values (if any), then ``data_warnings`` (constant or collinear features,
+    ...). ``least_squares``: scikit-learn's fit, the MSE's reference.
+    """
+
+    key: ProblemKey
+    X: np.ndarray
+    y: np.ndarray
+    X_fit: np.ndarray
+    scaler: Standardizer | None
+    stats: RegressionStatistics
+    warnings: tuple[str, ...]
+    least_squares: LossReference
+    sample: Sample
+    source: tuple = ()
+
+    @property
+    def target(self) -> str:
+        return self.key.target
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return self.key.features
+
+
+def _optimum(scaler: Standardizer | None, coef, intercept: float, loss: float) -> LossReference:
+    """The optimum (coef, intercept) in original units, with the same point in GD units."""
+    fit_coef, fit_intercept = scaler.from_original(coef, intercept) if scaler else (coef, intercept)
+    return LossReference((coef, intercept), (np.asarray(fit_coef), float(fit_intercept)), loss)
+
+
+def build_problem(data: LoadedData, target: str, features, standardise: bool) -> Problem:
+    """Columns -> arrays, warnings, statistics and the scikit-learn fit (raises DataError).
+
+    Rows with a missing value in the target or a chosen feature are left out (and counted in
+    the first warning); missing values in other columns do not matter.
+    """
+    features = tuple(features)
+    X, y, notes = select_xy(data.frame, target, features)
+    warnings = (*notes, *data_warnings(X, y, features, target))
+    scaler = Standardizer.fit(X) if standardise else None
+    X_fit = scaler.transform(X) if scaler else X
+    stats = regression_statistics(X_fit, y)
+    coef, intercept = sklearn_reference(X, y, scaler)
+    rows = sample_indices(len(y))
+    return Problem(
+        key=ProblemKey(data.digest, target, features, bool(standardise)), X=X, y=y,
+        X_fit=X_fit, scaler=scaler, stats=stats, warnings=warnings,
+        least_squares=_optimum(scaler, coef, intercept, mse_loss(X, y, coef, intercept)),
+        sample=Sample(rows, X[rows], X_fit[rows], y[rows]), source=data.source,
+    )
+
+
+def reference_skipped(loss: str, rows: int, features: int) -> str | None:
+    """Why `loss` gets no reference on `rows` rows of `features` features (the MAE above
+    MAE_REFERENCE_VALUES, see there), else None."""
+    values = rows * (features + 1)
+    if loss == "mae" and values > MAE_REFERENCE_VALUES:
+        most = MAE_REFERENCE_VALUES // (features + 1)
+        return (f"The MAE's reference (median regression as a linear programme) is computed "
+                f"for up to {most:,} rows with {features} feature(s) ({MAE_REFERENCE_VALUES:,} "
+                f"values); this table has {rows:,} rows, so there is no check against it here. "
+                "The charts show the least-squares fit instead.")
+    return None
+
+
+def build_loss_reference(problem: Problem, loss: str, loss_key: tuple = ()) -> LossReference:
+    """``reference_fit`` of `loss` (its settings `loss_key`, ``RunSettings.loss_key``) on the
+    problem: the problem's own for the MSE; where ``reference_skipped`` says so, the
+    least-squares fit with this loss's value."""
+    values = dict(loss_key)
+    if loss == "mse":
+        return problem.least_squares
+    skipped = reference_skipped(loss, len(problem.y), len(problem.features))
+    if skipped:
+        least_squares = problem.least_squares
+        return replace(least_squares, skipped=skipped, loss=loss_value(
+            problem.X, problem.y, *least_squares.reference, loss, **values))
+    coef, intercept = reference_fit(problem.X, problem.y, loss, **values)
+    return _optimum(problem.scaler, coef, intercept,
+                    loss_value(problem.X, problem.y, coef, intercept, loss, **values))
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """A trajectory, its coefficients in original units, the final comparison and the contour.
+
+    ``key`` = (problem key, settings). ``comparison`` is the MSE's check against scikit-learn
+    (None for another loss); ``gap`` the check against the chosen loss's ``reference_fit``
+    (None for the MSE); ``optimum`` that loss's reference.
+    """
+
+    key: tuple
+    settings: RunSettings
+    trajectory: FitTrajectory
+    coef: np.ndarray
+    intercept: np.ndarray
+    comparison: Comparison | None
+    contour: tuple[np.ndarray, np.ndarray, np.ndarray] | None
+    gap: ReferenceGap | None = None
+    optimum: LossReference | None = None
+
+
+def build_run(problem: Problem, settings: RunSettings = DEFAULT_SETTINGS,
+              optimum: LossReference | None = None) -> Run:
+    """``fit`` with `settings` (w0 in every coordinate), in the units GD runs in, checked
+    against `optimum` (``build_loss_reference`` of the loss unless given: the cache passes its
+    shared one). The default settings are ``gradient_descent``'s closed-form fast path."""
+    d = len(problem.features)
+    kwargs = settings.fit_kwargs()
+    kwargs["w0"] = np.full(d, settings.w0)
+    trajectory = fit(problem.X_fit, problem.y, stats=problem.stats, **kwargs)
+    if problem.scaler:
+        coef, intercept = problem.scaler.to_original(trajectory.w, trajectory.b)
+    else:
+        coef, intercept = np.asarray(trajectory.w), np.asarray(trajectory.b)
+    loss, loss_key = settings.loss, settings.loss_key
+    if optimum is None:
+        optimum = build_loss_reference(problem, loss, loss_key)
+    comparison = gap = None
+    if loss == "mse":
+        comparison = compare_with_sklearn(problem.X, problem.y, trajectory, problem.scaler,
+                                          rtol=COMPARISON_RTOL,
+                                          reference=problem.least_squares.reference,
+                                          stats=problem.stats)
+    elif optimum.skipped is None:
+        gap = reference_gap(problem.X, problem.y, coef[-1], float(intercept[-1]),
+                            optimum.reference, loss, rtol=LOSS_GAP_RTOL, **dict(loss_key))
+    contour = None
+    if d == 1:
+        (w_lo, w_hi), (b_lo, b_hi) = contour_window(trajectory.w[:, 0], trajectory.b,
+                                                    float(optimum.reference_fit[0][0]),
+                                                    optimum.reference_fit[1])
+        contour = build_loss_grid(problem, loss, loss_key, (w_lo, w_hi, b_lo, b_hi))
+    return Run(key=(problem.key, settings), settings=settings, trajectory=trajectory,
+               coef=coef, intercept=intercept, comparison=comparison, contour=contour,
+               gap=gap, optimum=optimum)
+
+
+def race_window(paths, optimum: tuple[float, float]) -> tuple[float, float, float, float]:
+    """(w_lo, w_hi, b_lo, b_hi) framing every raced path (``contour_window`` of each) and the
+    optimum, rounded to 12 significant digits so that it can key ``race_grid``."""
+    windows = [contour_window(w_path, b_path, optimum[0], optimum[1]) for w_path, b_path in paths]
+    w_lo, w_hi = min(w[0][0] for w in windows), max(w[0][1] for w in windows)
+    b_lo, b_hi = min(w[1][0] for w in windows), max(w[1][1] for w in windows)
+    return tuple(float(f"{value:.12g}") for value in (w_lo, w_hi, b_lo, b_hi))
+
+
+def build_loss_grid(problem: Problem, loss: str, loss_key: tuple,
+                    window: tuple[float, float, float, float]):
+    """(w grid, b grid, loss[b, w]) of `loss` over `window` = (w_lo, w_hi, b_lo, b_hi), one
+    feature, in GD units: the MSE from the statistics, another loss by ``loss_surface``
+    (passes over the data)."""
+    w_grid = np.linspace(window[0], window[1], CONTOUR_GRID)
+    b_grid = np.linspace(window[2], window[3], CONTOUR_GRID)
+    W, B = np.meshgrid(w_grid, b_grid)
+    if loss == "mse":
+        return w_grid, b_grid, problem.stats.loss_at(W[..., None], B)
+    rows = evenly_spaced_rows(len(problem.y), EVALUATION_ROWS)
+    X, y = (problem.X_fit, problem.y) if rows is None else (problem.X_fit[rows], problem.y[rows])
+    return w_grid, b_grid, loss_surface(X, y, W[..., None], B, loss, **dict(loss_key))
+
+
+def contour_note(problem: Problem, loss: str) -> str | None:
+    """What the contours of `loss` were computed on, when not every row: a 60 x 60 grid of the
+    MAE or the Huber loss reads every row 3,600 times (9 s for a million rows), so above
+    EVALUATION_ROWS rows it uses that many evenly spaced rows (as a mini-batch run's record)."""
+    if loss == "mse" or len(problem.y) <= EVALUATION_ROWS:
+        return None
+    return (f"Contours from {EVALUATION_ROWS:,} evenly spaced rows of the {len(problem.y):,}, "
+            "so they draw in a fraction of a second.")
+
+
+@dataclass(frozen=True, eq=False)
+class ChartBases:
+    """The step-independent parts of the stepper's three replayable charts.
+
+    One feature: ``main`` is the data with the fitted lines, ``side`` the loss contours.
+    Several: ``main`` is predicted against actual, ``side`` the coefficient paths.
+    """
+
+    main: figures.Base
+    side: figures.Base
+    loss: figures.Base
+
+
+def reference_source(run: Run) -> str:
+    """Whose optimum the charts show: scikit-learn's least squares for the MSE (and as the
+    MAE's stand-in on a large table), else the chosen loss's reference."""
+    return "scikit-learn" if run.settings.loss == "mse" or run.optimum.skipped else "reference"
+
+
+def reference_predictions(problem: Problem, run: Run | None = None) -> np.ndarray:
+    """The reference's predictions ŷ of the drawn sample of rows: scikit-learn's fit, or the
+    optimum of `run`'s loss."""
+    coef, intercept = (problem.least_squares if run is None else run.optimum).reference
+    return problem.sample.X @ coef + intercept
+
+
+def build_chart_bases(problem: Problem, run: Run) -> ChartBases:
+    """The charts' step-independent parts for `run`, so a step only adds its few marks."""
+    t, sample, optimum = run.trajectory, problem.sample, run.optimum
+    if len(problem.features) == 1:
+        main = figures.fitted_line_base(
+            sample.X[:, 0], sample.y, run.coef[:, 0], run.intercept,
+            (float(optimum.reference[0][0]), optimum.reference[1]),
+            (problem.features[0], problem.target), reference_source(run))
+        w_grid, b_grid, loss_grid = run.contour
+        side = figures.contour_base(w_grid, b_grid, loss_grid, t.w[:, 0], t.b,
+                                    (float(optimum.reference_fit[0][0]),
+                                     optimum.reference_fit[1]), reference_source(run))
+    else:
+        main = figures.predicted_actual_base(sample.y, reference_predictions(problem, run),
+                                             reference_source(run))
+        side = figures.coefficient_paths_base(t.w, t.b, problem.features, optimum.reference_fit)
+    return ChartBases(main=main, side=side, loss=figures.loss_base(t.loss))
+
+
+@dataclass(frozen=True)
+class StepCheck:
+    """The article's gradient at step k from the data, and its finite-difference check."""
+
+    grad_w: np.ndarray
+    grad_b: float
+    check: GradientCheck
+    direct: bool
+
+
+def build_step_check(problem: Problem, run: Run, k: int) -> StepCheck:
+    """The run's loss gradient at iterate k from the data (the article's ``mse_gradient`` for
+    the MSE, ``loss_gradient`` otherwise) vs central differences of the loss (see
+    DIRECT_CHECK_WORK; the MSE's statistics above it)."""
+    w, b = np.asarray(run.trajectory.w[k]), float(run.trajectory.b[k])
+    name, values = run.settings.loss, run.settings.loss_settings
+    d = w.size
+    if name == "mse":
+        grad_w, grad_b = mse_gradient(problem.X_fit, problem.y, w, b)
+        direct = len(problem.y) * (d + 1) ** 2 <= DIRECT_CHECK_WORK
+    else:
+        grad_w, grad_b = loss_gradient(problem.X_fit, problem.y, w, b, name, **values)
+        direct = True
+    if direct and name == "mse":
+        def loss(theta):
+            return mse_loss(problem.X_fit, problem.y, theta[:d], theta[d])
+    elif direct:
+        def loss(theta):
+            return loss_value(problem.X_fit, problem.y, theta[:d], theta[d], name, **values)
+    else:
+        def loss(theta):
+            return float(problem.stats.loss_at(theta[:d], theta[d]))
+    analytic = np.append(grad_w, grad_b)
+    rtol = MAE_GRADIENT_RTOL if LOSS_TABLE[name].kinked else GRADIENT_RTOL
+    check = gradient_check(loss, lambda _theta: analytic, np.append(w, b), rtol=rtol)
+    return StepCheck(grad_w=np.asarray(grad_w), grad_b=float(grad_b), check=check, direct=direct)

@@ -1,0 +1,262 @@
+"""Caches for the regression page, keyed on values and bounded by bytes per process.
+
+A deployed app is one process shared by a whole class, so everything large lives in ONE
+process-wide least-recently-used store, ``ui.regression.byte_store.STORE``, whose values together hold at
+most ``CACHE_BUDGET_BYTES`` (256 MB) of arrays (entries also expire after ``TTL_SECONDS``). Each
+entry is computed once per key and shared by every session that asks for it: a
+:class:`LoadedData` (``ui.regression.data``), and a Problem, LossReference, Run, race grid or
+ChartBases (``ui.regression.build``, which builds them; each wrapper here adds only the key,
+the size estimate and the concurrency policy).
+
+Sessions never hold these objects between runs: a session keeps small keys (a
+:class:`RunRef`, an :class:`UploadRef`) and looks the objects up again with :func:`resolve`,
+which recomputes whatever was evicted (an evicted upload is parsed again by ``ui.regression.data_source``
+from the file the uploader still holds). So memory does not grow with the number of sessions,
+open or disconnected. Work on more than ``HEAVY_CELLS`` values runs one at a time per process
+(:func:`heavy_work`), so the transient memory of at most one large computation adds to the
+budget.
+
+Keys are tuples of values, an argument entering by :data:`HASH_FUNCS` (a LoadedData by its
+digest, a Problem or Run by its ``key``), so two different inputs never share a key and no
+DataFrame is ever hashed or sampled. The cached objects are read-only (gradcore marks
+trajectory arrays read-only; nothing writes to the others). ``check_step``'s small results
+stay in ``st.cache_resource`` (``max_entries``, ``ttl``), keyed by the same HASH_FUNCS.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from gradcore import RunSettings
+from gradcore.regression.engine import EVALUATION_ROWS
+from ui.regression.build import (
+    DEFAULT_SETTINGS,
+    ChartBases,
+    LossReference,
+    Problem,
+    Run,
+    StepCheck,
+    build_chart_bases,
+    build_loss_grid,
+    build_loss_reference,
+    build_problem,
+    build_run,
+    build_step_check,
+    reference_skipped,
+)
+from ui.regression.byte_store import (
+    STORE,
+    TTL_SECONDS,
+    heavy_work,
+)
+from ui.regression.data import (
+    LoadedData,
+    build_bundled,
+    build_generated,
+    build_uploaded,
+)
+from ui.regression.figures import CONTOUR_GRID
+from ui.shell.lessons import trace_run
+
+__all__ = [
+    "HASH_FUNCS", "RunRef", "UploadRef", "bundled_data", "chart_bases", "check_step", "descend",
+    "generated_data", "load", "loss_reference", "memoized", "prepare", "race_grid", "resolve",
+    "uploaded_data",
+]
+
+def _data_key(digest: str) -> tuple[str, str]:
+    """A table's part of a key: tagged, so that it never equals a plain string argument."""
+    return ("data", digest)
+
+
+# How an argument enters a cache key (STORE's, and check_step's in st.cache_resource); any
+# other argument (str, int, float, bool, tuple of those, a RunSettings) enters as itself.
+HASH_FUNCS: dict[type, Callable[[object], Hashable]] = {
+    LoadedData: lambda data: _data_key(data.digest),
+    Problem: lambda problem: problem.key,
+    Run: lambda run: run.key,
+    list: tuple,
+}
+
+
+def _hashed(value) -> Hashable:
+    hash_func = HASH_FUNCS.get(type(value))
+    return value if hash_func is None else hash_func(value)
+
+
+def memoized(size_estimate: Callable[..., int]):
+    """Cache a function in STORE on the values of its positional arguments (``HASH_FUNCS``);
+    before computing, make room for ``size_estimate(*args)`` bytes (``STORE.reserve``).
+
+    ``function.clear()`` drops its entries; ``function.lookup(*keys)`` is the cached value for
+    arguments whose HASH_FUNCS values are `keys` (or None), without computing anything."""
+    return functools.partial(_memoize, size_estimate=size_estimate)
+
+
+def _memoize(function, size_estimate):
+    name = function.__qualname__
+    signature = inspect.signature(function)
+
+    def compute(args):
+        STORE.reserve(size_estimate(*args))
+        return function(*args)
+
+    @functools.wraps(function)
+    def wrapper(*args):
+        bound = signature.bind(*args)
+        bound.apply_defaults()  # a default left out and passed share one key
+        args = bound.args
+        key = (name, *(_hashed(arg) for arg in args))
+        return STORE.get_or_compute(key, lambda: compute(args))
+
+    wrapper.clear = lambda: STORE.discard(lambda key: key[0] == name)
+    wrapper.lookup = lambda *key: STORE.get((name, *key))
+    return wrapper
+
+
+@memoized(lambda name, encode_text=False: 0)
+def bundled_data(name: str, encode_text: bool = False) -> LoadedData:
+    """``build_bundled``, once per process."""
+    return build_bundled(name, encode_text)
+
+
+@memoized(lambda n, d, *_: 8 * n * (d + 1))
+def generated_data(n: int, d: int, noise: float, seed: int, true_w: float,
+                   true_b: float) -> LoadedData:
+    """``build_generated``, once per process."""
+    with heavy_work(n * (d + 1), new_table=True):
+        return build_generated(n, d, noise, seed, true_w, true_b)
+
+
+def uploaded_data(payload: bytes, name: str, encode_text: bool = False) -> LoadedData:
+    """``build_uploaded``, put in STORE under its source ("upload", digest[, True]); sessions
+    keep only an :class:`UploadRef` to it."""
+    with heavy_work(len(payload) // 2, new_table=True):
+        STORE.reserve(4 * len(payload))  # about 8 bytes per value, a value per 2 bytes
+        data = build_uploaded(payload, name, encode_text)
+    return STORE.put(data.source, data)
+
+
+@dataclass(frozen=True)
+class UploadRef:
+    """What a session keeps of its upload: the STORE key, the label, the uploader's file id
+    and whether its text columns were encoded."""
+
+    source: tuple
+    label: str
+    file_id: str
+    encode_text: bool = False
+
+    def loaded(self) -> LoadedData | None:
+        """The uploaded table while STORE holds it, else None."""
+        return STORE.get(self.source)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The uploaded table (KeyError once STORE has dropped it)."""
+        data = self.loaded()
+        if data is None:
+            raise KeyError(f"{self.label} is no longer cached")
+        return data.frame
+
+
+def load(source: tuple) -> LoadedData | None:
+    """The table a ``LoadedData.source`` names, from STORE or loaded again; None for an upload
+    that STORE has dropped (only the session's uploader still has the file)."""
+    kind, *args = source
+    if kind == "bundled":
+        return bundled_data(*args)
+    if kind == "generated":
+        return generated_data(*args)
+    return STORE.get(source)
+
+
+@memoized(lambda data, target, features, standardise:
+          8 * len(data.frame) * ((2 if standardise else 1) * len(features) + 1))
+def prepare(data: LoadedData, target: str, features: tuple[str, ...],
+            standardise: bool) -> Problem:
+    """``build_problem``, once per (data, target, features, standardise) (raises DataError)."""
+    with heavy_work(len(data.frame) * (len(features) + 1)):
+        trace_run(f"scikit-learn fit of {target} on {len(features)} feature(s)")
+        return build_problem(data, target, features, standardise)
+
+
+@memoized(lambda problem, loss, loss_key: 0)
+def loss_reference(problem: Problem, loss: str, loss_key: tuple) -> LossReference:
+    """``build_loss_reference``; only a fit (not the MSE's, nor a skipped one) is heavy work."""
+    fits = loss != "mse" and reference_skipped(loss, len(problem.y), len(problem.features)) is None
+    with heavy_work(len(problem.y) * (len(problem.features) + 1) if fits else 0):
+        if fits:
+            trace_run(f"reference fit of the {loss} loss")
+        return build_loss_reference(problem, loss, loss_key)
+
+
+@memoized(lambda problem, settings: 32 * (settings.steps + 1) * (len(problem.features) + 1))
+def descend(problem: Problem, settings: RunSettings = DEFAULT_SETTINGS) -> Run:
+    """``build_run`` against the shared ``loss_reference``; the MSE's steps do not read the
+    rows, so only another loss's run is heavy work."""
+    optimum = loss_reference(problem, settings.loss, settings.loss_key)
+    rows = len(problem.y) if settings.loss != "mse" else 0
+    with heavy_work(rows * (len(problem.features) + 1)):
+        return build_run(problem, settings, optimum)
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """A few values that name a Problem and a Run: what a session may keep between runs
+    (a fragment's arguments, a download's callable) instead of the arrays themselves."""
+
+    source: tuple
+    digest: str
+    target: str
+    features: tuple[str, ...]
+    standardise: bool
+    settings: RunSettings = DEFAULT_SETTINGS
+
+    @classmethod
+    def of(cls, problem: Problem, run: Run) -> RunRef:
+        """The reference to `problem` and `run` (which ``resolve`` finds or rebuilds)."""
+        digest, target, features, standardise = problem.key
+        return cls(problem.source, digest, target, features, standardise, run.settings)
+
+
+def resolve(ref: RunRef, loader: Callable[[tuple], LoadedData | None] = load,
+            ) -> tuple[Problem, Run] | None:
+    """The Problem and Run `ref` names: from STORE, or computed again (the data from
+    ``loader(ref.source)``, only when the Problem is not cached). None when the loader has no
+    data (an upload STORE no longer holds). Raises DataError only if the data changed."""
+    problem = prepare.lookup(_data_key(ref.digest), ref.target, ref.features, ref.standardise)
+    if problem is None:
+        data = loader(ref.source)
+        if data is None:
+            return None
+        problem = prepare(data, ref.target, ref.features, ref.standardise)
+    return problem, descend(problem, ref.settings)
+
+
+@memoized(lambda problem, loss, loss_key, window: 8 * CONTOUR_GRID ** 2)
+def race_grid(problem: Problem, loss: str, loss_key: tuple,
+              window: tuple[float, float, float, float]):
+    """``build_loss_grid`` over a ``race_window``; the MSE's grid does not read the rows."""
+    with heavy_work(min(len(problem.y), EVALUATION_ROWS) * CONTOUR_GRID if loss != "mse" else 0):
+        return build_loss_grid(problem, loss, loss_key, window)
+
+
+@memoized(lambda problem, run: 24 * (run.trajectory.steps_taken + 1)
+          * (len(problem.features) + 2) + 16 * problem.sample.indices.size
+          + 8 * CONTOUR_GRID ** 2)
+def chart_bases(problem: Problem, run: Run) -> ChartBases:
+    """``build_chart_bases``, once per run (shared by sessions)."""
+    return build_chart_bases(problem, run)
+
+
+@st.cache_resource(max_entries=256, ttl=TTL_SECONDS, show_spinner=False, hash_funcs=HASH_FUNCS)
+def check_step(problem: Problem, run: Run, k: int) -> StepCheck:
+    """``build_step_check``: small, so kept by Streamlit, per step a student looks at."""
+    return build_step_check(problem, run, k)
