@@ -33,9 +33,9 @@ from gradcore.regression.descent import (
     MAX_START_LOSS,
     Trajectory,
     check_run_settings,
+    gradient_descent,
     readonly,
     start_point,
-    gradient_descent,
 )
 from gradcore.regression.losses import LOSS_TABLE, Loss, get_loss, loss_settings
 from gradcore.regression.optimizers import OPTIMIZER_TABLE, check_schedule, get_optimizer, step_size
