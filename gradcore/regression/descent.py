@@ -26,7 +26,7 @@ MAX_STEPS = 1_000_000
 # keeps about 4 such arrays, under 40 MB, and its CSV download about 100 MB of text). 100,000
 # steps are allowed with up to 10 features (the generator's most), 10,000 with up to 118.
 MAX_TRAJECTORY_VALUES = 1_200_000
-_MAX_START_LOSS = 1e280
+MAX_START_LOSS = 1e280
 
 StopReason = str  # "converged" | "diverged" | "max_steps"
 # A learning rate within this relative distance of 1/lambda_max is "on the edge": rounding in
@@ -56,7 +56,8 @@ def mse_gradient(X, y, w, b) -> tuple[np.ndarray, float]:
     return 2.0 / n * (X.T @ residual), float(2.0 / n * residual.sum())
 
 
-def _readonly(array: np.ndarray) -> np.ndarray:
+def readonly(array: np.ndarray) -> np.ndarray:
+    """`array`, marked read-only (every trajectory array is: caches share them)."""
     array.setflags(write=False)
     return array
 
@@ -176,7 +177,9 @@ def learning_rate_verdict(learning_rate, max_stable_rate) -> LearningRateVerdict
                                max_stable_rate=bound, factor=factor)
 
 
-def _check_settings(learning_rate, steps, tol, d: int) -> tuple[float, int, float]:
+def check_run_settings(learning_rate, steps, tol, d: int) -> tuple[float, int, float]:
+    """(learning rate, steps, tol) checked for a run with `d` features (the engine's and the
+    exported script's common settings); DataError saying what is wrong."""
     try:
         rate, tol = float(learning_rate), float(tol)
     except (TypeError, ValueError):
@@ -194,7 +197,8 @@ def _check_settings(learning_rate, steps, tol, d: int) -> tuple[float, int, floa
     return rate, steps, tol
 
 
-def _start(w0, b0, d: int) -> np.ndarray:
+def start_point(w0, b0, d: int) -> np.ndarray:
+    """theta_0 = (w0, b0) as one (d + 1,) vector (w0 None: zeros); DataError if unusable."""
     w0 = np.zeros(d) if w0 is None else np.asarray(w0, dtype=float).reshape(-1)
     if w0.shape != (d,):
         raise DataError(f"The start w0 needs {d} values (one per feature); got {w0.size}.")
@@ -238,14 +242,14 @@ def gradient_descent(
     if stats is None:
         stats = regression_statistics(X, y)
     d = stats.n_features
-    rate, steps, tol = _check_settings(learning_rate, steps, tol, d)
-    theta0 = _start(w0, b0, d)
+    rate, steps, tol = check_run_settings(learning_rate, steps, tol, d)
+    theta0 = start_point(w0, b0, d)
     theta_opt = np.append(stats.w_opt, stats.b_opt)
     lam, Q = stats.eigenvalues, stats.eigenvectors
     z0 = Q.T @ (theta0 - theta_opt)
     with np.errstate(over="ignore", invalid="ignore"):
         loss0 = stats.loss_opt + float(lam @ z0**2)
-    if not loss0 < _MAX_START_LOSS:
+    if not loss0 < MAX_START_LOSS:
         raise DataError("The loss at the start point is too large for floating point: start nearer 0.")
     bound = divergence_bound(loss0, stats.c)
     ratio = np.where(z0 == 0, 1.0, 1.0 - 2.0 * rate * lam)
@@ -262,11 +266,11 @@ def gradient_descent(
     grad = 2.0 * (lam * z) @ Q.T
     message = _stop_message(reason, end, steps, rate, stats, grad_norm[end], threshold, ratio, z0)
     return Trajectory(
-        w=_readonly(theta[:, :d]),
-        b=_readonly(theta[:, d].copy()),
-        loss=_readonly(loss[: end + 1].copy()),
-        grad_w=_readonly(grad[:, :d]),
-        grad_b=_readonly(grad[:, d].copy()),
+        w=readonly(theta[:, :d]),
+        b=readonly(theta[:, d].copy()),
+        loss=readonly(loss[: end + 1].copy()),
+        grad_w=readonly(grad[:, :d]),
+        grad_b=readonly(grad[:, d].copy()),
         stop_reason=reason,
         message=message,
         learning_rate=rate,

@@ -30,12 +30,12 @@ import numpy as np
 
 from gradcore.errors import DataError
 from gradcore.regression.descent import (
-    _MAX_START_LOSS,
+    MAX_START_LOSS,
     Trajectory,
-    _check_settings,
-    _readonly,
-    _start,
+    check_run_settings,
     gradient_descent,
+    readonly,
+    start_point,
 )
 from gradcore.regression.losses import LOSS_TABLE, Loss, get_loss, loss_settings
 from gradcore.regression.optimizers import OPTIMIZER_TABLE, check_schedule, get_optimizer, step_size
@@ -208,11 +208,11 @@ class _MiniBatch:
                 np.append(derivative @ self.rows, derivative.sum()) / size)
 
 
-def _start_point(w0, b0, d: int) -> np.ndarray:
+def _start_from(w0, b0, d: int) -> np.ndarray:
     try:
         if w0 is not None and np.ndim(w0) == 0:
             w0 = np.full(d, float(w0))
-        return _start(w0, float(b0), d)
+        return start_point(w0, float(b0), d)
     except (TypeError, ValueError) as exc:
         if isinstance(exc, DataError):
             raise
@@ -262,15 +262,15 @@ def fit(X, y, *, loss="mse", optimizer="gd", learning_rate=0.1, steps=200, w0=0.
     schedule = check_schedule(schedule)
     stats = regression_statistics(X, y) if stats is None else stats
     d = X.shape[1]
-    rate, steps, tol = _check_settings(learning_rate, steps, tol, d)
-    theta0 = _start_point(w0, b0, d)
+    rate, steps, tol = check_run_settings(learning_rate, steps, tol, d)
+    theta0 = _start_from(w0, b0, d)
     common = {"loss_name": row.name, "optimizer": method.name, "schedule": schedule,
               "settings": {**loss_values, **method_values,
                            "record_rows": check_record_rows(record_rows)}}
     if is_article_run(row.name, method.name, schedule):
         run = gradient_descent(X, y, rate, steps, theta0[:d], theta0[d], tol, stats=stats)
         fields = {name: getattr(run, name) for name in Trajectory.__dataclass_fields__}
-        return FitTrajectory(**fields, **common, step_size=_readonly(np.full(run.steps_taken, rate)),
+        return FitTrajectory(**fields, **common, step_size=readonly(np.full(run.steps_taken, rate)),
                              step_grad_w=run.grad_w[:-1], step_grad_b=run.grad_b[:-1], state={},
                              evaluation_rows=len(y))
     return _run(X, y, row, method, loss_values, rate, steps, tol, schedule, method_values,
@@ -343,7 +343,7 @@ def _run(X, y, row, method, loss_values, rate, steps, tol, schedule, settings, t
     full = _StatisticsLoss(stats) if row.name == "mse" else _DataLoss(X, y, row, loss_values)
     with np.errstate(over="ignore", invalid="ignore"):
         start_losses, start_grads = full(np.stack([theta0, np.zeros(d + 1)]))
-    if not start_losses[0] < _MAX_START_LOSS:
+    if not start_losses[0] < MAX_START_LOSS:
         raise DataError("The loss at the start point is too large for floating point: start nearer 0.")
     bound = divergence_bound(float(start_losses[0]), float(start_losses[1]))
     scale = (measured_scale(float(np.linalg.norm(start_grads[1]))) if row.scale is None else
@@ -373,7 +373,7 @@ def _run(X, y, row, method, loss_values, rate, steps, tol, schedule, settings, t
         max_stable_rate=stats.max_stable_learning_rate)
 
     def kept(values, rows):
-        return _readonly(values[:rows].copy())
+        return readonly(values[:rows].copy())
 
     return FitTrajectory(
         w=kept(record.theta[:, :d], end + 1),

@@ -17,7 +17,7 @@ import json
 import numpy as np
 
 from gradcore.errors import DataError
-from gradcore.regression.descent import _check_settings
+from gradcore.regression.descent import check_run_settings
 from gradcore.regression.engine import check_record_rows, evenly_spaced_rows, fit, run_settings
 from gradcore.regression.optimizers import check_schedule, step_size
 from gradcore.regression.stopping import DIVERGENCE_FACTOR, divergence_bound, without_rounding_noise
@@ -217,7 +217,7 @@ def _settings(target, features, standardize, encode_text, fit_kwargs, data=None)
         settings["loss"], settings["optimizer"],
         {name: value for name, value in fit_kwargs.items() if name not in _FIT_DEFAULTS})
     check_schedule(settings["schedule"])
-    rate, steps, tol = _check_settings(settings["learning_rate"], settings["steps"],
+    rate, steps, tol = check_run_settings(settings["learning_rate"], settings["steps"],
                                        settings["tol"], len(features))
     w0 = np.asarray(settings["w0"], dtype=float)
     if w0.ndim > 1 or (w0.ndim == 1 and w0.shape != (len(features),)) or not np.isfinite(
