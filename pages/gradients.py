@@ -4,11 +4,10 @@ import numpy as np
 import streamlit as st
 
 from gradcore import ExpressionError, gradient_check, squared_norm_text
+from gradcore.number_text import fmt, fmt_vector
 from ui.calculus import curvature_panel
 from ui.calculus.widgets import (
     check_panel,
-    fmt,
-    fmt_vector,
     function_picker,
     kink_notes,
     notation_note,

@@ -10,11 +10,7 @@ import math
 import pytest
 
 from gradcore import number_text
-from gradcore.exercises import checks as exercise_checks
 from gradcore.regression import descent as regression
-from ui.calculus import widgets
-from ui.regression import engine as regression_engine
-from ui.regression import tables as regression_tables
 
 NAN, INF = math.nan, math.inf
 VALUES = [0.0, -0.0, 2.0, -1.0, 0.5, 1 / 3, -2 / 3 * 1e6, 12345.678, 99999.5, 1e-5, -1.2e-5,
@@ -68,17 +64,6 @@ def test_latex_numbers_use_times_ten_to_the_power():
     assert [number_text.tex(v) for v in (NAN, INF, -INF)] == ["nan", "inf", "(-inf)"]
 
 
-def test_the_regression_pages_latex_numbers_are_these():
-    """ui.regression.engine.tex (which the lead moves to number_text.tex) writes the same
-    LaTeX for every value but -0.0."""
-    for value in [*VALUES, NAN, INF, -INF, 123.456, -0.000123]:
-        if value == 0 and math.copysign(1, value) < 0:
-            continue
-        for digits, wrap in [(4, True), (6, False)]:
-            assert regression_engine.tex(value, digits, wrap) == \
-                number_text.tex(value, digits, wrap), value
-
-
 @pytest.mark.parametrize(("a", "b", "shown"), [
     (0.1, 0.2, ("0.1", "0.2")), (1.0, 1.0, ("1", "1")),
     (0.99999, 1.0, ("0.99999", "1")), (1.0000001, 1.0, ("1.0000001", "1")),
@@ -89,12 +74,11 @@ def test_two_different_numbers_read_differently(a, b, shown):
     assert number_text.distinguishable(a, b) == shown
 
 
-def test_the_regression_verdicts_pairs_are_these():
-    """gradcore.regression.descent._two_numbers (which the lead moves to number_text.distinguishable)
-    gives the same pair."""
-    for a, b in [(0.1, 0.2), (0.99999, 1.0), (1.0000001, 1.0), (-0.5, 0.5), (3e-7, 2.9e-7),
-                 (1.0, 1.0 + 1e-15)]:
-        assert regression._two_numbers(a, b) == number_text.distinguishable(a, b)
+def test_the_regression_verdict_writes_a_rate_and_its_bound_distinguishably():
+    """learning_rate_verdict writes the rate and 1/lambda_max with number_text.distinguishable:
+    a rate just under its bound does not read as equal to it."""
+    message = regression.learning_rate_verdict(0.99999, 1.0).message
+    assert all(text in message for text in number_text.distinguishable(0.99999, 1.0))
 
 
 def test_the_address_writes_the_shortest_round_trip_form():
@@ -102,11 +86,3 @@ def test_the_address_writes_the_shortest_round_trip_form():
     assert [number_text.address(v) for v in (0.1, 1e-6, 200.0, 1 / 3)] == [
         "0.1", "1e-06", "200.0", "0.3333333333333333"]
     assert number_text.address(3.0, integer=True) == "3"
-
-
-def test_the_old_names_are_this_formatter():
-    """The names pages and modules that others are editing still import write the same."""
-    assert widgets.fmt is number_text.fmt and widgets.fmt_vector is number_text.fmt_vector
-    assert regression_tables.number is number_text.significant
-    assert exercise_checks.num is number_text.significant
-    assert exercise_checks.vec is number_text.fmt_vector

@@ -24,15 +24,14 @@ from gradcore.exercises.checks import (
     angle_checker,
     close,
     interval_checker,
-    num,
     number_checker,
     param,
-    vec,
     vector_checker,
     yes_no_checker,
 )
 from gradcore.exercises.seeds import DEFAULT_SEED, pick, rng
 from gradcore.expressions.expression import trusted_expression
+from gradcore.number_text import fmt_vector, significant
 
 # The components of a 3-D point in the page's order; its widgets are keyed p_<name>.
 XYZ = ("x", "y", "z")
@@ -46,14 +45,14 @@ def square_slope(seed: int):
     f = CATALOGUE["square"]
     slope, height = float(f.gradient(x0)), float(f.value(x0))
     prompt = (f"f(x) = x², the article's example. What is the slope f′(x₀) of the tangent line "
-              f"at x₀ = {num(x0)}?")
-    check = number_checker(slope, f"Right: f′(x) = 2x, so f′({num(x0)}) = {num(slope)}.",
-                           [(height, f"{num(height)} is f(x₀), the height of the curve; the "
+              f"at x₀ = {significant(x0)}?")
+    check = number_checker(slope, f"Right: f′(x) = 2x, so f′({significant(x0)}) = {significant(slope)}.",
+                           [(height, f"{significant(height)} is f(x₀), the height of the curve; the "
                                      "slope is f′(x₀) = 2x₀."),
                             (x0, "That is x₀ itself: the power rule gives d/dx x² = 2x, so "
                                  "multiply by 2.")],
                            "Use f′(x) = 2x.")
-    return prompt, {"fn": "square", "x0": param(x0)}, num(slope), check
+    return prompt, {"fn": "square", "x0": param(x0)}, significant(slope), check
 
 
 def secant_slope(seed: int):
@@ -66,17 +65,17 @@ def secant_slope(seed: int):
     rise = float(f.value(x0 + step) - f.value(x0))
     secant, tangent = rise / step, float(f.gradient(x0))
     prompt = (f"f(x) = x². With the step h = {h}, what is the secant slope "
-              f"(f(x₀ + h) − f(x₀)) / h at x₀ = {num(x0)}?")
-    mistakes = [(tangent, f"{num(tangent)} is the tangent slope f′(x₀), the limit as h → 0; "
+              f"(f(x₀ + h) − f(x₀)) / h at x₀ = {significant(x0)}?")
+    mistakes = [(tangent, f"{significant(tangent)} is the tangent slope f′(x₀), the limit as h → 0; "
                           f"with h = {h} the secant slope is 2x₀ + h.")]
     if step != 1:
-        mistakes.append((rise, f"{num(rise)} is the rise f(x₀ + h) − f(x₀); divide it by the run "
+        mistakes.append((rise, f"{significant(rise)} is the rise f(x₀ + h) − f(x₀); divide it by the run "
                                f"h = {h}."))
-    check = number_checker(secant, f"Right: ({num(f.value(x0 + step))} − {num(f.value(x0))}) / "
-                                   f"{h} = {num(secant)}, close to the tangent slope "
-                                   f"{num(tangent)}.", mistakes,
+    check = number_checker(secant, f"Right: ({significant(f.value(x0 + step))} − {significant(f.value(x0))}) / "
+                                   f"{h} = {significant(secant)}, close to the tangent slope "
+                                   f"{significant(tangent)}.", mistakes,
                            "Compute f(x₀ + h) and f(x₀), subtract, divide by h.")
-    return prompt, {"fn": "square", "x0": param(x0), "h": h}, num(secant), check
+    return prompt, {"fn": "square", "x0": param(x0), "h": h}, significant(secant), check
 
 
 def kink_derivative(seed: int):
@@ -85,18 +84,18 @@ def kink_derivative(seed: int):
     f = CATALOGUE[name]
     kink = f.kink_at(x0)
     prompt = (f"f(x) = {f.label}. Does f have a derivative (a single tangent slope) at "
-              f"x₀ = {num(x0)}? Answer yes or no.")
+              f"x₀ = {significant(x0)}? Answer yes or no.")
     if kink is None:
-        slope = num(f.gradient(x0))
-        right = f"Right: f is smooth near x₀ = {num(x0)}; its slope there is {slope}."
-        wrong = (f"f has a kink only at x = {', '.join(num(k) for k in f.kinks)}; near "
-                 f"x₀ = {num(x0)} it is a straight piece with slope {slope}: yes.")
+        slope = significant(f.gradient(x0))
+        right = f"Right: f is smooth near x₀ = {significant(x0)}; its slope there is {slope}."
+        wrong = (f"f has a kink only at x = {', '.join(significant(k) for k in f.kinks)}; near "
+                 f"x₀ = {significant(x0)} it is a straight piece with slope {slope}: yes.")
     else:
-        right = (f"Right: the slope is {num(kink.left)} from the left and {num(kink.right)} "
+        right = (f"Right: the slope is {significant(kink.left)} from the left and {significant(kink.right)} "
                  "from the right, so no single tangent exists; there is an interval of "
                  "subgradients instead.")
-        wrong = (f"Look at both sides of x₀: the slope is {num(kink.left)} from the left and "
-                 f"{num(kink.right)} from the right. They differ, so f′(x₀) does not exist.")
+        wrong = (f"Look at both sides of x₀: the slope is {significant(kink.left)} from the left and "
+                 f"{significant(kink.right)} from the right. They differ, so f′(x₀) does not exist.")
     solution = "yes" if kink is None else "no"
     return prompt, {"fn": name, "x0": param(x0)}, solution, \
         yes_no_checker(kink is None, right, wrong)
@@ -107,13 +106,13 @@ def sigmoid_slope(seed: int):
     slope, height = float(f.gradient(0.0)), float(f.value(0.0))
     prompt = "f(x) = σ(x) = 1/(1 + e⁻ˣ), the sigmoid. What is its slope f′(0)?"
     check = number_checker(slope, f"Right: σ′(x) = σ(x)(1 − σ(x)), so σ′(0) = 1/2 · 1/2 = "
-                                  f"{num(slope)}.",
-                           [(height, f"{num(height)} is σ(0), the value; the slope is "
+                                  f"{significant(slope)}.",
+                           [(height, f"{significant(height)} is σ(0), the value; the slope is "
                                      "σ′(0) = σ(0)(1 − σ(0))."),
                             (1.0, "The sigmoid is flatter than the line y = x at 0: use "
                                   "σ′(x) = σ(x)(1 − σ(x)).")],
                            "Use σ′(x) = σ(x)(1 − σ(x)).")
-    return prompt, {"fn": "sigmoid", "x0": param(0.0)}, num(slope), check
+    return prompt, {"fn": "sigmoid", "x0": param(0.0)}, significant(slope), check
 
 
 # -- gradients ------------------------------------------------------------------------------
@@ -146,9 +145,9 @@ def gradient_3d(seed: int):
     point, grad, value = _gradient_at("article3d", seed, (1.0, 2.0, 3.0))
     coefficients = [1.0, 2.0, 3.0]
     prompt = (f"f(x, y, z) = x² + 2y² + 3z² (the article's 3-D example). What is the gradient "
-              f"∇f = (∂f/∂x, ∂f/∂y, ∂f/∂z) at the point {vec(point)}?")
+              f"∇f = (∂f/∂x, ∂f/∂y, ∂f/∂z) at the point {fmt_vector(point)}?")
     mistakes = [
-        (value, f"{num(value)} is the value f{vec(point)}; the gradient is a vector of three "
+        (value, f"{significant(value)} is the value f{fmt_vector(point)}; the gradient is a vector of three "
                 "partial derivatives, like (2, 8, 18)."),
         ([2 * p for p in point], "Each term's coefficient is missing: ∂/∂y 2y² = 4y and "
                                  "∂/∂z 3z² = 6z, not 2y and 2z."),
@@ -157,39 +156,39 @@ def gradient_3d(seed: int):
         (list(point), "That is the point itself; the gradient is (2x, 4y, 6z) at the point."),
     ]
     link = {"fn": "article3d", **_point_params(XYZ, point)}
-    check = vector_checker(grad, XYZ, f"Right: ∇f = (2x, 4y, 6z) = {vec(grad)}.",
+    check = vector_checker(grad, XYZ, f"Right: ∇f = (2x, 4y, 6z) = {fmt_vector(grad)}.",
                            mistakes, "∇f = (2x, 4y, 6z): differentiate each term in its own "
                                      "variable.")
-    return prompt, link, vec(grad), check
+    return prompt, link, fmt_vector(grad), check
 
 
 def gradient_sqnorm(seed: int):
     point, grad, value = _gradient_at("sqnorm", seed, (1.0, -2.0, 3.0))
     prompt = (f"f(w) = ‖w‖² = w₁² + w₂² + w₃² (article, section 5.1). What is ∇f at "
-              f"w = {vec(point)}?")
-    mistakes = [(value, f"{num(value)} is ‖w‖², the value; its gradient is the vector 2w."),
+              f"w = {fmt_vector(point)}?")
+    mistakes = [(value, f"{significant(value)} is ‖w‖², the value; its gradient is the vector 2w."),
                 (list(point), "That is w itself: each ∂/∂wᵢ wᵢ² = 2wᵢ, so ∇‖w‖² = 2w.")]
     link = {"fn": "sqnorm", "n": "3", **_point_params(W123, point)}
-    check = vector_checker(grad, W123, f"Right: ∇‖w‖² = 2w = {vec(grad)}.",
+    check = vector_checker(grad, W123, f"Right: ∇‖w‖² = 2w = {fmt_vector(grad)}.",
                            mistakes, "Only wᵢ² depends on wᵢ, and d/dwᵢ wᵢ² = 2wᵢ.")
-    return prompt, link, vec(grad), check
+    return prompt, link, fmt_vector(grad), check
 
 
 def gradient_dot(seed: int):
     point, grad, value = _gradient_at("dot", seed, (2.0, 1.0, -3.0))
-    prompt = (f"f(w) = w·x with the fixed x = {vec(DOT_X)} (article, section 5.2). What is "
-              f"∇_w f at w = {vec(point)}?")
-    mistakes = [(value, f"{num(value)} is the value w·x; its gradient with respect to w is a "
+    prompt = (f"f(w) = w·x with the fixed x = {fmt_vector(DOT_X)} (article, section 5.2). What is "
+              f"∇_w f at w = {fmt_vector(point)}?")
+    mistakes = [(value, f"{significant(value)} is the value w·x; its gradient with respect to w is a "
                         "vector."),
                 (list(point), "That is w: the gradient of w·x with respect to w is x, whatever "
                               "w is (∂/∂wᵢ of wᵢxᵢ is xᵢ)."),
                 ([2 * v for v in grad], "No factor 2 here: w·x is linear in w, "
                                         "∂/∂wᵢ (wᵢxᵢ) = xᵢ.")]
     link = {"fn": "dot", **_point_params(W123, point)}
-    check = vector_checker(grad, W123, f"Right: ∇_w (w·x) = x = {vec(grad)}, the same at "
+    check = vector_checker(grad, W123, f"Right: ∇_w (w·x) = x = {fmt_vector(grad)}, the same at "
                                        "every w.",
                            mistakes, "The only term with wᵢ is wᵢxᵢ.")
-    return prompt, link, vec(grad), check
+    return prompt, link, fmt_vector(grad), check
 
 
 def _slice_setup(name: str, seed: int):
@@ -198,7 +197,7 @@ def _slice_setup(name: str, seed: int):
     theta = math.degrees(math.atan2(grad[1], grad[0])) % 360.0
     swapped = math.degrees(math.atan2(grad[0], grad[1])) % 360.0
     link = {"fn": "article3d", **_point_params(XYZ, point), "sx": "x", "sy": "y"}
-    where = (f"f(x, y, z) = x² + 2y² + 3z² at the point {vec(point)}, in the (x, y) slice "
+    where = (f"f(x, y, z) = x² + 2y² + 3z² at the point {fmt_vector(point)}, in the (x, y) slice "
              "(z held fixed)")
     return point, grad, theta, swapped, link, where
 
@@ -216,7 +215,7 @@ def steepest_ascent(seed: int):
                 (swapped, "The components are swapped: tan θ = (∂f/∂y)/(∂f/∂x), with "
                           "∂f/∂x = 2x on the horizontal axis.")]
     check = angle_checker([theta], f"Right: ∇f·v = ‖∇f‖ cos(angle between them) is largest "
-                                   f"along ∇f = ({num(grad[0])}, {num(grad[1])}) in this plane, "
+                                   f"along ∇f = ({significant(grad[0])}, {significant(grad[1])}) in this plane, "
                                    f"θ = {theta:.1f}°.", mistakes,
                           "Steepest ascent points along ∇f = (2x, 4y) in this plane: "
                           "θ = atan2(∂f/∂y, ∂f/∂x).")
@@ -248,16 +247,16 @@ def _is_subgradient(name: str, candidates: Sequence[float]):
         f = CATALOGUE[name]
         lo, hi = subdifferential(name, 0.0)
         inside = lo <= g <= hi
-        prompt = (f"f(x) = {f.label}. Is g = {num(g)} a subgradient of f at x₀ = 0, that is, "
+        prompt = (f"f(x) = {f.label}. Is g = {significant(g)} a subgradient of f at x₀ = 0, that is, "
                   "does the line f(0) + g·y stay below f for every y? Answer yes or no.")
         side = "right (y > 0)" if g > hi else "left (y < 0)"
-        right = (f"Right: ∂f(0) = [{num(lo)}, {num(hi)}] " +
+        right = (f"Right: ∂f(0) = [{significant(lo)}, {significant(hi)}] " +
                  ("contains g, so its line supports f." if inside else
                   f"does not contain g, so the line rises above f on the {side}."))
-        wrong = (f"∂f(0) = [{num(lo)}, {num(hi)}], the slopes between the left slope {num(lo)} "
-                 f"and the right slope {num(hi)}. " +
-                 (f"{num(g)} lies inside, so its line stays below f." if inside else
-                  f"{num(g)} lies outside: its line rises above f on the {side}."))
+        wrong = (f"∂f(0) = [{significant(lo)}, {significant(hi)}], the slopes between the left slope {significant(lo)} "
+                 f"and the right slope {significant(hi)}. " +
+                 (f"{significant(g)} lies inside, so its line stays below f." if inside else
+                  f"{significant(g)} lies outside: its line rises above f on the {side}."))
         link = {"fn": name, "x0": param(0.0), "g": param(g)}
         return prompt, link, "yes" if inside else "no", yes_no_checker(inside, right, wrong)
     return build
@@ -275,19 +274,19 @@ def subdifferential_kink(seed: int):
     name, x0 = pick("interval", seed, _KINK_CASES[0], _KINK_CASES)
     f = CATALOGUE[name]
     lo, hi = subdifferential(name, x0)
-    prompt = (f"f(x) = {f.label} has a kink at x₀ = {num(x0)}. Write its subdifferential "
+    prompt = (f"f(x) = {f.label} has a kink at x₀ = {significant(x0)}. Write its subdifferential "
               "∂f(x₀), the set of all subgradients, as an interval [a, b].")
     mistakes = []
     if name != "abs":
         abs_lo, abs_hi = subdifferential("abs", 0.0)
-        mistakes.append(((abs_lo, abs_hi), f"[{num(abs_lo)}, {num(abs_hi)}] is ∂|x| at 0. Here "
-                                           f"the slopes on the two sides are {num(lo)} and "
-                                           f"{num(hi)}."))
-    check = interval_checker((lo, hi), f"Right: the slope is {num(lo)} on the left and "
-                                       f"{num(hi)} on the right, and every g between them is a "
-                                       f"subgradient: ∂f({num(x0)}) = [{num(lo)}, {num(hi)}].",
+        mistakes.append(((abs_lo, abs_hi), f"[{significant(abs_lo)}, {significant(abs_hi)}] is ∂|x| at 0. Here "
+                                           f"the slopes on the two sides are {significant(lo)} and "
+                                           f"{significant(hi)}."))
+    check = interval_checker((lo, hi), f"Right: the slope is {significant(lo)} on the left and "
+                                       f"{significant(hi)} on the right, and every g between them is a "
+                                       f"subgradient: ∂f({significant(x0)}) = [{significant(lo)}, {significant(hi)}].",
                              mistakes, "The ends are the slopes just left and just right of x₀.")
-    return prompt, {"fn": name, "x0": param(x0)}, f"[{num(lo)}, {num(hi)}]", check
+    return prompt, {"fn": name, "x0": param(x0)}, f"[{significant(lo)}, {significant(hi)}]", check
 
 
 def subdifferential_smooth(seed: int):
@@ -299,25 +298,25 @@ def subdifferential_smooth(seed: int):
     kink = f.kinks[0]
     k_lo, k_hi = subdifferential(name, kink)
     value = float(f.value(x0))
-    prompt = (f"f(x) = {f.label}. What is the subdifferential ∂f(x₀) at x₀ = {num(x0)}, away "
+    prompt = (f"f(x) = {f.label}. What is the subdifferential ∂f(x₀) at x₀ = {significant(x0)}, away "
               "from the kink? Give it as an interval or a single number.")
-    mistakes = [((k_lo, k_hi), f"[{num(k_lo)}, {num(k_hi)}] is ∂f at the kink x = {num(kink)}. "
-                               f"At x₀ = {num(x0)} f is differentiable, so ∂f(x₀) holds one "
+    mistakes = [((k_lo, k_hi), f"[{significant(k_lo)}, {significant(k_hi)}] is ∂f at the kink x = {significant(kink)}. "
+                               f"At x₀ = {significant(x0)} f is differentiable, so ∂f(x₀) holds one "
                                "slope only.")]
-    right = (f"Right: f is differentiable at {num(x0)}, so ∂f(x₀) = {{f′(x₀)}} = {{{num(lo)}}}: "
-             f"a single slope, [{num(lo)}, {num(hi)}] if written as an interval.")
+    right = (f"Right: f is differentiable at {significant(x0)}, so ∂f(x₀) = {{f′(x₀)}} = {{{significant(lo)}}}: "
+             f"a single slope, [{significant(lo)}, {significant(hi)}] if written as an interval.")
     inner = interval_checker((lo, hi), right, mistakes, "Away from a kink f has one slope.")
 
     def check(text: str) -> Feedback:
         reading = answers.read(text)
         if len(reading.numbers) == 1 and not close(reading.numbers[0], lo) and \
                 close(reading.numbers[0], value):
-            return Feedback(False, f"{num(value)} is f(x₀), the value; ∂f(x₀) holds slopes.")
+            return Feedback(False, f"{significant(value)} is f(x₀), the value; ∂f(x₀) holds slopes.")
         if len(reading.numbers) == 1 and not close(reading.numbers[0], lo):
-            return Feedback(False, f"Not {num(reading.numbers[0])}: f is a straight piece near "
-                                   f"x₀ = {num(x0)}; its slope there is the only subgradient.")
+            return Feedback(False, f"Not {significant(reading.numbers[0])}: f is a straight piece near "
+                                   f"x₀ = {significant(x0)}; its slope there is the only subgradient.")
         return inner(text)
-    return prompt, {"fn": name, "x0": param(x0)}, num(lo), check
+    return prompt, {"fn": name, "x0": param(x0)}, significant(lo), check
 
 
 # -- chain rule -----------------------------------------------------------------------------
@@ -343,14 +342,14 @@ def chain_article(seed: int):
     x = pick("chain", seed, 2.0, (-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.0))
     gx, fg, df, dg, total = _chain_numbers("square", "x + 1", x)
     prompt = (f"The article's example: f(u) = u² and g(x) = x + 1. Using the chain rule "
-              f"f′(g(x))·g′(x), what is d/dx f(g(x)) = d/dx (x + 1)² at x = {num(x)}?")
-    mistakes = [(2 * x, f"{num(2 * x)} is f′ evaluated at x. The outer derivative is taken at the "
-                        f"inner value u = g(x) = {num(gx)}: f′(g(x)) = 2(x + 1)."),
-                (gx, f"{num(gx)} is g(x); the outer derivative f′(u) = 2u brings a factor 2."),
-                (fg, f"{num(fg)} is the value f(g(x)) = (x + 1)², not its derivative.")]
-    check = number_checker(total, f"Right: f′(g(x))·g′(x) = 2({num(x)} + 1)·1 = {num(total)}.",
+              f"f′(g(x))·g′(x), what is d/dx f(g(x)) = d/dx (x + 1)² at x = {significant(x)}?")
+    mistakes = [(2 * x, f"{significant(2 * x)} is f′ evaluated at x. The outer derivative is taken at the "
+                        f"inner value u = g(x) = {significant(gx)}: f′(g(x)) = 2(x + 1)."),
+                (gx, f"{significant(gx)} is g(x); the outer derivative f′(u) = 2u brings a factor 2."),
+                (fg, f"{significant(fg)} is the value f(g(x)) = (x + 1)², not its derivative.")]
+    check = number_checker(total, f"Right: f′(g(x))·g′(x) = 2({significant(x)} + 1)·1 = {significant(total)}.",
                            mistakes, "d/dx (x + 1)² = 2(x + 1)·1.")
-    return prompt, _chain_link("square", "x + 1", x), num(total), check
+    return prompt, _chain_link("square", "x + 1", x), significant(total), check
 
 
 def chain_inner_slope(seed: int):
@@ -358,30 +357,30 @@ def chain_inner_slope(seed: int):
     x = pick("chain-linear", seed, 1.5, (-2.0, -1.5, -1.0, -0.5, 0.5, 1.5, 2.0, 2.5))
     gx, fg, df, dg, total = _chain_numbers("square", "3*x - 1", x)
     prompt = (f"f(u) = u² and g(x) = 3x − 1. What is d/dx f(g(x)) = d/dx (3x − 1)² at "
-              f"x = {num(x)}?")
-    mistakes = [(df, f"{num(df)} is f′(g(x)) alone: multiply by the inner derivative "
-                     f"g′(x) = {num(dg)}."),
-                (2 * x * dg, f"{num(2 * x * dg)} uses f′ at x; the outer derivative is taken at "
-                             f"u = g(x) = {num(gx)}."),
-                (fg, f"{num(fg)} is the value (3x − 1)², not its derivative.")]
-    check = number_checker(total, f"Right: f′(g(x))·g′(x) = 2·{num(gx)}·{num(dg)} = "
-                                  f"{num(total)}.", mistakes,
+              f"x = {significant(x)}?")
+    mistakes = [(df, f"{significant(df)} is f′(g(x)) alone: multiply by the inner derivative "
+                     f"g′(x) = {significant(dg)}."),
+                (2 * x * dg, f"{significant(2 * x * dg)} uses f′ at x; the outer derivative is taken at "
+                             f"u = g(x) = {significant(gx)}."),
+                (fg, f"{significant(fg)} is the value (3x − 1)², not its derivative.")]
+    check = number_checker(total, f"Right: f′(g(x))·g′(x) = 2·{significant(gx)}·{significant(dg)} = "
+                                  f"{significant(total)}.", mistakes,
                            "Outer derivative at the inner value, times the inner derivative.")
-    return prompt, _chain_link("square", "3*x - 1", x), num(total), check
+    return prompt, _chain_link("square", "3*x - 1", x), significant(total), check
 
 
 def chain_relu(seed: int):
     x = pick("chain-relu", seed, 0.0, (-1.5, -1.0, -0.5, 0.0, 1.0, 1.5, 2.0, 2.5))
     gx, fg, df, dg, total = _chain_numbers("relu", "2*x - 1", x)
     prompt = (f"f(u) = ReLU(u) = max(u, 0) and g(x) = 2x − 1, a tiny neuron. What is "
-              f"d/dx f(g(x)) at x = {num(x)}?")
+              f"d/dx f(g(x)) at x = {significant(x)}?")
     active = gx > 0
-    mistakes = [(dg, f"g(x) = {num(gx)} < 0, so the ReLU is flat there: f′(g(x)) = 0 and the "
+    mistakes = [(dg, f"g(x) = {significant(gx)} < 0, so the ReLU is flat there: f′(g(x)) = 0 and the "
                      "product is 0 (an inactive unit passes no gradient back).")] if not active \
-        else [(df, f"{num(df)} is f′(g(x)) alone; multiply by g′(x) = {num(dg)}."),
-              (0.0, f"g(x) = {num(gx)} > 0, so the ReLU passes the gradient: f′(g(x)) = 1.")]
-    check = number_checker(total, f"Right: g(x) = {num(gx)}, f′(g(x)) = {num(df)}, "
-                                  f"g′(x) = {num(dg)}: the product is {num(total)}.", mistakes,
+        else [(df, f"{significant(df)} is f′(g(x)) alone; multiply by g′(x) = {significant(dg)}."),
+              (0.0, f"g(x) = {significant(gx)} > 0, so the ReLU passes the gradient: f′(g(x)) = 1.")]
+    check = number_checker(total, f"Right: g(x) = {significant(gx)}, f′(g(x)) = {significant(df)}, "
+                                  f"g′(x) = {significant(dg)}: the product is {significant(total)}.", mistakes,
                            "First find g(x): is the ReLU active (g(x) > 0) or not?")
-    return prompt, _chain_link("relu", "2*x - 1", x), num(total), check
+    return prompt, _chain_link("relu", "2*x - 1", x), significant(total), check
 

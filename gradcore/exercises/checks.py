@@ -41,10 +41,6 @@ Mistakes = Sequence[tuple[object, str]]
 
 # -- numbers as the page and the student write them -------------------------------------------
 
-# The names the exercise modules write their prompts and solutions with (gradcore.number_text).
-num = significant
-vec = fmt_vector
-
 
 def param(value: float) -> str:
     """A number as the page's Link writes it into the address (shortest round trip)."""
@@ -73,11 +69,11 @@ def number_checker(expected: float, right: str, mistakes: Mistakes, hint: str) -
             if close(value, float(wrong)):
                 return Feedback(False, message)
         if expected != 0 and close(value, -expected):
-            return Feedback(False, f"Check the sign: {num(value)} has the right size but the "
+            return Feedback(False, f"Check the sign: {significant(value)} has the right size but the "
                                    f"wrong sign. {hint}")
         if expected != 0 and (close(value, expected / 2) or close(value, 2 * expected)):
             return Feedback(False, f"Off by a factor 2: look for a missing or extra 2. {hint}")
-        return Feedback(False, f"Not {num(value)}. {hint}")
+        return Feedback(False, f"Not {significant(value)}. {hint}")
     return check
 
 
@@ -114,7 +110,7 @@ def vector_checker(expected: Sequence[float], names: Sequence[str], right: str,
         if good:
             return Feedback(False, f"The component(s) for {', '.join(good)} are right; check "
                                    f"the others. {hint}")
-        return Feedback(False, f"Not {vec(value)}. {hint}")
+        return Feedback(False, f"Not {fmt_vector(value)}. {hint}")
     return check
 
 
@@ -131,19 +127,19 @@ def interval_checker(expected: tuple[float, float], right: str, mistakes: Mistak
             if lo == hi and close(point, lo):
                 return Feedback(True, right)
             if lo < hi and lo <= point <= hi:
-                return Feedback(False, f"{num(point)} is one subgradient, but at a kink there is "
+                return Feedback(False, f"{significant(point)} is one subgradient, but at a kink there is "
                                        "a whole interval of them: give both ends, like "
                                        f"[a, b]. {hint}")
             if lo < hi:
                 return Feedback(False, f"A single number is a point, not an interval, and "
-                                       f"{num(point)} is not even in it. {hint}")
+                                       f"{significant(point)} is not even in it. {hint}")
         a, b = answers.parse_interval(text)
         if close(a, lo) and close(b, hi):
             return Feedback(True, right)
         if close(a, hi) and close(b, lo) and lo != hi:
-            return Feedback(False, f"Those are the right ends, but [{num(a)}, {num(b)}] has the "
+            return Feedback(False, f"Those are the right ends, but [{significant(a)}, {significant(b)}] has the "
                                    "larger one first: as written it is an empty interval. "
-                                   f"Write the smaller end first: [{num(lo)}, {num(hi)}].")
+                                   f"Write the smaller end first: [{significant(lo)}, {significant(hi)}].")
         for wrong, message in mistakes:
             if close(a, wrong[0]) and close(b, wrong[1]):
                 return Feedback(False, message)
@@ -153,7 +149,7 @@ def interval_checker(expected: tuple[float, float], right: str, mistakes: Mistak
             side = "left" if close(a, lo) else "right"
             return Feedback(False, f"The {side} end is right; check the slope on the other "
                                    f"side of x₀. {hint}")
-        return Feedback(False, f"Not [{num(a)}, {num(b)}]. {hint}")
+        return Feedback(False, f"Not [{significant(a)}, {significant(b)}]. {hint}")
     return check
 
 
@@ -191,5 +187,5 @@ def angle_checker(expected: Sequence[float], right: str, mistakes: Mistakes, hin
                 return Feedback(False, message)
         if any(abs(value - math.radians(e) % (2 * math.pi)) <= 0.02 for e in expected):
             return Feedback(False, f"That looks like radians: the angle θ is in degrees. {hint}")
-        return Feedback(False, f"Not {num(value)}°. {hint}")
+        return Feedback(False, f"Not {significant(value)}°. {hint}")
     return check

@@ -13,9 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from gradcore.calculus.curvature import curvature_at
-from gradcore.exercises.checks import choice_checker, num, number_checker, param, vec
+from gradcore.exercises.checks import choice_checker, number_checker, param
 from gradcore.exercises.seeds import DEFAULT_SEED, rng
 from gradcore.expressions.expression import trusted_expression
+from gradcore.number_text import fmt_vector, significant
 
 KINDS = {"minimum": ("min", "local minimum", "a minimum"),
          "maximum": ("max", "local maximum", "a maximum"),
@@ -52,7 +53,7 @@ def _link(text: str, point) -> dict[str, str]:
 
 
 def _direction(vector) -> str:
-    return vec(np.round(vector, 3) + 0.0)
+    return fmt_vector(np.round(vector, 3) + 0.0)
 
 
 def classify_point(seed: int):
@@ -63,20 +64,20 @@ def classify_point(seed: int):
     low, high = (float(v) for v in found.eigenvalues)
     down, up = found.eigenvectors[:, 0], found.eigenvectors[:, 1]
     det = 4 * a * c - b * b
-    values = f"({num(low)}, {num(high)})"
+    values = f"({significant(low)}, {significant(high)})"
     prompt = (f"f(x, y) = {shown}. Its gradient is 0 at (0, 0). Is (0, 0) a minimum, a "
               "maximum or a saddle point of f? (Answer minimum, maximum or saddle.)")
     right = f"Right: {found.reason}"
-    diagonal = f"∂²f/∂x² = {num(2 * a)} and ∂²f/∂y² = {num(2 * c)}"
+    diagonal = f"∂²f/∂x² = {significant(2 * a)} and ∂²f/∂y² = {significant(2 * c)}"
     if found.kind == "saddle":
         cross = (f"Along the axes {diagonal}, but the cross term counts too: det H = {det} < 0, "
                  f"so H has eigenvalues of both signs {values}. ")
         wrong = {
             "minimum": (cross if a > 0 and c > 0 else "") +
-            f"f curves down along {_direction(down)} (eigenvalue {num(low)}), so (0, 0) is no "
+            f"f curves down along {_direction(down)} (eigenvalue {significant(low)}), so (0, 0) is no "
             "minimum: eigenvalues of both signs make a saddle.",
             "maximum": (cross if a < 0 and c < 0 else "") +
-            f"f curves up along {_direction(up)} (eigenvalue {num(high)}), so (0, 0) is no "
+            f"f curves up along {_direction(up)} (eigenvalue {significant(high)}), so (0, 0) is no "
             "maximum: eigenvalues of both signs make a saddle.",
         }
     else:
@@ -113,18 +114,18 @@ def mixed_partial(seed: int):
     gradient = f.gradient(point)
     expected = float(hessian[0, 1])
     prompt = (f"f(x, y) = x³y + y². What is the mixed second partial derivative ∂²f/∂x∂y at "
-              f"the point {vec(point)}? (It is the off-diagonal entry of the Hessian.)")
+              f"the point {fmt_vector(point)}? (It is the off-diagonal entry of the Hessian.)")
     mistakes = [
-        (gradient[0], f"{num(gradient[0])} is ∂f/∂x = 3x²y, the first partial: differentiate "
+        (gradient[0], f"{significant(gradient[0])} is ∂f/∂x = 3x²y, the first partial: differentiate "
                       "it once more, by y."),
-        (gradient[1], f"{num(gradient[1])} is ∂f/∂y = x³ + 2y, the first partial by y: "
+        (gradient[1], f"{significant(gradient[1])} is ∂f/∂y = x³ + 2y, the first partial by y: "
                       "differentiate it once more, by x."),
-        (hessian[0, 0], f"{num(hessian[0, 0])} is ∂²f/∂x² = 6xy: both derivatives by x. The "
+        (hessian[0, 0], f"{significant(hessian[0, 0])} is ∂²f/∂x² = 6xy: both derivatives by x. The "
                         "mixed one takes ∂/∂x, then ∂/∂y."),
-        (hessian[1, 1], f"{num(hessian[1, 1])} is ∂²f/∂y² = 2: both derivatives by y."),
+        (hessian[1, 1], f"{significant(hessian[1, 1])} is ∂²f/∂y² = 2: both derivatives by y."),
     ]
     check = number_checker(expected, f"Right: ∂f/∂x = 3x²y, then ∂/∂y gives 3x² = "
-                                     f"{num(expected)} (and ∂/∂x of ∂f/∂y = x³ + 2y gives the "
+                                     f"{significant(expected)} (and ∂/∂x of ∂f/∂y = x³ + 2y gives the "
                                      "same: the Hessian is symmetric).",
                            mistakes, "Differentiate by x, then the result by y.")
-    return prompt, _link(MIXED_TEXT, point), num(expected), check
+    return prompt, _link(MIXED_TEXT, point), significant(expected), check

@@ -14,8 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from gradcore.data.generate import DATASETS, load_bundled, make_regression_data, select_xy
-from gradcore.exercises.checks import choice_checker, num, number_checker, param, yes_no_checker
+from gradcore.exercises.checks import choice_checker, number_checker, param, yes_no_checker
 from gradcore.exercises.seeds import DEFAULT_SEED, pick, rng
+from gradcore.number_text import significant
 from gradcore.regression.convergence import (
     best_gd,
     best_momentum,
@@ -66,11 +67,11 @@ def bias_gradient_sign(seed: int):
     grad_b = mse_gradient(X, y, np.zeros(X.shape[1]), b0)[1]
     expected = "positive" if grad_b > 0 else "negative" if grad_b < 0 else "zero"
     above = b0 > 0
-    prompt = (f"Gradient descent starts at w = 0, b = {num(b0)}: the line lies "
+    prompt = (f"Gradient descent starts at w = 0, b = {significant(b0)}: the line lies "
               f"{'above' if above else 'below'} almost every point, so most residuals "
               f"rᵢ = ŷᵢ − yᵢ are {'positive' if above else 'negative'}. Is ∂L/∂b at step 0 "
               "positive, negative or zero?")
-    why = (f"∂L/∂b = 2/N Σ rᵢ = {num(grad_b)}: the residuals are mostly "
+    why = (f"∂L/∂b = 2/N Σ rᵢ = {significant(grad_b)}: the residuals are mostly "
            f"{'positive' if above else 'negative'}, so their sum is too.")
     step = "lowers" if grad_b > 0 else "raises"
     wrong = {name: f"{why} (The update b ← b − η·∂L/∂b then {step} b, towards the points.)"
@@ -86,15 +87,15 @@ def bias_gradient_value(seed: int):
     X, y = page_data(link)
     grad_b = mse_gradient(X, y, np.zeros(X.shape[1]), 0.0)[1]
     mean = float(y.mean())
-    prompt = (f"The targets of this data have mean ȳ = {num(mean)}. At step 0 (w = 0, b = 0) "
+    prompt = (f"The targets of this data have mean ȳ = {significant(mean)}. At step 0 (w = 0, b = 0) "
               "every prediction is 0. What is ∂L/∂b = 2/N Σ (ŷᵢ − yᵢ) there?")
     mistakes = [(-mean, "The factor 2 from d/dr r² = 2r is missing: ∂L/∂b = 2/N Σ rᵢ."),
                 (2 * mean, "Check the sign: the residual is rᵢ = ŷᵢ − yᵢ = 0 − yᵢ, so the sum is "
                            "−N·ȳ."),
                 (mean, "That is ȳ; the residuals are ŷᵢ − yᵢ = −yᵢ, and ∂L/∂b = 2/N Σ rᵢ.")]
-    check = number_checker(grad_b, f"Right: 2/N Σ (0 − yᵢ) = −2ȳ = {num(grad_b)}.", mistakes,
+    check = number_checker(grad_b, f"Right: 2/N Σ (0 − yᵢ) = −2ȳ = {significant(grad_b)}.", mistakes,
                            "With ŷᵢ = 0 each residual is −yᵢ.")
-    return prompt, link, num(grad_b), check
+    return prompt, link, significant(grad_b), check
 
 
 def learning_rate(seed: int):
@@ -109,18 +110,18 @@ def learning_rate(seed: int):
     converges = verdict.kind == "stable"
     link = {**link, "lr": f"{rate:g}"}
     prompt = (f"For this data (20 points, raw feature) the matrix S = AᵀA/N has largest "
-              f"eigenvalue λmax = {num(lam)}; the Hessian of the loss is 2S. Will gradient "
+              f"eigenvalue λmax = {significant(lam)}; the Hessian of the loss is 2S. Will gradient "
               f"descent with the learning rate η = {rate:g} converge? Answer yes or no.")
     if converges:
-        wrong = (f"η = {rate:g} is below 1/λmax = {num(bound)}: each step multiplies the error "
-                 f"along the steepest direction by |1 − 2ηλmax| = {num(verdict.factor)} < 1.")
+        wrong = (f"η = {rate:g} is below 1/λmax = {significant(bound)}: each step multiplies the error "
+                 f"along the steepest direction by |1 − 2ηλmax| = {significant(verdict.factor)} < 1.")
     elif rate < 2 * bound:
-        wrong = (f"The bound is 2/λmax of the Hessian 2S, which is 1/λmax(S) = {num(bound)}, not "
-                 f"2/λmax(S) = {num(2 * bound)}: η = {rate:g} is above it and "
-                 f"|1 − 2ηλmax| = {num(verdict.factor)} > 1, so it diverges.")
+        wrong = (f"The bound is 2/λmax of the Hessian 2S, which is 1/λmax(S) = {significant(bound)}, not "
+                 f"2/λmax(S) = {significant(2 * bound)}: η = {rate:g} is above it and "
+                 f"|1 − 2ηλmax| = {significant(verdict.factor)} > 1, so it diverges.")
     else:
-        wrong = (f"η = {rate:g} is above 1/λmax = {num(bound)}: each step multiplies the error "
-                 f"by |1 − 2ηλmax| = {num(verdict.factor)} > 1, so it diverges.")
+        wrong = (f"η = {rate:g} is above 1/λmax = {significant(bound)}: each step multiplies the error "
+                 f"by |1 − 2ηλmax| = {significant(verdict.factor)} > 1, so it diverges.")
     right = f"Right: {verdict.message}"
     return prompt, link, "yes" if converges else "no", yes_no_checker(converges, right, wrong)
 
@@ -129,16 +130,16 @@ def standardise_kappa(seed: int):
     link = {"src": "bundled", "ds": "tips", "std": "false"}
     raw, scaled = _condition_numbers(link)
     prompt = (f"Tips data, tip against the total bill, raw: the condition number of S is "
-              f"κ = λmax/λmin = {num(raw)}, so gradient descent needs thousands of steps. What is "
+              f"κ = λmax/λmin = {significant(raw)}, so gradient descent needs thousands of steps. What is "
               "κ after standardising the feature (z = (x − mean)/sd)?")
-    mistakes = [(raw, f"{num(raw)} is κ before standardising; with z of mean 0 and variance 1, "
+    mistakes = [(raw, f"{significant(raw)} is κ before standardising; with z of mean 0 and variance 1, "
                       "S becomes the identity."),
                 (0.0, "κ = λmax/λmin is never below 1.")]
     check = number_checker(scaled, f"Right: with mean 0 and variance 1, S = AᵀA/N is the "
-                                   f"identity, so κ = {num(scaled)}: one step size fits every "
+                                   f"identity, so κ = {significant(scaled)}: one step size fits every "
                                    "direction.", mistakes,
                            "Work out S = AᵀA/N for A = [z 1] with mean(z) = 0, mean(z²) = 1.")
-    return prompt, link, num(scaled), check
+    return prompt, link, significant(scaled), check
 
 
 TRENDS = {"down": ("lower", "smaller", "decreases", "goes down", "less", "falls"),
@@ -153,7 +154,7 @@ def standardise_trend(seed: int):
     prompt = ("Diabetes data, ten features, not standardised. Does standardising the features "
               "make the condition number κ of S go down, go up, or stay the same? "
               "(down / up / same)")
-    why = (f"κ goes from {num(raw)} to {num(scaled)}: the features are tiny numbers next to "
+    why = (f"κ goes from {significant(raw)} to {significant(scaled)}: the features are tiny numbers next to "
            "the intercept's column of ones, and standardising gives every column the same "
            "scale.")
     wrong = dict.fromkeys(TRENDS, f"{why} Fewer steps are needed after standardising.")
@@ -195,20 +196,20 @@ def slowest_direction_factor(seed: int):
     link = {**link, "lr": f"{rate:g}"}
     shrink = 1 - 2 * rate * lam[slow]
     prompt = (f"Generated data (20 points, raw feature x1): S = AᵀA/N has eigenvalues "
-              f"λ₁ = {num(lam[0])} and λ₂ = {num(lam[1])}; the Hessian of the MSE is 2S. "
+              f"λ₁ = {significant(lam[0])} and λ₂ = {significant(lam[1])}; the Hessian of the MSE is 2S. "
               f"Gradient descent runs with η = {rate:g}. Along which eigen-direction does its "
               "error shrink slowest, and by what factor per step? Give the factor.")
-    why = (f"along q{slow + 1} (λ = {num(lam[slow])}) one step multiplies the error by "
-           f"1 − 2ηλ = {num(shrink)}, along q{fast + 1} by {num(1 - 2 * rate * lam[fast])}; "
-           f"the larger size, {num(factors[slow])}, sets the pace")
+    why = (f"along q{slow + 1} (λ = {significant(lam[slow])}) one step multiplies the error by "
+           f"1 − 2ηλ = {significant(shrink)}, along q{fast + 1} by {significant(1 - 2 * rate * lam[fast])}; "
+           f"the larger size, {significant(factors[slow])}, sets the pace")
     pace = ("the flat direction crawls." if slow == int(np.argmin(lam)) else
             "here the steep direction overshoots across the valley (the zig-zag) and is slower.")
     mistakes_said = [
-        (factors[fast], f"That is the factor along q{fast + 1} (λ = {num(lam[fast])}), which "
+        (factors[fast], f"That is the factor along q{fast + 1} (λ = {significant(lam[fast])}), which "
                         f"converges faster: {why}."),
         (abs(1 - rate * lam[slow]), "That is |1 − ηλ|: the Hessian is 2S (the gradient is "
                                     "2(Sθ − t)), so one step multiplies the error by 1 − 2ηλ."),
-        (2 * rate * lam[slow], f"2ηλ = {num(2 * rate * lam[slow])} is the part of the error one "
+        (2 * rate * lam[slow], f"2ηλ = {significant(2 * rate * lam[slow])} is the part of the error one "
                                f"step removes; the factor is what is left, |1 − 2ηλ|."),
         (best_rate, f"That is the factor (κ − 1)/(κ + 1) at GD's best step η = 1/(λmin + λmax); "
                     f"at η = {rate:g} it differs: {why}."),
@@ -216,7 +217,7 @@ def slowest_direction_factor(seed: int):
     check = number_checker(factors[slow], f"Right: {why}; {pace}", mistakes_said,
                            "Work out |1 − 2ηλ| for both eigenvalues; the slowest direction "
                            "has the larger one.")
-    return prompt, link, num(factors[slow]), check
+    return prompt, link, significant(factors[slow]), check
 
 
 def momentum_converges(seed: int):
@@ -237,25 +238,25 @@ def momentum_converges(seed: int):
     factor = float(convergence_factors(lam, rate, "momentum", mu).max())
     converges = factor < 1
     link = {**link, "opt": "momentum", "mom": param(mu), "lr": f"{rate:g}"}
-    prompt = (f"Generated data (20 points, raw feature): λmax(S) = {num(lam[-1])}, so plain "
-              f"gradient descent is stable only for η < 1/λmax = {num(bound)}. Heavy-ball "
+    prompt = (f"Generated data (20 points, raw feature): λmax(S) = {significant(lam[-1])}, so plain "
+              f"gradient descent is stable only for η < 1/λmax = {significant(bound)}. Heavy-ball "
               f"momentum (z ← μz + g, θ ← θ − ηz) runs with μ = {mu:g} and η = {rate:g}. Does "
               "it converge on this data? Answer yes or no.")
     rule = (f"Along an eigen-direction with eigenvalue λ heavy ball converges while "
-            f"0 < 2ηλ < 2(1 + μ), i.e. for η < (1 + μ)/λmax = {num(limit)}")
+            f"0 < 2ηλ < 2(1 + μ), i.e. for η < (1 + μ)/λmax = {significant(limit)}")
     if converges and rate > bound:
-        wrong = (f"Momentum's limit is not GD's 1/λmax = {num(bound)}. {rule}: at η = {rate:g} "
+        wrong = (f"Momentum's limit is not GD's 1/λmax = {significant(bound)}. {rule}: at η = {rate:g} "
                  f"the slowest factor (the spectral radius of [[1 − 2ηλ + μ, −μ], [1, 0]]) is "
-                 f"{num(factor)} < 1, so it converges, where plain GD would diverge.")
+                 f"{significant(factor)} < 1, so it converges, where plain GD would diverge.")
     elif converges:
-        wrong = (f"η = {rate:g} is below 1/λmax = {num(bound)}, so even plain GD converges; "
-                 f"{rule[0].lower()}{rule[1:]}, and the slowest factor is {num(factor)} < 1.")
+        wrong = (f"η = {rate:g} is below 1/λmax = {significant(bound)}, so even plain GD converges; "
+                 f"{rule[0].lower()}{rule[1:]}, and the slowest factor is {significant(factor)} < 1.")
     else:
         wrong = (f"{rule}, and η = {rate:g} is above it: along the steepest direction the "
-                 f"matrix [[1 − 2ηλ + μ, −μ], [1, 0]] has an eigenvalue of size {num(factor)} "
+                 f"matrix [[1 − 2ηλ + μ, −μ], [1, 0]] has an eigenvalue of size {significant(factor)} "
                  "> 1, so the error grows. Momentum stretches GD's limit by (1 + μ), no more.")
     verdict = "converges" if converges else "diverges"
-    right = (f"Right: {rule}; at η = {rate:g} the slowest factor is {num(factor)}, so it "
+    right = (f"Right: {rule}; at η = {rate:g} the slowest factor is {significant(factor)}, so it "
              f"{verdict}.")
     return prompt, link, "yes" if converges else "no", yes_no_checker(converges, right, wrong)
 
@@ -265,12 +266,12 @@ def momentum_best(seed: int):
     stats = regression_statistics(*page_data(link))
     kappa = stats.condition_number
     best = best_momentum(stats.eigenvalues)
-    prompt = (f"Tips data, raw feature: the condition number of S is κ = {num(kappa)}. Which "
+    prompt = (f"Tips data, raw feature: the condition number of S is κ = {significant(kappa)}. Which "
               "momentum μ lets heavy ball converge fastest here (with its best η)? Hint: at the "
               "best setting every eigen-direction shrinks by the same factor, √μ.")
     root = np.sqrt(kappa)
     mistakes = [
-        (best.factor, f"{num(best.factor)} = (√κ − 1)/(√κ + 1) is the factor per step at the "
+        (best.factor, f"{significant(best.factor)} = (√κ − 1)/(√κ + 1) is the factor per step at the "
                       "best setting, √μ; μ itself is its square."),
         ((kappa - 1) / (kappa + 1), "(κ − 1)/(κ + 1) is plain GD's best factor per step; "
                                     "momentum replaces κ by √κ."),
@@ -278,9 +279,9 @@ def momentum_best(seed: int):
               "((√κ − 1)/(√κ + 1))²."),
     ]
     check = number_checker(best.momentum, f"Right: μ = ((√κ − 1)/(√κ + 1))² = "
-                                          f"(({num(root)} − 1)/({num(root)} + 1))² = "
-                                          f"{num(best.momentum)}, with η = 2/(√λmin + √λmax)² "
-                                          f"= {num(best.learning_rate)}: every direction then "
-                                          f"shrinks by {num(best.factor)} per step (Polyak).",
+                                          f"(({significant(root)} − 1)/({significant(root)} + 1))² = "
+                                          f"{significant(best.momentum)}, with η = 2/(√λmin + √λmax)² "
+                                          f"= {significant(best.learning_rate)}: every direction then "
+                                          f"shrinks by {significant(best.factor)} per step (Polyak).",
                            mistakes, "The best μ is ((√κ − 1)/(√κ + 1))².")
-    return prompt, link, num(best.momentum), check
+    return prompt, link, significant(best.momentum), check

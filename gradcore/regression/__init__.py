@@ -11,7 +11,6 @@ from gradcore.regression.descent import (
     LEARNING_RATES,
     MAX_STEPS,
     MAX_TRAJECTORY_VALUES,
-    VERDICT_KINDS,
     LearningRateVerdict,
     StopReason,
     Trajectory,
@@ -23,7 +22,7 @@ from gradcore.regression.descent import (
     mse_loss,
 )
 
-__all__ = ["EDGE_RTOL", "LEARNING_RATES", "MAX_STEPS", "MAX_TRAJECTORY_VALUES", "VERDICT_KINDS",
+__all__ = ["EDGE_RTOL", "LEARNING_RATES", "MAX_STEPS", "MAX_TRAJECTORY_VALUES",
            "LearningRateVerdict", "StopReason", "Trajectory", "condition_number",
            "gradient_descent", "learning_rate_verdict", "max_stable_learning_rate",
            "mse_gradient", "mse_loss"]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradcore.errors import DataError
+from gradcore.number_text import distinguishable
 from gradcore.regression.statistics import RegressionStatistics, as_xy, regression_statistics
 from gradcore.regression.stopping import decide_stop, divergence_bound, stop_message
 
@@ -32,7 +33,6 @@ StopReason = str  # "converged" | "diverged" | "max_steps"
 # A learning rate within this relative distance of 1/lambda_max is "on the edge": rounding in
 # lambda_max alone moves the bound by more than eps, so closer than this is not "below" or "above".
 EDGE_RTOL = 1e-9
-VERDICT_KINDS = ("stable", "edge", "diverges")
 # The learning rates a student picks from (1, 2, 5 per decade, 1e-6 to 50): the regression
 # page's select slider and the exercises that ask about a rate.
 LEARNING_RATES = tuple(float(f"{m}e{e}") for e in range(-6, 2) for m in (1, 2, 5))
@@ -127,13 +127,6 @@ class LearningRateVerdict:
     factor: float
 
 
-def _two_numbers(a: float, b: float) -> tuple[str, str]:
-    """a and b with 4 significant digits, or enough more that different values print differently."""
-    gap = abs(a - b) / max(abs(a), abs(b))
-    digits = 4 if gap == 0 else int(np.clip(np.ceil(-np.log10(gap)) + 2, 4, 17))
-    return f"{a:.{digits}g}", f"{b:.{digits}g}"
-
-
 def learning_rate_verdict(learning_rate, max_stable_rate) -> LearningRateVerdict:
     """Classify a learning rate against the stable limit 1/lambda_max (``max_stable_learning_rate``).
 
@@ -148,8 +141,8 @@ def learning_rate_verdict(learning_rate, max_stable_rate) -> LearningRateVerdict
     if not (np.isfinite(rate) and rate > 0 and np.isfinite(bound) and bound > 0):
         raise DataError(f"The learning rate must be a positive number; got {learning_rate!r}.")
     factor = abs(1.0 - 2.0 * rate / bound)
-    eta, limit = _two_numbers(rate, bound)
-    shown_factor = _two_numbers(factor, 1.0)[0]
+    eta, limit = distinguishable(rate, bound)
+    shown_factor = distinguishable(factor, 1.0)[0]
     if abs(rate - bound) <= EDGE_RTOL * bound:
         kind = "edge"
         message = (

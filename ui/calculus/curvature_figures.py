@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from gradcore.number_text import fmt as num
+from gradcore.number_text import fmt
 from ui.charts import palette
 from ui.charts.alt_text import ChartText, rows
 from ui.charts.spec import Figure
@@ -174,8 +174,8 @@ def plane_values(xs: np.ndarray, ys: np.ndarray, point: tuple[float, float], val
 def _term(slope: float, label: str, at: float) -> str:
     """" + 2·(x − 1)" or " − 2·(x − 1)": one term of the plane's equation."""
     sign = "−" if slope < 0 else "+"
-    shift = f"{label} − {num(at)}" if at >= 0 else f"{label} + {num(-at)}"
-    return f" {sign} {num(abs(slope))}·({shift})"
+    shift = f"{label} − {fmt(at)}" if at >= 0 else f"{label} + {fmt(-at)}"
+    return f" {sign} {fmt(abs(slope))}·({shift})"
 
 
 def surface_text(formula: str, labels: tuple[str, str], xs: np.ndarray, ys: np.ndarray,
@@ -189,19 +189,19 @@ def surface_text(formula: str, labels: tuple[str, str], xs: np.ndarray, ys: np.n
     a, b = (inert(label) for label in labels)
     actual, linear, quadratic = estimates
     finite = np.asarray(z, dtype=float)[np.isfinite(z)]
-    where = f"({num(point[0])}, {num(point[1])})"
-    text = (f"3-D surface of f = {inert(formula)} for {a} from {num(xs[0])} to {num(xs[-1])} "
-            f"and {b} from {num(ys[0])} to {num(ys[-1])}"
+    where = f"({fmt(point[0])}, {fmt(point[1])})"
+    text = (f"3-D surface of f = {inert(formula)} for {a} from {fmt(xs[0])} to {fmt(xs[-1])} "
+            f"and {b} from {fmt(ys[0])} to {fmt(ys[-1])}"
             + (", the other variables held at the point" if held else ""))
     if finite.size:
-        text += f": f ranges from {num(finite.min())} to {num(finite.max())}"
-    text += (f". The tangent plane at p = {where}, where f = {num(value)}, is "
-             f"z = {num(value)}{_term(gradient[0], a, point[0])}{_term(gradient[1], b, point[1])}"
+        text += f": f ranges from {fmt(finite.min())} to {fmt(finite.max())}"
+    text += (f". The tangent plane at p = {where}, where f = {fmt(value)}, is "
+             f"z = {fmt(value)}{_term(gradient[0], a, point[0])}{_term(gradient[1], b, point[1])}"
              "; its normal is "
-             f"({num(-gradient[0])}, {num(-gradient[1])}, 1). At p + Δ with "
-             f"Δ = ({num(delta[0])}, {num(delta[1])}): f = "
-             f"{'undefined' if actual is None else num(actual)}, the linear estimate "
-             f"{num(linear)}, the quadratic estimate {num(quadratic)}.")
+             f"({fmt(-gradient[0])}, {fmt(-gradient[1])}, 1). At p + Δ with "
+             f"Δ = ({fmt(delta[0])}, {fmt(delta[1])}): f = "
+             f"{'undefined' if actual is None else fmt(actual)}, the linear estimate "
+             f"{fmt(linear)}, the quadratic estimate {fmt(quadratic)}.")
     gx, gy = np.meshgrid(xs, ys)
     flat = np.asarray(z, dtype=float).ravel()
     keep = np.flatnonzero(np.isfinite(flat))  # the plane and the model are finite everywhere

@@ -27,8 +27,9 @@ import streamlit as st
 from gradcore import Curvature, Expression, ExpressionError, curvature_at, hessian_check
 from gradcore import taylor_estimates as estimate
 from gradcore.calculus.curvature import FINITE_DIFFERENCES, HESSIAN_RTOL
+from gradcore.number_text import fmt, fmt_vector
 from ui.calculus.curvature_figures import GRID, surface_figure, surface_text
-from ui.calculus.widgets import check_table, fmt, fmt_vector, undefined_here
+from ui.calculus.widgets import check_table, undefined_here
 from ui.charts.alt_text import CONFIG, show
 from ui.charts.cache import cached
 from ui.shell import exercise_panel

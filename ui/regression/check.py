@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from gradcore.number_text import significant
 from ui.regression import engine as engines
 from ui.regression.build import COMPARISON_RTOL, Problem, Run, StepCheck
-from ui.regression.tables import GLOSSARY, gd_units, number, show_table
+from ui.regression.tables import GLOSSARY, gd_units, show_table
 
 SHORTCUT_COLUMN = "GD's shortcut (S, t)"
 
@@ -72,8 +73,8 @@ def _comparison(problem: Problem, run: Run, k: int) -> None:
     scale = max(np.linalg.norm(np.append(ref_coef, ref_intercept)), 1e-300)
     loss_k = float(run.trajectory.loss[k])
     st.markdown(
-        f"Loss at step {k}: **{number(loss_k, 8)}**, {name}: **"
-        f"{number(run.optimum.loss, 8)}**; relative coefficient gap at step {k}: "
+        f"Loss at step {k}: **{significant(loss_k, 8)}**, {name}: **"
+        f"{significant(run.optimum.loss, 8)}**; relative coefficient gap at step {k}: "
         f"**{gap / scale:.2e}**."
     )
     if not article:
@@ -130,9 +131,9 @@ def not_converged_reason(problem: Problem, run: Run) -> str:
     if verdict.kind != "stable":
         return f"Why: {verdict.message}"
     if t.learning_rate < 0.05 * bound:
-        return (f"Why: the learning rate {number(t.learning_rate)} is small next to the stable "
-                f"bound {number(bound)}; raise it towards the bound (or add steps).")
+        return (f"Why: the learning rate {significant(t.learning_rate)} is small next to the stable "
+                f"bound {significant(bound)}; raise it towards the bound (or add steps).")
     advice = ("" if problem.scaler else
               ", or standardise the features to lower the condition number")
     return (f"Why: too few steps ({t.steps_requested}) for this problem (condition number "
-            f"{number(problem.stats.condition_number, 3)}); add steps{advice}.")
+            f"{significant(problem.stats.condition_number, 3)}); add steps{advice}.")

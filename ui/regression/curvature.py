@@ -33,7 +33,7 @@ from gradcore import (
     slowest_direction,
     steps_per_tenfold,
 )
-from gradcore.number_text import fmt as num
+from gradcore.number_text import fmt
 from gradcore.regression.optimizers import step_size
 from ui.charts import alt_text
 from ui.charts.cache import cached
@@ -64,7 +64,7 @@ def direction_words(vector: np.ndarray, features: tuple[str, ...]) -> str:
     vector = vector * (1 if vector[np.argmax(np.abs(vector))] >= 0 else -1)  # q and -q alike
     order = np.argsort(-np.abs(vector))
     parts = [(vector[j], names[j]) for j in order[:3] if abs(vector[j]) >= 0.1]
-    text = " ".join(f"{'−' if c < 0 else '+'} {num(abs(c))}·{name}" for c, name in parts)
+    text = " ".join(f"{'−' if c < 0 else '+'} {fmt(abs(c))}·{name}" for c, name in parts)
     return text.removeprefix("+ ")
 
 
@@ -138,7 +138,7 @@ def _error_parts(stats: RegressionStatistics, trajectory: Trajectory, learning_r
     if flat.any():
         note += (f"{int(flat.sum())} flat direction(s) (λ = 0) not drawn: the loss does not "
                  "change along them, so no step moves them and every value there is optimal. ")
-    note += f"Errors below {num(floor)} are rounding noise and not drawn."
+    note += f"Errors below {fmt(floor)} are rounding noise and not drawn."
     text = figures.error_text(steps, z, predicted, factors, lam, directions, slowest, floor)
     return ("The run's error along each eigen-direction (log scale)",
             figures.error_figure(steps, z, predicted, lam, directions, floor, label or
@@ -168,9 +168,9 @@ def _map_parts(stats: RegressionStatistics, learning_rate: float, optimizer: str
     text = figures.momentum_map_text(rates, momenta, grid, (learning_rate, chosen_mu),
                                      chosen_factor, (best.learning_rate, best.momentum),
                                      best_factor, float(lam[-1]), kappa, method)
-    note = (f"Polyak's best heavy ball for κ = {num(kappa)}: η = "
-            f"2/(√λmin + √λmax)² = {num(best.learning_rate)}, μ = ((√κ − 1)/(√κ + 1))² = "
-            f"{num(best.momentum)}, factor (√κ − 1)/(√κ + 1) = {num(best.factor)}: √κ where "
+    note = (f"Polyak's best heavy ball for κ = {fmt(kappa)}: η = "
+            f"2/(√λmin + √λmax)² = {fmt(best.learning_rate)}, μ = ((√κ − 1)/(√κ + 1))² = "
+            f"{fmt(best.momentum)}, factor (√κ − 1)/(√κ + 1) = {fmt(best.factor)}: √κ where "
             "GD has κ.")
     if optimizer == "nesterov":
         note += " This is heavy ball's map; Nesterov's own factors differ a little."
@@ -252,17 +252,17 @@ def _panel(stats, trajectory, learning_rate, optimizer, momentum, standardised, 
                    "plain gradient descent's at the same η, for comparison.")
     row = st.container(horizontal=True, gap="medium")
     curved = lam[~flat]
-    row.metric("λmin(S)", num(curved.min() if curved.size else 0.0), width="content")
-    row.metric("λmax(S)", num(lam[-1]), width="content")
+    row.metric("λmin(S)", fmt(curved.min() if curved.size else 0.0), width="content")
+    row.metric("λmax(S)", fmt(lam[-1]), width="content")
     kappa = stats.condition_number
-    row.metric("Condition number κ", num(kappa) if np.isfinite(kappa) else "∞ (S is singular)",
+    row.metric("Condition number κ", fmt(kappa) if np.isfinite(kappa) else "∞ (S is singular)",
                width="content")
-    row.metric(f"Slowest factor {factor_name}", num(factors[slowest]), width="content")
+    row.metric(f"Slowest factor {factor_name}", fmt(factors[slowest]), width="content")
     tenfold = steps_per_tenfold(factors)
     verdict = ("grows: this direction diverges" if factors[slowest] >= 1 else
-               f"shrinks by {num(factors[slowest])} per step, "
-               f"{num(tenfold[slowest])} steps per tenfold")
-    st.markdown(f"Slowest direction: **q{slowest + 1}**, λ = {num(lam[slowest])}, "
+               f"shrinks by {fmt(factors[slowest])} per step, "
+               f"{fmt(tenfold[slowest])} steps per tenfold")
+    st.markdown(f"Slowest direction: **q{slowest + 1}**, λ = {fmt(lam[slowest])}, "
                 f"q = {inert(direction_words(stats.eigenvectors[:, slowest], features))}; its error "
                 f"{verdict}.")
     st.dataframe({

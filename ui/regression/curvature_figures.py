@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from gradcore.number_text import fmt as num
+from gradcore.number_text import fmt
 from ui.charts import palette
 from ui.charts.alt_text import ChartText, rows
 from ui.charts.spec import Figure, layout, scatter
@@ -62,7 +62,7 @@ def drawn_directions(factors: np.ndarray, flat: np.ndarray, slowest: int,
 
 def direction_name(i: int, eigenvalue: float) -> str:
     """How the charts and tables name eigen-direction i (0-based; shown from 1)."""
-    return f"q{i + 1} (λ = {num(eigenvalue)})"
+    return f"q{i + 1} (λ = {fmt(eigenvalue)})"
 
 
 def _positive(values: np.ndarray, floor: float) -> list:
@@ -114,12 +114,12 @@ def error_text(steps: np.ndarray, errors: np.ndarray, predicted: np.ndarray | No
     last = int(steps[-1])
     text = (f"The run's error along {len(directions)} eigen-directions of S over {last} steps, "
             f"log scale. Slowest: {direction_name(slowest, eigenvalues[slowest])}, from "
-            f"{num(abs(errors[0, slowest]))} at step 0 to {num(abs(errors[-1, slowest]))} at "
+            f"{fmt(abs(errors[0, slowest]))} at step 0 to {fmt(abs(errors[-1, slowest]))} at "
             f"step {last}")
     if np.isfinite(measured):
-        text += f", {num(measured)} per step on average"
+        text += f", {fmt(measured)} per step on average"
     if predicted is not None:
-        text += f"; the predicted factor there is {num(factors[slowest])} per step"
+        text += f"; the predicted factor there is {fmt(factors[slowest])} per step"
     columns: dict[str, np.ndarray] = {"step k": steps}
     for i in directions:
         columns[f"|error| along {direction_name(i, eigenvalues[i])}"] = np.abs(errors[:, i])
@@ -199,14 +199,14 @@ def momentum_map_text(rates: np.ndarray, momenta: np.ndarray, grid: np.ndarray,
     """The map's sentence (best and chosen settings, where it diverges) and a coarser table
     of the same grid (every third eta and mu: at most 20 x 20 rows... cut to 200)."""
     verdict = ("diverges" if chosen_factor >= 1 else
-               f"shrinks the error {num(chosen_factor)} per step")
+               f"shrinks the error {fmt(chosen_factor)} per step")
     text = (f"Slowest convergence factor of {method} over the learning rate η from "
-            f"{num(rates[0])} to {num(rates[-1])} and the momentum μ from 0 to "
-            f"{num(momenta[-1])}, for this data (κ = {num(kappa)}). The best setting is "
-            f"η = {num(best[0])}, μ = {num(best[1])}: {num(best_factor)} per step in every "
-            f"direction. Yours, η = {num(chosen[0])} with μ = {num(chosen[1])}, {verdict}. "
+            f"{fmt(rates[0])} to {fmt(rates[-1])} and the momentum μ from 0 to "
+            f"{fmt(momenta[-1])}, for this data (κ = {fmt(kappa)}). The best setting is "
+            f"η = {fmt(best[0])}, μ = {fmt(best[1])}: {fmt(best_factor)} per step in every "
+            f"direction. Yours, η = {fmt(chosen[0])} with μ = {fmt(chosen[1])}, {verdict}. "
             f"Grey: every (η, μ) with a factor of 1 or more diverges; for heavy ball that is "
-            f"η ≥ (1 + μ)/λmax, with λmax = {num(lambda_max)}.")
+            f"η ≥ (1 + μ)/λmax, with λmax = {fmt(lambda_max)}.")
     pick_mu = np.unique(np.linspace(0, len(momenta) - 1, 10).round().astype(int))
     pick_eta = np.unique(np.linspace(0, len(rates) - 1, 20).round().astype(int))
     mu_grid, eta_grid = np.meshgrid(pick_mu, pick_eta, indexing="ij")
@@ -290,15 +290,15 @@ def surface_text(w_grid: np.ndarray, b_grid: np.ndarray, loss_grid: np.ndarray,
     """:func:`surface_figure`'s sentence (the bowl's lowest point and its two curvatures,
     where the path starts and ends) and the path's numbers."""
     directions = "; ".join(
-        f"curvature 2λ = {num(2 * lam)} along (w, b) = ({num(q[0])}, {num(q[1])})"
+        f"curvature 2λ = {fmt(2 * lam)} along (w, b) = ({fmt(q[0])}, {fmt(q[1])})"
         for lam, q in zip(eigenvalues, np.asarray(eigenvectors).T, strict=True))
     last = len(w_path) - 1
-    text = (f"3-D surface of the MSE for w from {num(w_grid[0])} to {num(w_grid[-1])} and b "
-            f"from {num(b_grid[0])} to {num(b_grid[-1])}: a bowl, lowest ({num(optimum[2])}) "
-            f"at (w, b) = ({num(optimum[0])}, {num(optimum[1])}); {directions}. The path "
-            f"starts at ({num(w_path[0])}, {num(b_path[0])}), loss {num(loss_path[0])}, and "
-            f"after {last} steps is at ({num(w_path[-1])}, {num(b_path[-1])}), loss "
-            f"{num(loss_path[-1])}.")
+    text = (f"3-D surface of the MSE for w from {fmt(w_grid[0])} to {fmt(w_grid[-1])} and b "
+            f"from {fmt(b_grid[0])} to {fmt(b_grid[-1])}: a bowl, lowest ({fmt(optimum[2])}) "
+            f"at (w, b) = ({fmt(optimum[0])}, {fmt(optimum[1])}); {directions}. The path "
+            f"starts at ({fmt(w_path[0])}, {fmt(b_path[0])}), loss {fmt(loss_path[0])}, and "
+            f"after {last} steps is at ({fmt(w_path[-1])}, {fmt(b_path[-1])}), loss "
+            f"{fmt(loss_path[-1])}.")
     keep = rows(len(w_path))
     table = pd.DataFrame({"step k": keep, "w": np.asarray(w_path)[keep],
                           "b": np.asarray(b_path)[keep], "loss": np.asarray(loss_path)[keep]})

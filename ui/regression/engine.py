@@ -31,6 +31,7 @@ from gradcore import (
     huber_zones,
     residual_signs,
 )
+from gradcore.number_text import tex
 from gradcore.regression.engine import EVALUATION_ROWS
 from gradcore.regression.rows import declared
 from ui.regression.build import Problem, Run
@@ -142,15 +143,6 @@ def bounded_steps(runs: tuple[RunSettings, ...], rows: int, features: int,
             f"most {MAX_RUN_VALUES:,} values). Use fewer rows or features, or mini-batch SGD, "
             "for longer runs.")
     return tuple(replace(settings, steps=most) for settings in runs)
-
-
-def tex(value: float, digits: int = 4, wrap: bool = True) -> str:
-    """A float for LaTeX: 1.2e-05 -> 1.2\\times10^{-5}; negative values in parentheses if `wrap`."""
-    text = f"{float(value):.{digits}g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = rf"{mantissa}\times10^{{{int(exponent)}}}"
-    return f"({text})" if wrap and float(value) < 0 else text
 
 
 def bracket(terms: list[str], more: bool, per_line: int = 2) -> str:

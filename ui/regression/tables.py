@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from gradcore.number_text import significant
 from ui.regression.build import Problem
 
 # Every number in this page's tables: 6 significant digits, tiny and huge ones as 1.2e-16
@@ -48,7 +47,6 @@ GLOSSARY = {
 
 
 # ui/regression/view.py and ui/regression/check.py write the regression page's numbers with it.
-number = significant
 
 
 def number_columns(frame: pd.DataFrame, help_texts: dict[str, str] | None = None) -> dict:

@@ -20,6 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from gradcore import DataError, learning_rate_verdict
+from gradcore.number_text import significant, tex
 from ui.regression import alt_text, data_source
 from ui.regression import engine as engines
 from ui.regression import figures as figures
@@ -33,8 +34,7 @@ from ui.regression.build import (
 )
 from ui.regression.cache import RunRef, chart_bases, check_step, resolve
 from ui.regression.check import check_panel
-from ui.regression.engine import tex
-from ui.regression.tables import ORIGINAL_UNITS, gd_units, number, show_table
+from ui.regression.tables import ORIGINAL_UNITS, gd_units, show_table
 from ui.shell.lessons import trace_run
 from ui.shell.state import Link, inert, share_box
 
@@ -194,12 +194,12 @@ def metric_values(problem: Problem, run: Run, k: int) -> list[tuple[str, str]]:
 
     units = gd_units(problem)
     shown = [("step k", f"{k} of {t.steps_taken}"),
-             (f"{name} ({units})", number(size(t.w[k]), 6)),
-             (f"b ({units})", number(t.b[k], 6))]
+             (f"{name} ({units})", significant(size(t.w[k]), 6)),
+             (f"b ({units})", significant(t.b[k], 6))]
     if problem.scaler:
-        shown += [(f"{name} ({ORIGINAL_UNITS})", number(size(run.coef[k]), 6)),
-                  (f"b ({ORIGINAL_UNITS})", number(run.intercept[k], 6))]
-    return shown + [("loss L(w, b)", number(t.loss[k], 6))]
+        shown += [(f"{name} ({ORIGINAL_UNITS})", significant(size(run.coef[k]), 6)),
+                  (f"b ({ORIGINAL_UNITS})", significant(run.intercept[k], 6))]
+    return shown + [("loss L(w, b)", significant(t.loss[k], 6))]
 
 
 def _metrics(problem: Problem, run: Run, k: int) -> None:
