@@ -42,7 +42,7 @@ CHECKS = {
 _TORCH_YAML = "https://github.com/pytorch/pytorch/blob/main/tools/autograd/derivatives.yaml"
 _TORCH_MANUAL = ("https://github.com/pytorch/pytorch/blob/002ca6715ba1ab4d2369262b487eeb30bf249911/"
                  "torch/csrc/autograd/FunctionsManual.cpp")
-_TORCH = "2.x source on main (FunctionsManual.cpp @ 002ca67)"
+_TORCH = "2.x source on main"
 _JAX_NN = ("https://github.com/jax-ml/jax/blob/f936613b06de89e9941d3cae52bb56c971ddb4d1/"
            "jax/_src/nn/functions.py")
 _JAX_LAX = "https://github.com/jax-ml/jax/blob/main/jax/_src/lax/lax.py"
@@ -156,9 +156,9 @@ KINK_TABLE: tuple[Row, ...] = (
                                check="run"),
          "micrograd": Cell(None, "(no max)", _MG_VERSION,
                            "Value has +, *, **, relu only", _MG)}),
-    Row("clamp", "clamp(x, 0, 1)′ at its bound x = 0", "min(max(x, 0), 1)", 0.0, None, 0.5,
+    Row("clamp", "clamp(x, 0, 1)′ at the bound 0", "min(max(x, 0), 1)", 0.0, None, 0.5,
         _MIDPOINT.format(left=0, right=1),
-        {"PyTorch": Cell(1.0, "torch.clamp(x, 0.0, 1.0)", _TORCH,
+        {"PyTorch": Cell(1.0, "torch.clamp(x, 0.0, 1.0)", "2.x source (FunctionsManual.cpp @ 002ca67)",
                          "clamp_backward: where((self >= min) & (self <= max), grad, 0), "
                          "commented 'we return the subgradient 1'", _TORCH_MANUAL,
                          check="conflict",
@@ -177,7 +177,7 @@ KINK_TABLE: tuple[Row, ...] = (
                                check="run"),
          "micrograd": Cell(None, "(no clamp)", _MG_VERSION,
                            "Value has +, *, **, relu only", _MG)}),
-    Row("hinge", "hinge max(0, 1 − x)′ at x = 1", "max(0, 1 - x)", 1.0, "hinge", -0.5,
+    Row("hinge", "hinge max(0, 1 − x)′ at 1", "max(0, 1 - x)", 1.0, "hinge", -0.5,
         _MIDPOINT.format(left="−1", right=0),
         {"PyTorch": Cell(0.0, "torch.relu(1 - x)", _TORCH,
                          "relu's threshold_backward: 0 where result ≤ 0", _TORCH_YAML,
@@ -225,14 +225,15 @@ def value_text(value: float | None) -> str:
 
 def table_rows() -> list[dict[str, str]]:
     """The table as plain rows (one dict per kink, columns: the kink, each framework's value
-    with its spelling, gradcore's value and why): what a page hands to a dataframe."""
+    (marked * where the source disagrees with the issue), gradcore's value and why): what a
+    page hands to a dataframe. How each was written is in :func:`source_rows`."""
     out = []
     for row in KINK_TABLE:
         line = {"At the kink": row.label}
         for name in FRAMEWORKS:
             cell = row.cells[name]
             mark = " *" if cell.check in ("issue", "conflict") else ""
-            line[name] = f"{value_text(cell.value)}{mark}   {cell.written}"
+            line[name] = f"{value_text(cell.value)}{mark}"
         line[OURS] = value_text(row.ours)
         line["Why gradcore's value"] = row.why
         out.append(line)

@@ -37,15 +37,19 @@ def frameworks_panel(revealed: bool = True) -> None:
                        "answer.")
             return
         st.markdown(inert(WHY_FRAMEWORKS_DIFFER))
-        st.dataframe(table_rows(), hide_index=True, width="stretch")
-        st.caption(f"Each framework column: the value its automatic differentiation returns, "
-                   f"then the code it was asked about. — means the framework has no such "
-                   f"operation. * means {CHECKS['conflict']} (see the note below).")
+        st.dataframe(table_rows(), hide_index=True, width="stretch",
+                     column_config={"At the kink": st.column_config.TextColumn(pinned=True)})
+        st.caption(f"Each framework column: the value its automatic differentiation returns "
+                   f"(the code it was asked about is in the second table). — means the "
+                   f"framework has no such operation. * means {CHECKS['conflict']} (see the "
+                   f"note in the second table).")
         st.markdown(f"**This project's choice.** {inert(WHY_MIDPOINT)}")
         st.markdown("**Where each number comes from**")
         st.dataframe(source_rows(), hide_index=True, width="stretch",
-                     column_config={"Source": st.column_config.LinkColumn(
-                         "Source", display_text=r"https://github\.com/([^/]+/[^/]+)/.*")})
+                     column_config={
+                         "Framework": st.column_config.TextColumn(pinned=True),
+                         "Source": st.column_config.LinkColumn(
+                             "Source", display_text=r"https://github\.com/([^/]+/[^/]+)/.*")})
         st.caption("The HIPS autograd column is measured: a test runs autograd 1.9.1 on every "
                    "row. The other columns are read from the source line given, at the commit "
                    "or release named; a newer release may differ.")
