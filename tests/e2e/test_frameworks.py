@@ -80,3 +80,19 @@ def test_open_table_has_no_serious_axe_violation(browser, app_server, width, sch
         assert not bad, bad
     finally:
         context.close()
+
+
+def test_derivatives_page_points_to_the_table(new_page, app_server):
+    """/derivatives at |x| and x₀ = 0 on a phone: the line naming PyTorch 0, JAX 1 is shown."""
+    page = new_page(390, 844)
+    page.emulate_media(color_scheme="light")
+    open_page(page, f"{app_server.url}/derivatives?fn=abs&x0=0.0")
+    line = page.get_by_text("At this kink frameworks disagree")
+    line.wait_for(state="visible")
+    assert "PyTorch 0, JAX 1" in line.inner_text()
+    assert page_problems(page) == []
+    line.scroll_into_view_if_needed()
+    SHOTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = SHOTS_DIR / "derivatives-pointer-390.png"
+    page.screenshot(path=str(path))
+    assert path.stat().st_size > 10_000
