@@ -1,6 +1,8 @@
 """gradcore.calculus.frameworks: the autograd column measured, gradcore's column computed, every
 cell sourced, and the two exercises built from the table."""
 
+import autograd
+import autograd.numpy as anp
 import pytest
 
 from gradcore.calculus.frameworks import (
@@ -20,9 +22,6 @@ from gradcore.calculus.frameworks import (
 from gradcore.exercises.catalogue import BY_ID
 from gradcore.exercises.frameworks import UNIQUE_QUESTIONS, assert_unique
 from gradcore.expressions.expression import parse_expression
-
-autograd = pytest.importorskip("autograd")
-anp = pytest.importorskip("autograd.numpy")
 
 # Exact: at a tie autograd's rules return 0, 1/2 or 1 (and their negatives), all exact floats.
 TOL = 0.0
