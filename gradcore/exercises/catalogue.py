@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from gradcore.exercises import calculus, curvature, regression
+from gradcore.exercises import frameworks as kink_frameworks
 from gradcore.exercises.answers import AnswerError
 from gradcore.exercises.checks import Checker, Feedback
 from gradcore.exercises.regression import page_data
@@ -125,6 +126,7 @@ EXERCISES: tuple[Exercise, ...] = (
     Exercise("secant-slope", "derivatives", calculus.secant_slope),
     Exercise("kink-derivative", "derivatives", calculus.kink_derivative),
     Exercise("sigmoid-slope", "derivatives", calculus.sigmoid_slope, seeded=False),
+    Exercise("kink-convention", "derivatives", kink_frameworks.project_choice),
     Exercise("gradient-3d", "gradients", calculus.gradient_3d),
     Exercise("gradient-sqnorm", "gradients", calculus.gradient_sqnorm),
     Exercise("gradient-dot", "gradients", calculus.gradient_dot),
@@ -136,6 +138,7 @@ EXERCISES: tuple[Exercise, ...] = (
     Exercise("subgradient-relu", "subgradient", calculus.subgradient_relu),
     Exercise("subdifferential-kink", "subgradient", calculus.subdifferential_kink),
     Exercise("subdifferential-smooth", "subgradient", calculus.subdifferential_smooth),
+    Exercise("kink-framework", "subgradient", kink_frameworks.which_framework, free=("x0",)),
     Exercise("chain-article", "chain-rule", calculus.chain_article),
     Exercise("chain-inner-slope", "chain-rule", calculus.chain_inner_slope),
     Exercise("chain-relu", "chain-rule", calculus.chain_relu),
