@@ -354,14 +354,16 @@ def reference_fit(X, y, loss="mse", huber_delta=1.0, *, penalty="none", alpha=0.
 
 
 def _penalised_fit(X, y, row, values, penalty_row, alpha, penalty_values, standardize):
-    scaler = Standardizer.fit(X) if standardize else None
-    A = X if scaler is None else scaler.transform(X)
-    if scaler is not None:
-        A[:, scaler.constant] = 0.0
+    """``reference_fit`` with a penalty: solved on centred columns (divided by their sd with
+    ``standardize``) and a centred target, so b is of the order of y's spread; mapped back."""
+    scaler = Standardizer.fit(X)
+    if not standardize:  # centred only: the penalised weights are those of X's own columns
+        scaler = Standardizer(scaler.mean, np.ones_like(scaler.scale), scaler.constant)
+    A = scaler.transform(X)
+    A[:, scaler.constant] = 0.0
     y_mean = float(y.mean())
     w, b = penalised_reference(A, y - y_mean, row, values, penalty_row, alpha, penalty_values)
-    if scaler is not None:
-        w, b = scaler.to_original(w, b)
+    w, b = scaler.to_original(w, b)
     return np.asarray(w, dtype=float), float(b) + y_mean
 
 

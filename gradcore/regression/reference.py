@@ -230,49 +230,61 @@ def _objective(A, y, loss_row, loss_settings):
     return value_and_gradient
 
 
+def _column_scale(A):
+    """The columns' standard deviations (1 where 0): the L-BFGS solvers work on A / s, where
+    the objective is well conditioned whatever the columns' units, and map back w = u / s."""
+    scale = A.std(axis=0)
+    return np.where(scale > 0, scale, 1.0)
+
+
 def smooth_penalised(A, y, loss_row, loss_settings, penalty_row, alpha, penalty_settings,
                      start=None):
     """L-BFGS on the exact objective loss + P, for a differentiable loss and penalty
-    (Huber + L2): gradient of the loss plus ``penalty_row.gradient``."""
+    (Huber + L2): gradient of the loss plus ``penalty_row.gradient``, in the variables
+    u = s w (``_column_scale``) with P still of w."""
     from scipy.optimize import minimize
 
     d = A.shape[1]
-    data = _objective(A, y, loss_row, loss_settings)
+    s = _column_scale(A)
+    data = _objective(A / s, y, loss_row, loss_settings)
 
     def objective(theta):
         value, grad = data(theta)
-        w = theta[:d]
-        grad[:d] += penalty_row.gradient(w, alpha, penalty_settings)
+        w = theta[:d] / s
+        grad[:d] += penalty_row.gradient(w, alpha, penalty_settings) / s
         return value + float(penalty_row.value(w, alpha, penalty_settings)), grad
 
-    start = np.zeros(d + 1) if start is None else start
+    start = np.zeros(d + 1) if start is None else np.append(start[:d] * s, start[d])
     result = minimize(objective, start, jac=True, method="L-BFGS-B", options=LBFGS_OPTIONS)
-    return result.x[:d], float(result.x[d])
+    return result.x[:d] / s, float(result.x[d])
 
 
 def split_l1_penalised(A, y, loss_row, loss_settings, alpha, start=None):
     """loss + alpha ||w||_1 for a differentiable loss (Huber + L1) with w = p - q, p, q >= 0:
     the objective loss(p - q, b) + alpha sum(p + q) is smooth with bounds, solved by L-BFGS-B;
-    a weight whose p and q both stay at their bound 0 is exactly 0."""
+    a weight whose p and q both stay at their bound 0 is exactly 0. Solved in u = s w
+    (``_column_scale``): the penalty alpha sum |u_j| / s_j."""
     from scipy.optimize import minimize
 
     d = A.shape[1]
-    data = _objective(A, y, loss_row, loss_settings)
+    s = _column_scale(A)
+    data = _objective(A / s, y, loss_row, loss_settings)
+    weight = alpha / s
 
     def objective(x):
         p, q, b = x[:d], x[d : 2 * d], x[2 * d]
         value, grad = data(np.append(p - q, b))
         gw = grad[:d]
-        return (value + alpha * float(p.sum() + q.sum()),
-                np.concatenate([gw + alpha, alpha - gw, grad[d:]]))
+        return (value + float(weight @ (p + q)),
+                np.concatenate([gw + weight, weight - gw, grad[d:]]))
 
-    w0, b0 = (np.zeros(d), 0.0) if start is None else (start[:d], start[d])
+    w0, b0 = (np.zeros(d), 0.0) if start is None else (start[:d] * s, start[d])
     x0 = np.concatenate([np.maximum(w0, 0.0), np.maximum(-w0, 0.0), [b0]])
     bounds = [(0.0, None)] * (2 * d) + [(None, None)]
     result = minimize(objective, x0, jac=True, method="L-BFGS-B", bounds=bounds,
                       options=LBFGS_OPTIONS)
     x = result.x
-    return x[:d] - x[d : 2 * d], float(x[2 * d])
+    return (x[:d] - x[d : 2 * d]) / s, float(x[2 * d])
 
 
 def mae_l1_linear_programme(A, y, alpha):
@@ -381,11 +393,15 @@ def mae_l2_dual(A, y, alpha):
     out) a slower route: for a fixed b the minimum over w has the dual max over |a_i| <= 1/N
     of a . (y - b) - ||A^T a||^2 / (4 alpha), bound-constrained (L-BFGS-B), w = A^T a /
     (2 alpha); the primal value at that w is convex in b, minimised by Brent's search."""
+    found = mae_l2_active_set(A, y, alpha)
+    return found if found is not None else mae_l2_brent(A, y, alpha)
+
+
+def mae_l2_brent(A, y, alpha):
+    """MAE + L2 by the dual route of ``mae_l2_dual`` (slow: an L-BFGS-B over N variables per
+    value of b)."""
     from scipy.optimize import minimize, minimize_scalar
 
-    found = mae_l2_active_set(A, y, alpha)
-    if found is not None:
-        return found
     n, d = A.shape
     bounds = [(-1.0 / n, 1.0 / n)] * n
     start = {"a": np.zeros(n)}
