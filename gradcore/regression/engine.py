@@ -420,7 +420,12 @@ def _run(X, y, row, method, loss_values, rate, steps, tol, schedule, settings, t
     message = stop_message(
         reason, end=end, steps=steps, grad_norm=float(grad_norm[end]), threshold=threshold,
         rate=rate, loss_row=row, optimizer_row=method, schedule=schedule,
-        max_stable_rate=stats.max_stable_learning_rate)
+        max_stable_rate=stats.max_stable_learning_rate,
+        measure=("gradient norm" if penalty.row.minimum_norm is None else
+                 "norm of the smallest subgradient (loss + penalty)"),
+        detail=("" if penalty.row.minimum_norm is None or method.proximal else
+                f" The {penalty.row.label} penalty's subgradient step keeps jumping across "
+                "w_j = 0; the proximal optimizer lands on exact zeros."))
 
     def kept(values, rows):
         return readonly(values[:rows].copy())
