@@ -13,7 +13,12 @@ from numpy.testing import assert_allclose
 from gradcore import PENALTY_TABLE, DataError, RunSettings, export_script, fit, reference_fit
 from gradcore.regression.losses import LOSS_TABLE, loss_value, value_and_gradient
 from gradcore.regression.penalties import l1_minimum_norm, l1_prox
-from gradcore.regression.reference import mae_l2_active_set, mae_l2_brent, regularization_path
+from gradcore.regression.reference import (
+    largest_alpha,
+    mae_l2_active_set,
+    mae_l2_brent,
+    regularization_path,
+)
 from gradcore.regression.standardize import Standardizer
 
 # Optimality conditions of a reference are checked to this absolute size of the gradient
@@ -281,3 +286,16 @@ def test_mae_l2_active_set_certifies_the_optimum(seed):
     for _ in range(100):
         dw, db = 1e-6 * rng.normal(size=d), 1e-6 * rng.normal()
         assert best <= objective(A, y, w + dw, b + db, "mae", "l2", alpha) + 1e-13
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+@pytest.mark.parametrize("loss", ["mse", "huber"])
+def test_largest_alpha_is_where_every_weight_becomes_zero(loss, standardize):
+    """With L1, the optimum has every weight 0 at largest_alpha and some weight not 0 just
+    below it."""
+    X, y = hidden_style(n=60)
+    top = largest_alpha(X, y, loss, standardize=standardize)
+    at, below = regularization_path(X, y, [top * 1.000001, top * 0.9], loss, "l1",
+                                    standardize=standardize)
+    assert_allclose(at, 0.0, atol=1e-9)
+    assert np.abs(below).max() > 1e-6

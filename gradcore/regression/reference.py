@@ -574,3 +574,21 @@ def regularization_path(X, y, alphas, loss="mse", penalty="l1", huber_delta=1.0,
                                    penalty_values, start)
         coef[index], start = (w if scaler is None else w / scaler.scale), np.append(w, b)
     return coef
+
+
+def largest_alpha(X, y, loss="mse", huber_delta=1.0, *, standardize=True, **settings) -> float:
+    """max_j |dL/dw_j| at w = 0 with b the loss's best constant: with the L1 penalty every
+    weight of the optimum is 0 from this alpha on (exact for MSE and Huber; for the MAE, whose
+    derivative at w = 0 is a subgradient with sign(0) = 0, a guide), on the columns the run
+    penalises (standardised with ``standardize``). A regularisation path's natural top: e.g.
+    ``np.geomspace(largest_alpha(X, y) * 1e-4, largest_alpha(X, y), 50)``. 0 when y is
+    constant."""
+    from gradcore.regression.losses import loss_gradient, reference_fit
+
+    X, y = as_xy(X, y)
+    scaler = Standardizer.fit(X)
+    A = scaler.transform(X) if standardize else X - scaler.mean
+    A[:, scaler.constant] = 0.0
+    b = reference_fit(np.zeros((len(y), 1)), y, loss, huber_delta, **settings)[1]
+    grad_w, _ = loss_gradient(A, y, np.zeros(X.shape[1]), b, loss, huber_delta, **settings)
+    return float(np.abs(grad_w).max())
