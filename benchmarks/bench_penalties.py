@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gradcore import fit, reference_fit, regression_statistics  # noqa: E402
-from gradcore.regression.reference import regularization_path  # noqa: E402
+from gradcore.regression.penalised_reference import regularization_path  # noqa: E402
 from gradcore.regression.standardize import Standardizer  # noqa: E402
 
 ROWS, FEATURES, ALPHAS = 100_000, 10, 50

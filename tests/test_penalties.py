@@ -12,13 +12,13 @@ from numpy.testing import assert_allclose
 
 from gradcore import PENALTY_TABLE, DataError, RunSettings, export_script, fit, reference_fit
 from gradcore.regression.losses import LOSS_TABLE, loss_value, value_and_gradient
-from gradcore.regression.penalties import l1_minimum_norm, l1_prox
-from gradcore.regression.reference import (
+from gradcore.regression.penalised_reference import (
     largest_alpha,
     mae_l2_active_set,
     mae_l2_brent,
     regularization_path,
 )
+from gradcore.regression.penalties import l1_minimum_norm, l1_prox
 from gradcore.regression.standardize import Standardizer
 
 # Optimality conditions of a reference are checked to this absolute size of the gradient

@@ -28,8 +28,9 @@ from scipy.optimize import linprog, minimize
 from sklearn.linear_model import QuantileRegressor
 
 from gradcore.errors import DataError
+from gradcore.regression.penalised_reference import penalised_reference
 from gradcore.regression.penalties import penalty_settings
-from gradcore.regression.reference import penalised_reference, sklearn_reference
+from gradcore.regression.reference import sklearn_reference
 from gradcore.regression.rows import HyperParameter, check_names, row_settings
 from gradcore.regression.standardize import Standardizer
 from gradcore.regression.statistics import as_xy
