@@ -35,6 +35,7 @@ from gradcore.number_text import tex
 from gradcore.regression.engine import EVALUATION_ROWS
 from gradcore.regression.rows import declared
 from ui.regression.build import Problem, Run
+from ui.regression.penalties import penalty_controls
 from ui.shell.state import Link
 
 # Rows written out in the formula panels (this one and the article's, regression_view).
@@ -83,6 +84,7 @@ def engine_settings(link: Link, rows: int, **common) -> tuple[RunSettings, tuple
                             help=(f"Above {SGD_DEFAULT_ROWS:,} rows the MAE and the Huber loss "
                                   "start with mini-batch SGD: a full-batch step of theirs reads "
                                   "every row."))
+    penalised = penalty_controls(link, *st.columns(2))
     rivals = link.choices("race", "Race against (same data, loss, step size and start)",
                           [name for name in OPTIMIZER_TABLE if name != optimizer], [],
                           max_selections=MAX_RIVALS,
@@ -98,7 +100,8 @@ def engine_settings(link: Link, rows: int, **common) -> tuple[RunSettings, tuple
 
     def settings(name: str) -> RunSettings:
         return RunSettings.of(values, loss=loss, optimizer=name, schedule=schedule,
-                              record_rows=record_rows(loss, name, rows), **common)
+                              record_rows=record_rows(loss, name, rows), **penalised,
+                              **common)
 
     return settings(optimizer), tuple(settings(name) for name in rivals)
 
