@@ -117,8 +117,8 @@ def l1_frame(names, w: np.ndarray, grad: np.ndarray, alpha: float) -> pd.DataFra
         "wⱼ": w, "∂L/∂wⱼ (loss)": grad,
         "∂(α|wⱼ|)": [f"[{fmt(lo)}, {fmt(hi)}]" if z else f"{{{fmt(hi)}}}"
                       for lo, hi, z in zip(low, high, zero, strict=True)],
-        "condition": [f"|∂L/∂w{j + 1}| = {fmt(abs(g))} ≤ α" if z else
-                      f"∂L/∂w{j + 1} = {fmt(g)} = −α·sign(w{j + 1}) = {fmt(-h)}"
+        "condition": [f"|∂L/∂w{j + 1}| ≤ α = {fmt(alpha)}" if z else
+                      f"∂L/∂w{j + 1} = −α·sign(w{j + 1}) = {fmt(-h)}"
                       for j, (g, h, z) in enumerate(zip(grad, high, zero, strict=True))],
         "holds": np.where(holds, "✓", "✗"),
         "exactly 0": np.where(zero, "yes", "no"),
@@ -140,7 +140,7 @@ def l1_panel(problem: Problem, run: Run, k: int, grad_w: np.ndarray, show_table)
              r" & w_j \ne 0\end{cases}")
     st.markdown("So wⱼ = 0 is optimal when **|∂L/∂wⱼ| ≤ α**, and a non-zero wⱼ when "
                 f"**∂L/∂wⱼ = −α·sign(wⱼ)**; here α = {fmt(alpha)}. {ZERO_REASON}")
-    show_table(l1_frame(problem.features, w, grad, alpha), per_parameter=True)
+    show_table(l1_frame(problem.features, w, grad, alpha))
     zero = np.flatnonzero(w == 0)
     names = ", ".join(f"w{j + 1} ({inert(problem.features[j])})" for j in zero)
     holds = optimality(w, grad, alpha)
