@@ -19,6 +19,16 @@ gradient the step itself used (a mini-batch's for SGD). Where those numbers come
   record used. By default (None) every row, the full-data loss.
 
 Why a run stops, and the sentence saying so, come from ``gradcore.regression.stopping``.
+
+Penalties (``gradcore.regression.penalties``): the run minimises the objective L(w, b) + P(w)
+(``penalty``, ``alpha``; b is never penalised). The data loss L and its gradient are computed
+as above; P, its (sub)gradient and the stop test's minimum-norm subgradient are added per
+iterate (O(d), whatever N). A proximal optimizer (``Optimizer.proximal``) steps with grad L
+alone and then applies the penalty's ``prox`` to w; every other optimizer steps with grad L +
+grad P (for L1 the subgradient alpha sign(w), sign(0) = 0: the subgradient method). The
+closed form is kept for the unpenalised MSE + gd + constant step only; a penalised MSE run
+steps through the statistics, O(d^2) per step (an L2 closed form with S + alpha I would save
+nothing a page can feel: 1,000 steps at d = 10 take milliseconds, bench_penalties.py).
 """
 
 from __future__ import annotations
@@ -39,6 +49,7 @@ from gradcore.regression.descent import (
 )
 from gradcore.regression.losses import LOSS_TABLE, Loss, get_loss, loss_settings
 from gradcore.regression.optimizers import OPTIMIZER_TABLE, check_schedule, get_optimizer, step_size
+from gradcore.regression.penalties import PENALTY_TABLE, Penalty, check_alpha, get_penalty
 from gradcore.regression.rows import check_names, row_settings
 from gradcore.regression.statistics import RegressionStatistics, as_xy, regression_statistics
 from gradcore.regression.stopping import (
@@ -82,6 +93,15 @@ class FitTrajectory(Trajectory):
     ``evaluation_rows``: how many rows ``loss``, ``grad_w`` and ``grad_b`` were computed on:
     N, or fewer for a mini-batch MAE / Huber run given ``record_rows`` (module doc); the stop
     decision reads the same numbers.
+
+    Penalties: ``penalty`` (in PENALTIES) and ``alpha`` of the run. ``loss`` is the OBJECTIVE
+    at every iterate, the data loss plus P(w) (the data loss alone without a penalty);
+    ``data_loss`` (k+1,) the data loss alone; ``grad_w`` the gradient of the objective
+    (for L1 with the subgradient alpha sign(w), sign(0) = 0), ``loss_grad_w`` (k+1, d) the data
+    loss's gradient alone (what the optimality condition |dL/dw_j| <= alpha at w_j = 0 reads);
+    ``subgradient_norm`` (k+1,): the norm of the minimum-norm subgradient of the objective,
+    which the stop test compares with tol x scale (``grad_norm`` for a smooth objective).
+    ``step_grad_w`` of a proximal optimizer is the data loss's gradient (what its step used).
     """
 
     loss_name: str
@@ -93,6 +113,11 @@ class FitTrajectory(Trajectory):
     step_grad_b: np.ndarray
     state: Mapping
     evaluation_rows: int
+    penalty: str
+    alpha: float
+    data_loss: np.ndarray
+    loss_grad_w: np.ndarray
+    subgradient_norm: np.ndarray
 
     @property
     def huber_delta(self) -> float | None:
@@ -103,6 +128,11 @@ class FitTrajectory(Trajectory):
     def fit_settings(self) -> dict:
         """The run's hyper-parameters as ``fit`` keywords (record_rows left out)."""
         return {k: v for k, v in self.settings.items() if k != "record_rows"}
+
+    @property
+    def zero_weights(self) -> np.ndarray:
+        """(k+1, d) booleans: which weights are exactly 0 at each iterate."""
+        return self.w == 0
 
 
 def evenly_spaced_rows(n, count):
@@ -219,10 +249,10 @@ def _start_from(w0, b0, d: int) -> np.ndarray:
         raise DataError("The start point (w0, b0) must be numbers.") from None
 
 
-def is_article_run(loss: str, optimizer: str, schedule: str) -> bool:
-    """The article's set-up, MSE with constant-step gradient descent: ``fit`` runs it in closed
-    form (``gradient_descent``) and the page shows its own panels for it."""
-    return loss == "mse" and optimizer == "gd" and schedule == "constant"
+def is_article_run(loss: str, optimizer: str, schedule: str, penalty: str = "none") -> bool:
+    """The article's set-up, MSE with constant-step gradient descent and no penalty: ``fit``
+    runs it in closed form (``gradient_descent``) and the page shows its own panels for it."""
+    return loss == "mse" and optimizer == "gd" and schedule == "constant" and penalty == "none"
 
 
 def run_settings(loss: str, optimizer: str, settings: Mapping, rows: int | None = None
@@ -234,15 +264,50 @@ def run_settings(loss: str, optimizer: str, settings: Mapping, rows: int | None 
     out of range; settings of rows not chosen are ignored."""
     row, method = get_loss(loss), get_optimizer(optimizer)
     given = {name: value for name, value in settings.items() if value is not None}
-    check_names(given, [LOSS_TABLE, OPTIMIZER_TABLE])
+    check_names(given, [LOSS_TABLE, OPTIMIZER_TABLE, PENALTY_TABLE])
     loss_values, method_values = row_settings(row, given), row_settings(method, given)
     if rows is not None and "batch_size" in method_values:
         method_values["batch_size"] = min(int(method_values["batch_size"]), rows)
     return row, method, loss_values, method_values
 
 
+def penalty_settings(penalty: str, alpha, settings: Mapping) -> tuple[Penalty, float, dict]:
+    """(penalty row, alpha, the row's settings) for ``fit``'s ``penalty``, ``alpha`` and keyword
+    ``settings``. DataError for an unknown penalty (naming the choices), alpha outside
+    [0, 1e12) (``penalties.ALPHA``) or a setting of the row out of its range."""
+    row = get_penalty(penalty)
+    given = {name: value for name, value in settings.items() if value is not None}
+    return row, check_alpha(alpha), row_settings(row, given)
+
+
+class _PenaltyTerm:
+    """The penalty of one run at K points (K, d+1): P(w), grad P (on w; 0 on b) and the
+    minimum-norm subgradient of the objective given the data loss's gradients."""
+
+    def __init__(self, row: Penalty, alpha: float, settings: Mapping, d: int):
+        self.row, self.alpha, self.settings, self.d = row, alpha, settings, d
+
+    def value(self, points):
+        return self.row.value(points[..., : self.d], self.alpha, self.settings)
+
+    def gradient(self, points):
+        grad = np.zeros_like(points)
+        grad[..., : self.d] = self.row.gradient(points[..., : self.d], self.alpha, self.settings)
+        return grad
+
+    def stationarity(self, loss_grads, points):
+        result = loss_grads.copy()
+        result[..., : self.d] = self.row.stationarity(loss_grads[..., : self.d],
+                                                      points[..., : self.d], self.alpha,
+                                                      self.settings)
+        return result
+
+    def prox(self, theta, step):
+        theta[: self.d] = self.row.proximal(theta[: self.d], step, self.alpha, self.settings)
+
+
 def fit(X, y, *, loss="mse", optimizer="gd", learning_rate=0.1, steps=200, w0=0.0, b0=0.0,
-        schedule="constant", tol=1e-10, record_rows=None,
+        schedule="constant", penalty="none", alpha=0.0, tol=1e-10, record_rows=None,
         stats: RegressionStatistics | None = None, **settings) -> FitTrajectory:
     """Minimise ``loss`` over (w, b) with ``optimizer`` from (w0, b0); see the module doc.
 
@@ -251,30 +316,38 @@ def fit(X, y, *, loss="mse", optimizer="gd", learning_rate=0.1, steps=200, w0=0.
     hyper-parameters of the chosen loss's and optimizer's rows by name (``LOSS_TABLE``,
     ``OPTIMIZER_TABLE``), e.g. ``momentum`` (mu; beta1 for Adam), ``beta2``, ``epsilon``,
     ``batch_size`` (at most N is used) and ``seed`` (mini-batch SGD), ``huber_delta``; each
-    left out takes its row's default. The run stops at ``steps``, when the gradient norm is
-    below ``tol`` x the loss's gradient scale, or before the loss diverges
+    left out takes its row's default. ``penalty`` ("none", "l2", "l1": ``PENALTY_TABLE``) adds
+    alpha ||w||^2 or alpha ||w||_1 to the loss (never on b; see the module doc and
+    ``FitTrajectory``: ``loss`` is then the objective). The run stops at ``steps``, when the
+    (minimum-norm sub)gradient norm of the objective is below ``tol`` x the loss's gradient
+    scale, or before the objective diverges
     (``gradcore.regression.stopping``). ``record_rows``: see the module doc (mini-batch MAE / Huber
     only). Pass ``stats`` = ``regression_statistics(X, y)`` to reuse them. Raises DataError for
-    unusable data or settings (a name no row declares, a value outside its row's range).
+    unusable data or settings (a name no row declares, a value outside its row's range, an
+    unknown penalty, alpha outside [0, 1e12)).
     """
     X, y = as_xy(X, y)
     row, method, loss_values, method_values = run_settings(loss, optimizer, settings, len(y))
+    penalty_row, alpha, penalty_values = penalty_settings(penalty, alpha, settings)
     schedule = check_schedule(schedule)
     stats = regression_statistics(X, y) if stats is None else stats
     d = X.shape[1]
     rate, steps, tol = check_run_settings(learning_rate, steps, tol, d)
     theta0 = _start_from(w0, b0, d)
     common = {"loss_name": row.name, "optimizer": method.name, "schedule": schedule,
-              "settings": {**loss_values, **method_values,
-                           "record_rows": check_record_rows(record_rows)}}
-    if is_article_run(row.name, method.name, schedule):
+              "settings": {**loss_values, **method_values, **penalty_values,
+                           "record_rows": check_record_rows(record_rows)},
+              "penalty": penalty_row.name, "alpha": alpha}
+    if is_article_run(row.name, method.name, schedule, penalty_row.name):
         run = gradient_descent(X, y, rate, steps, theta0[:d], theta0[d], tol, stats=stats)
         fields = {name: getattr(run, name) for name in Trajectory.__dataclass_fields__}
         return FitTrajectory(**fields, **common, step_size=readonly(np.full(run.steps_taken, rate)),
                              step_grad_w=run.grad_w[:-1], step_grad_b=run.grad_b[:-1], state={},
-                             evaluation_rows=len(y))
+                             evaluation_rows=len(y), data_loss=run.loss, loss_grad_w=run.grad_w,
+                             subgradient_norm=readonly(run.grad_norm))
+    term = _PenaltyTerm(penalty_row, alpha, penalty_values, d)
     return _run(X, y, row, method, loss_values, rate, steps, tol, schedule, method_values,
-                theta0, stats, common)
+                theta0, stats, common, term)
 
 
 class _Record:
@@ -301,7 +374,7 @@ class _NoiseFloor:
 
 
 def _iterate(full, batch, method, theta0, rates, settings, bound, threshold, record,
-             noise) -> int:
+             noise, penalty: _PenaltyTerm) -> int:
     """Run the steps into ``record``; returns the last iterate stored (see the module doc).
 
     Full-batch (and MSE) runs evaluate each iterate as they go and stop at the first one over
@@ -319,7 +392,9 @@ def _iterate(full, batch, method, theta0, rates, settings, bound, threshold, rec
         if not deferred:
             values, gradients = full(theta[None])
             record.loss[k], record.grad[k] = values[0], gradients[0]
-            if not values[0] <= bound or np.sqrt(gradients[0] @ gradients[0]) < threshold:
+            objective = values[0] + penalty.value(theta)
+            stationarity = penalty.stationarity(gradients[0], theta)
+            if not objective <= bound or np.sqrt(stationarity @ stationarity) < threshold:
                 return k
         if k == steps:
             return k
@@ -330,19 +405,25 @@ def _iterate(full, batch, method, theta0, rates, settings, bound, threshold, rec
             if deferred and not batch_loss <= bound * len(batch.y) / len(batch.targets):
                 return k
             g = noise(g, batch_loss, len(batch.targets))
+        if not method.proximal:
+            g = g + penalty.gradient(theta)
         record.step_grad[k] = g
         method.step(theta, g, state, rates[k], k + 1, settings)
+        if method.proximal:
+            penalty.prox(theta, rates[k])
         if not np.isfinite(theta).all():
             return k
     return steps
 
 
 def _run(X, y, row, method, loss_values, rate, steps, tol, schedule, settings, theta0, stats,
-         common):
+         common, penalty: _PenaltyTerm):
     d = X.shape[1]
     full = _StatisticsLoss(stats) if row.name == "mse" else _DataLoss(X, y, row, loss_values)
     with np.errstate(over="ignore", invalid="ignore"):
-        start_losses, start_grads = full(np.stack([theta0, np.zeros(d + 1)]))
+        start_points = np.stack([theta0, np.zeros(d + 1)])
+        start_losses, start_grads = full(start_points)
+        start_losses = start_losses + penalty.value(start_points)
     if not start_losses[0] < MAX_START_LOSS:
         raise DataError("The loss at the start point is too large for floating point: start nearer 0.")
     bound = divergence_bound(float(start_losses[0]), float(start_losses[1]))
@@ -356,7 +437,7 @@ def _run(X, y, row, method, loss_values, rate, steps, tol, schedule, settings, t
     rows = len(y)
     with np.errstate(over="ignore", invalid="ignore"):
         last = _iterate(full, batch, method, theta0, rates, settings, bound, threshold, record,
-                        _NoiseFloor(row, loss_values, stats))
+                        _NoiseFloor(row, loss_values, stats), penalty)
         if batch is not None and row.name != "mse":
             sample = evenly_spaced_rows(len(y), common["settings"]["record_rows"])
             if sample is not None:
@@ -365,8 +446,12 @@ def _run(X, y, row, method, loss_values, rate, steps, tol, schedule, settings, t
             for start in range(0, last + 1, EVALUATION_POINTS):
                 stop = min(start + EVALUATION_POINTS, last + 1)
                 record.loss[start:stop], record.grad[start:stop] = full(record.theta[start:stop])
-        grad_norm = np.sqrt((record.grad[: last + 1] ** 2).sum(axis=1))
-    end, reason = decide_stop(record.loss[: last + 1], grad_norm, bound, threshold, steps)
+        points = record.theta[: last + 1]
+        data_loss, loss_grad = record.loss[: last + 1], record.grad[: last + 1]
+        objective = data_loss + penalty.value(points)
+        grad = loss_grad + penalty.gradient(points)
+        grad_norm = np.sqrt((penalty.stationarity(loss_grad, points) ** 2).sum(axis=1))
+    end, reason = decide_stop(objective, grad_norm, bound, threshold, steps)
     message = stop_message(
         reason, end=end, steps=steps, grad_norm=float(grad_norm[end]), threshold=threshold,
         rate=rate, loss_row=row, optimizer_row=method, schedule=schedule,
@@ -378,9 +463,9 @@ def _run(X, y, row, method, loss_values, rate, steps, tol, schedule, settings, t
     return FitTrajectory(
         w=kept(record.theta[:, :d], end + 1),
         b=kept(record.theta[:, d], end + 1),
-        loss=kept(record.loss, end + 1),
-        grad_w=kept(record.grad[:, :d], end + 1),
-        grad_b=kept(record.grad[:, d], end + 1),
+        loss=kept(objective, end + 1),
+        grad_w=kept(grad[:, :d], end + 1),
+        grad_b=kept(grad[:, d], end + 1),
         stop_reason=reason,
         message=message,
         learning_rate=rate,
@@ -394,6 +479,9 @@ def _run(X, y, row, method, loss_values, rate, steps, tol, schedule, settings, t
         step_grad_b=kept(record.step_grad[:, d], end),
         state={name: kept(values, end + 1) for name, values in record.state.items()},
         evaluation_rows=rows,
+        data_loss=kept(data_loss, end + 1),
+        loss_grad_w=kept(loss_grad[:, :d], end + 1),
+        subgradient_norm=kept(grad_norm, end + 1),
     )
 
 

@@ -10,6 +10,9 @@ gradient at theta, or a mini-batch's), eta_k the step size of step k = 1, 2, ...
 - adam:      m <- beta1 m + (1 - beta1) g;  v <- beta2 v + (1 - beta2) g^2;
              theta <- theta - eta_k m_hat / (sqrt(v_hat) + epsilon),  m_hat = m / (1 - beta1^k),
              v_hat = v / (1 - beta2^k)
+- proximal:  theta <- theta - eta_k grad L;  w <- prox_{eta_k P}(w)   (the penalty's prox,
+             applied by the engine after the step: ``Optimizer.proximal``; for the L1
+             penalty soft-thresholding, ISTA)
 - sgd:       the gd update with g the gradient of a random mini-batch of ``batch_size`` rows
 
 Adding an optimizer: write its update ``step(theta, g, state, rate, k, settings)`` (in place on
@@ -106,7 +109,14 @@ class Optimizer:
     its ``state`` vectors (zeros at the start), its ``hyper_parameters`` (``HyperParameter``s;
     the learning rate and schedule are common to all and not listed), whether it uses a random
     ``minibatch`` of ``batch_size`` rows instead of the full-data gradient at theta (it then
-    lists ``batch_size`` and ``seed``), and its update as LaTeX."""
+    lists ``batch_size`` and ``seed``), and its update as LaTeX.
+
+    ``proximal``: the step takes the gradient of the LOSS alone, and the engine (and the
+    exported script) then applies the penalty's ``prox`` with that step's eta_k to w (never to
+    b): w <- prox_{eta_k P}(w). Every other optimizer steps with the gradient of the loss plus
+    the penalty's (sub)gradient. The penalty reaches no step function: their signature stays
+    ``step(theta, g, state, rate, k, settings)``, and with no penalty (prox = identity) a
+    proximal row is its step's plain optimizer."""
 
     name: str
     label: str
@@ -115,6 +125,7 @@ class Optimizer:
     hyper_parameters: tuple[HyperParameter, ...] = ()
     minibatch: bool = False
     formula: str = ""
+    proximal: bool = False
 
 
 OPTIMIZER_TABLE: dict[str, Optimizer] = {
@@ -142,6 +153,11 @@ OPTIMIZER_TABLE: dict[str, Optimizer] = {
         hyper_parameters=(BATCH_SIZE, SEED),
         formula=r"\begin{gathered}\theta_{k} = \theta_{k-1} - \eta_k\, g_{k-1}\\ "
                 r"g_{k-1} = \frac{1}{|B_k|}\sum_{i \in B_k} \rho'(r_i)\,(x_i, 1)"
+                r"\end{gathered}"),
+    "proximal": Optimizer(
+        "proximal", "proximal gradient (ISTA)", gd_step, proximal=True,
+        formula=r"\begin{gathered}v_{k} = \theta_{k-1} - \eta_k\, \nabla L(\theta_{k-1})\\ "
+                r"w_{k} = \operatorname{prox}_{\eta_k P}(v_{k,w}),\ b_k = v_{k,b}"
                 r"\end{gathered}"),
 }
 OPTIMIZERS = tuple(OPTIMIZER_TABLE)

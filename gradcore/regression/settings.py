@@ -13,21 +13,23 @@ import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from gradcore.regression.engine import fit, is_article_run, run_settings
+from gradcore.regression.engine import fit, is_article_run, penalty_settings, run_settings
 
 FIT_DEFAULTS: dict = {name: parameter.default for name, parameter in
                       inspect.signature(fit).parameters.items()
                       if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name != "stats"}
 """``fit``'s keywords and their defaults (loss, optimizer, learning_rate, steps, w0, b0,
-schedule, tol, record_rows); the rows' hyper-parameters come on top, by name."""
+schedule, penalty, alpha, tol, record_rows); the rows' hyper-parameters come on top, by name."""
 
 
 @dataclass(frozen=True)
 class RunSettings:
-    """A run's loss, optimizer, step size, steps, start, schedule and ``record_rows``, and
-    ``hyper``: every hyper-parameter of its loss's and optimizer's rows as sorted (name, value)
-    pairs, defaults filled in (on construction, which checks the values against the rows and
-    drops those of other rows), so two views that run the same thing are equal."""
+    """A run's loss, optimizer, step size, steps, start, schedule, ``record_rows``, penalty and
+    its weight ``alpha``, and ``hyper``: every hyper-parameter of its loss's, optimizer's and
+    penalty's rows as sorted (name, value) pairs, defaults filled in (on construction, which
+    checks the values against the rows and drops those of other rows), so two views that run
+    the same thing are equal. ``alpha`` is checked (DataError outside [0, 1e12)) and kept as
+    given, also with no penalty (which ignores it)."""
 
     loss: str = FIT_DEFAULTS["loss"]
     optimizer: str = FIT_DEFAULTS["optimizer"]
@@ -38,11 +40,17 @@ class RunSettings:
     schedule: str = FIT_DEFAULTS["schedule"]
     record_rows: int | None = FIT_DEFAULTS["record_rows"]
     hyper: tuple[tuple[str, float | int], ...] = field(default=())
+    penalty: str = FIT_DEFAULTS["penalty"]
+    alpha: float = FIT_DEFAULTS["alpha"]
 
     def __post_init__(self):
-        _, _, loss_values, method_values = run_settings(self.loss, self.optimizer,
-                                                        dict(self.hyper))
-        object.__setattr__(self, "hyper", tuple(sorted({**loss_values, **method_values}.items())))
+        given = dict(self.hyper)
+        _, _, loss_values, method_values = run_settings(self.loss, self.optimizer, given)
+        row, alpha, penalty_values = penalty_settings(self.penalty, self.alpha, given)
+        object.__setattr__(self, "penalty", row.name)
+        object.__setattr__(self, "alpha", alpha)
+        object.__setattr__(self, "hyper", tuple(sorted(
+            {**loss_values, **method_values, **penalty_values}.items())))
 
     @classmethod
     def of(cls, given: Mapping | None = None, **common) -> RunSettings:
@@ -76,12 +84,13 @@ class RunSettings:
 
     @property
     def is_article(self) -> bool:
-        """The article's set-up: MSE with constant-step gradient descent (``fit``'s fast path)."""
-        return is_article_run(self.loss, self.optimizer, self.schedule)
+        """The article's set-up: MSE with constant-step gradient descent and no penalty
+        (``fit``'s fast path)."""
+        return is_article_run(self.loss, self.optimizer, self.schedule, self.penalty)
 
     def fit_kwargs(self) -> dict:
         """``fit``'s keyword arguments (and ``export_script``'s)."""
         return {"loss": self.loss, "optimizer": self.optimizer,
                 "learning_rate": self.learning_rate, "steps": self.steps, "w0": self.w0,
                 "b0": self.b0, "schedule": self.schedule, "record_rows": self.record_rows,
-                **dict(self.hyper)}
+                "penalty": self.penalty, "alpha": self.alpha, **dict(self.hyper)}
