@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from gradcore import PENALTY_TABLE, DataError, RunSettings, regularization_path
+from gradcore import PENALTY_TABLE, DataError, RunSettings
 from gradcore.number_text import fmt, tex
 from gradcore.regression.engine import EVALUATION_ROWS, evenly_spaced_rows
 from ui.charts import palette
@@ -86,8 +86,9 @@ def objective(text: str, formula: str, penalty: str, alpha: float) -> tuple[str,
     row = PENALTY_TABLE[penalty]
     text += (f" With the **{row.label}** penalty, gradient descent lowers the loss plus a "
              "penalty on the weights (the bias b is not penalised):")
-    line = (rf"J(\mathbf w,b) = L(\mathbf w,b) + {row.formula},\quad "
-            rf"\alpha = {tex(alpha, wrap=False)}")
+    line = (rf"\begin{{gathered}}J(\mathbf w,b) = L(\mathbf w,b) + P(\mathbf w)\\ "
+            rf"P(\mathbf w) = {row.formula},\quad \alpha = {tex(alpha, wrap=False)}"
+            r"\end{gathered}")
     return text, [formula, line]
 
 
@@ -125,15 +126,16 @@ def l1_frame(names, w: np.ndarray, grad: np.ndarray, alpha: float) -> pd.DataFra
     })
 
 
-def l1_panel(problem: Problem, run: Run, k: int, grad_w: np.ndarray, show_table) -> None:
-    """For an L1 run, at step k: per coefficient the value, the loss's ∂L/∂wⱼ (`grad_w`, the
-    stepper's check of step k), the subdifferential of α|wⱼ| and the optimality condition."""
+def l1_panel(problem: Problem, run: Run, k: int, show_table) -> None:
+    """For an L1 run, at step k: per coefficient the value, the loss's ∂L/∂wⱼ (as the
+    trajectory recorded it: ``loss_grad_w``, without the penalty), the subdifferential of
+    α|wⱼ| and the optimality condition."""
     settings = run.settings
     if getattr(settings, "penalty", NO_PENALTY) != "l1":
         return
     alpha = float(settings.alpha)
     w = np.asarray(run.trajectory.w[k], dtype=float)
-    grad = np.asarray(grad_w, dtype=float)
+    grad = np.asarray(run.trajectory.loss_grad_w[k], dtype=float)
     st.subheader(f"The L1 penalty at step {k}: which coefficients are exactly 0")
     st.latex(r"0 \in \frac{\partial L}{\partial w_j} + \alpha\,\partial|w_j|,\quad "
              r"\partial|w_j| = \begin{cases}[-1,\,1] & w_j = 0\\ \{\operatorname{sign}(w_j)\}"
@@ -148,7 +150,7 @@ def l1_panel(problem: Problem, run: Run, k: int, grad_w: np.ndarray, show_table)
                + (f": {names}" if zero.size else "") + f"; the condition holds for "
                f"{int(holds.sum())} of {w.size} (✓; a non-zero wⱼ within "
                f"{CONDITION_RTOL:g}·α). ∂L/∂wⱼ is the loss's gradient alone, from the data, "
-               "without the penalty.")
+               "without the penalty (on the rows the run's loss is measured on).")
 
 
 def race_zeros(runs, names) -> str | None:
@@ -172,6 +174,8 @@ def penalty_path(problem: Problem, loss: str, loss_key: tuple, penalty: str,
                  alphas: tuple[float, ...]) -> np.ndarray:
     """``regularization_path`` on the problem (in GD's units): coefficients (len(alphas), d).
     Another loss than the MSE reads at most EVALUATION_ROWS evenly spaced rows."""
+    from gradcore import regularization_path
+
     rows = evenly_spaced_rows(len(problem.y), EVALUATION_ROWS) if loss != "mse" else None
     X, y = (problem.X_fit, problem.y) if rows is None else (problem.X_fit[rows], problem.y[rows])
     with heavy_work(0 if loss == "mse" else len(y) * (len(problem.features) + 1)):

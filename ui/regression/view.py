@@ -343,6 +343,6 @@ def _stepper(ref: RunRef, link: Link, upload_note: str | None) -> None:
         st.header(f"The gradient at step {k} and the update")
         st.caption(formula_caption(problem))
         engines.formula_panel(problem, run, k, gd_units(problem), show_table)
-    penalties.l1_panel(problem, run, k, step.grad_w, show_table)
+    penalties.l1_panel(problem, run, k, show_table)
     check_panel(problem, run, k, step)
     share_box(link, upload_note)
