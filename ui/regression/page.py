@@ -68,11 +68,9 @@ def render(lesson) -> None:
     shown_penalty = penalties.expected_penalty()
 
     def show_intro(loss: str, penalty: tuple[str, float]) -> None:
-        text, formulas = penalties.objective(*intro(loss), *penalty)
         with intro_slot.container():
-            st.markdown(text)
-            for formula in formulas:
-                st.latex(formula)
+            for kind, body in penalties.objective(*intro(loss), *penalty):
+                getattr(st, kind)(body)
 
     show_intro(shown_loss, shown_penalty)
 

@@ -78,18 +78,20 @@ def of_settings(settings: RunSettings) -> tuple[str, float]:
     return (NO_PENALTY, 0.0) if penalty == NO_PENALTY else (penalty, float(settings.alpha))
 
 
-def objective(text: str, formula: str, penalty: str, alpha: float) -> tuple[str, list[str]]:
-    """The loss's introduction (``engine.intro``) with the penalty term added: the objective
-    J = L + the row's formula, with α's value. No penalty: the introduction as it is."""
+def objective(text: str, formula: str, penalty: str, alpha: float) -> list[tuple[str, str]]:
+    """The loss's introduction (``engine.intro``'s Markdown and LaTeX) and, with a penalty,
+    a sentence and the objective J = L + P with the row's formula and α's value: a list of
+    ("markdown" | "latex", body), in order."""
+    shown = [("markdown", text), ("latex", formula)]
     if penalty == NO_PENALTY or penalty not in PENALTY_TABLE:
-        return text, [formula]
+        return shown
     row = PENALTY_TABLE[penalty]
-    text += (f" With the **{row.label}** penalty, gradient descent lowers the loss plus a "
-             "penalty on the weights (the bias b is not penalised):")
     line = (rf"\begin{{gathered}}J(\mathbf w,b) = L(\mathbf w,b) + P(\mathbf w)\\ "
             rf"P(\mathbf w) = {row.formula},\quad \alpha = {tex(alpha, wrap=False)}"
             r"\end{gathered}")
-    return text, [formula, line]
+    sentence = (f"With the **{row.label}** penalty, gradient descent lowers the loss plus a "
+                "penalty P on the weights (the bias b is never penalised):")
+    return [*shown, ("markdown", sentence), ("latex", line)]
 
 
 # --- the L1 panel at step k ------------------------------------------------------------------
