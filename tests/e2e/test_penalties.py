@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.browser import OUTPUT_DIR, open_page, page_problems, wait_ready
 from ui.regression.alt_text import PATH_ALT
-from ui.regression.penalties import PATH_TITLE
+from ui.regression.penalties import L1_PANEL_KEY, PATH_TITLE
 
 pytestmark = pytest.mark.e2e
 
@@ -52,6 +52,10 @@ def test_penalty_views_draw_and_fit_the_window(new_page, app_server, width):
     expect(page.get_by_text(PANEL_HEADING).first).to_be_visible()
     expect(page.get_by_text("Coefficients exactly 0 at the end").first).to_be_attached()
     expect(page.get_by_text("1 of 3").first).to_be_attached()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    panel = page.locator(f".st-key-{L1_PANEL_KEY}")
+    panel.scroll_into_view_if_needed()
+    panel.screenshot(path=str(SHOTS / f"l1-panel-{width}.png"))
     _open_path(page)
     expect(page.get_by_label(PATH_ALT, exact=True).first).to_be_attached()
     assert page.evaluate(OVERFLOW_JS) <= 1
@@ -60,11 +64,8 @@ def test_penalty_views_draw_and_fit_the_window(new_page, app_server, width):
     page.set_viewport_size({"width": width, "height": max(height, WIDTHS[width])})
     wait_ready(page)
     page.wait_for_function(PATH_DRAWN_JS)
-    SHOTS.mkdir(parents=True, exist_ok=True)
     page.locator("[data-testid='stExpander']", has_text=PATH_TITLE).screenshot(
         path=str(SHOTS / f"path-{width}.png"))
-    panel = page.locator("[data-testid='stVerticalBlock']", has_text=PANEL_HEADING).last
-    panel.screenshot(path=str(SHOTS / f"l1-panel-{width}.png"))
     page.screenshot(path=str(SHOTS / f"page-{width}.png"), full_page=True)
 
 

@@ -37,6 +37,7 @@ DEFAULT_ALPHA = "0.1"
 PATH_ALPHAS = tuple(sorted({float(a) for a in ALPHAS} | {m * 10.0 ** e for m in (1.5, 3, 7)
                                                            for e in range(-3, 1)}))
 PATH_PANEL_KEY = "penalty_path_panel"
+L1_PANEL_KEY = "l1_panel"
 PATH_TITLE = "Regularisation path: the coefficients against α"
 # The condition ∂L/∂wⱼ = −α·sign(wⱼ) at a non-zero wⱼ counts as met within this share of α.
 CONDITION_RTOL = 1e-3
@@ -138,10 +139,17 @@ def l1_panel(problem: Problem, run: Run, k: int, show_table) -> None:
     alpha = float(settings.alpha)
     w = np.asarray(run.trajectory.w[k], dtype=float)
     grad = np.asarray(run.trajectory.loss_grad_w[k], dtype=float)
+    with st.container(key=L1_PANEL_KEY):
+        _l1_panel(problem, w, grad, alpha, k, show_table)
+
+
+def _l1_panel(problem: Problem, w: np.ndarray, grad: np.ndarray, alpha: float, k: int,
+              show_table) -> None:
     st.subheader(f"The L1 penalty at step {k}: which coefficients are exactly 0")
-    st.latex(r"0 \in \frac{\partial L}{\partial w_j} + \alpha\,\partial|w_j|,\quad "
-             r"\partial|w_j| = \begin{cases}[-1,\,1] & w_j = 0\\ \{\operatorname{sign}(w_j)\}"
-             r" & w_j \ne 0\end{cases}")
+    # Two lines, so that the condition fits a phone's width.
+    st.latex(r"\begin{gathered}0 \in \frac{\partial L}{\partial w_j} + \alpha\,\partial|w_j|"
+             r"\\ \partial|w_j| = \begin{cases}[-1,\,1] & w_j = 0\\ "
+             r"\{\operatorname{sign}(w_j)\} & w_j \ne 0\end{cases}\end{gathered}")
     st.markdown("So wⱼ = 0 is optimal when **|∂L/∂wⱼ| ≤ α**, and a non-zero wⱼ when "
                 f"**∂L/∂wⱼ = −α·sign(wⱼ)**; here α = {fmt(alpha)}. {ZERO_REASON}")
     show_table(l1_frame(problem.features, w, grad, alpha))
