@@ -49,7 +49,7 @@ from gradcore.regression.descent import (
 )
 from gradcore.regression.losses import LOSS_TABLE, Loss, get_loss, loss_settings
 from gradcore.regression.optimizers import OPTIMIZER_TABLE, check_schedule, get_optimizer, step_size
-from gradcore.regression.penalties import PENALTY_TABLE, Penalty, check_alpha, get_penalty
+from gradcore.regression.penalties import PENALTY_TABLE, PenaltyTerm, penalty_settings
 from gradcore.regression.rows import check_names, row_settings
 from gradcore.regression.statistics import RegressionStatistics, as_xy, regression_statistics
 from gradcore.regression.stopping import (
@@ -271,41 +271,6 @@ def run_settings(loss: str, optimizer: str, settings: Mapping, rows: int | None 
     return row, method, loss_values, method_values
 
 
-def penalty_settings(penalty: str, alpha, settings: Mapping) -> tuple[Penalty, float, dict]:
-    """(penalty row, alpha, the row's settings) for ``fit``'s ``penalty``, ``alpha`` and keyword
-    ``settings``. DataError for an unknown penalty (naming the choices), alpha outside
-    [0, 1e12) (``penalties.ALPHA``) or a setting of the row out of its range."""
-    row = get_penalty(penalty)
-    given = {name: value for name, value in settings.items() if value is not None}
-    return row, check_alpha(alpha), row_settings(row, given)
-
-
-class _PenaltyTerm:
-    """The penalty of one run at K points (K, d+1): P(w), grad P (on w; 0 on b) and the
-    minimum-norm subgradient of the objective given the data loss's gradients."""
-
-    def __init__(self, row: Penalty, alpha: float, settings: Mapping, d: int):
-        self.row, self.alpha, self.settings, self.d = row, alpha, settings, d
-
-    def value(self, points):
-        return self.row.value(points[..., : self.d], self.alpha, self.settings)
-
-    def gradient(self, points):
-        grad = np.zeros_like(points)
-        grad[..., : self.d] = self.row.gradient(points[..., : self.d], self.alpha, self.settings)
-        return grad
-
-    def stationarity(self, loss_grads, points):
-        result = loss_grads.copy()
-        result[..., : self.d] = self.row.stationarity(loss_grads[..., : self.d],
-                                                      points[..., : self.d], self.alpha,
-                                                      self.settings)
-        return result
-
-    def prox(self, theta, step):
-        theta[: self.d] = self.row.proximal(theta[: self.d], step, self.alpha, self.settings)
-
-
 def fit(X, y, *, loss="mse", optimizer="gd", learning_rate=0.1, steps=200, w0=0.0, b0=0.0,
         schedule="constant", penalty="none", alpha=0.0, tol=1e-10, record_rows=None,
         stats: RegressionStatistics | None = None, **settings) -> FitTrajectory:
@@ -345,7 +310,7 @@ def fit(X, y, *, loss="mse", optimizer="gd", learning_rate=0.1, steps=200, w0=0.
                              step_grad_w=run.grad_w[:-1], step_grad_b=run.grad_b[:-1], state={},
                              evaluation_rows=len(y), data_loss=run.loss, loss_grad_w=run.grad_w,
                              subgradient_norm=readonly(run.grad_norm))
-    term = _PenaltyTerm(penalty_row, alpha, penalty_values, d)
+    term = PenaltyTerm(penalty_row, alpha, penalty_values, d)
     return _run(X, y, row, method, loss_values, rate, steps, tol, schedule, method_values,
                 theta0, stats, common, term)
 
@@ -374,7 +339,7 @@ class _NoiseFloor:
 
 
 def _iterate(full, batch, method, theta0, rates, settings, bound, threshold, record,
-             noise, penalty: _PenaltyTerm) -> int:
+             noise, penalty: PenaltyTerm) -> int:
     """Run the steps into ``record``; returns the last iterate stored (see the module doc).
 
     Full-batch (and MSE) runs evaluate each iterate as they go and stop at the first one over
@@ -417,7 +382,7 @@ def _iterate(full, batch, method, theta0, rates, settings, bound, threshold, rec
 
 
 def _run(X, y, row, method, loss_values, rate, steps, tol, schedule, settings, theta0, stats,
-         common, penalty: _PenaltyTerm):
+         common, penalty: PenaltyTerm):
     d = X.shape[1]
     full = _StatisticsLoss(stats) if row.name == "mse" else _DataLoss(X, y, row, loss_values)
     with np.errstate(over="ignore", invalid="ignore"):

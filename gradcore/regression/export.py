@@ -2,9 +2,11 @@
 
 The script is assembled from the engine's own formulas: the source of the chosen loss row's
 ``derivative``, ``total``, ``scale`` and ``rounding``, the optimizer row's ``step``,
-``step_size`` and ``divergence_bound`` is copied into it, so the script cannot drift from the
-engine, and any row of ``LOSS_TABLE`` and ``OPTIMIZER_TABLE`` (one added at run time too)
-exports. Everything that comes from the user (column names, settings) travels as one
+``step_size`` and ``divergence_bound`` is copied into it, and so is the penalty row's
+``value``, ``gradient``, ``prox`` and ``minimum_norm``, so the script cannot drift from the
+engine, and any row of ``LOSS_TABLE``, ``OPTIMIZER_TABLE`` and ``PENALTY_TABLE`` (one added at
+run time too) exports. As in ``fit``: a proximal optimizer steps with the loss's gradient and
+then applies PROX to w; any other steps with the loss's gradient plus the penalty's. Everything that comes from the user (column names, settings) travels as one
 JSON text inside an ASCII string literal and is read with ``json.loads``: a column name is
 data in the script, never code, whatever quotes, newlines or backslashes it contains.
 """
@@ -20,6 +22,7 @@ from gradcore.errors import DataError
 from gradcore.regression.descent import check_run_settings
 from gradcore.regression.engine import check_record_rows, evenly_spaced_rows, fit, run_settings
 from gradcore.regression.optimizers import check_schedule, step_size
+from gradcore.regression.penalties import penalty_settings
 from gradcore.regression.stopping import DIVERGENCE_FACTOR, divergence_bound, without_rounding_noise
 
 # fit's own keywords (the rows' hyper-parameters come as **settings, by name).
@@ -103,11 +106,27 @@ def loss_and_gradient(X, y, theta):
     return float(total) / len(y), np.append(derivative @ X, derivative.sum()) / len(y)
 
 
+def penalty_value(theta):
+    """The penalty P(w) at theta = (w, b) (b is never penalised)."""
+    return float(PENALTY_VALUE(theta[:-1], SETTINGS["alpha"], SETTINGS["penalty_settings"]))
+
+
+def stationarity(grad, theta):
+    """The minimum-norm subgradient of loss + penalty, given the loss's gradient (d+1,)."""
+    alpha, settings = SETTINGS["alpha"], SETTINGS["penalty_settings"]
+    if MINIMUM_NORM is None:
+        weights = grad[:-1] + PENALTY_GRADIENT(theta[:-1], alpha, settings)
+    else:
+        weights = MINIMUM_NORM(grad[:-1], theta[:-1], alpha, settings)
+    return np.append(weights, grad[-1])
+
+
 def run(X, y):
     """The optimizer's iterates until converged, diverged (last iterate before) or the step limit."""
     n, d = X.shape
     s = SETTINGS
     settings, loss_settings = s["optimizer_settings"], s["loss_settings"]
+    alpha, penalty_settings = s["alpha"], s["penalty_settings"]
     theta = np.append(np.broadcast_to(np.asarray(s["w0"], dtype=float), (d,)), s["b0"])
     state = {name: np.zeros(d + 1) for name in STATE}
     rng = np.random.default_rng(settings.get("seed", 0))
@@ -116,7 +135,7 @@ def run(X, y):
     S = A.T @ A / n
     lambda_max = np.linalg.eigvalsh(S)[-1]
     column_rms = np.sqrt(np.clip(np.diag(S), 0.0, None))
-    start_loss = loss_and_gradient(X, y, theta)[0]
+    start_loss = loss_and_gradient(X, y, theta)[0] + penalty_value(theta)
     zero_loss, zero_grad = loss_and_gradient(X, y, np.zeros(d + 1))
     bound = divergence_bound(start_loss, zero_loss)
     # The loss's own gradient scale, else the gradient norm at 0 (as fit does).
@@ -129,11 +148,12 @@ def run(X, y):
     kept, reason = theta.copy(), "max_steps"
     for k in range(s["steps"] + 1):
         loss, grad = loss_and_gradient(X_eval, y_eval, theta)
-        if not loss <= bound:
+        if not loss + penalty_value(theta) <= bound:
             reason = "diverged"
             break
         kept = theta.copy()
-        if np.sqrt(grad @ grad) < threshold:
+        optimality = stationarity(grad, theta)
+        if np.sqrt(optimality @ optimality) < threshold:
             reason = "converged"
             break
         if k == s["steps"]:
@@ -147,13 +167,21 @@ def run(X, y):
         # A gradient component below the rounding level of its sum is taken as 0 (as fit does).
         grad = without_rounding_noise(
             grad, rows, None if ROUNDING is None else ROUNDING(loss, loss_settings), column_rms)
+        if not PROXIMAL:  # a proximal step takes the loss's gradient, then PROX
+            grad[:-1] += PENALTY_GRADIENT(theta[:-1], alpha, penalty_settings)
         STEP(theta, grad, state, rate, k + 1, settings)
+        if PROXIMAL and PROX is not None:
+            theta[:-1] = PROX(theta[:-1], rate, alpha, penalty_settings)
     print(f"stopped: {reason}", file=sys.stderr)
     return kept
 
 
 def sklearn_check(X, y):
-    """The reference optimum by scikit-learn (MSE: LinearRegression, MAE: median regression)."""
+    """The reference optimum by scikit-learn (MSE: LinearRegression, MAE: median regression;
+    with a penalty, Ridge / Lasso for the MSE, with their alphas rescaled to this objective)."""
+    if SETTINGS["penalty"] != "none" and SETTINGS["alpha"] > 0:
+        penalised_check(X, y)
+        return
     if SETTINGS["loss"] == "mse":
         from sklearn.linear_model import LinearRegression
         model = LinearRegression().fit(X, y)
@@ -164,6 +192,21 @@ def sklearn_check(X, y):
         print(SETTINGS["check_note"])
         return
     print("scikit-learn:", json.dumps({"w": model.coef_.tolist(), "b": float(model.intercept_)}))
+
+
+def penalised_check(X, y):
+    """Ridge(alpha = N alpha) / Lasso(alpha = alpha / 2) on the columns the run penalised."""
+    if SETTINGS["loss"] != "mse" or SETTINGS["penalty"] not in ("l1", "l2"):
+        print(SETTINGS["check_note"])
+        return
+    from sklearn.linear_model import Lasso, Ridge
+    Z, mean, scale = standardize(X) if SETTINGS["standardize"] else (X, 0.0, 1.0)
+    alpha = SETTINGS["alpha"]
+    model = (Ridge(alpha=len(y) * alpha) if SETTINGS["penalty"] == "l2" else
+             Lasso(alpha=alpha / 2, tol=1e-12, max_iter=100_000)).fit(Z, y)
+    w = model.coef_ / scale
+    b = float(model.intercept_ - w @ np.broadcast_to(mean, w.shape))
+    print("scikit-learn:", json.dumps({"w": w.tolist(), "b": b}))
 
 
 def same_data(y):
@@ -223,8 +266,14 @@ def _settings(target, features, standardize, encode_text, fit_kwargs, data=None)
     if w0.ndim > 1 or (w0.ndim == 1 and w0.shape != (len(features),)) or not np.isfinite(
             np.append(w0, float(settings["b0"]))).all():
         raise DataError(f"The start w0 needs {len(features)} finite values or one number.")
+    penalty, alpha, penalty_values = penalty_settings(
+        settings["penalty"], settings["alpha"],
+        {name: value for name, value in fit_kwargs.items() if name not in _FIT_DEFAULTS})
     check_note = row.check_note or (
         f"scikit-learn has no fit of the {row.label}; Gradient Lab's reference: {row.method}.")
+    if penalty.name != "none" and not (row.name == "mse" and penalty.name in ("l1", "l2")):
+        check_note = (f"scikit-learn has no fit of the {row.label} with the {penalty.label} "
+                      "penalty; Gradient Lab's reference: reference_fit(..., penalty, alpha).")
     return {**settings, "loss": row.name, "optimizer": method.name,
             "loss_settings": loss_values, "optimizer_settings": method_values,
             "record_rows": check_record_rows(settings["record_rows"]),
@@ -232,8 +281,9 @@ def _settings(target, features, standardize, encode_text, fit_kwargs, data=None)
             "w0": w0.tolist(), "b0": float(settings["b0"]), "target": str(target),
             "features": features, "standardize": bool(standardize),
             "encode_text": bool(encode_text), "check_note": check_note,
+            "penalty": penalty.name, "alpha": alpha, "penalty_settings": penalty_values,
             "data": ({"rows": int(data[0]), "y_mean": float(data[1])}
-                     if data is not None and np.isfinite(data[1]) else None)}, row, method
+                     if data is not None and np.isfinite(data[1]) else None)}, row, method, penalty
 
 
 def export_script(target, features, standardize=True, encode_text=False, data=None,
@@ -252,18 +302,25 @@ def export_script(target, features, standardize=True, encode_text=False, data=No
     its own keywords and the chosen rows' hyper-parameters by name. Raises DataError for
     unknown settings or values out of range.
     """
-    settings, row, method = _settings(target, features, standardize, encode_text, fit_kwargs,
-                                      data)
+    settings, row, method, penalty = _settings(target, features, standardize, encode_text,
+                                               fit_kwargs, data)
     text = json.dumps(settings, ensure_ascii=True, allow_nan=False)
     functions = [step_size, divergence_bound, without_rounding_noise, evenly_spaced_rows,
-                 row.derivative, row.total, method.step,
-                 *(f for f in (row.scale, row.rounding) if f is not None)]
+                 row.derivative, row.total, method.step, penalty.value, penalty.gradient,
+                 *(f for f in (row.scale, row.rounding, penalty.prox, penalty.minimum_norm)
+                   if f is not None)]
     names = (f"DERIVATIVE = {row.derivative.__name__}\nTOTAL = {row.total.__name__}\n"
              f"STEP = {method.step.__name__}\n"
              f"SCALE = {row.scale.__name__ if row.scale else None}\n"
              f"ROUNDING = {row.rounding.__name__ if row.rounding else None}\n"
-             f"MINIBATCH = {method.minibatch!r}\nSTATE = {method.state!r}\n")
-    title = f"{method.label} on the {row.label}"
+             f"MINIBATCH = {method.minibatch!r}\nSTATE = {method.state!r}\n"
+             f"PENALTY_VALUE = {penalty.value.__name__}\n"
+             f"PENALTY_GRADIENT = {penalty.gradient.__name__}\n"
+             f"PROX = {penalty.prox.__name__ if penalty.prox else None}\n"
+             f"MINIMUM_NORM = {penalty.minimum_norm.__name__ if penalty.minimum_norm else None}\n"
+             f"PROXIMAL = {bool(getattr(method, 'proximal', False))!r}\n")
+    title = f"{method.label} on the {row.label}" + (
+        "" if penalty.name == "none" else f" + {penalty.label} penalty, alpha = {settings['alpha']:g}")
     header = _HEADER.format(title=title, settings=ascii(text), factor=DIVERGENCE_FACTOR)
     seen, sources = set(), []
     for function in functions:  # two rows may share a function: write it once

@@ -20,13 +20,13 @@ Every function uses numpy only and works on w of shape (d,) or (K, d) (one point
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from gradcore.errors import DataError
-from gradcore.regression.rows import HyperParameter
+from gradcore.regression.rows import HyperParameter, row_settings
 
 ALPHA = HyperParameter(
     "alpha", "penalty weight α", 0.0, 0.0, 1e12, step=0.01,
@@ -139,3 +139,39 @@ def get_penalty(penalty: str) -> Penalty:
 def check_alpha(alpha) -> float:
     """``alpha`` as a float in ``ALPHA``'s range [0, 1e12); DataError otherwise."""
     return float(ALPHA.check(alpha))
+
+
+def penalty_settings(penalty: str, alpha, settings: Mapping) -> tuple[Penalty, float, dict]:
+    """(penalty row, alpha, the row's settings) for ``fit``'s ``penalty``, ``alpha`` and keyword
+    ``settings``. DataError for an unknown penalty (naming the choices), alpha outside
+    [0, 1e12) (``penalties.ALPHA``) or a setting of the row out of its range."""
+    row = get_penalty(penalty)
+    given = {name: value for name, value in settings.items() if value is not None}
+    return row, check_alpha(alpha), row_settings(row, given)
+
+
+class PenaltyTerm:
+    """The penalty of one ``fit`` run at K points theta (K, d+1) or one (d+1,): P(w), grad P
+    (on w; 0 on b), the minimum-norm subgradient of the objective given the data loss's
+    gradients, and the proximal step on w (in place)."""
+
+    def __init__(self, row: Penalty, alpha: float, settings: Mapping, d: int):
+        self.row, self.alpha, self.settings, self.d = row, alpha, settings, d
+
+    def value(self, points):
+        return self.row.value(points[..., : self.d], self.alpha, self.settings)
+
+    def gradient(self, points):
+        grad = np.zeros_like(points)
+        grad[..., : self.d] = self.row.gradient(points[..., : self.d], self.alpha, self.settings)
+        return grad
+
+    def stationarity(self, loss_grads, points):
+        result = loss_grads.copy()
+        result[..., : self.d] = self.row.stationarity(loss_grads[..., : self.d],
+                                                      points[..., : self.d], self.alpha,
+                                                      self.settings)
+        return result
+
+    def prox(self, theta, step):
+        theta[: self.d] = self.row.proximal(theta[: self.d], step, self.alpha, self.settings)

@@ -13,7 +13,8 @@ import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from gradcore.regression.engine import fit, is_article_run, penalty_settings, run_settings
+from gradcore.regression.engine import fit, is_article_run, run_settings
+from gradcore.regression.penalties import penalty_settings
 
 FIT_DEFAULTS: dict = {name: parameter.default for name, parameter in
                       inspect.signature(fit).parameters.items()
