@@ -186,3 +186,17 @@ def test_the_exercise_names_the_mistake(seed, advice):
     task = BY_ID["l1-stays-zero"].instance(seed)
     feedback = task.check("yes" if task.solution == "no" else "no")
     assert not feedback.correct and advice in feedback.message, feedback.message
+
+
+def test_the_path_figure_is_valid_plotly_and_its_text_says_the_numbers():
+    """path_figure passes plotly's validation; the sentence gives the coefficients at α, the
+    exact zeros there and the α from which all are 0; the table has α and each coefficient."""
+    alphas = np.array([0.1, 1.0, 2.0, 10.0])
+    coefs = np.array([[3.0, -1.0], [2.0, 0.0], [1.5, 0.0], [0.0, 0.0]])
+    figure = penalties.path_figure(alphas, coefs, ("a", "b"), 2.0)
+    assert [trace.name for trace in figure.data] == ["w1 (a)", "w2 (b)", "α = 2 (this run)"]
+    assert figure.layout.xaxis.type == "log"
+    text = alt_text.regularization_path(alphas, coefs, ("a", "b"), 2.0, "L1 (lasso)")
+    assert "at α = 2, w1 (a) = 1.5, w2 (b) = 0; 1 of 2 exactly 0" in text.sentence
+    assert "every coefficient is exactly 0 from α = 10 on" in text.sentence
+    assert list(text.table.columns) == ["α", "w1 (a)", "w2 (b)"] and len(text.table) == 4

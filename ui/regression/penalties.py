@@ -119,13 +119,14 @@ def l1_frame(names, w: np.ndarray, grad: np.ndarray, alpha: float) -> pd.DataFra
     return pd.DataFrame({
         "coefficient": [f"w{j + 1} ({name})" for j, name in enumerate(names)],
         "wⱼ": w, "∂L/∂wⱼ (loss)": grad,
+        # ✓/✗ and the zeros before the wide text columns: a phone shows them unscrolled.
+        "holds": np.where(holds, "✓", "✗"),
+        "exactly 0": np.where(zero, "yes", "no"),
         "∂(α|wⱼ|)": [f"[{fmt(lo)}, {fmt(hi)}]" if z else f"{{{fmt(hi)}}}"
                       for lo, hi, z in zip(low, high, zero, strict=True)],
         "condition": [f"|∂L/∂w{j + 1}| ≤ α = {fmt(alpha)}" if z else
                       f"∂L/∂w{j + 1} = −α·sign(w{j + 1}) = {fmt(-h)}"
-                      for j, (g, h, z) in enumerate(zip(grad, high, zero, strict=True))],
-        "holds": np.where(holds, "✓", "✗"),
-        "exactly 0": np.where(zero, "yes", "no"),
+                      for j, (h, z) in enumerate(zip(high, zero, strict=True))],
     })
 
 
