@@ -119,7 +119,13 @@ from gradcore.regression.losses import (
 )
 from gradcore.regression.optimizers import OPTIMIZER_TABLE, OPTIMIZERS, SCHEDULES, Optimizer
 from gradcore.regression.penalties import ALPHA, PENALTIES, PENALTY_TABLE, Penalty
-from gradcore.regression.reference import Comparison, compare_with_sklearn, sklearn_reference
+from gradcore.regression.reference import (
+    Comparison,
+    compare_with_sklearn,
+    penalised_method,
+    regularization_path,
+    sklearn_reference,
+)
 from gradcore.regression.rows import HyperParameter
 from gradcore.regression.settings import FIT_DEFAULTS, RunSettings
 from gradcore.regression.standardize import Standardizer

@@ -28,7 +28,8 @@ from scipy.optimize import linprog, minimize
 from sklearn.linear_model import QuantileRegressor
 
 from gradcore.errors import DataError
-from gradcore.regression.reference import sklearn_reference
+from gradcore.regression.penalties import penalty_settings
+from gradcore.regression.reference import penalised_reference, sklearn_reference
 from gradcore.regression.rows import HyperParameter, check_names, row_settings
 from gradcore.regression.standardize import Standardizer
 from gradcore.regression.statistics import as_xy
@@ -308,7 +309,8 @@ def residual_signs(X, y, w, b) -> tuple[int, int, int]:
     return int((residual > 0).sum()), int((residual < 0).sum()), int((residual == 0).sum())
 
 
-def reference_fit(X, y, loss="mse", huber_delta=1.0, **settings) -> tuple[np.ndarray, float]:
+def reference_fit(X, y, loss="mse", huber_delta=1.0, *, penalty="none", alpha=0.0,
+                  standardize=True, **settings) -> tuple[np.ndarray, float]:
     """The true optimum (w (d,), b) of ``loss`` in original units, by a method independent of GD.
 
     "mse": ``sklearn_reference`` (least squares on standardised columns, right on badly scaled
@@ -319,9 +321,23 @@ def reference_fit(X, y, loss="mse", huber_delta=1.0, **settings) -> tuple[np.nda
     and mapped back; their optimum may not be unique (MAE), in which case this is one of them.
     Any other row: its ``reference`` on standardised columns (and a standardised target if
     the row says how its settings follow it, ``Loss.rescale``), mapped back.
+
+    With ``penalty`` ("l2", "l1") and ``alpha`` > 0: the optimum of loss + P(w) (b never
+    penalised), ``reference.penalised_reference``; for the MSE scikit-learn's ``Ridge`` with
+    its alpha = N alpha (it minimises ||y - Zw - b||^2 + a ||w||^2, a sum, not a mean) or
+    ``Lasso`` with its alpha = alpha / 2 (it minimises 1/(2N) ||y - Zw - b||^2 + a ||w||_1);
+    MAE + L1 a linear programme (HiGHS); MAE + L2 its dual QP; Huber L-BFGS(-B). A penalty is
+    not invariant to rescaling a column, so which weights it applies to matters: with
+    ``standardize`` (default) those of the standardised columns z_j = (x_j - mean_j) / sd_j, as
+    in a run on them (the page's "standardise" on); with ``standardize=False`` those of X's
+    columns as given (a run on raw X). The target is only centred (b absorbs the shift), never
+    scaled. The result is in original units either way.
     """
     X, y = as_xy(X, y)
     row, values = loss_settings(loss, {"huber_delta": huber_delta, **settings})
+    penalty_row, alpha, penalty_values = penalty_settings(penalty, alpha, settings)
+    if penalty_row.name != "none" and alpha > 0:
+        return _penalised_fit(X, y, row, values, penalty_row, alpha, penalty_values, standardize)
     if row.name == "mse":
         return sklearn_reference(X, y)
     scaler = Standardizer.fit(X)
@@ -335,6 +351,20 @@ def reference_fit(X, y, loss="mse", huber_delta=1.0, **settings) -> tuple[np.nda
     w_z, b_z = row.reference(Z, (y - y_mean) / y_scale, values)
     w, b = scaler.to_original(np.asarray(w_z) * y_scale, float(b_z) * y_scale + y_mean)
     return np.asarray(w, dtype=float), float(b)
+
+
+def _penalised_fit(X, y, row, values, penalty_row, alpha, penalty_values, standardize):
+    """``reference_fit`` with a penalty: solved on centred columns (divided by their sd with
+    ``standardize``) and a centred target, so b is of the order of y's spread; mapped back."""
+    scaler = Standardizer.fit(X)
+    if not standardize:  # centred only: the penalised weights are those of X's own columns
+        scaler = Standardizer(scaler.mean, np.ones_like(scaler.scale), scaler.constant)
+    A = scaler.transform(X)
+    A[:, scaler.constant] = 0.0
+    y_mean = float(y.mean())
+    w, b = penalised_reference(A, y - y_mean, row, values, penalty_row, alpha, penalty_values)
+    w, b = scaler.to_original(w, b)
+    return np.asarray(w, dtype=float), float(b) + y_mean
 
 
 @dataclass(frozen=True)
