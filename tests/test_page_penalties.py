@@ -133,6 +133,17 @@ def test_the_path_chart_has_a_line_per_coefficient_and_marks_alpha():
     here = penalties.PATH_ALPHAS.index(2.0)
     np.testing.assert_allclose(decoded(marker["y"]), [decoded(t["y"])[here] for t in lines])
     assert "at α = 2, w1 (x1) =" in all_text(at)
+    _, _, t = the_run(L1, 0)  # the run converged: it ends where the path is at its α
+    np.testing.assert_allclose(decoded(marker["y"]), t.w[-1], atol=1e-6)
+
+
+def test_a_path_too_slow_for_a_click_is_not_drawn():
+    """The MAE with L2 (a quadratic programme per α): a note instead of the chart."""
+    at = open_page("linear-regression", **{**L1, "pen": "l2", "loss": "mae", "opt": "gd"})
+    at.session_state[penalties.PATH_PANEL_KEY] = True
+    at.run()
+    assert "No path is drawn here" in notes(at)
+    assert not [c for c in at.get("plotly_chart") if c.proto.alt == alt_text.PATH_ALT]
 
 
 def test_the_path_box_costs_nothing_while_closed():
