@@ -213,6 +213,10 @@ def penalty_path(problem: Problem, loss: str, loss_key: tuple, penalty: str,
     return np.asarray(path, dtype=float)
 
 
+# Each coefficient's line differs by its dash too, not by colour alone.
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+
+
 def path_figure(alphas: np.ndarray, coefs: np.ndarray, names, alpha: float) -> Figure:
     """One line per coefficient against α (log axis) and the current α: a dashed vertical
     line and, on it, a marker per coefficient."""
@@ -220,7 +224,7 @@ def path_figure(alphas: np.ndarray, coefs: np.ndarray, names, alpha: float) -> F
     traces = [{"type": "scatter", "x": alphas, "y": coefs[:, j], "mode": "lines",
                "name": plotly_inert(f"w{j + 1} ({name})"),
                "line": {"color": colours[j % len(colours)], "width": 2,
-                        "dash": ("solid", "dash", "dot", "dashdot")[j // len(colours) % 4]}}
+                        "dash": DASHES[j % len(DASHES)]}}
               for j, name in enumerate(names)]
     here = int(np.argmin(np.abs(np.log(alphas) - np.log(alpha))))
     traces.append({"type": "scatter", "x": [alpha] * coefs.shape[1], "y": coefs[here],
