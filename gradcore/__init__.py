@@ -122,6 +122,7 @@ from gradcore.regression.penalties import ALPHA, PENALTIES, PENALTY_TABLE, Penal
 from gradcore.regression.reference import (
     Comparison,
     compare_with_sklearn,
+    largest_alpha,
     penalised_method,
     regularization_path,
     sklearn_reference,

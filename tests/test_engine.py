@@ -189,6 +189,10 @@ REACH = {
     ("mae", "nesterov"): ({"learning_rate": 0.1, "steps": 5000, "schedule": "1/sqrt(k)"}, 1e-4),
     ("mae", "adam"): ({"learning_rate": 0.1, "steps": 5000, "schedule": "1/sqrt(k)"}, 1e-4),
     ("mae", "sgd"): ({"learning_rate": 0.5, "steps": 4000, "schedule": "1/sqrt(k)"}, 1e-2),
+    # without a penalty the proximal optimizer is gradient descent (tests/test_penalties.py)
+    ("mse", "proximal"): ({"learning_rate": 0.3, "steps": 3000}, 1e-10),
+    ("huber", "proximal"): ({"learning_rate": 0.5, "steps": 5000}, 1e-10),
+    ("mae", "proximal"): ({"learning_rate": 0.5, "steps": 5000, "schedule": "1/sqrt(k)"}, 1e-3),
 }
 
 

@@ -13,7 +13,12 @@ from numpy.testing import assert_allclose
 from gradcore import PENALTY_TABLE, DataError, RunSettings, export_script, fit, reference_fit
 from gradcore.regression.losses import LOSS_TABLE, loss_value, value_and_gradient
 from gradcore.regression.penalties import l1_minimum_norm, l1_prox
-from gradcore.regression.reference import mae_l2_active_set, mae_l2_brent, regularization_path
+from gradcore.regression.reference import (
+    largest_alpha,
+    mae_l2_active_set,
+    mae_l2_brent,
+    regularization_path,
+)
 from gradcore.regression.standardize import Standardizer
 
 # Optimality conditions of a reference are checked to this absolute size of the gradient
@@ -262,3 +267,35 @@ def test_exported_script_repeats_a_penalised_run(tmp_path, kwargs):
     assert ((np.array(printed["w"]) == 0) == (w == 0)).all()
     assert_allclose(printed["b"], b, rtol=1e-6)
     assert_allclose(check["w"], w, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_mae_l2_active_set_certifies_the_optimum(seed):
+    """On random standardised data (ties in y for half the seeds) the active-set result is
+    below every nearby point; when it cannot certify one (None), the dual route is used."""
+    rng = np.random.default_rng(seed)
+    n, d = 30 + 40 * seed, 1 + seed % 4
+    A = rng.normal(size=(n, d))
+    A = (A - A.mean(axis=0)) / A.std(axis=0)
+    y = A @ rng.normal(size=d) + rng.standard_t(2, size=n)
+    y = np.round(y) if seed % 2 else y
+    alpha = (1e-3, 0.05, 1.0)[seed % 3]
+    found = mae_l2_active_set(A, y, alpha)
+    w, b = found if found is not None else mae_l2_brent(A, y, alpha)
+    best = objective(A, y, w, b, "mae", "l2", alpha)
+    for _ in range(100):
+        dw, db = 1e-6 * rng.normal(size=d), 1e-6 * rng.normal()
+        assert best <= objective(A, y, w + dw, b + db, "mae", "l2", alpha) + 1e-13
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+@pytest.mark.parametrize("loss", ["mse", "huber"])
+def test_largest_alpha_is_where_every_weight_becomes_zero(loss, standardize):
+    """With L1, the optimum has every weight 0 at largest_alpha and some weight not 0 just
+    below it."""
+    X, y = hidden_style(n=60)
+    top = largest_alpha(X, y, loss, standardize=standardize)
+    at, below = regularization_path(X, y, [top * 1.000001, top * 0.9], loss, "l1",
+                                    standardize=standardize)
+    assert_allclose(at, 0.0, atol=1e-9)
+    assert np.abs(below).max() > 1e-6

@@ -283,7 +283,9 @@ def fit(X, y, *, loss="mse", optimizer="gd", learning_rate=0.1, steps=200, w0=0.
     ``batch_size`` (at most N is used) and ``seed`` (mini-batch SGD), ``huber_delta``; each
     left out takes its row's default. ``penalty`` ("none", "l2", "l1": ``PENALTY_TABLE``) adds
     alpha ||w||^2 or alpha ||w||_1 to the loss (never on b; see the module doc and
-    ``FitTrajectory``: ``loss`` is then the objective). The run stops at ``steps``, when the
+    ``FitTrajectory``: ``loss`` is then the objective); it applies to the weights of X's
+    columns as given, so a run on standardised columns penalises theirs (its optimum is
+    ``reference_fit(..., standardize=True)``). The run stops at ``steps``, when the
     (minimum-norm sub)gradient norm of the objective is below ``tol`` x the loss's gradient
     scale, or before the objective diverges
     (``gradcore.regression.stopping``). ``record_rows``: see the module doc (mini-batch MAE / Huber
@@ -420,7 +422,12 @@ def _run(X, y, row, method, loss_values, rate, steps, tol, schedule, settings, t
     message = stop_message(
         reason, end=end, steps=steps, grad_norm=float(grad_norm[end]), threshold=threshold,
         rate=rate, loss_row=row, optimizer_row=method, schedule=schedule,
-        max_stable_rate=stats.max_stable_learning_rate)
+        max_stable_rate=stats.max_stable_learning_rate,
+        measure=("gradient norm" if penalty.row.minimum_norm is None else
+                 "norm of the smallest subgradient (loss + penalty)"),
+        detail=("" if penalty.row.minimum_norm is None or method.proximal else
+                f" The {penalty.row.label} penalty's subgradient step keeps jumping across "
+                "w_j = 0; the proximal optimizer lands on exact zeros."))
 
     def kept(values, rows):
         return readonly(values[:rows].copy())

@@ -71,12 +71,14 @@ def decide_stop(loss, grad_norm, bound, threshold, steps) -> tuple[int, str]:
 
 
 def stop_message(reason, *, end, steps, grad_norm, threshold, rate, loss_row, optimizer_row,
-                 schedule, max_stable_rate, detail="") -> str:
+                 schedule, max_stable_rate, detail="", measure="gradient norm") -> str:
     """The sentence a page shows for a stop ``reason`` of a run of ``optimizer_row`` (an
     ``Optimizer``) on ``loss_row`` (a ``Loss``): written here once for every row, and shown as
-    is. ``detail`` is added after a step-limit sentence (the MSE's closed form knows more)."""
+    is. ``detail`` is added after a step-limit sentence (the MSE's closed form knows more);
+    ``measure`` names what ``grad_norm`` measures (a penalty with a kink: the minimum-norm
+    subgradient's norm)."""
     if reason == "converged":
-        return (f"Converged after {end} steps: the gradient norm {grad_norm:.3g} is below "
+        return (f"Converged after {end} steps: the {measure} {grad_norm:.3g} is below "
                 f"tol x scale = {threshold:.3g}.")
     if reason == "diverged":
         text = (f"Diverged: the loss grew past {DIVERGENCE_FACTOR:.0e} x its starting size, so "
@@ -94,7 +96,7 @@ def stop_message(reason, *, end, steps, grad_norm, threshold, rate, loss_row, op
                      + f" Choose η below {limit:.3g}.")
             return text
         return text + " Choose a smaller learning rate."
-    text = f"Stopped at the step limit ({steps} steps); the gradient norm is {grad_norm:.3g}."
+    text = f"Stopped at the step limit ({steps} steps); the {measure} is {grad_norm:.3g}."
     if getattr(loss_row, "stop_note", ""):
         text += " " + loss_row.stop_note
     if getattr(loss_row, "kinked", False) and schedule == "constant":
