@@ -137,13 +137,19 @@ def test_the_path_chart_has_a_line_per_coefficient_and_marks_alpha():
     np.testing.assert_allclose(decoded(marker["y"]), t.w[-1], atol=1e-6)
 
 
-def test_a_path_too_slow_for_a_click_is_not_drawn():
-    """The MAE with L2 (a quadratic programme per α): a note instead of the chart."""
-    at = open_page("linear-regression", **{**L1, "pen": "l2", "loss": "mae", "opt": "gd"})
+@pytest.mark.parametrize(("loss", "penalty", "rows"), [("mae", "l1", 500), ("mae", "l2", 600),
+                                                     ("huber", "l1", 600)])
+def test_a_slow_path_reads_fewer_rows_and_says_so(loss, penalty, rows):
+    """On 600 rows, the MAE + L1 path (a linear programme per α) reads 500 evenly spaced rows
+    and says so; the others read all 600 and say nothing about rows."""
+    at = open_page("linear-regression", **{**L1, "n": "600", "pen": penalty, "loss": loss,
+                                           "opt": "gd"})
     at.session_state[penalties.PATH_PANEL_KEY] = True
     at.run()
-    assert "No path is drawn here" in notes(at)
-    assert not [c for c in at.get("plotly_chart") if c.proto.alt == alt_text.PATH_ALT]
+    assert not at.exception, at.exception
+    assert len(path_spec(at)["data"]) == 4
+    said = "this loss's path reads 500 evenly spaced rows of the 600" in all_text(at)
+    assert said == (rows == 500)
 
 
 def test_the_path_box_costs_nothing_while_closed():

@@ -179,21 +179,17 @@ def race_zeros(runs, names) -> str | None:
 
 # --- the regularisation path -----------------------------------------------------------------
 
-# The path's fits per loss read at most this many evenly spaced rows (None: all), so that it
-# costs under a second (measured on the shared 2-core machine, 25 values of α: the MSE's path
-# 0.04 s on 100,000 x 10 from its Gram matrix; Huber's 0.5 s on 10,000 x 3; the MAE + L1
-# linear programmes 0.5 s on 500 x 10 but 97 s on 10,000 x 3). A loss not listed: as the MAE.
-PATH_ROWS = {"mse": None, "huber": EVALUATION_ROWS}
-SLOW_PATH_ROWS = 500
-# Pairs whose path takes seconds even on a few hundred rows (the MAE + L2 quadratic
-# programmes: 1 s on 200 x 3, 6 s on 500 x 3), so none is drawn.
-NO_PATH = {("mae", "l2"): "the MAE with the L2 penalty is a quadratic programme per α, "
-                          "seconds even for a few hundred rows"}
+# The path's fits read at most this many evenly spaced rows (None: all), so that a path costs
+# about a second at most (measured on the shared 2-core machine, 25 values of α: the MSE's
+# 0.04 s on 100,000 x 10, from its Gram matrix; Huber + L1 or L2 and MAE + L2 0.8-1 s on
+# 10,000 x 3; the MAE + L1 linear programmes 0.6 s on 500 x 3 but 5.7 s on 2,000 x 3).
+PATH_ROWS = {("mse", "l1"): None, ("mse", "l2"): None, ("mae", "l1"): 500}
+DEFAULT_PATH_ROWS = EVALUATION_ROWS
 
 
-def path_rows(loss: str, rows: int) -> int:
-    """How many rows the path of `loss` reads on a table of `rows` rows (PATH_ROWS)."""
-    most = PATH_ROWS.get(loss, SLOW_PATH_ROWS)
+def path_rows(loss: str, penalty: str, rows: int) -> int:
+    """How many rows the path of `loss` with `penalty` reads on a table of `rows` rows."""
+    most = PATH_ROWS.get((loss, penalty), DEFAULT_PATH_ROWS)
     return rows if most is None else min(rows, most)
 
 
@@ -203,10 +199,11 @@ def penalty_path(problem: Problem, loss: str, loss_key: tuple, penalty: str,
                  alphas: tuple[float, ...]) -> np.ndarray:
     """``regularization_path`` on the problem (in GD's units): coefficients (len(alphas), d),
     from ``path_rows`` evenly spaced rows."""
-    used = path_rows(loss, len(problem.y))
+    used = path_rows(loss, penalty, len(problem.y))
     rows = evenly_spaced_rows(len(problem.y), used) if used < len(problem.y) else None
     X, y = (problem.X_fit, problem.y) if rows is None else (problem.X_fit[rows], problem.y[rows])
-    with heavy_work(0 if loss == "mse" else len(y) * (len(problem.features) + 1)):
+    with heavy_work(0 if PATH_ROWS.get((loss, penalty), 0) is None
+                    else len(y) * (len(problem.features) + 1)):
         # X_fit as it is (standardize=False): its columns are the ones the run penalises.
         path = regularization_path(X, y, np.asarray(alphas), loss=loss, penalty=penalty,
                                    standardize=False, **dict(loss_key))
@@ -253,10 +250,6 @@ def path_panel(problem: Problem, settings: RunSettings, units: str) -> None:
     if not box.open:
         return
     with box:
-        if (settings.loss, penalty) in NO_PATH:
-            st.info(f"No path is drawn here: {NO_PATH[settings.loss, penalty]}. The MSE and "
-                    "the Huber loss draw theirs in a fraction of a second.")
-            return
         try:
             with st.spinner("Fitting the path…"):
                 coefs = penalty_path(problem, settings.loss, settings.loss_key, penalty,
@@ -267,7 +260,7 @@ def path_panel(problem: Problem, settings: RunSettings, units: str) -> None:
         alphas = np.asarray(PATH_ALPHAS)
         alpha = float(settings.alpha)
         label = PENALTY_TABLE[penalty].label
-        used = path_rows(settings.loss, len(problem.y))
+        used = path_rows(settings.loss, penalty, len(problem.y))
         st.caption(f"Each α's optimum by gradcore's regularization_path (warm-started from the "
                    f"α next to it where its solver allows), in {units}, the units GD works in"
                    + (f"; this loss's path reads {used:,} evenly spaced rows of the "
