@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from gradcore.exercises import calculus, curvature, regression
+from gradcore.exercises import calculus, curvature, penalties, regression
 from gradcore.exercises import frameworks as kink_frameworks
 from gradcore.exercises.answers import AnswerError
 from gradcore.exercises.checks import Checker, Feedback
@@ -157,6 +157,8 @@ EXERCISES: tuple[Exercise, ...] = (
              depends=(*_DATA, "sched")),
     Exercise("momentum-best", "linear-regression", regression.momentum_best, seeded=False,
              depends=_DATA, free=("lr", "mom")),
+    Exercise("l1-stays-zero", "linear-regression", penalties.l1_stays_zero,
+             depends=(*_DATA, "std", "w0"), free=("lr", "b0")),
 )
 BY_ID: dict[str, Exercise] = {exercise.id: exercise for exercise in EXERCISES}
 

@@ -146,3 +146,29 @@ def residual_bars(residuals: np.ndarray, row_numbers: np.ndarray, k: int,
     table, _ = (numbers_table({"row": row_numbers, "residual ŷ − y": residuals})
                 if with_table else (NO_TABLE, 0))
     return ChartText("Bar chart of the residuals of a few rows", text + ".", table)
+
+
+def regularization_path(alphas: np.ndarray, coefs: np.ndarray, names: Sequence[str],
+                        alpha: float, penalty: str, with_table: bool = True) -> ChartText:
+    """``penalties.path_figure``: the coefficients at the current α, how many are exactly 0
+    there, and from which α on every one is; the table has α and one column per coefficient."""
+    alphas = np.asarray(alphas, dtype=float)
+    coefs = np.atleast_2d(np.asarray(coefs, dtype=float))
+    here = int(np.argmin(np.abs(np.log(alphas) - np.log(alpha))))
+    zero = np.flatnonzero(coefs[here] == 0)
+    values = ", ".join(f"w{j + 1} ({inert(name)}) = {fmt(coefs[here, j])}"
+                       for j, name in enumerate(names))
+    text = (f"The {len(names)} coefficients of the {penalty} fit against α from "
+            f"{fmt(alphas[0])} to {fmt(alphas[-1])} (log axis), at {alphas.size} values of α: "
+            f"at α = {fmt(alpha)}, {values}; {zero.size} of {len(names)} exactly 0")
+    nonzero = np.flatnonzero((coefs != 0).any(axis=1))
+    first = 0 if nonzero.size == 0 else int(nonzero[-1]) + 1
+    if first < alphas.size:
+        text += f"; every coefficient is exactly 0 from α = {fmt(alphas[first])} on"
+    columns = {"α": alphas}
+    columns.update({f"w{j + 1} ({name})": coefs[:, j] for j, name in enumerate(names)})
+    table, _ = numbers_table(columns, keep=[here]) if with_table else (NO_TABLE, 0)
+    return ChartText(PATH_ALT, text + ".", table)
+
+
+PATH_ALT = "Plot of each coefficient against the penalty weight alpha"

@@ -25,6 +25,7 @@ from gradcore import (
     FIT_DEFAULTS,
     LOSS_TABLE,
     OPTIMIZER_TABLE,
+    PENALTY_TABLE,
     SCHEDULES,
     HyperParameter,
     RunSettings,
@@ -35,6 +36,7 @@ from gradcore.number_text import tex
 from gradcore.regression.engine import EVALUATION_ROWS
 from gradcore.regression.rows import declared
 from ui.regression.build import Problem, Run
+from ui.regression.penalties import penalty_controls
 from ui.shell.state import Link
 
 # Rows written out in the formula panels (this one and the article's, regression_view).
@@ -68,7 +70,8 @@ def _control(link: Link, parameter: HyperParameter, where) -> float | int:
 
 
 def engine_settings(link: Link, rows: int, **common) -> tuple[RunSettings, tuple[RunSettings, ...]]:
-    """Loss and optimizer boxes, the optimizers to race against it (at most MAX_RIVALS), the
+    """Loss and optimizer boxes, the penalty and α (``penalties.penalty_controls``), the
+    optimizers to race against it (at most MAX_RIVALS), the
     schedule, then a control for each hyper-parameter the chosen rows declare (from the rows:
     a row added to ``LOSS_TABLE`` or ``OPTIMIZER_TABLE`` gets its controls here with no edit).
     `common` are ``fit``'s other keywords (learning_rate, steps, w0, b0). Returns the chosen
@@ -83,11 +86,13 @@ def engine_settings(link: Link, rows: int, **common) -> tuple[RunSettings, tuple
                             help=(f"Above {SGD_DEFAULT_ROWS:,} rows the MAE and the Huber loss "
                                   "start with mini-batch SGD: a full-batch step of theirs reads "
                                   "every row."))
+    penalised = penalty_controls(link, *st.columns(2))
     rivals = link.choices("race", "Race against (same data, loss, step size and start)",
                           [name for name in OPTIMIZER_TABLE if name != optimizer], [],
                           max_selections=MAX_RIVALS,
                           format_func=lambda name: OPTIMIZER_TABLE[name].label)
-    parameters = declared([LOSS_TABLE[loss], *(OPTIMIZER_TABLE[o] for o in (optimizer, *rivals))])
+    parameters = declared([LOSS_TABLE[loss], *(OPTIMIZER_TABLE[o] for o in (optimizer, *rivals)),
+                           PENALTY_TABLE[penalised.get("penalty", "none")]])
     slots = itertools.cycle(st.columns(2))  # the loss's settings, the schedule, the optimizers'
     values = {p.name: _control(link, p, next(slots)) for p in LOSS_TABLE[loss].hyper_parameters}
     schedule = link.choice(SCHEDULE_KEY, "Step-size schedule η_k", SCHEDULES,
@@ -98,7 +103,8 @@ def engine_settings(link: Link, rows: int, **common) -> tuple[RunSettings, tuple
 
     def settings(name: str) -> RunSettings:
         return RunSettings.of(values, loss=loss, optimizer=name, schedule=schedule,
-                              record_rows=record_rows(loss, name, rows), **common)
+                              record_rows=record_rows(loss, name, rows), **penalised,
+                              **common)
 
     return settings(optimizer), tuple(settings(name) for name in rivals)
 

@@ -10,7 +10,7 @@ from gradcore import FIT_DEFAULTS, LOSS_TABLE, MAX_FEATURES, DataError
 from gradcore.regression.descent import LEARNING_RATES
 from gradcore.regression.optimizers import MOMENTUM
 from ui.regression import cache as cache
-from ui.regression import data_source
+from ui.regression import data_source, penalties
 from ui.regression.curvature import curvature_panel
 from ui.regression.data import columns_after_switch, reference_note
 from ui.regression.engine import (
@@ -65,13 +65,14 @@ def render(lesson) -> None:
     expected = st.session_state.get("loss", st.query_params.get("loss"))
     shown_loss = expected if expected in LOSS_TABLE else "mse"
 
-    def show_intro(loss: str) -> None:
-        text, formula = intro(loss)
-        with intro_slot.container():
-            st.markdown(text)
-            st.latex(formula)
+    shown_penalty = penalties.expected_penalty()
 
-    show_intro(shown_loss)
+    def show_intro(loss: str, penalty: tuple[str, float]) -> None:
+        with intro_slot.container():
+            for kind, body in penalties.objective(*intro(loss), *penalty):
+                getattr(st, kind)(body)
+
+    show_intro(shown_loss, shown_penalty)
 
     def stop_early(note: str | None = None) -> None:
         share_box(link, note)
@@ -143,8 +144,9 @@ def render(lesson) -> None:
             st.error(inert(error))
             stop_early(upload_note)
         start_at_centre_button(problem.y, chosen.loss, c2)
-        if chosen.loss != shown_loss:
-            show_intro(chosen.loss)
+        chosen_penalty = penalties.of_settings(chosen)
+        if (chosen.loss, chosen_penalty) != (shown_loss, shown_penalty):
+            show_intro(chosen.loss, chosen_penalty)
         if reveal:
             rate_slot.markdown(rate_note(chosen, rate, bound) or learning_rate_note(
                 rate, bound, problem.stats.condition_number, standardise))
@@ -181,6 +183,7 @@ def render(lesson) -> None:
         curvature_panel(problem.stats, trajectory, rate, chosen.optimizer,
                         dict(chosen.hyper).get("momentum", MOMENTUM.default), standardise,
                         loss=chosen.loss, schedule=chosen.schedule, features=problem.features)
+        penalties.path_panel(problem, chosen, gd_units(problem))
     st.divider()
     st.header("3 · Step through gradient descent")
     if reveal:

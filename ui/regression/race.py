@@ -9,6 +9,7 @@ from gradcore import OPTIMIZER_TABLE, DataError, RunSettings
 from ui.regression import race_figures
 from ui.regression.build import Problem, Run, contour_note, race_window
 from ui.regression.cache import descend, race_grid
+from ui.regression.penalties import race_zeros
 from ui.shell.state import inert
 
 
@@ -56,6 +57,9 @@ def race_panel(problem: Problem, run: Run, rivals: tuple[RunSettings, ...], unit
                                                                       strict=True)))
     if shared:
         left.caption(shared)
+    zeros = race_zeros(runs, names)
+    if zeros:
+        left.caption(zeros)
     if len(problem.features) == 1:
         paths = [(r.trajectory.w[:, 0], r.trajectory.b) for r in runs]
         optimum = (float(run.optimum.reference_fit[0][0]), float(run.optimum.reference_fit[1]))

@@ -21,7 +21,7 @@ import streamlit as st
 
 from gradcore import DataError, learning_rate_verdict
 from gradcore.number_text import significant, tex
-from ui.regression import alt_text, data_source
+from ui.regression import alt_text, data_source, penalties
 from ui.regression import engine as engines
 from ui.regression import figures as figures
 from ui.regression.build import (
@@ -343,5 +343,6 @@ def _stepper(ref: RunRef, link: Link, upload_note: str | None) -> None:
         st.header(f"The gradient at step {k} and the update")
         st.caption(formula_caption(problem))
         engines.formula_panel(problem, run, k, gd_units(problem), show_table)
+    penalties.l1_panel(problem, run, k, show_table)
     check_panel(problem, run, k, step)
     share_box(link, upload_note)
