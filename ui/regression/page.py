@@ -10,7 +10,7 @@ from gradcore import FIT_DEFAULTS, LOSS_TABLE, MAX_FEATURES, DataError
 from gradcore.regression.descent import LEARNING_RATES
 from gradcore.regression.optimizers import MOMENTUM
 from ui.regression import cache as cache
-from ui.regression import data_source
+from ui.regression import data_source, generalisation_panel
 from ui.regression.curvature import curvature_panel
 from ui.regression.data import columns_after_switch, reference_note
 from ui.regression.engine import (
@@ -104,6 +104,7 @@ def render(lesson) -> None:
         if reference:
             st.caption(inert(reference))
         standardise = link.flag("std", "Standardise the features (z = (x − mean) / sd)", True)
+        shaping = generalisation_panel.controls(link, features)
 
     upload_note = ("The link carries the settings, not the file: whoever opens it must upload the "
                    "same file." if st.session_state.get("src") == "upload" else None)
@@ -113,7 +114,7 @@ def render(lesson) -> None:
 
     try:
         with st.spinner("Preparing the data: statistics and the scikit-learn fit…"):
-            problem = cache.prepare(data, target, features, standardise)
+            problem = cache.prepare(data, target, features, standardise, shaping)
     except DataError as error:
         data_col.error(inert(error))
         stop_early(upload_note)
@@ -138,7 +139,8 @@ def render(lesson) -> None:
         try:
             chosen, rivals = engine_settings(link, len(problem.y), learning_rate=rate,
                                              steps=int(steps), w0=float(w0), b0=float(b0))
-            chosen, *rivals = bounded_steps((chosen, *rivals), len(problem.y), len(features))
+            chosen, *rivals = bounded_steps((chosen, *rivals), len(problem.y),
+                                            len(problem.features))
         except DataError as error:  # a row's own default outside its range
             st.error(inert(error))
             stop_early(upload_note)
@@ -167,6 +169,7 @@ def render(lesson) -> None:
                 st.warning(trajectory.message)
         if reveal:
             far_from_optimum(run, problem.y, rate, float(b0))
+            generalisation_panel.summary(problem, run)
         st.download_button(
             f"Download the trajectory (CSV, {trajectory.steps_taken + 1:,} rows)",
             data=trajectory_download(problem, run), file_name="trajectory.csv",
