@@ -21,7 +21,7 @@ from sklearn.preprocessing import PolynomialFeatures
 from gradcore.data.generate import MAX_FEATURES
 from gradcore.errors import DataError
 from gradcore.regression.engine import loss_surface
-from gradcore.regression.standardize import Standardizer
+from gradcore.regression.reference import sklearn_reference
 from gradcore.regression.statistics import regression_statistics
 
 __all__ = [
@@ -137,27 +137,17 @@ def held_out_loss(X, y, w_path, b_path, loss: str = "mse",
     return steps, np.asarray(values, dtype=float)
 
 
-def degree_losses(x, y, train, test, degrees=range(1, MAX_DEGREE + 1),
-                  standardise: bool = True) -> dict[int, tuple[float, float]]:
+def degree_losses(x, y, train, test,
+                  degrees=range(1, MAX_DEGREE + 1)) -> dict[int, tuple[float, float]]:
     """{degree: (training MSE, test MSE)} of the least-squares fit on the training rows of the
-    polynomial columns of `x` (N,) (the basis fitted on the training rows, as the page does).
-
-    The optimum is the minimum-norm least-squares solution (``numpy.linalg.lstsq``) on the
-    (optionally standardised) columns, so a degree with more columns than rows still has one.
+    polynomial columns of `x` (N,): the basis and ``sklearn_reference`` (scikit-learn's
+    least squares on standardised columns) fitted on the training rows, as the page does.
     """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     losses = {}
     for degree in degrees:
-        basis = PolynomialBasis.fit(x[train], "x", degree)
-        Z = basis.columns(x)
-        if standardise:
-            Z = Standardizer.fit(Z[train]).transform(Z)
-        design = np.column_stack([Z[train], np.ones(len(train))])
-        theta = np.linalg.lstsq(design, y[train], rcond=None)[0]
-
-        def mse(rows, theta=theta, Z=Z):
-            residual = Z[rows] @ theta[:-1] + theta[-1] - y[rows]
-            return float(np.mean(residual ** 2))
-
-        losses[int(degree)] = (mse(train), mse(test))
+        Z = PolynomialBasis.fit(x[train], "x", degree).columns(x)
+        coef, intercept = sklearn_reference(Z[train], y[train])
+        losses[int(degree)] = tuple(float(np.mean((Z[rows] @ coef + intercept - y[rows]) ** 2))
+                                    for rows in (train, test))
     return losses

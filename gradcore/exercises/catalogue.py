@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from gradcore.exercises import calculus, curvature, regression
+from gradcore.exercises import calculus, curvature, generalisation, regression
 from gradcore.exercises.answers import AnswerError
 from gradcore.exercises.checks import Checker, Feedback
 from gradcore.exercises.regression import page_data
@@ -115,6 +115,8 @@ def _task(exercise: Exercise, seed: int) -> Task:
 # article's MSE with plain gradient descent: every other data, column, loss and optimizer
 # setting must stay at its default.
 _DATA = ("d", "noise", "tw", "tb", "target", "feats", "onehot", "loss")
+# The split and the polynomial columns change the rows and columns GD fits.
+_DATA = (*_DATA, "deg", "test", "tseed")
 _RUN = (*_DATA, "opt", "sched")
 # The curvature exercises open the Gradients page's curvature view; turning it off or moving Δ
 # changes nothing about their answers.
@@ -154,6 +156,8 @@ EXERCISES: tuple[Exercise, ...] = (
              depends=(*_DATA, "sched")),
     Exercise("momentum-best", "linear-regression", regression.momentum_best, seeded=False,
              depends=_DATA, free=("lr", "mom")),
+    Exercise("lowest-test-degree", "linear-regression", generalisation.lowest_test_degree,
+             depends=_DATA, free=("deg",)),
 )
 BY_ID: dict[str, Exercise] = {exercise.id: exercise for exercise in EXERCISES}
 
