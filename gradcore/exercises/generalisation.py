@@ -19,7 +19,7 @@ from gradcore.exercises.regression import page_data
 from gradcore.exercises.seeds import DEFAULT_SEED, pick, rng
 from gradcore.number_text import significant
 
-__all__ = ["TIE_RTOL", "best_degree", "lowest_test_degree"]
+__all__ = ["TIE_RTOL", "best_degree", "lowest_test_degree", "page_rows"]
 
 TEST_FRACTION = 0.3
 # Two degrees whose test losses differ by less than this (relative) are both accepted.
@@ -29,7 +29,7 @@ TIE_RTOL = 0.01
 CLEAR_MARGIN = 0.05
 
 
-def _rows(link: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+def page_rows(link: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
     """x (N,) and y (N,) of the page's one-feature table for `link`, before the split and the
     polynomial (``page_data`` with the columns as they are)."""
     X, y = page_data({**link, "std": "false"})
@@ -88,7 +88,7 @@ def lowest_test_degree(seed: int):
     """Which degree from 1 to 12 has the lowest test loss on a small generated table?"""
     n = pick("degree-rows", seed, 30, (25, 30, 40, 50))
     data_seed = 0 if seed == DEFAULT_SEED else rng("degree-data", seed).randrange(1000)
-    x, y = _rows(_link(n, data_seed, 0))
+    x, y = page_rows(_link(n, data_seed, 0))
     for split_seed in range(50):
         train, test = train_test_split_rows(n, TEST_FRACTION, split_seed)
         losses = degree_losses(x, y, train, test)

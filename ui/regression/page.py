@@ -169,7 +169,7 @@ def render(lesson) -> None:
                 st.warning(trajectory.message)
         if reveal:
             far_from_optimum(run, problem.y, rate, float(b0))
-            generalisation_panel.summary(problem, run)
+        generalisation_panel.summary(problem, run)
         st.download_button(
             f"Download the trajectory (CSV, {trajectory.steps_taken + 1:,} rows)",
             data=trajectory_download(problem, run), file_name="trajectory.csv",
