@@ -117,7 +117,13 @@ def _memoize(function, size_estimate):
         return STORE.get_or_compute(key, lambda: compute(args))
 
     wrapper.clear = lambda: STORE.discard(lambda key: key[0] == name)
-    wrapper.lookup = lambda *key: STORE.get((name, *key))
+    defaults = [p.default for p in signature.parameters.values()]
+
+    def lookup(*key):
+        # Arguments left out take their defaults, as in a call (so both share one key).
+        return STORE.get((name, *key, *(_hashed(d) for d in defaults[len(key):])))
+
+    wrapper.lookup = lookup
     return wrapper
 
 
