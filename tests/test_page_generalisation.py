@@ -109,8 +109,8 @@ def test_the_loss_chart_draws_the_test_loss_of_every_iterate(page):
 
 
 def test_the_curve_is_drawn_over_the_data_for_a_degree_above_one(page):
-    """Degree 6: the data with scikit-learn's curve and GD's curve at step 0 over the x range
-    (200 points), no straight-line chart and no loss contours."""
+    """Degree 6: the 28 training and 12 held-out points with scikit-learn's curve and GD's
+    curve at step 0 over the x range (200 points), and no straight-line chart."""
     spec = chart_named(page, "GD curve at step 0")
     names = [t.get("name") for t in spec["data"]]
     assert {"training data", "scikit-learn fit"} <= set(names)
@@ -118,6 +118,8 @@ def test_the_curve_is_drawn_over_the_data_for_a_degree_above_one(page):
     assert curve_x.size == 200 and np.all(np.diff(curve_x) > 0)
     assert not any("GD line at step 0" == t.get("name") for s in specs(page) for t in s["data"])
     assert len(values(trace(spec, "training data"), "x")) == 28
+    assert len(values(trace(spec, "test data (held out)"), "x")) == 12
+    assert "of z = (x1 − " in all_text(page)
 
 
 def test_no_two_marks_of_the_new_charts_look_alike(page):

@@ -180,7 +180,7 @@ def build_problem(data: LoadedData, target: str, features, standardise: bool,
         least_squares=_optimum(scaler, coef, intercept, mse_loss(X, y, coef, intercept)),
         sample=Sample(rows, X[rows], X_fit[rows], y[rows]), source=data.source,
         columns=columns if shaped.basis else (), held_out=held_out(shaped.test, scaler),
-        curve=curve_of(shaped.basis, shaped.x_all, rows, train_x),
+        curve=curve_of(shaped.basis, shaped.x_all, rows, train_x, shaped.test),
     )
 
 

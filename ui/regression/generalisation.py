@@ -11,7 +11,7 @@ rescaled by the training rows' mean and sd), ordinary features for everything do
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -29,6 +29,7 @@ from ui.regression.figures import (
     _replay_layout,
     _scatter,
     frame_steps,
+    sample_indices,
 )
 from ui.shell.text import inert, plotly_inert
 
@@ -60,13 +61,16 @@ class HeldOut:
 
 @dataclass(frozen=True, eq=False)
 class Curve:
-    """A polynomial of one column: the `basis`, the drawn sample's x (original units) and
-    CURVE_POINTS x values over the data's range with their polynomial columns."""
+    """A polynomial of one column: the `basis`, the drawn sample's x (original units),
+    CURVE_POINTS x values over the data's range with their polynomial columns, and the drawn
+    held-out rows (x, y; empty without a split)."""
 
     basis: PolynomialBasis
     x: np.ndarray
     grid: np.ndarray
     columns: np.ndarray
+    test_x: np.ndarray = field(default_factory=lambda: np.empty(0))
+    test_y: np.ndarray = field(default_factory=lambda: np.empty(0))
 
     def values(self, coef: np.ndarray, intercept: float) -> np.ndarray:
         """The fitted curve at `grid` for coefficients in original units (of the columns)."""
@@ -113,19 +117,27 @@ def held_out(test: tuple[np.ndarray, np.ndarray] | None, scaler) -> HeldOut | No
 
 
 def curve_of(basis: PolynomialBasis | None, x_all: np.ndarray | None,
-             sample_rows: np.ndarray, train_rows_x: np.ndarray) -> Curve | None:
+             sample_rows: np.ndarray, train_rows_x: np.ndarray,
+             test: tuple[np.ndarray, np.ndarray] | None = None) -> Curve | None:
     """The curve's drawing data: `train_rows_x` is the training rows' x (the sample's rows
-    index it); the grid spans every row's x."""
+    index it); the grid spans every row's x; `test` the held-out (polynomial columns, y),
+    of which at most MAX_POINTS are drawn."""
     if basis is None:
         return None
     grid = np.linspace(float(np.min(x_all)), float(np.max(x_all)), CURVE_POINTS)
-    return Curve(basis, train_rows_x[sample_rows], grid, basis.columns(grid))
+    test_x = test_y = np.empty(0)
+    if test is not None:
+        drawn = sample_indices(len(test[1]))
+        test_x = test[0][drawn, 0] * basis.scale + basis.centre
+        test_y = test[1][drawn]
+    return Curve(basis, train_rows_x[sample_rows], grid, basis.columns(grid), test_x, test_y)
 
 
 # --- The chart: the data and the fitted curve ----------------------------------------------
 
 def _curve_frame(curve: Curve, coef: np.ndarray, intercept: np.ndarray, s: int) -> dict:
-    return dict(name=f"k{s}", traces=[2],
+    # GD's curve is the first trace after the base's (two, or three with held-out points).
+    return dict(name=f"k{s}", traces=[3 if curve.test_x.size else 2],
                 data=[dict(type="scatter", x=curve.grid.tolist(), name=f"GD curve at step {s}",
                            y=curve.values(coef[s], intercept[s]).tolist())])
 
@@ -141,10 +153,15 @@ def curve_base(curve: Curve, y: np.ndarray, coef: np.ndarray, intercept: np.ndar
                                 line=dict(width=0.5, color="rgba(255,255,255,0.5)")))
     fit = _scatter(curve.grid, curve.values(*reference), f"{source} fit", "lines",
                    line=dict(color=palette.REFERENCE, dash="dash"))
+    # Held-out points: open diamonds, so they differ from the training points by shape too.
+    test = _scatter(curve.test_x, curve.test_y, "test data (held out)", "markers",
+                    marker=dict(color=palette.NEUTRAL, size=7, symbol="diamond-open",
+                                line=dict(width=1.5, color=palette.NEUTRAL)))
     frames = {int(s): _curve_frame(curve, coef, intercept, int(s))
               for s in frame_steps(len(intercept))}
     layout = _replay_layout(_layout(*(plotly_inert(label) for label in labels)))
-    return Base((data, fit), layout, frames, len(intercept))
+    traces = (data, fit, test) if curve.test_x.size else (data, fit)
+    return Base(traces, layout, frames, len(intercept))
 
 
 def curve_at(base: Base, curve: Curve, coef: np.ndarray, intercept: np.ndarray,

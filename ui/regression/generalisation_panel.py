@@ -48,9 +48,11 @@ def summary(problem: Problem, run: Run, where=None) -> None:
     held = problem.held_out
     notes = []
     if problem.curve is not None:
-        notes.append(f"Polynomial of degree {problem.curve.basis.degree} in "
-                     f"'{inert(problem.curve.basis.name)}': the columns "
-                     f"{', '.join(problem.features)}.")
+        basis = problem.curve.basis
+        notes.append(f"Polynomial of degree {basis.degree} in '{inert(basis.name)}': the "
+                     f"columns {', '.join(problem.features)} of z = ({inert(basis.name)} − "
+                     f"{fmt(basis.centre)}) / {fmt(basis.scale)} (the training rows' mean and "
+                     "sd).")
     if held is not None:
         loss = run.settings.loss
         values = dict(run.settings.loss_key)
