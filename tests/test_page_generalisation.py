@@ -25,10 +25,12 @@ from tests.figure_marks import look_alikes
 from tests.page_helpers import all_text, notes, open_page
 from ui.regression import cache
 from ui.regression.generalisation import NO_SHAPING, Shaping
+from ui.shell.exercise_panel import ANSWER_KEY, CHECK_KEY
 
 PAGE = "pages/linear-regression.py"
 LINK = {"src": "generate", "n": "40", "deg": "6", "test": "0.3", "tseed": "2"}
 RTOL = 1e-9
+CLOSED = "The exercise was closed because the page no longer shows its set-up"
 
 
 def specs(at) -> list[dict]:
@@ -185,3 +187,22 @@ def test_the_exercise_answer_is_the_degree_whose_test_loss_the_page_shows_lowest
         assert found, text
         shown[degree] = float(found.group(1))
     assert min(shown, key=shown.get) == int(task.solution)
+
+
+def test_the_exercise_stays_open_while_the_degree_changes_and_closes_with_the_split():
+    """lowest-test-degree: trying another degree keeps the exercise (and the solution is
+    accepted there); moving the split seed closes it with the page's note."""
+    task = BY_ID["lowest-test-degree"].instance()
+    at = open_page(PAGE, ex=task.exercise_id, **task.link)
+    for key, value in (("deg", 3), ("tseed", int(task.link["tseed"]) + 1)):
+        at.number_input(key=key).set_value(value).run()
+        at.query_params[key] = str(value)  # as the browser writes it
+        at.run()
+        closed = CLOSED in all_text(at)
+        if key == "deg":
+            assert not closed
+            at.text_input(key=ANSWER_KEY).input(task.solution)
+            at.button(key=CHECK_KEY).click().run()
+            assert any("Right" in s.value for s in at.success)
+        else:
+            assert closed
