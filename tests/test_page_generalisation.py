@@ -122,6 +122,8 @@ def test_the_curve_is_drawn_over_the_data_for_a_degree_above_one(page):
     assert len(values(trace(spec, "training data"), "x")) == 28
     assert len(values(trace(spec, "test data (held out)"), "x")) == 12
     assert "of z = (x1 − " in all_text(page)
+    assert spec["frames"] and all(frame["traces"] == [names.index("GD curve at step 0")]
+                                  for frame in spec["frames"])  # Play moves GD's curve
 
 
 def test_no_two_marks_of_the_new_charts_look_alike(page):

@@ -149,6 +149,17 @@ def _replay(base: Base, k: int, make_frame) -> tuple[list[dict], dict]:
     return frames, layout
 
 
+def replay_layout(x_title: str, y_title: str) -> dict:
+    """A step chart's layout with the Play / Pause buttons (titles already made inert)."""
+    return _replay_layout(_layout(x_title, y_title))
+
+
+def replay_at(base: Base, k: int, make_frame) -> tuple[list[dict], dict]:
+    """The replay frames and the layout with the slider on step k (``make_frame(s)`` for a
+    frame the base lacks)."""
+    return _replay(base, k, make_frame)
+
+
 # --- Loss against step ---------------------------------------------------------------------
 
 def loss_base(loss: np.ndarray, test_loss: tuple[np.ndarray, np.ndarray] | None = None) -> Base:

@@ -24,16 +24,18 @@ from ui.charts.spec import Base, Figure
 from ui.regression import alt_text
 from ui.regression.figures import (
     POINT_OPACITY,
-    _layout,
-    _replay,
-    _replay_layout,
-    _scatter,
     frame_steps,
+    replay_at,
+    replay_layout,
     sample_indices,
 )
 from ui.shell.text import inert, plotly_inert
 
 CURVE_POINTS = 200
+
+
+def _scatter(x, y, name: str, mode: str, **props) -> dict:
+    return {"type": "scatter", "x": x, "y": y, "mode": mode, "name": name, **props}
 
 
 class Shaping(NamedTuple):
@@ -159,7 +161,7 @@ def curve_base(curve: Curve, y: np.ndarray, coef: np.ndarray, intercept: np.ndar
                                 line=dict(width=1.5, color=palette.NEUTRAL)))
     frames = {int(s): _curve_frame(curve, coef, intercept, int(s))
               for s in frame_steps(len(intercept))}
-    layout = _replay_layout(_layout(*(plotly_inert(label) for label in labels)))
+    layout = replay_layout(*(plotly_inert(label) for label in labels))
     traces = (data, fit, test) if curve.test_x.size else (data, fit)
     return Base(traces, layout, frames, len(intercept))
 
@@ -170,7 +172,7 @@ def curve_at(base: Base, curve: Curve, coef: np.ndarray, intercept: np.ndarray,
     line = _scatter(curve.grid.tolist(), curve.values(coef[k], intercept[k]).tolist(),
                     f"GD curve at step {k}", "lines",
                     line=dict(color=palette.DERIVATIVE, width=3))
-    frames, layout = _replay(base, k, lambda s: _curve_frame(curve, coef, intercept, s))
+    frames, layout = replay_at(base, k, lambda s: _curve_frame(curve, coef, intercept, s))
     return Figure([line], layout, frames, base=base)
 
 
