@@ -208,3 +208,16 @@ def test_the_exercise_stays_open_while_the_degree_changes_and_closes_with_the_sp
             assert any("Right" in s.value for s in at.success)
         else:
             assert closed
+
+
+def test_a_degree_without_a_split_draws_the_curve_and_no_test_loss():
+    """deg=4 alone: the curve over all 40 rows, Play still moves GD's curve, and the loss
+    chart has the one training-loss curve (named "loss")."""
+    at = open_page(PAGE, src="generate", n="40", deg="4")
+    spec = chart_named(at, "GD curve at step 0")
+    names = [t.get("name") for t in spec["data"]]
+    assert "test data (held out)" not in names
+    assert len(values(trace(spec, "training data"), "x")) == 40
+    assert all(frame["traces"] == [names.index("GD curve at step 0")] for frame in spec["frames"])
+    assert not any(t.get("name") == "test loss" for s in specs(at) for t in s["data"])
+    assert "Fitted on" not in all_text(at)
