@@ -120,19 +120,21 @@ def polynomial_features(x, degree: int, centre: float | None = None,
     return PolynomialFeatures(int(degree), include_bias=False).fit_transform(z[:, None])
 
 
-def held_out_loss(X, y, w_path, b_path, loss: str = "mse",
+def held_out_loss(X, y, w_path, b_path, loss: str = "mse", stats=None,
                   **settings) -> tuple[np.ndarray, np.ndarray]:
     """(steps, losses): the loss of iterates (w_path[k], b_path[k]) on the rows X (M, d), y (M,).
 
-    The MSE at every iterate from the rows' statistics (no pass over the rows per iterate);
-    another loss at no more than MAX_HELD_OUT_POINTS evenly spaced iterates, both ends kept.
+    The MSE at every iterate from the rows' statistics (`stats`, ``regression_statistics(X,
+    y)`` if not given; no pass over the rows per iterate); another loss at no more than
+    MAX_HELD_OUT_POINTS evenly spaced iterates, both ends kept.
     """
     w_path = np.asarray(w_path, dtype=float)
     b_path = np.asarray(b_path, dtype=float)
     steps = np.arange(len(b_path))
     if loss != "mse" and steps.size > MAX_HELD_OUT_POINTS:
         steps = np.unique(np.linspace(0, steps.size - 1, MAX_HELD_OUT_POINTS).round().astype(int))
-    stats = regression_statistics(X, y) if loss == "mse" else None
+    if loss == "mse" and stats is None:
+        stats = regression_statistics(X, y)
     values = loss_surface(X, y, w_path[steps], b_path[steps], loss, stats=stats, **settings)
     return steps, np.asarray(values, dtype=float)
 

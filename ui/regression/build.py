@@ -269,8 +269,9 @@ def build_run(problem: Problem, settings: RunSettings = DEFAULT_SETTINGS,
         contour = build_loss_grid(problem, loss, loss_key, (w_lo, w_hi, b_lo, b_hi))
     test_loss = None
     if problem.held_out is not None:
-        test_loss = held_out_loss(problem.held_out.X_fit, problem.held_out.y, trajectory.w,
-                                  trajectory.b, loss, **dict(loss_key))
+        held = problem.held_out
+        test_loss = held_out_loss(held.X_fit, held.y, trajectory.w, trajectory.b, loss,
+                                  stats=held.stats if loss == "mse" else None, **dict(loss_key))
     return Run(key=(problem.key, settings), settings=settings, trajectory=trajectory,
                coef=coef, intercept=intercept, comparison=comparison, contour=contour,
                gap=gap, optimum=optimum, test_loss=test_loss)
