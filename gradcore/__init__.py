@@ -52,6 +52,7 @@ from gradcore.data.features import (
     PolynomialBasis,
     degree_losses,
     held_out_loss,
+    held_out_rows,
     polynomial_features,
     polynomial_names,
     train_test_split_rows,

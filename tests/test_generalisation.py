@@ -12,6 +12,7 @@ from gradcore import (
     degree_losses,
     fit,
     held_out_loss,
+    held_out_rows,
     loss_value,
     make_regression_data,
     polynomial_features,
@@ -20,6 +21,7 @@ from gradcore import (
 )
 from gradcore.exercises.catalogue import BY_ID
 from gradcore.exercises.generalisation import TIE_RTOL, best_degree, page_rows
+from gradcore.regression.engine import EVALUATION_ROWS, evenly_spaced_rows
 
 RTOL = 1e-10
 
@@ -144,3 +146,18 @@ def test_exercise_answer_is_the_lowest_test_loss_and_degree_12_is_a_named_mistak
     if losses[by_training][1] > losses[best][1] * (1 + TIE_RTOL) and by_training != 1:
         feedback = task.check(str(by_training))
         assert not feedback.correct and "training loss" in feedback.message
+
+
+def test_held_out_loss_of_another_loss_reads_at_most_the_evaluation_rows():
+    """On 25,000 held-out rows the MAE is measured on 10,000 evenly spaced ones (its cost
+    does not grow with the table); the MSE on every row."""
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(25_000, 2)), rng.normal(size=25_000)
+    w, b = rng.normal(size=(3, 2)), rng.normal(size=3)
+    rows = evenly_spaced_rows(25_000, EVALUATION_ROWS)
+    _, mae = held_out_loss(X, y, w, b, "mae")
+    _, mse = held_out_loss(X, y, w, b, "mse")
+    assert (held_out_rows(25_000, "mae"), held_out_rows(25_000, "mse")) == (10_000, 25_000)
+    for k in range(3):
+        assert mae[k] == pytest.approx(loss_value(X[rows], y[rows], w[k], b[k], "mae"), rel=1e-12)
+        assert mse[k] == pytest.approx(loss_value(X, y, w[k], b[k], "mse"), rel=1e-9)

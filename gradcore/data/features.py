@@ -20,13 +20,13 @@ from sklearn.preprocessing import PolynomialFeatures
 
 from gradcore.data.generate import MAX_FEATURES
 from gradcore.errors import DataError
-from gradcore.regression.engine import loss_surface
+from gradcore.regression.engine import EVALUATION_ROWS, evenly_spaced_rows, loss_surface
 from gradcore.regression.reference import sklearn_reference
 from gradcore.regression.statistics import regression_statistics
 
 __all__ = [
     "MAX_DEGREE", "MAX_HELD_OUT_POINTS", "MAX_TEST_FRACTION", "PolynomialBasis",
-    "degree_losses", "held_out_loss", "polynomial_features", "polynomial_names",
+    "degree_losses", "held_out_loss", "held_out_rows", "polynomial_features", "polynomial_names",
     "train_test_split_rows",
 ]
 
@@ -120,13 +120,20 @@ def polynomial_features(x, degree: int, centre: float | None = None,
     return PolynomialFeatures(int(degree), include_bias=False).fit_transform(z[:, None])
 
 
+def held_out_rows(rows: int, loss: str) -> int:
+    """How many of `rows` held-out rows ``held_out_loss`` reads for `loss`."""
+    return rows if loss == "mse" else min(rows, EVALUATION_ROWS)
+
+
 def held_out_loss(X, y, w_path, b_path, loss: str = "mse", stats=None,
                   **settings) -> tuple[np.ndarray, np.ndarray]:
     """(steps, losses): the loss of iterates (w_path[k], b_path[k]) on the rows X (M, d), y (M,).
 
     The MSE at every iterate from the rows' statistics (`stats`, ``regression_statistics(X,
     y)`` if not given; no pass over the rows per iterate); another loss at no more than
-    MAX_HELD_OUT_POINTS evenly spaced iterates, both ends kept.
+    MAX_HELD_OUT_POINTS evenly spaced iterates, both ends kept, on at most EVALUATION_ROWS
+    evenly spaced rows (``held_out_rows``; an estimate on a larger test part, as a mini-batch
+    run's recorded loss), so its cost does not grow with the table.
     """
     w_path = np.asarray(w_path, dtype=float)
     b_path = np.asarray(b_path, dtype=float)
@@ -135,6 +142,9 @@ def held_out_loss(X, y, w_path, b_path, loss: str = "mse", stats=None,
         steps = np.unique(np.linspace(0, steps.size - 1, MAX_HELD_OUT_POINTS).round().astype(int))
     if loss == "mse" and stats is None:
         stats = regression_statistics(X, y)
+    rows = None if loss == "mse" else evenly_spaced_rows(len(y), EVALUATION_ROWS)
+    if rows is not None:
+        X, y = np.asarray(X)[rows], np.asarray(y)[rows]
     values = loss_surface(X, y, w_path[steps], b_path[steps], loss, stats=stats, **settings)
     return steps, np.asarray(values, dtype=float)
 

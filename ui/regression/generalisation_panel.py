@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from gradcore import MAX_DEGREE, MAX_TEST_FRACTION, loss_value
+from gradcore.data.features import held_out_rows
 from gradcore.number_text import fmt
 from ui.regression.build import Problem, Run, reference_source
 from ui.regression.generalisation import Shaping, curve_at, curve_text
@@ -74,8 +75,11 @@ def test_loss_note(problem: Problem, run: Run) -> str | None:
         return None
     steps, values = run.test_loss
     every = "every step" if steps.size == run.trajectory.loss.size else f"{steps.size} steps"
-    return (f"Dashed: the loss on the {len(problem.held_out.y):,} held-out rows at {every} "
-            f"(at the last, {fmt(values[-1])}).")
+    held = len(problem.held_out.y)
+    read = held_out_rows(held, run.settings.loss)
+    rows = f"{held:,} held-out rows" if read == held else \
+        f"{read:,} evenly spaced of the {held:,} held-out rows"
+    return f"Dashed: the loss on the {rows} at {every} (at the last, {fmt(values[-1])})."
 
 
 def curve_chart(titled, column, problem: Problem, run: Run, base, k: int) -> None:
