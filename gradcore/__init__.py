@@ -18,6 +18,7 @@ from gradcore.calculus.curvature import (
     numeric_hessian,
     taylor_estimates,
 )
+from gradcore.calculus.frameworks import FRAMEWORKS, KINK_TABLE
 from gradcore.calculus.functions import (
     CATALOGUE,
     DOT_X,

@@ -6,6 +6,7 @@ import streamlit as st
 from gradcore import ExpressionError, gradient_check, kink_at
 from gradcore.calculus.functions import ONE_D_KEYS
 from gradcore.number_text import fmt
+from ui.calculus.frameworks import kink_pointer
 from ui.calculus.widgets import (
     check_panel,
     function_picker,
@@ -102,6 +103,7 @@ with page_frame("pages/derivatives.py"):
         fourth.metric("Secant − tangent" if kink is None else "Secant − g", fmt(chord - slope))
         if kink is not None:
             st.info(f"{inert(kink.note)} The **Subgradients** page shows every supporting line.")
+            kink_pointer(name, x0)
         try:
             check = gradient_check(expression.value, expression.gradient, [x0])
             check_panel(check.analytic[0], check.numeric[0], check.relative_error,

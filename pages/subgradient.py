@@ -12,6 +12,7 @@ from gradcore import (
     supporting_line_check,
 )
 from gradcore.number_text import fmt
+from ui.calculus.frameworks import frameworks_panel
 from ui.calculus.widgets import (
     catalogue_label,
     check_panel,
@@ -85,6 +86,8 @@ with page_frame("pages/subgradient.py"):
                    "line is green and dashed when it supports f, pink and dotted when it does "
                    "not, with × where it rises above f and the gap shaded.")
         alt_text.show(st, about_support)
+
+    frameworks_panel(reveal)
 
     st.header("The subgradient method")
     st.markdown("Step against a subgradient, $x_{k+1} = x_k - t_k\\,g_k$. At a kink it uses your g "

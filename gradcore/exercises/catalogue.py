@@ -33,7 +33,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from gradcore.exercises import calculus, curvature, generalisation, regression
+from gradcore.exercises import calculus, curvature, regression
+from gradcore.exercises import frameworks as kink_frameworks
+from gradcore.exercises import generalisation as degree_exercises
 from gradcore.exercises.answers import AnswerError
 from gradcore.exercises.checks import Checker, Feedback
 from gradcore.exercises.regression import page_data
@@ -127,6 +129,7 @@ EXERCISES: tuple[Exercise, ...] = (
     Exercise("secant-slope", "derivatives", calculus.secant_slope),
     Exercise("kink-derivative", "derivatives", calculus.kink_derivative),
     Exercise("sigmoid-slope", "derivatives", calculus.sigmoid_slope, seeded=False),
+    Exercise("kink-convention", "derivatives", kink_frameworks.project_choice),
     Exercise("gradient-3d", "gradients", calculus.gradient_3d),
     Exercise("gradient-sqnorm", "gradients", calculus.gradient_sqnorm),
     Exercise("gradient-dot", "gradients", calculus.gradient_dot),
@@ -138,6 +141,7 @@ EXERCISES: tuple[Exercise, ...] = (
     Exercise("subgradient-relu", "subgradient", calculus.subgradient_relu),
     Exercise("subdifferential-kink", "subgradient", calculus.subdifferential_kink),
     Exercise("subdifferential-smooth", "subgradient", calculus.subdifferential_smooth),
+    Exercise("kink-framework", "subgradient", kink_frameworks.which_framework, free=("x0",)),
     Exercise("chain-article", "chain-rule", calculus.chain_article),
     Exercise("chain-inner-slope", "chain-rule", calculus.chain_inner_slope),
     Exercise("chain-relu", "chain-rule", calculus.chain_relu),
@@ -156,7 +160,7 @@ EXERCISES: tuple[Exercise, ...] = (
              depends=(*_DATA, "sched")),
     Exercise("momentum-best", "linear-regression", regression.momentum_best, seeded=False,
              depends=_DATA, free=("lr", "mom")),
-    Exercise("lowest-test-degree", "linear-regression", generalisation.lowest_test_degree,
+    Exercise("lowest-test-degree", "linear-regression", degree_exercises.lowest_test_degree,
              depends=_DATA, free=("deg",)),
 )
 BY_ID: dict[str, Exercise] = {exercise.id: exercise for exercise in EXERCISES}
