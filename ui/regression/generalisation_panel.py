@@ -21,7 +21,7 @@ DEGREE_HELP = (f"1 = the feature as it is. 2 â€¦ {MAX_DEGREE}: the columns z, zÂ
                "any feature. Only with exactly one feature chosen.")
 
 
-def controls(link: Link, features: tuple[str, ...], where=None) -> Shaping:
+def generalisation_controls(link: Link, features: tuple[str, ...], where=None) -> Shaping:
     """The split's fraction and seed and the polynomial degree (URL keys ``test``, ``tseed``,
     ``deg``; a value outside its range gets the default and a note, as every Link control).
     A degree above 1 with several features is ignored, with a note."""
@@ -42,7 +42,7 @@ def controls(link: Link, features: tuple[str, ...], where=None) -> Shaping:
     return Shaping(int(degree), float(test), int(seed))
 
 
-def summary(problem: Problem, run: Run, where=None) -> None:
+def generalisation_summary(problem: Problem, run: Run, where=None) -> None:
     """What was fitted on which rows, and the test loss of GD's last iterate and of the
     reference (the comparison with the reference is the training fit's)."""
     where = st if where is None else where

@@ -10,7 +10,7 @@ from gradcore import FIT_DEFAULTS, LOSS_TABLE, MAX_FEATURES, DataError
 from gradcore.regression.descent import LEARNING_RATES
 from gradcore.regression.optimizers import MOMENTUM
 from ui.regression import cache as cache
-from ui.regression import data_source, generalisation_panel
+from ui.regression import data_source
 from ui.regression.curvature import curvature_panel
 from ui.regression.data import columns_after_switch, reference_note
 from ui.regression.engine import (
@@ -23,6 +23,7 @@ from ui.regression.engine import (
     stop_shown,
 )
 from ui.regression.export import data_download, script_download, trajectory_download
+from ui.regression.generalisation_panel import generalisation_controls, generalisation_summary
 from ui.regression.race import race_panel
 from ui.regression.tables import gd_units, glossary
 from ui.regression.view import learning_rate_note, stepper, titled
@@ -104,7 +105,7 @@ def render(lesson) -> None:
         if reference:
             st.caption(inert(reference))
         standardise = link.flag("std", "Standardise the features (z = (x − mean) / sd)", True)
-        shaping = generalisation_panel.controls(link, features)
+        shaping = generalisation_controls(link, features)
 
     upload_note = ("The link carries the settings, not the file: whoever opens it must upload the "
                    "same file." if st.session_state.get("src") == "upload" else None)
@@ -169,7 +170,7 @@ def render(lesson) -> None:
                 st.warning(trajectory.message)
         if reveal:
             far_from_optimum(run, problem.y, rate, float(b0))
-        generalisation_panel.summary(problem, run)
+        generalisation_summary(problem, run)
         st.download_button(
             f"Download the trajectory (CSV, {trajectory.steps_taken + 1:,} rows)",
             data=trajectory_download(problem, run), file_name="trajectory.csv",
