@@ -47,6 +47,17 @@ from gradcore.calculus.subgradients import (
     supporting_line_check,
 )
 from gradcore.data.encoding import MAX_CATEGORIES, one_hot
+from gradcore.data.features import (
+    MAX_DEGREE,
+    MAX_TEST_FRACTION,
+    PolynomialBasis,
+    degree_losses,
+    held_out_loss,
+    held_out_rows,
+    polynomial_features,
+    polynomial_names,
+    train_test_split_rows,
+)
 from gradcore.data.generate import (
     DATASETS,
     MAX_CELLS,

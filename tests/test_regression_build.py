@@ -44,7 +44,7 @@ def test_build_problem_holds_the_least_squares_fit(rng, standardise):
     assert_allclose(problem.X_fit @ fit_coef + fit_intercept, X @ coef + intercept,
                     rtol=REFERENCE_RTOL)
     assert problem.least_squares.loss == pytest.approx(np.mean((X @ coef + intercept - y) ** 2))
-    assert problem.key == (build_loaded_data(frame, "x").digest, "y", ("a", "b"), standardise)
+    assert problem.key[:4] == (build_loaded_data(frame, "x").digest, "y", ("a", "b"), standardise)
     assert (problem.target, problem.features) == ("y", ("a", "b"))
 
 

@@ -35,6 +35,7 @@ from functools import lru_cache
 
 from gradcore.exercises import calculus, curvature, penalties, regression
 from gradcore.exercises import frameworks as kink_frameworks
+from gradcore.exercises import generalisation as degree_exercises
 from gradcore.exercises.answers import AnswerError
 from gradcore.exercises.checks import Checker, Feedback
 from gradcore.exercises.regression import page_data
@@ -116,6 +117,8 @@ def _task(exercise: Exercise, seed: int) -> Task:
 # article's MSE with plain gradient descent: every other data, column, loss and optimizer
 # setting must stay at its default.
 _DATA = ("d", "noise", "tw", "tb", "target", "feats", "onehot", "loss")
+# The split and the polynomial columns change the rows and columns GD fits.
+_DATA = (*_DATA, "deg", "test", "tseed")
 _RUN = (*_DATA, "opt", "sched")
 # The curvature exercises open the Gradients page's curvature view; turning it off or moving Δ
 # changes nothing about their answers.
@@ -159,6 +162,8 @@ EXERCISES: tuple[Exercise, ...] = (
              depends=_DATA, free=("lr", "mom")),
     Exercise("l1-stays-zero", "linear-regression", penalties.l1_stays_zero,
              depends=(*_DATA, "std", "w0"), free=("lr", "b0")),
+    Exercise("lowest-test-degree", "linear-regression", degree_exercises.lowest_test_degree,
+             depends=_DATA, free=("deg",)),
 )
 BY_ID: dict[str, Exercise] = {exercise.id: exercise for exercise in EXERCISES}
 

@@ -27,6 +27,7 @@ from gradcore import (
     data_warnings,
     fit,
     gradient_check,
+    held_out_loss,
     loss_gradient,
     loss_surface,
     loss_value,
@@ -42,6 +43,16 @@ from gradcore.regression.engine import EVALUATION_ROWS, evenly_spaced_rows
 from ui.regression import figures as figures
 from ui.regression.data import LoadedData
 from ui.regression.figures import CONTOUR_GRID, contour_window, sample_indices
+from ui.regression.generalisation import (
+    NO_SHAPING,
+    Curve,
+    HeldOut,
+    Shaping,
+    curve_base,
+    curve_of,
+    held_out,
+    shape,
+)
 
 DEFAULT_SETTINGS = RunSettings()
 
@@ -73,6 +84,7 @@ class ProblemKey(NamedTuple):
     target: str
     features: tuple[str, ...]
     standardise: bool
+    shaping: Shaping = NO_SHAPING
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,6 +118,10 @@ class Problem:
     ``source``: the data's ``LoadedData.source``. ``warnings``: first the note on rows left
     out for missing values (if any), then ``data_warnings`` (constant or collinear features,
     ...). ``least_squares``: scikit-learn's fit, the MSE's reference.
+
+    With a ``key.shaping`` (``ui.regression.generalisation``): X and y are the training rows
+    only, ``held_out`` the test rows; ``columns`` the polynomial columns' names (then
+    ``features``) and ``curve`` what the fitted-curve chart draws.
     """
 
     key: ProblemKey
@@ -118,6 +134,9 @@ class Problem:
     least_squares: LossReference
     sample: Sample
     source: tuple = ()
+    columns: tuple[str, ...] = ()
+    held_out: HeldOut | None = None
+    curve: Curve | None = None
 
     @property
     def target(self) -> str:
@@ -125,7 +144,8 @@ class Problem:
 
     @property
     def features(self) -> tuple[str, ...]:
-        return self.key.features
+        """The columns GD fits: the chosen features, or their polynomial columns."""
+        return self.columns or self.key.features
 
 
 def _optimum(scaler: Standardizer | None, coef, intercept: float, loss: float) -> LossReference:
@@ -134,25 +154,33 @@ def _optimum(scaler: Standardizer | None, coef, intercept: float, loss: float) -
     return LossReference((coef, intercept), (np.asarray(fit_coef), float(fit_intercept)), loss)
 
 
-def build_problem(data: LoadedData, target: str, features, standardise: bool) -> Problem:
+def build_problem(data: LoadedData, target: str, features, standardise: bool,
+                  shaping: Shaping = NO_SHAPING) -> Problem:
     """Columns -> arrays, warnings, statistics and the scikit-learn fit (raises DataError).
 
     Rows with a missing value in the target or a chosen feature are left out (and counted in
-    the first warning); missing values in other columns do not matter.
+    the first warning); missing values in other columns do not matter. `shaping` splits off
+    the test rows and makes polynomial columns (``ui.regression.generalisation.shape``); the
+    standardisation, statistics and fit are then the training rows'.
     """
-    features = tuple(features)
+    features, shaping = tuple(features), Shaping(*shaping)
     X, y, notes = select_xy(data.frame, target, features)
-    warnings = (*notes, *data_warnings(X, y, features, target))
+    shaped = shape(X, y, features, shaping)
+    X, y, columns = shaped.X, shaped.y, shaped.columns
+    warnings = (*notes, *data_warnings(X, y, columns, target))
     scaler = Standardizer.fit(X) if standardise else None
     X_fit = scaler.transform(X) if scaler else X
     stats = regression_statistics(X_fit, y)
     coef, intercept = sklearn_reference(X, y, scaler)
     rows = sample_indices(len(y))
+    train_x = None if shaped.basis is None else X[:, 0] * shaped.basis.scale + shaped.basis.centre
     return Problem(
-        key=ProblemKey(data.digest, target, features, bool(standardise)), X=X, y=y,
+        key=ProblemKey(data.digest, target, features, bool(standardise), shaping), X=X, y=y,
         X_fit=X_fit, scaler=scaler, stats=stats, warnings=warnings,
         least_squares=_optimum(scaler, coef, intercept, mse_loss(X, y, coef, intercept)),
         sample=Sample(rows, X[rows], X_fit[rows], y[rows]), source=data.source,
+        columns=columns if shaped.basis else (), held_out=held_out(shaped.test, scaler),
+        curve=curve_of(shaped.basis, shaped.x_all, rows, train_x, shaped.test),
     )
 
 
@@ -192,7 +220,8 @@ class Run:
 
     ``key`` = (problem key, settings). ``comparison`` is the MSE's check against scikit-learn
     (None for another loss); ``gap`` the check against the chosen loss's ``reference_fit``
-    (None for the MSE); ``optimum`` that loss's reference.
+    (None for the MSE); ``optimum`` that loss's reference. ``test_loss``: (steps, loss) of
+    the iterates on the problem's held-out rows (``gradcore.held_out_loss``), else None.
     """
 
     key: tuple
@@ -204,6 +233,7 @@ class Run:
     contour: tuple[np.ndarray, np.ndarray, np.ndarray] | None
     gap: ReferenceGap | None = None
     optimum: LossReference | None = None
+    test_loss: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def build_run(problem: Problem, settings: RunSettings = DEFAULT_SETTINGS,
@@ -237,9 +267,14 @@ def build_run(problem: Problem, settings: RunSettings = DEFAULT_SETTINGS,
                                                     float(optimum.reference_fit[0][0]),
                                                     optimum.reference_fit[1])
         contour = build_loss_grid(problem, loss, loss_key, (w_lo, w_hi, b_lo, b_hi))
+    test_loss = None
+    if problem.held_out is not None:
+        held = problem.held_out
+        test_loss = held_out_loss(held.X_fit, held.y, trajectory.w, trajectory.b, loss,
+                                  stats=held.stats if loss == "mse" else None, **dict(loss_key))
     return Run(key=(problem.key, settings), settings=settings, trajectory=trajectory,
                coef=coef, intercept=intercept, comparison=comparison, contour=contour,
-               gap=gap, optimum=optimum)
+               gap=gap, optimum=optimum, test_loss=test_loss)
 
 
 def race_window(paths, optimum: tuple[float, float]) -> tuple[float, float, float, float]:
@@ -305,7 +340,11 @@ def reference_predictions(problem: Problem, run: Run | None = None) -> np.ndarra
 def build_chart_bases(problem: Problem, run: Run) -> ChartBases:
     """The charts' step-independent parts for `run`, so a step only adds its few marks."""
     t, sample, optimum = run.trajectory, problem.sample, run.optimum
-    if len(problem.features) == 1:
+    if problem.curve is not None:
+        main = curve_base(problem.curve, sample.y, run.coef, run.intercept, optimum.reference,
+                          (problem.curve.basis.name, problem.target), reference_source(run))
+        side = figures.coefficient_paths_base(t.w, t.b, problem.features, optimum.reference_fit)
+    elif len(problem.features) == 1:
         main = figures.fitted_line_base(
             sample.X[:, 0], sample.y, run.coef[:, 0], run.intercept,
             (float(optimum.reference[0][0]), optimum.reference[1]),
@@ -318,7 +357,7 @@ def build_chart_bases(problem: Problem, run: Run) -> ChartBases:
         main = figures.predicted_actual_base(sample.y, reference_predictions(problem, run),
                                              reference_source(run))
         side = figures.coefficient_paths_base(t.w, t.b, problem.features, optimum.reference_fit)
-    return ChartBases(main=main, side=side, loss=figures.loss_base(t.loss))
+    return ChartBases(main=main, side=side, loss=figures.loss_base(t.loss, run.test_loss))
 
 
 @dataclass(frozen=True)

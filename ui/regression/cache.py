@@ -62,6 +62,7 @@ from ui.regression.data import (
     build_uploaded,
 )
 from ui.regression.figures import CONTOUR_GRID
+from ui.regression.generalisation import NO_SHAPING, Shaping
 from ui.shell.lessons import trace_run
 
 __all__ = [
@@ -116,7 +117,13 @@ def _memoize(function, size_estimate):
         return STORE.get_or_compute(key, lambda: compute(args))
 
     wrapper.clear = lambda: STORE.discard(lambda key: key[0] == name)
-    wrapper.lookup = lambda *key: STORE.get((name, *key))
+    defaults = [p.default for p in signature.parameters.values()]
+
+    def lookup(*key):
+        # Arguments left out take their defaults, as in a call (so both share one key).
+        return STORE.get((name, *key, *(_hashed(d) for d in defaults[len(key):])))
+
+    wrapper.lookup = lookup
     return wrapper
 
 
@@ -177,14 +184,20 @@ def load(source: tuple) -> LoadedData | None:
     return STORE.get(source)
 
 
-@memoized(lambda data, target, features, standardise:
-          8 * len(data.frame) * ((2 if standardise else 1) * len(features) + 1))
+def _columns(features: tuple[str, ...], shaping: Shaping) -> int:
+    """How many columns GD fits: the polynomial's degree, else the features."""
+    return max(len(features), Shaping(*shaping).degree)
+
+
+@memoized(lambda data, target, features, standardise, shaping=NO_SHAPING:
+          8 * len(data.frame) * ((2 if standardise else 1) * _columns(features, shaping) + 1))
 def prepare(data: LoadedData, target: str, features: tuple[str, ...],
-            standardise: bool) -> Problem:
-    """``build_problem``, once per (data, target, features, standardise) (raises DataError)."""
-    with heavy_work(len(data.frame) * (len(features) + 1)):
+            standardise: bool, shaping: Shaping = NO_SHAPING) -> Problem:
+    """``build_problem``, once per (data, target, features, standardise, shaping) (raises
+    DataError); `shaping` (``ui.regression.generalisation.Shaping``) is the split and degree."""
+    with heavy_work(len(data.frame) * (_columns(features, shaping) + 1)):
         trace_run(f"scikit-learn fit of {target} on {len(features)} feature(s)")
-        return build_problem(data, target, features, standardise)
+        return build_problem(data, target, features, standardise, Shaping(*shaping))
 
 
 @memoized(lambda problem, loss, loss_key: 0)
@@ -218,12 +231,14 @@ class RunRef:
     features: tuple[str, ...]
     standardise: bool
     settings: RunSettings = DEFAULT_SETTINGS
+    shaping: Shaping = NO_SHAPING
 
     @classmethod
     def of(cls, problem: Problem, run: Run) -> RunRef:
         """The reference to `problem` and `run` (which ``resolve`` finds or rebuilds)."""
-        digest, target, features, standardise = problem.key
-        return cls(problem.source, digest, target, features, standardise, run.settings)
+        digest, target, features, standardise, shaping = problem.key
+        return cls(problem.source, digest, target, features, standardise, run.settings,
+                   shaping)
 
 
 def resolve(ref: RunRef, loader: Callable[[tuple], LoadedData | None] = load,
@@ -231,12 +246,13 @@ def resolve(ref: RunRef, loader: Callable[[tuple], LoadedData | None] = load,
     """The Problem and Run `ref` names: from STORE, or computed again (the data from
     ``loader(ref.source)``, only when the Problem is not cached). None when the loader has no
     data (an upload STORE no longer holds). Raises DataError only if the data changed."""
-    problem = prepare.lookup(_data_key(ref.digest), ref.target, ref.features, ref.standardise)
+    problem = prepare.lookup(_data_key(ref.digest), ref.target, ref.features, ref.standardise,
+                             ref.shaping)
     if problem is None:
         data = loader(ref.source)
         if data is None:
             return None
-        problem = prepare(data, ref.target, ref.features, ref.standardise)
+        problem = prepare(data, ref.target, ref.features, ref.standardise, ref.shaping)
     return problem, descend(problem, ref.settings)
 
 

@@ -17,6 +17,7 @@ from gradcore.data.generate import DATA_DIR, DATASETS
 from ui.regression.build import Problem, Run
 from ui.regression.cache import RunRef, load, resolve
 from ui.regression.data import text_encoded
+from ui.regression.generalisation import NO_SHAPING
 
 
 def trajectory_frame(run: Run, features: tuple[str, ...]) -> pd.DataFrame:
@@ -66,6 +67,9 @@ def script_name(source: tuple) -> str:
 
 def run_script(problem: Problem, run: Run) -> str:
     """``export_script`` of this run (its settings, and the trajectory's tolerance)."""
+    if problem.key.shaping != NO_SHAPING:
+        raise DataError("the script does not make polynomial columns or a train/test split; "
+                        "set the degree to 1 and the fraction held out to 0 to export the run.")
     return export_script(problem.target, list(problem.features),
                          standardize=problem.scaler is not None,
                          encode_text=text_encoded(problem.source),

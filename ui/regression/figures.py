@@ -149,14 +149,31 @@ def _replay(base: Base, k: int, make_frame) -> tuple[list[dict], dict]:
     return frames, layout
 
 
+def replay_layout(x_title: str, y_title: str) -> dict:
+    """A step chart's layout with the Play / Pause buttons (titles already made inert)."""
+    return _replay_layout(_layout(x_title, y_title))
+
+
+def replay_at(base: Base, k: int, make_frame) -> tuple[list[dict], dict]:
+    """The replay frames and the layout with the slider on step k (``make_frame(s)`` for a
+    frame the base lacks)."""
+    return _replay(base, k, make_frame)
+
+
 # --- Loss against step ---------------------------------------------------------------------
 
-def loss_base(loss: np.ndarray) -> Base:
-    """The loss curve of a run: L(w_k, b_k) against step k."""
+def loss_base(loss: np.ndarray, test_loss: tuple[np.ndarray, np.ndarray] | None = None) -> Base:
+    """The loss curve of a run: L(w_k, b_k) against step k; with `test_loss` = (steps, loss
+    on the held-out rows) also the test loss (dashed), the training loss then so named."""
     loss = np.asarray(loss, dtype=float)
-    line = _scatter(np.arange(loss.size), loss, "loss", "lines",
-                    line=dict(color=palette.FUNCTION, width=2))
-    return Base((line,), _layout("step k", "loss L(w, b)", height=320))
+    line = _scatter(np.arange(loss.size), loss, "loss" if test_loss is None else "training loss",
+                    "lines", line=dict(color=palette.FUNCTION, width=2))
+    if test_loss is None:
+        return Base((line,), _layout("step k", "loss L(w, b)", height=320))
+    steps, values = test_loss
+    test = _scatter(np.asarray(steps), np.asarray(values, dtype=float), "test loss", "lines",
+                    line=dict(color=palette.REFERENCE, width=2, dash="dash"))
+    return Base((line, test), _layout("step k", "loss L(w, b)", height=320))
 
 
 def loss_at(base: Base, loss: np.ndarray, k: int, log_y: bool = False) -> Figure:

@@ -23,6 +23,7 @@ from ui.regression.engine import (
     stop_shown,
 )
 from ui.regression.export import data_download, script_download, trajectory_download
+from ui.regression.generalisation_panel import generalisation_controls, generalisation_summary
 from ui.regression.race import race_panel
 from ui.regression.tables import gd_units, glossary
 from ui.regression.view import learning_rate_note, stepper, titled
@@ -105,6 +106,7 @@ def render(lesson) -> None:
         if reference:
             st.caption(inert(reference))
         standardise = link.flag("std", "Standardise the features (z = (x − mean) / sd)", True)
+        shaping = generalisation_controls(link, features)
 
     upload_note = ("The link carries the settings, not the file: whoever opens it must upload the "
                    "same file." if st.session_state.get("src") == "upload" else None)
@@ -114,7 +116,7 @@ def render(lesson) -> None:
 
     try:
         with st.spinner("Preparing the data: statistics and the scikit-learn fit…"):
-            problem = cache.prepare(data, target, features, standardise)
+            problem = cache.prepare(data, target, features, standardise, shaping)
     except DataError as error:
         data_col.error(inert(error))
         stop_early(upload_note)
@@ -139,7 +141,8 @@ def render(lesson) -> None:
         try:
             chosen, rivals = engine_settings(link, len(problem.y), learning_rate=rate,
                                              steps=int(steps), w0=float(w0), b0=float(b0))
-            chosen, *rivals = bounded_steps((chosen, *rivals), len(problem.y), len(features))
+            chosen, *rivals = bounded_steps((chosen, *rivals), len(problem.y),
+                                            len(problem.features))
         except DataError as error:  # a row's own default outside its range
             st.error(inert(error))
             stop_early(upload_note)
@@ -169,6 +172,7 @@ def render(lesson) -> None:
                 st.warning(trajectory.message)
         if reveal:
             far_from_optimum(run, problem.y, rate, float(b0))
+        generalisation_summary(problem, run)
         st.download_button(
             f"Download the trajectory (CSV, {trajectory.steps_taken + 1:,} rows)",
             data=trajectory_download(problem, run), file_name="trajectory.csv",

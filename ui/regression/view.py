@@ -34,6 +34,7 @@ from ui.regression.build import (
 )
 from ui.regression.cache import RunRef, chart_bases, check_step, resolve
 from ui.regression.check import check_panel
+from ui.regression.generalisation_panel import curve_chart, test_loss_note
 from ui.regression.tables import ORIGINAL_UNITS, gd_units, show_table
 from ui.shell.lessons import trace_run
 from ui.shell.state import Link, inert, share_box
@@ -254,6 +255,8 @@ def _plots(problem: Problem, run: Run, k: int, log_y: bool) -> None:
                 + (contour_note(problem, run.settings.loss) or ""),
                 about=lambda table: alt_text.contour_path(t.w[:, 0], t.b, t.loss, k, optimum, units,
                                                            table, source))
+    elif problem.curve is not None:
+        curve_chart(titled, left, problem, run, bases.main, k)
     else:
         predicted = problem.sample.X_fit @ w + b
         titled(left, "Predicted against actual",
@@ -268,9 +271,16 @@ def _plots(problem: Problem, run: Run, k: int, log_y: bool) -> None:
                 about=lambda table: alt_text.coefficient_paths(t.w, t.b, problem.features, k,
                                                            run.optimum.reference_fit, units,
                                                            table))
+    if problem.curve is not None:
+        titled(right, f"Coefficients against step (dotted: {source})",
+               figures.coefficient_paths_at(bases.side, t.w, t.b, k), "fig_paths",
+               REPLAY_NOTE + f"In {units}, the units GD works in.",
+               about=lambda table: alt_text.coefficient_paths(
+                   t.w, t.b, problem.features, k, run.optimum.reference_fit, units, table))
     left, right = st.columns(2)
     titled(left, "Loss against step", figures.loss_at(bases.loss, t.loss, k, log_y), "fig_loss",
-            engines.evaluation_note(run, len(problem.y)),
+            " ".join(filter(None, (engines.evaluation_note(run, len(problem.y)),
+                                   test_loss_note(problem, run)))) or None,
             about=lambda table: alt_text.loss_curve(t.loss, k, table))
     shown = problem.sample.indices[: figures.MAX_RESIDUAL_BARS]
     residual = problem.sample.X_fit[: shown.size] @ w + b - problem.sample.y[: shown.size]
