@@ -16,6 +16,7 @@ import numpy as np
 
 from gradcore import (
     LOSS_TABLE,
+    PENALTY_TABLE,
     Comparison,
     FitTrajectory,
     GradientCheck,
@@ -53,6 +54,7 @@ from ui.regression.generalisation import (
     held_out,
     shape,
 )
+from ui.regression.penalised_check import penalised_gap, penalised_reference, penalised_skipped
 
 DEFAULT_SETTINGS = RunSettings()
 
@@ -197,11 +199,20 @@ def reference_skipped(loss: str, rows: int, features: int) -> str | None:
     return None
 
 
-def build_loss_reference(problem: Problem, loss: str, loss_key: tuple = ()) -> LossReference:
+def build_loss_reference(problem: Problem, loss: str, loss_key: tuple = (),
+                         penalty: str = "none", alpha: float = 0.0) -> LossReference:
     """``reference_fit`` of `loss` (its settings `loss_key`, ``RunSettings.loss_key``) on the
     problem: the problem's own for the MSE; where ``reference_skipped`` says so, the
-    least-squares fit with this loss's value."""
+    least-squares fit with this loss's value. With a penalty (alpha > 0) the optimum of loss +
+    P(w) and its objective (``ui.regression.penalised_check``)."""
     values = dict(loss_key)
+    if penalty != "none" and alpha > 0:
+        skipped = penalised_skipped(loss, len(problem.y), len(problem.features))
+        if skipped:
+            return replace(problem.least_squares, skipped=skipped)
+        return penalised_reference(problem, loss, loss_key, penalty, alpha,
+                                   lambda coef, intercept, value: _optimum(
+                                       problem.scaler, coef, intercept, value))
     if loss == "mse":
         return problem.least_squares
     skipped = reference_skipped(loss, len(problem.y), len(problem.features))
@@ -250,10 +261,14 @@ def build_run(problem: Problem, settings: RunSettings = DEFAULT_SETTINGS,
     else:
         coef, intercept = np.asarray(trajectory.w), np.asarray(trajectory.b)
     loss, loss_key = settings.loss, settings.loss_key
+    penalised = settings.penalty != "none" and settings.alpha > 0
     if optimum is None:
-        optimum = build_loss_reference(problem, loss, loss_key)
+        optimum = build_loss_reference(problem, loss, loss_key, settings.penalty, settings.alpha)
     comparison = gap = None
-    if loss == "mse":
+    if penalised:
+        if optimum.skipped is None:
+            gap = penalised_gap(trajectory, optimum, PENALTY_TABLE[settings.penalty].label)
+    elif loss == "mse":
         comparison = compare_with_sklearn(problem.X, problem.y, trajectory, problem.scaler,
                                           rtol=COMPARISON_RTOL,
                                           reference=problem.least_squares.reference,
@@ -266,7 +281,8 @@ def build_run(problem: Problem, settings: RunSettings = DEFAULT_SETTINGS,
         (w_lo, w_hi), (b_lo, b_hi) = contour_window(trajectory.w[:, 0], trajectory.b,
                                                     float(optimum.reference_fit[0][0]),
                                                     optimum.reference_fit[1])
-        contour = build_loss_grid(problem, loss, loss_key, (w_lo, w_hi, b_lo, b_hi))
+        contour = build_loss_grid(problem, loss, loss_key, (w_lo, w_hi, b_lo, b_hi),
+                                  settings.penalty, settings.alpha)
     test_loss = None
     if problem.held_out is not None:
         held = problem.held_out
@@ -287,18 +303,24 @@ def race_window(paths, optimum: tuple[float, float]) -> tuple[float, float, floa
 
 
 def build_loss_grid(problem: Problem, loss: str, loss_key: tuple,
-                    window: tuple[float, float, float, float]):
-    """(w grid, b grid, loss[b, w]) of `loss` over `window` = (w_lo, w_hi, b_lo, b_hi), one
-    feature, in GD units: the MSE from the statistics, another loss by ``loss_surface``
-    (passes over the data)."""
+                    window: tuple[float, float, float, float], penalty: str = "none",
+                    alpha: float = 0.0):
+    """(w grid, b grid, J[b, w]) of `loss` (plus the penalty, the objective a penalised run
+    minimises) over `window` = (w_lo, w_hi, b_lo, b_hi), one feature, in GD units: the MSE from
+    the statistics, another loss by ``loss_surface`` (passes over the data)."""
     w_grid = np.linspace(window[0], window[1], CONTOUR_GRID)
     b_grid = np.linspace(window[2], window[3], CONTOUR_GRID)
     W, B = np.meshgrid(w_grid, b_grid)
     if loss == "mse":
-        return w_grid, b_grid, problem.stats.loss_at(W[..., None], B)
-    rows = evenly_spaced_rows(len(problem.y), EVALUATION_ROWS)
-    X, y = (problem.X_fit, problem.y) if rows is None else (problem.X_fit[rows], problem.y[rows])
-    return w_grid, b_grid, loss_surface(X, y, W[..., None], B, loss, **dict(loss_key))
+        grid = problem.stats.loss_at(W[..., None], B)
+    else:
+        rows = evenly_spaced_rows(len(problem.y), EVALUATION_ROWS)
+        X, y = ((problem.X_fit, problem.y) if rows is None
+                else (problem.X_fit[rows], problem.y[rows]))
+        grid = loss_surface(X, y, W[..., None], B, loss, **dict(loss_key))
+    if penalty != "none" and alpha > 0:
+        grid = grid + PENALTY_TABLE[penalty].value(w_grid[:, None], alpha, {})[None, :]
+    return w_grid, b_grid, grid
 
 
 def contour_note(problem: Problem, loss: str) -> str | None:

@@ -200,21 +200,25 @@ def prepare(data: LoadedData, target: str, features: tuple[str, ...],
         return build_problem(data, target, features, standardise, Shaping(*shaping))
 
 
-@memoized(lambda problem, loss, loss_key: 0)
-def loss_reference(problem: Problem, loss: str, loss_key: tuple) -> LossReference:
+@memoized(lambda problem, loss, loss_key, penalty="none", alpha=0.0: 0)
+def loss_reference(problem: Problem, loss: str, loss_key: tuple, penalty: str = "none",
+                   alpha: float = 0.0) -> LossReference:
     """``build_loss_reference``; only a fit (not the MSE's, nor a skipped one) is heavy work."""
-    fits = loss != "mse" and reference_skipped(loss, len(problem.y), len(problem.features)) is None
+    penalised = penalty != "none" and alpha > 0
+    fits = (penalised or loss != "mse") and reference_skipped(
+        loss, len(problem.y), len(problem.features)) is None
     with heavy_work(len(problem.y) * (len(problem.features) + 1) if fits else 0):
         if fits:
-            trace_run(f"reference fit of the {loss} loss")
-        return build_loss_reference(problem, loss, loss_key)
+            trace_run(f"reference fit of the {loss} loss" + (f" + {penalty}" if penalised else ""))
+        return build_loss_reference(problem, loss, loss_key, penalty, alpha)
 
 
 @memoized(lambda problem, settings: 32 * (settings.steps + 1) * (len(problem.features) + 1))
 def descend(problem: Problem, settings: RunSettings = DEFAULT_SETTINGS) -> Run:
     """``build_run`` against the shared ``loss_reference``; the MSE's steps do not read the
     rows, so only another loss's run is heavy work."""
-    optimum = loss_reference(problem, settings.loss, settings.loss_key)
+    optimum = loss_reference(problem, settings.loss, settings.loss_key, settings.penalty,
+                             settings.alpha)
     rows = len(problem.y) if settings.loss != "mse" else 0
     with heavy_work(rows * (len(problem.features) + 1)):
         return build_run(problem, settings, optimum)
@@ -256,12 +260,14 @@ def resolve(ref: RunRef, loader: Callable[[tuple], LoadedData | None] = load,
     return problem, descend(problem, ref.settings)
 
 
-@memoized(lambda problem, loss, loss_key, window: 8 * CONTOUR_GRID ** 2)
+@memoized(lambda problem, loss, loss_key, window, penalty="none", alpha=0.0:
+          8 * CONTOUR_GRID ** 2)
 def race_grid(problem: Problem, loss: str, loss_key: tuple,
-              window: tuple[float, float, float, float]):
+              window: tuple[float, float, float, float], penalty: str = "none",
+              alpha: float = 0.0):
     """``build_loss_grid`` over a ``race_window``; the MSE's grid does not read the rows."""
     with heavy_work(min(len(problem.y), EVALUATION_ROWS) * CONTOUR_GRID if loss != "mse" else 0):
-        return build_loss_grid(problem, loss, loss_key, window)
+        return build_loss_grid(problem, loss, loss_key, window, penalty, alpha)
 
 
 @memoized(lambda problem, run: 24 * (run.trajectory.steps_taken + 1)

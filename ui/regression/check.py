@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from gradcore import PENALTY_TABLE, penalised_method
 from gradcore.number_text import significant
 from ui.regression import engine as engines
 from ui.regression.build import COMPARISON_RTOL, Problem, Run, StepCheck
@@ -61,8 +62,10 @@ def _comparison(problem: Problem, run: Run, k: int) -> None:
         return
     coef_k, intercept_k = run.coef[k], float(run.intercept[k])
     ref_coef, ref_intercept = run.optimum.reference
-    article = run.settings.loss == "mse"
-    name = "scikit-learn" if article else "reference"
+    settings = run.settings
+    penalised = settings.penalty != "none" and settings.alpha > 0
+    article = settings.loss == "mse" and not penalised
+    name = "scikit-learn" if settings.loss == "mse" else "reference"
     show_table(pd.DataFrame({
         "parameter (original units)": [*problem.features, "b (intercept)"],
         f"GD at step {k}" if article else f"run at step {k}": np.append(coef_k, intercept_k),
@@ -73,13 +76,19 @@ def _comparison(problem: Problem, run: Run, k: int) -> None:
     scale = max(np.linalg.norm(np.append(ref_coef, ref_intercept)), 1e-300)
     loss_k = float(run.trajectory.loss[k])
     st.markdown(
-        f"Loss at step {k}: **{significant(loss_k, 8)}**, {name}: **"
+        f"{'Objective J = L + P' if penalised else 'Loss'} at step {k}: "
+        f"**{significant(loss_k, 8)}**, {name}: **"
         f"{significant(run.optimum.loss, 8)}**; relative coefficient gap at step {k}: "
         f"**{gap / scale:.2e}**."
     )
-    if not article:
-        st.caption(f"Reference for the {engines.LOSS_TABLE[run.settings.loss].label}: "
-                   f"{engines.LOSS_TABLE[run.settings.loss].method}.")
+    if penalised:
+        st.caption(f"Reference for the {engines.LOSS_TABLE[settings.loss].label} + "
+                   f"{PENALTY_TABLE[settings.penalty].label} (α = {significant(settings.alpha)}, "
+                   f"on the weights the run uses): "
+                   f"{penalised_method(settings.loss, settings.penalty)}.")
+    elif not article:
+        st.caption(f"Reference for the {engines.LOSS_TABLE[settings.loss].label}: "
+                   f"{engines.LOSS_TABLE[settings.loss].method}.")
 
 
 def check_panel(problem: Problem, run: Run, k: int, step: StepCheck) -> None:

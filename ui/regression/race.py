@@ -64,7 +64,8 @@ def race_panel(problem: Problem, run: Run, rivals: tuple[RunSettings, ...], unit
         paths = [(r.trajectory.w[:, 0], r.trajectory.b) for r in runs]
         optimum = (float(run.optimum.reference_fit[0][0]), float(run.optimum.reference_fit[1]))
         w_grid, b_grid, grid = race_grid(problem, run.settings.loss, run.settings.loss_key,
-                                         race_window(paths, optimum))
+                                         race_window(paths, optimum), run.settings.penalty,
+                                         run.settings.alpha)
         titled(right, "Every path over the loss contours, and the optimum",
                race_figures.race_contour_figure(w_grid, b_grid, grid, paths, names, optimum,
                                                 "reference optimum"), "fig_race_contour",

@@ -200,7 +200,9 @@ def metric_values(problem: Problem, run: Run, k: int) -> list[tuple[str, str]]:
     if problem.scaler:
         shown += [(f"{name} ({ORIGINAL_UNITS})", significant(size(run.coef[k]), 6)),
                   (f"b ({ORIGINAL_UNITS})", significant(run.intercept[k], 6))]
-    return shown + [("loss L(w, b)", significant(t.loss[k], 6))]
+    penalised = run.settings.penalty != "none" and run.settings.alpha > 0
+    return shown + [("objective J = L + P" if penalised else "loss L(w, b)",
+                     significant(t.loss[k], 6))]
 
 
 def _metrics(problem: Problem, run: Run, k: int) -> None:
