@@ -58,13 +58,14 @@ def generalisation_summary(problem: Problem, run: Run, where=None) -> None:
         loss = run.settings.loss
         values = dict(run.settings.loss_key)
         last = run.test_loss[1][-1]
+        penalised = run.settings.penalty != "none" and run.settings.alpha > 0
         reference = loss_value(held.X, held.y, *run.optimum.reference, loss, **values)
         notes.append(
             f"Fitted on {len(problem.y):,} training rows; {len(held.y):,} held out. Every "
             "number compared with the reference below is the training fit's. Test loss: "
             f"gradient descent's last step {fmt(last)}, {reference_source(run)}'s fit "
-            f"{fmt(reference)} (training loss {fmt(run.trajectory.loss[-1])} and "
-            f"{fmt(run.optimum.loss)}).")
+            f"{fmt(reference)} (training {'objective J = L + P' if penalised else 'loss'} "
+            f"{fmt(run.trajectory.loss[-1])} and {fmt(run.optimum.loss)}).")
     if notes:
         where.caption(" ".join(notes))
 
