@@ -108,6 +108,9 @@ def test_a_lesson_link_holds_through_buttons_address_edits_and_back(page, new_pa
     student.get_by_role("button", name="Close the exercise").click()
     expect_lesson(student)
     expect(student.get_by_role("textbox", name="Your answer")).to_have_count(0)
+    # The numbers come back with the rerun that closed the exercise: wait for them, not a time.
+    expect(student.get_by_test_id("stMetricLabel").filter(
+        has_text="Tangent slope f′(x₀)")).to_be_visible()
     assert "Tangent slope f′(x₀)" in metric_values(student)
     assert history_length(student) == start + 2
 
