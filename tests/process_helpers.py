@@ -1,5 +1,7 @@
-"""Helpers shared by the worker tests: formulas as the worker receives them, and /proc."""
+"""Helpers shared by the worker tests: formulas as the worker receives them, /proc, and
+waiting for a condition (instead of sleeping a fixed time)."""
 
+import time
 from pathlib import Path
 
 from gradcore.expressions.parsing import read_formula
@@ -33,3 +35,14 @@ def running(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def wait_for(condition, seconds: float = 20.0, what: str = "the condition"):
+    """Poll ``condition()`` until it returns something true (returned); fail after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.01)
+    raise AssertionError(f"{what} did not happen within {seconds} s")

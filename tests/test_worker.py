@@ -11,7 +11,7 @@ import pytest
 
 from gradcore import ExpressionError, parse_expression
 from gradcore.expressions import worker, worker_server
-from tests.process_helpers import SLOW, children_of, running, source
+from tests.process_helpers import SLOW, children_of, running, source, wait_for
 
 
 @pytest.fixture
@@ -119,17 +119,6 @@ def test_a_killed_server_is_replaced():
     worker.clear_cache()
     assert parse_expression("x + 8").value([1.0]) == 9.0
     assert worker.server_pid() not in (None, server)
-
-
-def wait_for(condition, seconds: float = 20.0, what: str = "the condition"):
-    """Poll ``condition()`` until it returns something true; fail after ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.01)
-    raise AssertionError(f"{what} did not happen within {seconds} s")
 
 
 def test_a_job_whose_page_stops_waiting_is_cancelled(monkeypatch):

@@ -6,7 +6,6 @@ import os
 import pickle
 import signal
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from gradcore import ExpressionError, parse_expression
 from gradcore.expressions import scheduling, worker, worker_server
 from gradcore.expressions.symbolic import Analysis
-from tests.process_helpers import SLOW, children_of, source
+from tests.process_helpers import SLOW, children_of, source, wait_for
 
 
 def test_workers_run_with_cpu_and_memory_limits():
@@ -52,17 +51,6 @@ def test_answers_may_not_name_classes():
                     ("error", os.system)]:
         with pytest.raises(pickle.UnpicklingError):
             worker._decode(pickle.dumps(planted))
-
-
-def wait_for(condition, seconds: float = 10.0, what: str = "the condition"):
-    """Poll ``condition()`` until it returns something true; fail after ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.01)
-    raise AssertionError(f"{what} did not happen within {seconds} s")
 
 
 def test_a_worker_killed_mid_job_is_named_as_such_not_too_complex():
