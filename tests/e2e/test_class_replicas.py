@@ -14,9 +14,7 @@ request; the test checks that students landed on both replicas and stayed there.
 from __future__ import annotations
 
 import os
-import subprocess
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
@@ -24,14 +22,7 @@ import sqlalchemy as sa
 from benchmarks.st_client import Session
 from classroom import open_store
 from classroom import store as class_store
-from tests.e2e.browser import free_port, start_app_server, stop_process_group, wait_http_ok
-from tests.e2e.test_proxy import (
-    COOKIE,
-    Proxy,
-    find_nginx,
-    main_config,
-    render_site_config,
-)
+from tests.e2e.test_proxy import COOKIE, Proxy, replicas_behind_nginx
 
 pytestmark = pytest.mark.e2e
 
@@ -63,43 +54,27 @@ def database_url(request, tmp_path_factory):
 @pytest.fixture(scope="module")
 def replicas(database_url, tmp_path_factory):
     """Two replicas with the same secret and database, behind nginx; the store they share."""
-    nginx = find_nginx()
-    if nginx is None:
-        pytest.skip("nginx is not installed (apt-get install nginx-light); see README 'Deploy'")
     prefix = tmp_path_factory.mktemp("nginx")
-    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (prefix / kind).mkdir()
     env = {"GRADLAB_SECRET": SECRET, "GRADLAB_DATABASE_URL": database_url,
            "GRADLAB_DATA_DIR": str(prefix / "data")}
-    with ThreadPoolExecutor(2) as pool:
-        servers = list(pool.map(
-            lambda i: start_app_server(prefix / f"replica{i}.log", env=env), range(2)))
-    process = None
+
     store = open_store(database_url)
     try:
-        for server in servers:  # the first visit of each replica pays for its imports
-            warm = Session(server.url)
-            warm.open("derivatives", "x0=1.5")
-            warm.close()
-        ports = tuple(int(s.url.rsplit(":", 1)[1]) for s in servers)
-        listen = free_port()
-        (prefix / "gradlab.conf").write_text(render_site_config(listen, ports))
-        (prefix / "nginx.conf").write_text(main_config(prefix))
-        process = subprocess.Popen(
-            [nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
-             "-e", str(prefix / "error.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_http_ok(f"http://127.0.0.1:{listen}/_stcore/health", 20, process)
-        yield Proxy(f"http://127.0.0.1:{listen}", prefix, servers), store
+        with replicas_behind_nginx(prefix, _warm, env) as proxy:
+            yield proxy, store
+            servers = proxy.servers
     finally:
         store.engine.dispose()
-        if process is not None:
-            stop_process_group(process)
-        for server in servers:
-            stop_process_group(server.process)
-        for server in servers:
-            assert "Traceback" not in server.log_path.read_text(errors="replace"), \
-                f"{server.log_path.name} logged a traceback"
+    for server in servers:
+        assert "Traceback" not in server.log_path.read_text(errors="replace"), \
+            f"{server.log_path.name} logged a traceback"
+
+
+def _warm(url: str) -> None:
+    """A first visit, which pays for the replica's imports."""
+    warm = Session(url)
+    warm.open("derivatives", "x0=1.5")
+    warm.close()
 
 
 def _student(proxy: Proxy, code: str) -> tuple[Session, str]:

@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -132,31 +133,33 @@ class Proxy:
             return response.status, response.headers, response.read()
 
 
-@pytest.fixture(scope="module")
-def proxy(tmp_path_factory, browser):
+@contextmanager
+def replicas_behind_nginx(prefix: Path, warm, env: dict[str, str] | None = None):
+    """Two app replicas (with `env` set) behind deploy/nginx.conf, run from the folder `prefix`:
+    yields their :class:`Proxy` once each replica has been warmed (``warm(url)``: its first
+    visit pays for its imports) and nginx answers; stops nginx and the replicas listed in
+    ``proxy.servers`` then (a test that restarted one put the new one there). Skips the test
+    where nginx is not installed."""
     nginx = find_nginx()
     if nginx is None:
         pytest.skip("nginx is not installed (apt-get install nginx-light); see README 'Deploy'")
-    prefix = tmp_path_factory.mktemp("nginx")
     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (prefix / kind).mkdir()
     with ThreadPoolExecutor(2) as pool:
-        servers = list(
-            pool.map(lambda i: start_app_server(prefix / f"replica{i}.log"), range(2))
-        )
+        servers = list(pool.map(
+            lambda i: start_app_server(prefix / f"replica{i}.log", env=env), range(2)))
     process = None
     try:
         for server in servers:
-            warm_up(browser, server.url)
+            warm(server.url)
         ports = tuple(int(s.url.rsplit(":", 1)[1]) for s in servers)
         listen = free_port()
         (prefix / "gradlab.conf").write_text(render_site_config(listen, ports))
         (prefix / "nginx.conf").write_text(main_config(prefix))
-        command = [nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
-                   "-e", str(prefix / "error.log")]
         process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
-        )
+            [nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
+             "-e", str(prefix / "error.log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
         wait_http_ok(f"http://127.0.0.1:{listen}/_stcore/health", 20, process)
         proxy = Proxy(f"http://127.0.0.1:{listen}", prefix, servers)
         yield proxy
@@ -166,6 +169,13 @@ def proxy(tmp_path_factory, browser):
             stop_process_group(process)
         for server in servers:
             stop_process_group(server.process)
+
+
+@pytest.fixture(scope="module")
+def proxy(tmp_path_factory, browser):
+    with replicas_behind_nginx(tmp_path_factory.mktemp("nginx"),
+                               lambda url: warm_up(browser, url)) as proxy:
+        yield proxy
 
 
 def _cookie_for_each_replica(proxy: Proxy) -> dict[str, str]:
