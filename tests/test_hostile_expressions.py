@@ -300,28 +300,36 @@ def test_random_text_is_answered_within_the_time_limit(text, point):
 
 
 
+def as_a_page_does(text: str, inner: str | None = None, xs=PLOT_XS):
+    """Parse (and compose), print, evaluate and differentiate a formula as a page does; an
+    ExpressionError from the parse is raised, one from a value or the kink is an answer (a
+    page shows it). Returns the expression. benchmarks/bench_formulas.py does the same."""
+    f = parse_expression(text, None if inner is None else ("x",))
+    if inner is not None:
+        f = f.compose(parse_expression(inner, ("x",)))
+    assert len(f.latex) > 0 and len(f.gradient_latex) == len(f.variables)
+    point = [0.5] * len(f.variables)
+    for step in (f.value, f.gradient):
+        try:
+            step(point)
+        except ExpressionError:
+            pass
+    if len(f.variables) == 1:
+        f.evaluate(xs), f.evaluate_gradient(xs)
+        try:
+            f.kink(0.5)
+        except ExpressionError:
+            pass
+    return f
+
+
 def work_through(text: str, inner: str | None = None) -> float:
-    """Seconds to parse (and compose), print, evaluate and differentiate a formula as a page
-    does, from a cold cache; an ExpressionError anywhere is an answer too."""
+    """Seconds to work a formula through as a page does (``as_a_page_does``), from a cold
+    cache; a refusal is an answer too, with a message of a sentence or two."""
     worker.clear_cache()
     start = time.perf_counter()
     try:
-        f = parse_expression(text, None if inner is None else ("x",))
-        if inner is not None:
-            f = f.compose(parse_expression(inner, ("x",)))
-        assert len(f.latex) > 0 and len(f.gradient_latex) == len(f.variables)
-        point = [0.5] * len(f.variables)
-        for step in (f.value, f.gradient):
-            try:
-                step(point)
-            except ExpressionError:
-                pass
-        if len(f.variables) == 1:
-            f.evaluate(PLOT_XS), f.evaluate_gradient(PLOT_XS)
-            try:
-                f.kink(0.5)
-            except ExpressionError:
-                pass
+        as_a_page_does(text, inner)
     except ExpressionError as error:
         assert 10 < len(str(error)) < 400
     return time.perf_counter() - start
