@@ -92,6 +92,35 @@ def test_an_answer_that_is_no_verdict_is_an_error_that_is_not_cached(monkeypatch
     assert worker._cached(source("x + 321")) is None
 
 
+def test_a_full_line_is_said_after_a_pause_that_ends_when_the_page_stops_waiting(monkeypatch):
+    """A "busy" answer (the server's line was full) reaches the page after BUSY_PAUSE_SECONDS
+    asleep, so a page that retypes at once cannot rerun many times a second; a page that stops
+    waiting (rerun with new input, closed) is let go at the next poll. Other answers: no pause."""
+    slept = []
+    monkeypatch.setattr(worker, "_sleep", slept.append)
+    busy = pickle.dumps(("busy", "the server is busy: 2 formulas are already waiting"))
+    monkeypatch.setattr(worker._client, "ask", lambda tree, variables, **how: busy)
+    worker.clear_cache()
+    with pytest.raises(ExpressionError, match="already waiting"):
+        parse_expression("x + 555")
+    assert sum(slept) == pytest.approx(worker.BUSY_PAUSE_SECONDS, abs=1e-9)
+    assert max(slept) <= worker.POLL_SECONDS
+
+    slept.clear()
+    answers = iter([True, True, False])
+    monkeypatch.setattr(worker, "_caller", lambda: (None, lambda: next(answers, False)))
+    with pytest.raises(ExpressionError, match="already waiting"):
+        parse_expression("x + 556")
+    assert len(slept) == 2  # two polls, then the page no longer waited
+
+    slept.clear()
+    lost = pickle.dumps(("lost", "the worker was lost"))
+    monkeypatch.setattr(worker._client, "ask", lambda tree, variables, **how: lost)
+    with pytest.raises(ExpressionError, match="lost"):
+        parse_expression("x + 557")
+    assert slept == []
+
+
 def test_shutdown_leaves_nothing_running_and_the_next_formula_starts_again():
     """shutdown() ends the server and its workers; a later parse starts a new server."""
     worker.clear_cache()

@@ -36,6 +36,7 @@ import pickle
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -54,6 +55,12 @@ NOT_WANTED = "the page stopped waiting for this formula (it was changed or close
 SERVER_GONE = ("the server's formula process stopped before it answered (it is being restarted): "
                "this says nothing about the formula, so try again in a few seconds")
 NO_VERDICT = ("lost", "busy", "replaced")  # answers that say nothing about the formula
+# A "busy" answer from the server (its line was full) reaches the page after this pause, spent
+# asleep (no CPU), cut short when the page stops waiting. Without it a page that retypes its
+# formula as soon as it is refused reruns several times a second, and twenty such pages keep
+# the app's one Python interpreter so busy that every other student's page waits, though the
+# workers are not any busier (benchmarks/bench_fairness.py: the victim's p95, ws mode).
+BUSY_PAUSE_SECONDS = 1.0
 _BOOTSTRAP = """
 import os, sys, types
 for name, path in (("gradcore", sys.argv[1]), ("gradcore.expressions",
@@ -242,10 +249,23 @@ def _late_answer(key, data: bytes) -> None:
 _client.on_late_answer = _late_answer
 
 
+def _pause(seconds: float, wanted: Callable[[], bool]) -> None:
+    """Sleep `seconds` in steps of POLL_SECONDS, or until ``wanted()`` turns false."""
+    waited = 0.0
+    while waited < seconds and wanted():
+        _sleep(min(POLL_SECONDS, seconds - waited))
+        waited += POLL_SECONDS
+
+
+_sleep = time.sleep  # tests replace it
+
+
 def _compute(key, owner: str | None, wanted: Callable[[], bool]) -> Analysis | str:
     """The answer to cache; ExpressionError (not cached) if it is no verdict on the formula."""
     data = _client.ask(*key, owner=owner, wanted=wanted)
     if data is not None:
+        if plain_loads(data)[0] == "busy":
+            _pause(BUSY_PAUSE_SECONDS, wanted)
         return _decode(data)
     if not wanted():
         raise ExpressionError(NOT_WANTED)
