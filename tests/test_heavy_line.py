@@ -165,16 +165,30 @@ def test_a_page_that_stops_waiting_leaves_the_line():
 
 
 def test_heavy_work_passes_the_shown_wait_only_to_large_new_tables():
-    """Within waiting_shown_by, a large new table is refused by a full line; small work and a
-    finishing turn never are."""
-    line = HeavyLine(max_waiting_tables=0, clock=Clock())
+    """Within waiting_shown_by, a large new table that would wait is refused by a full line;
+    small work never is, nor a table when the line is idle; without a page showing the wait a
+    table joins the line instead of being refused."""
+    line = HeavyLine(max_waiting_tables=0, clock=Clock(), poll_seconds=0.005)
+    with waiting_shown_by(lambda ahead, seconds: None):
+        with heavy_work(HEAVY_CELLS + 1, new_table=True, line=line):
+            pass  # nothing running: it need not wait, so it is not refused
+    running, started, release = hold(line)
+    assert started.wait(WAIT_S)
     with waiting_shown_by(lambda ahead, seconds: None):
         with heavy_work(HEAVY_CELLS, new_table=True, line=line):
-            pass
-        with heavy_work(HEAVY_CELLS + 1, new_table=False, line=line):
             pass
         with pytest.raises(TablesBusy):
             with heavy_work(HEAVY_CELLS + 1, new_table=True, line=line):
                 pass
+    silent = threading.Thread(target=_heavy_table, args=(line,), daemon=True)
+    silent.start()
+    wait_until(functools.partial(_waiting_is, line, 1))
+    release.set()
+    for thread in (running, silent):
+        thread.join(WAIT_S)
+    assert line.waiting_tables() == 0 and not silent.is_alive()
+
+
+def _heavy_table(line: HeavyLine) -> None:
     with heavy_work(HEAVY_CELLS + 1, new_table=True, line=line):
-        pass  # without a page showing the wait: waits (here at once) instead of refusing
+        pass

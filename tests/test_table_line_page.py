@@ -2,6 +2,8 @@
 student's place, about how long, and what to do; a full line refuses at once, without an
 exception, and the page's next run makes the table."""
 
+import threading
+
 import pytest
 
 from tests.page_helpers import open_page
@@ -34,14 +36,25 @@ def test_a_full_line_refuses_on_the_page_and_the_next_run_makes_the_table(monkey
     """With the line full, a 1e6-value table shows the warning and a Try again button (no
     exception, no error); once there is room, Try again makes it."""
     byte_store.STORE.discard(lambda key: True)
-    full = HeavyLine(max_waiting_tables=0)
+    full = HeavyLine(max_waiting_tables=0, poll_seconds=0.01)
     monkeypatch.setattr(heavy_line, "_HEAVY", full)
+    running, release = threading.Event(), threading.Event()
+
+    def other_students_table():
+        with full.turn(new_table=True):
+            running.set()
+            release.wait(60)
+
+    other = threading.Thread(target=other_students_table, daemon=True)
+    other.start()
+    assert running.wait(60)
     at = open_page(PAGE, timeout=120, src="generate", n="100000", d="10", seed="3")
     assert not at.exception, at.exception
     assert not at.error
     warnings = " ".join(w.value for w in at.warning)
     assert "Your table was not started" in warnings and "Try again" in warnings
-    full.max_waiting_tables = 6
+    release.set()
+    other.join(60)
     at.button(key="reg_table_retry").click().run()
     assert not at.exception, at.exception
     assert not any("not started" in w.value for w in at.warning)

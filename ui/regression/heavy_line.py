@@ -91,14 +91,16 @@ class HeavyLine:
 
     @contextmanager
     def turn(self, new_table: bool = False, on_wait: OnWait | None = None) -> Iterator[None]:
-        """Hold the heavy turn for the block. A new table with `on_wait` is refused with
-        TablesBusy when max_waiting_tables wait already; while it waits, ``on_wait(ahead,
+        """Hold the heavy turn for the block. A new table with `on_wait` that would wait is
+        refused with TablesBusy when max_waiting_tables wait already; while it waits, ``on_wait(ahead,
         seconds)`` is called about every poll_seconds (an exception it raises leaves the
         line)."""
         ticket = object()
         with self._changed:
             if new_table:
-                if on_wait is not None and len(self._tables) >= self.max_waiting_tables:
+                would_wait = self._busy or self._tables
+                if on_wait is not None and would_wait \
+                        and len(self._tables) >= self.max_waiting_tables:
                     ahead = len(self._tables) + (1 if self._busy else 0)
                     raise TablesBusy(ahead, ahead * self._seconds_per_table_locked())
                 self._tables.append(ticket)
