@@ -192,3 +192,32 @@ def test_heavy_work_passes_the_shown_wait_only_to_large_new_tables():
 def _heavy_table(line: HeavyLine) -> None:
     with heavy_work(HEAVY_CELLS + 1, new_table=True, line=line):
         pass
+
+
+def test_a_line_of_more_than_max_wait_seconds_refuses():
+    """At 5 s per table, one table running and one waiting (10 s) is within a 12 s bound; a
+    third waiting makes 15 s ahead of the next: refused, naming 3 tables and 15 s."""
+    clock = Clock()
+    line = HeavyLine(max_waiting_tables=100, max_wait_seconds=12.0, clock=clock,
+                     poll_seconds=0.005)
+    with line.turn(new_table=True):
+        clock.now += 5.0
+    running, started, release_running = hold(line, new_table=True)
+    assert started.wait(WAIT_S)
+    second, _, release_second = hold(line, new_table=True)
+    wait_until(functools.partial(_waiting_is, line, 1))
+    told = []
+    third = threading.Thread(target=_wait_with, args=(line, told), daemon=True)
+    third.start()
+    wait_until(lambda: told)
+    assert told[0] == (2, pytest.approx(10.0, abs=1e-9))
+    with pytest.raises(TablesBusy) as refused:
+        with line.turn(True, on_wait=lambda ahead, seconds: None):
+            pass
+    assert refused.value.ahead == 3
+    assert refused.value.seconds == pytest.approx(15.0, abs=1e-9)
+    for release in (release_running, release_second):
+        release.set()
+    for thread in (running, second, third):
+        thread.join(WAIT_S)
+    assert line.waiting_tables() == 0

@@ -5,8 +5,8 @@ Work on more than ``HEAVY_CELLS`` values (a 1e6 x 10 table is 11 million) runs a
 that finishes work on a table already made goes before a turn that makes a new table (else a
 class each asking for a new table holds every table at once while waiting for the fits: 2.5 GB
 per replica in the heavy-mix benchmark). New tables wait in a first-come, first-served line of
-at most ``MAX_WAITING_TABLES``: each costs about a second of CPU, and a class can ask for more
-per second than two cores make. A page that shows the wait (:func:`waiting_shown_by`) is told
+at most ``MAX_WAITING_TABLES`` and about ``MAX_WAIT_SECONDS`` of work: each costs about a
+second of CPU, and a class can ask for more per second than two cores make. A page that shows the wait (:func:`waiting_shown_by`) is told
 about once a second how many tables are before its own and about how long that takes (from the
 heavy work measured over the last ``ESTIMATE_WINDOW_S``); when the line is full it is refused at
 once with :class:`TablesBusy` instead of hanging. No Streamlit here: ``ui.regression.data_source``
@@ -27,6 +27,10 @@ HEAVY_CELLS = 1_000_000
 # At most this many new large tables wait at once per process; one more is refused with a
 # message (only where the page shows the wait: other callers wait as before).
 MAX_WAITING_TABLES = int(os.environ.get("GRADLAB_TABLE_QUEUE", "6"))
+# ... and none is taken into a line whose tables ahead take about more than this many seconds
+# (measured, so it adapts to a machine shared with other work): the page answers within about
+# this long either way, well before a browser or a student gives up.
+MAX_WAIT_SECONDS = float(os.environ.get("GRADLAB_TABLE_WAIT_SECONDS", "12"))
 # The seconds of heavy work per new table are measured over this window ...
 ESTIMATE_WINDOW_S = 120.0
 # ... and assumed to be this before anything was measured (a 1e6 x 10 page open on this
@@ -54,11 +58,13 @@ class HeavyLine:
 
     ``new_table_patience_s``: a new table waits for finishing turns at most this long, then
     takes the next free turn (a class that keeps stepping cannot starve a newcomer).
-    ``max_waiting_tables``: the bound of the new tables' line for callers that show the wait.
+    ``max_waiting_tables``, ``max_wait_seconds``: the bounds of the new tables' line (tables
+    waiting, estimated seconds before a newcomer starts) for callers that show the wait.
     ``clock``: seconds, monotonic (injected by tests)."""
 
     def __init__(self, new_table_patience_s: float = 10.0,
                  max_waiting_tables: int = MAX_WAITING_TABLES,
+                 max_wait_seconds: float = MAX_WAIT_SECONDS,
                  clock: Callable[[], float] = time.monotonic,
                  poll_seconds: float = POLL_SECONDS) -> None:
         self._changed = threading.Condition()
@@ -67,7 +73,7 @@ class HeavyLine:
         self._tables: deque[object] = deque()  # new tables waiting, first come first
         self._done: deque[tuple[float, float, bool]] = deque()  # (end, seconds, new table)
         self.new_table_patience_s = new_table_patience_s
-        self.max_waiting_tables = max_waiting_tables
+        self.max_waiting_tables, self.max_wait_seconds = max_waiting_tables, max_wait_seconds
         self.clock, self.poll_seconds = clock, poll_seconds
 
     def seconds_per_table(self) -> float:
@@ -92,17 +98,19 @@ class HeavyLine:
     @contextmanager
     def turn(self, new_table: bool = False, on_wait: OnWait | None = None) -> Iterator[None]:
         """Hold the heavy turn for the block. A new table with `on_wait` that would wait is
-        refused with TablesBusy when max_waiting_tables wait already; while it waits, ``on_wait(ahead,
+        refused with TablesBusy when max_waiting_tables wait already or the tables ahead take
+        about more than max_wait_seconds; while it waits, ``on_wait(ahead,
         seconds)`` is called about every poll_seconds (an exception it raises leaves the
         line)."""
         ticket = object()
         with self._changed:
             if new_table:
-                would_wait = self._busy or self._tables
-                if on_wait is not None and would_wait \
-                        and len(self._tables) >= self.max_waiting_tables:
-                    ahead = len(self._tables) + (1 if self._busy else 0)
-                    raise TablesBusy(ahead, ahead * self._seconds_per_table_locked())
+                ahead = len(self._tables) + (1 if self._busy else 0)
+                seconds = ahead * self._seconds_per_table_locked()
+                full = len(self._tables) >= self.max_waiting_tables \
+                    or seconds > self.max_wait_seconds
+                if on_wait is not None and ahead and full:
+                    raise TablesBusy(ahead, seconds)
                 self._tables.append(ticket)
             else:
                 self._finishing += 1
