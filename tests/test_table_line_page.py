@@ -30,6 +30,8 @@ def test_the_busy_message_says_what_to_do():
     assert "not started" in message and "7 other students' large tables" in message
     assert "about 12 s of work" in message and "**Try again** in about 12 s" in message
     assert "up to 1,000,000 values (n × (d + 1)) are made at once" in message
+    assert "making another student's large table (about 2 s of work)" in \
+        data_source.tables_busy_message(TablesBusy(1, 2.0))
 
 
 def test_a_full_line_refuses_on_the_page_and_the_next_run_makes_the_table(monkeypatch):

@@ -87,8 +87,10 @@ def table_wait_message(ahead: int, seconds: float) -> str:
 
 def tables_busy_message(busy: TablesBusy) -> str:
     """What a student is told when the line for large tables is full."""
-    return (f"Your table was not started: the server is already making {busy.ahead} other "
-            f"students' large tables ({_about(busy.seconds)} of work), and a longer line would "
+    others = ("another student's large table" if busy.ahead == 1 else
+              f"{busy.ahead} other students' large tables")
+    return (f"Your table was not started: the server is already making {others} "
+            f"({_about(busy.seconds)} of work), and a longer line would "
             f"keep every page waiting. Press **Try again** in {_about(busy.seconds)}, or choose "
             f"fewer rows: tables of up to {HEAVY_CELLS:,} values (n × (d + 1)) are made at once.")
 
