@@ -221,3 +221,28 @@ def test_a_line_of_more_than_max_wait_seconds_refuses():
     for thread in (running, second, third):
         thread.join(WAIT_S)
     assert line.waiting_tables() == 0
+
+
+def test_finishing_turns_waiting_add_their_measured_seconds():
+    """A table ahead (3 s per table: 1 s its own turn, 2 s a fit) and one fit waiting (2 s on
+    average), which goes first: the newcomer is told 1 ahead, 3 + 2 = 5 s."""
+    clock = Clock()
+    line = HeavyLine(clock=clock, poll_seconds=0.005)
+    with line.turn(new_table=True):
+        clock.now += 1.0
+    with line.turn():
+        clock.now += 2.0
+    running, started, release = hold(line, new_table=True)
+    assert started.wait(WAIT_S)
+    fit, _, release_fit = hold(line)
+    wait_until(lambda: line._finishing == 1)
+    told = []
+    newcomer = threading.Thread(target=_wait_with, args=(line, told), daemon=True)
+    newcomer.start()
+    wait_until(lambda: told)
+    assert told[0] == (1, pytest.approx(5.0, abs=1e-9))
+    for event in (release, release_fit):
+        event.set()
+    for thread in (running, fit, newcomer):
+        thread.join(WAIT_S)
+    assert line.waiting_tables() == 0

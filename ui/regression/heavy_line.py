@@ -106,7 +106,7 @@ class HeavyLine:
         with self._changed:
             if new_table:
                 ahead = len(self._tables) + (1 if self._busy else 0)
-                seconds = ahead * self._seconds_per_table_locked()
+                seconds = self._wait_locked(ahead)
                 full = len(self._tables) >= self.max_waiting_tables \
                     or seconds > self.max_wait_seconds
                 if on_wait is not None and ahead and full:
@@ -130,6 +130,13 @@ class HeavyLine:
                 else:
                     self._finishing -= 1
                 self._changed.notify_all()
+
+    def _wait_locked(self, ahead: int) -> float:
+        """About how long until a new table with `ahead` tables before it starts: their
+        seconds, plus the finishing turns waiting now (they go first) at their measured mean."""
+        finishing = [s for _, s, new in self._done if not new]
+        per_finish = sum(finishing) / len(finishing) if finishing else 0.0
+        return ahead * self._seconds_per_table_locked() + self._finishing * per_finish
 
     def _seconds_per_table_locked(self) -> float:
         self._forget_old()
@@ -159,7 +166,7 @@ class HeavyLine:
                         self._finishing -= 1
                     return True
                 ahead = self._ahead(ticket) if new_table else 0
-                seconds = ahead * self._seconds_per_table_locked()
+                seconds = self._wait_locked(ahead)
             if on_wait is not None and new_table:
                 on_wait(ahead, seconds)
 
