@@ -62,3 +62,33 @@ def test_a_full_line_refuses_on_the_page_and_the_next_run_makes_the_table(monkey
     assert not any("not started" in w.value for w in at.warning)
     assert "k_forward" in [b.key for b in at.button]
     byte_store.STORE.discard(lambda key: True)
+
+
+def test_a_refused_table_pushes_no_other_table_out(monkeypatch):
+    """The room for a new table is made in its turn: a refusal leaves STORE's entries as they
+    were (they belong to students still stepping through them)."""
+    from ui.regression import cache
+
+    byte_store.STORE.discard(lambda key: True)
+    small = cache.generated_data(200, 1, 1.0, 1, 2.0, 1.0)
+    full = HeavyLine(max_waiting_tables=0, poll_seconds=0.01)
+    monkeypatch.setattr(heavy_line, "_HEAVY", full)
+    monkeypatch.setattr(byte_store.STORE, "budget_bytes", small.frame.memory_usage().sum() * 2)
+    running, release = threading.Event(), threading.Event()
+
+    def other_students_table():
+        with full.turn(new_table=True):
+            running.set()
+            release.wait(60)
+
+    other = threading.Thread(target=other_students_table, daemon=True)
+    other.start()
+    assert running.wait(60)
+    kept = byte_store.STORE.keys()
+    with pytest.raises(TablesBusy):
+        with heavy_line.waiting_shown_by(lambda ahead, seconds: None):
+            cache.generated_data(100_000, 10, 1.0, 5, 2.0, 1.0)
+    assert byte_store.STORE.keys() == kept and len(kept) == 1
+    release.set()
+    other.join(60)
+    byte_store.STORE.discard(lambda key: True)
