@@ -2,9 +2,11 @@
 
 A deployed app is one process shared by a whole class. :data:`STORE` is a least-recently-used
 map whose values together hold at most ``CACHE_BUDGET_BYTES`` of arrays (``nbytes``), each
-entry also expiring after ``TTL_SECONDS``; a value is computed once per key even when many
-sessions ask at once. :func:`heavy_work` lets only one computation on more than
-``HEAVY_CELLS`` values run at a time, so the transient memory of at most one adds to the budget.
+entry also expiring after ``TTL_SECONDS`` and a large one after ``IDLE_SECONDS`` unused
+(:meth:`ByteBudgetCache.expire_idle`, called by the server's collector thread); a value is
+computed once per key even when many sessions ask at once. :func:`heavy_work` (from
+``ui.regression.heavy_line``) lets only one computation on more than ``HEAVY_CELLS`` values run
+at a time, so the transient memory of at most one adds to the budget.
 ``ui.regression.cache`` keys the regression page's values in it.
 """
 
