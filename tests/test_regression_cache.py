@@ -343,7 +343,7 @@ def test_work_on_a_made_table_goes_before_a_new_table():
     goes first (so a class does not hold a waiting table per student), the new table next."""
     import threading
 
-    from ui.regression.byte_store import HeavyLine
+    from ui.regression.heavy_line import HeavyLine
 
     line, order = HeavyLine(), []
     started = threading.Event()
@@ -381,7 +381,7 @@ def test_a_new_table_is_not_starved():
     """With finishing turns always waiting, a new table still gets a turn after its patience."""
     import threading
 
-    from ui.regression.byte_store import HeavyLine
+    from ui.regression.heavy_line import HeavyLine
 
     line, done = HeavyLine(new_table_patience_s=0.05), threading.Event()
     line._finishing = 1  # a finishing turn that never comes (its session went away)

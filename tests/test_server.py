@@ -73,7 +73,7 @@ def test_collect_frees_an_array_held_in_a_cycle_and_counts_it(no_automatic_gc):
     collector = server.Collector(64 * MB, 30, 1)
     found = collector.collect()
     assert watched() is None
-    assert found >= 2  # the holder and its __dict__ at least
+    assert found >= 1  # the holder (and its __dict__, where Python made one)
     assert collector.stats.collections == 1 and collector.stats.unreachable == found
     assert collector.stats.max_ms >= 0.0
 

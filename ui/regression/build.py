@@ -173,7 +173,7 @@ def build_problem(data: LoadedData, target: str, features, standardise: bool,
     scaler = Standardizer.fit(X) if standardise else None
     X_fit = scaler.transform(X) if scaler else X
     stats = regression_statistics(X_fit, y)
-    coef, intercept = sklearn_reference(X, y, scaler)
+    coef, intercept = sklearn_reference(X, y, scaler, standardised=X_fit if scaler else None)
     rows = sample_indices(len(y))
     train_x = None if shaped.basis is None else X[:, 0] * shaped.basis.scale + shaped.basis.centre
     return Problem(

@@ -2,34 +2,45 @@
 
 A deployed app is one process shared by a whole class. :data:`STORE` is a least-recently-used
 map whose values together hold at most ``CACHE_BUDGET_BYTES`` of arrays (``nbytes``), each
-entry also expiring after ``TTL_SECONDS``; a value is computed once per key even when many
-sessions ask at once. :func:`heavy_work` lets only one computation on more than
-``HEAVY_CELLS`` values run at a time, so the transient memory of at most one adds to the budget.
+entry also expiring after ``TTL_SECONDS`` and a large one after ``IDLE_SECONDS`` unused
+(:meth:`ByteBudgetCache.expire_idle`, called by the server's collector thread); a value is
+computed once per key even when many sessions ask at once. :func:`heavy_work` (from
+``ui.regression.heavy_line``) lets only one computation on more than ``HEAVY_CELLS`` values run
+at a time, so the transient memory of at most one adds to the budget.
 ``ui.regression.cache`` keys the regression page's values in it.
 """
 
 from __future__ import annotations
 
 import ctypes
+import os
 import platform
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from contextlib import contextmanager
 from dataclasses import fields, is_dataclass
 
 import numpy as np
 import pandas as pd
+
+from ui.regression.heavy_line import HEAVY_CELLS, heavy_work
+
+__all__ = ["HEAVY_CELLS", "STORE", "ByteBudgetCache", "heavy_work", "nbytes"]
 
 TTL_SECONDS = 3600
 # The total size of the arrays in STORE, per process. A 1,000,000 x 10 generated table with its
 # problem takes 256 MB (the table 88 MB; X, standardised X and y 168 MB), so the largest table the
 # page generates fits alone; a Streamlit Community Cloud app has about 1 GB in all.
 CACHE_BUDGET_BYTES = 256 * 2**20
-# Work on more than this many values (rows x columns) waits for any other such work in the
-# process to finish (heavy_work), so at most one large computation's temporaries exist at once.
-HEAVY_CELLS = 1_000_000
+# An entry of at least IDLE_BYTES that nobody has used for IDLE_SECONDS is dropped (by
+# ``expire_idle``, which the server's collector thread calls every second): the last tables of a
+# class that has left would otherwise stay in memory for TTL_SECONDS (bench_memory: 576 MB
+# against 327 MB idle a minute after 20 students closed their 1e6 x 10 tables). An active
+# student's steps use the entries and keep them; one back after a longer pause waits for a
+# rebuild (about a second of CPU for a 1e6 x 10 table, an upload read again from its file).
+IDLE_BYTES = int(float(os.environ.get("GRADLAB_STORE_IDLE_MB", "16")) * 2**20)
+IDLE_SECONDS = float(os.environ.get("GRADLAB_STORE_IDLE_SECONDS", "40"))
 
 
 def nbytes(value, _seen: set[int] | None = None) -> int:
@@ -60,13 +71,19 @@ class ByteBudgetCache:
     several sessions ask at the same moment (the others wait for it). After an insertion the
     least recently used entries are dropped until the total of ``nbytes(value)`` is within the
     budget; the entry just inserted is never dropped, so a value larger than the whole budget is
-    kept until the next insertion. Entries older than `ttl_seconds` count as absent.
+    kept until the next insertion. Entries older than `ttl_seconds` count as absent, and
+    ``expire_idle`` drops the entries of at least `idle_bytes` unused for `idle_seconds`.
+    `clock`: seconds, monotonic (injected by tests).
     """
 
-    def __init__(self, budget_bytes: int, ttl_seconds: float) -> None:
+    def __init__(self, budget_bytes: int, ttl_seconds: float, idle_bytes: int = IDLE_BYTES,
+                 idle_seconds: float = IDLE_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.budget_bytes = budget_bytes
         self.ttl_seconds = ttl_seconds
-        self._entries: OrderedDict[Hashable, tuple[object, int, float]] = OrderedDict()
+        self.idle_bytes, self.idle_seconds, self.clock = idle_bytes, idle_seconds, clock
+        # key -> (value, bytes, made at, last used at)
+        self._entries: OrderedDict[Hashable, tuple[object, int, float, float]] = OrderedDict()
         self._lock = threading.Lock()
         self._computing: dict[Hashable, threading.Lock] = {}
 
@@ -74,7 +91,7 @@ class ByteBudgetCache:
     def total_bytes(self) -> int:
         """The sum of ``nbytes`` over the entries held now."""
         with self._lock:
-            return sum(size for _, size, _ in self._entries.values())
+            return sum(entry[1] for entry in self._entries.values())
 
     def __len__(self) -> int:
         with self._lock:
@@ -91,9 +108,11 @@ class ByteBudgetCache:
             entry = self._entries.get(key)
             if entry is None:
                 return default
-            if time.monotonic() - entry[2] > self.ttl_seconds:
+            now = self.clock()
+            if now - entry[2] > self.ttl_seconds:
                 del self._entries[key]
                 return default
+            self._entries[key] = (*entry[:3], now)
             self._entries.move_to_end(key)
             return entry[0]
 
@@ -102,11 +121,12 @@ class ByteBudgetCache:
         and return `value`."""
         size = nbytes(value)
         with self._lock:
-            self._entries[key] = (value, size, time.monotonic())
+            now = self.clock()
+            self._entries[key] = (value, size, now, now)
             self._entries.move_to_end(key)
             total = sum(entry[1] for entry in self._entries.values())
             while total > self.budget_bytes and len(self._entries) > 1:
-                _, (_, dropped, _) = self._entries.popitem(last=False)
+                _, (_, dropped, *_) = self._entries.popitem(last=False)
                 total -= dropped
         return value
 
@@ -117,7 +137,7 @@ class ByteBudgetCache:
         with self._lock:
             total = sum(entry[1] for entry in self._entries.values())
             while self._entries and total + size > self.budget_bytes:
-                _, (_, dropped, _) = self._entries.popitem(last=False)
+                _, (_, dropped, *_) = self._entries.popitem(last=False)
                 total -= dropped
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], object]):
@@ -137,6 +157,17 @@ class ByteBudgetCache:
             with self._lock:
                 self._computing.pop(key, None)
         return value
+
+    def expire_idle(self) -> int:
+        """Drop every entry of at least idle_bytes not used (``get``, ``put``) for more than
+        idle_seconds; returns the bytes dropped."""
+        now, dropped = self.clock(), 0
+        with self._lock:
+            for key, (_, size, _, used) in list(self._entries.items()):
+                if size >= self.idle_bytes and now - used > self.idle_seconds:
+                    del self._entries[key]
+                    dropped += size
+        return dropped
 
     def discard(self, predicate: Callable[[Hashable], bool]) -> None:
         """Drop every entry whose key satisfies `predicate`."""
@@ -167,63 +198,3 @@ def return_large_blocks_to_the_system() -> bool:
 
 
 return_large_blocks_to_the_system()
-
-
-class HeavyLine:
-    """One heavy computation at a time, and work on a table already made before a new table.
-
-    A session that has made a large table (a generated 1e6 x 10 is 88 MB) holds it until its
-    statistics and fit are done. With a plain lock, a class that each asks for a new table
-    made every table first and then waited with it for the fits: 30 sessions held 30 tables
-    (2.5 GB per replica in the heavy-mix benchmark). Here a turn that finishes work on an
-    existing table (``new_table=False``) always goes before one that makes a new table, so
-    about one table waits at a time.
-    """
-
-    def __init__(self, new_table_patience_s: float = 10.0) -> None:
-        self._changed = threading.Condition()
-        self._busy = False
-        self._finishing = 0  # turns waiting that work on a table already made
-        # A new table waits for the others at most this long, then takes the next free turn:
-        # a class that keeps stepping through its big runs cannot starve a newcomer.
-        self.new_table_patience_s = new_table_patience_s
-
-    @contextmanager
-    def turn(self, new_table: bool = False):
-        with self._changed:
-            if not new_table:
-                self._finishing += 1
-            since = time.monotonic()
-
-            def ready() -> bool:
-                patient = time.monotonic() - since < self.new_table_patience_s
-                return not self._busy and not (new_table and patient and self._finishing)
-
-            try:
-                while not ready():
-                    self._changed.wait(0.5 if new_table else None)
-            finally:
-                if not new_table:
-                    self._finishing -= 1
-            self._busy = True
-        try:
-            yield
-        finally:
-            with self._changed:
-                self._busy = False
-                self._changed.notify_all()
-
-
-_HEAVY = HeavyLine()
-
-
-@contextmanager
-def heavy_work(cells: int, new_table: bool = False):
-    """Run the block alone among the process's heavy work when it touches > HEAVY_CELLS values;
-    `new_table`: it makes a new table, so it waits for work on tables already made
-    (:class:`HeavyLine`)."""
-    if cells <= HEAVY_CELLS:
-        yield
-        return
-    with _HEAVY.turn(new_table):
-        yield

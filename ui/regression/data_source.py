@@ -9,7 +9,10 @@ strings), so a session holds no table between runs. A later bad upload shows its
 ``DataError`` and the previous data stays in use; if the cache has dropped the table meanwhile,
 it is read again from the file the uploader still holds (:func:`restore`). One file is read at
 a time per server (``ui.regression.upload_turns``): a student whose file waits is told how many are ahead,
-and after UPLOAD_WAIT_SECONDS that it has not been read yet.
+and after UPLOAD_WAIT_SECONDS that it has not been read yet. Large generated tables are made
+one at a time too (``ui.regression.heavy_line``): a student whose table waits sees its place in
+line and about how long, and while the line is full is told so at once (:func:`table_wait_message`,
+:func:`tables_busy_message`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from gradcore import MAX_CATEGORIES, MAX_CELLS, MAX_COLUMNS, MAX_UPLOAD_BYTES, D
 from ui.regression import byte_store
 from ui.regression import cache as cache
 from ui.regression import data as regression_data
+from ui.regression.heavy_line import HEAVY_CELLS, TablesBusy, waiting_shown_by
 from ui.regression.upload_turns import TURNS, Busy
 from ui.shell.state import Link, inert
 
@@ -61,6 +65,34 @@ def busy_message(name: str, busy: Busy) -> str:
     return (f"**{inert(name)}** has not been read yet: for {busy.waited:.0f} s the server was "
             f"reading other students' files ({busy.ahead} still before yours). It will be read "
             "when the page runs again: change any setting, or upload it again in a moment.")
+
+
+def _ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def _about(seconds: float) -> str:
+    return f"about {max(1, round(seconds))} s"
+
+
+def table_wait_message(ahead: int, seconds: float) -> str:
+    """What a student whose new large table waits is told (`ahead` tables before it, about
+    `seconds` of work)."""
+    return (f"The server makes large tables one at a time for the whole class: yours is "
+            f"{_ordinal(ahead + 1)} in line, {_about(seconds)} before it starts. The page "
+            "goes on by itself when it is made; changing a setting meanwhile starts over. "
+            f"Tables of up to {HEAVY_CELLS:,} values (n × (d + 1)) are made at once.")
+
+
+def tables_busy_message(busy: TablesBusy) -> str:
+    """What a student is told when the line for large tables is full."""
+    others = ("another student's large table" if busy.ahead == 1 else
+              f"{busy.ahead} other students' large tables")
+    return (f"Your table was not started: the server is already making {others} "
+            f"({_about(busy.seconds)} of work), and a longer line would "
+            f"keep every page waiting. Press **Try again** in {_about(busy.seconds)}, or choose "
+            f"fewer rows: tables of up to {HEAVY_CELLS:,} values (n × (d + 1)) are made at once.")
 
 
 def read_in_turn(payload: bytes, name: str, encode_text: bool = False) -> regression_data.LoadedData:
@@ -125,9 +157,18 @@ def _generated(link: Link) -> regression_data.LoadedData | None:
     if d == 1:
         true_w = link.number("tw", "true w", *limits["tw"], defaults["tw"], where=c1)
         true_b = link.number("tb", "true b", *limits["tb"], defaults["tb"], where=c2)
-    with st.spinner("Generating data…"):
-        return cache.generated_data(int(n), int(d), float(noise), int(seed),
-                                    float(true_w), float(true_b))
+    note = st.empty()
+    try:
+        with waiting_shown_by(lambda ahead, seconds: note.info(table_wait_message(ahead, seconds))), \
+                st.spinner("Generating data…"):
+            data = cache.generated_data(int(n), int(d), float(noise), int(seed),
+                                        float(true_w), float(true_b))
+    except TablesBusy as busy:
+        note.warning(tables_busy_message(busy))
+        st.button("Try again", key="reg_table_retry")
+        return None
+    note.empty()
+    return data
 
 
 def _uploaded(encode_text: bool) -> regression_data.LoadedData | None:

@@ -105,7 +105,9 @@ def shape(X: np.ndarray, y: np.ndarray, features: tuple[str, ...], shaping: Shap
         x_all = X[:, 0]
         basis = PolynomialBasis.fit(x_all[train], features[0], shaping.degree)
         X, columns = basis.columns(x_all), basis.names
-    held = (X[test], y[test]) if test.size else None
+    if not test.size:  # no split: the rows as they are, not an (N, d) copy of them
+        return Shaped(X, y, columns, None, basis, x_all)
+    held = (X[test], y[test])
     return Shaped(X[train], y[train], columns, held, basis, x_all)
 
 

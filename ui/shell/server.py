@@ -18,7 +18,10 @@ handful of objects. So at start-up :func:`freeze_start_up_objects` imports the h
 and moves everything they made into the permanent generation (``gc.freeze``), which no
 collection scans again, and :class:`Collector`, a daemon thread, runs ``gc.collect()`` off
 the request path when the process's resident memory has grown by ``GC_GROWTH_MB`` since the
-last collection, or ``GC_MAX_SECONDS`` after it (both from the environment, see there).
+last collection, or ``GC_MAX_SECONDS`` after it (both from the environment, see there). Every
+check it also drops the regression store's large entries nobody has used for a while
+(``ui.regression.byte_store.IDLE_SECONDS``) and collects at once when that freed any, so the
+memory of a class that has left comes back within a minute.
 ``benchmarks/bench_gc.py`` measures a collection with and without the freeze;
 ``benchmarks/bench_memory.py`` the resident memory over a class's datasets.
 """
@@ -121,14 +124,16 @@ class CollectionStats:
 class Collector(threading.Thread):
     """A daemon thread that runs ``gc.collect()`` when the resident memory has grown by
     `growth_bytes` since the last collection, or `max_seconds` after it, checking every
-    `check_seconds`. A collection holds the GIL (milliseconds with the start-up objects
-    frozen), but no student's run waits for it to start."""
+    `check_seconds`; at every check it calls `expire` (drops idle cached values, returns the
+    bytes dropped) and collects when that dropped any. A collection holds the GIL
+    (milliseconds with the start-up objects frozen), but no student's run waits for it to
+    start."""
 
     def __init__(self, growth_bytes: int, max_seconds: float, check_seconds: float,
-                 read_rss=resident_bytes) -> None:
+                 read_rss=resident_bytes, expire=lambda: 0) -> None:
         super().__init__(name="gradlab-gc", daemon=True)
         self.growth_bytes, self.max_seconds = growth_bytes, max_seconds
-        self.check_seconds, self.read_rss = check_seconds, read_rss
+        self.check_seconds, self.read_rss, self.expire = check_seconds, read_rss, expire
         self.stats = CollectionStats()
         self._stop_event = threading.Event()
         self._last_rss, self._last_time = read_rss(), time.monotonic()
@@ -157,8 +162,16 @@ class Collector(threading.Thread):
 
     def run(self) -> None:
         while not self._stop_event.wait(self.check_seconds):
-            if self.due():
-                self.collect()
+            self.check()
+
+    def check(self) -> bool:
+        """One check: expire idle values, then collect if that freed any or if due; returns
+        whether it collected."""
+        expired = self.expire()
+        if expired or self.due():
+            self.collect()
+            return True
+        return False
 
     def stop(self) -> None:
         self._stop_event.set()
@@ -171,7 +184,10 @@ def start_collector() -> Collector | None:
     """Start the process's one :class:`Collector` (once); None when GC_MAX_SECONDS is 0."""
     global _COLLECTOR
     if _COLLECTOR is None and GC_MAX_SECONDS > 0:
-        _COLLECTOR = Collector(int(GC_GROWTH_MB * 2**20), GC_MAX_SECONDS, GC_CHECK_SECONDS)
+        from ui.regression.byte_store import STORE
+
+        _COLLECTOR = Collector(int(GC_GROWTH_MB * 2**20), GC_MAX_SECONDS, GC_CHECK_SECONDS,
+                               expire=STORE.expire_idle)
         _COLLECTOR.start()
     return _COLLECTOR
 

@@ -1,0 +1,248 @@
+"""ui.regression.heavy_line: one heavy turn at a time, new tables in order, a bounded line that
+tells a waiting page its place and about how long, and refuses at once when full."""
+
+import functools
+import threading
+
+import pytest
+
+from ui.regression.heavy_line import (
+    FIRST_ESTIMATE_S,
+    HEAVY_CELLS,
+    HeavyLine,
+    TablesBusy,
+    heavy_work,
+    waiting_shown_by,
+)
+
+WAIT_S = 10.0  # the longest any condition below is waited for (it holds in milliseconds)
+
+
+class Clock:
+    """A settable monotonic clock."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def hold(line: HeavyLine, new_table: bool = False, **kwargs):
+    """A thread holding a turn of `line` until its `release` event is set."""
+    started, release = threading.Event(), threading.Event()
+
+    def run():
+        with line.turn(new_table, **kwargs):
+            started.set()
+            release.wait(WAIT_S)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, started, release
+
+
+def wait_until(predicate) -> None:
+    """Wait (on a condition, polled) until `predicate()` holds; fail after WAIT_S."""
+    done = threading.Event()
+    for _ in range(int(WAIT_S / 0.005)):
+        if predicate():
+            return
+        done.wait(0.005)
+    raise AssertionError("condition not reached")
+
+
+def test_a_waiting_table_is_told_its_place_and_the_measured_seconds():
+    """Two tables ahead (one running, one waiting) at 3 s of work per table: (2, 6 s)."""
+    clock = Clock()
+    line = HeavyLine(clock=clock, poll_seconds=0.005)
+    # One table measured: its own turn 1 s and the fit's turn 2 s, so 3 s per table.
+    with line.turn(new_table=True):
+        clock.now += 1.0
+    with line.turn():
+        clock.now += 2.0
+    assert line.seconds_per_table() == pytest.approx(3.0, abs=1e-9)
+    first, first_started, first_release = hold(line, new_table=True)
+    assert first_started.wait(WAIT_S)
+    second, _, second_release = hold(line, new_table=True)
+    wait_until(lambda: line.waiting_tables() == 1)
+    told = []
+    third = threading.Thread(target=lambda: _wait_with(line, told), daemon=True)
+    third.start()
+    wait_until(lambda: told)
+    assert told[0] == (2, pytest.approx(6.0, abs=1e-9))
+    second_release.set()
+    first_release.set()
+    for thread in (first, second, third):
+        thread.join(WAIT_S)
+    assert not third.is_alive()
+
+
+def _wait_with(line: HeavyLine, told: list) -> None:
+    with line.turn(True, on_wait=lambda ahead, seconds: told.append((ahead, seconds))):
+        pass
+
+
+def test_the_estimate_before_any_table_and_after_the_window():
+    """No table measured (or all older than the window): FIRST_ESTIMATE_S per table."""
+    clock = Clock()
+    line = HeavyLine(clock=clock)
+    assert line.seconds_per_table() == FIRST_ESTIMATE_S
+    with line.turn(new_table=True):
+        clock.now += 5.0
+    assert line.seconds_per_table() == pytest.approx(5.0, abs=1e-9)
+    clock.now += 121.0
+    assert line.seconds_per_table() == FIRST_ESTIMATE_S
+
+
+def test_a_full_line_refuses_a_shown_wait_at_once_and_lets_others_wait():
+    """With max_waiting_tables waiting, a page that shows the wait gets TablesBusy naming the
+    tables ahead and their seconds; a caller that cannot show it joins the line."""
+    line = HeavyLine(max_waiting_tables=1, clock=Clock(), poll_seconds=0.005)
+    running, started, release_running = hold(line, new_table=True)
+    assert started.wait(WAIT_S)
+    waiting, _, release_waiting = hold(line, new_table=True)
+    wait_until(lambda: line.waiting_tables() == 1)
+    with pytest.raises(TablesBusy) as refused:
+        with line.turn(True, on_wait=lambda ahead, seconds: None):
+            pass
+    assert refused.value.ahead == 2
+    assert refused.value.seconds == pytest.approx(2 * FIRST_ESTIMATE_S, abs=1e-9)
+    assert line.waiting_tables() == 1, "the refused table must not stay in the line"
+    silent, _, release_silent = hold(line, new_table=True)
+    wait_until(lambda: line.waiting_tables() == 2)
+    for release in (release_running, release_waiting, release_silent):
+        release.set()
+    for thread in (running, waiting, silent):
+        thread.join(WAIT_S)
+    assert line.waiting_tables() == 0
+
+
+def test_new_tables_take_turns_in_arrival_order():
+    """Three new tables queued behind a running turn start in the order they came."""
+    line = HeavyLine(clock=Clock(), poll_seconds=0.005)
+    running, started, release = hold(line)
+    assert started.wait(WAIT_S)
+    order, threads = [], []
+    for name in ("a", "b", "c"):
+        thread = threading.Thread(target=lambda n=name: _append_in_turn(line, order, n),
+                                  daemon=True)
+        thread.start()
+        threads.append(thread)
+        wait_until(functools.partial(_waiting_is, line, len(threads)))
+    release.set()
+    for thread in (running, *threads):
+        thread.join(WAIT_S)
+    assert order == ["a", "b", "c"]
+
+
+def _waiting_is(line: HeavyLine, count: int) -> bool:
+    return line.waiting_tables() == count
+
+
+def _append_in_turn(line: HeavyLine, order: list, name: str) -> None:
+    with line.turn(new_table=True):
+        order.append(name)
+
+
+def test_a_page_that_stops_waiting_leaves_the_line():
+    """An exception from on_wait (Streamlit stopping a rerun) takes the table out of the line."""
+    line = HeavyLine(clock=Clock(), poll_seconds=0.005)
+    running, started, release = hold(line)
+    assert started.wait(WAIT_S)
+
+    def stop(ahead, seconds):
+        raise KeyboardInterrupt("rerun")
+
+    with pytest.raises(KeyboardInterrupt):
+        with line.turn(True, on_wait=stop):
+            pass
+    assert line.waiting_tables() == 0
+    release.set()
+    running.join(WAIT_S)
+    with line.turn(new_table=True):
+        assert line.waiting_tables() == 0
+
+
+def test_heavy_work_passes_the_shown_wait_only_to_large_new_tables():
+    """Within waiting_shown_by, a large new table that would wait is refused by a full line;
+    small work never is, nor a table when the line is idle; without a page showing the wait a
+    table joins the line instead of being refused."""
+    line = HeavyLine(max_waiting_tables=0, clock=Clock(), poll_seconds=0.005)
+    with waiting_shown_by(lambda ahead, seconds: None):
+        with heavy_work(HEAVY_CELLS + 1, new_table=True, line=line):
+            pass  # nothing running: it need not wait, so it is not refused
+    running, started, release = hold(line)
+    assert started.wait(WAIT_S)
+    with waiting_shown_by(lambda ahead, seconds: None):
+        with heavy_work(HEAVY_CELLS, new_table=True, line=line):
+            pass
+        with pytest.raises(TablesBusy):
+            with heavy_work(HEAVY_CELLS + 1, new_table=True, line=line):
+                pass
+    silent = threading.Thread(target=_heavy_table, args=(line,), daemon=True)
+    silent.start()
+    wait_until(functools.partial(_waiting_is, line, 1))
+    release.set()
+    for thread in (running, silent):
+        thread.join(WAIT_S)
+    assert line.waiting_tables() == 0 and not silent.is_alive()
+
+
+def _heavy_table(line: HeavyLine) -> None:
+    with heavy_work(HEAVY_CELLS + 1, new_table=True, line=line):
+        pass
+
+
+def test_a_line_of_more_than_max_wait_seconds_refuses():
+    """At 5 s per table, one table running and one waiting (10 s) is within a 12 s bound; a
+    third waiting makes 15 s ahead of the next: refused, naming 3 tables and 15 s."""
+    clock = Clock()
+    line = HeavyLine(max_waiting_tables=100, max_wait_seconds=12.0, clock=clock,
+                     poll_seconds=0.005)
+    with line.turn(new_table=True):
+        clock.now += 5.0
+    running, started, release_running = hold(line, new_table=True)
+    assert started.wait(WAIT_S)
+    second, _, release_second = hold(line, new_table=True)
+    wait_until(functools.partial(_waiting_is, line, 1))
+    told = []
+    third = threading.Thread(target=_wait_with, args=(line, told), daemon=True)
+    third.start()
+    wait_until(lambda: told)
+    assert told[0] == (2, pytest.approx(10.0, abs=1e-9))
+    with pytest.raises(TablesBusy) as refused:
+        with line.turn(True, on_wait=lambda ahead, seconds: None):
+            pass
+    assert refused.value.ahead == 3
+    assert refused.value.seconds == pytest.approx(15.0, abs=1e-9)
+    for release in (release_running, release_second):
+        release.set()
+    for thread in (running, second, third):
+        thread.join(WAIT_S)
+    assert line.waiting_tables() == 0
+
+
+def test_finishing_turns_waiting_add_their_measured_seconds():
+    """A table ahead (3 s per table: 1 s its own turn, 2 s a fit) and one fit waiting (2 s on
+    average), which goes first: the newcomer is told 1 ahead, 3 + 2 = 5 s."""
+    clock = Clock()
+    line = HeavyLine(clock=clock, poll_seconds=0.005)
+    with line.turn(new_table=True):
+        clock.now += 1.0
+    with line.turn():
+        clock.now += 2.0
+    running, started, release = hold(line, new_table=True)
+    assert started.wait(WAIT_S)
+    fit, _, release_fit = hold(line)
+    wait_until(lambda: line._finishing == 1)
+    told = []
+    newcomer = threading.Thread(target=_wait_with, args=(line, told), daemon=True)
+    newcomer.start()
+    wait_until(lambda: told)
+    assert told[0] == (1, pytest.approx(5.0, abs=1e-9))
+    for event in (release, release_fit):
+        event.set()
+    for thread in (running, fit, newcomer):
+        thread.join(WAIT_S)
+    assert line.waiting_tables() == 0
