@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 FORWARD = ".st-key-k_forward button"
 SCRIPT_BUTTON = "Download the run as a Python script"
-DOWNLOADS = "Downloads: the trajectory, the run as a Python script, the data"
+DOWNLOADS = "Downloads: trajectory, Python script, data"
 
 
 def open_downloads(page) -> None:

@@ -32,7 +32,7 @@ from ui.shell.lessons import stop_page
 from ui.shell.state import Link, inert, share_box
 
 MAX_STEPS = 100_000
-DOWNLOADS_TITLE = "Downloads: the trajectory, the run as a Python script, the data"
+DOWNLOADS_TITLE = "Downloads: trajectory, Python script, data"
 DOWNLOADS_KEY = "downloads_panel"
 START_LIMIT = 1e6
 
