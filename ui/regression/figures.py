@@ -33,9 +33,7 @@ from ui.shell.text import plotly_inert
 
 MAX_POINTS = 2000
 MAX_FRAMES = 60
-# The replay slider's positions: plotly.js measures and draws a label and a tick for each, so
-# 61 of them cost ~55 ms of a cold page load (a 16-position slider ~20 ms); Play still shows
-# all MAX_FRAMES frames.
+# Replay slider positions: plotly.js draws a label and tick each (61: ~55 ms of a cold load).
 MAX_SLIDER_STEPS = 16
 MAX_RESIDUAL_BARS = 40
 CONTOUR_GRID = 60
@@ -146,16 +144,15 @@ def _slider(steps: np.ndarray, active: int) -> list[dict]:
 
 
 def slider_steps(steps: np.ndarray, k: int, most: int = MAX_SLIDER_STEPS) -> np.ndarray:
-    """The replay slider's positions: about `most` of the frames' `steps`, evenly spaced,
-    with the first, the last and step k (when it is a frame)."""
+    """About `most` of the frames' `steps`, evenly spaced, with the first, last and k."""
     stride = max(1, -(-steps.size // most))
     chosen = np.concatenate([steps[::stride], steps[-1:], steps[steps == k]])
     return np.unique(chosen)
 
 
 def _replay(base: Base, k: int, make_frame) -> tuple[list[dict], dict]:
-    """The frames (the run's, plus step k's) and the layout with the slider on step k; the
-    slider has a position for every few frames (``slider_steps``), Play shows every frame."""
+    """The frames (the run's, plus step k's) and the layout with the slider on step k (at a
+    few of the frames, ``slider_steps``; Play shows every frame)."""
     steps = frame_steps(base.frame_count, current=k)
     frames = [base.frames.get(int(s)) or make_frame(int(s)) for s in steps]
     shown = slider_steps(steps, k)
