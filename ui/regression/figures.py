@@ -33,8 +33,7 @@ from ui.shell.text import plotly_inert
 
 MAX_POINTS = 2000
 MAX_FRAMES = 60
-# Replay slider positions: plotly.js draws a label and tick each (61: ~55 ms of a cold load).
-MAX_SLIDER_STEPS = 16
+MAX_SLIDER_STEPS = 16  # replay slider positions: plotly.js draws a label + tick each (61: ~55 ms)
 MAX_RESIDUAL_BARS = 40
 CONTOUR_GRID = 60
 RESIDUAL_GUIDES = 60
@@ -146,8 +145,7 @@ def _slider(steps: np.ndarray, active: int) -> list[dict]:
 def slider_steps(steps: np.ndarray, k: int, most: int = MAX_SLIDER_STEPS) -> np.ndarray:
     """About `most` of the frames' `steps`, evenly spaced, with the first, last and k."""
     stride = max(1, -(-steps.size // most))
-    chosen = np.concatenate([steps[::stride], steps[-1:], steps[steps == k]])
-    return np.unique(chosen)
+    return np.unique(np.concatenate([steps[::stride], steps[-1:], steps[steps == k]]))
 
 
 def _replay(base: Base, k: int, make_frame) -> tuple[list[dict], dict]:
