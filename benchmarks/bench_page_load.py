@@ -16,7 +16,7 @@ alike), in headless Chromium driven by Playwright:
 Printed per page: the median (min-max) ms and the ratio of the medians to the bare app's; the
 exit status is 1 when a ratio is above ``--goal`` (1.3). The machine is shared: quote medians.
 
-Usage: ``python benchmarks/bench_page_load.py [--rounds N] [--goal 1.3]``
+Usage: ``python benchmarks/bench_page_load.py [--rounds N] [--goal 1.3] [--pages P ...]``
 """
 
 from __future__ import annotations
@@ -90,6 +90,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--goal", type=float, default=1.3)
+    parser.add_argument("--pages", nargs="+", choices=PAGES, default=PAGES,
+                        help="only these pages (the bare app is always measured)")
     args = parser.parse_args()
     chromium = find_chromium()
     if chromium is None:
@@ -100,7 +102,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         bare = start_bare_app(Path(folder))
         app = start_app_server(Path(folder) / "app.log")
-        targets = {"bare app": f"{bare.url}/"} | {page: f"{app.url}/{page}" for page in PAGES}
+        targets = {"bare app": f"{bare.url}/"} | {page: f"{app.url}/{page}" for page in args.pages}
         times: dict[str, list[float]] = {name: [] for name in targets}
         try:
             with sync_playwright() as playwright:

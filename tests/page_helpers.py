@@ -11,7 +11,8 @@ TEXT_ELEMENTS = ("markdown", "caption", "error", "warning", "success", "info", "
                  "header", "subheader", "title")
 
 
-PANELS = ("share_panel", "teacher_panel", "exercises_panel")
+PANELS = ("share_panel", "teacher_panel", "exercises_panel",
+          "downloads_panel", "glossary_panel")  # the last two: the regression page's
 """The lazy boxes at a lesson's end (made only while open): tests open them, as a user would."""
 
 

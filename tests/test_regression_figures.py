@@ -234,3 +234,19 @@ def test_race_figures_thin_long_paths_and_log_the_loss_axis():
                                               "momentum (heavy ball)", "reference optimum"]
     assert tuple(contour.layout.xaxis.range) == (-1.0, 3.0)
     assert contour.data[-1].marker.symbol == "x"
+
+
+@pytest.mark.parametrize("k", [0, 1, 77, 999])
+def test_replay_slider_has_few_positions_each_a_frame(k):
+    """The replay slider has at most MAX_SLIDER_STEPS + 2 positions (cheaper to draw), each
+    one a frame the figure carries, from step 0 to the last, with step k among them; Play
+    still has every frame."""
+    slopes = np.linspace(0.0, 2.0, 1000)
+    x = np.array([0.0, 1.0])
+    base = rf.fitted_line_base(x, np.array([1.0, 3.0]), slopes, slopes / 2, (2.0, 1.0))
+    fig = rf.fitted_line_at(base, x, slopes, slopes / 2, k)
+    frames = {frame.name for frame in fig.frames}
+    positions = [step.args[0][0] for step in fig.layout.sliders[0].steps]
+    assert len(positions) <= rf.MAX_SLIDER_STEPS + 2
+    assert set(positions) <= frames and len(frames) >= rf.MAX_FRAMES
+    assert positions[0] == "k0" and positions[-1] == "k999" and f"k{k}" in positions

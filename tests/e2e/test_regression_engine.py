@@ -21,6 +21,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 FORWARD = ".st-key-k_forward button"
 SCRIPT_BUTTON = "Download the run as a Python script"
+DOWNLOADS = "Downloads: trajectory, Python script, data"
+
+
+def open_downloads(page) -> None:
+    """Open the downloads box (its buttons are made only once it is open), as a student
+    would: click its line, then wait for the script button."""
+    page.get_by_text(DOWNLOADS, exact=True).click()
+    expect(page.get_by_role("button", name=SCRIPT_BUTTON)).to_be_visible()
 LINK = "/linear-regression?loss=mae&opt=momentum&mom=0.8&lr=0.05&sched=1%2Fsqrt%28k%29"
 
 
@@ -54,6 +62,7 @@ def test_a_mae_momentum_link_steps_and_downloads_its_script(page, app_server):
     expect(page.get_by_text("momentum (heavy ball), step 2 → 3", exact=False)).to_be_visible()
     expect(page).to_have_url(re.compile(r"[?&]k=2(&|$)"))
     expect(page).to_have_url(re.compile(r"[?&]opt=momentum(&|$)"))
+    open_downloads(page)
     with page.expect_download() as download_info:
         page.get_by_role("button", name=SCRIPT_BUTTON).click()
     download = download_info.value
@@ -85,6 +94,7 @@ def test_a_one_hot_race_link_races_and_its_script_repeats_the_run(page, app_serv
     expect(page.get_by_role("listitem").filter(
         has_text=re.compile(r"^gradient descent: "))).to_be_visible()
     assert page_problems(page) == []
+    open_downloads(page)
     with page.expect_download() as download_info:
         page.get_by_role("button", name=SCRIPT_BUTTON).click()
     script = tmp_path / "run.py"

@@ -5,7 +5,6 @@ reference optimum, and the verdict on the final step with the reason when they d
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from gradcore import PENALTY_TABLE, penalised_method
@@ -36,12 +35,12 @@ def _gradient_check(problem: Problem, step: StepCheck, run: Run, k: int) -> None
     article = run.settings.loss == "mse"
     formula_column = "article's formula" if article else "loss_gradient on the data"
     recorded_column = SHORTCUT_COLUMN if article else "recorded by the run"
-    show_table(pd.DataFrame({
+    show_table({
         f"component ({gd_units(problem)})": names,
         formula_column: np.append(step.grad_w, step.grad_b),
         recorded_column: np.append(run.trajectory.grad_w[k], run.trajectory.grad_b[k]),
         "finite differences": np.asarray(check.numeric),
-    }), CHECK_HELP if article else None, per_parameter=True)
+    }, CHECK_HELP if article else None, per_parameter=True)
     if article:
         st.caption(CHECK_NOTE)
         how = ("of mse_loss on the data" if step.direct else
@@ -66,12 +65,12 @@ def _comparison(problem: Problem, run: Run, k: int) -> None:
     penalised = settings.penalty != "none" and settings.alpha > 0
     article = settings.loss == "mse" and not penalised
     name = "scikit-learn" if settings.loss == "mse" else "reference"
-    show_table(pd.DataFrame({
+    show_table({
         "parameter (original units)": [*problem.features, "b (intercept)"],
         f"GD at step {k}" if article else f"run at step {k}": np.append(coef_k, intercept_k),
         name: np.append(ref_coef, ref_intercept),
         "|difference|": np.abs(np.append(coef_k - ref_coef, intercept_k - ref_intercept)),
-    }), per_parameter=True)
+    }, per_parameter=True)
     gap = np.linalg.norm(np.append(coef_k - ref_coef, intercept_k - ref_intercept))
     scale = max(np.linalg.norm(np.append(ref_coef, ref_intercept)), 1e-300)
     loss_k = float(run.trajectory.loss[k])

@@ -33,6 +33,7 @@ from ui.shell.text import plotly_inert
 
 MAX_POINTS = 2000
 MAX_FRAMES = 60
+MAX_SLIDER_STEPS = 16  # replay slider positions: plotly.js draws a label + tick each (61: ~55 ms)
 MAX_RESIDUAL_BARS = 40
 CONTOUR_GRID = 60
 RESIDUAL_GUIDES = 60
@@ -141,11 +142,19 @@ def _slider(steps: np.ndarray, active: int) -> list[dict]:
                  currentvalue=dict(prefix="replay step ", font=dict(size=12)))]
 
 
+def slider_steps(steps: np.ndarray, k: int, most: int = MAX_SLIDER_STEPS) -> np.ndarray:
+    """About `most` of the frames' `steps`, evenly spaced, with the first, last and k."""
+    stride = max(1, -(-steps.size // most))
+    return np.unique(np.concatenate([steps[::stride], steps[-1:], steps[steps == k]]))
+
+
 def _replay(base: Base, k: int, make_frame) -> tuple[list[dict], dict]:
-    """The frames (the run's, plus step k's) and the layout with the slider on step k."""
+    """The frames (the run's, plus step k's) and the layout with the slider on step k (at a
+    few of the frames, ``slider_steps``; Play shows every frame)."""
     steps = frame_steps(base.frame_count, current=k)
     frames = [base.frames.get(int(s)) or make_frame(int(s)) for s in steps]
-    layout = {**base.layout, "sliders": _slider(steps, int(np.searchsorted(steps, k)))}
+    shown = slider_steps(steps, k)
+    layout = {**base.layout, "sliders": _slider(shown, int(np.searchsorted(shown, k)))}
     return frames, layout
 
 

@@ -32,6 +32,8 @@ from ui.shell.lessons import stop_page
 from ui.shell.state import Link, inert, share_box
 
 MAX_STEPS = 100_000
+DOWNLOADS_TITLE = "Downloads: trajectory, Python script, data"
+DOWNLOADS_KEY = "downloads_panel"
 START_LIMIT = 1e6
 
 
@@ -173,13 +175,17 @@ def render(lesson) -> None:
         if reveal:
             far_from_optimum(run, problem.y, rate, float(b0))
         generalisation_summary(problem, run)
-        st.download_button(
-            f"Download the trajectory (CSV, {trajectory.steps_taken + 1:,} rows)",
-            data=trajectory_download(problem, run), file_name="trajectory.csv",
-            mime="text/csv", on_click="ignore", key="download",
-        )
-        script_download(problem, run, data.source)
-        data_download(data.source, len(data.frame), len(data.frame.columns))
+        downloads = st.expander(DOWNLOADS_TITLE, icon=":material/download:",
+                                key=DOWNLOADS_KEY, on_change="rerun")
+        if downloads.open:  # built only while open: three buttons fewer on every load
+            with downloads:
+                st.download_button(
+                    f"Download the trajectory (CSV, {trajectory.steps_taken + 1:,} rows)",
+                    data=trajectory_download(problem, run), file_name="trajectory.csv",
+                    mime="text/csv", on_click="ignore", key="download",
+                )
+                script_download(problem, run, data.source)
+                data_download(data.source, len(data.frame), len(data.frame.columns))
         glossary()
 
     if reveal:

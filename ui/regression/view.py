@@ -115,6 +115,11 @@ def _update_lines(t, k: int) -> list[str]:
 
 
 def update_table(problem: Problem, run: Run, k: int) -> pd.DataFrame:
+    """:func:`update_columns` as a DataFrame."""
+    return pd.DataFrame(update_columns(problem, run, k))
+
+
+def update_columns(problem: Problem, run: Run, k: int) -> dict:
     """Every parameter at step k from the trajectory: value, sum term, gradient and, when the
     run took a step from k, -eta * the gradient it used and the value it reached; the first
     column's name says the units of the values."""
@@ -129,7 +134,7 @@ def update_table(problem: Problem, run: Run, k: int) -> pd.DataFrame:
     if k < t.steps_taken:
         columns["−η · gradient"] = -t.step_size[k] * np.append(t.step_grad_w[k], t.step_grad_b[k])
         columns[f"value at step {k + 1}"] = np.append(t.w[k + 1], t.b[k + 1])
-    return pd.DataFrame(columns)
+    return columns
 
 
 def _step_controls(link: Link, last: int) -> int:
@@ -347,7 +352,7 @@ def _stepper(ref: RunRef, link: Link, upload_note: str | None) -> None:
         st.caption(formula_caption(problem))
         for line in gradient_latex(problem, run, k, step):
             st.latex(line)
-        show_table(update_table(problem, run, k), per_parameter=True)
+        show_table(update_columns(problem, run, k), per_parameter=True)
         if k >= run.trajectory.steps_taken:
             st.caption(f"Step {k} is the last iterate, so no step is taken from it: "
                        f"{run.trajectory.message}")
