@@ -39,7 +39,8 @@ has; ``--recompile`` keeps AppTest's own behaviour.
 Usage: ``python benchmarks/bench_interactions.py [--repeats N] [--recompile]`` prints, per row,
 the median wall-clock ms per interaction (and min-max) with its ratio to the bare app's rerun,
 and the median process CPU ms with its ratio (steadier on a busy machine); exit status 1 when
-a page's wall ratio is above GOAL_RATIO (4×) (for regression, its fragment-only row). ``--profile NAME``
+a page's wall ratio is above GOAL_RATIO (4×) (for regression, its fragment-only row). ``--rows
+NAME ...`` times only those rows beside the bare app. ``--profile NAME``
 (a row name such as ``derivatives``) instead runs that interaction under cProfile and prints
 its own time by module or package, then the 30 most expensive calls by cumulative time.
 """
@@ -230,9 +231,10 @@ def rows(repeats: int) -> list[Row]:
     ]
 
 
-def measure(repeats: int) -> int:
+def measure(repeats: int, names: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
-    table = rows(repeats)
+    table = [row for row in rows(repeats) if row.name == "bare app" or not names
+             or row.name in names]
     body = FragmentBodyTimer()
     for row in table:
         row.start()
@@ -250,8 +252,9 @@ def measure(repeats: int) -> int:
           f"{'CPU ms':>9}{'ratio':>7}")
     worst = 0.0
     results = [(row.name, row.what, row.times, row.cpu_times) for row in table]
-    results.append(("regression body", "step forward: fragment body", body.times,
-                    body.cpu_times))
+    if body.times:
+        results.append(("regression body", "step forward: fragment body", body.times,
+                        body.cpu_times))
     for name, what, times, cpu_times in results:
         median, cpu = statistics.median(times), statistics.median(cpu_times)
         ratio = median / bare
@@ -323,6 +326,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=DEFAULT_REPEATS)
     parser.add_argument("--profile", metavar="NAME")
+    parser.add_argument("--rows", nargs="+", metavar="NAME",
+                        help="time only these rows (beside the bare app), e.g. gradients")
     parser.add_argument("--recompile", action="store_true",
                         help="compile the page script on every run, as AppTest does by itself")
     args = parser.parse_args()
@@ -336,7 +341,7 @@ def main() -> int:
                                  else "compiled once and shared, as a server does"))
     if args.profile:
         return profile(args.profile, args.repeats)
-    return measure(args.repeats)
+    return measure(args.repeats, args.rows)
 
 
 if __name__ == "__main__":

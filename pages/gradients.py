@@ -73,8 +73,9 @@ with page_frame("pages/gradients.py"):
             undefined_here(error, "∇f at this point")
 
     with shown:
-        st.latex(r"f = " + expression.latex)
-        st.latex(r"\nabla f = \left(" + r",\ ".join(expression.gradient_latex) + r"\right)")
+        # One KaTeX block for both lines: each block is a page element the browser lays out.
+        st.latex(r"\begin{gathered}f = " + expression.latex + r"\\ \nabla f = \left("
+                 + r",\ ".join(expression.gradient_latex) + r"\right)\end{gathered}")
         notation_note(expression.gradient_latex)
         if gradient is not None and not reveal:
             exercise_panel.hidden("∇f at the point, the directional derivatives and the check")

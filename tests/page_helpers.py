@@ -11,13 +11,16 @@ TEXT_ELEMENTS = ("markdown", "caption", "error", "warning", "success", "info", "
                  "header", "subheader", "title")
 
 
-PANELS = ("share_panel", "teacher_panel", "exercises_panel",
-          "downloads_panel", "glossary_panel")  # the last two: the regression page's
-"""The lazy boxes at a lesson's end (made only while open): tests open them, as a user would."""
+PANELS = ("share_panel", "teacher_panel", "exercises_panel", "check_numbers",
+          "downloads_panel", "glossary_panel")
+"""The lazy boxes (made only while open): the share, teacher and exercise boxes at a lesson's
+end, the calculus check's table, the regression page's downloads and glossary. Tests open them,
+as a user would."""
 
 
 def open_panels(at: AppTest) -> AppTest:
-    """Open the share box, the teacher panel and the exercise list of the session's pages."""
+    """Open the share box, the teacher panel, the exercise list and the check's table of the
+    session's pages."""
     for key in PANELS:
         at.session_state[key] = True
     return at

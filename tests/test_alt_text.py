@@ -284,3 +284,23 @@ def test_regression_builders_without_table_give_the_same_sentence_and_no_table()
     full, bare = reg_text.loss_curve(loss, 7), reg_text.loss_curve(loss, 7, with_table=False)
     assert (bare.alt, bare.sentence) == (full.alt, full.sentence)
     assert len(full.table) == 50 and bare.table.empty
+
+
+def test_deferred_table_is_made_on_first_read_and_equals_the_eager_one():
+    """A deferred table counts the undefined rows at once, is made only when `.table` is first
+    read (then kept), and is exactly numbers_table's table."""
+    columns = {"x": np.array([0.0, 1.0, 2.0, 3.0]), "f": np.array([1.0, np.nan, np.inf, 4.0]),
+               "label": np.array(["a", "b", "c", "d"])}
+    calls = []
+
+    def made():
+        calls.append(1)
+        return maker()
+
+    maker, undefined = ct.deferred_table(columns)
+    text = ct.ChartText("chart", "sentence", made)
+    assert undefined == ct.numbers_table(columns)[1] == 2
+    assert calls == []
+    first = text.table
+    assert text.table is first and calls == [1]
+    pd.testing.assert_frame_equal(first, ct.numbers_table(columns)[0])

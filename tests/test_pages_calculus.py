@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.page_helpers import APP, metrics, notes, open_page, shown
+from ui.calculus.widgets import CHECK_TABLE_KEY, CHECK_TABLE_LABEL
 from ui.charts import alt_text
 
 SLOPE_LABEL = "Tangent slope f′(x₀)"
@@ -273,6 +274,20 @@ def test_check_table_shows_tiny_gaps_in_scientific_notation(page, rows):
     columns = json.loads(table.proto.columns)
     assert columns["|difference|"]["type_config"]["format"] == "%.2e"
     assert columns["independent"]["type_config"]["format"] == "%.10g"
+
+
+@pytest.mark.parametrize("page", ["derivatives", "gradients", "subgradient", "chain-rule"])
+def test_check_table_is_made_only_while_its_box_is_open(page):
+    """Closed (the default) the check's box holds no table (no data grid on the page's first
+    paint); opened, it holds the table of every component."""
+    at = open_page(page, panels=False)
+    (box,) = [e for e in at.expander if e.label == CHECK_TABLE_LABEL]
+    assert not box.dataframe
+    assert not [f for f in at.dataframe if "|difference|" in f.value.columns]
+    at.session_state[CHECK_TABLE_KEY] = True
+    at.run()
+    (box,) = [e for e in at.expander if e.label == CHECK_TABLE_LABEL]
+    assert "|difference|" in box.dataframe[0].value.columns
 
 
 def test_check_panel_explains_relative_error_and_tolerance():

@@ -1,7 +1,8 @@
 """Text alternatives of the calculus lessons' charts, beside their figures (``figures``,
 ``gradient_figures``): pure functions of the arrays the page hands to the figure, derived lines
 computed by the same helpers the figures use (``line_through``, ``directional_curve``), so a
-table shows exactly what is drawn. The kit (``ChartText``, ``show``, ``CONFIG``) is
+table shows exactly what is drawn. Tables are made when first read (``deferred_table``): a
+click pays for the sentence only, the table is made when its box is opened. The kit (``ChartText``, ``show``, ``CONFIG``) is
 ``ui.charts.alt_text``; its names are here too, so a page needs one module.
 """
 
@@ -22,6 +23,7 @@ from ui.charts.alt_text import (  # noqa: F401  (the kit's names, for the pages)
     EXPANDER_LABEL,
     MAX_ROWS,
     ChartText,
+    deferred_table,
     interval_text,
     left_out_note,
     numbers_key,
@@ -61,7 +63,7 @@ def derivative(formula: str, variable: str, xs: np.ndarray, fx: np.ndarray, x0: 
         columns["secant"] = line_through(x0, f0, secant_slope(x0, f0, *secant), xs)
         text += (f"; the secant to x₀ + h = {fmt(secant[0])} has slope "
                  f"{fmt(secant_slope(x0, f0, *secant))}")
-    table, undefined = numbers_table(columns)
+    table, undefined = deferred_table(columns)
     return ChartText("Plot of f with its tangent and secant at x₀",
                      text + left_out_note(undefined, len(xs)) + ".", table)
 
@@ -82,7 +84,7 @@ def derivative_curve(variable: str, xs: np.ndarray, dfx: np.ndarray, x0: float, 
         text += f"; at x₀ = {fmt(x0)} it is {fmt(slope)}, the slope of the tangent"
     else:
         text += f"; it is undefined at x₀ = {fmt(x0)}"
-    table, undefined = numbers_table({variable: xs, f"f′({variable})": dfx})
+    table, undefined = deferred_table({variable: xs, f"f′({variable})": dfx})
     return ChartText("Plot of the derivative f′ with its value at x₀",
                      text + left_out_note(undefined, len(xs)) + ".", table)
 
@@ -119,7 +121,7 @@ def contour_map(formula: str, labels: tuple[str, str], xs: np.ndarray, ys: np.nd
     px, py, u, v = (np.ravel(np.asarray(part, dtype=float)) for part in field)
     column = np.abs(np.asarray(xs)[None, :] - px[:, None]).argmin(axis=1)
     row = np.abs(np.asarray(ys)[None, :] - py[:, None]).argmin(axis=1)
-    table, _ = numbers_table({labels[0]: px, labels[1]: py,
+    table, _ = deferred_table({labels[0]: px, labels[1]: py,
                        f"f({labels[0]}, {labels[1]})": np.asarray(z)[row, column],
                        f"∂f/∂{labels[0]}": u, f"∂f/∂{labels[1]}": v})
     return ChartText("Contour map of f with the gradient field and the gradient at the point",
@@ -139,7 +141,7 @@ def directional(gradient: tuple[float, float], angle_deg: float,
                  f"∇f), smallest, {fmt(-norm)}, at θ = {fmt((best + 180) % 360)}°.")
     else:
         text += "; ∇f is zero in this plane, so ∇f·v is 0 for every θ." if norm == 0 else "."
-    table, _ = numbers_table({"θ (degrees)": DIRECTION_DEGREES, "∇f·v": values})
+    table, _ = deferred_table({"θ (degrees)": DIRECTION_DEGREES, "∇f·v": values})
     return ChartText("Plot of the directional derivative over the angle of v", text, table)
 
 
@@ -159,7 +161,7 @@ def support(formula: str, xs: np.ndarray, fx: np.ndarray, x0: float, f0: float,
         if above is not None:
             text += f" and stays above it from y = {fmt(min(above))} to {fmt(max(above))}"
         text += ": g is not a subgradient."
-    table, _ = numbers_table({"y": xs, "f(y)": fx, f"line, g = {fmt(g)}": line,
+    table, _ = deferred_table({"y": xs, "f(y)": fx, f"line, g = {fmt(g)}": line,
                        "line − f(y)": line - np.asarray(fx, dtype=float)})
     return ChartText("Plot of f with the supporting lines at x₀ and the line for g", text, table)
 
@@ -176,7 +178,7 @@ def iterates(x: np.ndarray, f: np.ndarray, best: np.ndarray, rule: str,
     text = (f"{last} steps of the subgradient method ({STEP_TEXT[rule].format(fmt(step_size))}) "
             f"go from the start x = {fmt(x[0])} to x = {fmt(x[-1])}, where f = {fmt(f[-1])}; "
             f"the lowest f, {fmt(best[-1])}, was first reached at step {first_best}.")
-    table, _ = numbers_table({"step k": np.arange(last + 1), "x_k": x, "f(x_k)": f})
+    table, _ = deferred_table({"step k": np.arange(last + 1), "x_k": x, "f(x_k)": f})
     return ChartText("Plot of the subgradient-method iterates on f", text, table)
 
 
@@ -188,7 +190,7 @@ def values_by_step(values: np.ndarray, best: np.ndarray) -> ChartText:
     text = (f"f(xₖ) goes from {fmt(values[0])} at step 0 to {fmt(values[-1])} at step {last}; "
             f"it went up in {ups} of {last} steps, and the best value so far falls to "
             f"{fmt(best[-1])}.")
-    table, _ = numbers_table({"step k": np.arange(last + 1), "f(x_k)": values, "best so far": best})
+    table, _ = deferred_table({"step k": np.arange(last + 1), "f(x_k)": values, "best so far": best})
     return ChartText("Plot of f at each step and the best value so far", text, table)
 
 
@@ -210,7 +212,7 @@ def composite(outer: tuple[str, str], inner: tuple[str, str], xs: np.ndarray, gx
                  f"{fmt(slope)}")
     else:
         text += f"; f(g({v})) or its slope is undefined at {v} = {fmt(x)}, so no tangent is drawn"
-    table, undefined = numbers_table(columns)
+    table, undefined = deferred_table(columns)
     return ChartText("Plot of g and the composite f(g(x)) with its tangent",
                      text + left_out_note(undefined, len(xs)) + ".", table)
 
@@ -224,10 +226,11 @@ def computation_graph(x: float, gx: float, fgx: float, dg: float, df: float,
             f"backward: ∂f/∂f = 1, ∂f/∂{u} = f′({u}) = {fmt(df)}, ∂f/∂{v} = "
             f"f′({u})·g′({v}) = {fmt(df)} × {fmt(dg)} = {fmt(df * dg)}.")
     v, u = names
-    table = pd.DataFrame({"node": [v, f"{u} = g({v})", f"f({u})"],
-                          "forward value": [x, gx, fgx],
-                          "edge to the next node": [f"g′({v}) = {fmt(dg)}",
-                                                    f"f′({u}) = {fmt(df)}", ""],
-                          "backward ∂f/∂node": [df * dg, df, 1.0]})
+    def table() -> pd.DataFrame:
+        return pd.DataFrame({"node": [v, f"{u} = g({v})", f"f({u})"],
+                             "forward value": [x, gx, fgx],
+                             "edge to the next node": [f"g′({v}) = {fmt(dg)}",
+                                                       f"f′({u}) = {fmt(df)}", ""],
+                             "backward ∂f/∂node": [df * dg, df, 1.0]})
     return ChartText("Computation graph x to g to f with forward values and backward products",
                      text, table)

@@ -24,7 +24,7 @@ import numpy as np
 
 from gradcore.number_text import significant
 from ui.charts import palette
-from ui.charts.spec import Figure, layout, scatter
+from ui.charts.spec import Figure, axes_layout, layout, scatter
 from ui.shell.text import plotly_inert
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ def derivative_figure(
     traces = [scatter(xs, fx, "f(x)", line={"color": palette.FUNCTION, "width": LINE_WIDTH})]
     y_axis = _axis_range(fx, keep=(f0, secant_point[1] if secant_point else None))
     if f0 is None or slope is None:
-        frame = layout("x", "f(x)", yaxis=y_axis)
+        frame = axes_layout("x", "f(x)", yaxis=y_axis)
         frame["shapes"] = [{"type": "line", "x0": x0, "x1": x0, "xref": "x", "y0": 0, "y1": 1,
                             "yref": "y domain",
                             "line": {"color": palette.NEUTRAL, "dash": "dot"}}]
@@ -154,7 +154,7 @@ def derivative_figure(
     traces.append(scatter([x0], [f0], "x₀", "markers", showlegend=False,
                           marker={"color": palette.TANGENT, "size": 11,
                                   "line": {"color": "white", "width": 1}}))
-    return Figure(traces, layout("x", "f(x)", yaxis=y_axis))
+    return Figure(traces, axes_layout("x", "f(x)", yaxis=y_axis))
 
 
 def derivative_curve_figure(xs: np.ndarray, dfx: np.ndarray, x0: float, slope: float,
@@ -176,7 +176,7 @@ def derivative_curve_figure(xs: np.ndarray, dfx: np.ndarray, x0: float, slope: f
         name = "subgradient g at x₀" if kink.interval is not None else "midpoint slope at x₀"
     traces.append(scatter([x0], [slope], name, "markers",
                           marker={"color": palette.TANGENT, "size": 11}))
-    return Figure(traces, layout("x", "f′(x)", yaxis=_axis_range(dfx, keep=(slope,))))
+    return Figure(traces, axes_layout("x", "f′(x)", yaxis=_axis_range(dfx, keep=(slope,))))
 
 
 def subgradient_figure(
@@ -226,7 +226,7 @@ def subgradient_figure(
         traces.append(scatter([crossing[0]], [crossing[1]], "crosses f", "markers",
                               marker={"color": palette.SECANT, "size": 14, "symbol": "x",
                                       "line": {"color": "white", "width": 1}}))
-    return Figure(traces, layout("y", "f(y)", yaxis=_axis_range(fx, pad=0.3)))
+    return Figure(traces, axes_layout("y", "f(y)", yaxis=_axis_range(fx, pad=0.3)))
 
 
 def iterates_figure(xs: np.ndarray, fx: np.ndarray, path_x: np.ndarray,
@@ -242,7 +242,7 @@ def iterates_figure(xs: np.ndarray, fx: np.ndarray, path_x: np.ndarray,
         scatter(path_x[:1], path_f[:1], "start", "markers",
                 marker={"color": palette.REFERENCE, "size": 12, "symbol": "diamond"}),
     ]
-    return Figure(traces, layout("x", "f(x)", height=340))
+    return Figure(traces, axes_layout("x", "f(x)", height=340))
 
 
 def values_by_step_figure(values: np.ndarray, best: np.ndarray) -> Figure:
@@ -252,7 +252,7 @@ def values_by_step_figure(values: np.ndarray, best: np.ndarray) -> Figure:
                       line={"color": palette.DERIVATIVE, "width": 2}),
               scatter(steps, best, "best so far",
                       line={"color": palette.REFERENCE, "width": 2, "dash": "dot"})]
-    return Figure(traces, layout("step k", "f(x_k)", height=340))
+    return Figure(traces, axes_layout("step k", "f(x_k)", height=340))
 
 
 def composite_figure(xs: np.ndarray, gx: np.ndarray, fgx: np.ndarray, x: float, fg: float,
@@ -268,7 +268,7 @@ def composite_figure(xs: np.ndarray, gx: np.ndarray, fgx: np.ndarray, x: float, 
         scatter([x], [fg], v, "markers", showlegend=False,
                 marker={"color": palette.TANGENT, "size": 11}),
     ]
-    return Figure(traces, layout(v, "value", yaxis=_axis_range(
+    return Figure(traces, axes_layout(v, "value", yaxis=_axis_range(
         np.concatenate([np.ravel(gx), np.ravel(fgx)]))))
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from ui.calculus.figures import LINE_WIDTH
 from ui.charts import palette
-from ui.charts.spec import Figure, layout, scatter
+from ui.charts.spec import AXES_MARGIN, Figure, axes_layout, scatter
 from ui.shell.text import plotly_inert
 
 DIRECTION_DEGREES = np.linspace(0.0, 360.0, 361)
@@ -82,19 +82,20 @@ def contour_gradient_figure(
     the principal curvature directions, drawn through the point (``principal_traces``).
     Styles: the field thin and ∇f at the point thick (one legend group, "gradient"), v dashed,
     the point an x. The map is opaque and light (``palette.MAP_FILL``) in both themes, so the
-    arrows keep their contrast on it and its labels are dark (``palette.INK``).
+    arrows keep their contrast on it. Its levels are read off the colour bar beside it (its
+    bands are the map's) and, exactly, by hovering: labels on the contour lines made plotly
+    measure and place text along every line, the costliest part of opening the page (about
+    300 ms of a 1.5 s page load in Chromium), for numbers the colour bar already gives.
     """
     a, b = (plotly_inert(label) for label in labels)
     span = float(min(np.ptp(xs), np.ptp(ys))) or 1.0
-    # Light blues, fully opaque: the map looks the same in the light and the dark theme, and
-    # the dark contour labels read on it in both (at partial opacity the dark background
-    # showed through and the labels were lost on it). Its darkest blue is light enough for
-    # the arrows drawn on it to keep 3:1 (a mid blue left the orange field at 1:1).
+    # Light blues, fully opaque: the map looks the same in the light and the dark theme (at
+    # partial opacity the dark background showed through). Its darkest blue is light enough
+    # for the arrows drawn on it to keep 3:1 (a mid blue left the orange field at 1:1).
     traces = [{"type": "contour", "x": xs, "y": ys, "z": z,
                "colorscale": [[0.0, palette.MAP_FILL[0]], [1.0, palette.MAP_FILL[1]]],
                "opacity": 1.0, "ncontours": 14,
-               "contours": {"coloring": "fill", "showlabels": True,
-                            "labelfont": {"size": 11, "color": palette.INK}},
+               "contours": {"coloring": "fill", "showlabels": False},
                "colorbar": {"title": {"text": "f", "side": "right"}, "thickness": 12},
                "name": "f",
                "hovertemplate": f"{a}=%{{x:.3g}}<br>{b}=%{{y:.3g}}<br>f=%{{z:.4g}}<extra></extra>"}]
@@ -118,7 +119,9 @@ def contour_gradient_figure(
         traces.extend(principal_traces(point, *principal, span))
     traces.append(scatter([point[0]], [point[1]], "point", "markers",
                           marker={"color": palette.REFERENCE, "size": 10, "symbol": "x"}))
-    frame = layout(a, b, height=460,
+    # A little more room than AXES_MARGIN: the square map took 72 px below at 1280 px, 74 px
+    # left at 390 px.
+    frame = axes_layout(a, b, height=460, margin={**AXES_MARGIN, "l": 76, "b": 76},
                      xaxis={"range": [float(xs[0]), float(xs[-1])], "constrain": "domain"},
                      yaxis={"range": [float(ys[0]), float(ys[-1])], "scaleanchor": "x",
                             "scaleratio": 1, "constrain": "domain"})
@@ -186,6 +189,6 @@ def directional_figure(gradient: Sequence[float], angle_deg: float,
                                       "symbol": "star"}))
     traces.append(scatter([angle_deg], [chosen], "chosen v", "markers",
                           marker={"color": palette.TANGENT, "size": 11}))
-    return Figure(traces, layout("angle θ of v (degrees)", "∇f·v", height=320,
+    return Figure(traces, axes_layout("angle θ of v (degrees)", "∇f·v", height=320,
                                  xaxis={"tickvals": list(range(0, 361, 45))},
                                  yaxis={"range": [-1.25 * norm - 0.1, 1.45 * norm + 0.1]}))

@@ -217,6 +217,10 @@ TOLERANCE_HELP = ("The tolerance is how close counts as agreeing: finite differe
                   "themselves approximate (rounding and the step h), so a tiny difference is expected.")
 
 
+CHECK_TABLE_LABEL = "The check's numbers, component by component"
+CHECK_TABLE_KEY = "check_numbers"
+
+
 def check_table(rows: Sequence[str], analytic: Sequence[float], numeric: Sequence[float],
                 labels: tuple[str, str] = ("analytic", "independent")) -> None:
     """The check's numbers, one row per component: both values and their |difference|.
@@ -256,9 +260,9 @@ def check_panel(analytic: Sequence[float] | float, numeric: Sequence[float] | fl
     """The "Check" panel: the analytic result, an independent one, and how far apart they are.
 
     Agreement means `relative_error` <= `tolerance`; vectors show as "(2, 8, 18)" unless a
-    `show` formatter is given (an interval shows as "[-1, 1]"). Below the metrics, a table
-    (:func:`check_table`) gives each component, named by `components` (default f′ for one
-    number, the vector's index otherwise), to more digits.
+    `show` formatter is given (an interval shows as "[-1, 1]"). Below the metrics, a collapsed
+    box (``CHECK_TABLE_LABEL``) holds a table (:func:`check_table`) of each component, named by
+    `components` (default f′ for one number, the vector's index otherwise), to more digits.
     """
     st.header("Check")
     if show is None:
@@ -272,7 +276,6 @@ def check_panel(analytic: Sequence[float] | float, numeric: Sequence[float] | fl
     st.caption(f"Independent computation: {method}.")
     count = np.size(analytic)
     names = components or (["value"] if count == 1 else [str(i + 1) for i in range(count)])
-    check_table(names, np.ravel(analytic), np.ravel(numeric))
     if finite and relative_error <= tolerance:
         st.success(f"They agree: the {error_label.lower()} ({relative_error:.2e}) is within the tolerance "
                    f"{tolerance:.0e}, so the analytic result matches the independent one.")
@@ -281,3 +284,11 @@ def check_panel(analytic: Sequence[float] | float, numeric: Sequence[float] | fl
                    "or be very steep near here.")
     else:
         st.warning("Undefined here: there is no finite value to compare at this point.")
+    # Lazy (``on_change="rerun"``), like the share box: the table is made, sent and drawn only
+    # while a student opens it. Drawn on every page load, it was the only data grid there, and
+    # the grid's code cost the browser 50-100 ms of the page's opening.
+    box = st.expander(CHECK_TABLE_LABEL, icon=":material/table_chart:", key=CHECK_TABLE_KEY,
+                      on_change="rerun")
+    if box.open:
+        with box:
+            check_table(names, np.ravel(analytic), np.ravel(numeric))

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,13 +32,28 @@ CONFIG = {"displaylogo": False}
 """``config`` of every ``st.plotly_chart``: no plotly logo link in the tool bar."""
 
 
-@dataclass(frozen=True)
 class ChartText:
-    """``alt``: a short plain-text name; ``sentence``: Markdown; ``table``: ≤ MAX_ROWS rows."""
+    """``alt``: a short plain-text name; ``sentence``: Markdown; ``table``: ≤ MAX_ROWS rows.
 
-    alt: str
-    sentence: str
-    table: pd.DataFrame
+    `table` may be given as a function of no arguments that makes it (:func:`deferred_table`):
+    the table is then made on first use, i.e. only when a reader opens "Numbers behind this
+    chart" (:func:`show`), not at every click. Read-only once made (texts are cached and
+    shared, ``ui.charts.cache``)."""
+
+    __slots__ = ("alt", "sentence", "_table")
+
+    def __init__(self, alt: str, sentence: str,
+                 table: pd.DataFrame | Callable[[], pd.DataFrame]) -> None:
+        self.alt, self.sentence, self._table = alt, sentence, table
+
+    @property
+    def table(self) -> pd.DataFrame:
+        if callable(self._table):
+            self._table = self._table()
+        return self._table
+
+    def __repr__(self) -> str:
+        return f"ChartText({self.alt!r}, {self.sentence!r})"
 
 
 HIDDEN_SENTENCE = ("This chart's numbers are hidden until you answer the exercise above "
@@ -97,6 +111,17 @@ def numbers_table(columns: dict[str, Any], keep: Sequence[int] = (),
     if sort_by is not None:
         table = table.sort_values(sort_by, kind="stable")
     return table.reset_index(drop=True), int((~finite).sum())
+
+
+def deferred_table(columns: dict[str, Any], keep: Sequence[int] = (),
+                   sort_by: str | None = None) -> tuple[Callable[[], pd.DataFrame], int]:
+    """(a function that makes :func:`numbers_table`'s table, how many rows it leaves out as
+    undefined): the count now, for the sentence; the table when someone opens it."""
+    arrays = [np.asarray(values) for values in columns.values()]
+    numeric = [a for a in arrays if np.issubdtype(a.dtype, np.number)]
+    finite = np.logical_and.reduce([np.isfinite(a) for a in numeric]) if numeric else None
+    undefined = 0 if finite is None else int(np.size(finite) - np.count_nonzero(finite))
+    return lambda: numbers_table(columns, keep, sort_by)[0], undefined
 
 
 def value_range(xs: np.ndarray) -> str:

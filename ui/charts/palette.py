@@ -42,7 +42,7 @@ DARK_BACKGROUND = "#0E1117"
 BACKGROUNDS = (LIGHT_BACKGROUND, DARK_BACKGROUND)
 
 # The gradient page's filled contour map: opaque, the same in both themes, light enough that
-# the arrows and the point drawn on it keep 3:1; its labels are INK.
+# the arrows and the point drawn on it keep 3:1 (and text drawn on it, in INK, 4.5:1).
 MAP_FILL = ("#CFE2F3", "#F5F9FD")
 # Loss contour lines on the regression page (lines only, on the page background).
 LOSS_CONTOURS = ("#1F6FB5", "#5B93CC")
