@@ -45,7 +45,12 @@ POINT_OPACITY = 0.9
 WEIGHT_DASHES = ("solid", "dash", "longdash", "dashdot")
 PLAY_LABEL = "▶ Play"
 PAUSE_LABEL = "❚❚ Pause"
-_MARGIN = dict(l=10, r=10, t=10, b=10)
+# Room for the axes and the legend below them, as plotly makes it for this page's charts at
+# 1280 and 390 px (tick labels up to 4-5 characters, a title, one legend row): Streamlit's
+# chart theme turns plotly's automargin on, and a chart that starts with less room is drawn,
+# then grown and drawn a second time (ui/charts/spec.AXES_MARGIN, measured there: a chart
+# then costs the browser about half). Wider labels or a legend that wraps still get more.
+_MARGIN = dict(l=70, r=12, t=10, b=96)
 
 
 def sample_indices(n: int, max_points: int = MAX_POINTS, seed: int = 0) -> np.ndarray:
@@ -122,7 +127,7 @@ def _replay_layout(layout: dict) -> dict:
                                  transition=dict(duration=0), mode="immediate")])
     pause = dict(label=PAUSE_LABEL, method="animate",
                  args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")])
-    return {**layout, "margin": dict(l=10, r=10, t=75, b=10), "height": 460,
+    return {**layout, "margin": dict(_MARGIN, t=75, b=116), "height": 460,
             "updatemenus": [dict(type="buttons", direction="left", x=0.0, y=1.02,
                                  xanchor="left", yanchor="bottom", pad=dict(t=0, r=0),
                                  showactive=False, buttons=[play, pause])]}
@@ -396,5 +401,6 @@ def residual_bars_figure(residuals: np.ndarray, row_numbers: np.ndarray) -> Figu
     bars = {"type": "bar", "x": rows, "y": residuals, "marker": {"color": colours},
             "name": "residual", "hovertemplate": "row %{x}<br>r = %{y:.4g}<extra></extra>"}
     layout = _layout("row", "residual r = ŷ − y", height=300)
+    layout["margin"] = dict(_MARGIN, r=16, t=20, b=68)  # no legend below
     layout["xaxis"]["type"] = "category"
     return Figure([bars], layout)
