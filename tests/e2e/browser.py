@@ -26,6 +26,8 @@ SCREENSHOT_DIR = OUTPUT_DIR / "screenshots"
 SERVER_START_TIMEOUT_S = 60.0
 READY_TIMEOUT_MS = 30_000
 VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
+HEIGHT_AT_WIDTH = dict(VIEWPORTS.values())  # {1280: 800, 390: 844}: width -> viewport height
+AXE_BLOCKING = ("serious", "critical")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -321,3 +323,14 @@ def warm_up(browser, url: str) -> None:
         open_page(context.new_page(), url + "/")
     finally:
         context.close()
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on `page` as it is now, each with its rule,
+    how many elements it hit and axe's own summary of the first one (what to fix)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    response = Axe().run(page).response
+    return [f"{v['id']} ({v['impact']}, {len(v['nodes'])} elements): "
+            f"{v['nodes'][0].get('failureSummary', '')[:300]}"
+            for v in response["violations"] if v["impact"] in AXE_BLOCKING]

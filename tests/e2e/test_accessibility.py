@@ -10,21 +10,12 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.browser import axe_violations as _violations
 from tests.e2e.browser import open_page
 from ui.shell.lessons import HOME, LESSONS
 
 PAGES = [HOME.url_path, *(lesson.url_path for lesson in LESSONS)]
 WIDTHS = {"laptop": (1280, 800), "phone": (390, 844)}
-BLOCKING = ("serious", "critical")
-
-
-def _violations(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    response = Axe().run(page).response
-    return [f"{v['id']} ({v['impact']}, {len(v['nodes'])} elements): "
-            f"{v['nodes'][0].get('failureSummary', '')[:300]}"
-            for v in response["violations"] if v["impact"] in BLOCKING]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

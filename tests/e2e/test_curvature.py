@@ -13,8 +13,10 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.e2e.browser import (
+    HEIGHT_AT_WIDTH,
     OUTPUT_DIR,
     SIDEBAR_SETTLED_JS,
+    axe_violations,
     open_page,
     page_problems,
     wait_ready,
@@ -24,7 +26,7 @@ from ui.calculus.curvature_figures import CAMERA, RESET_LABEL
 pytestmark = pytest.mark.e2e
 
 SHOTS_DIR = OUTPUT_DIR / "screenshots" / "curvature"
-WIDTHS = {1280: 800, 390: 844}
+WIDTHS = HEIGHT_AT_WIDTH
 VIEW = {"fn": "typed", "f": "x^2 - y^2", "p_x": "0.5", "p_y": "0.5", "curv": "true",
         "s3d": "true"}
 MAIN_HEIGHT_JS = "() => document.querySelector(\"[data-testid='stMain']\").scrollHeight"
@@ -103,7 +105,6 @@ def test_reset_view_brings_the_camera_back(new_page, app_server):
 def test_curvature_view_has_no_serious_axe_violation(browser, app_server, width, scheme):
     """axe-core on the page with the curvature view open, at both widths and themes."""
     pytest.importorskip("axe_playwright_python")
-    from axe_playwright_python.sync_playwright import Axe
 
     context = browser.new_context(viewport={"width": width, "height": WIDTHS[width]},
                                   color_scheme=scheme)
@@ -111,10 +112,7 @@ def test_curvature_view_has_no_serious_axe_violation(browser, app_server, width,
         page = context.new_page()
         open_page(page, f"{app_server.url}/gradients?{urlencode(VIEW)}")
         _surfaces(page)
-        response = Axe().run(page).response
-        bad = [f"{v['id']} ({v['impact']}, {len(v['nodes'])} elements): "
-               f"{v['nodes'][0].get('failureSummary', '')[:300]}"
-               for v in response["violations"] if v["impact"] in ("serious", "critical")]
+        bad = axe_violations(page)
         assert not bad, bad
     finally:
         context.close()

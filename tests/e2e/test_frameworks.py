@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.browser import OUTPUT_DIR, SIDEBAR_SETTLED_JS, open_page, page_problems, wait_ready
+from tests.e2e.browser import (
+    HEIGHT_AT_WIDTH,
+    OUTPUT_DIR,
+    SIDEBAR_SETTLED_JS,
+    axe_violations,
+    open_page,
+    page_problems,
+    wait_ready,
+)
 from ui.calculus.frameworks import TITLE
 
 pytestmark = pytest.mark.e2e
 
 SHOTS_DIR = OUTPUT_DIR / "screenshots" / "frameworks"
-WIDTHS = {1280: 800, 390: 844}
+WIDTHS = HEIGHT_AT_WIDTH
 OVERFLOW_JS = """() => {
     const main = document.querySelector("[data-testid='stMain']");
     return {page: document.documentElement.scrollWidth - window.innerWidth,
@@ -66,17 +74,13 @@ def test_table_opens_without_overflow_and_screenshot(new_page, app_server, width
 def test_open_table_has_no_serious_axe_violation(browser, app_server, width, scheme):
     """axe-core on the Subgradients page with the frameworks table open."""
     pytest.importorskip("axe_playwright_python")
-    from axe_playwright_python.sync_playwright import Axe
 
     context = browser.new_context(viewport={"width": width, "height": WIDTHS[width]},
                                   color_scheme=scheme)
     try:
         page = context.new_page()
         _open_table(page, app_server.url)
-        response = Axe().run(page).response
-        bad = [f"{v['id']} ({v['impact']}, {len(v['nodes'])} elements): "
-               f"{v['nodes'][0].get('failureSummary', '')[:300]}"
-               for v in response["violations"] if v["impact"] in ("serious", "critical")]
+        bad = axe_violations(page)
         assert not bad, bad
     finally:
         context.close()

@@ -14,8 +14,10 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.e2e.browser import (
+    HEIGHT_AT_WIDTH,
     OUTPUT_DIR,
     SIDEBAR_SETTLED_JS,
+    axe_violations,
     open_page,
     page_problems,
     wait_ready,
@@ -24,7 +26,7 @@ from tests.e2e.browser import (
 pytestmark = pytest.mark.e2e
 
 SHOTS_DIR = OUTPUT_DIR / "screenshots" / "generalisation"
-WIDTHS = {1280: 800, 390: 844}
+WIDTHS = HEIGHT_AT_WIDTH
 VIEW = {"src": "generate", "n": "40", "deg": "6", "test": "0.3", "tseed": "2"}
 MAIN_HEIGHT_JS = "() => document.querySelector(\"[data-testid='stMain']\").scrollHeight"
 TRACES_JS = """() => [...document.querySelectorAll('.js-plotly-plot')]
@@ -107,7 +109,6 @@ def test_a_bad_degree_in_the_address_gets_the_default_and_a_note(new_page, app_s
 def test_generalisation_view_has_no_serious_axe_violation(browser, app_server, width, scheme):
     """axe-core on the page with the curve and the split, at both widths (and dark)."""
     pytest.importorskip("axe_playwright_python")
-    from axe_playwright_python.sync_playwright import Axe
 
     context = browser.new_context(viewport={"width": width, "height": WIDTHS[width]},
                                   color_scheme=scheme)
@@ -115,10 +116,7 @@ def test_generalisation_view_has_no_serious_axe_violation(browser, app_server, w
         page = context.new_page()
         open_page(page, f"{app_server.url}/linear-regression?{urlencode(VIEW)}")
         _chart_with(page, "test loss")
-        response = Axe().run(page).response
-        bad = [f"{v['id']} ({v['impact']}, {len(v['nodes'])} elements): "
-               f"{v['nodes'][0].get('failureSummary', '')[:300]}"
-               for v in response["violations"] if v["impact"] in ("serious", "critical")]
+        bad = axe_violations(page)
         assert not bad, bad
     finally:
         context.close()

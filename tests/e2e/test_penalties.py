@@ -12,14 +12,21 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser import OUTPUT_DIR, open_page, page_problems, wait_ready
+from tests.e2e.browser import (
+    HEIGHT_AT_WIDTH,
+    OUTPUT_DIR,
+    axe_violations,
+    open_page,
+    page_problems,
+    wait_ready,
+)
 from ui.regression.alt_text import PATH_ALT
 from ui.regression.penalties import L1_PANEL_KEY, PATH_TITLE
 
 pytestmark = pytest.mark.e2e
 
 SHOTS = OUTPUT_DIR / "screenshots" / "penalties"
-WIDTHS = {1280: 800, 390: 844}
+WIDTHS = HEIGHT_AT_WIDTH
 QUERY = "src=generate&n=50&d=3&seed=2&pen=l1&alpha=2&opt=proximal&race=gd&k=100"
 PANEL_HEADING = "The L1 penalty at step 100: which coefficients are exactly 0"
 PATH_DRAWN_JS = """() => {
@@ -73,11 +80,10 @@ def test_penalty_views_draw_and_fit_the_window(new_page, app_server, width):
 def test_penalty_views_have_no_serious_axe_violation(new_page, app_server, scheme):
     """axe-core with the path open, at phone width (where crowding shows first)."""
     pytest.importorskip("axe_playwright_python")
-    from tests.e2e.test_accessibility import _violations
 
     page = new_page(390, 844)
     page.emulate_media(color_scheme=scheme)
     open_page(page, f"{app_server.url}/linear-regression?{QUERY}")
     _open_path(page)
-    bad = _violations(page)
+    bad = axe_violations(page)
     assert not bad, f"axe-core with the penalties shown, {scheme} theme: {bad}"

@@ -12,12 +12,19 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser import OUTPUT_DIR, open_page, page_problems, wait_ready
+from tests.e2e.browser import (
+    HEIGHT_AT_WIDTH,
+    OUTPUT_DIR,
+    axe_violations,
+    open_page,
+    page_problems,
+    wait_ready,
+)
 
 pytestmark = pytest.mark.e2e
 
 SHOTS = OUTPUT_DIR / "screenshots" / "curvature"
-WIDTHS = {1280: 800, 390: 844}
+WIDTHS = HEIGHT_AT_WIDTH
 QUERY = "std=false&opt=momentum&lr=0.0005"
 # (picture name, address query, width): the zig-zag case at both widths, the page's default
 # (standardised tips, plain GD: kappa = 1) at laptop width.
@@ -80,11 +87,10 @@ def test_curvature_section_draws_its_three_charts(new_page, app_server, name, qu
 def test_open_curvature_section_has_no_serious_axe_violation(new_page, app_server, scheme):
     """axe-core with the section open, at phone width (where crowding shows first)."""
     pytest.importorskip("axe_playwright_python")
-    from tests.e2e.test_accessibility import _violations
 
     page = new_page(390, 844)
     page.emulate_media(color_scheme=scheme)
     open_page(page, f"{app_server.url}/linear-regression?{QUERY}")
     _open_section(page)
-    bad = _violations(page)
+    bad = axe_violations(page)
     assert not bad, f"axe-core with the curvature section open, {scheme} theme: {bad}"
