@@ -301,6 +301,26 @@ def test_check_tables_explain_their_columns_and_write_tiny_numbers_in_exponent_f
     assert "GD engine" not in all_text(at)
 
 
+def test_check_tables_are_made_only_while_their_box_is_open():
+    """The check's verdicts are sentences on the page; its two tables (the gradient three ways,
+    GD against scikit-learn) sit in a box made only while open: closed (the default) the page
+    has neither grid, opened it has both, at the step shown."""
+    from ui.regression.check import NUMBERS_KEY, NUMBERS_LABEL
+
+    at = open_page("linear-regression", panels=False)
+    (box,) = [e for e in at.expander if e.label == NUMBERS_LABEL]
+    assert not box.dataframe
+    assert not [f for f in at.dataframe if "finite differences" in list(f.value.iloc[:, 0])]
+    assert any(s.value.startswith("Gradient check at step 0") for s in at.success)
+    at.session_state[NUMBERS_KEY] = True
+    at.run()
+    (box,) = [e for e in at.expander if e.label == NUMBERS_LABEL]
+    # One column per parameter, one row per way of computing it (the first column names it).
+    rows = [list(f.value.iloc[:, 0]) for f in box.dataframe]
+    assert ["article's formula", "GD's shortcut (S, t)", "finite differences"] in rows
+    assert ["GD at step 0", "scikit-learn", "|difference|"] in rows
+
+
 def test_many_parameters_keep_one_row_each_with_column_explanations():
     """Diabetes with every feature: the check table keeps a row per component, and its
     columns carry tooltips explaining GD's shortcut and finite differences."""

@@ -192,7 +192,9 @@ st.markdown(view.learning_rate_note(0.1, problem.stats.max_stable_learning_rate,
 
 def test_panels_render_with_units_in_streamlit():
     """Metrics, formula caption, tables and check panel render; every w, b metric names its units."""
-    at = AppTest.from_string(RENDER, default_timeout=60).run()
+    at = AppTest.from_string(RENDER, default_timeout=60)
+    at.session_state[check.NUMBERS_KEY] = True  # the check's tables: opened as a student would
+    at.run()
     assert not at.exception
     labels = [m.label for m in at.metric]
     assert labels == ["step k", "w (standardised units)", "b (standardised units)",

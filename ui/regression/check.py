@@ -29,7 +29,8 @@ CHECK_NOTE = ("**GD's shortcut (S, t)** is how gradient descent computes the gra
               "(L(θ + h) − L(θ − h)) / 2h. All three must agree.")
 
 
-def _gradient_check(problem: Problem, step: StepCheck, run: Run, k: int) -> None:
+def _gradient_table(problem: Problem, step: StepCheck, run: Run, k: int) -> None:
+    """The gradient at step k three ways, one row per component (in the lazy numbers box)."""
     check = step.check
     names = [f"∂L/∂w{j + 1}" for j in range(step.grad_w.size)] + ["∂L/∂b"]
     article = run.settings.loss == "mse"
@@ -43,6 +44,13 @@ def _gradient_check(problem: Problem, step: StepCheck, run: Run, k: int) -> None
     }, CHECK_HELP if article else None, per_parameter=True)
     if article:
         st.caption(CHECK_NOTE)
+
+
+def _gradient_verdict(step: StepCheck, run: Run, k: int) -> None:
+    """One line: does the gradient formula agree with central differences at step k?"""
+    check = step.check
+    article = run.settings.loss == "mse"
+    if article:
         how = ("of mse_loss on the data" if step.direct else
                "of the loss from the sufficient statistics")
     else:
@@ -56,7 +64,25 @@ def _gradient_check(problem: Problem, step: StepCheck, run: Run, k: int) -> None
             f"{source} and central differences {how} (tolerance {check.rtol:.0e}).")
 
 
-def _comparison(problem: Problem, run: Run, k: int) -> None:
+def _comparison_table(problem: Problem, run: Run, k: int) -> None:
+    """The parameters at step k beside the reference's (in the lazy numbers box)."""
+    if run.optimum.skipped:
+        return
+    coef_k, intercept_k = run.coef[k], float(run.intercept[k])
+    ref_coef, ref_intercept = run.optimum.reference
+    settings = run.settings
+    article = settings.loss == "mse" and not (settings.penalty != "none" and settings.alpha > 0)
+    name = "scikit-learn" if settings.loss == "mse" else "reference"
+    show_table({
+        "parameter (original units)": [*problem.features, "b (intercept)"],
+        f"GD at step {k}" if article else f"run at step {k}": np.append(coef_k, intercept_k),
+        name: np.append(ref_coef, ref_intercept),
+        "|difference|": np.abs(np.append(coef_k - ref_coef, intercept_k - ref_intercept)),
+    }, per_parameter=True)
+
+
+def _comparison(run: Run, k: int) -> None:
+    """The loss (objective) at step k and the reference's, and their coefficient gap."""
     if run.optimum.skipped:
         return
     coef_k, intercept_k = run.coef[k], float(run.intercept[k])
@@ -65,12 +91,6 @@ def _comparison(problem: Problem, run: Run, k: int) -> None:
     penalised = settings.penalty != "none" and settings.alpha > 0
     article = settings.loss == "mse" and not penalised
     name = "scikit-learn" if settings.loss == "mse" else "reference"
-    show_table({
-        "parameter (original units)": [*problem.features, "b (intercept)"],
-        f"GD at step {k}" if article else f"run at step {k}": np.append(coef_k, intercept_k),
-        name: np.append(ref_coef, ref_intercept),
-        "|difference|": np.abs(np.append(coef_k - ref_coef, intercept_k - ref_intercept)),
-    }, per_parameter=True)
     gap = np.linalg.norm(np.append(coef_k - ref_coef, intercept_k - ref_intercept))
     scale = max(np.linalg.norm(np.append(ref_coef, ref_intercept)), 1e-300)
     loss_k = float(run.trajectory.loss[k])
@@ -90,13 +110,26 @@ def _comparison(problem: Problem, run: Run, k: int) -> None:
                    f"{engines.LOSS_TABLE[settings.loss].method}.")
 
 
+# The box with the check's tables: made only while open (a lazy expander). The calculus pages'
+# box of the check's numbers has the same label and key (tests open both as one panel).
+NUMBERS_LABEL = "The check's numbers, component by component"
+NUMBERS_KEY = "check_numbers"
+
+
 def check_panel(problem: Problem, run: Run, k: int, step: StepCheck) -> None:
-    """Analytic vs finite-difference gradient at k; GD vs scikit-learn; why not converged."""
+    """Analytic vs finite-difference gradient at k; GD vs scikit-learn; why not converged: the
+    verdicts as sentences, the tables behind them in a box opened on demand."""
     st.header("Check")
-    _gradient_check(problem, step, run, k)
-    _comparison(problem, run, k)
+    _gradient_verdict(step, run, k)
+    _comparison(run, k)
     kind, text = final_verdict(problem, run, k)
     {"success": st.success, "info": st.info, "warning": st.warning}[kind](text)
+    box = st.expander(NUMBERS_LABEL, icon=":material/table_chart:", key=NUMBERS_KEY,
+                      on_change="rerun")
+    if box.open:
+        with box:
+            _gradient_table(problem, step, run, k)
+            _comparison_table(problem, run, k)
 
 
 def final_verdict(problem: Problem, run: Run, k: int) -> tuple[str, str]:
