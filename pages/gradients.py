@@ -92,8 +92,10 @@ with page_frame("pages/gradients.py"):
         found = curvature_panel.curvature(expression, point) if curved and gradient is not None \
             else None
         directions = curvature_panel.principal(found, (i, j)) if reveal else None
-        xs = np.linspace(point[i] - HALF_WIDTH, point[i] + HALF_WIDTH, 81)
-        ys = np.linspace(point[j] - HALF_WIDTH, point[j] + HALF_WIDTH, 81)
+        # 61 x 61 values of f: the filled contours look the same as with 81 (the levels are
+        # smooth at this size), and the browser draws a third fewer cells on every load.
+        xs = np.linspace(point[i] - HALF_WIDTH, point[i] + HALF_WIDTH, 61)
+        ys = np.linspace(point[j] - HALF_WIDTH, point[j] + HALF_WIDTH, 61)
 
         def on_plane(a, b):
             """Arrays for every variable: a, b on the slice axes, the point elsewhere."""
@@ -102,7 +104,7 @@ with page_frame("pages/gradients.py"):
             return arrays
 
         z = expression.evaluate(*on_plane(*np.meshgrid(xs, ys)))
-        qa, qb = np.meshgrid(xs[::8], ys[::8])
+        qa, qb = np.meshgrid(xs[::6], ys[::6])  # 11 x 11 arrows
         field = expression.evaluate_gradient(*on_plane(qa, qb))
         in_plane = (gradient[i], gradient[j]) if gradient is not None else (np.nan, np.nan)
         st.header("Contour map and gradient field")
