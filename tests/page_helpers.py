@@ -1,6 +1,7 @@
 """Helpers shared by the AppTest page tests: open a page, read what it shows."""
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from streamlit.runtime.media_file_manager import MediaFileManager
@@ -92,3 +93,49 @@ def all_text(at: AppTest) -> str:
     parts += [f"{m.label} {m.value}" for m in at.metric]
     parts += [frame.value.to_string() for frame in at.dataframe]
     return shown("\n".join(str(p) for p in parts))
+
+
+def open_tab(at: AppTest, view: str) -> AppTest:
+    """Open the regression stepper's tab `view` (a short name of ui.regression.view.TABS:
+    "fit", "path", "gradient", "check") as a student's click does, and run."""
+    from ui.regression.view import TABS, TABS_KEY
+
+    at.session_state[TABS_KEY] = TABS[view]
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@dataclass
+class TabControl:
+    """The stepper's tabs seen as a control (a tab bar is a block, not a widget, in AppTest):
+    `value` the open view's short name, `options` the views offered, `disabled` when a lesson
+    fixed it (one tab alone)."""
+
+    key: str
+    value: str
+    options: list[str]
+    disabled: bool
+
+
+def tab_control(at: AppTest) -> TabControl | None:
+    """The regression stepper's tab bar as a :class:`TabControl`, None when none is drawn."""
+    from ui.regression.view import TABS, TABS_KEY
+
+    if not at.tabs:
+        return None
+    names = {label: name for name, label in TABS.items()}
+    labels = [tab.label for tab in at.tabs]
+    if len(labels) == 1:
+        return TabControl(TABS_KEY, names[labels[0]], [names[labels[0]]], True)
+    shown = at.session_state[TABS_KEY] if TABS_KEY in at.session_state else labels[0]
+    return TabControl(TABS_KEY, names[shown], [names[label] for label in labels], False)
+
+
+def tab_texts(at: AppTest, *views: str) -> str:
+    """The page's text now, then with each of the stepper's tabs `views` opened in turn (the
+    session stays on the last)."""
+    text = all_text(at)
+    for view in views:
+        text += "\n" + all_text(open_tab(at, view))
+    return text

@@ -132,10 +132,11 @@ def test_error_text_reports_the_measured_and_predicted_factor():
 # --- the page ------------------------------------------------------------------------------
 
 def test_closed_section_draws_nothing():
-    """Until opened the section is one expander: the page keeps its four charts."""
+    """Until opened the section is one expander: the page keeps its two charts of the
+    stepper's open tab (the line and the loss)."""
     at = open_page(PAGE)
     assert TITLE in [e.label for e in at.expander]
-    assert len(at.get("plotly_chart")) == 4
+    assert sorted(c.key for c in at.get("plotly_chart")) == ["fig_line", "fig_loss"]
     assert not any(key in charts(at) for key in CURVATURE_KEYS)
 
 

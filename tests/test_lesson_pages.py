@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from gradcore.exercises.catalogue import for_page
-from tests.page_helpers import metrics, open_page
+from tests.page_helpers import metrics, open_page, tab_control
 from tests.test_lesson_links import PAGES, query_of
 
 WIDGETS = ("slider", "select_slider", "selectbox", "number_input", "text_input", "checkbox",
@@ -37,9 +37,12 @@ VIEW_IDS = [f"{page}-{index}" for index, (page, _) in enumerate(VIEWS)]
 
 
 def controls(at: AppTest) -> dict[str, object]:
-    """The page's URL-bound widgets drawn in this run, by key (the panel's own left out)."""
-    return {w.key: w for kind in WIDGETS for w in at.get(kind)
-            if getattr(w, "key", None) and w.key not in PANEL_KEYS}
+    """The page's URL-bound widgets drawn in this run, by key (the panel's own left out), and
+    the regression stepper's tab bar (ui.shell.tabs) when drawn."""
+    drawn = {w.key: w for kind in WIDGETS for w in at.get(kind)
+             if getattr(w, "key", None) and w.key not in PANEL_KEYS}
+    tabs = tab_control(at)
+    return drawn | ({tabs.key: tabs} if tabs else {})
 
 
 def panel_keys(at: AppTest) -> list[str]:
@@ -63,7 +66,7 @@ def test_the_panel_lists_exactly_the_controls_drawn(page, view):
     at = open_page(page, **view)
     assert set(panel_keys(at)) == set(controls(at)), page
     if page == "linear-regression":
-        assert {"loss", "opt", "race", "k", "logy", "lr", "steps"} <= set(panel_keys(at))
+        assert {"loss", "opt", "race", "k", "logy", "lr", "steps", "tab"} <= set(panel_keys(at))
     assert {key for key in view if key not in ("fn",)} <= set(panel_keys(at)) | {"fn"}
 
 

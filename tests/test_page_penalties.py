@@ -74,7 +74,7 @@ def test_the_l1_panel_shows_gradcores_numbers(k):
     ✓ marks the coefficients that meet the optimality condition."""
     _, _, t = the_run(L1, k)
     k = min(k, t.steps_taken)  # the page clamps a step beyond the run's end
-    at = open_page("linear-regression", **L1, k=str(k))
+    at = open_page("linear-regression", **L1, k=str(k), tab="gradient")
     frame = l1_table(at)
     alpha = float(L1["alpha"])
     np.testing.assert_allclose(frame["wⱼ"].to_numpy(float), t.w[k], rtol=RTOL, atol=1e-12)

@@ -10,7 +10,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from gradcore import Standardizer, gradient_descent, load_bundled, sklearn_reference
-from tests.page_helpers import all_text, deferred_downloads, metric, notes, open_page, shown
+from tests.page_helpers import (
+    all_text,
+    deferred_downloads,
+    metric,
+    notes,
+    open_page,
+    open_tab,
+    shown,
+)
 from ui.regression import data_source
 
 PAGE = "pages/linear-regression.py"
@@ -39,10 +47,13 @@ def tips_trajectory(rate=0.1, steps=200):
 
 
 def test_default_page_bundled_tips_runs_and_converges():
-    """The bare page opens on tips, converges, and says GD matches scikit-learn."""
+    """The bare page opens on tips, converges, and its Check tab says GD matches
+    scikit-learn."""
     at = open_page(PAGE)
     assert not at.exception and not at.error
     assert "bundled dataset 'tips'" in all_text(at)
+    assert any(s.value.startswith("Converged after") for s in at.success)
+    open_tab(at, "check")
     assert any("matches scikit-learn" in s.value for s in at.success)
     assert metric(at, "step k") == f"0 of {tips_trajectory().steps_taken}"
 
@@ -93,8 +104,10 @@ def test_target_and_feature_selection():
     at.selectbox(key="target").set_value("bmi").run()
     at.multiselect(key="feats").set_value(["age", "bp"]).run()
     assert not at.exception and not at.error
+    open_tab(at, "gradient")
     table = parameter_table(at, "parameter (standardised units)", "−η · gradient")
     assert list(table["parameter (standardised units)"]) == ["w (age)", "w (bp)", "b"]
+    open_tab(at, "check")
     table = load_bundled("diabetes")
     coef, _ = sklearn_reference(table[["age", "bp"]].to_numpy(), table["bmi"].to_numpy())
     shown = parameter_table(at, "parameter (original units)", "scikit-learn")
@@ -121,7 +134,7 @@ def test_stepping_shows_the_trajectory_values():
 
 def test_standardised_diabetes_matches_sklearn_within_tolerance():
     """After enough steps on standardised diabetes, GD's coefficients match scikit-learn's."""
-    at = open_page(PAGE, src="bundled", ds="diabetes", lr="0.2", steps="20000")
+    at = open_page(PAGE, src="bundled", ds="diabetes", lr="0.2", steps="20000", tab="check")
     at.button(key="k_end").click().run()
     assert not at.exception and not at.error
     assert any("Gradient descent matches scikit-learn" in s.value for s in at.success)
@@ -206,7 +219,8 @@ def test_feature_list_from_the_link():
 def test_switching_dataset_forgets_the_old_columns_without_a_link_note():
     """Target and features chosen on diabetes are not reported as a bad link after the
     student switches to tips: the page takes tips' defaults and shows no note."""
-    at = open_page(PAGE, src="bundled", ds="diabetes", target="bmi", feats=["age", "bp"])
+    at = open_page(PAGE, src="bundled", ds="diabetes", target="bmi", feats=["age", "bp"],
+                   tab="gradient")
     assert at.selectbox(key="target").value == "bmi" and not at.info
     # The address keeps target=bmi&feats=age&feats=bp, as a browser's would.
     at.selectbox(key="ds").set_value("tips").run()
@@ -225,25 +239,31 @@ def test_a_link_naming_a_missing_column_still_gets_a_note():
 
 
 def test_every_regression_chart_has_a_sentence_with_the_numbers_and_a_table_behind_it():
-    """One feature (tips): four charts, each named for screen readers, each with a caption
-    sentence carrying the run's numbers and a collapsed table of at most 200 rows; the
-    loss sentence gives the first and last loss of the run the page shows."""
+    """One feature (tips): four charts, two per tab ("Fit and loss": the line and the loss;
+    "Path and residuals"), each named for screen readers, each with a caption sentence
+    carrying the run's numbers and a collapsed table of at most 200 rows; the loss sentence
+    gives the first and last loss of the run the page shows."""
     at = open_page(PAGE, k="5")
-    charts = at.get("plotly_chart")
-    assert len(charts) == 4 and all(chart.proto.alt for chart in charts)
+    shown_keys, text, tables = [], "", []
+    for view in ("fit", "path"):
+        open_tab(at, view)
+        charts = at.get("plotly_chart")
+        assert len(charts) == 2 and all(chart.proto.alt for chart in charts)
+        shown_keys += [chart.key for chart in charts]
+        text += all_text(at)
+        closed = [e for e in at.expander if e.label == "Numbers behind this chart"]
+        assert len(closed) == 2 and all(not e.dataframe for e in closed)
+        for chart in charts:  # a student opens each expander: its table is built and shown
+            at.session_state[f"numbers_{chart.key}"] = True
+        at.run()
+        tables += [e for e in at.expander if e.label == "Numbers behind this chart"]
+    assert sorted(shown_keys) == sorted(CHART_KEYS)
     loss = tips_trajectory().loss
-    text = all_text(at)
     assert (f"Loss falls from {loss[0]:.4g} to {loss[-1]:.4g} in {loss.size - 1} steps; at "
             f"step 5 it is {loss[5]:.4g}.") in text
     for fragment in ("data points of tip against total_bill; at step 5 gradient descent's line",
                      "from the scikit-learn optimum", "Residuals ŷ − y of 40 rows at step 5"):
         assert fragment in text, fragment
-    tables = [e for e in at.expander if e.label == "Numbers behind this chart"]
-    assert len(tables) == 4 and all(not e.dataframe for e in tables)
-    for key in CHART_KEYS:  # a student opens each expander: its table is built and shown
-        at.session_state[f"numbers_{key}"] = True
-    at.run()
-    tables = [e for e in at.expander if e.label == "Numbers behind this chart"]
     assert len(tables) == 4
     assert all(0 < len(e.dataframe[0].value) <= 200 for e in tables)
     loss_table = next(e.dataframe[0].value for e in tables if "loss" in e.dataframe[0].value
@@ -257,8 +277,10 @@ def test_several_features_charts_have_their_text_alternatives_too():
     at = open_page(PAGE, src="bundled", ds="diabetes")
     text = all_text(at)
     assert "gradient descent's predictions of" in text and "(root mean square)" in text
-    assert "the weight furthest from scikit-learn's is that of" in text
-    assert len([e for e in at.expander if e.label == "Numbers behind this chart"]) == 4
+    assert len([e for e in at.expander if e.label == "Numbers behind this chart"]) == 2
+    open_tab(at, "path")
+    assert "the weight furthest from scikit-learn's is that of" in all_text(at)
+    assert len([e for e in at.expander if e.label == "Numbers behind this chart"]) == 2
 
 
 def test_step_buttons_carry_keyboard_shortcuts_and_the_page_names_them():
@@ -278,10 +300,13 @@ def test_check_tables_explain_their_columns_and_write_tiny_numbers_in_exponent_f
     1e-16, not 0.0000000000000001); the check table names GD's shortcut formula and finite
     differences and explains both beside it (the old "GD engine" name is gone); with one
     feature each table is turned to a column per parameter (three columns fit a phone)."""
-    at = open_page(PAGE, k="3")
+    at = open_page(PAGE, k="3", tab="gradient")
     firsts = ("parameter (standardised units)", "component (standardised units)",
               "parameter (original units)")
     tables = [frame for frame in at.dataframe if frame.value.columns[0] in firsts]
+    note = " ".join(c.value for c in at.caption)
+    open_tab(at, "check")
+    tables += [frame for frame in at.dataframe if frame.value.columns[0] in firsts]
     assert len(tables) == 3
     for frame in tables:
         assert list(frame.value.columns[1:]) in (["w (total_bill)", "b"], ["∂L/∂w1", "∂L/∂b"],
@@ -294,7 +319,7 @@ def test_check_tables_explain_their_columns_and_write_tiny_numbers_in_exponent_f
     assert list(check[firsts[1]]) == ["article's formula", "GD's shortcut (S, t)",
                                       "finite differences"]
     np.testing.assert_allclose(check["∂L/∂b"].to_numpy(), check["∂L/∂b"].iloc[0], rtol=1e-5)
-    note = " ".join(c.value for c in at.caption)
+    note += " ".join(c.value for c in at.caption)
     assert "**GD's shortcut (S, t)** is how gradient descent computes the gradient: 2(Sθ − t)" \
         in note
     assert "(L(θ + h) − L(θ − h)) / 2h" in note
@@ -307,7 +332,7 @@ def test_check_tables_are_made_only_while_their_box_is_open():
     has neither grid, opened it has both, at the step shown."""
     from ui.regression.check import NUMBERS_KEY, NUMBERS_LABEL
 
-    at = open_page("linear-regression", panels=False)
+    at = open_page("linear-regression", panels=False, tab="check")
     (box,) = [e for e in at.expander if e.label == NUMBERS_LABEL]
     assert not box.dataframe
     assert not [f for f in at.dataframe if "finite differences" in list(f.value.iloc[:, 0])]
@@ -324,7 +349,7 @@ def test_check_tables_are_made_only_while_their_box_is_open():
 def test_many_parameters_keep_one_row_each_with_column_explanations():
     """Diabetes with every feature: the check table keeps a row per component, and its
     columns carry tooltips explaining GD's shortcut and finite differences."""
-    at = open_page(PAGE, src="bundled", ds="diabetes")
+    at = open_page(PAGE, src="bundled", ds="diabetes", tab="check")
     check = next(f for f in at.dataframe
                  if f.value.columns[0] == "component (standardised units)")
     assert len(check.value) > 3 and "GD's shortcut (S, t)" in check.value.columns

@@ -17,7 +17,15 @@ from streamlit.testing.v1 import AppTest
 from gradcore import Standardizer, fit, load_bundled, residual_signs
 from gradcore.data.generate import DATA_DIR
 from gradcore.regression.engine import EVALUATION_ROWS
-from tests.page_helpers import all_text, deferred_downloads, metric, notes, open_page, shown
+from tests.page_helpers import (
+    all_text,
+    deferred_downloads,
+    metric,
+    notes,
+    open_page,
+    shown,
+    tab_texts,
+)
 from ui.regression import build as regression_build
 from ui.regression import cache as cache
 from ui.regression import engine as engines
@@ -47,7 +55,7 @@ def tips_fit(**settings):
 
 def test_defaults_are_mse_and_gd_and_stay_out_of_the_address():
     """A plain link opens MSE + gradient descent with the article's panels; no loss/opt in it."""
-    at = open_page(PAGE)
+    at = open_page(PAGE, tab="gradient")
     assert not at.exception
     assert at.selectbox(key="loss").value == "mse" and at.selectbox(key="opt").value == "gd"
     assert not {"loss", "opt", "mom", "beta2", "batch", "sched", "delta"} & set(at.query_params)
@@ -90,7 +98,7 @@ def test_a_huber_adam_link_opens_exactly_that_run():
     assert float(metric(at, "loss L(w, b)")) == pytest.approx(run.loss[7], rel=SHOWN_RTOL)
     assert float(metric(at, "w (standardised units)")) == pytest.approx(run.w[7, 0],
                                                                        rel=SHOWN_RTOL)
-    text = all_text(at)
+    text = tab_texts(at, "gradient", "check")
     assert "Adam, step 7 → 8" in text and f"{run.step_size[7]:.6g}" in text
     assert "quadratic part" in text
     assert "SciPy's L-BFGS" in text
@@ -106,7 +114,7 @@ def test_mae_shows_the_subgradient_choice_and_counts_zero_residuals():
     assert not at.exception
     X, y = np.arange(1.0, 6.0)[:, None], np.array([0, 0, 5, 7, 0.0])
     assert residual_signs(X, y, [0.0], 0.0) == (0, 2, 3)
-    text = all_text(at)
+    text = tab_texts(at, "gradient", "check")
     assert "sign(0) = 0" in text
     assert "0 residuals > 0, 2 < 0, **3 exactly 0**" in text
     assert "QuantileRegressor" in text
@@ -165,7 +173,7 @@ def test_change_optimizer_step_to_the_end_switch_loss_and_the_step_is_clamped():
 
 def test_switching_back_to_mse_and_gd_restores_the_article_panels_and_address():
     """MAE + Nesterov, then MSE + GD again: the article's formula and a clean address."""
-    at = open_page(PAGE, loss="mae", opt="nesterov")
+    at = open_page(PAGE, loss="mae", opt="nesterov", tab="gradient")
     assert "The gradient at step 0 and the update" in all_text(at)
     at.selectbox(key="loss").set_value("mse").run()
     at.selectbox(key="opt").set_value("gd").run()
@@ -246,7 +254,8 @@ def test_a_large_table_opens_the_mae_with_sgd_and_bounds_a_long_run():
     most = engines.MAX_RUN_VALUES // ((32 + EVALUATION_ROWS) * 11)
     assert f"this run stops at {most:,} steps" in notes(at)
     assert metric(at, "step k") == f"0 of {most}"
-    assert f"up to {regression_build.MAE_REFERENCE_VALUES // 11:,} rows with 10 feature(s)" in all_text(at)
+    assert (f"up to {regression_build.MAE_REFERENCE_VALUES // 11:,} rows with 10 feature(s)"
+            in tab_texts(at, "check"))
     assert f"measured on {EVALUATION_ROWS:,} evenly spaced rows of the 200,000" in all_text(at)
     # Full-batch GD on the same table reads every row per step: a much shorter run.
     at = open_page(PAGE, src="generate", n="200000", d="10", loss="mae", steps="100000", opt="gd")
@@ -326,7 +335,8 @@ def test_the_step_survives_a_change_of_run_length():
 def test_a_20000_row_table_gets_the_maes_reference_check():
     """20,000 rows x 1 feature is within MAE_REFERENCE_VALUES (the LP's dual solves it in
     well under a second): the run is checked against the MAE's optimum, no stand-in."""
-    at = open_page(PAGE, src="generate", n="20000", d="1", loss="mae", sched="1/sqrt(k)")
+    at = open_page(PAGE, src="generate", n="20000", d="1", loss="mae", sched="1/sqrt(k)",
+                   tab="check")
     assert not at.exception and not at.error
     text = all_text(at)
     assert "no check against it" not in text

@@ -18,7 +18,7 @@ LINK = {"src": "generate", "n": "300", "d": "3", "seed": "2", "steps": "2000"}
     ({"pen": "l1", "alpha": "0.1", "opt": "proximal", "loss": "huber"}, "L1"),
 ])
 def test_a_converged_penalised_run_matches_the_penalised_reference(extra, label):
-    at = open_page("linear-regression", **LINK, **extra)
+    at = open_page("linear-regression", **LINK, **extra, tab="check")
     assert not at.exception and not at.error
     verdicts = [m.value for m in at.success if "reference's objective" in m.value]
     assert verdicts and f"(loss + {label}" in verdicts[0]

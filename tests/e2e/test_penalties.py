@@ -27,7 +27,8 @@ pytestmark = pytest.mark.e2e
 
 SHOTS = OUTPUT_DIR / "screenshots" / "penalties"
 WIDTHS = HEIGHT_AT_WIDTH
-QUERY = "src=generate&n=50&d=3&seed=2&pen=l1&alpha=2&opt=proximal&race=gd&k=100"
+# tab=gradient: the stepper opens on the tab with the L1 panel.
+QUERY = "src=generate&n=50&d=3&seed=2&pen=l1&alpha=2&opt=proximal&race=gd&k=100&tab=gradient"
 PANEL_HEADING = "The L1 penalty at step 100: which coefficients are exactly 0"
 PATH_DRAWN_JS = """() => {
     const box = [...document.querySelectorAll("[data-testid='stExpander']")]

@@ -14,7 +14,13 @@ import pytest
 from playwright.sync_api import expect
 
 from gradcore import Standardizer, fit, load_bundled
-from tests.e2e.browser import metric_values, open_page, page_problems, wait_metric_change
+from tests.e2e.browser import (
+    metric_values,
+    open_page,
+    page_problems,
+    wait_metric_change,
+    wait_ready,
+)
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,6 +64,9 @@ def test_a_mae_momentum_link_steps_and_downloads_its_script(page, app_server):
     assert shown["step k"] == f"2 of {run.steps_taken}"
     assert shown["w (standardised units)"] == f"{run.w[2, 0]:.6g}"
     assert shown["loss L(w, b)"] == f"{run.loss[2]:.6g}"
+    page.get_by_role("tab", name="Gradient and update").click()  # the update written out
+    expect(page).to_have_url(re.compile(r"[?&]tab=gradient(&|$)"))
+    wait_ready(page)
     expect(page.get_by_text("sign(0) = 0", exact=False).first).to_be_visible()
     expect(page.get_by_text("momentum (heavy ball), step 2 → 3", exact=False)).to_be_visible()
     expect(page).to_have_url(re.compile(r"[?&]k=2(&|$)"))

@@ -119,7 +119,7 @@ NUMBERS_KEY = "check_numbers"
 def check_panel(problem: Problem, run: Run, k: int, step: StepCheck) -> None:
     """Analytic vs finite-difference gradient at k; GD vs scikit-learn; why not converged: the
     verdicts as sentences, the tables behind them in a box opened on demand."""
-    st.header("Check")
+    st.subheader(f"The check at step {k}")
     _gradient_verdict(step, run, k)
     _comparison(run, k)
     kind, text = final_verdict(problem, run, k)

@@ -38,6 +38,7 @@ from ui.regression.generalisation_panel import curve_chart, test_loss_note
 from ui.regression.tables import ORIGINAL_UNITS, gd_units, show_table
 from ui.shell.lessons import trace_run
 from ui.shell.state import Link, inert, share_box
+from ui.shell.tabs import link_tabs
 
 # Without standardisation, a condition number above this earns the advice to standardise.
 STANDARDISE_ADVICE_CONDITION = 10.0
@@ -236,66 +237,75 @@ REPLAY_NOTE = ("▶ Play replays the run in your browser from step 0 (it never s
                "itself); ❚❚ Pause stops it. ")
 
 
-def _plots(problem: Problem, run: Run, k: int, log_y: bool) -> None:
-    """The four charts at step k: the run's step-independent parts come from
-    ``chart_bases`` (built once per run), only the marks of step k are made here."""
+# Section 3's tabs: short name (in the address, ``?tab=path``) -> label. Only the open tab is
+# built (ui.shell.tabs): a page load or a step draws two charts, not four, and no formula or
+# check the student is not looking at.
+TABS_KEY = "tab"
+TABS = {"fit": "Fit and loss", "path": "Path and residuals",
+        "gradient": "Gradient and update", "check": "Check"}
+TABS_LABEL = "Section 3 tab"
+
+
+def _plots(problem: Problem, run: Run, k: int, log_y: bool, view: str) -> None:
+    """The two charts of the open tab at step k: "fit" the data and the model (line, curve or
+    predictions) beside the loss; "path" the path (contours over (w, b) with one feature, else
+    the coefficients against step) beside the residuals. The run's step-independent parts come
+    from ``chart_bases`` (built once per run), only the marks of step k are made here."""
     t = run.trajectory
     w, b = t.w[k], float(t.b[k])
     bases = chart_bases(problem, run)
     units = gd_units(problem)
     source = reference_source(run)
     left, right = st.columns(2)
-    if len(problem.features) == 1:
-        reference = (float(run.optimum.reference[0][0]), run.optimum.reference[1])
-        labels = (problem.features[0], problem.target)
-        titled(left, f"Data, the line at step k and {source}'s line",
-                figures.fitted_line_at(bases.main, problem.sample.X[:, 0], run.coef[:, 0],
-                                       run.intercept, k), "fig_line",
-                REPLAY_NOTE + "Grey guides: residuals.",
-                about=lambda table: alt_text.fitted_line(
-                    problem.sample.X[:, 0], problem.sample.y, float(run.coef[k, 0]),
-                    float(run.intercept[k]), reference, labels, k, table, source))
+    one = len(problem.features) == 1
+    if view == "fit":
+        if problem.curve is not None:
+            curve_chart(titled, left, problem, run, bases.main, k)
+        elif one:
+            reference = (float(run.optimum.reference[0][0]), run.optimum.reference[1])
+            labels = (problem.features[0], problem.target)
+            titled(left, f"Data, the line at step k and {source}'s line",
+                   figures.fitted_line_at(bases.main, problem.sample.X[:, 0], run.coef[:, 0],
+                                          run.intercept, k), "fig_line",
+                   REPLAY_NOTE + "Grey guides: residuals.",
+                   about=lambda table: alt_text.fitted_line(
+                       problem.sample.X[:, 0], problem.sample.y, float(run.coef[k, 0]),
+                       float(run.intercept[k]), reference, labels, k, table, source))
+        else:
+            predicted = problem.sample.X_fit @ w + b
+            titled(left, "Predicted against actual",
+                   figures.predicted_actual_at(bases.main, predicted, k), "fig_pred",
+                   f"{problem.sample.indices.size:,} of {len(problem.y):,} rows drawn.",
+                   about=lambda table: alt_text.predicted_actual(
+                       problem.sample.y, predicted, reference_predictions(problem, run), k,
+                       problem.target, len(problem.y), table, source))
+        titled(right, "Loss against step", figures.loss_at(bases.loss, t.loss, k, log_y),
+               "fig_loss",
+               " ".join(filter(None, (engines.evaluation_note(run, len(problem.y)),
+                                      test_loss_note(problem, run)))) or None,
+               about=lambda table: alt_text.loss_curve(t.loss, k, table))
+        return
+    if one and problem.curve is None:
         optimum = (float(run.optimum.reference_fit[0][0]), run.optimum.reference_fit[1])
-        titled(right, "Loss contours over (w, b), the path and the optimum",
-                figures.contour_at(bases.side, t.w[:, 0], t.b, k), "fig_contour",
-                f"In {units}, the units GD works in. "
-                + (contour_note(problem, run.settings.loss) or ""),
-                about=lambda table: alt_text.contour_path(t.w[:, 0], t.b, t.loss, k, optimum, units,
-                                                           table, source))
-    elif problem.curve is not None:
-        curve_chart(titled, left, problem, run, bases.main, k)
+        titled(left, "Loss contours over (w, b), the path and the optimum",
+               figures.contour_at(bases.side, t.w[:, 0], t.b, k), "fig_contour",
+               f"In {units}, the units GD works in. "
+               + (contour_note(problem, run.settings.loss) or ""),
+               about=lambda table: alt_text.contour_path(t.w[:, 0], t.b, t.loss, k, optimum,
+                                                         units, table, source))
     else:
-        predicted = problem.sample.X_fit @ w + b
-        titled(left, "Predicted against actual",
-                figures.predicted_actual_at(bases.main, predicted, k), "fig_pred",
-                f"{problem.sample.indices.size:,} of {len(problem.y):,} rows drawn.",
-                about=lambda table: alt_text.predicted_actual(
-                    problem.sample.y, predicted, reference_predictions(problem, run), k,
-                    problem.target, len(problem.y), table, source))
-        titled(right, f"Coefficients against step (dotted: {source})",
-                figures.coefficient_paths_at(bases.side, t.w, t.b, k), "fig_paths",
-                REPLAY_NOTE + f"In {units}, the units GD works in.",
-                about=lambda table: alt_text.coefficient_paths(t.w, t.b, problem.features, k,
-                                                           run.optimum.reference_fit, units,
-                                                           table))
-    if problem.curve is not None:
-        titled(right, f"Coefficients against step (dotted: {source})",
+        titled(left, f"Coefficients against step (dotted: {source})",
                figures.coefficient_paths_at(bases.side, t.w, t.b, k), "fig_paths",
                REPLAY_NOTE + f"In {units}, the units GD works in.",
                about=lambda table: alt_text.coefficient_paths(
                    t.w, t.b, problem.features, k, run.optimum.reference_fit, units, table))
-    left, right = st.columns(2)
-    titled(left, "Loss against step", figures.loss_at(bases.loss, t.loss, k, log_y), "fig_loss",
-            " ".join(filter(None, (engines.evaluation_note(run, len(problem.y)),
-                                   test_loss_note(problem, run)))) or None,
-            about=lambda table: alt_text.loss_curve(t.loss, k, table))
     shown = problem.sample.indices[: figures.MAX_RESIDUAL_BARS]
     residual = problem.sample.X_fit[: shown.size] @ w + b - problem.sample.y[: shown.size]
     titled(right, f"Residuals of {shown.size} rows at step k",
-            figures.residual_bars_figure(residual, shown + 1), "fig_residuals",
-            "Bars above zero (pink): prediction too high, the row pushes b (and w along x) "
-            "down; below zero (green): pulls up.",
-            about=lambda table: alt_text.residual_bars(residual, shown + 1, k, table))
+           figures.residual_bars_figure(residual, shown + 1), "fig_residuals",
+           "Bars above zero (pink): prediction too high, the row pushes b (and w along x) "
+           "down; below zero (green): pulls up.",
+           about=lambda table: alt_text.residual_bars(residual, shown + 1, k, table))
 
 
 def formula_caption(problem: Problem) -> str:
@@ -305,9 +315,9 @@ def formula_caption(problem: Problem) -> str:
     if problem.scaler:
         return text + ("Here w, b and xᵢⱼ are in standardised units, the units GD works in "
                        "(xᵢⱼ is the standardised feature (x − mean) / sd); y, the residuals and "
-                       "the loss are in the units of y. The check table further down is in "
-                       "original units.")
-    return text + "Here w, b and xᵢⱼ are in original units, as in the check table."
+                       "the loss are in the units of y. The Check tab's comparison with "
+                       "scikit-learn is in original units.")
+    return text + "Here w, b and xᵢⱼ are in original units, as in the Check tab."
 
 
 def stepper(problem: Problem, run: Run, link: Link, upload_note: str | None) -> None:
@@ -322,6 +332,25 @@ def stepper(problem: Problem, run: Run, link: Link, upload_note: str | None) -> 
     share box ends the page's run (notes, address).
     """
     _stepper(RunRef.of(problem, run), link, upload_note)
+
+
+def _gradient_tab(problem: Problem, run: Run, k: int) -> None:
+    """The gradient at step k written out (the article's formula, or the run's loss and
+    optimizer) and the update, with the L1 panel when the penalty has a kink."""
+    if run.settings.is_article:
+        st.subheader(f"The gradient at step {k}, by the article's formula")
+        st.caption(formula_caption(problem))
+        for line in gradient_latex(problem, run, k, check_step(problem, run, k)):
+            st.latex(line)
+        show_table(update_columns(problem, run, k), per_parameter=True)
+        if k >= run.trajectory.steps_taken:
+            st.caption(f"Step {k} is the last iterate, so no step is taken from it: "
+                       f"{run.trajectory.message}")
+    else:
+        st.subheader(f"The gradient at step {k} and the update")
+        st.caption(formula_caption(problem))
+        engines.formula_panel(problem, run, k, gd_units(problem), show_table)
+    penalties.l1_panel(problem, run, k, show_table)
 
 
 @st.fragment
@@ -345,21 +374,12 @@ def _stepper(ref: RunRef, link: Link, upload_note: str | None) -> None:
     k = _step_controls(link, last)
     _metrics(problem, run, k)
     log_y = link.flag("logy", "log-scale loss axis", False, toggle=True)
-    _plots(problem, run, k, log_y)
-    step = check_step(problem, run, k)
-    if run.settings.is_article:
-        st.header(f"The gradient at step {k}, by the article's formula")
-        st.caption(formula_caption(problem))
-        for line in gradient_latex(problem, run, k, step):
-            st.latex(line)
-        show_table(update_columns(problem, run, k), per_parameter=True)
-        if k >= run.trajectory.steps_taken:
-            st.caption(f"Step {k} is the last iterate, so no step is taken from it: "
-                       f"{run.trajectory.message}")
-    else:
-        st.header(f"The gradient at step {k} and the update")
-        st.caption(formula_caption(problem))
-        engines.formula_panel(problem, run, k, gd_units(problem), show_table)
-    penalties.l1_panel(problem, run, k, show_table)
-    check_panel(problem, run, k, step)
+    view, tabs = link_tabs(link, TABS_KEY, TABS_LABEL, TABS, "fit")
+    with tabs[view]:
+        if view in ("fit", "path"):
+            _plots(problem, run, k, log_y, view)
+        elif view == "gradient":
+            _gradient_tab(problem, run, k)
+        else:
+            check_panel(problem, run, k, check_step(problem, run, k))
     share_box(link, upload_note)
