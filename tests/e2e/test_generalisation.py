@@ -90,9 +90,13 @@ def test_typing_a_degree_redraws_the_curve_and_writes_the_address(new_page, app_
     box = page.get_by_role("spinbutton", name="Polynomial degree")
     box.fill("9")
     box.press("Enter")
+    wait_ready(page)
+    page.get_by_role("tab", name="Path and residuals").click()  # the coefficients' paths
     page.wait_for_function(HAS_TRACE_JS, arg="z⁹")
     wait_ready(page)
     assert "deg=9" in page.url and "test=0.3" in page.url
+    page.get_by_role("tab", name="Fit and loss").click()
+    wait_ready(page)
     assert _chart_with(page, "GD curve at step 0")
     assert page_problems(page) == []
 

@@ -64,7 +64,8 @@ def test_curvature_section_draws_its_three_charts(new_page, app_server, name, qu
     page = new_page(width, WIDTHS[width])
     page.emulate_media(color_scheme="light")
     open_page(page, f"{app_server.url}/linear-regression?{query}")
-    assert page.locator(".js-plotly-plot").count() == 4  # the section is closed: no chart
+    # The section is closed: no chart of its own, only the stepper's open tab's two.
+    assert page.locator(".js-plotly-plot").count() == 2
     _open_section(page)
     for chart in CHART_NAMES:
         expect(page.get_by_label(chart, exact=True).first).to_be_attached()

@@ -64,7 +64,7 @@ def test_a_mae_momentum_link_steps_and_downloads_its_script(page, app_server):
     assert shown["step k"] == f"2 of {run.steps_taken}"
     assert shown["w (standardised units)"] == f"{run.w[2, 0]:.6g}"
     assert shown["loss L(w, b)"] == f"{run.loss[2]:.6g}"
-    page.get_by_role("tab", name="Gradient and update").click()  # the update written out
+    page.get_by_role("tab", name="Gradient").click()  # the gradient and update written out
     expect(page).to_have_url(re.compile(r"[?&]tab=gradient(&|$)"))
     wait_ready(page)
     expect(page.get_by_text("sign(0) = 0", exact=False).first).to_be_visible()

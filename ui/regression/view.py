@@ -242,7 +242,7 @@ REPLAY_NOTE = ("▶ Play replays the run in your browser from step 0 (it never s
 # check the student is not looking at.
 TABS_KEY = "tab"
 TABS = {"fit": "Fit and loss", "path": "Path and residuals",
-        "gradient": "Gradient and update", "check": "Check"}
+        "gradient": "Gradient", "check": "Check"}
 TABS_LABEL = "Section 3 tab"
 
 
