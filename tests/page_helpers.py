@@ -13,10 +13,10 @@ TEXT_ELEMENTS = ("markdown", "caption", "error", "warning", "success", "info", "
 
 
 PANELS = ("share_panel", "teacher_panel", "exercises_panel", "check_numbers",
-          "downloads_panel", "glossary_panel")
+          "downloads_panel", "glossary_panel", "engine_panel")
 """The lazy boxes (made only while open): the share, teacher and exercise boxes at a lesson's
-end, the calculus check's table, the regression page's downloads and glossary. Tests open them,
-as a user would."""
+end, the calculus check's table, the regression page's downloads, glossary and its box of loss,
+optimizer, penalty, race and schedule controls. Tests open them, as a user would."""
 
 
 def open_panels(at: AppTest) -> AppTest:

@@ -24,7 +24,7 @@ from gradcore.exercises.catalogue import (
     page_data,
     parse_seed,
 )
-from tests.page_helpers import shown
+from tests.page_helpers import open_panels, shown
 from ui.shell.lessons import LESSONS
 
 APP = Path(__file__).parent.parent / "home.py"
@@ -236,7 +236,8 @@ def same(value, wanted: str) -> bool:
 
 
 def open_task(task) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
+    """The task's page opened by its link, its lazy boxes open (the controls it sets drawn)."""
+    at = open_panels(AppTest.from_file(str(APP), default_timeout=60))
     at.run()
     at.switch_page(PAGES[task.page])
     for key, value in task.query().items():

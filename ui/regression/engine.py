@@ -32,7 +32,7 @@ from gradcore import (
     huber_zones,
     residual_signs,
 )
-from gradcore.number_text import tex
+from gradcore.number_text import significant, tex
 from gradcore.regression.engine import EVALUATION_ROWS
 from gradcore.regression.rows import declared
 from ui.regression.build import Problem, Run
@@ -69,6 +69,31 @@ def _control(link: Link, parameter: HyperParameter, where) -> float | int:
     return int(value) if parameter.integer else float(value)
 
 
+def _columns(link: Link) -> list:
+    """Two columns for the controls, or two Nones when they are folded away (not drawn)."""
+    return st.columns(2) if link.drawing else [None, None]
+
+
+ENGINE_BOX = "Change the loss, optimizer, penalty, race or schedule"
+ENGINE_KEY = "engine_panel"
+"""The lazy box (``st.session_state[ENGINE_KEY]``: open or not) that holds
+:func:`engine_settings`' controls: closed, they are not drawn and keep their values
+(``Link.folded``), and :func:`engine_summary` says what is in effect."""
+
+
+def engine_summary(chosen: RunSettings, rivals: tuple[RunSettings, ...]) -> str:
+    """One line: the loss, optimizer, penalty, schedule and race of the run shown."""
+    penalty = (f"{PENALTY_TABLE[chosen.penalty].label} (α = {significant(chosen.alpha)})"
+               if chosen.penalty != "none" else "none")
+    parts = [f"Loss: **{LOSS_TABLE[chosen.loss].label}**",
+             f"optimizer: **{OPTIMIZER_TABLE[chosen.optimizer].label}**",
+             f"penalty: **{penalty}**", f"step-size schedule: **{chosen.schedule}**"]
+    if rivals:
+        parts.append("racing: **" + ", ".join(OPTIMIZER_TABLE[r.optimizer].label
+                                              for r in rivals) + "**")
+    return " · ".join(parts) + "."
+
+
 def engine_settings(link: Link, rows: int, **common) -> tuple[RunSettings, tuple[RunSettings, ...]]:
     """Loss and optimizer boxes, the penalty and α (``penalties.penalty_controls``), the
     optimizers to race against it (at most MAX_RIVALS), the
@@ -77,7 +102,7 @@ def engine_settings(link: Link, rows: int, **common) -> tuple[RunSettings, tuple
     `common` are ``fit``'s other keywords (learning_rate, steps, w0, b0). Returns the chosen
     run's settings and the rivals' (same loss and settings, another optimizer). With more than
     SGD_DEFAULT_ROWS `rows`, the MAE and Huber loss default to mini-batch SGD."""
-    c1, c2 = st.columns(2)
+    c1, c2 = _columns(link)
     loss = link.choice("loss", "Loss", list(LOSS_TABLE), FIT_DEFAULTS["loss"], where=c1,
                        format_func=lambda name: LOSS_TABLE[name].label)
     default = default_optimizer(loss, rows)
@@ -86,14 +111,14 @@ def engine_settings(link: Link, rows: int, **common) -> tuple[RunSettings, tuple
                             help=(f"Above {SGD_DEFAULT_ROWS:,} rows the MAE and the Huber loss "
                                   "start with mini-batch SGD: a full-batch step of theirs reads "
                                   "every row."))
-    penalised = penalty_controls(link, *st.columns(2))
+    penalised = penalty_controls(link, *_columns(link))
     rivals = link.choices("race", "Race against (same data, loss, step size and start)",
                           [name for name in OPTIMIZER_TABLE if name != optimizer], [],
                           max_selections=MAX_RIVALS,
                           format_func=lambda name: OPTIMIZER_TABLE[name].label)
     parameters = declared([LOSS_TABLE[loss], *(OPTIMIZER_TABLE[o] for o in (optimizer, *rivals)),
                            PENALTY_TABLE[penalised.get("penalty", "none")]])
-    slots = itertools.cycle(st.columns(2))  # the loss's settings, the schedule, the optimizers'
+    slots = itertools.cycle(_columns(link))  # the loss's settings, the schedule, the optimizers'
     values = {p.name: _control(link, p, next(slots)) for p in LOSS_TABLE[loss].hyper_parameters}
     schedule = link.choice(SCHEDULE_KEY, "Step-size schedule η_k", SCHEDULES,
                            FIT_DEFAULTS["schedule"], where=next(slots))

@@ -14,8 +14,11 @@ from ui.regression import data_source, penalties
 from ui.regression.curvature import curvature_panel
 from ui.regression.data import columns_after_switch, reference_note
 from ui.regression.engine import (
+    ENGINE_BOX,
+    ENGINE_KEY,
     bounded_steps,
     engine_settings,
+    engine_summary,
     far_from_optimum,
     intro,
     rate_note,
@@ -140,14 +143,22 @@ def render(lesson) -> None:
                          FIT_DEFAULTS["w0"], where=c1)
         b0 = link.number("b0", "start b0", -START_LIMIT, START_LIMIT, FIT_DEFAULTS["b0"],
                          where=c2)
+        # The loss, optimizer, penalty, race and schedule in a box built only while open
+        # (closed, their values are kept and the line above it says what is in effect): a
+        # dozen controls fewer on every load of the page.
+        summary = st.empty()
+        engines_box = st.expander(ENGINE_BOX, icon=":material/tune:", key=ENGINE_KEY,
+                                  on_change="rerun")
         try:
-            chosen, rivals = engine_settings(link, len(problem.y), learning_rate=rate,
-                                             steps=int(steps), w0=float(w0), b0=float(b0))
+            with link.folded(not engines_box.open), engines_box:
+                chosen, rivals = engine_settings(link, len(problem.y), learning_rate=rate,
+                                                 steps=int(steps), w0=float(w0), b0=float(b0))
             chosen, *rivals = bounded_steps((chosen, *rivals), len(problem.y),
                                             len(problem.features))
         except DataError as error:  # a row's own default outside its range
             st.error(inert(error))
             stop_early(upload_note)
+        summary.caption(engine_summary(chosen, tuple(rivals)))
         start_at_centre_button(problem.y, chosen.loss, c2)
         chosen_penalty = penalties.of_settings(chosen)
         if (chosen.loss, chosen_penalty) != (shown_loss, shown_penalty):

@@ -32,7 +32,8 @@ that were not drawn in this run, so the address never carries a hidden widget's 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
@@ -106,6 +107,7 @@ class Link:
         # written by finish(), once every widget has had its say.
         self._box = st.container()
         self._notes_shown = False
+        self._folded = False
 
     # -- the shared mechanism ----------------------------------------------------------------
 
@@ -168,18 +170,42 @@ class Link:
     def _begin(self, key: str, label: str, default: Any, parse: Callable[[list[str]], Any],
                expected: str, fix: Callable[[Any], Any] | None,
                written: Callable[[Any], list[str] | None], kwargs: dict) -> tuple[bool, Any]:
-        """Before a widget: (True, value) for a control the lesson link hides (written to the
-        address, no widget to draw); else (False, None) with the widget's state prepared and,
-        for a locked control, `kwargs` made to disable it."""
+        """Before a widget: (True, value) for a control the lesson link hides or one made in a
+        closed :meth:`folded` block (written to the address, no widget to draw); else (False,
+        None) with the widget's state prepared and, for a locked control, `kwargs` made to
+        disable it."""
         mode, fixed = self._controlled(key, label, default, parse, expected)
-        if mode == "hidden":
+        if mode == "hidden" or (mode == "locked" and self._folded):
             self._write(key, written(fixed), fixed)
             return True, fixed
+        if self._folded:
+            self._prepare(key, default, parse, expected, fix)
+            value = st.session_state[key] if key in st.session_state else default
+            st.session_state[key] = value  # kept while its widget is not drawn
+            self._write(key, written(value), value)
+            return True, value
         if mode == "locked":
             _lock(kwargs)
         else:
             self._prepare(key, default, parse, expected, fix)
         return False, None
+
+    @property
+    def drawing(self) -> bool:
+        """False inside a closed :meth:`folded` block (its controls draw nothing)."""
+        return not self._folded
+
+    @contextmanager
+    def folded(self, closed: bool) -> Iterator[None]:
+        """Controls made in this block while `closed` (a lazy box the student has not opened)
+        are not drawn: each keeps its value (the session's, else the address's, else its
+        default), which stays in the address as if it were drawn, and the page reads it as
+        usual. Opened, they are drawn as they would be anywhere else."""
+        before, self._folded = self._folded, closed
+        try:
+            yield
+        finally:
+            self._folded = before
 
     def _note(self, key: str, raw: str, expected: str, default: Any) -> None:
         shown_default = ", ".join(map(str, default)) if isinstance(default, list) else default
