@@ -16,6 +16,10 @@ import numpy as np
 from gradcore.errors import DataError
 
 
+# Standardizer.fit reads a column's range (is it constant?) only where std <= this * |mean|.
+RANGE_CHECK_RTOL = 1e-9
+
+
 @dataclass(frozen=True)
 class Standardizer:
     """Per-column ``mean`` (d,) and ``scale`` (d,); ``constant`` (d,) marks columns with scale 1."""
@@ -34,7 +38,14 @@ class Standardizer:
             raise DataError("Standardisation needs a non-empty table of finite numbers.")
         mean = X.mean(axis=0)
         std = X.std(axis=0)
-        constant = (np.ptp(X, axis=0) == 0) | (std <= 64 * np.finfo(float).eps * np.abs(mean))
+        constant = std <= 64 * np.finfo(float).eps * np.abs(mean)
+        # A column of equal values has std <= log2(N) eps |mean| (the rounding of its mean), or
+        # an infinite std where its squares overflow, so only such a column can have a range
+        # of 0: the range (two more passes over the rows) is read for those only (none, in
+        # most tables).
+        maybe = ~constant & ((std <= RANGE_CHECK_RTOL * np.abs(mean)) | ~np.isfinite(std))
+        if maybe.any():
+            constant[maybe] = np.ptp(X[:, maybe], axis=0) == 0
         scale = np.where(constant, 1.0, std)
         return cls(mean=mean, scale=scale, constant=constant)
 
