@@ -15,7 +15,6 @@ import numpy as np
 
 from gradcore.errors import DataError
 
-
 # Standardizer.fit reads a column's range (is it constant?) only where std <= this * |mean|.
 RANGE_CHECK_RTOL = 1e-9
 
