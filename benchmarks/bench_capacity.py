@@ -238,10 +238,20 @@ def rss_lines(step: Step, every: float, flat_seconds: float) -> list[str]:
     last = [mb for t, mb in step.rss_trace if t >= step.seconds - flat_seconds]
     middle = sorted(last)[len(last) // 2]
     spread = (max(last) - min(last)) / middle * 100 if middle else 0.0
+    # Each minute of that window apart: a table being built adds its temporaries (a few
+    # hundred MB, returned when it is done) to the samples taken meanwhile; a floor (smallest)
+    # or median that climbs from minute to minute is memory kept, one that does not is not.
+    minutes = []
+    for minute in range(int(-(-flat_seconds // 60))):
+        start = step.seconds - flat_seconds + 60.0 * minute
+        window = sorted(mb for t, mb in step.rss_trace if start <= t < start + 60.0)
+        if window:
+            minutes.append(f"{window[0]:.0f}/{window[len(window) // 2]:.0f}/{window[-1]:.0f}")
     return [f"{'':>10}servers' RSS (MB) at: {', '.join(marks)}",
             f"{'':>10}over the last {flat_seconds:.0f} s: {min(last):.0f}-{max(last):.0f} MB, "
             f"median {middle:.0f} MB, spread {spread:.0f} % of the median "
-            f"({'flat' if spread <= 30 else 'NOT flat'} within ±15 %)"]
+            f"({'flat' if spread <= 30 else 'NOT flat'} within ±15 %)",
+            f"{'':>10}each minute of it, smallest/median/largest MB: {', '.join(minutes)}"]
 
 
 HEADER = (f"{'students':>8} {'secs':>4} {'actions':>7} {'act/s':>6} {'p50':>6} {'p95':>6} {'p99':>6} "
