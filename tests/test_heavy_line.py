@@ -52,15 +52,21 @@ def wait_until(predicate) -> None:
     raise AssertionError("condition not reached")
 
 
-def test_a_waiting_table_is_told_its_place_and_the_measured_seconds():
-    """Two tables ahead (one running, one waiting) at 3 s of work per table: (2, 6 s)."""
+def measured_line() -> tuple[Clock, HeavyLine]:
+    """A line on a fake clock that has measured one table: its own turn 1 s and the fit's
+    turn 2 s, so 3 s per table."""
     clock = Clock()
     line = HeavyLine(clock=clock, poll_seconds=0.005)
-    # One table measured: its own turn 1 s and the fit's turn 2 s, so 3 s per table.
     with line.turn(new_table=True):
         clock.now += 1.0
     with line.turn():
         clock.now += 2.0
+    return clock, line
+
+
+def test_a_waiting_table_is_told_its_place_and_the_measured_seconds():
+    """Two tables ahead (one running, one waiting) at 3 s of work per table: (2, 6 s)."""
+    clock, line = measured_line()
     assert line.seconds_per_table() == pytest.approx(3.0, abs=1e-9)
     first, first_started, first_release = hold(line, new_table=True)
     assert first_started.wait(WAIT_S)
@@ -226,12 +232,7 @@ def test_a_line_of_more_than_max_wait_seconds_refuses():
 def test_finishing_turns_waiting_add_their_measured_seconds():
     """A table ahead (3 s per table: 1 s its own turn, 2 s a fit) and one fit waiting (2 s on
     average), which goes first: the newcomer is told 1 ahead, 3 + 2 = 5 s."""
-    clock = Clock()
-    line = HeavyLine(clock=clock, poll_seconds=0.005)
-    with line.turn(new_table=True):
-        clock.now += 1.0
-    with line.turn():
-        clock.now += 2.0
+    clock, line = measured_line()
     running, started, release = hold(line, new_table=True)
     assert started.wait(WAIT_S)
     fit, _, release_fit = hold(line)

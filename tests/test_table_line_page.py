@@ -3,6 +3,7 @@ student's place, about how long, and what to do; a full line refuses at once, wi
 exception, and the page's next run makes the table."""
 
 import threading
+from contextlib import contextmanager
 
 import pytest
 
@@ -34,29 +35,39 @@ def test_the_busy_message_says_what_to_do():
         data_source.tables_busy_message(TablesBusy(1, 2.0))
 
 
-def test_a_full_line_refuses_on_the_page_and_the_next_run_makes_the_table(monkeypatch):
-    """With the line full, a 1e6-value table shows the warning and a Try again button (no
-    exception, no error); once there is room, Try again makes it."""
-    byte_store.STORE.discard(lambda key: True)
-    full = HeavyLine(max_waiting_tables=0, poll_seconds=0.01)
-    monkeypatch.setattr(heavy_line, "_HEAVY", full)
+@contextmanager
+def another_students_table(line: HeavyLine):
+    """While inside: another student's new table holds `line`'s turn (in its own thread);
+    on leaving, that table finishes."""
     running, release = threading.Event(), threading.Event()
 
     def other_students_table():
-        with full.turn(new_table=True):
+        with line.turn(new_table=True):
             running.set()
             release.wait(60)
 
     other = threading.Thread(target=other_students_table, daemon=True)
     other.start()
     assert running.wait(60)
-    at = open_page(PAGE, timeout=120, src="generate", n="100000", d="10", seed="3")
-    assert not at.exception, at.exception
-    assert not at.error
-    warnings = " ".join(w.value for w in at.warning)
-    assert "Your table was not started" in warnings and "Try again" in warnings
-    release.set()
-    other.join(60)
+    try:
+        yield
+    finally:
+        release.set()
+        other.join(60)
+
+
+def test_a_full_line_refuses_on_the_page_and_the_next_run_makes_the_table(monkeypatch):
+    """With the line full, a 1e6-value table shows the warning and a Try again button (no
+    exception, no error); once there is room, Try again makes it."""
+    byte_store.STORE.discard(lambda key: True)
+    full = HeavyLine(max_waiting_tables=0, poll_seconds=0.01)
+    monkeypatch.setattr(heavy_line, "_HEAVY", full)
+    with another_students_table(full):
+        at = open_page(PAGE, timeout=120, src="generate", n="100000", d="10", seed="3")
+        assert not at.exception, at.exception
+        assert not at.error
+        warnings = " ".join(w.value for w in at.warning)
+        assert "Your table was not started" in warnings and "Try again" in warnings
     at.button(key="reg_table_retry").click().run()
     assert not at.exception, at.exception
     assert not any("not started" in w.value for w in at.warning)
@@ -74,21 +85,10 @@ def test_a_refused_table_pushes_no_other_table_out(monkeypatch):
     full = HeavyLine(max_waiting_tables=0, poll_seconds=0.01)
     monkeypatch.setattr(heavy_line, "_HEAVY", full)
     monkeypatch.setattr(byte_store.STORE, "budget_bytes", small.frame.memory_usage().sum() * 2)
-    running, release = threading.Event(), threading.Event()
-
-    def other_students_table():
-        with full.turn(new_table=True):
-            running.set()
-            release.wait(60)
-
-    other = threading.Thread(target=other_students_table, daemon=True)
-    other.start()
-    assert running.wait(60)
-    kept = byte_store.STORE.keys()
-    with pytest.raises(TablesBusy):
-        with heavy_line.waiting_shown_by(lambda ahead, seconds: None):
-            cache.generated_data(100_000, 10, 1.0, 5, 2.0, 1.0)
-    assert byte_store.STORE.keys() == kept and len(kept) == 1
-    release.set()
-    other.join(60)
+    with another_students_table(full):
+        kept = byte_store.STORE.keys()
+        with pytest.raises(TablesBusy):
+            with heavy_line.waiting_shown_by(lambda ahead, seconds: None):
+                cache.generated_data(100_000, 10, 1.0, 5, 2.0, 1.0)
+        assert byte_store.STORE.keys() == kept and len(kept) == 1
     byte_store.STORE.discard(lambda key: True)
