@@ -37,10 +37,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 # Console messages that are not errors of this app; each was seen, traced and checked.
-# - Opened at a page's own address (/derivatives), Streamlit's frontend does not know whether
-#   the app is served under a path prefix, so it probes `<first path segment>/_stcore/health`
-#   and `.../host-config` (function `PD` in streamlit/static/js/index.*.js builds the candidate
-#   base URLs), gets 404 there and connects at `/`. Only these two 404s, one segment deep.
+# - Opened at an address that is not a lesson's (an unknown page), Streamlit's frontend does
+#   not know whether the app is served under a path prefix, so it probes `<first path
+#   segment>/_stcore/health` and `.../host-config` (function `PD` in
+#   streamlit/static/js/index.*.js builds the candidate base URLs), gets 404 there and connects
+#   at `/`. Only these two 404s, one segment deep. (A lesson's own address no longer probes:
+#   ui/shell/page_html.py tells the frontend where the server is; tests/e2e/test_page_html.py.)
 HARMLESS_CONSOLE = [
     re.compile(
         r"^console\.error: Failed to load resource: the server responded with a status of 404 "
@@ -104,9 +106,10 @@ class AppServer:
 
 
 def start_app_server(log_path: Path, port: int | None = None,
-                     env: dict[str, str] | None = None) -> AppServer:
+                     env: dict[str, str] | None = None, base_path: str = "") -> AppServer:
     """Start the app on a free port in its own process group; return once it is healthy.
-    `env`: variables set for the server on top of this process's environment."""
+    `env`: variables set for the server on top of this process's environment; `base_path`:
+    Streamlit's ``server.baseUrlPath`` (the returned URL ends with it)."""
     port = port or free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("wb")
@@ -117,13 +120,15 @@ def start_app_server(log_path: Path, port: int | None = None,
         "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
+        *(["--server.baseUrlPath", base_path] if base_path else []),
     ]
     process = subprocess.Popen(
         command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         env=None if env is None else {**os.environ, **env},
     )
     log.close()
-    server = AppServer(f"http://127.0.0.1:{port}", process, log_path)
+    prefix = f"/{base_path.strip('/')}" if base_path.strip("/") else ""
+    server = AppServer(f"http://127.0.0.1:{port}{prefix}", process, log_path)
     try:
         wait_http_ok(f"{server.url}/_stcore/health", SERVER_START_TIMEOUT_S, process)
     except Exception as exc:
