@@ -5,6 +5,7 @@ routes as an ASGI app, without a server (tests/e2e/test_page_html.py opens them 
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from starlette.routing import Router
@@ -28,7 +29,10 @@ def _get(router: Router, path: str, method: str = "GET",
     async def send(message: dict) -> None:
         sent.append(message)
 
-    asyncio.run(router(scope, receive, send))
+    # In a thread of its own: in the full suite Playwright's sync API (tests/e2e, same
+    # process) keeps an event loop running in this one, and asyncio.run refuses to nest.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, router(scope, receive, send)).result()
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return (start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body)
