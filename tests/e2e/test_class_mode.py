@@ -35,8 +35,12 @@ def start_class(page, app_server) -> tuple[str, str, str]:
     started = page.get_by_text(re.compile(r"Class \w{4}-\w{4} is open"))
     expect(started).to_be_visible()
     code = re.search(r"\w{4}-\w{4}", started.inner_text()).group(0)
-    links = page.locator("[data-testid='stExpander']", has_text="For teachers") \
-        .locator("[data-testid='stCode'] code").all_inner_texts()
+    codes = page.locator("[data-testid='stExpander']", has_text="For teachers") \
+        .locator("[data-testid='stCode'] code")
+    # The live view's link is drawn after the class line: wait for it (a busy machine drew
+    # the line before it once, and the links read then lacked it).
+    expect(codes.filter(has_text="teacher=").first).to_be_attached()
+    links = codes.all_inner_texts()
     student = next(link.strip() for link in links if f"class={code}" in link
                    and "teacher=" not in link)
     teacher = next(link.strip() for link in links if "teacher=" in link)
