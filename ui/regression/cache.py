@@ -38,8 +38,10 @@ from gradcore.regression.engine import EVALUATION_ROWS
 from ui.regression.build import (
     DEFAULT_SETTINGS,
     ChartBases,
+    LightProblem,
     LossReference,
     Problem,
+    ProblemKey,
     Run,
     StepCheck,
     build_chart_bases,
@@ -49,11 +51,15 @@ from ui.regression.build import (
     build_run,
     build_step_check,
     reference_skipped,
+    steps_read_rows,
 )
 from ui.regression.byte_store import (
+    LIGHT_STORE,
     STORE,
     TTL_SECONDS,
+    ByteBudgetCache,
     heavy_work,
+    nbytes,
 )
 from ui.regression.data import (
     LoadedData,
@@ -68,8 +74,14 @@ from ui.shell.lessons import trace_run
 __all__ = [
     "HASH_FUNCS", "RunRef", "UploadRef", "bundled_data", "chart_bases", "check_step", "descend",
     "generated_data", "load", "loss_reference", "memoized", "prepare", "race_grid", "resolve",
-    "uploaded_data",
+    "resolve_step", "uploaded_data",
 ]
+
+# A problem of at most this many bytes (rows and all) is kept whole in LIGHT_STORE, so that its
+# steps, which read the rows for a direct check (or a loss other than the MSE), find them even
+# after STORE made room for a large table: a class's uploads of 20,000 rows take 0.5 MB each.
+WHOLE_PROBLEM_BYTES = 4 * 2**20
+_LIGHT = "light problem"  # LIGHT_STORE's key of a problem's light part: (_LIGHT, problem key)
 
 def _data_key(digest: str) -> tuple[str, str]:
     """A table's part of a key: tagged, so that it never equals a plain string argument."""
@@ -81,6 +93,7 @@ def _data_key(digest: str) -> tuple[str, str]:
 HASH_FUNCS: dict[type, Callable[[object], Hashable]] = {
     LoadedData: lambda data: _data_key(data.digest),
     Problem: lambda problem: problem.key,
+    LightProblem: lambda problem: problem.key,
     Run: lambda run: run.key,
     list: tuple,
 }
@@ -91,21 +104,22 @@ def _hashed(value) -> Hashable:
     return value if hash_func is None else hash_func(value)
 
 
-def memoized(size_estimate: Callable[..., int]):
-    """Cache a function in STORE on the values of its positional arguments (``HASH_FUNCS``);
-    before computing, make room for ``size_estimate(*args)`` bytes (``STORE.reserve``).
+def memoized(size_estimate: Callable[..., int], store: ByteBudgetCache = STORE):
+    """Cache a function in `store` (STORE, or LIGHT_STORE for small values) on the values of
+    its positional arguments (``HASH_FUNCS``); before computing, make room for
+    ``size_estimate(*args)`` bytes (``store.reserve``).
 
     ``function.clear()`` drops its entries; ``function.lookup(*keys)`` is the cached value for
     arguments whose HASH_FUNCS values are `keys` (or None), without computing anything."""
-    return functools.partial(_memoize, size_estimate=size_estimate)
+    return functools.partial(_memoize, size_estimate=size_estimate, store=store)
 
 
-def _memoize(function, size_estimate):
+def _memoize(function, size_estimate, store):
     name = function.__qualname__
     signature = inspect.signature(function)
 
     def compute(args):
-        STORE.reserve(size_estimate(*args))
+        store.reserve(size_estimate(*args))
         return function(*args)
 
     @functools.wraps(function)
@@ -114,14 +128,14 @@ def _memoize(function, size_estimate):
         bound.apply_defaults()  # a default left out and passed share one key
         args = bound.args
         key = (name, *(_hashed(arg) for arg in args))
-        return STORE.get_or_compute(key, lambda: compute(args))
+        return store.get_or_compute(key, lambda: compute(args))
 
-    wrapper.clear = lambda: STORE.discard(lambda key: key[0] == name)
+    wrapper.clear = lambda: store.discard(lambda key: key[0] == name)
     defaults = [p.default for p in signature.parameters.values()]
 
     def lookup(*key):
         # Arguments left out take their defaults, as in a call (so both share one key).
-        return STORE.get((name, *key, *(_hashed(d) for d in defaults[len(key):])))
+        return store.get((name, *key, *(_hashed(d) for d in defaults[len(key):])))
 
     wrapper.lookup = lookup
     return wrapper
@@ -199,10 +213,23 @@ def prepare(data: LoadedData, target: str, features: tuple[str, ...],
     DataError); `shaping` (``ui.regression.generalisation.Shaping``) is the split and degree."""
     with heavy_work(len(data.frame) * (_columns(features, shaping) + 1)):
         trace_run(f"scikit-learn fit of {target} on {len(features)} feature(s)")
-        return build_problem(data, target, features, standardise, Shaping(*shaping))
+        problem = build_problem(data, target, features, standardise, Shaping(*shaping))
+    _keep_light(problem)
+    return problem
 
 
-@memoized(lambda problem, loss, loss_key, penalty="none", alpha=0.0: 0)
+_clear_problems = prepare.clear
+prepare.clear = lambda: (_clear_problems(), LIGHT_STORE.discard(lambda key: key[0] == _LIGHT))
+
+
+def _keep_light(problem: Problem) -> None:
+    """Put what a step reads of `problem` in LIGHT_STORE: the problem itself if it is small
+    (WHOLE_PROBLEM_BYTES), else its ``light()`` part (no rows)."""
+    small = nbytes(problem) <= WHOLE_PROBLEM_BYTES
+    LIGHT_STORE.put((_LIGHT, problem.key), problem if small else problem.light())
+
+
+@memoized(lambda problem, loss, loss_key, penalty="none", alpha=0.0: 0, LIGHT_STORE)
 def loss_reference(problem: Problem, loss: str, loss_key: tuple, penalty: str = "none",
                    alpha: float = 0.0) -> LossReference:
     """``build_loss_reference``; only a fit (not the MSE's, nor a skipped one) is heavy work."""
@@ -215,7 +242,8 @@ def loss_reference(problem: Problem, loss: str, loss_key: tuple, penalty: str = 
         return build_loss_reference(problem, loss, loss_key, penalty, alpha)
 
 
-@memoized(lambda problem, settings: 32 * (settings.steps + 1) * (len(problem.features) + 1))
+@memoized(lambda problem, settings: 32 * (settings.steps + 1) * (len(problem.features) + 1),
+          LIGHT_STORE)
 def descend(problem: Problem, settings: RunSettings = DEFAULT_SETTINGS) -> Run:
     """``build_run`` against the shared ``loss_reference``; the MSE's steps do not read the
     rows, so only another loss's run is heavy work."""
@@ -262,8 +290,28 @@ def resolve(ref: RunRef, loader: Callable[[tuple], LoadedData | None] = load,
     return problem, descend(problem, ref.settings)
 
 
+def resolve_step(ref: RunRef, loader: Callable[[tuple], LoadedData | None] = load,
+                 ) -> tuple[LightProblem, Run] | None:
+    """What a step of the stepper reads: the Problem and Run `ref` names if STORE still holds
+    the problem; else, if LIGHT_STORE holds the problem's light part (or the whole of a small
+    problem) and the run, and a step of that run reads no rows (``steps_read_rows``), those,
+    without rebuilding anything; else ``resolve(ref, loader)``. A LightProblem has ``n`` and
+    ``head`` where a Problem also has the rows (y, X_fit)."""
+    key = ProblemKey(ref.digest, ref.target, ref.features, ref.standardise, ref.shaping)
+    if prepare.lookup(_data_key(ref.digest), ref.target, ref.features, ref.standardise,
+                      ref.shaping) is None:
+        light = LIGHT_STORE.get((_LIGHT, key))
+        if light is not None:
+            run = descend.lookup(key, ref.settings)
+            if run is None and isinstance(light, Problem):
+                run = descend(light, ref.settings)
+            if run is not None and not steps_read_rows(light, run):
+                return light, run
+    return resolve(ref, loader)
+
+
 @memoized(lambda problem, loss, loss_key, window, penalty="none", alpha=0.0:
-          8 * CONTOUR_GRID ** 2)
+          8 * CONTOUR_GRID ** 2, LIGHT_STORE)
 def race_grid(problem: Problem, loss: str, loss_key: tuple,
               window: tuple[float, float, float, float], penalty: str = "none",
               alpha: float = 0.0):
@@ -274,13 +322,14 @@ def race_grid(problem: Problem, loss: str, loss_key: tuple,
 
 @memoized(lambda problem, run: 24 * (run.trajectory.steps_taken + 1)
           * (len(problem.features) + 2) + 16 * problem.sample.indices.size
-          + 8 * CONTOUR_GRID ** 2)
+          + 8 * CONTOUR_GRID ** 2, LIGHT_STORE)
 def chart_bases(problem: Problem, run: Run) -> ChartBases:
     """``build_chart_bases``, once per run (shared by sessions)."""
     return build_chart_bases(problem, run)
 
 
 @st.cache_resource(max_entries=256, ttl=TTL_SECONDS, show_spinner=False, hash_funcs=HASH_FUNCS)
-def check_step(problem: Problem, run: Run, k: int) -> StepCheck:
-    """``build_step_check``: small, so kept by Streamlit, per step a student looks at."""
+def check_step(problem: LightProblem, run: Run, k: int) -> StepCheck:
+    """``build_step_check``: small, so kept by Streamlit, per step a student looks at. A
+    LightProblem (``resolve_step``) and its Problem share a key and give the same check."""
     return build_step_check(problem, run, k)
