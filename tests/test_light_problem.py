@@ -146,6 +146,9 @@ def test_a_step_after_the_rows_were_dropped_rebuilds_nothing(path_tables):
     after = build.build_step_check(light, again, 3)
     assert_allclose(np.append(after.grad_w, after.grad_b),
                     np.append(before.grad_w, before.grad_b), rtol=0)
+    assert after.check.numeric == pytest.approx(before.check.numeric, rel=0, abs=0)
+    cached = cache.check_step(light, again, 3)  # through st.cache_resource's HASH_FUNCS
+    assert_allclose(cached.check.numeric, before.check.numeric, rtol=0)
     assert cache.resolve(ref, lambda source: None) is None  # the rows are really gone
 
 

@@ -8,10 +8,18 @@ entry is computed once per key and shared by every session that asks for it: a
 ChartBases (``ui.regression.build``, which builds them; each wrapper here adds only the key,
 the size estimate and the concurrency policy).
 
+The small values (a Run, LossReference, race grid or ChartBases, and each problem's
+:class:`~ui.regression.problem.LightProblem`: everything but its rows, or the whole of a problem
+under WHOLE_PROBLEM_BYTES) live in ``LIGHT_STORE`` instead, a second store with a budget of its
+own (64 MB), so making room in STORE for another student's new table does not drop them.
+
 Sessions never hold these objects between runs: a session keeps small keys (a
 :class:`RunRef`, an :class:`UploadRef`) and looks the objects up again with :func:`resolve`,
 which recomputes whatever was evicted (an evicted upload is parsed again by ``ui.regression.data_source``
-from the file the uploader still holds). So memory does not grow with the number of sessions,
+from the file the uploader still holds), or, for a step of the stepper, :func:`resolve_step`,
+which serves a light problem from LIGHT_STORE where a step reads no rows (an MSE run carries
+the article's formula at every iterate, ``Run.formula_gradient``), so a step never rebuilds a
+large table. So memory does not grow with the number of sessions,
 open or disconnected. Work on more than ``HEAVY_CELLS`` values runs one at a time per process
 (:func:`heavy_work`), so the transient memory of at most one large computation adds to the
 budget.
@@ -331,5 +339,6 @@ def chart_bases(problem: Problem, run: Run) -> ChartBases:
 @st.cache_resource(max_entries=256, ttl=TTL_SECONDS, show_spinner=False, hash_funcs=HASH_FUNCS)
 def check_step(problem: LightProblem, run: Run, k: int) -> StepCheck:
     """``build_step_check``: small, so kept by Streamlit, per step a student looks at. A
-    LightProblem (``resolve_step``) and its Problem share a key and give the same check."""
+    LightProblem (``resolve_step``) gives the same check as its Problem (Streamlit keys the
+    two apart, its key includes the argument's type)."""
     return build_step_check(problem, run, k)
