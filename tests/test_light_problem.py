@@ -188,3 +188,27 @@ def test_a_step_that_reads_rows_rebuilds_them_as_before(path_tables, monkeypatch
                                       lambda source: loaded.append(source) or data)
     assert type(found) is Problem and found is not problem and loaded == [problem.source]
     assert_allclose(found.y, problem.y, rtol=0) and again.key == run.key
+
+
+def test_the_check_reads_the_rows_only_of_a_table_kept_whole():
+    """Direct (finite differences on the rows) up to DIRECT_CHECK_BYTES of rows, which the
+    cache keeps whole; 1,000,000 x 1 (24 MB of rows) is checked from the statistics."""
+    assert build.check_is_direct(100_000, 1)  # 2.4 MB of rows
+    assert not build.check_is_direct(200_000, 1)  # 4.8 MB
+    assert not build.check_is_direct(1_000_000, 1)
+    assert not build.check_is_direct(250_000, 10)  # above DIRECT_CHECK_WORK
+    assert cache.WHOLE_PROBLEM_BYTES >= build.DIRECT_CHECK_BYTES + 2**20
+
+
+def test_a_million_rows_of_one_feature_step_without_rows():
+    """1,000,000 x 1: the run carries the formula at every iterate, a step after STORE was
+    emptied is served light, and its check passes."""
+    data = cache.generated_data(1_000_000, 1, 1.0, 4, 2.0, 1.0)
+    problem = cache.prepare(data, "y", data.default_features, True)
+    run = cache.descend(problem, SETTINGS)
+    assert run.formula_gradient is not None
+    byte_store.STORE.discard(lambda key: True)
+    light, again = cache.resolve_step(cache.RunRef.of(problem, run), never_load)
+    assert type(light) is LightProblem and again is run
+    step = build.build_step_check(light, again, run.trajectory.steps_taken)
+    assert not step.direct and step.check.passed, step.check.relative_error

@@ -64,6 +64,12 @@ DEFAULT_SETTINGS = RunSettings()
 # N x d values) while N (d+1)^2 is at most this; above it, the same loss from the sufficient
 # statistics (otherwise one step of a million rows by 10 features would take a second).
 DIRECT_CHECK_WORK = 30_000_000
+# ... and while the rows (X, X_fit, y: N (2d + 1) values) take at most this many bytes: the cache
+# keeps so small a problem whole apart from the large tables (cache.WHOLE_PROBLEM_BYTES), so a
+# step finds its rows; a larger table (1,000,000 x 1 takes 24 MB) is checked as one above
+# DIRECT_CHECK_WORK, with the formula on its rows at every iterate (FORMULA_PATH_WORK), and a
+# step of it reads no rows.
+DIRECT_CHECK_BYTES = 4 * 2**20
 # Where the check is not direct, build_run computes the article's formula (mse_gradient, on
 # the rows) at every iterate of an MSE run in one pass over the data (mse_gradient_path), while
 # N (d+1) (iterates) is at most this: about 0.3 s for the default run on 1,000,000 x 10 (105
@@ -200,8 +206,10 @@ def build_run(problem: Problem, settings: RunSettings = DEFAULT_SETTINGS,
 
 
 def check_is_direct(rows: int, features: int) -> bool:
-    """Whether the MSE's finite differences read the data (see DIRECT_CHECK_WORK)."""
-    return rows * (features + 1) ** 2 <= DIRECT_CHECK_WORK
+    """Whether the MSE's finite differences read the data (DIRECT_CHECK_WORK and
+    DIRECT_CHECK_BYTES)."""
+    return (rows * (features + 1) ** 2 <= DIRECT_CHECK_WORK
+            and 8 * rows * (2 * features + 1) <= DIRECT_CHECK_BYTES)
 
 
 def formula_path(problem: Problem, settings: RunSettings,

@@ -45,6 +45,7 @@ from gradcore import RunSettings
 from gradcore.regression.engine import EVALUATION_ROWS
 from ui.regression.build import (
     DEFAULT_SETTINGS,
+    DIRECT_CHECK_BYTES,
     ChartBases,
     LightProblem,
     LossReference,
@@ -86,9 +87,11 @@ __all__ = [
 ]
 
 # A problem of at most this many bytes (rows and all) is kept whole in LIGHT_STORE, so that its
-# steps, which read the rows for a direct check (or a loss other than the MSE), find them even
-# after STORE made room for a large table: a class's uploads of 20,000 rows take 0.5 MB each.
-WHOLE_PROBLEM_BYTES = 4 * 2**20
+# steps, which read the rows for a direct check (up to build.DIRECT_CHECK_BYTES of rows) or a
+# loss other than the MSE, find them even after STORE made room for a large table: twice the
+# direct check's rows, for the drawn sample and statistics besides them. A class's uploads of
+# 20,000 rows take 0.5 MB each.
+WHOLE_PROBLEM_BYTES = 2 * DIRECT_CHECK_BYTES
 _LIGHT = "light problem"  # LIGHT_STORE's key of a problem's light part: (_LIGHT, problem key)
 
 def _data_key(digest: str) -> tuple[str, str]:
