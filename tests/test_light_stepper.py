@@ -14,10 +14,9 @@ import numpy as np
 import pytest
 
 from gradcore import RunSettings
-from ui.regression import build, byte_store
+from ui.regression import build, byte_store, view
 from ui.regression import cache as cache
 from ui.regression import engine as engines
-from ui.regression import view
 
 PATCH = pytest.mark.xfail(strict=True, raises=AttributeError,
                           reason="view.py/engine.py still read problem.y (needs the patch)")
