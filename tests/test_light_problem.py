@@ -212,3 +212,14 @@ def test_a_million_rows_of_one_feature_step_without_rows():
     assert type(light) is LightProblem and again is run
     step = build.build_step_check(light, again, run.trajectory.steps_taken)
     assert not step.direct and step.check.passed, step.check.relative_error
+
+
+def test_a_rival_of_a_race_has_no_formula_path(path_tables):
+    """race_run: the same trajectory as descend's, without the path nobody steps through."""
+    problem, run = large_problem()
+    settings = replace(SETTINGS, optimizer="momentum")
+    rival, chosen = cache.race_run(problem, settings), cache.descend(problem, settings)
+    assert rival.formula_gradient is None and chosen.formula_gradient is not None
+    assert rival is not chosen
+    assert_allclose(rival.trajectory.w, chosen.trajectory.w, rtol=0)
+    assert cache.race_run(problem, settings) is rival

@@ -159,10 +159,11 @@ class Run:
 
 
 def build_run(problem: Problem, settings: RunSettings = DEFAULT_SETTINGS,
-              optimum: LossReference | None = None) -> Run:
+              optimum: LossReference | None = None, stepped: bool = True) -> Run:
     """``fit`` with `settings` (w0 in every coordinate), in the units GD runs in, checked
     against `optimum` (``build_loss_reference`` of the loss unless given: the cache passes its
-    shared one). The default settings are ``gradient_descent``'s closed-form fast path."""
+    shared one). The default settings are ``gradient_descent``'s closed-form fast path.
+    `stepped` False: a run nobody steps through (a race's rival), without ``formula_path``."""
     d = len(problem.features)
     kwargs = settings.fit_kwargs()
     kwargs["w0"] = np.full(d, settings.w0)
@@ -202,7 +203,7 @@ def build_run(problem: Problem, settings: RunSettings = DEFAULT_SETTINGS,
     return Run(key=(problem.key, settings), settings=settings, trajectory=trajectory,
                coef=coef, intercept=intercept, comparison=comparison, contour=contour,
                gap=gap, optimum=optimum, test_loss=test_loss,
-               formula_gradient=formula_path(problem, settings, trajectory))
+               formula_gradient=formula_path(problem, settings, trajectory) if stepped else None)
 
 
 def check_is_direct(rows: int, features: int) -> bool:
