@@ -2,16 +2,15 @@
 
 A deployed app is one process shared by a whole class, so everything large lives in ONE
 process-wide least-recently-used store, ``ui.regression.byte_store.STORE``, whose values together hold at
-most ``CACHE_BUDGET_BYTES`` (256 MB) of arrays (entries also expire after ``TTL_SECONDS``). Each
-entry is computed once per key and shared by every session that asks for it: a
-:class:`LoadedData` (``ui.regression.data``), and a Problem, LossReference, Run, race grid or
-ChartBases (``ui.regression.build``, which builds them; each wrapper here adds only the key,
-the size estimate and the concurrency policy).
-
-The small values (a Run, LossReference, race grid or ChartBases, and each problem's
-:class:`~ui.regression.problem.LightProblem`: everything but its rows, or the whole of a problem
-under WHOLE_PROBLEM_BYTES) live in ``LIGHT_STORE`` instead, a second store with a budget of its
-own (64 MB), so making room in STORE for another student's new table does not drop them.
+most ``CACHE_BUDGET_BYTES`` (256 MB) of arrays (entries also expire after ``TTL_SECONDS``): a
+:class:`LoadedData` (``ui.regression.data``) and a Problem (``ui.regression.problem``). The
+small values, a LossReference, Run, race grid or ChartBases (``ui.regression.build``, which
+builds them) and each problem's :class:`~ui.regression.problem.LightProblem` (everything but
+its rows, or the whole of a problem under WHOLE_PROBLEM_BYTES), live in ``LIGHT_STORE``, a
+second store with a budget of its own (64 MB), so making room in STORE for another student's
+new table does not drop them. Each entry is computed once per key and shared by every session
+that asks for it (each wrapper here adds only the key, the size estimate, the store and the
+concurrency policy).
 
 Sessions never hold these objects between runs: a session keeps small keys (a
 :class:`RunRef`, an :class:`UploadRef`) and looks the objects up again with :func:`resolve`,
@@ -19,8 +18,7 @@ which recomputes whatever was evicted (an evicted upload is parsed again by ``ui
 from the file the uploader still holds), or, for a step of the stepper, :func:`resolve_step`,
 which serves a light problem from LIGHT_STORE where a step reads no rows (an MSE run carries
 the article's formula at every iterate, ``Run.formula_gradient``), so a step never rebuilds a
-large table. So memory does not grow with the number of sessions,
-open or disconnected. Work on more than ``HEAVY_CELLS`` values runs one at a time per process
+large table. So memory does not grow with the number of sessions, open or disconnected. Work on more than ``HEAVY_CELLS`` values runs one at a time per process
 (:func:`heavy_work`), so the transient memory of at most one large computation adds to the
 budget.
 
@@ -93,6 +91,7 @@ __all__ = [
 # 20,000 rows take 0.5 MB each.
 WHOLE_PROBLEM_BYTES = 2 * DIRECT_CHECK_BYTES
 _LIGHT = "light problem"  # LIGHT_STORE's key of a problem's light part: (_LIGHT, problem key)
+
 
 def _data_key(digest: str) -> tuple[str, str]:
     """A table's part of a key: tagged, so that it never equals a plain string argument."""
