@@ -18,9 +18,9 @@ which recomputes whatever was evicted (an evicted upload is parsed again by ``ui
 from the file the uploader still holds), or, for a step of the stepper, :func:`resolve_step`,
 which serves a light problem from LIGHT_STORE where a step reads no rows (an MSE run carries
 the article's formula at every iterate, ``Run.formula_gradient``), so a step never rebuilds a
-large table. So memory does not grow with the number of sessions, open or disconnected. Work on more than ``HEAVY_CELLS`` values runs one at a time per process
-(:func:`heavy_work`), so the transient memory of at most one large computation adds to the
-budget.
+large table. So memory does not grow with the number of sessions, open or disconnected. Work
+on more than ``HEAVY_CELLS`` values runs one at a time per process (:func:`heavy_work`), so
+the transient memory of at most one large computation adds to the budget.
 
 Keys are tuples of values, an argument entering by :data:`HASH_FUNCS` (a LoadedData by its
 digest, a Problem or Run by its ``key``), so two different inputs never share a key and no
