@@ -2,11 +2,8 @@
 the Problem: the article's formula lines, the update table, the metrics and the formula panel
 of another optimizer, for a run that carries the formula at every iterate.
 
-These call ui/regression/view.py's and engine.py's pure functions, which read the first rows
-and N from ``problem.head`` and ``problem.n`` only after the patch in the ``steps`` helper's
-report (len(problem.y) -> problem.n, problem.X_fit[:rows] -> problem.head.X_fit[:rows], and
-_stepper calling resolve_step). Until then the strict xfail holds; with the patch these pass
-and the marker must go."""
+These call ui/regression/view.py's and engine.py's pure functions, which read N and the first
+rows from ``problem.n`` and ``problem.head`` (a LightProblem has no X_fit or y)."""
 
 from dataclasses import replace
 
@@ -17,10 +14,6 @@ from gradcore import RunSettings
 from ui.regression import build, byte_store, view
 from ui.regression import cache as cache
 from ui.regression import engine as engines
-
-PATCH = pytest.mark.xfail(strict=True, raises=AttributeError,
-                          reason="view.py/engine.py still read problem.y (needs the patch)")
-
 
 @pytest.fixture
 def large(monkeypatch):
@@ -38,7 +31,6 @@ def frames_equal(one: dict, other: dict) -> bool:
         np.array_equal(np.asarray(one[name]), np.asarray(other[name])) for name in one)
 
 
-@PATCH
 def test_the_articles_panel_is_the_same_from_the_light_problem(large):
     """gradient_latex, update_columns and metric_values at step 4: equal strings and values."""
     run = cache.descend(large, RunSettings(steps=30))
@@ -49,7 +41,6 @@ def test_the_articles_panel_is_the_same_from_the_light_problem(large):
     assert view.metric_values(light, run, 4) == view.metric_values(large, run, 4)
 
 
-@PATCH
 def test_another_optimizers_formula_is_the_same_from_the_light_problem(large):
     """loss_gradient_latex and loss_note of a momentum run at step 3: equal."""
     run = cache.descend(large, replace(RunSettings(steps=30), optimizer="momentum"))

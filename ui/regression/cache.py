@@ -315,12 +315,13 @@ def resolve(ref: RunRef, loader: Callable[[tuple], LoadedData | None] = load,
 
 
 def resolve_step(ref: RunRef, loader: Callable[[tuple], LoadedData | None] = load,
-                 ) -> tuple[LightProblem, Run] | None:
+                 reads_rows: bool = True) -> tuple[LightProblem, Run] | None:
     """What a step of the stepper reads: the Problem and Run `ref` names if STORE still holds
     the problem; else, if LIGHT_STORE holds the problem's light part (or the whole of a small
-    problem) and the run, and a step of that run reads no rows (``steps_read_rows``), those,
-    without rebuilding anything; else ``resolve(ref, loader)``. A LightProblem has ``n`` and
-    ``head`` where a Problem also has the rows (y, X_fit)."""
+    problem) and the run, and a step of that run reads no rows (``steps_read_rows``) or the
+    caller reads none (`reads_rows` False: the stepper's fit and path tabs draw the sample),
+    those, without rebuilding anything; else ``resolve(ref, loader)``. A LightProblem has
+    ``n`` and ``head`` where a Problem also has the rows (y, X_fit)."""
     key = ProblemKey(ref.digest, ref.target, ref.features, ref.standardise, ref.shaping)
     if prepare.lookup(_data_key(ref.digest), ref.target, ref.features, ref.standardise,
                       ref.shaping) is None:
@@ -329,7 +330,7 @@ def resolve_step(ref: RunRef, loader: Callable[[tuple], LoadedData | None] = loa
             run = descend.lookup(key, ref.settings)
             if run is None and isinstance(light, Problem):
                 run = descend(light, ref.settings)
-            if run is not None and not steps_read_rows(light, run):
+            if run is not None and not (reads_rows and steps_read_rows(light, run)):
                 return light, run
     return resolve(ref, loader)
 
