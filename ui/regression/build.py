@@ -266,13 +266,13 @@ def build_loss_grid(problem: Problem, loss: str, loss_key: tuple,
     return w_grid, b_grid, grid
 
 
-def contour_note(problem: Problem, loss: str) -> str | None:
+def contour_note(problem: LightProblem, loss: str) -> str | None:
     """What the contours of `loss` were computed on, when not every row: a 60 x 60 grid of the
     MAE or the Huber loss reads every row 3,600 times (9 s for a million rows), so above
     EVALUATION_ROWS rows it uses that many evenly spaced rows (as a mini-batch run's record)."""
-    if loss == "mse" or len(problem.y) <= EVALUATION_ROWS:
+    if loss == "mse" or problem.n <= EVALUATION_ROWS:
         return None
-    return (f"Contours from {EVALUATION_ROWS:,} evenly spaced rows of the {len(problem.y):,}, "
+    return (f"Contours from {EVALUATION_ROWS:,} evenly spaced rows of the {problem.n:,}, "
             "so they draw in a fraction of a second.")
 
 
