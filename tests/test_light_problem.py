@@ -223,3 +223,25 @@ def test_a_rival_of_a_race_has_no_formula_path(path_tables):
     assert rival is not chosen
     assert_allclose(rival.trajectory.w, chosen.trajectory.w, rtol=0)
     assert cache.race_run(problem, settings) is rival
+
+
+def test_the_formula_path_takes_a_turn_in_the_heavy_line(path_tables, monkeypatch):
+    """A stepped MSE run that may carry the path reads every row once, so it asks the heavy line
+    for n (d + 1) cells (work on a made table, before the next new table); a race's rival
+    and a direct table's run read none."""
+    asked = []
+    real = cache.heavy_work
+
+    def recording(cells, new_table=False):
+        asked.append(cells)
+        return real(cells, new_table)
+
+    problem, _ = large_problem()
+    monkeypatch.setattr(cache, "heavy_work", recording)
+    cache.descend(problem, replace(SETTINGS, steps=41))
+    assert asked[-1] == 3000 * 5
+    cache.race_run(problem, replace(SETTINGS, steps=42))
+    assert asked[-1] == 0
+    small = cache.generated_data(20, 1, 1.0, 2, 2.0, 1.0)
+    cache.descend(cache.prepare(small, "y", small.default_features, True), SETTINGS)
+    assert asked[-1] == 0

@@ -55,7 +55,7 @@ __all__ = [
     "ProblemKey", "Run", "Sample", "StepCheck", "build_chart_bases", "build_loss_grid",
     "build_loss_reference", "build_problem", "build_run", "build_step_check",
     "check_is_direct", "contour_note", "race_window", "reference_predictions",
-    "reference_skipped", "reference_source", "steps_read_rows",
+    "reference_skipped", "reference_source", "steps_read_rows", "takes_formula_path",
 ]
 
 DEFAULT_SETTINGS = RunSettings()
@@ -213,6 +213,13 @@ def check_is_direct(rows: int, features: int) -> bool:
             and 8 * rows * (2 * features + 1) <= DIRECT_CHECK_BYTES)
 
 
+def takes_formula_path(rows: int, features: int) -> bool:
+    """Whether an MSE run of `rows` x `features` may carry ``formula_path`` (its check is not
+    direct; whether the run's length keeps it within FORMULA_PATH_WORK is known after the
+    fit)."""
+    return not check_is_direct(rows, features)
+
+
 def formula_path(problem: Problem, settings: RunSettings,
                  trajectory: FitTrajectory) -> np.ndarray | None:
     """(iterates, d + 1): ``mse_gradient`` on the rows at every iterate of an MSE run (the
@@ -221,7 +228,7 @@ def formula_path(problem: Problem, settings: RunSettings,
     None (each step's check then reads the rows)."""
     n, d = problem.n, len(problem.features)
     iterates = trajectory.steps_taken + 1
-    if (settings.loss != "mse" or check_is_direct(n, d)
+    if (settings.loss != "mse" or not takes_formula_path(n, d)
             or n * (d + 1) * iterates > FORMULA_PATH_WORK):
         return None
     grad_w, grad_b = mse_gradient_path(problem.X_fit, problem.y, trajectory.w, trajectory.b)
