@@ -11,9 +11,10 @@ from numpy.testing import assert_allclose
 
 from gradcore import DataError, RunSettings, mse_gradient
 from gradcore.regression.descent import mse_gradient_path
-from ui.regression import build, byte_store
+from ui.regression import build, byte_store, generalisation_panel
 from ui.regression import cache as cache
 from ui.regression import engine as engines
+from ui.regression.generalisation import Shaping
 from ui.regression.problem import HEAD_ROWS, LightProblem, Problem
 
 # A direct check up to this N (d+1)^2 in these tests, so that small tables take the path.
@@ -245,3 +246,17 @@ def test_the_formula_path_takes_a_turn_in_the_heavy_line(path_tables, monkeypatc
     small = cache.generated_data(20, 1, 1.0, 2, 2.0, 1.0)
     cache.descend(cache.prepare(small, "y", small.default_features, True), SETTINGS)
     assert asked[-1] == 0
+
+
+def test_the_light_part_of_a_split_keeps_the_test_rows_statistics_only():
+    """With a 25 % test split the light part keeps the held-out statistics and count, not the
+    rows (1,000 test rows x 3: 56 KB -> 0), and the loss chart's note is the same."""
+    data = cache.generated_data(4000, 3, 1.0, 8, 2.0, 1.0)
+    problem = cache.prepare(data, "y", data.default_features, True, Shaping(1, 0.25, 1))
+    run = cache.descend(problem, SETTINGS)
+    light = problem.light()
+    assert light.held_out.rows == len(problem.held_out.y) == 1000
+    assert light.held_out.stats is problem.held_out.stats
+    assert byte_store.nbytes(light.held_out) < 2**10 < byte_store.nbytes(problem.held_out)
+    note = generalisation_panel.test_loss_note
+    assert note(light, run) == note(problem, run) is not None

@@ -128,8 +128,12 @@ class Problem(LightProblem):
     X_fit: np.ndarray = field(kw_only=True)
 
     def light(self) -> LightProblem:
-        """The same problem without X, y and X_fit (``n`` and ``head`` stand for them)."""
-        return LightProblem(**{f.name: getattr(self, f.name) for f in fields(LightProblem)})
+        """The same problem without X, y and X_fit (``n`` and ``head`` stand for them) and
+        without the held-out rows (``HeldOut.without_rows``: their statistics and count stay)."""
+        values = {f.name: getattr(self, f.name) for f in fields(LightProblem)}
+        if self.held_out is not None:
+            values["held_out"] = self.held_out.without_rows()
+        return LightProblem(**values)
 
 
 def first_rows(X: np.ndarray, X_fit: np.ndarray, y: np.ndarray) -> Sample:
