@@ -16,7 +16,14 @@ medians and the ratios within this run. ``--repo PATH`` times another checkout's
 main, which has no ``resolve_step``: its step rows are then left out); run both alternately on
 a shared machine and quote the medians.
 
-Usage: ``OMP_NUM_THREADS=1 python benchmarks/bench_table_build.py [--repeats 5] [--steps 3]``
+``--gil-busy N`` (N > 0) then times the formula path's wall seconds alone and again while N
+threads run pure Python (as a class's page runs do in the server): the path's loop hands the
+GIL back and waits for it about five times per block of ``PATH_BLOCK_ROWS`` rows, so it is
+slowed far more than its CPU share (0.4 s -> 5-17 s with 3 such threads, measured on the
+shared 2-core machine).
+
+Usage: ``OMP_NUM_THREADS=1 python benchmarks/bench_table_build.py [--repeats 5] [--steps 3]
+[--gil-busy 0]``
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -35,6 +43,8 @@ def main() -> int:
     parser.add_argument("--features", type=int, default=10)
     parser.add_argument("--steps", type=int, default=3, help="steps timed per seed and way")
     parser.add_argument("--repo", type=Path, default=Path(__file__).resolve().parents[1])
+    parser.add_argument("--gil-busy", type=int, default=0,
+                        help="time the formula path beside this many pure-Python threads")
     args = parser.parse_args()
     sys.path.insert(0, str(args.repo.resolve()))
     from ui.regression import build, byte_store, cache, data
@@ -102,7 +112,41 @@ def main() -> int:
             median = statistics.median(times)
             ratio = f"  ({median / cached:6.1f} x cached)" if name.startswith("dropped") else ""
             print(f"  {name:28s} {median:7.4f}{ratio}")
+    if args.gil_busy and hasattr(build, "formula_path"):
+        table = data.build_generated(args.rows, args.features, 1.0, 1, 2.0, 1.0)
+        problem = build.build_problem(table, table.default_target, table.default_features, True)
+        run = build.build_run(problem, build.DEFAULT_SETTINGS)
+        quiet, busy = path_wall_seconds(build, problem, run, args.repeats, args.gil_busy)
+        print(f"formula path, wall s (median of {args.repeats}): alone {quiet:.2f}, beside "
+              f"{args.gil_busy} pure-Python thread(s) {busy:.2f} ({busy / quiet:.1f} x)")
     return 0
+
+
+def path_wall_seconds(build, problem, run, repeats: int, threads: int) -> tuple[float, float]:
+    """Median wall seconds of ``build.formula_path`` alone and beside `threads` threads that
+    spin pure Python (they hold the GIL for the interpreter's switch interval at a time)."""
+    def path_seconds() -> float:
+        start = time.perf_counter()
+        build.formula_path(problem, build.DEFAULT_SETTINGS, run.trajectory)
+        return time.perf_counter() - start
+
+    quiet = statistics.median(path_seconds() for _ in range(repeats))
+    stop = threading.Event()
+
+    def spin() -> None:
+        while not stop.is_set():
+            sum(i * i for i in range(20_000))
+
+    spinners = [threading.Thread(target=spin) for _ in range(threads)]
+    for spinner in spinners:
+        spinner.start()
+    try:
+        busy = statistics.median(path_seconds() for _ in range(repeats))
+    finally:
+        stop.set()
+        for spinner in spinners:
+            spinner.join()
+    return quiet, busy
 
 
 if __name__ == "__main__":
