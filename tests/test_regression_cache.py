@@ -31,11 +31,17 @@ def empty_caches():
     """Every test starts with empty caches, so no result leaks from one test to the next."""
     for function in CACHED:
         function.clear()
-    byte_store.STORE.discard(lambda key: True)
+    empty_stores()
     yield
     for function in CACHED:
         function.clear()
+    empty_stores()
+
+
+def empty_stores() -> None:
+    """Drop everything from STORE and LIGHT_STORE (as if both had been evicted)."""
     byte_store.STORE.discard(lambda key: True)
+    byte_store.LIGHT_STORE.discard(lambda key: True)
 
 
 def comma_table(rng) -> regression_data.LoadedData:
@@ -102,9 +108,12 @@ def test_store_and_check_step_key_with_the_same_hash_funcs(rng):
 
 
 def test_every_cache_is_bounded():
-    """Large values live in STORE (a byte budget and a ttl); check_step has max_entries and ttl."""
+    """Large values live in STORE, small ones in LIGHT_STORE (each a byte budget and a ttl);
+    check_step has max_entries and ttl."""
     assert byte_store.STORE.budget_bytes == byte_store.CACHE_BUDGET_BYTES <= 256 * MB
-    assert byte_store.STORE.ttl_seconds == byte_store.TTL_SECONDS
+    assert byte_store.LIGHT_STORE.budget_bytes == byte_store.LIGHT_BUDGET_BYTES <= 64 * MB
+    for store in (byte_store.STORE, byte_store.LIGHT_STORE):
+        assert store.ttl_seconds == byte_store.TTL_SECONDS
     for function in (cache.bundled_data, cache.generated_data, cache.prepare, cache.descend):
         assert function.clear and function.lookup
     assert cache.check_step._info.max_entries and cache.check_step._info.ttl
@@ -212,14 +221,15 @@ def test_many_generated_datasets_stay_within_the_budget():
 
 
 def test_run_ref_is_small_and_resolves_to_equal_results_after_a_drop(rng):
-    """A RunRef pickles to under 1 kB; after STORE is emptied resolve() recomputes the same run."""
+    """A RunRef pickles to under 1 kB; after both stores are emptied resolve() recomputes the
+    same run."""
     data = cache.generated_data(5000, 3, 1.0, 7, 2.0, 1.0)
     problem = cache.prepare(data, "y", data.default_features, True)
     run = cache.descend(problem, RunSettings(learning_rate=0.1, steps=300, w0=0.5, b0=-0.5))
     ref = cache.RunRef.of(problem, run)
     assert len(pickle.dumps(ref)) < 1000 and byte_store.nbytes(ref) == 0
     assert cache.resolve(ref) == (problem, run)  # the very same cached objects
-    byte_store.STORE.discard(lambda key: True)
+    empty_stores()
     again_problem, again_run = cache.resolve(ref)
     assert again_run is not run and again_run.key == run.key
     assert_allclose(again_run.trajectory.w, run.trajectory.w, rtol=0)

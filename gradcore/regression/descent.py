@@ -56,6 +56,38 @@ def mse_gradient(X, y, w, b) -> tuple[np.ndarray, float]:
     return 2.0 / n * (X.T @ residual), float(2.0 / n * residual.sum())
 
 
+# mse_gradient_path reads the rows in blocks of this many: a block's residuals at every
+# iterate (rows x iterates) stay in the processor's cache (measured fastest at 1,024-4,096).
+PATH_BLOCK_ROWS = 4096
+
+
+def mse_gradient_path(X, y, W, B, block_rows: int = PATH_BLOCK_ROWS,
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """``mse_gradient`` at many points at once: (grad_w (K, d), dL/db (K,)) at the rows of
+    W (K, d) and B (K,), from the residuals r_ik = w_k . x_i + b_k - y_i of every row, summed
+    2/N sum_i r_ik x_i in one pass over the data (block by block, so its memory is
+    block_rows x K values, not N x K). Equal to K calls of ``mse_gradient`` up to rounding."""
+    X, y = as_xy(X, y)
+    W = np.asarray(W, dtype=float).reshape(-1, X.shape[1])
+    B = np.asarray(B, dtype=float).reshape(-1)
+    if len(B) != len(W):
+        raise DataError("W and B must hold the same number of points.")
+    grad_w, grad_b = np.zeros((len(W), X.shape[1])), np.zeros(len(W))
+    W_columns = np.ascontiguousarray(W.T)
+    # One buffer for every block's residuals: a new array per block would be a new memory
+    # mapping each time where large blocks are mapped (ui.regression.byte_store), 3x slower.
+    buffer = np.empty((min(block_rows, len(y)), len(W)))
+    for start in range(0, len(y), block_rows):
+        block = X[start:start + block_rows]
+        residual = np.matmul(block, W_columns, out=buffer[:len(block)])  # (rows, K)
+        residual += B
+        residual -= y[start:start + block_rows, None]
+        grad_w += residual.T @ block
+        grad_b += residual.sum(axis=0)
+    n = len(y)
+    return 2.0 / n * grad_w, 2.0 / n * grad_b
+
+
 def readonly(array: np.ndarray) -> np.ndarray:
     """`array`, marked read-only (every trajectory array is: caches share them)."""
     array.setflags(write=False)

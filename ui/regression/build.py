@@ -10,7 +10,6 @@ are read-only by agreement, since the cache hands the same object to every sessi
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import NamedTuple
 
 import numpy as np
 
@@ -21,11 +20,8 @@ from gradcore import (
     FitTrajectory,
     GradientCheck,
     ReferenceGap,
-    RegressionStatistics,
     RunSettings,
-    Standardizer,
     compare_with_sklearn,
-    data_warnings,
     fit,
     gradient_check,
     held_out_loss,
@@ -36,25 +32,31 @@ from gradcore import (
     mse_loss,
     reference_fit,
     reference_gap,
-    regression_statistics,
-    select_xy,
-    sklearn_reference,
 )
+from gradcore.regression.descent import mse_gradient_path
 from gradcore.regression.engine import EVALUATION_ROWS, evenly_spaced_rows
 from ui.regression import figures as figures
-from ui.regression.data import LoadedData
-from ui.regression.figures import CONTOUR_GRID, contour_window, sample_indices
-from ui.regression.generalisation import (
-    NO_SHAPING,
-    Curve,
-    HeldOut,
-    Shaping,
-    curve_base,
-    curve_of,
-    held_out,
-    shape,
-)
+from ui.regression.figures import CONTOUR_GRID, contour_window
+from ui.regression.generalisation import curve_base
 from ui.regression.penalised_check import penalised_gap, penalised_reference, penalised_skipped
+from ui.regression.problem import (
+    HEAD_ROWS,
+    LightProblem,
+    LossReference,
+    Problem,
+    ProblemKey,
+    Sample,
+    build_problem,
+    optimum_of,
+)
+
+__all__ = [
+    "DEFAULT_SETTINGS", "HEAD_ROWS", "ChartBases", "LightProblem", "LossReference", "Problem",
+    "ProblemKey", "Run", "Sample", "StepCheck", "build_chart_bases", "build_loss_grid",
+    "build_loss_reference", "build_problem", "build_run", "build_step_check",
+    "check_is_direct", "contour_note", "race_window", "reference_predictions",
+    "reference_skipped", "reference_source", "steps_read_rows", "takes_formula_path",
+]
 
 DEFAULT_SETTINGS = RunSettings()
 
@@ -62,6 +64,18 @@ DEFAULT_SETTINGS = RunSettings()
 # N x d values) while N (d+1)^2 is at most this; above it, the same loss from the sufficient
 # statistics (otherwise one step of a million rows by 10 features would take a second).
 DIRECT_CHECK_WORK = 30_000_000
+# ... and while the rows (X, X_fit, y: N (2d + 1) values) take at most this many bytes: the cache
+# keeps so small a problem whole apart from the large tables (cache.WHOLE_PROBLEM_BYTES), so a
+# step finds its rows; a larger table (1,000,000 x 1 takes 24 MB) is checked as one above
+# DIRECT_CHECK_WORK, with the formula on its rows at every iterate (FORMULA_PATH_WORK), and a
+# step of it reads no rows.
+DIRECT_CHECK_BYTES = 4 * 2**20
+# Where the check is not direct, build_run computes the article's formula (mse_gradient, on
+# the rows) at every iterate of an MSE run in one pass over the data (mse_gradient_path), while
+# N (d+1) (iterates) is at most this: about 0.3 s for the default run on 1,000,000 x 10 (105
+# iterates), measured on the shared 2-core machine, instead of a pass over the rows (and the
+# rows themselves, 168 MB, perhaps rebuilt) at every step. A step then reads no rows.
+FORMULA_PATH_WORK = 3_000_000_000
 COMPARISON_RTOL = 1e-6
 # Central differences of a quadratic are exact up to rounding, about eps * L / h ~ 1e-10 * L.
 GRADIENT_RTOL = 1e-5
@@ -77,113 +91,6 @@ LOSS_GAP_RTOL = 1e-6
 # 300,000 x 1. One click must not hold the class's server for seconds, so the reference is
 # made only up to this many values (about a second at most).
 MAE_REFERENCE_VALUES = 400_000
-
-
-class ProblemKey(NamedTuple):
-    """What a Problem is built from; a tuple of values, so it can key a cache."""
-
-    digest: str
-    target: str
-    features: tuple[str, ...]
-    standardise: bool
-    shaping: Shaping = NO_SHAPING
-
-
-@dataclass(frozen=True, eq=False)
-class Sample:
-    """The rows the charts draw (``sample_indices``: all of a small table, a fixed draw of a
-    large one), so a step redraws a few hundred points, not N."""
-
-    indices: np.ndarray
-    X: np.ndarray
-    X_fit: np.ndarray
-    y: np.ndarray
-
-
-@dataclass(frozen=True, eq=False)
-class LossReference:
-    """The optimum of one loss by ``reference_fit``: ``reference`` in original units,
-    ``reference_fit`` in the units GD runs in, and its loss. ``skipped``: why there is no
-    reference for this loss here (then the fields hold the least-squares fit, a stand-in for
-    the charts only, and no check is made), else None."""
-
-    reference: tuple[np.ndarray, float]
-    reference_fit: tuple[np.ndarray, float]
-    loss: float
-    skipped: str | None = None
-
-
-@dataclass(frozen=True, eq=False)
-class Problem:
-    """X (N, d), y (N,) in original units; X_fit is what GD runs on (standardised or X).
-
-    ``source``: the data's ``LoadedData.source``. ``warnings``: first the note on rows left
-    out for missing values (if any), then ``data_warnings`` (constant or collinear features,
-    ...). ``least_squares``: scikit-learn's fit, the MSE's reference.
-
-    With a ``key.shaping`` (``ui.regression.generalisation``): X and y are the training rows
-    only, ``held_out`` the test rows; ``columns`` the polynomial columns' names (then
-    ``features``) and ``curve`` what the fitted-curve chart draws.
-    """
-
-    key: ProblemKey
-    X: np.ndarray
-    y: np.ndarray
-    X_fit: np.ndarray
-    scaler: Standardizer | None
-    stats: RegressionStatistics
-    warnings: tuple[str, ...]
-    least_squares: LossReference
-    sample: Sample
-    source: tuple = ()
-    columns: tuple[str, ...] = ()
-    held_out: HeldOut | None = None
-    curve: Curve | None = None
-
-    @property
-    def target(self) -> str:
-        return self.key.target
-
-    @property
-    def features(self) -> tuple[str, ...]:
-        """The columns GD fits: the chosen features, or their polynomial columns."""
-        return self.columns or self.key.features
-
-
-def _optimum(scaler: Standardizer | None, coef, intercept: float, loss: float) -> LossReference:
-    """The optimum (coef, intercept) in original units, with the same point in GD units."""
-    fit_coef, fit_intercept = scaler.from_original(coef, intercept) if scaler else (coef, intercept)
-    return LossReference((coef, intercept), (np.asarray(fit_coef), float(fit_intercept)), loss)
-
-
-def build_problem(data: LoadedData, target: str, features, standardise: bool,
-                  shaping: Shaping = NO_SHAPING) -> Problem:
-    """Columns -> arrays, warnings, statistics and the scikit-learn fit (raises DataError).
-
-    Rows with a missing value in the target or a chosen feature are left out (and counted in
-    the first warning); missing values in other columns do not matter. `shaping` splits off
-    the test rows and makes polynomial columns (``ui.regression.generalisation.shape``); the
-    standardisation, statistics and fit are then the training rows'.
-    """
-    features, shaping = tuple(features), Shaping(*shaping)
-    X, y, notes = select_xy(data.frame, target, features)
-    shaped = shape(X, y, features, shaping)
-    X, y, columns = shaped.X, shaped.y, shaped.columns
-    warnings = (*notes, *data_warnings(X, y, columns, target))
-    scaler = Standardizer.fit(X) if standardise else None
-    X_fit = scaler.transform(X) if scaler else X
-    stats = regression_statistics(X_fit, y)
-    coef, intercept = sklearn_reference(X, y, scaler, standardised=X_fit if scaler else None)
-    rows = sample_indices(len(y))
-    train_x = None if shaped.basis is None else X[:, 0] * shaped.basis.scale + shaped.basis.centre
-    return Problem(
-        key=ProblemKey(data.digest, target, features, bool(standardise), shaping), X=X, y=y,
-        X_fit=X_fit, scaler=scaler, stats=stats, warnings=warnings,
-        least_squares=_optimum(scaler, coef, intercept, mse_loss(X, y, coef, intercept)),
-        sample=Sample(rows, X[rows], X_fit[rows], y[rows]), source=data.source,
-        columns=columns if shaped.basis else (), held_out=held_out(shaped.test, scaler),
-        curve=curve_of(shaped.basis, shaped.x_all, rows, train_x, shaped.test),
-    )
 
 
 def reference_skipped(loss: str, rows: int, features: int) -> str | None:
@@ -211,7 +118,7 @@ def build_loss_reference(problem: Problem, loss: str, loss_key: tuple = (),
         if skipped:
             return replace(problem.least_squares, skipped=skipped)
         return penalised_reference(problem, loss, loss_key, penalty, alpha,
-                                   lambda coef, intercept, value: _optimum(
+                                   lambda coef, intercept, value: optimum_of(
                                        problem.scaler, coef, intercept, value))
     if loss == "mse":
         return problem.least_squares
@@ -221,7 +128,7 @@ def build_loss_reference(problem: Problem, loss: str, loss_key: tuple = (),
         return replace(least_squares, skipped=skipped, loss=loss_value(
             problem.X, problem.y, *least_squares.reference, loss, **values))
     coef, intercept = reference_fit(problem.X, problem.y, loss, **values)
-    return _optimum(problem.scaler, coef, intercept,
+    return optimum_of(problem.scaler, coef, intercept,
                     loss_value(problem.X, problem.y, coef, intercept, loss, **values))
 
 
@@ -233,6 +140,9 @@ class Run:
     (None for another loss); ``gap`` the check against the chosen loss's ``reference_fit``
     (None for the MSE); ``optimum`` that loss's reference. ``test_loss``: (steps, loss) of
     the iterates on the problem's held-out rows (``gradcore.held_out_loss``), else None.
+    ``formula_gradient`` (iterates, d + 1): the article's formula on the rows at every iterate
+    (``formula_path``), what the step check compares with finite differences; None where the
+    check reads the rows at each step instead (``steps_read_rows``).
     """
 
     key: tuple
@@ -245,13 +155,15 @@ class Run:
     gap: ReferenceGap | None = None
     optimum: LossReference | None = None
     test_loss: tuple[np.ndarray, np.ndarray] | None = None
+    formula_gradient: np.ndarray | None = None
 
 
 def build_run(problem: Problem, settings: RunSettings = DEFAULT_SETTINGS,
-              optimum: LossReference | None = None) -> Run:
+              optimum: LossReference | None = None, stepped: bool = True) -> Run:
     """``fit`` with `settings` (w0 in every coordinate), in the units GD runs in, checked
     against `optimum` (``build_loss_reference`` of the loss unless given: the cache passes its
-    shared one). The default settings are ``gradient_descent``'s closed-form fast path."""
+    shared one). The default settings are ``gradient_descent``'s closed-form fast path.
+    `stepped` False: a run nobody steps through (a race's rival), without ``formula_path``."""
     d = len(problem.features)
     kwargs = settings.fit_kwargs()
     kwargs["w0"] = np.full(d, settings.w0)
@@ -290,7 +202,45 @@ def build_run(problem: Problem, settings: RunSettings = DEFAULT_SETTINGS,
                                   stats=held.stats if loss == "mse" else None, **dict(loss_key))
     return Run(key=(problem.key, settings), settings=settings, trajectory=trajectory,
                coef=coef, intercept=intercept, comparison=comparison, contour=contour,
-               gap=gap, optimum=optimum, test_loss=test_loss)
+               gap=gap, optimum=optimum, test_loss=test_loss,
+               formula_gradient=formula_path(problem, settings, trajectory) if stepped else None)
+
+
+def check_is_direct(rows: int, features: int) -> bool:
+    """Whether the MSE's finite differences read the data (DIRECT_CHECK_WORK and
+    DIRECT_CHECK_BYTES)."""
+    return (rows * (features + 1) ** 2 <= DIRECT_CHECK_WORK
+            and 8 * rows * (2 * features + 1) <= DIRECT_CHECK_BYTES)
+
+
+def takes_formula_path(rows: int, features: int) -> bool:
+    """Whether an MSE run of `rows` x `features` may carry ``formula_path`` (its check is not
+    direct; whether the run's length keeps it within FORMULA_PATH_WORK is known after the
+    fit)."""
+    return not check_is_direct(rows, features)
+
+
+def formula_path(problem: Problem, settings: RunSettings,
+                 trajectory: FitTrajectory) -> np.ndarray | None:
+    """(iterates, d + 1): ``mse_gradient`` on the rows at every iterate of an MSE run (the
+    penalty left out, as in the check) by ``mse_gradient_path``, where the check's finite
+    differences come from the statistics and the work is within FORMULA_PATH_WORK; else
+    None (each step's check then reads the rows)."""
+    n, d = problem.n, len(problem.features)
+    iterates = trajectory.steps_taken + 1
+    if (settings.loss != "mse" or not takes_formula_path(n, d)
+            or n * (d + 1) * iterates > FORMULA_PATH_WORK):
+        return None
+    grad_w, grad_b = mse_gradient_path(problem.X_fit, problem.y, trajectory.w, trajectory.b)
+    path = np.column_stack([grad_w, grad_b])
+    path.setflags(write=False)
+    return path
+
+
+def steps_read_rows(problem: LightProblem, run: Run) -> bool:
+    """Whether a step of `run` reads the rows (X, X_fit, y): its check or its formula panel
+    needs them, unless the run carries ``formula_gradient`` or the problem is kept whole."""
+    return not isinstance(problem, Problem) and run.formula_gradient is None
 
 
 def race_window(paths, optimum: tuple[float, float]) -> tuple[float, float, float, float]:
@@ -323,13 +273,13 @@ def build_loss_grid(problem: Problem, loss: str, loss_key: tuple,
     return w_grid, b_grid, grid
 
 
-def contour_note(problem: Problem, loss: str) -> str | None:
+def contour_note(problem: LightProblem, loss: str) -> str | None:
     """What the contours of `loss` were computed on, when not every row: a 60 x 60 grid of the
     MAE or the Huber loss reads every row 3,600 times (9 s for a million rows), so above
     EVALUATION_ROWS rows it uses that many evenly spaced rows (as a mini-batch run's record)."""
-    if loss == "mse" or len(problem.y) <= EVALUATION_ROWS:
+    if loss == "mse" or problem.n <= EVALUATION_ROWS:
         return None
-    return (f"Contours from {EVALUATION_ROWS:,} evenly spaced rows of the {len(problem.y):,}, "
+    return (f"Contours from {EVALUATION_ROWS:,} evenly spaced rows of the {problem.n:,}, "
             "so they draw in a fraction of a second.")
 
 
@@ -392,16 +342,21 @@ class StepCheck:
     direct: bool
 
 
-def build_step_check(problem: Problem, run: Run, k: int) -> StepCheck:
+def build_step_check(problem: LightProblem, run: Run, k: int) -> StepCheck:
     """The run's loss gradient at iterate k from the data (the article's ``mse_gradient`` for
     the MSE, ``loss_gradient`` otherwise) vs central differences of the loss (see
-    DIRECT_CHECK_WORK; the MSE's statistics above it)."""
+    DIRECT_CHECK_WORK; the MSE's statistics above it). Where the run carries
+    ``formula_gradient`` (the same formula on the rows, computed for every iterate while the
+    rows were there) the step reads that row of it, and `problem` may be a LightProblem."""
     w, b = np.asarray(run.trajectory.w[k]), float(run.trajectory.b[k])
     name, values = run.settings.loss, run.settings.loss_settings
     d = w.size
-    if name == "mse":
+    if run.formula_gradient is not None:
+        grad_w, grad_b = run.formula_gradient[k, :d], run.formula_gradient[k, d]
+        direct = False
+    elif name == "mse":
         grad_w, grad_b = mse_gradient(problem.X_fit, problem.y, w, b)
-        direct = len(problem.y) * (d + 1) ** 2 <= DIRECT_CHECK_WORK
+        direct = check_is_direct(len(problem.y), d)
     else:
         grad_w, grad_b = loss_gradient(problem.X_fit, problem.y, w, b, name, **values)
         direct = True
@@ -417,4 +372,4 @@ def build_step_check(problem: Problem, run: Run, k: int) -> StepCheck:
     analytic = np.append(grad_w, grad_b)
     rtol = MAE_GRADIENT_RTOL if LOSS_TABLE[name].kinked else GRADIENT_RTOL
     check = gradient_check(loss, lambda _theta: analytic, np.append(w, b), rtol=rtol)
-    return StepCheck(grad_w=np.asarray(grad_w), grad_b=float(grad_b), check=check, direct=direct)
+    return StepCheck(grad_w=np.array(grad_w), grad_b=float(grad_b), check=check, direct=direct)

@@ -7,7 +7,8 @@ entry also expiring after ``TTL_SECONDS`` and a large one after ``IDLE_SECONDS``
 computed once per key even when many sessions ask at once. :func:`heavy_work` (from
 ``ui.regression.heavy_line``) lets only one computation on more than ``HEAVY_CELLS`` values run
 at a time, so the transient memory of at most one adds to the budget.
-``ui.regression.cache`` keys the regression page's values in it.
+``ui.regression.cache`` keys the regression page's values in it, and its small values in
+:data:`LIGHT_STORE`, a second store with a budget of its own.
 """
 
 from __future__ import annotations
@@ -26,13 +27,19 @@ import pandas as pd
 
 from ui.regression.heavy_line import HEAVY_CELLS, heavy_work
 
-__all__ = ["HEAVY_CELLS", "STORE", "ByteBudgetCache", "heavy_work", "nbytes"]
+__all__ = ["HEAVY_CELLS", "LIGHT_STORE", "STORE", "ByteBudgetCache", "heavy_work", "nbytes"]
 
 TTL_SECONDS = 3600
 # The total size of the arrays in STORE, per process. A 1,000,000 x 10 generated table with its
 # problem takes 256 MB (the table 88 MB; X, standardised X and y 168 MB), so the largest table the
 # page generates fits alone; a Streamlit Community Cloud app has about 1 GB in all.
 CACHE_BUDGET_BYTES = 256 * 2**20
+# The small values (light problems, runs, references, chart bases) live apart, in LIGHT_STORE
+# under a budget of their own, so that making room for a new large table (STORE.reserve) does
+# not drop them: a step after another student's new table finds its problem's statistics,
+# sample and run there (ui.regression.cache.resolve_step). Per student of a 1e6 x 10 table
+# about 1 MB (its light problem 0.4 MB, its run and chart bases), so 64 MB holds a class of 60.
+LIGHT_BUDGET_BYTES = int(float(os.environ.get("GRADLAB_LIGHT_STORE_MB", "64")) * 2**20)
 # An entry of at least IDLE_BYTES that nobody has used for IDLE_SECONDS is dropped (by
 # ``expire_idle``, which the server's collector thread calls every second): the last tables of a
 # class that has left would otherwise stay in memory for TTL_SECONDS (bench_memory: 576 MB
@@ -177,6 +184,7 @@ class ByteBudgetCache:
 
 
 STORE = ByteBudgetCache(CACHE_BUDGET_BYTES, TTL_SECONDS)
+LIGHT_STORE = ByteBudgetCache(LIGHT_BUDGET_BYTES, TTL_SECONDS)
 # glibc serves a freed block below its mmap threshold from the heap next time, and raises that
 # threshold (up to 32 MB) whenever a large block is freed; arrays of a few MB then stay in
 # per-thread heaps (Streamlit runs each session in its own thread) after STORE drops them: in

@@ -2,19 +2,25 @@
 
 A deployed app is one process shared by a whole class, so everything large lives in ONE
 process-wide least-recently-used store, ``ui.regression.byte_store.STORE``, whose values together hold at
-most ``CACHE_BUDGET_BYTES`` (256 MB) of arrays (entries also expire after ``TTL_SECONDS``). Each
-entry is computed once per key and shared by every session that asks for it: a
-:class:`LoadedData` (``ui.regression.data``), and a Problem, LossReference, Run, race grid or
-ChartBases (``ui.regression.build``, which builds them; each wrapper here adds only the key,
-the size estimate and the concurrency policy).
+most ``CACHE_BUDGET_BYTES`` (256 MB) of arrays (entries also expire after ``TTL_SECONDS``): a
+:class:`LoadedData` (``ui.regression.data``) and a Problem (``ui.regression.problem``). The
+small values, a LossReference, Run, race grid or ChartBases (``ui.regression.build``, which
+builds them) and each problem's :class:`~ui.regression.problem.LightProblem` (everything but
+its rows, or the whole of a problem under WHOLE_PROBLEM_BYTES), live in ``LIGHT_STORE``, a
+second store with a budget of its own (64 MB), so making room in STORE for another student's
+new table does not drop them. Each entry is computed once per key and shared by every session
+that asks for it (each wrapper here adds only the key, the size estimate, the store and the
+concurrency policy).
 
 Sessions never hold these objects between runs: a session keeps small keys (a
 :class:`RunRef`, an :class:`UploadRef`) and looks the objects up again with :func:`resolve`,
 which recomputes whatever was evicted (an evicted upload is parsed again by ``ui.regression.data_source``
-from the file the uploader still holds). So memory does not grow with the number of sessions,
-open or disconnected. Work on more than ``HEAVY_CELLS`` values runs one at a time per process
-(:func:`heavy_work`), so the transient memory of at most one large computation adds to the
-budget.
+from the file the uploader still holds), or, for a step of the stepper, :func:`resolve_step`,
+which serves a light problem from LIGHT_STORE where a step reads no rows (an MSE run carries
+the article's formula at every iterate, ``Run.formula_gradient``), so a step never rebuilds a
+large table. So memory does not grow with the number of sessions, open or disconnected. Work
+on more than ``HEAVY_CELLS`` values runs one at a time per process (:func:`heavy_work`), so
+the transient memory of at most one large computation adds to the budget.
 
 Keys are tuples of values, an argument entering by :data:`HASH_FUNCS` (a LoadedData by its
 digest, a Problem or Run by its ``key``), so two different inputs never share a key and no
@@ -37,9 +43,12 @@ from gradcore import RunSettings
 from gradcore.regression.engine import EVALUATION_ROWS
 from ui.regression.build import (
     DEFAULT_SETTINGS,
+    DIRECT_CHECK_BYTES,
     ChartBases,
+    LightProblem,
     LossReference,
     Problem,
+    ProblemKey,
     Run,
     StepCheck,
     build_chart_bases,
@@ -49,11 +58,16 @@ from ui.regression.build import (
     build_run,
     build_step_check,
     reference_skipped,
+    steps_read_rows,
+    takes_formula_path,
 )
 from ui.regression.byte_store import (
+    LIGHT_STORE,
     STORE,
     TTL_SECONDS,
+    ByteBudgetCache,
     heavy_work,
+    nbytes,
 )
 from ui.regression.data import (
     LoadedData,
@@ -67,9 +81,18 @@ from ui.shell.lessons import trace_run
 
 __all__ = [
     "HASH_FUNCS", "RunRef", "UploadRef", "bundled_data", "chart_bases", "check_step", "descend",
-    "generated_data", "load", "loss_reference", "memoized", "prepare", "race_grid", "resolve",
-    "uploaded_data",
+    "generated_data", "load", "loss_reference", "memoized", "prepare", "race_grid", "race_run",
+    "resolve", "resolve_step", "uploaded_data",
 ]
+
+# A problem of at most this many bytes (rows and all) is kept whole in LIGHT_STORE, so that its
+# steps, which read the rows for a direct check (up to build.DIRECT_CHECK_BYTES of rows) or a
+# loss other than the MSE, find them even after STORE made room for a large table: twice the
+# direct check's rows, for the drawn sample and statistics besides them. A class's uploads of
+# 20,000 rows take 0.5 MB each.
+WHOLE_PROBLEM_BYTES = 2 * DIRECT_CHECK_BYTES
+_LIGHT = "light problem"  # LIGHT_STORE's key of a problem's light part: (_LIGHT, problem key)
+
 
 def _data_key(digest: str) -> tuple[str, str]:
     """A table's part of a key: tagged, so that it never equals a plain string argument."""
@@ -81,6 +104,7 @@ def _data_key(digest: str) -> tuple[str, str]:
 HASH_FUNCS: dict[type, Callable[[object], Hashable]] = {
     LoadedData: lambda data: _data_key(data.digest),
     Problem: lambda problem: problem.key,
+    LightProblem: lambda problem: problem.key,
     Run: lambda run: run.key,
     list: tuple,
 }
@@ -91,21 +115,22 @@ def _hashed(value) -> Hashable:
     return value if hash_func is None else hash_func(value)
 
 
-def memoized(size_estimate: Callable[..., int]):
-    """Cache a function in STORE on the values of its positional arguments (``HASH_FUNCS``);
-    before computing, make room for ``size_estimate(*args)`` bytes (``STORE.reserve``).
+def memoized(size_estimate: Callable[..., int], store: ByteBudgetCache = STORE):
+    """Cache a function in `store` (STORE, or LIGHT_STORE for small values) on the values of
+    its positional arguments (``HASH_FUNCS``); before computing, make room for
+    ``size_estimate(*args)`` bytes (``store.reserve``).
 
     ``function.clear()`` drops its entries; ``function.lookup(*keys)`` is the cached value for
     arguments whose HASH_FUNCS values are `keys` (or None), without computing anything."""
-    return functools.partial(_memoize, size_estimate=size_estimate)
+    return functools.partial(_memoize, size_estimate=size_estimate, store=store)
 
 
-def _memoize(function, size_estimate):
+def _memoize(function, size_estimate, store):
     name = function.__qualname__
     signature = inspect.signature(function)
 
     def compute(args):
-        STORE.reserve(size_estimate(*args))
+        store.reserve(size_estimate(*args))
         return function(*args)
 
     @functools.wraps(function)
@@ -114,14 +139,14 @@ def _memoize(function, size_estimate):
         bound.apply_defaults()  # a default left out and passed share one key
         args = bound.args
         key = (name, *(_hashed(arg) for arg in args))
-        return STORE.get_or_compute(key, lambda: compute(args))
+        return store.get_or_compute(key, lambda: compute(args))
 
-    wrapper.clear = lambda: STORE.discard(lambda key: key[0] == name)
+    wrapper.clear = lambda: store.discard(lambda key: key[0] == name)
     defaults = [p.default for p in signature.parameters.values()]
 
     def lookup(*key):
         # Arguments left out take their defaults, as in a call (so both share one key).
-        return STORE.get((name, *key, *(_hashed(d) for d in defaults[len(key):])))
+        return store.get((name, *key, *(_hashed(d) for d in defaults[len(key):])))
 
     wrapper.lookup = lookup
     return wrapper
@@ -199,10 +224,23 @@ def prepare(data: LoadedData, target: str, features: tuple[str, ...],
     DataError); `shaping` (``ui.regression.generalisation.Shaping``) is the split and degree."""
     with heavy_work(len(data.frame) * (_columns(features, shaping) + 1)):
         trace_run(f"scikit-learn fit of {target} on {len(features)} feature(s)")
-        return build_problem(data, target, features, standardise, Shaping(*shaping))
+        problem = build_problem(data, target, features, standardise, Shaping(*shaping))
+    _keep_light(problem)
+    return problem
 
 
-@memoized(lambda problem, loss, loss_key, penalty="none", alpha=0.0: 0)
+_clear_problems = prepare.clear
+prepare.clear = lambda: (_clear_problems(), LIGHT_STORE.discard(lambda key: key[0] == _LIGHT))
+
+
+def _keep_light(problem: Problem) -> None:
+    """Put what a step reads of `problem` in LIGHT_STORE: the problem itself if it is small
+    (WHOLE_PROBLEM_BYTES), else its ``light()`` part (no rows)."""
+    small = nbytes(problem) <= WHOLE_PROBLEM_BYTES
+    LIGHT_STORE.put((_LIGHT, problem.key), problem if small else problem.light())
+
+
+@memoized(lambda problem, loss, loss_key, penalty="none", alpha=0.0: 0, LIGHT_STORE)
 def loss_reference(problem: Problem, loss: str, loss_key: tuple, penalty: str = "none",
                    alpha: float = 0.0) -> LossReference:
     """``build_loss_reference``; only a fit (not the MSE's, nor a skipped one) is heavy work."""
@@ -215,15 +253,42 @@ def loss_reference(problem: Problem, loss: str, loss_key: tuple, penalty: str = 
         return build_loss_reference(problem, loss, loss_key, penalty, alpha)
 
 
-@memoized(lambda problem, settings: 32 * (settings.steps + 1) * (len(problem.features) + 1))
+@memoized(lambda problem, settings: 32 * (settings.steps + 1) * (len(problem.features) + 1),
+          LIGHT_STORE)
 def descend(problem: Problem, settings: RunSettings = DEFAULT_SETTINGS) -> Run:
     """``build_run`` against the shared ``loss_reference``; the MSE's steps do not read the
-    rows, so only another loss's run is heavy work."""
+    rows, so only another loss's run is heavy work (the MSE's formula path reads them once, a
+    few MB at a time)."""
+    return _run(problem, settings, stepped=True)
+
+
+@memoized(lambda problem, settings: 32 * (settings.steps + 1) * (len(problem.features) + 1),
+          LIGHT_STORE)
+def race_run(problem: Problem, settings: RunSettings = DEFAULT_SETTINGS) -> Run:
+    """``descend`` for a race's rival, which nobody steps through: the same run without the
+    formula path (``build.formula_path``, 0.3 s of a 1,000,000 x 10 table). A rival the
+    student then chooses is ``descend``ed (its trajectory again, and its path)."""
+    return _run(problem, settings, stepped=False)
+
+
+def _run(problem: Problem, settings: RunSettings, stepped: bool) -> Run:
     optimum = loss_reference(problem, settings.loss, settings.loss_key, settings.penalty,
                              settings.alpha)
-    rows = len(problem.y) if settings.loss != "mse" else 0
-    with heavy_work(rows * (len(problem.features) + 1)):
-        return build_run(problem, settings, optimum)
+    with heavy_work(_rows_read(problem, settings, stepped) * (len(problem.features) + 1)):
+        return build_run(problem, settings, optimum, stepped)
+
+
+def _rows_read(problem: Problem, settings: RunSettings, stepped: bool) -> int:
+    """The rows a run reads: every row for a loss other than the MSE, and for a stepped MSE
+    run that may carry the formula path (``build.takes_formula_path``: one pass, 0.3 s of a
+    1,000,000 x 10 table). So that pass is a turn in the heavy line, which finishes work on
+    tables already made before it makes a new one: outside the line, the next tables were made
+    while this one's rows, already dropped from STORE, were still being read (beyond the
+    budget, one problem per run in progress)."""
+    if settings.loss != "mse" or (stepped and takes_formula_path(problem.n,
+                                                                  len(problem.features))):
+        return problem.n
+    return 0
 
 
 @dataclass(frozen=True)
@@ -262,8 +327,29 @@ def resolve(ref: RunRef, loader: Callable[[tuple], LoadedData | None] = load,
     return problem, descend(problem, ref.settings)
 
 
+def resolve_step(ref: RunRef, loader: Callable[[tuple], LoadedData | None] = load,
+                 reads_rows: bool = True) -> tuple[LightProblem, Run] | None:
+    """What a step of the stepper reads: the Problem and Run `ref` names if STORE still holds
+    the problem; else, if LIGHT_STORE holds the problem's light part (or the whole of a small
+    problem) and the run, and a step of that run reads no rows (``steps_read_rows``) or the
+    caller reads none (`reads_rows` False: the stepper's fit and path tabs draw the sample),
+    those, without rebuilding anything; else ``resolve(ref, loader)``. A LightProblem has
+    ``n`` and ``head`` where a Problem also has the rows (y, X_fit)."""
+    key = ProblemKey(ref.digest, ref.target, ref.features, ref.standardise, ref.shaping)
+    if prepare.lookup(_data_key(ref.digest), ref.target, ref.features, ref.standardise,
+                      ref.shaping) is None:
+        light = LIGHT_STORE.get((_LIGHT, key))
+        if light is not None:
+            run = descend.lookup(key, ref.settings)
+            if run is None and isinstance(light, Problem):
+                run = descend(light, ref.settings)
+            if run is not None and not (reads_rows and steps_read_rows(light, run)):
+                return light, run
+    return resolve(ref, loader)
+
+
 @memoized(lambda problem, loss, loss_key, window, penalty="none", alpha=0.0:
-          8 * CONTOUR_GRID ** 2)
+          8 * CONTOUR_GRID ** 2, LIGHT_STORE)
 def race_grid(problem: Problem, loss: str, loss_key: tuple,
               window: tuple[float, float, float, float], penalty: str = "none",
               alpha: float = 0.0):
@@ -274,13 +360,15 @@ def race_grid(problem: Problem, loss: str, loss_key: tuple,
 
 @memoized(lambda problem, run: 24 * (run.trajectory.steps_taken + 1)
           * (len(problem.features) + 2) + 16 * problem.sample.indices.size
-          + 8 * CONTOUR_GRID ** 2)
+          + 8 * CONTOUR_GRID ** 2, LIGHT_STORE)
 def chart_bases(problem: Problem, run: Run) -> ChartBases:
     """``build_chart_bases``, once per run (shared by sessions)."""
     return build_chart_bases(problem, run)
 
 
 @st.cache_resource(max_entries=256, ttl=TTL_SECONDS, show_spinner=False, hash_funcs=HASH_FUNCS)
-def check_step(problem: Problem, run: Run, k: int) -> StepCheck:
-    """``build_step_check``: small, so kept by Streamlit, per step a student looks at."""
+def check_step(problem: LightProblem, run: Run, k: int) -> StepCheck:
+    """``build_step_check``: small, so kept by Streamlit, per step a student looks at. A
+    LightProblem (``resolve_step``) gives the same check as its Problem (Streamlit keys the
+    two apart, its key includes the argument's type)."""
     return build_step_check(problem, run, k)

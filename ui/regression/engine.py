@@ -35,7 +35,7 @@ from gradcore import (
 from gradcore.number_text import significant, tex
 from gradcore.regression.engine import EVALUATION_ROWS
 from gradcore.regression.rows import declared
-from ui.regression.build import Problem, Run
+from ui.regression.build import LightProblem, Problem, Run
 from ui.regression.penalties import penalty_controls
 from ui.shell.state import Link
 
@@ -247,14 +247,14 @@ def rate_note(settings: RunSettings, rate: float, bound: float) -> str | None:
     return text.strip()
 
 
-def loss_gradient_latex(problem: Problem, run: Run, k: int) -> list[str]:
+def loss_gradient_latex(problem: LightProblem, run: Run, k: int) -> list[str]:
     """The chosen loss's gradient at iterate k: its formula, the first rows' residuals and
     rho'(r_i), and dL/dw_1, dL/db as the trajectory recorded them."""
     t = run.trajectory
     row = LOSS_TABLE[run.settings.loss]
-    n, rows = len(problem.y), min(FORMULA_TERMS, len(problem.y))
+    n, rows = problem.n, min(FORMULA_TERMS, problem.n)
     w, b = t.w[k], float(t.b[k])
-    residual = problem.X_fit[:rows] @ w + b - problem.y[:rows]
+    residual = problem.head.X_fit[:rows] @ w + b - problem.head.y[:rows]
     slope = row.derivative(residual, run.settings.loss_settings)
     # One part per line, so that the gradient fits a phone's width.
     lines = [row.formula, r"\begin{gathered}" + gradient_tex(row, r"\\ ") + r"\end{gathered}"]
@@ -262,7 +262,7 @@ def loss_gradient_latex(problem: Problem, run: Run, k: int) -> list[str]:
         rf"r_{i + 1} &= {tex(residual[i], wrap=False)}, & \rho'(r_{i + 1}) &= "
         rf"{tex(slope[i], wrap=False)}" for i in range(rows))
     lines.append(rf"\begin{{aligned}}{rows_tex}\end{{aligned}}")
-    terms = [rf"{tex(slope[i])}\cdot{tex(problem.X_fit[i, 0])}" for i in range(rows)]
+    terms = [rf"{tex(slope[i])}\cdot{tex(problem.head.X_fit[i, 0])}" for i in range(rows)]
     lines.append(
         rf"\begin{{aligned}}\frac{{\partial L}}{{\partial w_1}} &= \tfrac{{1}}{{{n}}}"
         rf"{bracket(terms, n > rows, 1)} \\ &= {tex(t.grad_w[k, 0], wrap=False)} \\[4pt] "

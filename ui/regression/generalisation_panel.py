@@ -76,7 +76,7 @@ def test_loss_note(problem: Problem, run: Run) -> str | None:
         return None
     steps, values = run.test_loss
     every = "every step" if steps.size == run.trajectory.loss.size else f"{steps.size} steps"
-    held = len(problem.held_out.y)
+    held = problem.held_out.rows
     read = held_out_rows(held, run.settings.loss)
     rows = f"{held:,} held-out rows" if read == held else \
         f"{read:,} evenly spaced of the {held:,} held-out rows"

@@ -8,7 +8,7 @@ import streamlit as st
 from gradcore import OPTIMIZER_TABLE, DataError, RunSettings
 from ui.regression import race_figures
 from ui.regression.build import Problem, Run, contour_note, race_window
-from ui.regression.cache import descend, race_grid
+from ui.regression.cache import race_grid, race_run
 from ui.regression.penalties import race_zeros
 from ui.shell.state import inert
 
@@ -37,7 +37,7 @@ def race_panel(problem: Problem, run: Run, rivals: tuple[RunSettings, ...], unit
         return
     try:
         with st.spinner("Running the race…"):
-            runs = [run, *(descend(problem, rival) for rival in rivals)]
+            runs = [run, *(race_run(problem, rival) for rival in rivals)]
     except DataError as error:
         st.error(f"The race could not run: {inert(error)}")
         return

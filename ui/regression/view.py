@@ -14,6 +14,7 @@ scikit-learn check table is in original units. Every label says which (``gd_unit
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -25,14 +26,16 @@ from ui.regression import alt_text, data_source, penalties
 from ui.regression import engine as engines
 from ui.regression import figures as figures
 from ui.regression.build import (
+    LightProblem,
     Problem,
     Run,
     StepCheck,
     contour_note,
     reference_predictions,
     reference_source,
+    steps_read_rows,
 )
-from ui.regression.cache import RunRef, chart_bases, check_step, resolve
+from ui.regression.cache import RunRef, chart_bases, check_step, resolve, resolve_step
 from ui.regression.check import check_panel
 from ui.regression.generalisation_panel import curve_chart, test_loss_note
 from ui.regression.tables import ORIGINAL_UNITS, gd_units, show_table
@@ -70,12 +73,12 @@ def learning_rate_note(rate: float, bound: float, condition_number: float,
     return text
 
 
-def gradient_latex(problem: Problem, run: Run, k: int, step: StepCheck) -> list[str]:
+def gradient_latex(problem: LightProblem, run: Run, k: int, step: StepCheck) -> list[str]:
     """The article's formulas at iterate k with numbers: residuals, dL/dw_1, dL/db, updates."""
     t = run.trajectory
-    n, rows = len(problem.y), min(engines.FORMULA_TERMS, len(problem.y))
+    n, rows = problem.n, min(engines.FORMULA_TERMS, problem.n)
     w, b = t.w[k], float(t.b[k])
-    X_first, y_first = problem.X_fit[:rows], problem.y[:rows]
+    X_first, y_first = problem.head.X_fit[:rows], problem.head.y[:rows]
     predicted = X_first @ w + b
     residual = predicted - y_first
     more = n > rows
@@ -115,16 +118,16 @@ def _update_lines(t, k: int) -> list[str]:
     ]
 
 
-def update_table(problem: Problem, run: Run, k: int) -> pd.DataFrame:
+def update_table(problem: LightProblem, run: Run, k: int) -> pd.DataFrame:
     """:func:`update_columns` as a DataFrame."""
     return pd.DataFrame(update_columns(problem, run, k))
 
 
-def update_columns(problem: Problem, run: Run, k: int) -> dict:
+def update_columns(problem: LightProblem, run: Run, k: int) -> dict:
     """Every parameter at step k from the trajectory: value, sum term, gradient and, when the
     run took a step from k, -eta * the gradient it used and the value it reached; the first
     column's name says the units of the values."""
-    t, n = run.trajectory, len(problem.y)
+    t, n = run.trajectory, problem.n
     grads = np.append(t.grad_w[k], t.grad_b[k])
     columns = {
         f"parameter ({gd_units(problem)})": [f"w ({name})" for name in problem.features] + ["b"],
@@ -186,7 +189,7 @@ def _step_controls(link: Link, last: int) -> int:
     return link.number("k", "step k", 0, last, 0, integer=True, slider=True)
 
 
-def metric_values(problem: Problem, run: Run, k: int) -> list[tuple[str, str]]:
+def metric_values(problem: LightProblem, run: Run, k: int) -> list[tuple[str, str]]:
     """(label, value) of each metric at step k; every w and b label names its units.
 
     One feature: w; several: ‖w‖. In GD's units, and in original units beside them when GD
@@ -211,7 +214,7 @@ def metric_values(problem: Problem, run: Run, k: int) -> list[tuple[str, str]]:
                      significant(t.loss[k], 6))]
 
 
-def _metrics(problem: Problem, run: Run, k: int) -> None:
+def _metrics(problem: LightProblem, run: Run, k: int) -> None:
     row = st.container(horizontal=True, gap="medium")
     for label, value in metric_values(problem, run, k):
         row.metric(label, value, width="content")
@@ -246,7 +249,7 @@ TABS = {"fit": "Fit and loss", "path": "Path and residuals",
 TABS_LABEL = "Section 3 tab"
 
 
-def _plots(problem: Problem, run: Run, k: int, log_y: bool, view: str) -> None:
+def _plots(problem: LightProblem, run: Run, k: int, log_y: bool, view: str) -> None:
     """The two charts of the open tab at step k: "fit" the data and the model (line, curve or
     predictions) beside the loss; "path" the path (contours over (w, b) with one feature, else
     the coefficients against step) beside the residuals. The run's step-independent parts come
@@ -275,13 +278,13 @@ def _plots(problem: Problem, run: Run, k: int, log_y: bool, view: str) -> None:
             predicted = problem.sample.X_fit @ w + b
             titled(left, "Predicted against actual",
                    figures.predicted_actual_at(bases.main, predicted, k), "fig_pred",
-                   f"{problem.sample.indices.size:,} of {len(problem.y):,} rows drawn.",
+                   f"{problem.sample.indices.size:,} of {problem.n:,} rows drawn.",
                    about=lambda table: alt_text.predicted_actual(
                        problem.sample.y, predicted, reference_predictions(problem, run), k,
-                       problem.target, len(problem.y), table, source))
+                       problem.target, problem.n, table, source))
         titled(right, "Loss against step", figures.loss_at(bases.loss, t.loss, k, log_y),
                "fig_loss",
-               " ".join(filter(None, (engines.evaluation_note(run, len(problem.y)),
+               " ".join(filter(None, (engines.evaluation_note(run, problem.n),
                                       test_loss_note(problem, run)))) or None,
                about=lambda table: alt_text.loss_curve(t.loss, k, table))
         return
@@ -308,7 +311,7 @@ def _plots(problem: Problem, run: Run, k: int, log_y: bool, view: str) -> None:
            about=lambda table: alt_text.residual_bars(residual, shown + 1, k, table))
 
 
-def formula_caption(problem: Problem) -> str:
+def formula_caption(problem: LightProblem) -> str:
     """What the formula panel writes out, and in which units its numbers are."""
     text = (f"First {engines.FORMULA_TERMS} rows written out; w₁ is the weight of "
             f"'{inert(problem.features[0])}' (every weight is in the table below). ")
@@ -334,7 +337,7 @@ def stepper(problem: Problem, run: Run, link: Link, upload_note: str | None) -> 
     _stepper(RunRef.of(problem, run), link, upload_note)
 
 
-def _gradient_tab(problem: Problem, run: Run, k: int) -> None:
+def _gradient_tab(problem: LightProblem, run: Run, k: int) -> None:
     """The gradient at step k written out (the article's formula, or the run's loss and
     optimizer) and the update, with the L1 panel when the penalty has a kink."""
     if run.settings.is_article:
@@ -353,18 +356,41 @@ def _gradient_tab(problem: Problem, run: Run, k: int) -> None:
     penalties.l1_panel(problem, run, k, show_table)
 
 
+DROPPED_UPLOAD = ("the uploaded table was dropped from the server's memory and the uploader no "
+                  "longer holds the file: upload it again")
+
+
+def _found(find, ref: RunRef) -> tuple[tuple[LightProblem, Run] | None, str]:
+    """(``find(ref, data_source.restore)``, or None with the reason it found nothing)."""
+    try:
+        found = find(ref, data_source.restore)
+    except DataError as error:
+        return None, inert(error)
+    return found, DROPPED_UPLOAD
+
+
+def _with_rows(ref: RunRef, problem: LightProblem, run: Run) -> tuple[LightProblem, Run] | None:
+    """What the gradient and check tabs read: `problem` and `run` themselves unless a step of
+    the run reads the rows (``steps_read_rows``: another loss's panel counts residuals, a check
+    without the formula path differentiates on the rows) and `problem` has none; then the
+    Problem from STORE or built again (``resolve``), or None with a warning."""
+    if not steps_read_rows(problem, run):
+        return problem, run
+    found, reason = _found(resolve, ref)
+    if found is None:
+        st.warning(f"Cannot show this tab: {reason}.")
+    return found
+
+
 @st.fragment
 def _stepper(ref: RunRef, link: Link, upload_note: str | None) -> None:
     """The stepper itself: finds `ref`'s problem and run in the cache, or computes them again
-    (an upload the cache dropped is read again from the session's uploader)."""
+    (an upload the cache dropped is read again from the session's uploader). The fit and path
+    tabs draw the sample and the trajectory, and the metrics read neither rows nor data, so a
+    step after the rows were dropped takes the light problem (``resolve_step``); only the
+    gradient and check tabs of a run whose steps read the rows fetch them (``_with_rows``)."""
     trace_run("fragment stepper")
-    try:
-        found = resolve(ref, data_source.restore)
-    except DataError as error:
-        found, reason = None, inert(error)
-    else:
-        reason = ("the uploaded table was dropped from the server's memory and the uploader no "
-                  "longer holds the file: upload it again")
+    found, reason = _found(partial(resolve_step, reads_rows=False), ref)
     if found is None:
         st.warning(f"Cannot show the steps: {reason}.")
         share_box(link, upload_note)
@@ -378,8 +404,18 @@ def _stepper(ref: RunRef, link: Link, upload_note: str | None) -> None:
     with tabs[view]:
         if view in ("fit", "path"):
             _plots(problem, run, k, log_y, view)
-        elif view == "gradient":
-            _gradient_tab(problem, run, k)
         else:
-            check_panel(problem, run, k, check_step(problem, run, k))
+            _rows_tab(ref, problem, run, k, view)
     share_box(link, upload_note)
+
+
+def _rows_tab(ref: RunRef, problem: LightProblem, run: Run, k: int, view: str) -> None:
+    """The gradient or the check tab at step k, with the rows where it reads them."""
+    found = _with_rows(ref, problem, run)
+    if found is None:
+        return
+    problem, run = found
+    if view == "gradient":
+        _gradient_tab(problem, run, k)
+    else:
+        check_panel(problem, run, k, check_step(problem, run, k))
