@@ -9,6 +9,7 @@ to look at (issue 29).
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -90,9 +91,13 @@ def test_typing_a_degree_redraws_the_curve_and_writes_the_address(new_page, app_
     box = page.get_by_role("spinbutton", name="Polynomial degree")
     box.fill("9")
     box.press("Enter")
+    # The run the Enter started writes deg=9; waiting for it (not for "script idle", which a
+    # busy machine can show before that run has begun) keeps the tab's click out of it.
+    page.wait_for_url(re.compile(r"[?&]deg=9(&|$)"))
     wait_ready(page)
     page.get_by_role("tab", name="Path and residuals").click()  # the coefficients' paths
     page.wait_for_function(HAS_TRACE_JS, arg="z⁹")
+    page.wait_for_url(re.compile(r"[?&]tab=path(&|$)"))
     wait_ready(page)
     assert "deg=9" in page.url and "test=0.3" in page.url
     page.get_by_role("tab", name="Fit and loss").click()
