@@ -93,3 +93,52 @@ def test_a_revalidation_with_the_same_etag_gets_304_and_head_gets_the_headers():
     assert _get(router, "/chain-rule", headers={"If-None-Match": '"other"'})[0] == 200
     head = _get(router, "/chain-rule", method="HEAD")
     assert head[0] == 200 and head[1]["etag"] == headers["etag"]
+
+
+def _chunks(folder, files: dict[str, str]):
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_the_chart_chunk_and_its_imports_not_yet_preloaded_are_listed(tmp_path):
+    """The closure of the chunk's static imports (minified `from"./x.js"` and `import"./x.js"`),
+    without what index.html preloads already and without names that are not files."""
+    folder = _chunks(tmp_path, {
+        "PlotlyChart.AB12.js": 'import{a}from"./index.X1.js";import"./wrap.W2.js";'
+                               'import{b as c}from "./gone.G3.js";',
+        "wrap.W2.js": 'import{d}from"./deep.D4.js";import{e}from"./index.X1.js";',
+        "deep.D4.js": 'import{w}from"./wrap.W2.js";export const d=1;',
+        "index.X1.js": "export const a=1;",
+    })
+    html = '<script type="module" src="./static/js/index.X1.js"></script>'
+    assert page_html.chart_chunk_files(folder, html) == ["PlotlyChart.AB12.js", "wrap.W2.js",
+                                                         "deep.D4.js"]
+
+
+@pytest.mark.parametrize("names", [[], ["PlotlyChart.A.js", "PlotlyChart.B.js"]])
+def test_no_single_chart_chunk_means_no_early_charts(tmp_path, names):
+    folder = _chunks(tmp_path, {name: "" for name in names})
+    assert page_html.chart_chunk_files(folder, "") == []
+    assert page_html.with_early_charts("<head></head>", []) == "<head></head>"
+
+
+def test_the_served_page_preloads_streamlits_chart_chunk_and_imports_it_once():
+    """In the installed Streamlit: every listed file exists, the chunk comes first, each is
+    preloaded once before </head>, and one script imports the chunk (after the first
+    WebSocket message; tests/e2e/test_page_html.py checks that in Chromium)."""
+    index = page_html.index_path()
+    files = page_html.chart_chunk_files(index.parent / "static" / "js",
+                                        index.read_text(encoding="utf-8"))
+    assert files and files[0].startswith("PlotlyChart.")
+    assert all((index.parent / "static" / "js" / name).is_file() for name in files)
+    body = page_html.page_html()[0].decode("utf-8")
+    head = body[:body.index("</head>")]
+    for name in files:
+        assert head.count(f'href="./static/js/{name}"') == 1, name
+    assert head.count(f'import("./static/js/{files[0]}")') == 1
+    assert head.count("WebSocket.prototype.send = send") == 1
+
+
+def test_a_page_without_head_end_gets_no_early_charts():
+    assert page_html.with_early_charts("<head>", ["PlotlyChart.A.js"]) == "<head>"
