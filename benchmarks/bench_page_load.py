@@ -18,9 +18,12 @@ the median CPU time of the browser's main thread in the same loads (Chrome's ``T
 read over the DevTools protocol) with its ratio: the work the page gives the browser, which a
 busy machine inflates far less than the wall time. The exit status is 1 when a wall ratio is
 above ``--goal`` (1.3). The machine is shared: quote medians. ``--pages`` times only the named
-lessons (beside the bare app).
+lessons (beside the bare app). ``--against PATH`` also times another checkout's app (e.g. a
+worktree of the previous commit) in the same rounds, its rows marked "(PATH's name)": an A/B
+of a change on this noisy VM, whose ratios move by ±0.1 between runs, needs both in one run.
 
-Usage: ``python benchmarks/bench_page_load.py [--rounds N] [--goal 1.3] [--pages derivatives ...]``
+Usage: ``python benchmarks/bench_page_load.py [--rounds N] [--goal 1.3] [--pages derivatives ...]
+[--against PATH]``
 """
 
 from __future__ import annotations
@@ -76,6 +79,22 @@ def start_bare_app(folder: Path) -> AppServer:
     return server
 
 
+def start_other_app(repo: Path, log_path: Path) -> AppServer:
+    """`repo`'s app (another checkout) in its own ``streamlit run`` process, as the app's."""
+    import subprocess
+
+    port = free_port()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=repo, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = AppServer(f"http://127.0.0.1:{port}", process, log_path)
+    wait_http_ok(f"{server.url}/_stcore/health", 60, process)
+    return server
+
+
 def load_ms(context, url: str) -> tuple[float, float]:
     """(wall ms, main-thread CPU ms) from navigation until the page is idle with every chart
     drawn. The CPU figure is the renderer's main-thread time (Chrome's ``ThreadTime`` metric,
@@ -109,6 +128,8 @@ def main() -> int:
     parser.add_argument("--goal", type=float, default=1.3)
     parser.add_argument("--pages", nargs="+", choices=PAGES, default=PAGES, metavar="PAGE",
                         help=f"the lessons to time (default: all of {', '.join(PAGES)})")
+    parser.add_argument("--against", type=Path, default=None, metavar="PATH",
+                        help="also time this other checkout's app, interleaved")
     args = parser.parse_args()
     chromium = find_chromium()
     if chromium is None:
@@ -119,7 +140,16 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         bare = start_bare_app(Path(folder))
         app = start_app_server(Path(folder) / "app.log")
+        servers = [bare, app]
         targets = {"bare app": f"{bare.url}/"} | {page: f"{app.url}/{page}" for page in args.pages}
+        owner = {name: "app" for name in targets} | {"bare app": "bare"}
+        if args.against is not None:
+            other = start_other_app(args.against.resolve(), Path(folder) / "other.log")
+            servers.append(other)
+            mark = f" ({args.against.resolve().name})"
+            for page in args.pages:
+                targets[page + mark] = f"{other.url}/{page}"
+                owner[page + mark] = "other"
         times: dict[str, list[float]] = {name: [] for name in targets}
         cpu_times: dict[str, list[float]] = {name: [] for name in targets}
         try:
@@ -129,31 +159,31 @@ def main() -> int:
                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                           "--disable-component-update", "--disable-sync", "--no-first-run"])
                 contexts = {name: browser.new_context(viewport={"width": 1280, "height": 900})
-                            for name in ("bare", "app")}
+                            for name in set(owner.values())}
                 for name, url in targets.items():  # warm: bundle cached, imports done
-                    load_ms(contexts["bare" if name == "bare app" else "app"], url)
+                    load_ms(contexts[owner[name]], url)
                 for _ in range(args.rounds):
                     for name, url in targets.items():
-                        context = contexts["bare" if name == "bare app" else "app"]
+                        context = contexts[owner[name]]
                         wall, cpu = load_ms(context, url)
                         times[name].append(wall)
                         cpu_times[name].append(cpu)
                 browser.close()
         finally:
-            stop_process_group(bare.process)
-            stop_process_group(app.process)
+            for server in servers:
+                stop_process_group(server.process)
     base = statistics.median(times["bare app"])
     base_cpu = statistics.median(cpu_times["bare app"])
     print(f"{args.rounds} loads each, warm browser cache, interleaved; ms until idle with "
           "every chart drawn (wall) and the renderer main thread's CPU ms in that time")
-    print(f"{'page':22} {'median ms':>10} {'min-max':>12} {'ratio':>7} {'CPU ms':>8} {'ratio':>7}")
+    print(f"{'page':30} {'median ms':>10} {'min-max':>12} {'ratio':>7} {'CPU ms':>8} {'ratio':>7}")
     worst = 0.0
     for name, values in times.items():
         ratio = statistics.median(values) / base
         cpu = statistics.median(cpu_times[name])
-        if name != "bare app":
+        if owner[name] == "app":  # the goal is this checkout's
             worst = max(worst, ratio)
-        print(f"{name:22} {statistics.median(values):10.0f} "
+        print(f"{name:30} {statistics.median(values):10.0f} "
               f"{min(values):5.0f}-{max(values):<6.0f} {ratio:6.2f}× {cpu:8.0f} "
               f"{cpu / base_cpu:6.2f}×")
     print(f"goal: every page load <= {args.goal}× the bare app's; worst here {worst:.2f}×")
