@@ -2,8 +2,7 @@
 
 Before, a browser that opened /gradients asked /gradients/_stcore/health, got 404, waited about
 100 ms and asked /_stcore/health: every shared lesson link began with a failed round trip. Now
-the lesson's HTML tells Streamlit's frontend where the server is. It also preloads the plotly
-chunk and starts evaluating it after the first WebSocket message. Checked at the root and under
+the lesson's HTML tells Streamlit's frontend where the server is. Checked at the root and under
 ``server.baseUrlPath`` (the script takes the page address's parent, so a path prefix works),
 with the page's own settings from the link and a move to another lesson afterwards.
 """
@@ -39,14 +38,6 @@ def _check_lesson(page, base: str) -> None:
     assert not [url for url in calls if "/gradients/_stcore/" in url], calls
     assert f"{base}/_stcore/health" in calls
     assert page.evaluate("window.__streamlit.BACKEND_BASE_URL") == f"{base}/"
-    # The chart chunk: asked for once, under the app's own path, while the HTML was read
-    # (before the frontend's first call to the server); the WebSocket's send is the
-    # browser's own again after the first message.
-    charts = [url for url in asked if "/PlotlyChart." in url]
-    assert len(charts) == 1 and charts[0].startswith(f"{base}/static/js/"), charts
-    assert asked.index(charts[0]) < asked.index(next(u for u in asked if "/_stcore/" in u))
-    assert page.evaluate("WebSocket.prototype.send.toString().includes('[native code]')")
-    page.wait_for_selector("[data-testid='stPlotlyChart'] .main-svg")
     assert page.get_by_role("heading", name="Gradients", exact=True).is_visible()
     # The link's settings took effect: n = 2 gives a gradient with two components.
     assert page.get_by_text("∂f/∂w2", exact=True).first.is_visible()

@@ -20,26 +20,12 @@ load).
 Starlette routes for ``st.App(..., routes=...)`` in app.py, matched before Streamlit's own,
 like ``ui.shell.aliases``. ``index.html`` is read once per process (it is part of the installed
 Streamlit); a Streamlit whose ``index.html`` has no ``<head>`` gets its file unchanged.
-
-The chart library, early. Every lesson draws plotly charts, and Streamlit loads its plotly
-chunk (``PlotlyChart.*.js``, 4.7 MB) only when the first chart element arrives; evaluating it
-then holds the browser's main thread for about 750 ms on this machine (a Chromium trace), after
-the page's other elements were drawn and before any chart. A lesson's HTML also asks for that
-chunk and the three of its imports ``index.html`` does not already preload
-(``<link rel="modulepreload">``: fetched and parsed off the main thread), and a small script
-starts evaluating it (``import()``) right after the frontend's first WebSocket message, the
-request to run the page: the browser then evaluates the library while the server runs the
-script, instead of after. ``benchmarks/bench_page_load.py``, A/B in one run: the regression
-page 2,292 -> 2,173 ms (the preload alone, or the import alone, changed nothing). When the
-chunk is not found (another Streamlit), the page is served without it, as before.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -70,20 +56,6 @@ def index_path() -> Path:
     return Path(file_util.get_static_dir()) / "index.html"
 
 
-HEAD_END = "</head>"
-CHART_CHUNK = "PlotlyChart"
-_IMPORT = re.compile(r'(?:from|import)\s*"\./([\w.-]+\.js)"')
-_PRELOADED = re.compile(r'\./static/js/([\w.-]+\.js)')
-# After the frontend's first WebSocket message (the request to run the page), start
-# evaluating the chart chunk; the original send is put back at once.
-EARLY_IMPORT = (
-    "<script>(function () {{ var send = WebSocket.prototype.send;"
-    " WebSocket.prototype.send = function (data) {{ WebSocket.prototype.send = send;"
-    " send.call(this, data); setTimeout(function () {{"
-    " import({url}).catch(function () {{}}); }}, 0); }}; }})();</script>"
-)
-
-
 def with_base_script(html: str) -> str:
     """`html` with :data:`BASE_SCRIPT` right after ``<head>`` (before Streamlit's bundle, a
     module script, which runs only after the document is parsed); unchanged without one."""
@@ -95,46 +67,10 @@ def with_base_script(html: str) -> str:
     return html[:at] + BASE_SCRIPT + html[at:]
 
 
-def chart_chunk_files(js_dir: Path, html: str) -> list[str]:
-    """The file names of Streamlit's plotly chunk (first) and of its static imports, direct or
-    not, that `html` does not preload already; [] unless exactly one such chunk exists."""
-    found = sorted(js_dir.glob(f"{CHART_CHUNK}.*.js"))
-    if len(found) != 1:
-        _LOGGER.warning("%d files %s.*.js in %s: lesson pages without the early chart chunk",
-                        len(found), CHART_CHUNK, js_dir)
-        return []
-    preloaded = set(_PRELOADED.findall(html))
-    files, todo = [], [found[0].name]
-    while todo:
-        name = todo.pop(0)
-        if name in files or name in preloaded or not (js_dir / name).is_file():
-            continue
-        files.append(name)
-        todo.extend(_IMPORT.findall((js_dir / name).read_text(encoding="utf-8",
-                                                                errors="replace")))
-    return files
-
-
-def with_early_charts(html: str, files: list[str]) -> str:
-    """`html` with the chart chunk's files preloaded and its evaluation started after the
-    first WebSocket message (module docstring); unchanged without `files` or ``</head>``."""
-    at = html.find(HEAD_END)
-    if not files or at < 0:
-        return html
-    links = "".join(f'<link rel="modulepreload" crossorigin href="./static/js/{name}">'
-                    for name in files)
-    script = EARLY_IMPORT.format(url=json.dumps(f"./static/js/{files[0]}"))
-    return html[:at] + links + script + html[at:]
-
-
 @lru_cache(maxsize=1)
 def page_html() -> tuple[bytes, str]:
     """(the HTML, its ETag), made once per process."""
-    index = index_path()
-    html = index.read_text(encoding="utf-8")
-    html = with_early_charts(with_base_script(html),
-                             chart_chunk_files(index.parent / "static" / "js", html))
-    body = html.encode("utf-8")
+    body = with_base_script(index_path().read_text(encoding="utf-8")).encode("utf-8")
     return body, '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
 
 
