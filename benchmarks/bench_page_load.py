@@ -60,39 +60,33 @@ CHARTS_DRAWN_JS = """() => {
 TIMEOUT_MS = 120_000
 
 
-def start_bare_app(folder: Path) -> AppServer:
-    """The bare app in its own ``streamlit run`` process on a free port."""
+def _streamlit_server(script: str, cwd: Path, log_path: Path) -> AppServer:
+    """``streamlit run script`` in `cwd`, in its own process group on a free port, with the
+    flags of ``tests/e2e/browser.start_app_server``; returns once it is healthy."""
     import subprocess
 
-    script = folder / "bare_app.py"
-    script.write_text(BARE_APP)
     port = free_port()
-    log_path = folder / "bare.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+            [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     server = AppServer(f"http://127.0.0.1:{port}", process, log_path)
     wait_http_ok(f"{server.url}/_stcore/health", 60, process)
     return server
+
+
+def start_bare_app(folder: Path) -> AppServer:
+    """The bare app in its own ``streamlit run`` process on a free port."""
+    script = folder / "bare_app.py"
+    script.write_text(BARE_APP)
+    return _streamlit_server(str(script), folder, folder / "bare.log")
 
 
 def start_other_app(repo: Path, log_path: Path) -> AppServer:
     """`repo`'s app (another checkout) in its own ``streamlit run`` process, as the app's."""
-    import subprocess
-
-    port = free_port()
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=repo, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    server = AppServer(f"http://127.0.0.1:{port}", process, log_path)
-    wait_http_ok(f"{server.url}/_stcore/health", 60, process)
-    return server
+    return _streamlit_server("app.py", repo, log_path)
 
 
 def load_ms(context, url: str) -> tuple[float, float]:
