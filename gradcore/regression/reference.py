@@ -13,8 +13,7 @@ from gradcore.regression.standardize import Standardizer
 from gradcore.regression.statistics import RegressionStatistics, as_xy, regression_statistics
 
 
-def sklearn_reference(X, y, scaler: Standardizer | None = None, *,
-                      standardised: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+def sklearn_reference(X, y, scaler: Standardizer | None = None) -> tuple[np.ndarray, float]:
     """The least-squares optimum by scikit-learn: ``coef`` (d,) and ``intercept``, original units.
 
     ``LinearRegression`` solves with lstsq, which treats singular values below
@@ -28,16 +27,13 @@ def sklearn_reference(X, y, scaler: Standardizer | None = None, *,
     A constant column is centred, not scaled (all zeros) and gets weight 0. When the optimum is
     not unique (collinear or constant columns, d >= N) this is the minimum-norm solution on the
     standardised scale: another optimum than gradient descent may reach, with the same loss.
-    ``scaler``: ``Standardizer.fit(X)`` when the caller has it already (one pass saved);
-    ``standardised``: ``scaler.transform(X)`` when the caller has that too (copied here, not
-    computed again: a copy costs a tenth of the transform; the caller's array is not changed).
+    ``scaler``: ``Standardizer.fit(X)`` when the caller has it already (two passes saved).
+    Memory: this function's standardised copy of X, and lstsq's copy of it (about 2 X-sized
+    arrays at the peak, nothing kept).
     """
     X, y = as_xy(X, y)
     scaler = Standardizer.fit(X) if scaler is None else scaler
-    if standardised is not None and standardised.shape == X.shape:
-        Z = np.array(standardised, dtype=float, order="C")
-    else:
-        Z = scaler.transform(X)
+    Z = scaler.transform(X)
     Z[:, scaler.constant] = 0.0
     # Z is this function's own copy, so scikit-learn may centre it in place (copy_X=False).
     model = LinearRegression(copy_X=False).fit(Z, y)

@@ -17,6 +17,21 @@ from gradcore.errors import DataError
 
 # Standardizer.fit reads a column's range (is it constant?) only where std <= this * |mean|.
 RANGE_CHECK_RTOL = 1e-9
+# Rows per block of Standardizer.fit's second pass (a 640 KB buffer at 10 columns).
+_BLOCK_ROWS = 8192
+_NEEDS_FINITE = "Standardisation needs a non-empty table of finite numbers."
+
+
+def _squared_deviations(X: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """sum_i (x_ij - mean_j)^2 per column j, a block of rows at a time."""
+    n, d = X.shape
+    total = np.zeros(d)
+    buffer = np.empty((min(_BLOCK_ROWS, n), d))
+    for start in range(0, n, _BLOCK_ROWS):
+        block = np.subtract(X[start : start + _BLOCK_ROWS], mean, out=buffer[: min(_BLOCK_ROWS, n - start)])
+        np.square(block, out=block)
+        total += block.sum(axis=0)
+    return total
 
 
 @dataclass(frozen=True)
@@ -29,14 +44,24 @@ class Standardizer:
 
     @classmethod
     def fit(cls, X) -> Standardizer:
-        """Means and standard deviations (population, ddof=0) of the columns of X (N, d)."""
+        """Means and standard deviations (population, ddof=0) of the columns of X (N, d).
+
+        Two passes over the rows (the means, then the squared deviations from them, a block
+        of ``_BLOCK_ROWS`` rows at a time), so no (N, d) temporary is made: np.std would make
+        one (80 MB for a 1,000,000 x 10 table), at the moment a page builds its problem.
+        """
         X = np.asarray(X, dtype=float)
         if X.ndim == 1:
             X = X.reshape(-1, 1)
-        if X.ndim != 2 or X.shape[0] == 0 or not np.isfinite(X).all():
-            raise DataError("Standardisation needs a non-empty table of finite numbers.")
-        mean = X.mean(axis=0)
-        std = X.std(axis=0)
+        if X.ndim != 2 or X.shape[0] == 0:
+            raise DataError(_NEEDS_FINITE)
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean = X.mean(axis=0)
+            # NaN or inf anywhere reaches its column's mean; an infinite mean of finite values
+            # (a sum that overflows) is told apart by the full check, made only then.
+            if not np.isfinite(mean).all() and not np.isfinite(X).all():
+                raise DataError(_NEEDS_FINITE)
+            std = np.sqrt(_squared_deviations(X, mean) / X.shape[0])
         constant = std <= 64 * np.finfo(float).eps * np.abs(mean)
         # A column of equal values has std <= log2(N) eps |mean| (the rounding of its mean), or
         # an infinite std where its squares overflow, so only such a column can have a range
