@@ -3,7 +3,6 @@ left out per chosen column, every cache is bounded (by bytes), and what a sessio
 small and finds its arrays again after they were dropped."""
 
 import pickle
-import platform
 import threading
 import time
 import tomllib
@@ -342,12 +341,6 @@ def test_default_features_fall_back_to_a_usable_column():
     assert complete.default_features == ("p", "q", "r")
 
 
-def test_large_blocks_go_back_to_the_system_on_glibc():
-    """On Linux with glibc the mmap threshold is fixed (True); elsewhere nothing changes (False)."""
-    expected = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
-    assert byte_store.return_large_blocks_to_the_system() is expected
-
-
 def test_work_on_a_made_table_goes_before_a_new_table():
     """While one heavy turn runs, a new table and then the fit of a made table wait: the fit
     goes first (so a class does not hold a waiting table per student), the new table next."""
@@ -394,7 +387,7 @@ def test_a_new_table_is_not_starved():
     from ui.regression.heavy_line import HeavyLine
 
     line, done = HeavyLine(new_table_patience_s=0.05), threading.Event()
-    line._finishing = 1  # a finishing turn that never comes (its session went away)
+    line._finishing[object()] = (0.0, 0)  # a finishing turn that never comes (its session went away)
 
     def newcomer():
         with line.turn(new_table=True):

@@ -13,9 +13,7 @@ at a time, so the transient memory of at most one adds to the budget.
 
 from __future__ import annotations
 
-import ctypes
 import os
-import platform
 import threading
 import time
 from collections import OrderedDict
@@ -185,24 +183,3 @@ class ByteBudgetCache:
 
 STORE = ByteBudgetCache(CACHE_BUDGET_BYTES, TTL_SECONDS)
 LIGHT_STORE = ByteBudgetCache(LIGHT_BUDGET_BYTES, TTL_SECONDS)
-# glibc serves a freed block below its mmap threshold from the heap next time, and raises that
-# threshold (up to 32 MB) whenever a large block is freed; arrays of a few MB then stay in
-# per-thread heaps (Streamlit runs each session in its own thread) after STORE drops them: in
-# bench_memory.py, 20 uploads of 18 MB left 690 MB resident instead of 530 MB. A fixed threshold
-# gives every array of 1 MB or more its own mapping, returned to the system when freed.
-MMAP_THRESHOLD_BYTES = 2**20
-_M_MMAP_THRESHOLD = -3  # mallopt's parameter number in glibc's malloc.h
-
-
-def return_large_blocks_to_the_system() -> bool:
-    """Fix glibc's mmap threshold at MMAP_THRESHOLD_BYTES (a process-wide setting, idempotent).
-    Returns False where there is no glibc (macOS, Windows, musl), where nothing changes."""
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
-        return False
-    try:
-        return bool(ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
-    except (OSError, AttributeError):
-        return False
-
-
-return_large_blocks_to_the_system()
