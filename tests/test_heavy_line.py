@@ -236,7 +236,7 @@ def test_finishing_turns_waiting_add_their_measured_seconds():
     running, started, release = hold(line, new_table=True)
     assert started.wait(WAIT_S)
     fit, _, release_fit = hold(line)
-    wait_until(lambda: line._finishing == 1)
+    wait_until(lambda: line.waiting_turns() == 1)
     told = []
     newcomer = threading.Thread(target=_wait_with, args=(line, told), daemon=True)
     newcomer.start()
@@ -247,3 +247,69 @@ def test_finishing_turns_waiting_add_their_measured_seconds():
     for thread in (running, fit, newcomer):
         thread.join(WAIT_S)
     assert line.waiting_tables() == 0
+
+
+def _finish_in_turn(line: HeavyLine, order: list, name: str, page_started: float) -> None:
+    with line.turn(page_started=page_started):
+        order.append(name)
+
+
+def test_turns_on_made_tables_go_oldest_page_first():
+    """Three pages' fits wait behind a running turn, asked for newest page first: they run in
+    the order their pages began (a page's later turns do not queue behind pages opened after
+    it), and a turn without a page start counts from when it asked."""
+    clock = Clock()
+    line = HeavyLine(clock=clock, poll_seconds=0.005)
+    running, started, release = hold(line)
+    assert started.wait(WAIT_S)
+    order: list[str] = []
+    asks = [("opened at 30", 30.0), ("opened at 20", 20.0), ("asked at 25", None),
+            ("opened at 10", 10.0)]
+    threads = []
+    for count, (name, page_started) in enumerate(asks, start=1):
+        clock.now = 25.0 if page_started is None else 40.0 + count
+        thread = threading.Thread(target=_finish_in_turn, daemon=True,
+                                  args=(line, order, name, page_started))
+        thread.start()
+        threads.append(thread)
+        wait_until(lambda count=count: line.waiting_turns() == count)
+    release.set()
+    for thread in (running, *threads):
+        thread.join(WAIT_S)
+    assert order == ["opened at 10", "opened at 20", "asked at 25", "opened at 30"]
+    assert line.waiting_turns() == 0
+
+
+def test_a_page_run_gives_its_heavy_turns_the_pages_start():
+    """Within page_run, heavy_work's turns on made tables carry the run's start: a turn asked
+    later by an older page goes before one asked earlier by a newer page."""
+    from ui.regression.heavy_line import page_run
+
+    line = HeavyLine(poll_seconds=0.005)  # the real clock, as page_run's
+    running, started, release = hold(line)
+    assert started.wait(WAIT_S)
+    order: list[str] = []
+    older_ready = threading.Event()
+
+    def older_page():
+        with page_run():
+            older_ready.wait(WAIT_S)  # its page began first, it asks second
+            with heavy_work(HEAVY_CELLS + 1, line=line):
+                order.append("older page")
+
+    def newer_page():
+        with page_run(), heavy_work(HEAVY_CELLS + 1, line=line):
+            order.append("newer page")
+
+    first = threading.Thread(target=older_page, daemon=True)
+    first.start()
+    wait_until(lambda: first.is_alive())
+    second = threading.Thread(target=newer_page, daemon=True)
+    second.start()
+    wait_until(lambda: line.waiting_turns() == 1)
+    older_ready.set()
+    wait_until(lambda: line.waiting_turns() == 2)
+    release.set()
+    for thread in (running, first, second):
+        thread.join(WAIT_S)
+    assert order == ["older page", "newer page"]

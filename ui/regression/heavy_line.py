@@ -4,7 +4,10 @@ Work on more than ``HEAVY_CELLS`` values (a 1e6 x 10 table is 11 million) runs a
 (:func:`heavy_work`), so the transient memory of at most one adds to the store's budget. A turn
 that finishes work on a table already made goes before a turn that makes a new table (else a
 class each asking for a new table holds every table at once while waiting for the fits: 2.5 GB
-per replica in the heavy-mix benchmark). New tables wait in a first-come, first-served line of
+per replica in the heavy-mix benchmark), and such turns go oldest page first (:func:`page_run`):
+a page open takes three or four turns one after another (the fit, the run, the path), and each
+queued again behind every page opened meanwhile made a few page opens of a busy class wait over
+30 s. New tables wait in a first-come, first-served line of
 at most ``MAX_WAITING_TABLES`` and about ``MAX_WAIT_SECONDS`` of work: each costs about a
 second of CPU, and a class can ask for more per second than two cores make. A page that shows the wait (:func:`waiting_shown_by`) is told
 about once a second how many tables are before its own and about how long that takes (from the
@@ -42,6 +45,9 @@ POLL_SECONDS = 1.0
 OnWait = Callable[[int, float], None]
 _ON_WAIT: contextvars.ContextVar[OnWait | None] = contextvars.ContextVar("gradlab_on_wait",
                                                                          default=None)
+# When the page run of this thread began (time.monotonic), within ``page_run``.
+_PAGE_STARTED: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "gradlab_page_started", default=None)
 
 
 class TablesBusy(Exception):
@@ -69,7 +75,9 @@ class HeavyLine:
                  poll_seconds: float = POLL_SECONDS) -> None:
         self._changed = threading.Condition()
         self._busy = False
-        self._finishing = 0  # turns waiting that work on a table already made
+        # Turns waiting that work on a table already made: ticket -> (its page's start, arrival).
+        self._finishing: dict[object, tuple[float, int]] = {}
+        self._arrivals = 0
         self._tables: deque[object] = deque()  # new tables waiting, first come first
         self._done: deque[tuple[float, float, bool]] = deque()  # (end, seconds, new table)
         self.new_table_patience_s = new_table_patience_s
@@ -91,17 +99,25 @@ class HeavyLine:
         with self._changed:
             return len(self._tables)
 
+    def waiting_turns(self) -> int:
+        """Turns on made tables waiting now."""
+        with self._changed:
+            return len(self._finishing)
+
     def _ahead(self, ticket: object) -> int:
         """Tables before `ticket`: those waiting before it, and the turn running now."""
         return self._tables.index(ticket) + (1 if self._busy else 0)
 
     @contextmanager
-    def turn(self, new_table: bool = False, on_wait: OnWait | None = None) -> Iterator[None]:
+    def turn(self, new_table: bool = False, on_wait: OnWait | None = None,
+             page_started: float | None = None) -> Iterator[None]:
         """Hold the heavy turn for the block. A new table with `on_wait` that would wait is
         refused with TablesBusy when max_waiting_tables wait already or the tables ahead take
         about more than max_wait_seconds; while it waits, ``on_wait(ahead,
         seconds)`` is called about every poll_seconds (an exception it raises leaves the
-        line)."""
+        line). Turns on made tables go oldest page first: `page_started` (``clock`` time) is
+        when the page run asking began (now, if None), so a page's second and third turns
+        (its fit, its run) do not queue again behind pages opened after it."""
         ticket = object()
         with self._changed:
             if new_table:
@@ -113,7 +129,9 @@ class HeavyLine:
                     raise TablesBusy(ahead, seconds)
                 self._tables.append(ticket)
             else:
-                self._finishing += 1
+                self._arrivals += 1
+                started = self.clock() if page_started is None else page_started
+                self._finishing[ticket] = (started, self._arrivals)
         since = self.clock()
         holding = False
         try:
@@ -128,7 +146,7 @@ class HeavyLine:
                 elif new_table:
                     self._tables.remove(ticket)
                 else:
-                    self._finishing -= 1
+                    del self._finishing[ticket]
                 self._changed.notify_all()
 
     def _wait_locked(self, ahead: int) -> float:
@@ -136,7 +154,7 @@ class HeavyLine:
         seconds, plus the finishing turns waiting now (they go first) at their measured mean."""
         finishing = [s for _, s, new in self._done if not new]
         per_finish = sum(finishing) / len(finishing) if finishing else 0.0
-        return ahead * self._seconds_per_table_locked() + self._finishing * per_finish
+        return ahead * self._seconds_per_table_locked() + len(self._finishing) * per_finish
 
     def _seconds_per_table_locked(self) -> float:
         self._forget_old()
@@ -147,7 +165,7 @@ class HeavyLine:
         if self._busy:
             return False
         if not new_table:
-            return True
+            return min(self._finishing, key=self._finishing.__getitem__) is ticket
         patient = self.clock() - since < self.new_table_patience_s
         return self._tables[0] is ticket and not (patient and self._finishing)
 
@@ -163,7 +181,7 @@ class HeavyLine:
                     if new_table:
                         self._tables.remove(ticket)
                     else:
-                        self._finishing -= 1
+                        del self._finishing[ticket]
                     return True
                 ahead = self._ahead(ticket) if new_table else 0
                 seconds = self._wait_locked(ahead)
@@ -186,6 +204,17 @@ def waiting_shown_by(on_wait: OnWait) -> Iterator[None]:
 
 
 @contextmanager
+def page_run() -> Iterator[None]:
+    """Within the block (a page's run), heavy turns on made tables count from its start, so
+    they go before those of pages opened later (``HeavyLine.turn``'s ``page_started``)."""
+    token = _PAGE_STARTED.set(time.monotonic())
+    try:
+        yield
+    finally:
+        _PAGE_STARTED.reset(token)
+
+
+@contextmanager
 def heavy_work(cells: int, new_table: bool = False, line: HeavyLine | None = None):
     """Run the block alone among the process's heavy work when it touches > HEAVY_CELLS values;
     `new_table`: it makes a new table, so it waits for work on tables already made and for the
@@ -193,5 +222,6 @@ def heavy_work(cells: int, new_table: bool = False, line: HeavyLine | None = Non
     if cells <= HEAVY_CELLS:
         yield
         return
-    with (line or _HEAVY).turn(new_table, _ON_WAIT.get() if new_table else None):
+    with (line or _HEAVY).turn(new_table, _ON_WAIT.get() if new_table else None,
+                               _PAGE_STARTED.get()):
         yield

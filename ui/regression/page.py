@@ -27,6 +27,7 @@ from ui.regression.engine import (
 )
 from ui.regression.export import data_download, script_download, trajectory_download
 from ui.regression.generalisation_panel import generalisation_controls, generalisation_summary
+from ui.regression.heavy_line import page_run
 from ui.regression.race import race_panel
 from ui.regression.tables import gd_units, glossary
 from ui.regression.view import learning_rate_note, stepper, titled
@@ -61,7 +62,13 @@ def reset_columns_for_a_new_table(columns: list[str], target: str,
 
 
 def render(lesson) -> None:
-    """The whole page, in `lesson`'s frame (``ui.shell.lessons.page_frame``)."""
+    """The whole page, in `lesson`'s frame (``ui.shell.lessons.page_frame``); its heavy turns
+    go before those of pages opened after this run began (``heavy_line.page_run``)."""
+    with page_run():
+        _render(lesson)
+
+
+def _render(lesson) -> None:
     st.title("Gradient descent for linear regression")
     # The chosen loss's introduction. The loss box comes further down, so the slot is filled
     # with the loss it will most likely show (this session's choice, else the link's) and
