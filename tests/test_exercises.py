@@ -25,6 +25,8 @@ from gradcore.exercises.catalogue import (
     parse_seed,
 )
 from tests.page_helpers import open_panels, shown
+from ui.regression.view import STEPPER_KEYS, TABS, TABS_KEY
+from ui.shell import exercise_panel
 from ui.shell.lessons import LESSONS
 
 APP = Path(__file__).parent.parent / "home.py"
@@ -258,7 +260,29 @@ def test_link_sets_up_its_page(exercise, seed):
     assert not at.exception, at.exception
     assert not any("could not be used" in i.value for i in at.info)
     for key, wanted in task.link.items():
+        if key in STEPPER_KEYS:  # the steps are hidden until the answer: kept in the address
+            assert at.query_params[key] == wanted
+            continue
         assert same(widget_value(at, key), wanted), (key, widget_value(at, key), wanted)
+
+
+@pytest.mark.parametrize("exercise_id", ["bias-gradient-sign", "bias-gradient-value",
+                                         "l1-stays-zero"])
+def test_an_answer_about_the_gradient_is_then_seen_on_the_gradient_tab(exercise_id):
+    """The page hides its steps until the exercise is answered; the link's tab=gradient stays
+    in the address meanwhile (through another control's rerun too), and the steps then open
+    on the Gradient tab, at step 0, with the article's formula."""
+    task = BY_ID[exercise_id].instance()
+    at = open_task(task)
+    assert at.query_params[TABS_KEY] == "gradient"
+    assert not at.tabs  # no stepper before the answer
+    at.run()  # any rerun before the answer (it ends by dropping controls not drawn)
+    assert at.query_params[TABS_KEY] == "gradient"
+    at.button(key=exercise_panel.SHOW_KEY).click().run()
+    assert not at.exception
+    assert [tab.label for tab in at.tabs] == list(TABS.values())
+    assert any(h.value.startswith("The gradient at step 0") for h in at.subheader)
+    assert at.query_params[TABS_KEY] == "gradient"
 
 
 def test_regression_numbers_are_the_pages_numbers():

@@ -123,6 +123,9 @@ _RUN = (*_DATA, "opt", "sched")
 # The curvature exercises open the Gradients page's curvature view; turning it off or moving Δ
 # changes nothing about their answers.
 _CURVATURE_VIEW = ("curv", "da", "db")
+# The regression page's tab an answer is checked on (its link opens it): the student may
+# look at the other tabs without closing the exercise.
+_ANSWER_VIEW = ("tab",)
 
 EXERCISES: tuple[Exercise, ...] = (
     Exercise("square-slope", "derivatives", calculus.square_slope),
@@ -146,9 +149,9 @@ EXERCISES: tuple[Exercise, ...] = (
     Exercise("chain-inner-slope", "chain-rule", calculus.chain_inner_slope),
     Exercise("chain-relu", "chain-rule", calculus.chain_relu),
     Exercise("bias-gradient-sign", "linear-regression", regression.bias_gradient_sign,
-             depends=_DATA),
+             depends=_DATA, free=_ANSWER_VIEW),
     Exercise("bias-gradient-value", "linear-regression", regression.bias_gradient_value,
-             depends=_DATA),
+             depends=_DATA, free=_ANSWER_VIEW),
     Exercise("learning-rate", "linear-regression", regression.learning_rate, depends=_RUN),
     Exercise("standardise-kappa", "linear-regression", regression.standardise_kappa,
              seeded=False, depends=_DATA, free=("std",)),
@@ -161,7 +164,7 @@ EXERCISES: tuple[Exercise, ...] = (
     Exercise("momentum-best", "linear-regression", regression.momentum_best, seeded=False,
              depends=_DATA, free=("lr", "mom")),
     Exercise("l1-stays-zero", "linear-regression", penalties.l1_stays_zero,
-             depends=(*_DATA, "std", "w0"), free=("lr", "b0")),
+             depends=(*_DATA, "std", "w0"), free=("lr", "b0", *_ANSWER_VIEW)),
     Exercise("lowest-test-degree", "linear-regression", degree_exercises.lowest_test_degree,
              depends=_DATA, free=("deg",)),
 )

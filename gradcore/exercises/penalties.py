@@ -15,7 +15,7 @@ import numpy as np
 
 from gradcore.exercises import answers
 from gradcore.exercises.checks import Checker, Feedback
-from gradcore.exercises.regression import page_data
+from gradcore.exercises.regression import ANSWER_TAB, page_data
 from gradcore.exercises.seeds import DEFAULT_SEED, rng
 from gradcore.number_text import significant
 from gradcore.regression.descent import mse_gradient
@@ -81,7 +81,8 @@ def l1_stays_zero(seed: int):
     grad = float(mse_gradient(X, y, np.zeros(X.shape[1]), 0.0)[0][1])
     alpha = _pick_alpha(seed, grad)
     stays = abs(grad) <= alpha
-    link = {**base, "pen": "l1", "alpha": _alpha_text(alpha), "opt": "proximal"}
+    link = {**base, "pen": "l1", "alpha": _alpha_text(alpha), "opt": "proximal",
+            "tab": ANSWER_TAB}
     prompt = (f"Generated data (50 rows, three standardised features), the MSE with the L1 "
               f"penalty α‖w‖₁, α = {_alpha_text(alpha)}, and proximal gradient descent "
               f"(η = {LEARNING_RATE:g}) from w = 0. At step 0 the loss's gradient has "

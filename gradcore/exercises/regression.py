@@ -27,6 +27,10 @@ from gradcore.regression.descent import LEARNING_RATES, learning_rate_verdict, m
 from gradcore.regression.standardize import Standardizer
 from gradcore.regression.statistics import regression_statistics
 
+# The regression page's tab (``?tab=``) where an answer about the gradient at a step is seen
+# once the exercise is answered (the page hides the steps until then).
+ANSWER_TAB = "gradient"
+
 
 def page_data(link: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
     """(X as gradient descent sees it, y) for a regression link: the same table, columns and
@@ -64,6 +68,7 @@ def bias_gradient_sign(seed: int):
     b0 = 10.0 if seed == DEFAULT_SEED or rng("bias", seed).random() < 0.5 else -10.0
     link = {"src": "generate", "n": "50", "seed": str(seed), "w0": param(0.0), "b0": param(b0)}
     X, y = page_data(link)
+    link["tab"] = ANSWER_TAB
     grad_b = mse_gradient(X, y, np.zeros(X.shape[1]), b0)[1]
     expected = "positive" if grad_b > 0 else "negative" if grad_b < 0 else "zero"
     above = b0 > 0
@@ -85,6 +90,7 @@ def bias_gradient_value(seed: int):
     link = {"src": "generate", "n": "50", "seed": str(seed), "tb": param(true_b),
             "w0": param(0.0), "b0": param(0.0)}
     X, y = page_data(link)
+    link["tab"] = ANSWER_TAB
     grad_b = mse_gradient(X, y, np.zeros(X.shape[1]), 0.0)[1]
     mean = float(y.mean())
     prompt = (f"The targets of this data have mean ȳ = {significant(mean)}. At step 0 (w = 0, b = 0) "

@@ -30,7 +30,7 @@ from ui.regression.generalisation_panel import generalisation_controls, generali
 from ui.regression.heavy_line import page_run
 from ui.regression.race import race_panel
 from ui.regression.tables import gd_units, glossary
-from ui.regression.view import learning_rate_note, stepper, titled
+from ui.regression.view import STEPPER_KEYS, learning_rate_note, stepper, titled
 from ui.shell import exercise_panel
 from ui.shell.lessons import stop_page
 from ui.shell.state import Link, inert, share_box
@@ -218,4 +218,5 @@ def _render(lesson) -> None:
         stepper(problem, run, link, upload_note)
     else:
         exercise_panel.hidden("the steps: residuals, gradient and loss")
+        link.keep(*STEPPER_KEYS)  # the exercise's link may open a tab for after the answer
         share_box(link, upload_note)

@@ -247,6 +247,8 @@ TABS_KEY = "tab"
 TABS = {"fit": "Fit and loss", "path": "Path and residuals",
         "gradient": "Gradient", "check": "Check"}
 TABS_LABEL = "Section 3 tab"
+# The stepper's controls in the address (step, open tab, log-scale loss axis).
+STEPPER_KEYS = ("k", TABS_KEY, "logy")
 
 
 def _plots(problem: LightProblem, run: Run, k: int, log_y: bool, view: str) -> None:

@@ -227,6 +227,13 @@ class Link:
             values = None
         set_params({key: values})
 
+    def keep(self, *keys: str) -> None:
+        """Controls this run does not make (an open exercise hides them until it is answered)
+        keep their values in the address as they are, instead of being dropped at the end of
+        the run: an exercise's link can open its answer's view (``tab=gradient``) once the
+        student has answered. Their values are read, and checked, when they are drawn again."""
+        self.drawn.update(keys)
+
     def view(self) -> dict[str, list[str]]:
         """The values of this run's controls that differ from their defaults, by URL key (what
         the address of this view holds, hidden and locked controls included)."""
