@@ -397,3 +397,34 @@ def test_a_new_table_is_not_starved():
     thread.start()
     assert done.wait(10), "a new table waited for ever behind finishing turns"
     thread.join(10)
+
+
+def test_a_spinner_only_for_work_not_cached(monkeypatch):
+    """cache.spun runs a memoized function under st.spinner only when its value is not in the
+    store (Streamlit's spinner sends the browser a delta and starts a timer thread even for
+    work that takes no time); the value is the function's either way, computed once."""
+    from contextlib import contextmanager
+
+    from ui.regression import cache
+
+    store = byte_store.ByteBudgetCache(10 * MB, ttl_seconds=60)
+    calls, spinners = [], []
+
+    @cache.memoized(lambda n, scale=1.0: 0, store)
+    def table(n: int, scale: float = 1.0):
+        calls.append((n, scale))
+        return np.full(n, scale)
+
+    @contextmanager
+    def spinner(text):
+        spinners.append(text)
+        yield
+
+    monkeypatch.setattr(cache.st, "spinner", spinner)
+    assert not table.cached(3)
+    first = cache.spun(table, 3, text="Making the table…")
+    assert table.cached(3) and table.cached(3, 1.0)  # a default left out or passed: one key
+    again = cache.spun(table, 3, 1.0, text="Making the table…")
+    assert again is first and calls == [(3, 1.0)]
+    assert spinners == ["Making the table…"]
+    assert not table.cached(4)

@@ -121,7 +121,8 @@ def memoized(size_estimate: Callable[..., int], store: ByteBudgetCache = STORE):
     ``size_estimate(*args)`` bytes (``store.reserve``).
 
     ``function.clear()`` drops its entries; ``function.lookup(*keys)`` is the cached value for
-    arguments whose HASH_FUNCS values are `keys` (or None), without computing anything."""
+    arguments whose HASH_FUNCS values are `keys` (or None), without computing anything;
+    ``function.cached(*args)`` says whether a call with `args` would find its value."""
     return functools.partial(_memoize, size_estimate=size_estimate, store=store)
 
 
@@ -133,14 +134,21 @@ def _memoize(function, size_estimate, store):
         store.reserve(size_estimate(*args))
         return function(*args)
 
+    def bound(args) -> tuple:
+        arguments = signature.bind(*args)
+        arguments.apply_defaults()  # a default left out and passed share one key
+        return arguments.args
+
     @functools.wraps(function)
     def wrapper(*args):
-        bound = signature.bind(*args)
-        bound.apply_defaults()  # a default left out and passed share one key
-        args = bound.args
+        args = bound(args)
         key = (name, *(_hashed(arg) for arg in args))
         return store.get_or_compute(key, lambda: compute(args))
 
+    def cached(*args) -> bool:
+        return store.get((name, *(_hashed(arg) for arg in bound(args))), None) is not None
+
+    wrapper.cached = cached
     wrapper.clear = lambda: store.discard(lambda key: key[0] == name)
     defaults = [p.default for p in signature.parameters.values()]
 
@@ -150,6 +158,17 @@ def _memoize(function, size_estimate, store):
 
     wrapper.lookup = lookup
     return wrapper
+
+
+def spun(function, *args, text: str):
+    """``function(*args)`` for a memoized `function`, under ``st.spinner(text)`` only when its
+    value is not cached: Streamlit's spinner sends the browser a delta (its clearing) and
+    starts a timer thread even when the work takes no time, three times per run of the
+    regression page when it is warm."""
+    if function.cached(*args):
+        return function(*args)
+    with st.spinner(text):
+        return function(*args)
 
 
 @memoized(lambda name, encode_text=False: 0)

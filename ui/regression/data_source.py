@@ -230,8 +230,7 @@ def pick_data(link: Link) -> regression_data.LoadedData | None:
         names = regression_data.dataset_names()
         name = link.choice("ds", "Dataset", names, regression_data.default_dataset())
         st.caption(regression_data.dataset_description(name))
-        with st.spinner(f"Loading {name}…"):
-            return cache.bundled_data(name, encode_text)
+        return cache.spun(cache.bundled_data, name, encode_text, text=f"Loading {name}…")
     except DataError as error:
         st.error(inert(error))
         return None

@@ -127,8 +127,8 @@ def _render(lesson) -> None:
         stop_early(upload_note)
 
     try:
-        with st.spinner("Preparing the data: statistics and the scikit-learn fit…"):
-            problem = cache.prepare(data, target, features, standardise, shaping)
+        problem = cache.spun(cache.prepare, data, target, features, standardise, shaping,
+                             text="Preparing the data: statistics and the scikit-learn fit…")
     except DataError as error:
         data_col.error(inert(error))
         stop_early(upload_note)
@@ -174,8 +174,7 @@ def _render(lesson) -> None:
             rate_slot.markdown(rate_note(chosen, rate, bound) or learning_rate_note(
                 rate, bound, problem.stats.condition_number, standardise))
         try:
-            with st.spinner("Running gradient descent…"):
-                run = cache.descend(problem, chosen)
+            run = cache.spun(cache.descend, problem, chosen, text="Running gradient descent…")
         except DataError as error:
             st.error(inert(error))
             share_box(link, upload_note)
