@@ -30,7 +30,9 @@ the servers win the CPU when both want it; its own CPU use is measured and print
 ``--mix heavy`` runs the locustfile's heavy class instead (typed formulas, generated 1e6-row
 tables, 0.4 MB uploads); for each step it also prints the servers' resident memory every
 ``--rss-every`` s (60) and how flat it stayed over the last ``--flat-seconds`` (180): (largest
-- smallest) / median of the samples, the issue's goal being within ±15 %. The heavy class of
+- smallest) / median of the samples, the issue's goal being within ±15 %; and the same spread
+of their proportional memory (Pss: a page shared by the server and its forked formula workers
+counts once, where the sum of their VmRSS counts it in each) with ``--pss``. The heavy class of
 30 for 5 minutes: ``--setups one --mix heavy --steps 30 --step-seconds 300``.
 
 ``--mix class`` runs a class (``benchmarks/locust_class.py``, ``benchmarks/class_load.py``):
@@ -66,7 +68,12 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks import class_load, serving  # noqa: E402
-from benchmarks.st_client import cpu_seconds, machine_cpu_ticks, tree_rss_bytes  # noqa: E402
+from benchmarks.st_client import (  # noqa: E402
+    cpu_seconds,
+    machine_cpu_ticks,
+    tree_pss_bytes,
+    tree_rss_bytes,
+)
 
 LOCUSTFILE = REPO_ROOT / "benchmarks" / "locustfile.py"
 MB = 2**20
@@ -86,6 +93,7 @@ class Step:
     cpu: dict[str, float] = field(default_factory=dict)  # label -> % of one core
     rss_mb: dict[str, float] = field(default_factory=dict)  # label -> largest VmRSS
     rss_trace: list[tuple[float, float]] = field(default_factory=list)  # (s, servers' MB)
+    pss_trace: list[tuple[float, float]] = field(default_factory=list)  # (s, servers' Pss MB)
     machine_cpu: float = 0.0  # % of one core, all processes
     per_action: dict[str, dict[str, float]] = field(default_factory=dict)
     failure_messages: list[str] = field(default_factory=list)
@@ -107,22 +115,26 @@ class Step:
 class Watcher(threading.Thread):
     """Samples resident memory of the watched processes every second; CPU on demand."""
 
-    def __init__(self, pids: dict[str, int]) -> None:
+    def __init__(self, pids: dict[str, int], pss: bool = False) -> None:
         super().__init__(daemon=True)
-        self.pids = pids
+        self.pids, self.sample_pss = pids, pss
         self.peak: dict[str, int] = dict.fromkeys(pids, 0)
         self.samples: list[tuple[float, int]] = []  # (monotonic time, RSS of the servers)
+        self.pss: list[tuple[float, int]] = []  # (monotonic time, Pss of the servers)
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         while not self._stop_event.is_set():
-            servers = 0
+            servers = pss = 0
             for label, pid in self.pids.items():
                 rss = tree_rss_bytes(pid)
                 self.peak[label] = max(self.peak[label], rss)
                 if label.startswith(("server", "replica")):
                     servers += rss
-            self.samples.append((time.monotonic(), servers))
+                    pss += tree_pss_bytes(pid) if self.sample_pss else 0
+            now = time.monotonic()
+            self.samples.append((now, servers))
+            self.pss.append((now, pss))
             self._stop_event.wait(1.0)
 
     def snapshot(self) -> tuple[float, dict[str, float], tuple[int, int]]:
@@ -171,7 +183,7 @@ def run_step(setup: serving.Setup, students: int, args, output: Path) -> Step:
     process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     pids = dict(setup.pids, locust=process.pid)
-    watcher = Watcher(pids)
+    watcher = Watcher(pids, pss=args.pss)
     watcher.start()
     marks: dict[str, tuple] = {}
 
@@ -221,12 +233,23 @@ def run_step(setup: serving.Setup, students: int, args, output: Path) -> Step:
                    if not label.startswith("nginx")}
     step.rss_trace = [(t - begin[0], rss / MB) for t, rss in watcher.samples
                       if begin[0] <= t <= end[0]]
+    step.pss_trace = [(t - begin[0], pss / MB) for t, pss in watcher.pss
+                      if begin[0] <= t <= end[0] and pss > 0]
     return step
+
+
+def _spread(trace: list[tuple[float, float]], seconds: float,
+            flat_seconds: float) -> tuple[float, float, float, float]:
+    """(smallest, largest, median, spread %) of the samples in the last `flat_seconds`."""
+    last = sorted(mb for t, mb in trace if t >= seconds - flat_seconds)
+    middle = last[len(last) // 2]
+    return last[0], last[-1], middle, (last[-1] - last[0]) / middle * 100 if middle else 0.0
 
 
 def rss_lines(step: Step, every: float, flat_seconds: float) -> list[str]:
     """The servers' RSS every `every` s of the window, and its spread over the last
-    `flat_seconds`: (largest - smallest) / median."""
+    `flat_seconds`: (largest - smallest) / median; then the same spread of their Pss (the
+    forked formula workers' shared pages counted once, not once per process)."""
     if not step.rss_trace:
         return []
     marks, next_mark = [], 0.0
@@ -235,9 +258,7 @@ def rss_lines(step: Step, every: float, flat_seconds: float) -> list[str]:
             marks.append(f"{t:.0f} s {mb:.0f}")
             next_mark += every
     marks.append(f"{step.rss_trace[-1][0]:.0f} s {step.rss_trace[-1][1]:.0f}")
-    last = [mb for t, mb in step.rss_trace if t >= step.seconds - flat_seconds]
-    middle = sorted(last)[len(last) // 2]
-    spread = (max(last) - min(last)) / middle * 100 if middle else 0.0
+    low, high, middle, spread = _spread(step.rss_trace, step.seconds, flat_seconds)
     # Each minute of that window apart: a table being built adds its temporaries (a few
     # hundred MB, returned when it is done) to the samples taken meanwhile; a floor (smallest)
     # or median that climbs from minute to minute is memory kept, one that does not is not.
@@ -247,11 +268,16 @@ def rss_lines(step: Step, every: float, flat_seconds: float) -> list[str]:
         window = sorted(mb for t, mb in step.rss_trace if start <= t < start + 60.0)
         if window:
             minutes.append(f"{window[0]:.0f}/{window[len(window) // 2]:.0f}/{window[-1]:.0f}")
-    return [f"{'':>10}servers' RSS (MB) at: {', '.join(marks)}",
-            f"{'':>10}over the last {flat_seconds:.0f} s: {min(last):.0f}-{max(last):.0f} MB, "
-            f"median {middle:.0f} MB, spread {spread:.0f} % of the median "
-            f"({'flat' if spread <= 30 else 'NOT flat'} within ±15 %)",
-            f"{'':>10}each minute of it, smallest/median/largest MB: {', '.join(minutes)}"]
+    lines = [f"{'':>10}servers' RSS (MB) at: {', '.join(marks)}",
+             f"{'':>10}over the last {flat_seconds:.0f} s: {low:.0f}-{high:.0f} MB, "
+             f"median {middle:.0f} MB, spread {spread:.0f} % of the median "
+             f"({'flat' if spread <= 30 else 'NOT flat'} within ±15 %)",
+             f"{'':>10}each minute of it, smallest/median/largest MB: {', '.join(minutes)}"]
+    if step.pss_trace:
+        low, high, middle, spread = _spread(step.pss_trace, step.seconds, flat_seconds)
+        lines.append(f"{'':>10}their Pss over the last {flat_seconds:.0f} s: {low:.0f}-{high:.0f} "
+                     f"MB, median {middle:.0f} MB, spread {spread:.0f} % of the median")
+    return lines
 
 
 HEADER = (f"{'students':>8} {'secs':>4} {'actions':>7} {'act/s':>6} {'p50':>6} {'p95':>6} {'p99':>6} "
@@ -391,6 +417,9 @@ def main() -> int:
                         help="rows of the heavy mix's uploaded CSV")
     parser.add_argument("--rss-every", type=float, default=60.0)
     parser.add_argument("--flat-seconds", type=float, default=180.0)
+    parser.add_argument("--pss", action="store_true",
+                        help="also sample the servers' Pss (reading smaps_rollup walks each "
+                             "process's page tables under its memory lock: it may slow them)")
     parser.add_argument("--locust-nice", type=int, default=10)
     parser.add_argument("--quiet-below", type=float, default=50.0,
                         help="before a step, wait until other processes use less than this "

@@ -425,6 +425,23 @@ def tree_rss_bytes(pid: int) -> int:
     return total
 
 
+def tree_pss_bytes(pid: int) -> int:
+    """Proportional memory of `pid` and its descendants (Pss, /proc/<pid>/smaps_rollup): a
+    page shared by n processes counts 1/n in each, so forked formula workers, which share
+    their server's pages until they write them, are not counted twice as in the sum of their
+    VmRSS. 0 where smaps_rollup is missing (Linux before 4.14, or not Linux)."""
+    total = 0
+    for current in process_tree(pid):
+        try:
+            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+                    break
+        except OSError:
+            continue
+    return total
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of `pid` and its descendants so far (children that have exited
     and were waited for included), from /proc/<pid>/stat."""
