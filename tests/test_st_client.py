@@ -1,0 +1,55 @@
+"""benchmarks/st_client: the load test's HTTP client behaves as a browser does when the server
+closes an idle keep-alive connection just as a request is sent on it."""
+
+import socket
+import threading
+
+from benchmarks.st_client import http_session
+
+ANSWER = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok"
+
+
+def _read_request(connection: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length:
+        body += connection.recv(65536)
+    return head
+
+
+def _server(listener: socket.socket, seen: list) -> None:
+    """First connection: answers one request, then closes on the next without an answer (as
+    uvicorn closing an idle keep-alive connection). Later connections: answer each request."""
+    first, _ = listener.accept()
+    seen.append(_read_request(first).split(b"\r\n")[0])
+    first.sendall(ANSWER)
+    seen.append(_read_request(first).split(b"\r\n")[0])
+    first.close()
+    second, _ = listener.accept()
+    seen.append(_read_request(second).split(b"\r\n")[0])
+    second.sendall(ANSWER)
+    second.close()
+
+
+def test_a_request_on_a_connection_the_server_closed_is_sent_again():
+    """The PUT sent on the closed connection is sent once more on a new one and answered."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    seen: list[bytes] = []
+    thread = threading.Thread(target=_server, args=(listener, seen), daemon=True)
+    thread.start()
+    http = http_session()
+    url = f"http://127.0.0.1:{port}/_stcore/upload_file/s/f"
+    assert http.get(url, timeout=10).text == "ok"
+    response = http.put(url, files={"file": ("a.csv", b"x,y\n1,2\n", "text/csv")}, timeout=10)
+    assert response.status_code == 200 and response.text == "ok"
+    thread.join(10)
+    listener.close()
+    assert [line.split(b" ")[0] for line in seen] == [b"GET", b"PUT", b"PUT"]
