@@ -431,17 +431,24 @@ def process_tree(pid: int) -> dict[int, list[str]]:
     return tree
 
 
-def tree_rss_bytes(pid: int) -> int:
-    """Resident memory of `pid` and all its descendants, from /proc (VmRSS)."""
+def _tree_kb_field(pid: int, file: str, field: str) -> int:
+    """Bytes: the sum over `pid` and its descendants of the kB value on the line starting with
+    `field` in /proc/<pid>/<file> (a process without the file or the line counts 0)."""
     total = 0
     for current in process_tree(pid):
         try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{current}/{file}").read_text().splitlines():
+                if line.startswith(field):
                     total += int(line.split()[1]) * 1024
+                    break
         except OSError:
             continue
     return total
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory of `pid` and all its descendants, from /proc (VmRSS)."""
+    return _tree_kb_field(pid, "status", "VmRSS:")
 
 
 def tree_pss_bytes(pid: int) -> int:
@@ -449,16 +456,7 @@ def tree_pss_bytes(pid: int) -> int:
     page shared by n processes counts 1/n in each, so forked formula workers, which share
     their server's pages until they write them, are not counted twice as in the sum of their
     VmRSS. 0 where smaps_rollup is missing (Linux before 4.14, or not Linux)."""
-    total = 0
-    for current in process_tree(pid):
-        try:
-            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1]) * 1024
-                    break
-        except OSError:
-            continue
-    return total
+    return _tree_kb_field(pid, "smaps_rollup", "Pss:")
 
 
 def cpu_seconds(pid: int) -> float:
