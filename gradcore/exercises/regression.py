@@ -66,9 +66,9 @@ SIGNS = {"positive": ("+", "pos", "> 0", ">0", "plus"),
 
 def bias_gradient_sign(seed: int):
     b0 = 10.0 if seed == DEFAULT_SEED or rng("bias", seed).random() < 0.5 else -10.0
-    link = {"src": "generate", "n": "50", "seed": str(seed), "w0": param(0.0), "b0": param(b0)}
+    link = {"src": "generate", "n": "50", "seed": str(seed), "w0": param(0.0), "b0": param(b0),
+            "tab": ANSWER_TAB}
     X, y = page_data(link)
-    link["tab"] = ANSWER_TAB
     grad_b = mse_gradient(X, y, np.zeros(X.shape[1]), b0)[1]
     expected = "positive" if grad_b > 0 else "negative" if grad_b < 0 else "zero"
     above = b0 > 0
@@ -88,9 +88,8 @@ def bias_gradient_sign(seed: int):
 def bias_gradient_value(seed: int):
     true_b = pick("bias-value", seed, 3.0, (-3.0, -2.0, 2.0, 3.0, 4.0))
     link = {"src": "generate", "n": "50", "seed": str(seed), "tb": param(true_b),
-            "w0": param(0.0), "b0": param(0.0)}
+            "w0": param(0.0), "b0": param(0.0), "tab": ANSWER_TAB}
     X, y = page_data(link)
-    link["tab"] = ANSWER_TAB
     grad_b = mse_gradient(X, y, np.zeros(X.shape[1]), 0.0)[1]
     mean = float(y.mean())
     prompt = (f"The targets of this data have mean ȳ = {significant(mean)}. At step 0 (w = 0, b = 0) "
