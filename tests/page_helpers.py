@@ -1,11 +1,14 @@
 """Helpers shared by the AppTest page tests: open a page, read what it shows."""
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
+
+from ui.charts import plot
 
 APP = Path(__file__).resolve().parent.parent / "home.py"
 TEXT_ELEMENTS = ("markdown", "caption", "error", "warning", "success", "info", "latex",
@@ -139,3 +142,32 @@ def tab_texts(at: AppTest, *views: str) -> str:
     for view in views:
         text += "\n" + all_text(open_tab(at, view))
     return text
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart on the page as a test reads it, however it is drawn: ``kind`` "plotly" for
+    ``st.plotly_chart``, "basic" for ``ui.charts.plot``'s element (plotly.js's basic bundle);
+    ``spec`` is the figure's JSON (data, layout, frames), ``size`` its length in bytes as
+    sent to the browser."""
+
+    key: str
+    alt: str
+    spec: dict
+    kind: str
+    size: int
+
+
+def charts(at: AppTest) -> list[Chart]:
+    """Every chart on the page, in page order."""
+    found = []
+    for node in at._tree:
+        if node.type == "plotly_chart":
+            text = node.proto.spec
+            found.append(Chart(node.key, node.proto.alt, json.loads(text), "plotly",
+                               len(text.encode())))
+        elif node.type == "bidi_component" and node.proto.component_name == plot.COMPONENT:
+            data = json.loads(node.proto.json)
+            found.append(Chart(node.key, data["alt"], json.loads(data["spec"]), "basic",
+                               len(data["spec"].encode())))
+    return found
