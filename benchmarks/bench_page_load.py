@@ -52,8 +52,11 @@ from tests.e2e.browser import (  # noqa: E402
 from ui.shell.lessons import LESSONS  # noqa: E402
 
 PAGES = [lesson.url_path for lesson in LESSONS]
+# Every chart: Streamlit's plotly element and the app's own (ui.charts.plot, a components.v2
+# element: this app's pages have no other), each drawn when plotly has made its SVG in it.
 CHARTS_DRAWN_JS = """() => {
-    const charts = document.querySelectorAll("[data-testid='stPlotlyChart']");
+    const charts = document.querySelectorAll(
+        "[data-testid='stPlotlyChart'], [data-testid='stBidiComponentRegular']");
     if (charts.length === 0) return false;
     return [...charts].every(chart => chart.querySelector(".main-svg") !== null);
 }"""

@@ -10,6 +10,7 @@ browser. Usage: ``python benchmarks/bench_regression_page.py``.
 
 from __future__ import annotations
 
+import json
 import statistics
 import sys
 import time
@@ -42,8 +43,13 @@ def step_time(at: AppTest) -> float:
 
 
 def plotly_bytes(at: AppTest) -> int:
-    """Total length of the plotly figure JSON specs in the page's last run."""
-    return sum(len(chart.proto.spec.encode()) for chart in at.get("plotly_chart"))
+    """Total length of the plotly figure JSON specs in the page's last run (both kinds of
+    chart element: ``st.plotly_chart`` and ``ui.charts.plot``'s)."""
+    from ui.charts import plot
+    return sum(len(node.proto.spec.encode()) if node.type == "plotly_chart"
+               else len(json.loads(node.proto.json)["spec"].encode())
+               for node in at._tree if node.type == "plotly_chart"
+               or (node.type == "bidi_component" and node.proto.component_name == plot.COMPONENT))
 
 
 def main() -> int:

@@ -15,6 +15,7 @@ from ui.calculus.widgets import (
     page_header,
     undefined_here,
 )
+from ui.charts import plot
 from ui.charts.cache import alt_text, figures
 from ui.shell import exercise_panel
 from ui.shell.lessons import page_frame, stop_page
@@ -91,9 +92,8 @@ with page_frame("pages/chain-rule.py") as lesson:
         fg_x, slope_x = (numbers[2], numbers[4]) if numbers else (np.nan, np.nan)
         about_composite = alt_text.composite((outer.text, u), (inner.text, v), xs, gxs, fgxs,
                                                x, fg_x, slope_x)
-        st.plotly_chart(figures.composite_figure(xs, gxs, fgxs, x, fg_x, slope_x, v),
-                        width="stretch", key="fig_composite", alt=about_composite.alt,
-                        config=alt_text.CONFIG)
+        plot.chart(st, figures.composite_figure(xs, gxs, fgxs, x, fg_x, slope_x, v),
+                   key="fig_composite", alt=about_composite.alt)
         alt_text.show(st, about_composite)
 
     if numbers and not exercise_panel.revealed():
@@ -127,9 +127,8 @@ with page_frame("pages/chain-rule.py") as lesson:
         st.caption("Forward pass (left to right): each node's value. Backward pass (right to left): "
                    "start with ∂f/∂f = 1 and multiply by each edge's local derivative.")
         about_graph = alt_text.computation_graph(x, gx, fg, dg, df, (v, u))
-        st.plotly_chart(figures.computation_graph_figure(x, gx, fg, dg, df, (v, u)),
-                        width="stretch", key="fig_graph", alt=about_graph.alt,
-                        config=alt_text.CONFIG)
+        plot.chart(st, figures.computation_graph_figure(x, gx, fg, dg, df, (v, u)),
+                   key="fig_graph", alt=about_graph.alt)
         alt_text.show(st, about_graph)
 
         try:

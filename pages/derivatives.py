@@ -15,6 +15,7 @@ from ui.calculus.widgets import (
     page_header,
     undefined_here,
 )
+from ui.charts import plot
 from ui.charts.cache import alt_text, figures
 from ui.shell import exercise_panel
 from ui.shell.lessons import page_frame
@@ -71,15 +72,15 @@ with page_frame("pages/derivatives.py"):
         undefined_here(problem[1], problem[0])
     about_f = alt_text.derivative(expression.text, variable, xs, fx, x0, f0, slope, secant,
                                     kink)
-    st.plotly_chart(figures.derivative_figure(xs, fx, x0, f0, slope, secant, kink=kink),
-                    width="stretch", key="fig_f", alt=about_f.alt, config=alt_text.CONFIG)
+    plot.chart(st, figures.derivative_figure(xs, fx, x0, f0, slope, secant, kink=kink),
+               key="fig_f", alt=about_f.alt)
     alt_text.show(st, about_f)
     numbers = st.container()
     about_df = alt_text.derivative_curve(variable, xs, dfx, x0,
                                            slope if slope is not None else np.nan, kink)
-    st.plotly_chart(figures.derivative_curve_figure(xs, dfx, x0, slope if slope is not None
-                                                    else np.nan, kink=kink),
-                    width="stretch", key="fig_df", alt=about_df.alt, config=alt_text.CONFIG)
+    plot.chart(st, figures.derivative_curve_figure(xs, dfx, x0, slope if slope is not None
+                                                   else np.nan, kink=kink),
+               key="fig_df", alt=about_df.alt)
     alt_text.show(st, about_df)
 
     if slope is not None and not exercise_panel.revealed():

@@ -15,6 +15,7 @@ from ui.calculus.widgets import (
     parse_cached,
     undefined_here,
 )
+from ui.charts import plot
 from ui.charts.cache import alt_text, gradient_figures
 from ui.shell import exercise_panel
 from ui.shell.lessons import page_frame
@@ -119,11 +120,11 @@ with page_frame("pages/gradients.py"):
         about_map = alt_text.contour_map(expression.text, (axis_a, axis_b), xs, ys, z,
                                            (qa, qb, field[i], field[j]), (point[i], point[j]),
                                            in_plane, v, held=len(variables) > 2)
-        map_column.plotly_chart(
-            gradient_figures.contour_gradient_figure(xs, ys, z, (qa, qb, field[i], field[j]),
+        plot.chart(
+            map_column, gradient_figures.contour_gradient_figure(xs, ys, z, (qa, qb, field[i], field[j]),
                                             (point[i], point[j]), in_plane, v, (axis_a, axis_b),
                                             directions),
-            width="stretch", key="fig_contour", alt=about_map.alt, config=alt_text.CONFIG)
+            key="fig_contour", alt=about_map.alt)
         alt_text.show(map_column, about_map)
         if directions is not None:
             map_column.caption(curvature_panel.directions_sentence(directions, (axis_a, axis_b)))
@@ -142,9 +143,8 @@ with page_frame("pages/gradients.py"):
                                    else ": ‖∇f‖."))
                 label = "‖∇f‖" if len(variables) == 2 else f"‖(∂f/∂{axis_a}, ∂f/∂{axis_b})‖"
                 about_curve = alt_text.directional(in_plane, angle, label)
-                st.plotly_chart(gradient_figures.directional_figure(in_plane, angle, label), width="stretch",
-                                key="fig_directional", alt=about_curve.alt,
-                                config=alt_text.CONFIG)
+                plot.chart(st, gradient_figures.directional_figure(in_plane, angle, label),
+                           key="fig_directional", alt=about_curve.alt)
                 alt_text.show(st, about_curve)
         if found is not None:
             curvature_panel.section(expression, point, found, (i, j), delta, HALF_WIDTH,

@@ -20,6 +20,7 @@ from ui.calculus.widgets import (
     page_header,
     supporting_slopes,
 )
+from ui.charts import plot
 from ui.charts.cache import alt_text, cached, figures
 from ui.shell import exercise_panel
 from ui.shell.lessons import page_frame
@@ -41,7 +42,7 @@ with page_frame("pages/subgradient.py"):
     )
 
     link = Link("subgradient")
-    controls, plot = st.columns([1, 2.4], gap="large")
+    controls, chart_column = st.columns([1, 2.4], gap="large")
     with controls:
         name = link.choice("fn", "Function", KINK_KEYS, "abs", format_func=catalogue_label,
                            help="Convex functions with kinks, from the article and beyond.")
@@ -73,15 +74,14 @@ with page_frame("pages/subgradient.py"):
                      f"y = {fmt(check.nearest_failure)} and stays above f from there "
                      f"to y = {fmt(check.failure_range[1] if check.side == 'right' else check.failure_range[0])}"
                      f" ({check.side} of x₀).")
-    with plot:
+    with chart_column:
         st.latex(f"f(x) = {entry.latex}")
         about_support = alt_text.support(entry.text, xs, fx, x0, f0, (lo, hi), g,
                                            crossing[0] if crossing else None,
                                            check.failure_range if crossing else None)
-        st.plotly_chart(figures.subgradient_figure(xs, fx, x0, f0, (lo, hi), g, crossing,
-                                                   above=check.failure_range),
-                        width="stretch", key="fig_support", alt=about_support.alt,
-                        config=alt_text.CONFIG)
+        plot.chart(st, figures.subgradient_figure(xs, fx, x0, f0, (lo, hi), g, crossing,
+                                                  above=check.failure_range),
+                   key="fig_support", alt=about_support.alt)
         st.caption("Thin grey lines: the fan of supporting lines, one per slope in ∂f(x₀). Your "
                    "line is green and dashed when it supports f, pink and dotted when it does "
                    "not, with × where it rises above f and the gap shaded.")
@@ -107,12 +107,12 @@ with page_frame("pages/subgradient.py"):
                  iterations=int(steps), kink_choice=g)
     left, right = st.columns(2)
     about_iterates = alt_text.iterates(run.x, run.f, run.best_f, rule, size)
-    left.plotly_chart(figures.iterates_figure(xs, fx, run.x, run.f), width="stretch",
-                      key="fig_iterates", alt=about_iterates.alt, config=alt_text.CONFIG)
+    plot.chart(left, figures.iterates_figure(xs, fx, run.x, run.f), key="fig_iterates",
+               alt=about_iterates.alt)
     alt_text.show(left, about_iterates)
     about_steps = alt_text.values_by_step(run.f, run.best_f)
-    right.plotly_chart(figures.values_by_step_figure(run.f, run.best_f), width="stretch",
-                       key="fig_steps", alt=about_steps.alt, config=alt_text.CONFIG)
+    plot.chart(right, figures.values_by_step_figure(run.f, run.best_f), key="fig_steps",
+               alt=about_steps.alt)
     alt_text.show(right, about_steps)
     m1, m2, m3 = st.columns(3)
     m1.metric("Last iterate x_k", fmt(run.x[-1]))

@@ -16,6 +16,7 @@ from gradcore import (
     regression_statistics,
 )
 from tests.page_helpers import all_text, open_page
+from tests.page_helpers import charts as page_charts
 from ui.regression import curvature_figures as figures
 from ui.regression.curvature import PANEL_KEY, TITLE, direction_words
 
@@ -136,7 +137,7 @@ def test_closed_section_draws_nothing():
     stepper's open tab (the line and the loss)."""
     at = open_page(PAGE)
     assert TITLE in [e.label for e in at.expander]
-    assert sorted(c.key for c in at.get("plotly_chart")) == ["fig_line", "fig_loss"]
+    assert sorted(c.key for c in page_charts(at)) == ["fig_line", "fig_loss"]
     assert not any(key in charts(at) for key in CURVATURE_KEYS)
 
 

@@ -1,12 +1,11 @@
 """The Gradients page's curvature view (AppTest): the 3-D surface in the chart's spec, its
 size, the Hessian and its check, Δ from the link, a kink, and the exercise hiding the answer."""
 
-import json
 
 import numpy as np
 import pytest
 
-from tests.page_helpers import all_text, metric, open_page, shown
+from tests.page_helpers import all_text, charts, metric, open_page, shown
 from ui.calculus.curvature_figures import MAX_GRID, MAX_PAYLOAD_BYTES, RESET_LABEL
 from ui.charts import alt_text, palette
 from ui.shell.exercise_panel import ANSWER_KEY, CHECK_KEY
@@ -17,12 +16,12 @@ SURFACE_ALT = "3-D surface of f with its tangent plane at the point"
 
 
 def chart(at, alt: str):
-    """The plotly chart with this accessible name, or None."""
-    return next((c for c in at.get("plotly_chart") if c.proto.alt == alt), None)
+    """The chart with this accessible name (either kind: tests/page_helpers.charts), or None."""
+    return next((c for c in charts(at) if c.alt == alt), None)
 
 
 def spec(at, alt: str) -> dict:
-    return json.loads(chart(at, alt).proto.spec)
+    return chart(at, alt).spec
 
 
 def grid_shape(z) -> tuple[int, ...]:
@@ -57,12 +56,12 @@ def test_a_surface_figure_stays_under_60_by_60_points_and_400_kb(query):
     0.4 MB; the sizes are printed (pytest -s) for the closing note."""
     at = open_page("gradients", **query)
     figure = chart(at, SURFACE_ALT)
-    z = json.loads(figure.proto.spec)["data"][0]["z"]
+    z = figure.spec["data"][0]["z"]
     rows, columns = grid_shape(z)
-    print(f"surface payload {query.get('f', 'article3d')}: {len(figure.proto.spec)} bytes, "
+    print(f"surface payload {query.get('f', 'article3d')}: {figure.size} bytes, "
           f"grid {rows}×{columns}")
     assert rows <= MAX_GRID and columns <= MAX_GRID
-    assert len(figure.proto.spec) <= MAX_PAYLOAD_BYTES
+    assert figure.size <= MAX_PAYLOAD_BYTES
 
 
 def test_saddle_hessian_classification_and_check():

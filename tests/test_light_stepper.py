@@ -13,6 +13,7 @@ from numpy.testing import assert_allclose
 from streamlit.testing.v1 import AppTest
 
 from gradcore import RunSettings
+from tests.page_helpers import charts as page_charts
 from ui.regression import build, byte_store, data_source, view
 from ui.regression import cache as cache
 from ui.regression import engine as engines
@@ -110,7 +111,7 @@ def test_the_fit_and_path_tabs_draw_from_the_light_problem(dropped, d, shaping, 
     at = AppTest.from_function(tab_script, args=(cache.RunRef.of(problem, run), view_name, 3),
                                default_timeout=60).run()
     assert not at.exception, at.exception
-    assert sorted(chart.key for chart in at.get("plotly_chart")) == charts[view_name]
+    assert sorted(chart.key for chart in page_charts(at)) == charts[view_name]
     assert at.metric[0].value == f"3 of {run.trajectory.steps_taken}"
 
 

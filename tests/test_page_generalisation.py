@@ -3,7 +3,6 @@ the polynomial degree from the address, the test-loss curve, the fitted curve, b
 the cache key, and the lowest-test-degree exercise's numbers on the page."""
 
 import base64
-import json
 import re
 
 import numpy as np
@@ -23,6 +22,7 @@ from gradcore.exercises.catalogue import BY_ID
 from gradcore.number_text import fmt
 from tests.figure_marks import look_alikes
 from tests.page_helpers import all_text, notes, open_page
+from tests.page_helpers import charts as page_charts
 from ui.regression import cache
 from ui.regression.generalisation import NO_SHAPING, Shaping
 from ui.shell.exercise_panel import ANSWER_KEY, CHECK_KEY
@@ -35,7 +35,7 @@ CLOSED = "The exercise was closed because the page no longer shows its set-up"
 
 def specs(at) -> list[dict]:
     """Every plotly chart's figure JSON, as sent to the browser."""
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    return [chart.spec for chart in page_charts(at)]
 
 
 def chart_named(at, trace_name: str) -> dict:

@@ -19,6 +19,7 @@ from tests.page_helpers import (
     open_tab,
     shown,
 )
+from tests.page_helpers import charts as page_charts
 from ui.regression import data_source
 
 PAGE = "pages/linear-regression.py"
@@ -247,8 +248,8 @@ def test_every_regression_chart_has_a_sentence_with_the_numbers_and_a_table_behi
     shown_keys, text, tables = [], "", []
     for view in ("fit", "path"):
         open_tab(at, view)
-        charts = at.get("plotly_chart")
-        assert len(charts) == 2 and all(chart.proto.alt for chart in charts)
+        charts = page_charts(at)
+        assert len(charts) == 2 and all(chart.alt for chart in charts)
         shown_keys += [chart.key for chart in charts]
         text += all_text(at)
         closed = [e for e in at.expander if e.label == "Numbers behind this chart"]

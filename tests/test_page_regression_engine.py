@@ -26,6 +26,7 @@ from tests.page_helpers import (
     shown,
     tab_texts,
 )
+from tests.page_helpers import charts as page_charts
 from ui.regression import build as regression_build
 from ui.regression import cache as cache
 from ui.regression import engine as engines
@@ -204,8 +205,7 @@ def test_without_one_hot_tips_keeps_todays_columns():
 
 def chart_traces(at: AppTest) -> list[list[str]]:
     """The trace names of every plotly chart on the page (from the chart's JSON spec)."""
-    return [[trace.get("name") for trace in json.loads(chart.proto.spec)["data"]]
-            for chart in at.get("plotly_chart")]
+    return [[trace.get("name") for trace in chart.spec["data"]] for chart in page_charts(at)]
 
 
 def test_a_race_shows_three_paths_and_the_optimum():
@@ -412,7 +412,7 @@ def test_race_loss_axis_can_be_logarithmic():
     """racelog=true draws the race's loss chart on a log axis (the link keeps it)."""
     at = open_page(PAGE, loss="huber", race=["adam"], racelog="true")
     assert at.toggle(key="racelog").value is True
-    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    specs = [chart.spec for chart in page_charts(at)]
     race = next(spec for spec in specs
                 if [t.get("name") for t in spec["data"]] == ["gradient descent", "Adam"])
     assert race["layout"]["yaxis"]["type"] == "log"

@@ -6,7 +6,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.page_helpers import APP, metrics, notes, open_page, shown
+from tests.page_helpers import APP, charts, metrics, notes, open_page, shown
 from ui.calculus.widgets import CHECK_TABLE_KEY, CHECK_TABLE_LABEL
 from ui.charts import alt_text
 
@@ -245,8 +245,8 @@ def test_chain_rule_graph_and_metrics_use_the_inner_functions_own_names():
     assert "w = g(u)" in metrics(at) and "f′(w) = f′(g(u))" in metrics(at)
     assert any(r"f(w) = w^{2}" in line for line in latex_lines(at))
     assert any("Computation graph u → w = g(u) → f(w)" in h.value for h in at.header)
-    graph = next(c for c in at.get("plotly_chart") if "graph" in c.proto.alt.lower())
-    texts = " ".join(note["text"] for note in json.loads(graph.proto.spec)["layout"]["annotations"])
+    graph = next(c for c in charts(at) if "graph" in c.alt.lower())
+    texts = " ".join(note["text"] for note in graph.spec["layout"]["annotations"])
     assert "<b>w = g(u)</b>" in texts and "∂f/∂u = f′(w)·g′(u)" in texts
 
 
@@ -313,8 +313,8 @@ def test_derivatives_sliders_come_just_before_the_plot_and_the_numbers_after_it(
     order = [(e.type, getattr(e, "label", None) or getattr(e, "key", None))
              for e in drawn_order(open_page("derivatives").main)]
     kinds = [kind for kind, _ in order]
-    x0, plot = kinds.index("slider"), kinds.index("plotly_chart")
-    assert kinds[x0 + 1] == "select_slider" and kinds[x0 + 2] == "plotly_chart"
+    x0, plot = kinds.index("slider"), kinds.index("bidi_component")  # ui.charts.plot's chart
+    assert kinds[x0 + 1] == "select_slider" and kinds[x0 + 2] == "bidi_component"
     slope = order.index(("metric", "Tangent slope f′(x₀)"))
     assert plot < slope
 
@@ -378,19 +378,19 @@ def test_every_chart_has_a_sentence_with_the_numbers_and_a_table_behind_it(page)
     """Each plotly chart has an accessible name, a caption sentence with the page's numbers,
     and a collapsed "Numbers behind this chart" table of at most 200 finite rows."""
     at = open_page(page)
-    charts = at.get("plotly_chart")
-    assert charts and all(chart.proto.alt for chart in charts)
+    drawn = charts(at)
+    assert drawn and all(chart.alt for chart in drawn)
     captions = [shown(c.value) for c in at.caption]
     for sentence in CHART_SENTENCES[page]:
         assert any(sentence in caption for caption in captions), (sentence, captions)
     tables = [e for e in at.expander if e.label == "Numbers behind this chart"]
-    assert len(tables) == len(charts) == len(CHART_SENTENCES[page])
+    assert len(tables) == len(drawn) == len(CHART_SENTENCES[page])
     assert all(not e.dataframe for e in tables)  # made only when opened
-    for chart in charts:  # a student opens each box: its table is built and shown
-        at.session_state[alt_text.numbers_key(chart.proto.alt)] = True
+    for chart in drawn:  # a student opens each box: its table is built and shown
+        at.session_state[alt_text.numbers_key(chart.alt)] = True
     at.run()
     tables = [e for e in at.expander if e.label == "Numbers behind this chart"]
-    assert len(tables) == len(charts)
+    assert len(tables) == len(drawn)
     for expander in tables:
         frame = expander.dataframe[0].value
         assert 0 < len(frame) <= 200
@@ -435,7 +435,7 @@ def test_check_verdict_names_the_relative_error_as_the_metric_does(page):
 
 def _y_range_of_f(at: AppTest) -> list[float]:
     """The y-axis range of the chart of f (its first trace is "f(x)")."""
-    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    specs = [chart.spec for chart in charts(at)]
     spec = next(s for s in specs if s["data"][0].get("name") == "f(x)")
     return spec["layout"]["yaxis"]["range"]
 

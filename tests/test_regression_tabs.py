@@ -3,6 +3,7 @@ the address, a bad link value gets a note, a step keeps the tab, a lesson locks 
 
 import pytest
 
+from tests.page_helpers import charts as page_charts
 from tests.page_helpers import metric, notes, open_page, open_tab
 from ui.regression.view import TABS, TABS_KEY
 from ui.shell import teacher
@@ -11,7 +12,7 @@ PAGE = "linear-regression"
 
 
 def chart_keys(at) -> list[str]:
-    return sorted(chart.key for chart in at.get("plotly_chart")
+    return sorted(chart.key for chart in page_charts(at)
                   if chart.key and chart.key.startswith("fig_"))
 
 

@@ -22,6 +22,7 @@ import streamlit as st
 
 from gradcore import DataError, learning_rate_verdict
 from gradcore.number_text import significant, tex
+from ui.charts import plot
 from ui.regression import alt_text, data_source, penalties
 from ui.regression import engine as engines
 from ui.regression import figures as figures
@@ -227,7 +228,7 @@ def titled(column, title: str, figure, key: str, note: str | None = None, *,
     table only while it is open, so a step does not make and send four hidden tables.
     ``about(with_table)`` is the chart's alt_text builder."""
     column.markdown(f"**{title}**")
-    column.plotly_chart(figure, width="stretch", key=key, alt=title, config=alt_text.CONFIG)
+    plot.chart(column, figure, key=key, alt=title)
     numbers_key = f"numbers_{key}"
     text = about(bool(st.session_state.get(numbers_key)))
     column.caption(f"{note} {text.sentence}" if note else text.sentence)
