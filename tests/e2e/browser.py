@@ -168,10 +168,20 @@ SCRIPT_IDLE_JS = """() => document.querySelector("[data-test-script-state='notRu
     && document.querySelector("[data-stale='true']") === null"""
 
 
+# True once every chart on the page has been drawn (plotly has made its SVG): Streamlit's plotly
+# element and the app's own (ui.charts.plot, a components.v2 element, the only such elements
+# here), which draws after its bundle has loaded, so possibly after the script has finished.
+CHARTS_DRAWN_JS = """() => [...document.querySelectorAll(
+        "[data-testid='stPlotlyChart'], [data-testid='stBidiComponentRegular']")]
+    .every(chart => chart.querySelector('.main-svg') !== null)"""
+
+
 def wait_ready(page, timeout_ms: int = READY_TIMEOUT_MS) -> None:
-    """Wait until the app is connected, its script has finished and no skeleton is left."""
+    """Wait until the app is connected, its script has finished, no skeleton is left and
+    every chart is drawn."""
     page.wait_for_selector(CONNECTED_SELECTOR, timeout=timeout_ms)
     page.wait_for_function(SCRIPT_IDLE_JS, timeout=timeout_ms)
+    page.wait_for_function(CHARTS_DRAWN_JS, timeout=timeout_ms)
 
 
 def open_page(page, url: str) -> None:

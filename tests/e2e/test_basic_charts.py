@@ -1,5 +1,5 @@
 """The regression page's step charts, drawn with plotly.js's basic bundle (ui/charts/plot.py),
-in Chromium: the page loads that bundle and not Streamlit's chart bundle, the charts fill their
+in Chromium: the page loads that bundle and neither the cartesian one nor Streamlit's chart bundle, the charts fill their
 columns on a laptop and on a phone, are named for screen readers, take the page's theme, and
 keep their replay frames. tests/e2e/test_regression.py plays and pauses the replay."""
 
@@ -39,7 +39,8 @@ def test_the_step_charts_are_drawn_by_the_basic_bundle(new_page, app_server, wid
     page = new_page(width, 900)
     charts, asked = _charts(page, f"{app_server.url}/linear-regression")
     assert page.evaluate("window.Plotly.version") == plot.PLOTLY_VERSION
-    assert [url for url in asked if url.endswith(plot.BUNDLE_PATH)]
+    assert [url for url in asked if url.endswith(plot.BASIC.path)]
+    assert not [url for url in asked if url.endswith(plot.CARTESIAN.path)]
     assert not [url for url in asked if "/PlotlyChart." in url], "Streamlit's chart bundle"
     assert [(c["role"], c["label"]) for c in charts] == [
         ("figure", "Data, the line at step k and scikit-learn's line"),
@@ -77,3 +78,17 @@ def test_a_step_redraws_the_same_chart(page, app_server):
                            "._fullData.some(t => t.name === 'step 1')")
     wait_ready(page)
     assert page.evaluate("document.querySelectorAll('.gradlab-chart')[1].dataset.mark") == "kept"
+
+
+def test_the_gradients_page_loads_one_bundle_for_its_map_and_its_curve(page, app_server):
+    """The contour map needs the cartesian bundle; the curve beside it, drawn after it, uses
+    that one instead of loading the basic one as well."""
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    open_page(page, f"{app_server.url}/gradients")
+    kinds = page.evaluate("""() => [...document.querySelectorAll('.gradlab-chart')]
+        .map(chart => chart._fullData.map(trace => trace.type))""")
+    assert "contour" in kinds[0] and set(kinds[1]) == {"scatter"}
+    assert [url for url in asked if url.endswith(plot.CARTESIAN.path)]
+    assert not [url for url in asked if url.endswith(plot.BASIC.path)]
+    assert not [url for url in asked if "/PlotlyChart." in url], "Streamlit's chart bundle"

@@ -99,7 +99,7 @@ def test_chart_tool_bar_leaves_the_legend_alone_on_a_phone(new_page, app_server,
     on a laptop it is there, on hover as usual."""
     page = new_page(width, 844)
     open_page(page, f"{app_server.url}/derivatives")
-    page.locator("[data-testid='stPlotlyChart']").first.hover()
+    page.locator(".js-plotly-plot").first.hover()
     displays = page.eval_on_selector_all(
         ".js-plotly-plot .modebar-container",
         "nodes => nodes.map(n => getComputedStyle(n).display)")

@@ -75,9 +75,9 @@ BUNDLES = (BASIC, CARTESIAN)  # smallest first; each draws what the ones before 
 # The element's JavaScript. Streamlit runs its default export each time the element is drawn,
 # with the data below, and calls the function it returns before the next time. A bundle is
 # loaded once per page, one at a time (each sets window.Plotly as it runs), and kept apart from
-# the others; a chart is drawn by the smallest bundle it needs, or by a larger one already
-# loaded, and redrawn with Plotly.react, which updates it in place (a step of the run redraws
-# only what changed).
+# the others; a chart is drawn by the smallest bundle it needs unless a larger one it can use is
+# on the page or asked for by a chart drawn at the same time, and redrawn with Plotly.react,
+# which updates it in place (a step of the run redraws only what changed).
 JS = """
 const loaded = {};
 let queue = Promise.resolve();
@@ -98,9 +98,27 @@ function load(path) {
   }
   return loaded[path];
 }
-function plotly(paths) {  // the first of `paths` loaded (or loading) already, else the first
+// Charts drawn together ask together: each gets a bundle it accepts that is loaded or loading
+// already, else the largest first choice of the batch it accepts (a contour map and a line side
+// by side load the cartesian bundle only), else its own first choice.
+let batch = [];
+function flush() {
+  const asked = batch; batch = [];
+  const firsts = asked.map(request => request.paths[0]);
+  for (const {paths, resolve, reject} of asked) {
+    const ready = paths.find(path => loaded[path]);
+    const shared = firsts.filter(path => paths.includes(path))
+      .sort((a, b) => paths.indexOf(b) - paths.indexOf(a))[0];
+    load(ready || shared || paths[0]).then(resolve, reject);
+  }
+}
+function plotly(paths) {
   const ready = paths.find(path => loaded[path]);
-  return load(ready || paths[0]);
+  if (ready) return loaded[ready];
+  return new Promise((resolve, reject) => {
+    if (!batch.length) setTimeout(flush, 0);
+    batch.push({paths, resolve, reject});
+  });
 }
 function rgba(hex, alpha, fallback) {
   const m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec((hex || '').trim());
