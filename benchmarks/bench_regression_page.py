@@ -10,7 +10,6 @@ browser. Usage: ``python benchmarks/bench_regression_page.py``.
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 import time
@@ -47,7 +46,7 @@ def plotly_bytes(at: AppTest) -> int:
     chart element: ``st.plotly_chart`` and ``ui.charts.plot``'s)."""
     from ui.charts import plot
     return sum(len(node.proto.spec.encode()) if node.type == "plotly_chart"
-               else len(json.loads(node.proto.json)["spec"].encode())
+               else len(node.proto.bytes)
                for node in at._tree if node.type == "plotly_chart"
                or (node.type == "bidi_component" and node.proto.component_name == plot.COMPONENT))
 

@@ -167,7 +167,7 @@ def charts(at: AppTest) -> list[Chart]:
             found.append(Chart(node.key, node.proto.alt, json.loads(text), "plotly",
                                len(text.encode())))
         elif node.type == "bidi_component" and node.proto.component_name == plot.COMPONENT:
-            data = json.loads(node.proto.json)
-            found.append(Chart(node.key, data["alt"], json.loads(data["spec"]), "basic",
-                               len(data["spec"].encode())))
+            data = json.loads(node.proto.bytes)  # UTF-8 JSON (ui.charts.plot.payload)
+            found.append(Chart(node.key, data["alt"], data["spec"], "basic",
+                               len(json.dumps(data["spec"]).encode())))
     return found

@@ -88,8 +88,8 @@ def test_2d_figures_go_to_the_element_and_3d_ones_to_streamlits_chart():
     assert line.proto.component_name == contour.proto.component_name == plot.COMPONENT
     assert line.proto.isolate_styles is False  # plotly's own CSS must reach the chart
     # The bundles that may draw it, smallest first (one already on the page is used).
-    assert json.loads(line.proto.json)["bundles"] == [b.path for b in plot.BUNDLES]
-    assert json.loads(contour.proto.json)["bundles"] == [plot.CARTESIAN.path]
+    assert json.loads(line.proto.bytes)["bundles"] == [b.path for b in plot.BUNDLES]
+    assert json.loads(contour.proto.bytes)["bundles"] == [plot.CARTESIAN.path]
 
 
 def test_the_script_loads_bundles_from_the_apps_root_and_uses_the_palette():
@@ -120,3 +120,16 @@ def test_the_routes_serve_the_bundles_for_a_year(base):
         assert "max-age=31536000" in headers["cache-control"]
         assert body == bundle.file.read_bytes()
     assert _get(router, f"{prefix}/gradlab-static/other.js")[0] == 404
+
+
+def test_the_payload_is_the_spec_with_its_name_and_bundles_made_once_per_figure():
+    figure = _figure("scatter")
+    sent = json.loads(plot.payload(figure, 'a "quoted" name'))
+    assert sent == {"alt": 'a "quoted" name', "bundles": [b.path for b in plot.BUNDLES],
+                    "spec": json.loads(plot.spec_json(figure))}
+    first = getattr(figure, "_gradlab_chart")
+    plot.payload(figure, "another name")
+    assert getattr(figure, "_gradlab_chart") is first  # the spec is not made again
+    zoom = json.loads(plot.payload(figure, "x", {"scrollZoom": True}))
+    assert zoom["spec"]["config"]["scrollZoom"] is True
+    assert plot.payload(_figure("surface"), "a surface") is None

@@ -167,7 +167,11 @@ function themed(layout, element) {
   return out;
 }
 export default function (component) {
-  const { parentElement, data } = component;
+  const { parentElement } = component;
+  // The payload comes as bytes (the cheapest kind for the server to send): UTF-8 JSON.
+  const raw = component.data;
+  const data = typeof raw === 'string' ? JSON.parse(raw) : (raw instanceof ArrayBuffer
+    || ArrayBuffer.isView(raw)) ? JSON.parse(new TextDecoder().decode(raw)) : raw;
   let chart = parentElement.querySelector('.gradlab-chart');
   if (!chart) {
     chart = document.createElement('div');
@@ -177,7 +181,7 @@ export default function (component) {
     parentElement.appendChild(chart);
   }
   chart.setAttribute('aria-label', data.alt);
-  const figure = JSON.parse(data.spec);
+  const figure = data.spec;
   let stopped = false, width = 0;
   const resize = new ResizeObserver(() => {  // a column that changed width (not the window)
     const now = parentElement.clientWidth;
@@ -226,18 +230,50 @@ def spec_json(figure, config: dict | None = None) -> str:
     return pio.to_json(body, validate=False)
 
 
+_MADE = "_gradlab_chart"  # a figure's (config, bundle, spec JSON bytes), made on its first draw
+
+
+def _made(figure, config: dict | None) -> tuple[Bundle | None, bytes]:
+    """(:func:`bundle_for`, :func:`spec_json` as UTF-8) of `figure`, kept on the figure: the
+    lessons' figures come from a cache (ui.charts.cache) and are drawn again at every rerun
+    that shows them unchanged."""
+    key = json.dumps(config, sort_keys=True) if config else ""
+    made = getattr(figure, _MADE, None)
+    if made is None or made[0] != key:
+        bundle = bundle_for(figure)
+        spec = spec_json(figure, config).encode() if bundle is not None else b""
+        made = (key, bundle, spec)
+        try:
+            setattr(figure, _MADE, made)
+        except (AttributeError, TypeError, ValueError):  # a figure that takes no attribute
+            pass
+    return made[1], made[2]
+
+
+def payload(figure, alt: str, config: dict | None = None) -> bytes | None:
+    """What the element is sent for `figure`: UTF-8 JSON ``{"alt", "bundles", "spec"}``
+    (``bundles``: the ones that may draw it, smallest first, one already on the page is used
+    as is), written around the figure's spec JSON without encoding it again; None when no
+    bundle draws it."""
+    bundle, spec = _made(figure, config)
+    if bundle is None:
+        return None
+    paths = [b.path for b in BUNDLES[BUNDLES.index(bundle):]]
+    head = json.dumps({"alt": alt, "bundles": paths})[:-1].encode()
+    return head + b', "spec": ' + spec + b"}"
+
+
 def chart(where, figure, *, key: str, alt: str, config: dict | None = None) -> None:
     """Draw `figure` in `where` (``st`` or a container) across its width, named `alt`: with
     the smallest of plotly.js's bundles that draws it (:func:`bundle_for`), else with
     ``st.plotly_chart``."""
-    bundle = bundle_for(figure)
-    if bundle is None:
+    data = payload(figure, alt, config)
+    if data is None:
         where.plotly_chart(figure, width="stretch", key=key, alt=alt,
                            config={**CONFIG, **(config or {})})
         return
-    # The bundles that may draw it, smallest first: one already on the page is used as is.
-    paths = [b.path for b in BUNDLES[BUNDLES.index(bundle):]]
-    data = {"spec": spec_json(figure, config), "alt": alt, "bundles": paths}
+    # Bytes: Streamlit forwards them as they are (a dict would be walked for data frames and
+    # written as JSON twice, once for the element and once for its identity).
     if isinstance(where, DeltaGenerator):
         with where:
             _mount(data=data, key=key)
