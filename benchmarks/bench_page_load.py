@@ -40,6 +40,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks.bench_interactions import BARE_APP  # noqa: E402  (the same bare app)
 from tests.e2e.browser import (  # noqa: E402
+    CHART_ELEMENTS,
     CONNECTED_SELECTOR,
     SCRIPT_IDLE_JS,
     AppServer,
@@ -52,14 +53,13 @@ from tests.e2e.browser import (  # noqa: E402
 from ui.shell.lessons import LESSONS  # noqa: E402
 
 PAGES = [lesson.url_path for lesson in LESSONS]
-# Every chart: Streamlit's plotly element and the app's own (ui.charts.plot, a components.v2
-# element: this app's pages have no other), each drawn when plotly has made its SVG in it.
-CHARTS_DRAWN_JS = """() => {
-    const charts = document.querySelectorAll(
-        "[data-testid='stPlotlyChart'], [data-testid='stBidiComponentRegular']");
+# Every chart (tests/e2e/browser.CHART_ELEMENTS: Streamlit's plotly element and the app's own),
+# each drawn when plotly has made its SVG in it; at least one (every page timed has charts).
+CHARTS_DRAWN_JS = f"""() => {{
+    const charts = document.querySelectorAll("{CHART_ELEMENTS}");
     if (charts.length === 0) return false;
     return [...charts].every(chart => chart.querySelector(".main-svg") !== null);
-}"""
+}}"""
 TIMEOUT_MS = 120_000
 
 

@@ -127,9 +127,9 @@ def test_the_payload_is_the_spec_with_its_name_and_bundles_made_once_per_figure(
     sent = json.loads(plot.payload(figure, 'a "quoted" name'))
     assert sent == {"alt": 'a "quoted" name', "bundles": [b.path for b in plot.BUNDLES],
                     "spec": json.loads(plot.spec_json(figure))}
-    first = getattr(figure, "_gradlab_chart")
+    first = figure._gradlab_chart
     plot.payload(figure, "another name")
-    assert getattr(figure, "_gradlab_chart") is first  # the spec is not made again
+    assert figure._gradlab_chart is first  # the spec is not made again
     zoom = json.loads(plot.payload(figure, "x", {"scrollZoom": True}))
     assert zoom["spec"]["config"]["scrollZoom"] is True
     assert plot.payload(_figure("surface"), "a surface") is None

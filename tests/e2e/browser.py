@@ -171,8 +171,8 @@ SCRIPT_IDLE_JS = """() => document.querySelector("[data-test-script-state='notRu
 # True once every chart on the page has been drawn (plotly has made its SVG): Streamlit's plotly
 # element and the app's own (ui.charts.plot, a components.v2 element, the only such elements
 # here), which draws after its bundle has loaded, so possibly after the script has finished.
-CHARTS_DRAWN_JS = """() => [...document.querySelectorAll(
-        "[data-testid='stPlotlyChart'], [data-testid='stBidiComponentRegular']")]
+CHART_ELEMENTS = "[data-testid='stPlotlyChart'], [data-testid='stBidiComponentRegular']"
+CHARTS_DRAWN_JS = f"""() => [...document.querySelectorAll("{CHART_ELEMENTS}")]
     .every(chart => chart.querySelector('.main-svg') !== null)"""
 
 

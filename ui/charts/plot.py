@@ -299,8 +299,6 @@ def _bundle_route(prefix: str, bundle: Bundle) -> Route:
 def routes(base_url: str | None = None) -> list[Route]:
     """The bundles' GET/HEAD routes under `base_url` (default: ``server.baseUrlPath``), for
     ``st.App(..., routes=...)`` in app.py."""
-    if base_url is None:
-        from streamlit import config
-        base_url = config.get_option("server.baseUrlPath") or ""
-    prefix = f"/{base_url.strip('/')}" if base_url.strip("/") else ""
-    return [_bundle_route(prefix, bundle) for bundle in BUNDLES]
+    from ui.shell.page_html import route_prefix
+
+    return [_bundle_route(route_prefix(base_url), bundle) for bundle in BUNDLES]

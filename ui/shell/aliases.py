@@ -37,10 +37,9 @@ def _redirect(target: str):
 def alias_routes(base_url: str | None = None) -> list[Route]:
     """One GET/HEAD route per alias (and its form with a trailing slash) under `base_url`
     (default: the server's ``server.baseUrlPath``), redirecting to the page it names."""
-    if base_url is None:
-        from streamlit import config
-        base_url = config.get_option("server.baseUrlPath") or ""
-    prefix = f"/{base_url.strip('/')}" if base_url.strip("/") else ""
+    from ui.shell.page_html import route_prefix  # page_html reads the lessons; aliases need not
+
+    prefix = route_prefix(base_url)
     return [Route(f"{prefix}/{alias}{slash}", _redirect(f"{prefix}/{page}"),
                   methods=["GET", "HEAD"])
             for alias, page in ALIASES.items() for slash in ("", "/")]

@@ -87,12 +87,18 @@ def page_paths() -> list[str]:
     return [lesson.url_path for lesson in [*LESSONS, CLASS_VIEW]]
 
 
+def route_prefix(base_url: str | None = None) -> str:
+    """The path the app's own routes go under: "" or "/<base_url>" (default: the server's
+    ``server.baseUrlPath``). Shared by every ``st.App`` route of app.py."""
+    if base_url is None:
+        from streamlit import config
+        base_url = config.get_option("server.baseUrlPath") or ""
+    return f"/{base_url.strip('/')}" if base_url.strip("/") else ""
+
+
 def page_routes(base_url: str | None = None) -> list[Route]:
     """One GET/HEAD route per lesson page (and the class view) under `base_url` (default:
     the server's ``server.baseUrlPath``). Only the exact paths: ``/gradients/`` still gets
     Streamlit's redirect to ``/gradients``, and then this page."""
-    if base_url is None:
-        from streamlit import config
-        base_url = config.get_option("server.baseUrlPath") or ""
-    prefix = f"/{base_url.strip('/')}" if base_url.strip("/") else ""
+    prefix = route_prefix(base_url)
     return [Route(f"{prefix}/{path}", _page, methods=["GET", "HEAD"]) for path in page_paths()]
