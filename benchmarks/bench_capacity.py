@@ -69,6 +69,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks import class_load, serving  # noqa: E402
 from benchmarks.st_client import (  # noqa: E402
+    cpu_model,
     cpu_seconds,
     machine_cpu_ticks,
     tree_pss_bytes,
@@ -443,7 +444,8 @@ def main() -> int:
         url = class_load.prepare_database(output)
         print(f"Class database shared by the servers: {url.split(':', 1)[0]} "
               f"({'a file in the output folder' if url.startswith('sqlite') else 'from $GRADLAB_DATABASE_URL'})")
-    print(f"Gradient Lab capacity, {time.strftime('%Y-%m-%d %H:%M')}: {os.cpu_count()} CPUs, "
+    print(f"Gradient Lab capacity, {time.strftime('%Y-%m-%d %H:%M')}: {os.cpu_count()} CPUs "
+          f"({cpu_model()}), "
           f"load average {os.getloadavg()[0]:.2f} before the start; think time "
           f"{args.think_min:g}-{args.think_max:g} s; steps of {args.step_seconds:g} s after "
           f"{args.spawn_seconds:g} s of arrivals; {args.mix} mix; Locust under nice -n "
@@ -455,7 +457,7 @@ def main() -> int:
     print(f"\n== summary: students held at p95 ≤ {args.p95_limit:g} s with 0 errors ==")
     for name, steps, held in results:
         print(summarize(name, steps, held, args))
-    summary = {"args": {k: str(v) for k, v in vars(args).items()},
+    summary = {"args": {k: str(v) for k, v in vars(args).items()}, "cpu_model": cpu_model(),
                "setups": [{"name": n, "held": h, "steps": [asdict(s) for s in steps]}
                           for n, steps, h in results]}
     (output / "summary.json").write_text(json.dumps(summary, indent=1))

@@ -42,7 +42,13 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import numpy as np  # noqa: E402
 
-from benchmarks.st_client import PageRun, Session, cpu_seconds, tree_rss_bytes  # noqa: E402
+from benchmarks.st_client import (  # noqa: E402
+    PageRun,
+    Session,
+    cpu_model,
+    cpu_seconds,
+    tree_rss_bytes,
+)
 from tests.e2e.browser import start_app_server, stop_process_group  # noqa: E402
 from ui.regression.byte_store import CACHE_BUDGET_BYTES  # noqa: E402
 
@@ -156,7 +162,7 @@ def main() -> int:
     for item in args.server_env:
         key, _, value = item.partition("=")
         os.environ[key] = value
-    print(f"server env: {args.server_env or 'as shipped'}; load average "
+    print(f"{cpu_model()}; server env: {args.server_env or 'as shipped'}; load average "
           f"{os.getloadavg()[0]:.2f} (the machine may be shared)", flush=True)
     log = REPO_ROOT / "test-output" / "bench_memory_server.log"
     server = start_app_server(log)

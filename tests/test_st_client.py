@@ -53,3 +53,16 @@ def test_a_request_on_a_connection_the_server_closed_is_sent_again():
     thread.join(10)
     listener.close()
     assert [line.split(b" ")[0] for line in seen] == [b"GET", b"PUT", b"PUT"]
+
+
+def test_the_benchmarks_name_the_processor_and_its_clock():
+    """A capacity figure depends on the machine: the header names the first processor."""
+    from benchmarks.st_client import cpu_model, model_from_cpuinfo
+
+    text = ("processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Processor\ncpu MHz\t\t: 2100.000\n"
+            "\nprocessor\t: 1\nmodel name\t: Other\ncpu MHz\t\t: 1.0\n")
+    assert model_from_cpuinfo(text) == "Intel(R) Xeon(R) Processor, 2100 MHz"
+    assert model_from_cpuinfo("processor\t: 0\nmodel name\t: AMD EPYC\ncpu MHz\t: n/a\n") \
+        == "AMD EPYC"
+    assert model_from_cpuinfo("processor\t: 0\nBogoMIPS\t: 50.00\n") == ""
+    assert cpu_model()
