@@ -18,9 +18,9 @@ a shared machine and quote the medians.
 
 ``--gil-busy N`` (N > 0) then times the formula path's wall seconds alone and again while N
 threads run pure Python (as a class's page runs do in the server): the path's loop hands the
-GIL back and waits for it about five times per block of ``PATH_BLOCK_ROWS`` rows, so it is
-slowed far more than its CPU share (0.4 s -> 5-17 s with 3 such threads, measured on the
-shared 2-core machine).
+GIL back and waits for it about five times per block of rows
+(``gradcore.regression.descent.path_block_rows``), so it is slowed far more than its CPU
+share.
 
 Usage: ``OMP_NUM_THREADS=1 python benchmarks/bench_table_build.py [--repeats 5] [--steps 3]
 [--gil-busy 0]``

@@ -55,7 +55,7 @@ def large_problem() -> tuple[Problem, build.Run]:
     return problem, cache.descend(problem, SETTINGS)
 
 
-@pytest.mark.parametrize("block_rows", [1, 7, 4096])
+@pytest.mark.parametrize("block_rows", [1, 7, 4096, None])
 def test_gradient_path_is_mse_gradient_at_every_point(rng, block_rows):
     """mse_gradient_path at 12 points equals 12 calls of mse_gradient within 1e-12."""
     X, y = rng.standard_normal((500, 3)), rng.standard_normal(500)
@@ -65,6 +65,24 @@ def test_gradient_path_is_mse_gradient_at_every_point(rng, block_rows):
         expected_w, expected_b = mse_gradient(X, y, W[k], B[k])
         assert_allclose(grad_w[k], expected_w, rtol=1e-12, atol=1e-14)
         assert grad_b[k] == pytest.approx(expected_b, rel=1e-12, abs=1e-14)
+
+
+def test_gradient_path_blocks_are_bounded_in_bytes_not_rows():
+    """Blocks of the path hold about PATH_BLOCK_BYTES of residuals (few blocks, so few waits
+    for the GIL in a busy server), never fewer than PATH_MIN_BLOCK_ROWS rows."""
+    from gradcore.regression.descent import (
+        PATH_BLOCK_BYTES,
+        PATH_MIN_BLOCK_ROWS,
+        path_block_rows,
+    )
+
+    for iterates in (1, 51, 201, 501):
+        rows = path_block_rows(iterates)
+        assert rows >= PATH_MIN_BLOCK_ROWS
+        assert rows * iterates * 8 <= max(PATH_BLOCK_BYTES, PATH_MIN_BLOCK_ROWS * iterates * 8)
+    assert path_block_rows(51) * 51 * 8 > PATH_BLOCK_BYTES - 51 * 8  # the budget is used
+    assert path_block_rows(5000) == PATH_MIN_BLOCK_ROWS
+    assert 1_000_000 / path_block_rows(51) < 30  # was 245 blocks of 4,096 rows
 
 
 def test_gradient_path_refuses_unmatched_points(rng):

@@ -56,22 +56,36 @@ def mse_gradient(X, y, w, b) -> tuple[np.ndarray, float]:
     return 2.0 / n * (X.T @ residual), float(2.0 / n * residual.sum())
 
 
-# mse_gradient_path reads the rows in blocks of this many: a block's residuals at every
-# iterate (rows x iterates) stay in the processor's cache (measured fastest at 1,024-4,096).
-PATH_BLOCK_ROWS = 4096
+# mse_gradient_path reads the rows in blocks whose residuals at every iterate (rows x
+# iterates) take about this many bytes, and at least PATH_MIN_BLOCK_ROWS rows. Each block costs
+# about five numpy calls that let go of the GIL, and in a server whose other threads run Python
+# each call waits up to the switch interval (5 ms) to get it back: 1,000,000 x 10 rows at 51
+# iterates, alone 0.39-0.41 s at 4,096 to 32,768 rows a block, beside 3 threads running Python
+# 22.7 s at 4,096 rows (245 blocks), 10.5 s at 8,192, 5.1 s at 16,384, 3.1 s at 32,768
+# (benchmarks/bench_table_build.py --gil-busy 3). 16 MB: 41,120 rows at 51 iterates.
+PATH_BLOCK_BYTES = 16 * 2**20
+PATH_MIN_BLOCK_ROWS = 4096
 
 
-def mse_gradient_path(X, y, W, B, block_rows: int = PATH_BLOCK_ROWS,
+def path_block_rows(iterates: int) -> int:
+    """Rows per block of ``mse_gradient_path`` at `iterates` points (PATH_BLOCK_BYTES)."""
+    return max(PATH_MIN_BLOCK_ROWS, PATH_BLOCK_BYTES // (8 * max(int(iterates), 1)))
+
+
+def mse_gradient_path(X, y, W, B, block_rows: int | None = None,
                       ) -> tuple[np.ndarray, np.ndarray]:
     """``mse_gradient`` at many points at once: (grad_w (K, d), dL/db (K,)) at the rows of
     W (K, d) and B (K,), from the residuals r_ik = w_k . x_i + b_k - y_i of every row, summed
     2/N sum_i r_ik x_i in one pass over the data (block by block, so its memory is
-    block_rows x K values, not N x K). Equal to K calls of ``mse_gradient`` up to rounding."""
+    block_rows x K values, not N x K; ``path_block_rows(K)`` unless given). Equal to K calls
+    of ``mse_gradient`` up to rounding."""
     X, y = as_xy(X, y)
     W = np.asarray(W, dtype=float).reshape(-1, X.shape[1])
     B = np.asarray(B, dtype=float).reshape(-1)
     if len(B) != len(W):
         raise DataError("W and B must hold the same number of points.")
+    if block_rows is None:
+        block_rows = path_block_rows(len(W))
     grad_w, grad_b = np.zeros((len(W), X.shape[1])), np.zeros(len(W))
     W_columns = np.ascontiguousarray(W.T)
     # One buffer for every block's residuals: a new array per block would be a new memory
