@@ -59,10 +59,12 @@ def mse_gradient(X, y, w, b) -> tuple[np.ndarray, float]:
 # mse_gradient_path reads the rows in blocks whose residuals at every iterate (rows x
 # iterates) take about this many bytes, and at least PATH_MIN_BLOCK_ROWS rows. Each block costs
 # about five numpy calls that let go of the GIL, and in a server whose other threads run Python
-# each call waits up to the switch interval (5 ms) to get it back: 1,000,000 x 10 rows at 51
-# iterates, alone 0.39-0.41 s at 4,096 to 32,768 rows a block, beside 3 threads running Python
-# 22.7 s at 4,096 rows (245 blocks), 10.5 s at 8,192, 5.1 s at 16,384, 3.1 s at 32,768
-# (benchmarks/bench_table_build.py --gil-busy 3). 16 MB: 41,120 rows at 51 iterates.
+# each call waits up to the switch interval (5 ms) to get it back. Timed directly, 1,000,000 x
+# 10 rows at 51 iterates: alone 0.39-0.41 s at 4,096 to 32,768 rows a block; beside 3 threads
+# running Python 22.7 s at 4,096 rows (245 blocks), 10.5 s at 8,192, 5.1 s at 16,384, 3.1 s at
+# 32,768. At 201 iterates, blocks of 32 and 64 MB took 1.9-2.3 s of CPU alone against 1.25 s at
+# 16 MB (out of cache), hence 16 MB (41,120 rows at 51 iterates, 10,433 at 201). The page's own
+# path, benchmarks/bench_table_build.py --gil-busy 3: 20-21 s at 4,096 rows, 5.3-5.6 s now.
 PATH_BLOCK_BYTES = 16 * 2**20
 PATH_MIN_BLOCK_ROWS = 4096
 
