@@ -8,7 +8,7 @@ import streamlit as st
 
 from gradcore.exercises.catalogue import for_page
 from ui.shell import exercise_panel
-from ui.shell.lessons import ICON, LESSONS, page_frame
+from ui.shell.lessons import ICON, LESSONS, page_frame, page_link
 
 with page_frame("home.py"):
 
@@ -32,7 +32,7 @@ with page_frame("home.py"):
         exercises = for_page(lesson.url_path)
         answered = sum(exercise.id in solved for exercise in exercises)
         with st.container(border=True):
-            st.page_link(lesson.script, label=f"**{number} · {lesson.title}**", icon=lesson.icon)
+            page_link(st, lesson.script, label=f"**{number} · {lesson.title}**", icon=lesson.icon)
             st.caption(f"{lesson.line} {len(exercises)} exercises"
                        + (f", {answered} answered." if answered else "."))
 
@@ -51,7 +51,7 @@ with page_frame("home.py"):
     ]
     example_columns = st.columns(2)
     for i, (path, label, params) in enumerate(EXAMPLES):
-        example_columns[i % 2].page_link(path, label=label, icon=ICON[path], query_params=params)
+        page_link(example_columns[i % 2], path, label=label, icon=ICON[path], query_params=params)
 
     st.header("For teachers: share a view")
     st.markdown(

@@ -84,3 +84,10 @@ def test_page_runs_without_exception(page):
     assert at.title, f"{page} shows no title"
     links = [link.proto.page for link in at.sidebar.get("page_link")]
     assert len(links) == 6, f"{page}: sidebar has {links}"
+    # ui.shell.lessons.page_link links an st.Page made once per process: each link must carry
+    # the address and page hash Streamlit registered for its script in this run (Home is "/").
+    registered = {(info.get("url_pathname", ""), page_hash)
+                  for page_hash, info in at._registered_pages.items()}
+    assert {path for path, _ in registered} >= {"", *(lesson.url_path for lesson in LESSONS)}
+    for link in [*at.sidebar.get("page_link"), *at.main.get("page_link")]:
+        assert (link.proto.page, link.proto.page_script_hash) in registered, link.proto

@@ -81,8 +81,27 @@ LESSONS = [
 CLASS_VIEW = Lesson("pages/class.py", "Class live view", "class", ":material/groups:", "")
 
 BY_SCRIPT = {lesson.script: lesson for lesson in [HOME, *LESSONS, CLASS_VIEW]}
+# script -> st.Page, made on a page run's first link to it and kept for the process (see page_link).
+_PAGES: dict[str, st.Page] = {}
 BY_PATH = {lesson.url_path: lesson for lesson in LESSONS}
 ICON = {script: lesson.icon for script, lesson in BY_SCRIPT.items()}
+
+
+def page_link(where, script: str, **kwargs) -> None:
+    """``where.page_link`` to the page of `script` (Home or a page in ``pages/``), `kwargs` as
+    Streamlit's (label, icon, query_params).
+
+    Streamlit's link to a script path resolves the path on disk (``os.path.realpath``: a
+    ``lstat`` per folder) and compares it with every page, at every link of every run: with
+    the sidebar's six and Previous / Next, 4-5 % of the server's CPU per student action. A
+    ``st.Page`` of the same script is resolved once, when it is made; Streamlit checks it
+    against the registered page (same file, same address) and links it by its address.
+    ``tests/test_app_smoke.py`` checks that both links are the same."""
+    page = _PAGES.get(script)
+    if page is None:
+        # Home is the app's main script: Streamlit registers it as the default page ("/").
+        page = _PAGES[script] = st.Page(script, default=script == HOME.script)
+    where.page_link(page, **kwargs)
 
 
 def _page_end(lesson: Lesson) -> None:
@@ -136,8 +155,8 @@ def page_frame(script: str) -> Iterator[Lesson]:
         st.markdown("**Gradient Lab**")
         carried = teacher.carried()
         for entry in [HOME, *LESSONS]:
-            st.page_link(entry.script, label=entry.title, icon=entry.icon,
-                         query_params=carried if entry is not HOME else None)
+            page_link(st, entry.script, label=entry.title, icon=entry.icon,
+                      query_params=carried if entry is not HOME else None)
     failed_before = st.session_state.pop(_FAILED, None) == script
     if failed_before:
         st.warning(RESET_MESSAGE, icon=":material/restart_alt:")
@@ -188,15 +207,15 @@ def guide(lesson: Lesson) -> None:
     after = LESSONS[index + 1] if index + 1 < len(LESSONS) else None
     left, right = st.columns(2)
     if before is None:
-        left.page_link(HOME.script, label="Previous: the course outline", icon=HOME.icon)
+        page_link(left, HOME.script, label="Previous: the course outline", icon=HOME.icon)
     else:
-        left.page_link(before.script, label=f"Previous: {before.title}",
-                       icon=":material/arrow_back:", query_params=carried)
+        page_link(left, before.script, label=f"Previous: {before.title}",
+                  icon=":material/arrow_back:", query_params=carried)
     if after is None:
-        right.page_link(HOME.script, label="Next: back to the course outline", icon=HOME.icon)
+        page_link(right, HOME.script, label="Next: back to the course outline", icon=HOME.icon)
     else:
-        right.page_link(after.script, label=f"Next: {after.title}",
-                        icon=":material/arrow_forward:", query_params=carried)
+        page_link(right, after.script, label=f"Next: {after.title}",
+                  icon=":material/arrow_forward:", query_params=carried)
 
 
 def trace_run(what: str) -> None:

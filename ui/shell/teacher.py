@@ -269,8 +269,9 @@ def header(settings: LessonSettings) -> None:
     for note in settings.notes:
         st.caption(inert(note))
     if settings.elsewhere:
-        from ui.shell.lessons import BY_PATH  # the lessons table imports this module's users
+        # The lessons table imports this module's users.
+        from ui.shell.lessons import BY_PATH, page_link
         lesson = BY_PATH.get(settings.elsewhere)
         if lesson is not None:
-            st.page_link(lesson.script, label=f"Back to your teacher's lesson: {lesson.title}",
-                         icon=":material/school:", query_params={LESSON_PARAM: settings.token})
+            page_link(st, lesson.script, label=f"Back to your teacher's lesson: {lesson.title}",
+                      icon=":material/school:", query_params={LESSON_PARAM: settings.token})
