@@ -60,6 +60,22 @@ def test_the_spec_is_the_figure_without_plotlys_template():
     assert json.loads(plot.spec_json(figure, {"scrollZoom": True}))["config"]["scrollZoom"]
 
 
+def test_the_spec_is_written_by_orjson_with_the_same_values():
+    """plotly.io picks orjson when it is installed (requirements.txt): a lesson chart's spec
+    in a quarter of the time of plotly's own encoder, at every slider move. orjson writes text
+    as UTF-8 where the json engine escapes it, and a float32 at its own precision; the values
+    plotly.js reads are the same (NaN and infinities as null, as before)."""
+    values = [0.1 + 0.2, -0.0, 1e-320, 1e300, np.nan, np.inf, np.int64(3), None, "é <b>"]
+    figure = Figure([{"type": "scatter", "x": [0, 1, 2, 3, 4, 5, 6, 7, 8], "y": values,
+                      "name": "θ₀ at x₀"}], {"title": {"text": "f′(x)"}})
+    spec = plot.spec_json(figure)
+    assert '"θ₀ at x₀"' in spec and "f′(x)" in spec  # orjson: text as UTF-8, not \u escapes
+    assert "<b>" not in spec  # plotly escapes markup in both engines
+    by_json = pio.to_json(figure.to_dict(), validate=False, engine="json")
+    assert json.loads(spec)["data"] == json.loads(by_json)["data"]
+    assert json.loads(spec)["data"][0]["y"][4:6] == [None, None]
+
+
 def _page():
     import streamlit as st
 
