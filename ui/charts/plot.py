@@ -206,7 +206,10 @@ _mount = st.components.v2.component(COMPONENT, js=JS, isolate_styles=False)
 
 def trace_types(figure) -> set[str]:
     """The trace types of `figure` and of its replay frames (plotly's default: scatter)."""
-    spec = figure.to_dict()
+    return _types_in(figure.to_dict())
+
+
+def _types_in(spec: dict) -> set[str]:
     traces = [*spec.get("data", ()),
               *(trace for frame in spec.get("frames", ()) for trace in frame.get("data", ()))]
     return {trace.get("type", "scatter") for trace in traces}
@@ -215,14 +218,22 @@ def trace_types(figure) -> set[str]:
 def bundle_for(figure) -> Bundle | None:
     """The smallest bundle that draws every trace of `figure`; None when none does (a 3-D
     surface: ``st.plotly_chart`` draws it)."""
-    types = trace_types(figure)
+    return _bundle_of(figure.to_dict())
+
+
+def _bundle_of(spec: dict) -> Bundle | None:
+    types = _types_in(spec)
     return next((bundle for bundle in BUNDLES if types <= bundle.traces), None)
 
 
 def spec_json(figure, config: dict | None = None) -> str:
     """The figure as the element draws it: traces, layout without plotly's template (the
     element applies the page's theme instead), replay frames and plotly's config."""
-    spec = dict(figure.to_dict())
+    return _json_of(figure.to_dict(), config)
+
+
+def _json_of(spec: dict, config: dict | None) -> str:
+    spec = dict(spec)
     layout = dict(spec.get("layout", {}))
     layout.pop("template", None)
     body = {"data": spec.get("data", []), "layout": layout, "frames": spec.get("frames", []),
@@ -240,8 +251,10 @@ def _made(figure, config: dict | None) -> tuple[Bundle | None, bytes]:
     key = json.dumps(config, sort_keys=True) if config else ""
     made = getattr(figure, _MADE, None)
     if made is None or made[0] != key:
-        bundle = bundle_for(figure)
-        spec = spec_json(figure, config).encode() if bundle is not None else b""
+        # One to_dict for both (a stepper figure's is rebuilt at every step).
+        whole = figure.to_dict()
+        bundle = _bundle_of(whole)
+        spec = _json_of(whole, config).encode() if bundle is not None else b""
         made = (key, bundle, spec)
         try:
             setattr(figure, _MADE, made)
