@@ -20,6 +20,7 @@ from ui.charts.cache import alt_text, figures
 from ui.shell import exercise_panel
 from ui.shell.lessons import page_frame
 from ui.shell.state import Link, inert, share_box
+from ui.shell.style import metric_row
 
 STEPS = ["1", "0.5", "0.2", "0.1", "0.05", "0.01", "0.001", "0.0001"]
 X_LOW, X_HIGH = -3.0, 3.0
@@ -87,21 +88,24 @@ with page_frame("pages/derivatives.py"):
         exercise_panel.hidden("the slopes and the check", where=numbers)
     elif slope is not None:
         chord = figures.secant_slope(x0, f0, *secant) if secant else float("nan")
-        first, second, third, fourth = numbers.columns(4)
-        first.metric("f(x₀)", fmt(f0))
+        row = metric_row(numbers)
+        row.metric("f(x₀)", fmt(f0), width="content")
         if kink is None:
-            second.metric("Tangent slope f′(x₀)", fmt(slope))
+            row.metric("Tangent slope f′(x₀)", fmt(slope), width="content")
         elif kink.convex_here:
-            second.metric("∂f(x₀): no tangent at a kink", interval_text(*kink.interval),
-                          help="Every slope in this interval gives a line through (x₀, f(x₀)) "
-                               "that stays below f: the subgradients.")
-            first.metric("Subgradient g used by gradcore", fmt(slope),
-                         help="The midpoint of ∂f(x₀), the limit of the central difference.")
+            row.metric("∂f(x₀): no tangent at a kink", interval_text(*kink.interval),
+                       help="Every slope in this interval gives a line through (x₀, f(x₀)) "
+                            "that stays below f: the subgradients.", width="content")
+            row.metric("Subgradient g used by gradcore", fmt(slope),
+                       help="The midpoint of ∂f(x₀), the limit of the central difference.",
+                       width="content")
         else:
-            second.metric("One-sided slopes f′₋, f′₊", f"{fmt(kink.left)}, {fmt(kink.right)}")
-            first.metric("Midpoint slope used by gradcore", fmt(slope))
-        third.metric(f"Secant slope, h = {h:g}", fmt(chord))
-        fourth.metric("Secant − tangent" if kink is None else "Secant − g", fmt(chord - slope))
+            row.metric("One-sided slopes f′₋, f′₊", f"{fmt(kink.left)}, {fmt(kink.right)}",
+                       width="content")
+            row.metric("Midpoint slope used by gradcore", fmt(slope), width="content")
+        row.metric(f"Secant slope, h = {h:g}", fmt(chord), width="content")
+        row.metric("Secant − tangent" if kink is None else "Secant − g", fmt(chord - slope),
+                   width="content")
         if kink is not None:
             st.info(f"{inert(kink.note)} The **Subgradients** page shows every supporting line.")
             kink_pointer(name, x0)

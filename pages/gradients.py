@@ -20,6 +20,7 @@ from ui.charts.cache import alt_text, gradient_figures
 from ui.shell import exercise_panel
 from ui.shell.lessons import page_frame
 from ui.shell.state import Link, inert, share_box
+from ui.shell.style import metric_row
 
 NAMES = ["article3d", "article4d", "sqnorm", "dot"]
 LIMIT = 1000.0
@@ -133,9 +134,9 @@ with page_frame("pages/gradients.py"):
                 rate = float(gradient_figures.directional_curve(in_plane, np.radians([angle]))[0])
                 plane_norm = float(np.hypot(*in_plane))
                 best = float(np.degrees(np.arctan2(in_plane[1], in_plane[0]))) % 360.0
-                first, second = st.columns(2)
-                first.metric("∇f·v at θ", fmt(rate))
-                second.metric("max over θ", fmt(plane_norm))
+                row = metric_row()
+                row.metric("∇f·v at θ", fmt(rate), width="content")
+                row.metric("max over θ", fmt(plane_norm), width="content")
                 st.caption(f"v = ({fmt(v[0])}, {fmt(v[1])}) along {inert(axis_a)}, {inert(axis_b)}. "
                            "The maximum "
                            f"{fmt(plane_norm)} is reached at θ = {fmt(best)}°, the direction of "

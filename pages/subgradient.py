@@ -25,6 +25,7 @@ from ui.charts.cache import alt_text, cached, figures
 from ui.shell import exercise_panel
 from ui.shell.lessons import page_frame
 from ui.shell.state import Link, share_box
+from ui.shell.style import metric_row
 
 X_LOW, X_HIGH = -3.0, 3.0
 
@@ -114,11 +115,11 @@ with page_frame("pages/subgradient.py"):
     plot.chart(right, figures.values_by_step_figure(run.f, run.best_f), key="fig_steps",
                alt=about_steps.alt)
     alt_text.show(right, about_steps)
-    m1, m2, m3 = st.columns(3)
-    m1.metric("Last iterate x_k", fmt(run.x[-1]))
-    m2.metric("Best f(x_k)", fmt(run.best_f[-1]))
+    row = metric_row()
+    row.metric("Last iterate x_k", fmt(run.x[-1]), width="content")
+    row.metric("Best f(x_k)", fmt(run.best_f[-1]), width="content")
     if entry.minimum_value is not None:
-        m3.metric("Gap to min f", fmt(run.best_f[-1] - entry.minimum_value))
+        row.metric("Gap to min f", fmt(run.best_f[-1] - entry.minimum_value), width="content")
 
     if reveal:
         found = supporting_slopes(name, x0, xs)

@@ -34,6 +34,7 @@ from ui.charts.alt_text import CONFIG, show
 from ui.charts.cache import cached
 from ui.shell import exercise_panel
 from ui.shell.state import Link, inert
+from ui.shell.style import metric_row
 
 TOGGLE_LABEL = "Curvature (the Hessian)"
 SURFACE_LABEL = "3-D view"
@@ -166,10 +167,10 @@ def _surface(expression: Expression, point: np.ndarray, matrix: np.ndarray,
         return
     gradient = expression.gradient(point)
     actual = found.actual
-    first, second, third = st.columns(3)
-    first.metric("f(p + Δ)", fmt(actual) if actual is not None else "undefined")
-    second.metric("linear f(p) + ∇f·Δ", fmt(found.linear))
-    third.metric("quadratic, + ½ΔᵀHΔ", fmt(found.quadratic))
+    row = metric_row()
+    row.metric("f(p + Δ)", fmt(actual) if actual is not None else "undefined", width="content")
+    row.metric("linear f(p) + ∇f·Δ", fmt(found.linear), width="content")
+    row.metric("quadratic, + ½ΔᵀHΔ", fmt(found.quadratic), width="content")
     if actual is not None:
         st.caption(f"Errors against f(p + Δ): linear {fmt(found.linear - actual)}, quadratic "
                    f"{fmt(found.quadratic - actual)}. For a small Δ the linear estimate's error "

@@ -24,6 +24,7 @@ from gradcore.expressions.kinks import partial_kinks
 from gradcore.number_text import fmt, fmt_vector
 from ui.charts.cache import cached
 from ui.shell.state import Link, inert
+from ui.shell.style import metric_row
 
 SUPPORT_TEST_SLOPES = np.round(np.arange(-300, 301) / 100, 2)
 """The slopes −3 … 3 (steps of 0.01) that :func:`supporting_slopes` tests."""
@@ -267,12 +268,13 @@ def check_panel(analytic: Sequence[float] | float, numeric: Sequence[float] | fl
     st.header("Check")
     if show is None:
         show = fmt if np.ndim(analytic) == 0 else fmt_vector
-    left, middle, right = st.columns(3)
-    left.metric("Analytic (gradcore)", show(analytic))
-    middle.metric("Independent", show(numeric), help=method)
+    row = metric_row()
+    row.metric("Analytic (gradcore)", show(analytic), width="content")
+    row.metric("Independent", show(numeric), help=method, width="content")
     finite = bool(np.isfinite(relative_error))
-    right.metric(error_label, f"{relative_error:.2e}" if finite else "undefined",
-                 help=f"{error_help} Agreement: at most {tolerance:.0e}. {TOLERANCE_HELP}")
+    row.metric(error_label, f"{relative_error:.2e}" if finite else "undefined",
+               help=f"{error_help} Agreement: at most {tolerance:.0e}. {TOLERANCE_HELP}",
+               width="content")
     st.caption(f"Independent computation: {method}.")
     count = np.size(analytic)
     names = components or (["value"] if count == 1 else [str(i + 1) for i in range(count)])

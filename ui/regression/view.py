@@ -42,6 +42,7 @@ from ui.regression.generalisation_panel import curve_chart, test_loss_note
 from ui.regression.tables import ORIGINAL_UNITS, gd_units, show_table
 from ui.shell.lessons import trace_run
 from ui.shell.state import Link, inert, share_box
+from ui.shell.style import metric_row
 from ui.shell.tabs import link_tabs
 
 # Without standardisation, a condition number above this earns the advice to standardise.
@@ -216,7 +217,7 @@ def metric_values(problem: LightProblem, run: Run, k: int) -> list[tuple[str, st
 
 
 def _metrics(problem: LightProblem, run: Run, k: int) -> None:
-    row = st.container(horizontal=True, gap="medium")
+    row = metric_row()
     for label, value in metric_values(problem, run, k):
         row.metric(label, value, width="content")
 
