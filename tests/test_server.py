@@ -175,3 +175,62 @@ def test_tuning_is_off_when_asked(monkeypatch):
     assert server.tune_malloc(enabled=False) is False
     monkeypatch.setattr(server, "MALLOC_TUNE", False)
     assert server.trim_malloc() is False
+
+
+@pytest.fixture
+def theme_patch():
+    """reuse_theme_messages installed for the test, Streamlit's own function back after it."""
+    from streamlit.runtime import app_session
+
+    before = app_session._populate_theme_msg
+    server.reuse_theme_messages()
+    yield app_session._populate_theme_msg
+    app_session._populate_theme_msg = before
+
+
+def test_each_runs_theme_message_is_streamlits_own(theme_patch):
+    """With a theme set (the app's own colours and more), the patched new_session theme is byte for byte what
+    Streamlit's own function writes, at its first use and from the kept copy after it."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.testing.v1.util import patch_config_options
+
+    original = theme_patch.gradlab_original
+    options = {"theme.primaryColor": "#0072B2", "theme.dark.primaryColor": "#56B4E9",
+               "theme.light.textColor": "#111111", "theme.sidebar.backgroundColor": "#EEEEEE",
+               "theme.font": "serif", "theme.dark.sidebar.primaryColor": "#E69F00"}
+    theme_patch.gradlab_made.clear()
+
+    def written(populate) -> bytes:
+        msg = ForwardMsg()
+        theme = msg.new_session.custom_theme
+        targets = {"theme": theme, "theme.light": theme.light, "theme.dark": theme.dark,
+                   "theme.sidebar": theme.sidebar, "theme.light.sidebar": theme.light.sidebar,
+                   "theme.dark.sidebar": theme.dark.sidebar}
+        for section in server.THEME_SECTIONS:
+            populate(targets[section], section)
+        return msg.SerializeToString()
+
+    with patch_config_options(options):
+        expected = written(original)
+        assert b"#0072B2" in expected and b"#56B4E9" in expected
+        assert written(theme_patch) == expected  # made now
+        assert set(theme_patch.gradlab_made) == set(server.THEME_SECTIONS)
+        assert written(theme_patch) == expected  # from the kept copies
+    theme_patch.gradlab_made.clear()
+
+
+def test_a_new_configuration_makes_the_theme_again(theme_patch):
+    from streamlit import config
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    theme_patch(ForwardMsg().new_session.custom_theme, "theme")
+    assert theme_patch.gradlab_made
+    config.get_config_options(force_reparse=True)
+    assert not theme_patch.gradlab_made
+
+
+def test_the_theme_patch_is_installed_once(theme_patch):
+    from streamlit.runtime import app_session
+
+    server.reuse_theme_messages()
+    assert app_session._populate_theme_msg is theme_patch
