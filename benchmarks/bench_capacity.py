@@ -72,6 +72,7 @@ from benchmarks.st_client import (  # noqa: E402
     cpu_model,
     cpu_seconds,
     machine_cpu_ticks,
+    machine_steal_ticks,
     tree_pss_bytes,
     tree_rss_bytes,
 )
@@ -96,6 +97,7 @@ class Step:
     rss_trace: list[tuple[float, float]] = field(default_factory=list)  # (s, servers' MB)
     pss_trace: list[tuple[float, float]] = field(default_factory=list)  # (s, servers' Pss MB)
     machine_cpu: float = 0.0  # % of one core, all processes
+    steal_cpu: float = 0.0  # % of one core the hypervisor gave other machines (in machine_cpu)
     per_action: dict[str, dict[str, float]] = field(default_factory=dict)
     failure_messages: list[str] = field(default_factory=list)
     class_counts: dict | None = None  # --mix class: answers sent and counted
@@ -138,9 +140,9 @@ class Watcher(threading.Thread):
             self.pss.append((now, pss))
             self._stop_event.wait(1.0)
 
-    def snapshot(self) -> tuple[float, dict[str, float], tuple[int, int]]:
+    def snapshot(self) -> tuple[float, dict[str, float], tuple[int, int], int]:
         return (time.monotonic(), {label: cpu_seconds(pid) for label, pid in self.pids.items()},
-                machine_cpu_ticks())
+                machine_cpu_ticks(), machine_steal_ticks())
 
     def stop(self) -> None:
         self._stop_event.set()
@@ -230,6 +232,7 @@ def run_step(setup: serving.Setup, students: int, args, output: Path) -> Step:
     busy = end[2][0] - begin[2][0]
     total = end[2][1] - begin[2][1]
     step.machine_cpu = busy / total * (os.cpu_count() or 1) * 100 if total else 0.0
+    step.steal_cpu = (end[3] - begin[3]) / total * (os.cpu_count() or 1) * 100 if total else 0.0
     step.rss_mb = {label: watcher.peak[label] / MB for label in setup.pids
                    if not label.startswith("nginx")}
     step.rss_trace = [(t - begin[0], rss / MB) for t, rss in watcher.samples
@@ -364,7 +367,8 @@ def _cpu_rss(step: Step) -> str:
     others = step.machine_cpu - sum(step.cpu.values())
     return (f"server CPU {cpu} (of one core; {step.cpu_ms_per_action():.0f} ms per action); "
             f"RSS {rss}; nginx {step.cpu.get('nginx', 0):.0f}%, Locust "
-            f"{step.cpu.get('locust', 0):.0f}%, other processes {others:.0f}%")
+            f"{step.cpu.get('locust', 0):.0f}%, other processes {others:.0f}% (of which the "
+            f"host's steal {step.steal_cpu:.0f}%)")
 
 
 def _figures(step: Step) -> str:
@@ -452,7 +456,8 @@ def main() -> int:
           f"{args.locust_nice}; "
           f"server env {args.server_env or 'as shipped'}; output {output}")
     print("CPU % is of one core (the machine has "
-          f"{(os.cpu_count() or 1) * 100}%); 'others' is every other process on the machine.")
+          f"{(os.cpu_count() or 1) * 100}%); 'others' is every other process on the machine and "
+          "the host's steal (CPU time it gave other machines).")
     results = [run_setup(name, args, output) for name in args.setups.split(",")]
     print(f"\n== summary: students held at p95 ≤ {args.p95_limit:g} s with 0 errors ==")
     for name, steps, held in results:

@@ -66,3 +66,15 @@ def test_the_benchmarks_name_the_processor_and_its_clock():
         == "AMD EPYC"
     assert model_from_cpuinfo("processor\t: 0\nBogoMIPS\t: 50.00\n") == ""
     assert cpu_model()
+
+
+def test_the_hosts_steal_is_read_with_the_machines_busy_time():
+    """bench_capacity.py reports the host's steal apart: part of 'others', never more."""
+    from benchmarks.st_client import machine_cpu_ticks, machine_steal_ticks
+
+    steal0, (busy0, total0) = machine_steal_ticks(), machine_cpu_ticks()
+    sum(range(200_000))
+    steal1, (busy1, total1) = machine_steal_ticks(), machine_cpu_ticks()
+    assert 0 <= steal0 <= steal1 and busy0 <= busy1 and total0 <= total1
+    assert steal1 - steal0 <= busy1 - busy0 + 1  # one tick of sampling skew
+    assert steal1 <= busy1 <= total1
