@@ -9,6 +9,9 @@ turns such a request into a rerun of the whole page (with the same click), which
 fragment. It has to be installed at start-up, before that first click: hence the ``st.App``
 lifespan hook in ``app.py``.
 
+At the same start-up :func:`reuse_theme_messages` makes the theme part of the ``new_session``
+message (sent at every run) once per configuration instead of at every run.
+
 Memory that comes back: ``.streamlit/config.toml`` turns off Streamlit's full collection after
 every script run (``runner.postScriptGC``: 120-140 ms holding the GIL with sympy, plotly,
 pandas and scikit-learn loaded). Python's own collector then almost never runs its oldest
