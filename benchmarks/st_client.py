@@ -499,16 +499,21 @@ def model_from_cpuinfo(text: str) -> str:
         return model
 
 
+def _cpu_jiffies() -> list[int]:
+    """The "cpu" line of /proc/stat: user, nice, system, idle, iowait, irq, softirq, steal..."""
+    return [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+
+
 def machine_steal_ticks() -> int:
     """Jiffies of all CPUs since boot that the hypervisor gave to other machines while this one
     had work to run (``steal`` in /proc/stat; counted in :func:`machine_cpu_ticks`'s busy)."""
-    values = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    return int(values[7]) if len(values) > 7 else 0
+    values = _cpu_jiffies()
+    return values[7] if len(values) > 7 else 0
 
 
 def machine_cpu_ticks() -> tuple[int, int]:
     """(busy, total) jiffies of all CPUs since boot, from /proc/stat."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    values = _cpu_jiffies()
     idle = values[3] + values[4]  # idle + iowait
     total = sum(values[:8])  # guest time is already counted in user
     return total - idle, total

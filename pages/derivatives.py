@@ -88,24 +88,20 @@ with page_frame("pages/derivatives.py"):
         exercise_panel.hidden("the slopes and the check", where=numbers)
     elif slope is not None:
         chord = figures.secant_slope(x0, f0, *secant) if secant else float("nan")
-        row = metric_row(numbers)
-        row.metric("f(x₀)", fmt(f0), width="content")
         if kink is None:
-            row.metric("Tangent slope f′(x₀)", fmt(slope), width="content")
+            slopes = [("Tangent slope f′(x₀)", fmt(slope))]
         elif kink.convex_here:
-            row.metric("∂f(x₀): no tangent at a kink", interval_text(*kink.interval),
-                       help="Every slope in this interval gives a line through (x₀, f(x₀)) "
-                            "that stays below f: the subgradients.", width="content")
-            row.metric("Subgradient g used by gradcore", fmt(slope),
-                       help="The midpoint of ∂f(x₀), the limit of the central difference.",
-                       width="content")
+            slopes = [("∂f(x₀): no tangent at a kink", interval_text(*kink.interval),
+                       "Every slope in this interval gives a line through (x₀, f(x₀)) that "
+                       "stays below f: the subgradients."),
+                      ("Subgradient g used by gradcore", fmt(slope),
+                       "The midpoint of ∂f(x₀), the limit of the central difference.")]
         else:
-            row.metric("One-sided slopes f′₋, f′₊", f"{fmt(kink.left)}, {fmt(kink.right)}",
-                       width="content")
-            row.metric("Midpoint slope used by gradcore", fmt(slope), width="content")
-        row.metric(f"Secant slope, h = {h:g}", fmt(chord), width="content")
-        row.metric("Secant − tangent" if kink is None else "Secant − g", fmt(chord - slope),
-                   width="content")
+            slopes = [("One-sided slopes f′₋, f′₊", f"{fmt(kink.left)}, {fmt(kink.right)}"),
+                      ("Midpoint slope used by gradcore", fmt(slope))]
+        metric_row([("f(x₀)", fmt(f0)), *slopes, (f"Secant slope, h = {h:g}", fmt(chord)),
+                    ("Secant − tangent" if kink is None else "Secant − g", fmt(chord - slope))],
+                   numbers)
         if kink is not None:
             st.info(f"{inert(kink.note)} The **Subgradients** page shows every supporting line.")
             kink_pointer(name, x0)

@@ -134,9 +134,7 @@ with page_frame("pages/gradients.py"):
                 rate = float(gradient_figures.directional_curve(in_plane, np.radians([angle]))[0])
                 plane_norm = float(np.hypot(*in_plane))
                 best = float(np.degrees(np.arctan2(in_plane[1], in_plane[0]))) % 360.0
-                row = metric_row()
-                row.metric("∇f·v at θ", fmt(rate), width="content")
-                row.metric("max over θ", fmt(plane_norm), width="content")
+                metric_row([("∇f·v at θ", fmt(rate)), ("max over θ", fmt(plane_norm))])
                 st.caption(f"v = ({fmt(v[0])}, {fmt(v[1])}) along {inert(axis_a)}, {inert(axis_b)}. "
                            "The maximum "
                            f"{fmt(plane_norm)} is reached at θ = {fmt(best)}°, the direction of "

@@ -115,11 +115,9 @@ with page_frame("pages/subgradient.py"):
     plot.chart(right, figures.values_by_step_figure(run.f, run.best_f), key="fig_steps",
                alt=about_steps.alt)
     alt_text.show(right, about_steps)
-    row = metric_row()
-    row.metric("Last iterate x_k", fmt(run.x[-1]), width="content")
-    row.metric("Best f(x_k)", fmt(run.best_f[-1]), width="content")
-    if entry.minimum_value is not None:
-        row.metric("Gap to min f", fmt(run.best_f[-1] - entry.minimum_value), width="content")
+    gap = ([("Gap to min f", fmt(run.best_f[-1] - entry.minimum_value))]
+           if entry.minimum_value is not None else [])
+    metric_row([("Last iterate x_k", fmt(run.x[-1])), ("Best f(x_k)", fmt(run.best_f[-1])), *gap])
 
     if reveal:
         found = supporting_slopes(name, x0, xs)

@@ -167,10 +167,9 @@ def _surface(expression: Expression, point: np.ndarray, matrix: np.ndarray,
         return
     gradient = expression.gradient(point)
     actual = found.actual
-    row = metric_row()
-    row.metric("f(p + Δ)", fmt(actual) if actual is not None else "undefined", width="content")
-    row.metric("linear f(p) + ∇f·Δ", fmt(found.linear), width="content")
-    row.metric("quadratic, + ½ΔᵀHΔ", fmt(found.quadratic), width="content")
+    metric_row([("f(p + Δ)", fmt(actual) if actual is not None else "undefined"),
+                ("linear f(p) + ∇f·Δ", fmt(found.linear)),
+                ("quadratic, + ½ΔᵀHΔ", fmt(found.quadratic))])
     if actual is not None:
         st.caption(f"Errors against f(p + Δ): linear {fmt(found.linear - actual)}, quadratic "
                    f"{fmt(found.quadratic - actual)}. For a small Δ the linear estimate's error "

@@ -268,13 +268,10 @@ def check_panel(analytic: Sequence[float] | float, numeric: Sequence[float] | fl
     st.header("Check")
     if show is None:
         show = fmt if np.ndim(analytic) == 0 else fmt_vector
-    row = metric_row()
-    row.metric("Analytic (gradcore)", show(analytic), width="content")
-    row.metric("Independent", show(numeric), help=method, width="content")
     finite = bool(np.isfinite(relative_error))
-    row.metric(error_label, f"{relative_error:.2e}" if finite else "undefined",
-               help=f"{error_help} Agreement: at most {tolerance:.0e}. {TOLERANCE_HELP}",
-               width="content")
+    metric_row([("Analytic (gradcore)", show(analytic)), ("Independent", show(numeric), method),
+                (error_label, f"{relative_error:.2e}" if finite else "undefined",
+                 f"{error_help} Agreement: at most {tolerance:.0e}. {TOLERANCE_HELP}")])
     st.caption(f"Independent computation: {method}.")
     count = np.size(analytic)
     names = components or (["value"] if count == 1 else [str(i + 1) for i in range(count)])

@@ -217,9 +217,7 @@ def metric_values(problem: LightProblem, run: Run, k: int) -> list[tuple[str, st
 
 
 def _metrics(problem: LightProblem, run: Run, k: int) -> None:
-    row = metric_row()
-    for label, value in metric_values(problem, run, k):
-        row.metric(label, value, width="content")
+    metric_row(metric_values(problem, run, k))
 
 
 def titled(column, title: str, figure, key: str, note: str | None = None, *,

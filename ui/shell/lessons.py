@@ -81,10 +81,10 @@ LESSONS = [
 CLASS_VIEW = Lesson("pages/class.py", "Class live view", "class", ":material/groups:", "")
 
 BY_SCRIPT = {lesson.script: lesson for lesson in [HOME, *LESSONS, CLASS_VIEW]}
-# script -> st.Page, made on a page run's first link to it and kept for the process (see page_link).
-_PAGES: dict[str, st.Page] = {}
 BY_PATH = {lesson.url_path: lesson for lesson in LESSONS}
 ICON = {script: lesson.icon for script, lesson in BY_SCRIPT.items()}
+# script -> st.Page, made on a page run's first link to it and kept for the process (see page_link).
+_PAGES: dict[str, st.Page] = {}
 
 
 def page_link(where, script: str, **kwargs) -> None:
