@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
 from gradcore import (
     DATASETS,
@@ -387,6 +387,51 @@ def test_select_xy_does_not_modify_the_table():
     before = table.copy()
     select_xy(table, "lifeExp", ["year", "gdpPercap"])
     pd.testing.assert_frame_equal(table, before)
+
+
+def test_select_xy_reads_a_generated_table_in_place():
+    """A generated table's features are the rows of one (d, N) array: X is a read-only view
+    of it (no 8 N d-byte copy), with the same values as the columns, and y is the table's."""
+    table = make_regression_data(1_000, d=4, seed=5)
+    features = table.attrs["features"]
+    X, y, notes = select_xy(table, "y", features)
+    assert X.shape == (1_000, 4) and notes == []
+    assert_array_equal(X, table[features].to_numpy())
+    assert_array_equal(y, table["y"].to_numpy())
+    for j, name in enumerate(features):
+        assert np.shares_memory(X[:, j], table[name].to_numpy())
+    assert np.shares_memory(y, table["y"].to_numpy())
+    assert not X.flags.writeable and not y.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        X[0, 0] = 1.0
+
+
+@pytest.mark.parametrize("features", [["x3", "x1"], ["x1", "x3"], ["x2"]])
+def test_select_xy_copies_columns_out_of_order_or_spaced_unevenly(features):
+    """Features not in their table order, or skipping one, are not one evenly spaced block
+    (a view of two of them would hold all d columns): X is a copy, with the right values."""
+    table = make_regression_data(500, d=3, seed=2)
+    X, y, _ = select_xy(table, "y", features)
+    assert_array_equal(X, table[features].to_numpy())
+    assert not np.shares_memory(X, table[features[0]].to_numpy())
+    assert_array_equal(y, table["y"].to_numpy())
+
+
+def test_select_xy_does_not_keep_a_wider_table_alive():
+    """A read CSV holds its float columns in one block; two of its six columns are copied,
+    not viewed (a view would keep all six alive after the table is dropped)."""
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame(rng.normal(size=(300, 6)), columns=[*"abcde", "y"])
+    X, y, _ = select_xy(table, "y", ["a", "b"])
+    assert not np.shares_memory(X, table.to_numpy()) and not np.shares_memory(y, table.to_numpy())
+    assert_array_equal(X, table[["a", "b"]].to_numpy())
+    assert_array_equal(y, table["y"].to_numpy())
+    # A table of only the chosen columns is read in place, X and y alike.
+    chosen = load_csv(table[[*"abe", "y"]].to_csv(index=False).encode())
+    X, y, _ = select_xy(chosen, "y", [*"abe"])
+    assert np.shares_memory(X, chosen["a"].to_numpy())
+    assert np.shares_memory(y, chosen["y"].to_numpy())
+    assert_allclose(X, table[[*"abe"]].to_numpy(), rtol=1e-15)
 
 
 @pytest.mark.parametrize(

@@ -76,7 +76,9 @@ class Standardizer:
     def transform(self, X) -> np.ndarray:
         """(X - mean) / scale, shape (N, d)."""
         X = np.asarray(X, dtype=float)
-        Z = X.reshape(len(X), -1) - self.mean
+        # Rows in C order whatever X's layout (a generated table's X is a column-major view):
+        # the statistics and the descent read Z a block of rows at a time.
+        Z = np.subtract(X.reshape(len(X), -1), self.mean, order="C")
         Z /= self.scale  # in place: one (N, d) array, not two
         return Z
 
