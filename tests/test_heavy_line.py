@@ -313,3 +313,99 @@ def test_a_page_run_gives_its_heavy_turns_the_pages_start():
     for thread in (running, first, second):
         thread.join(WAIT_S)
     assert order == ["older page", "newer page"]
+
+
+def _table_in_turn(line: HeavyLine, order: list, name: str, page=None) -> None:
+    with line.turn(new_table=True, page=page):
+        order.append(name)
+
+
+def test_a_new_table_waits_for_the_page_that_made_the_one_before():
+    """A page that made its table still has its fit to run, a turn later: the next new table
+    waits for that page to end (it used to start in the gap and the page, its student already
+    waiting the longest, waited a whole table more); the page's fit goes first."""
+    from ui.regression.heavy_line import PageRun
+
+    clock = Clock()
+    line = HeavyLine(clock=clock, poll_seconds=0.005)
+    page = PageRun(clock.now)
+    with line.turn(new_table=True, page=page):
+        clock.now += 1.0
+    assert line.making_pages() == 1
+    order: list[str] = []
+    newcomer = threading.Thread(target=_table_in_turn, args=(line, order, "next table"),
+                                daemon=True)
+    newcomer.start()
+    wait_until(functools.partial(_waiting_is, line, 1))
+    with line.turn(page_started=page.started, page=page):
+        order.append("the page's fit")
+    assert line.waiting_tables() == 1 and order == ["the page's fit"]
+    page.end()
+    newcomer.join(WAIT_S)
+    assert order == ["the page's fit", "next table"]
+    assert line.making_pages() == 0
+
+
+def test_a_page_holds_new_tables_at_most_the_patience_and_never_its_own():
+    """A page that has not ended holds the next new table for new_table_patience_s after its
+    own was made, no longer; a second new table of the same page does not wait for itself."""
+    from ui.regression.heavy_line import PageRun
+
+    clock = Clock()
+    line = HeavyLine(new_table_patience_s=10.0, clock=clock, poll_seconds=0.005)
+    page = PageRun(clock.now)
+    with line.turn(new_table=True, page=page):
+        clock.now += 1.0
+    own = threading.Thread(target=_table_in_turn, args=(line, [], "own", page), daemon=True)
+    own.start()
+    own.join(WAIT_S)
+    assert not own.is_alive(), "a page waited for itself"
+    order: list[str] = []
+    other = threading.Thread(target=_table_in_turn, args=(line, order, "other"), daemon=True)
+    other.start()
+    wait_until(functools.partial(_waiting_is, line, 1))
+    clock.now += 9.0
+    assert line.waiting_tables() == 1 and order == []
+    clock.now += 1.5  # 10.5 s after the page's table: it no longer holds the line
+    other.join(WAIT_S)
+    assert order == ["other"]
+    page.end()
+
+
+def test_the_estimate_is_the_pace_of_tables_that_had_to_wait():
+    """Tables that wait start 4 s apart although each holds its turn 1 s (the rest is its
+    page between turns): a newcomer with two tables ahead is told 8 s, not 2 s."""
+    from ui.regression.heavy_line import PageRun
+
+    clock = Clock()
+    line = HeavyLine(clock=clock, poll_seconds=0.005)
+    first = PageRun(clock.now)
+    with line.turn(new_table=True, page=first):
+        clock.now += 1.0
+    assert line.seconds_per_table() == pytest.approx(1.0, abs=1e-9)  # no pace yet: busy time
+    order: list[str] = []
+    second = PageRun(clock.now)
+    waiting = threading.Thread(target=_table_in_turn, args=(line, order, "second", second),
+                               daemon=True)
+    waiting.start()
+    wait_until(functools.partial(_waiting_is, line, 1))
+    clock.now += 3.0  # the first page renders its fit and run
+    first.end()
+    waiting.join(WAIT_S)
+    assert order == ["second"]
+    assert line.seconds_per_table() == pytest.approx(4.0, abs=1e-9)
+    second.end()
+    running, started, release = hold(line, new_table=True)
+    assert started.wait(WAIT_S)
+    queued, _, release_queued = hold(line, new_table=True)
+    wait_until(functools.partial(_waiting_is, line, 1))
+    told = []
+    third = threading.Thread(target=_wait_with, args=(line, told), daemon=True)
+    third.start()
+    wait_until(lambda: told)
+    assert told[0] == (2, pytest.approx(8.0, abs=1e-9))
+    for event in (release, release_queued):
+        event.set()
+    for thread in (running, queued, third):
+        thread.join(WAIT_S)
+    assert line.waiting_tables() == 0

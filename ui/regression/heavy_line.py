@@ -7,11 +7,13 @@ class each asking for a new table holds every table at once while waiting for th
 per replica in the heavy-mix benchmark), and such turns go oldest page first (:func:`page_run`):
 a page open takes three or four turns one after another (the fit, the run, the path), and each
 queued again behind every page opened meanwhile made a few page opens of a busy class wait over
-30 s. New tables wait in a first-come, first-served line of
+30 s; and the next new table waits until the page that made the one before it has ended (its
+turns are a little apart, and a table started between them added its seconds to that page's).
+New tables wait in a first-come, first-served line of
 at most ``MAX_WAITING_TABLES`` and about ``MAX_WAIT_SECONDS`` of work: each costs about a
 second of CPU, and a class can ask for more per second than two cores make. A page that shows the wait (:func:`waiting_shown_by`) is told
 about once a second how many tables are before its own and about how long that takes (from the
-heavy work measured over the last ``ESTIMATE_WINDOW_S``); when the line is full it is refused at
+pace of the line over the last ``ESTIMATE_WINDOW_S``); when the line is full it is refused at
 once with :class:`TablesBusy` instead of hanging. No Streamlit here: ``ui.regression.data_source``
 writes the messages.
 """
@@ -45,9 +47,25 @@ POLL_SECONDS = 1.0
 OnWait = Callable[[int, float], None]
 _ON_WAIT: contextvars.ContextVar[OnWait | None] = contextvars.ContextVar("gradlab_on_wait",
                                                                          default=None)
-# When the page run of this thread began (time.monotonic), within ``page_run``.
-_PAGE_STARTED: contextvars.ContextVar[float | None] = contextvars.ContextVar(
-    "gradlab_page_started", default=None)
+
+
+class PageRun:
+    """One page run (``page_run``): when it began (``time.monotonic``), and the lines in which
+    it made a new table, which keep their turns for it until it ends (:meth:`end`)."""
+
+    def __init__(self, started: float) -> None:
+        self.started = started
+        self.lines: list[HeavyLine] = []
+
+    def end(self) -> None:
+        for line in self.lines:
+            line.page_ended(self)
+        self.lines.clear()
+
+
+# This thread's page run, within ``page_run``.
+_PAGE: contextvars.ContextVar[PageRun | None] = contextvars.ContextVar("gradlab_page",
+                                                                        default=None)
 
 
 class TablesBusy(Exception):
@@ -63,7 +81,10 @@ class HeavyLine:
     """One heavy turn at a time; work on a made table before a new table; new tables in order.
 
     ``new_table_patience_s``: a new table waits for finishing turns at most this long, then
-    takes the next free turn (a class that keeps stepping cannot starve a newcomer).
+    takes the next free turn (a class that keeps stepping cannot starve a newcomer); and it
+    waits for a page that made the table before it to end (``page_ended``: a page's fit, run
+    and path are turns apart, and a table started between them made that page wait for it),
+    at most this long after that table was made.
     ``max_waiting_tables``, ``max_wait_seconds``: the bounds of the new tables' line (tables
     waiting, estimated seconds before a newcomer starts) for callers that show the wait.
     ``clock``: seconds, monotonic (injected by tests)."""
@@ -80,19 +101,44 @@ class HeavyLine:
         self._arrivals = 0
         self._tables: deque[object] = deque()  # new tables waiting, first come first
         self._done: deque[tuple[float, float, bool]] = deque()  # (end, seconds, new table)
+        # Pages whose new table was made and that have not ended (``page_ended``), with
+        # when the table was made.
+        self._making: dict[PageRun, float] = {}
+        # When the last new table started, and (start, seconds since the one before) for
+        # each table that had to wait for its start: the line's pace when it has a queue.
+        self._last_start: float | None = None
+        self._paces: deque[tuple[float, float]] = deque()
         self.new_table_patience_s = new_table_patience_s
         self.max_waiting_tables, self.max_wait_seconds = max_waiting_tables, max_wait_seconds
         self.clock, self.poll_seconds = clock, poll_seconds
 
     def seconds_per_table(self) -> float:
-        """Heavy work done in the last ESTIMATE_WINDOW_S per new table made in it (all of a
-        page open's turns count: table, statistics, fits); FIRST_ESTIMATE_S before any."""
+        """About how long each table ahead of a newcomer holds the line: the mean time between
+        the starts of consecutive new tables over the last ESTIMATE_WINDOW_S, counted only when
+        the second one had to wait (so it includes the gaps between a page's turns, while the
+        line waits for that page); else the heavy work done in the window per new
+        table made in it (all of a page open's turns count: table, statistics, fits);
+        FIRST_ESTIMATE_S before any."""
         with self._changed:
             return self._seconds_per_table_locked()
 
     def _forget_old(self) -> None:
-        while self._done and self._done[0][0] < self.clock() - ESTIMATE_WINDOW_S:
+        since = self.clock() - ESTIMATE_WINDOW_S
+        while self._done and self._done[0][0] < since:
             self._done.popleft()
+        while self._paces and self._paces[0][0] < since:
+            self._paces.popleft()
+
+    def page_ended(self, page: PageRun) -> None:
+        """`page`, which made a table in this line, has ended: new tables may go again."""
+        with self._changed:
+            self._making.pop(page, None)
+            self._changed.notify_all()
+
+    def making_pages(self) -> int:
+        """Pages that made a new table and have not ended."""
+        with self._changed:
+            return len(self._making)
 
     def waiting_tables(self) -> int:
         """New tables waiting for a turn now."""
@@ -110,14 +156,17 @@ class HeavyLine:
 
     @contextmanager
     def turn(self, new_table: bool = False, on_wait: OnWait | None = None,
-             page_started: float | None = None) -> Iterator[None]:
+             page_started: float | None = None, page: PageRun | None = None
+             ) -> Iterator[None]:
         """Hold the heavy turn for the block. A new table with `on_wait` that would wait is
         refused with TablesBusy when max_waiting_tables wait already or the tables ahead take
         about more than max_wait_seconds; while it waits, ``on_wait(ahead,
         seconds)`` is called about every poll_seconds (an exception it raises leaves the
         line). Turns on made tables go oldest page first: `page_started` (``clock`` time) is
         when the page run asking began (now, if None), so a page's second and third turns
-        (its fit, its run) do not queue again behind pages opened after it."""
+        (its fit, its run) do not queue again behind pages opened after it. `page`: the page
+        run making a new table, which keeps the line's next new table waiting until it ends
+        (``page_ended``) or for new_table_patience_s."""
         ticket = object()
         with self._changed:
             if new_table:
@@ -135,7 +184,7 @@ class HeavyLine:
         since = self.clock()
         holding = False
         try:
-            holding = self._wait_for_turn(ticket, new_table, since, on_wait)
+            holding = self._wait_for_turn(ticket, new_table, since, on_wait, page)
             start = self.clock()
             yield
         finally:
@@ -143,6 +192,9 @@ class HeavyLine:
                 if holding:
                     self._busy = False
                     self._done.append((self.clock(), self.clock() - start, new_table))
+                    if new_table and page is not None:
+                        self._making[page] = self.clock()
+                        page.lines.append(self)
                 elif new_table:
                     self._tables.remove(ticket)
                 else:
@@ -156,30 +208,46 @@ class HeavyLine:
         per_finish = sum(finishing) / len(finishing) if finishing else 0.0
         return ahead * self._seconds_per_table_locked() + len(self._finishing) * per_finish
 
+    def _started_table_locked(self, waited: bool) -> None:
+        """A new table starts now; `waited`: it could not start when it came."""
+        now = self.clock()
+        if waited and self._last_start is not None:
+            self._paces.append((now, now - self._last_start))
+        self._last_start = now
+
     def _seconds_per_table_locked(self) -> float:
         self._forget_old()
+        if self._paces:
+            return sum(s for _, s in self._paces) / len(self._paces)
         tables = sum(1 for _, _, new in self._done if new)
         return sum(s for _, s, _ in self._done) / tables if tables else FIRST_ESTIMATE_S
 
-    def _ready(self, ticket: object, new_table: bool, since: float) -> bool:
+    def _ready(self, ticket: object, new_table: bool, since: float,
+               page: PageRun | None = None) -> bool:
         if self._busy:
             return False
         if not new_table:
             return min(self._finishing, key=self._finishing.__getitem__) is ticket
         patient = self.clock() - since < self.new_table_patience_s
-        return self._tables[0] is ticket and not (patient and self._finishing)
+        now = self.clock()
+        made = any(now - made_at < self.new_table_patience_s  # a page never waits for itself
+                   for other, made_at in self._making.items() if other is not page)
+        return self._tables[0] is ticket and not ((patient and self._finishing) or made)
 
     def _wait_for_turn(self, ticket: object, new_table: bool, since: float,
-                       on_wait: OnWait | None) -> bool:
+                       on_wait: OnWait | None, page: PageRun | None = None) -> bool:
         """Block until this turn may run; then mark the line busy and return True."""
+        waited = False
         while True:
             with self._changed:
-                if not self._ready(ticket, new_table, since):
+                if not self._ready(ticket, new_table, since, page):
+                    waited = True
                     self._changed.wait(self.poll_seconds if new_table else None)
-                if self._ready(ticket, new_table, since):
+                if self._ready(ticket, new_table, since, page):
                     self._busy = True
                     if new_table:
                         self._tables.remove(ticket)
+                        self._started_table_locked(waited)
                     else:
                         del self._finishing[ticket]
                     return True
@@ -206,12 +274,16 @@ def waiting_shown_by(on_wait: OnWait) -> Iterator[None]:
 @contextmanager
 def page_run() -> Iterator[None]:
     """Within the block (a page's run), heavy turns on made tables count from its start, so
-    they go before those of pages opened later (``HeavyLine.turn``'s ``page_started``)."""
-    token = _PAGE_STARTED.set(time.monotonic())
+    they go before those of pages opened later (``HeavyLine.turn``'s ``page_started``), and
+    once the run has made a new table the next new table waits for the run to end (its fit,
+    run and path are separate turns)."""
+    page = PageRun(time.monotonic())
+    token = _PAGE.set(page)
     try:
         yield
     finally:
-        _PAGE_STARTED.reset(token)
+        _PAGE.reset(token)
+        page.end()
 
 
 @contextmanager
@@ -222,6 +294,7 @@ def heavy_work(cells: int, new_table: bool = False, line: HeavyLine | None = Non
     if cells <= HEAVY_CELLS:
         yield
         return
+    page = _PAGE.get()
     with (line or _HEAVY).turn(new_table, _ON_WAIT.get() if new_table else None,
-                               _PAGE_STARTED.get()):
+                               None if page is None else page.started, page):
         yield
