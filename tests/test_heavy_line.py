@@ -372,29 +372,43 @@ def test_a_page_holds_new_tables_at_most_the_patience_and_never_its_own():
     page.end()
 
 
-def test_the_estimate_is_the_pace_of_tables_that_had_to_wait():
-    """Tables that wait start 4 s apart although each holds its turn 1 s (the rest is its
-    page between turns): a newcomer with two tables ahead is told 8 s, not 2 s."""
+def _page_table(line: HeavyLine, clock: Clock, order: list, name: str, page) -> None:
+    with line.turn(new_table=True, page=page):
+        clock.now += 1.0  # each table holds its turn 1 s
+        order.append(name)
+
+
+def test_the_estimate_is_the_pace_of_tables_that_waited_in_line():
+    """Two tables wait in line; each holds its turn 1 s but its page 3 s more (its fit and run
+    between turns), so the second starts 4 s after the first: a newcomer with two tables
+    ahead is told 8 s, not 2 s."""
     from ui.regression.heavy_line import PageRun
 
     clock = Clock()
     line = HeavyLine(clock=clock, poll_seconds=0.005)
-    first = PageRun(clock.now)
-    with line.turn(new_table=True, page=first):
-        clock.now += 1.0
-    assert line.seconds_per_table() == pytest.approx(1.0, abs=1e-9)  # no pace yet: busy time
+    running, started, release = hold(line, new_table=True)
+    assert started.wait(WAIT_S)
     order: list[str] = []
-    second = PageRun(clock.now)
-    waiting = threading.Thread(target=_table_in_turn, args=(line, order, "second", second),
-                               daemon=True)
-    waiting.start()
-    wait_until(functools.partial(_waiting_is, line, 1))
-    clock.now += 3.0  # the first page renders its fit and run
-    first.end()
-    waiting.join(WAIT_S)
-    assert order == ["second"]
+    pages = [PageRun(clock.now), PageRun(clock.now)]
+    threads = []
+    for count, (name, page) in enumerate(zip(("first", "second"), pages, strict=True), 1):
+        threads.append(threading.Thread(target=_page_table, daemon=True,
+                                        args=(line, clock, order, name, page)))
+        threads[-1].start()
+        wait_until(functools.partial(_waiting_is, line, count))
+    clock.now += 4.0  # the table before them held the line 4 s too
+    release.set()
+    running.join(WAIT_S)
+    wait_until(lambda: order == ["first"])
+    assert line.waiting_tables() == 1  # the first page has not ended
+    clock.now += 3.0
+    pages[0].end()
+    for thread in threads:
+        thread.join(WAIT_S)
+    assert order == ["first", "second"]
+    pages[1].end()
     assert line.seconds_per_table() == pytest.approx(4.0, abs=1e-9)
-    second.end()
+    clock.now += 0.5  # the next table comes to a free line: it adds no pace
     running, started, release = hold(line, new_table=True)
     assert started.wait(WAIT_S)
     queued, _, release_queued = hold(line, new_table=True)
@@ -409,3 +423,24 @@ def test_the_estimate_is_the_pace_of_tables_that_had_to_wait():
     for thread in (running, queued, third):
         thread.join(WAIT_S)
     assert line.waiting_tables() == 0
+
+
+def test_a_table_that_came_to_a_quiet_line_is_no_pace():
+    """A table made 60 s after the last one, which waited only for another page's fit, says
+    nothing about the line's pace: the estimate stays the tables' busy seconds (1 s)."""
+    clock = Clock()
+    line = HeavyLine(clock=clock, poll_seconds=0.005)
+    with line.turn(new_table=True):
+        clock.now += 1.0
+    clock.now += 60.0
+    fit, started, release = hold(line)
+    assert started.wait(WAIT_S)
+    order: list[str] = []
+    late = threading.Thread(target=_append_in_turn, args=(line, order, "late"), daemon=True)
+    late.start()
+    wait_until(functools.partial(_waiting_is, line, 1))
+    release.set()
+    for thread in (fit, late):
+        thread.join(WAIT_S)
+    assert order == ["late"]
+    assert line.seconds_per_table() == pytest.approx(0.5, abs=1e-9)  # 1 s over two tables

@@ -105,7 +105,7 @@ class HeavyLine:
         # when the table was made.
         self._making: dict[PageRun, float] = {}
         # When the last new table started, and (start, seconds since the one before) for
-        # each table that had to wait for its start: the line's pace when it has a queue.
+        # each table already waiting then: the line's pace when it has a queue.
         self._last_start: float | None = None
         self._paces: deque[tuple[float, float]] = deque()
         self.new_table_patience_s = new_table_patience_s
@@ -113,12 +113,12 @@ class HeavyLine:
         self.clock, self.poll_seconds = clock, poll_seconds
 
     def seconds_per_table(self) -> float:
-        """About how long each table ahead of a newcomer holds the line: the mean time between
-        the starts of consecutive new tables over the last ESTIMATE_WINDOW_S, counted only when
-        the second one had to wait (so it includes the gaps between a page's turns, while the
-        line waits for that page); else the heavy work done in the window per new
-        table made in it (all of a page open's turns count: table, statistics, fits);
-        FIRST_ESTIMATE_S before any."""
+        """About how long each table ahead of a newcomer holds the line: the heavy work done in
+        the last ESTIMATE_WINDOW_S per new table made in it (all of a page open's turns count:
+        table, statistics, fits; FIRST_ESTIMATE_S before any), or, if longer, the mean time
+        between the starts of consecutive new tables in the window, counted only when the
+        second was already waiting as the first started (so it includes the gaps between a
+        page's turns, while the line waits for that page)."""
         with self._changed:
             return self._seconds_per_table_locked()
 
@@ -208,19 +208,23 @@ class HeavyLine:
         per_finish = sum(finishing) / len(finishing) if finishing else 0.0
         return ahead * self._seconds_per_table_locked() + len(self._finishing) * per_finish
 
-    def _started_table_locked(self, waited: bool) -> None:
-        """A new table starts now; `waited`: it could not start when it came."""
+    def _started_table_locked(self, arrived: float) -> None:
+        """A new table that came at `arrived` starts now. If it was already waiting when the
+        table before it started, the line was never free for it in between: the time between
+        the two starts is how long that table held the line (its page's turns, and the gaps
+        between them)."""
         now = self.clock()
-        if waited and self._last_start is not None:
+        if self._last_start is not None and arrived <= self._last_start:
             self._paces.append((now, now - self._last_start))
         self._last_start = now
 
     def _seconds_per_table_locked(self) -> float:
         self._forget_old()
-        if self._paces:
-            return sum(s for _, s in self._paces) / len(self._paces)
         tables = sum(1 for _, _, new in self._done if new)
-        return sum(s for _, s, _ in self._done) / tables if tables else FIRST_ESTIMATE_S
+        busy = sum(s for _, s, _ in self._done) / tables if tables else FIRST_ESTIMATE_S
+        if self._paces:
+            return max(busy, sum(s for _, s in self._paces) / len(self._paces))
+        return busy
 
     def _ready(self, ticket: object, new_table: bool, since: float,
                page: PageRun | None = None) -> bool:
@@ -237,17 +241,15 @@ class HeavyLine:
     def _wait_for_turn(self, ticket: object, new_table: bool, since: float,
                        on_wait: OnWait | None, page: PageRun | None = None) -> bool:
         """Block until this turn may run; then mark the line busy and return True."""
-        waited = False
         while True:
             with self._changed:
                 if not self._ready(ticket, new_table, since, page):
-                    waited = True
                     self._changed.wait(self.poll_seconds if new_table else None)
                 if self._ready(ticket, new_table, since, page):
                     self._busy = True
                     if new_table:
                         self._tables.remove(ticket)
-                        self._started_table_locked(waited)
+                        self._started_table_locked(since)
                     else:
                         del self._finishing[ticket]
                     return True
