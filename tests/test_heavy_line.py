@@ -340,10 +340,14 @@ def test_a_new_table_waits_for_the_page_that_made_the_one_before():
     with line.turn(page_started=page.started, page=page):
         order.append("the page's fit")
     assert line.waiting_tables() == 1 and order == ["the page's fit"]
+    clock.now += 2.0  # the page draws its run
     page.end()
     newcomer.join(WAIT_S)
     assert order == ["the page's fit", "next table"]
     assert line.making_pages() == 0
+    # The newcomer came while the page held the line: the 3 s from the page's table to the
+    # next are that page's, and the line's pace.
+    assert line.seconds_per_table() == pytest.approx(3.0, abs=1e-9)
 
 
 def test_a_page_holds_new_tables_at_most_the_patience_and_never_its_own():

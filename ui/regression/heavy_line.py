@@ -96,6 +96,7 @@ class HeavyLine:
                  poll_seconds: float = POLL_SECONDS) -> None:
         self._changed = threading.Condition()
         self._busy = False
+        self._table_running = False  # the turn held now makes a new table
         # Turns waiting that work on a table already made: ticket -> (its page's start, arrival).
         self._finishing: dict[object, tuple[float, int]] = {}
         self._arrivals = 0
@@ -105,7 +106,7 @@ class HeavyLine:
         # when the table was made.
         self._making: dict[PageRun, float] = {}
         # When the last new table started, and (start, seconds since the one before) for
-        # each table already waiting then: the line's pace when it has a queue.
+        # each table that came within that one's span: the line's pace when it has a queue.
         self._last_start: float | None = None
         self._paces: deque[tuple[float, float]] = deque()
         self.new_table_patience_s = new_table_patience_s
@@ -117,8 +118,8 @@ class HeavyLine:
         the last ESTIMATE_WINDOW_S per new table made in it (all of a page open's turns count:
         table, statistics, fits; FIRST_ESTIMATE_S before any), or, if longer, the mean time
         between the starts of consecutive new tables in the window, counted only when the
-        second was already waiting as the first started (so it includes the gaps between a
-        page's turns, while the line waits for that page)."""
+        second came within the first's span (``_in_span_locked``: so it includes the gaps
+        between a page's turns, while the line waits for that page, and never idle time)."""
         with self._changed:
             return self._seconds_per_table_locked()
 
@@ -176,6 +177,7 @@ class HeavyLine:
                     or seconds > self.max_wait_seconds
                 if on_wait is not None and ahead and full:
                     raise TablesBusy(ahead, seconds)
+                in_span = self._in_span_locked(page)
                 self._tables.append(ticket)
             else:
                 self._arrivals += 1
@@ -184,13 +186,14 @@ class HeavyLine:
         since = self.clock()
         holding = False
         try:
-            holding = self._wait_for_turn(ticket, new_table, since, on_wait, page)
+            holding = self._wait_for_turn(ticket, new_table, since, on_wait, page,
+                                          new_table and in_span)
             start = self.clock()
             yield
         finally:
             with self._changed:
                 if holding:
-                    self._busy = False
+                    self._busy = self._table_running = False
                     self._done.append((self.clock(), self.clock() - start, new_table))
                     if new_table and page is not None:
                         self._making[page] = self.clock()
@@ -208,13 +211,22 @@ class HeavyLine:
         per_finish = sum(finishing) / len(finishing) if finishing else 0.0
         return ahead * self._seconds_per_table_locked() + len(self._finishing) * per_finish
 
-    def _started_table_locked(self, arrived: float) -> None:
-        """A new table that came at `arrived` starts now. If it was already waiting when the
-        table before it started, the line was never free for it in between: the time between
-        the two starts is how long that table held the line (its page's turns, and the gaps
-        between them)."""
+    def _held_locked(self, page: PageRun | None) -> bool:
+        """Whether a page other than `page` that made a table holds the line for its turns."""
         now = self.clock()
-        if self._last_start is not None and arrived <= self._last_start:
+        return any(now - made_at < self.new_table_patience_s
+                   for other, made_at in self._making.items() if other is not page)
+
+    def _in_span_locked(self, page: PageRun | None) -> bool:
+        """Whether a table that comes now comes within the last table's span (tables wait,
+        one is being made, or its page still holds the line): then, when it starts, the
+        time since the last table started is all that table's, never idle."""
+        return bool(self._tables) or self._table_running or self._held_locked(page)
+
+    def _started_table_locked(self, in_span: bool) -> None:
+        """A new table starts now; `in_span`: it came within the last table's span."""
+        now = self.clock()
+        if in_span and self._last_start is not None:
             self._paces.append((now, now - self._last_start))
         self._last_start = now
 
@@ -233,13 +245,13 @@ class HeavyLine:
         if not new_table:
             return min(self._finishing, key=self._finishing.__getitem__) is ticket
         patient = self.clock() - since < self.new_table_patience_s
-        now = self.clock()
-        made = any(now - made_at < self.new_table_patience_s  # a page never waits for itself
-                   for other, made_at in self._making.items() if other is not page)
-        return self._tables[0] is ticket and not ((patient and self._finishing) or made)
+        # (a page never waits for itself)
+        return self._tables[0] is ticket and not ((patient and self._finishing)
+                                                  or self._held_locked(page))
 
     def _wait_for_turn(self, ticket: object, new_table: bool, since: float,
-                       on_wait: OnWait | None, page: PageRun | None = None) -> bool:
+                       on_wait: OnWait | None, page: PageRun | None = None,
+                       in_span: bool = False) -> bool:
         """Block until this turn may run; then mark the line busy and return True."""
         while True:
             with self._changed:
@@ -248,8 +260,9 @@ class HeavyLine:
                 if self._ready(ticket, new_table, since, page):
                     self._busy = True
                     if new_table:
+                        self._table_running = True
                         self._tables.remove(ticket)
-                        self._started_table_locked(since)
+                        self._started_table_locked(in_span)
                     else:
                         del self._finishing[ticket]
                     return True
