@@ -165,10 +165,15 @@ class Session:
         # The XSRF cookie (uploads) and, behind the proxy, the affinity cookie come from here.
         self.http.get(self.base_url + "/_stcore/health", timeout=30).raise_for_status()
         cookies = "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
+        # No keepalive pings of our own (the server pings, and each action has its timeout):
+        # under gevent, websockets' keepalive greenlet closes the socket itself when a pong is
+        # late, while the receiving greenlet waits on it, and libev aborts the whole Locust
+        # process ("I/O watcher with invalid fd found in epoll_ctl"; a heavy-class run logged
+        # "keepalive ping timeout" just before one such abort) - see ``close``.
         self._connection = connect(
             self.base_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
             + "/_stcore/stream",
-            subprotocols=["streamlit"], max_size=None, open_timeout=30,
+            subprotocols=["streamlit"], max_size=None, open_timeout=30, ping_interval=None,
             additional_headers={"Cookie": cookies} if cookies else None)
         self.socket = self._connection.__enter__()
         self.session_id = ""
